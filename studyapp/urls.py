@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from studyapp import views
+from studyapp.progress import views as progress_views
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("health/", views.health, name="health"),
+    path("accounts/", include("studyapp.accounts.urls")),
+    path("home/", progress_views.home, name="home"),
+    path("progress/", include("studyapp.progress.urls")),
+    path("teach/", progress_views.teach, name="teach"),
+    path("topics/", include("studyapp.topics.urls")),
+    path("review/", include("studyapp.cards.urls")),
+    path("quizzes/", include("studyapp.quizzes.urls")),
+    path("sandbox/", include("studyapp.sandbox.urls")),
+    path("admin/", admin.site.urls),
+]

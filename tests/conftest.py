@@ -1,0 +1,82 @@
+"""Shared test set-up: real database, real browser (Debian's Chromium) for tests marked browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+INSTALL_HINT = (
+    "no Chromium at {path}: install Debian's browser with `apt-get install chromium` "
+    "(or set CHROMIUM to its path) to run the browser tests"
+)
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run browser tests last, and skip them (or fail, with REQUIRE_BROWSER=1) without Chromium."""
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    items[:] = [item for item in items if not item.get_closest_marker("browser")] + browser_items
+    if chromium_available() or not browser_items:
+        return
+    message = INSTALL_HINT.format(path=CHROMIUM)
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"REQUIRE_BROWSER=1 but {message}")
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=message))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plain_static_storage() -> None:
+    """Serve static files from the finders in tests: no collectstatic manifest is needed."""
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def learner(django_user_model):
+    return django_user_model.objects.create_user(username="ada", password="correct-horse-42")
+
+
+@pytest.fixture
+def instructor(django_user_model):
+    from studyapp.accounts.roles import instructor_grant
+
+    user = django_user_model.objects.create_user(username="grace", password="correct-horse-42")
+    instructor_grant(user=user)
+    return user
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
+def instructor_client(client, instructor):
+    client.force_login(instructor)
+    return client

@@ -1,0 +1,394 @@
+"""The project's own Markdown question format (``content/README.md``, section "Questions").
+
+::
+
+    ---
+    course: aws-lambda
+    ---
+
+    ## reserved-concurrency-protects-database
+    topics: concurrency-and-scaling
+    domain: D2
+    difficulty: medium
+    tags: throttling, rds
+    case: serverless-web-application
+
+    The stem in Markdown, any number of paragraphs.
+
+    ### Options
+
+    - [x] A correct option.
+      Why: why it is right (may continue on indented lines).
+    - [ ] A wrong option.
+      Why: why it is wrong.
+
+    ### Explanation
+
+    The general explanation.
+
+Reading rules: the ``## id`` heading gives the key (a slug, unique in the file); metadata lines
+follow it up to the first blank line (``topics`` and ``domain`` required, ``difficulty`` defaults
+to ``medium``); the stem runs to ``### Options``; every option needs a ``Why:`` line; one ``[x]``
+makes a single-answer question (correct option 1.0), two or more a multiple-response question
+scored all-or-nothing (each correct option 1/k of the mark, wrong ones 0). Lines inside fenced
+code blocks are never read as headings, options or ``Why:`` lines. Text is always Markdown.
+
+Writing produces the same layout, so ``parse(write(questions))`` gives the questions back for what
+the format carries: key, metadata, stem, options (correct or not), explanations and general
+explanation, plus the front matter's course. Weights are not carried (an option is written as
+``[x]`` when its fraction is above 0), nor are title, category and text format (HTML passes
+through Markdown as it is). The writer never invents metadata: a question without topics or a
+domain is written without those lines, and reading the file back reports them as missing so an
+author fills them in. A question without a key gets its title's slug, else ``question-<n>``,
+made unique in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from studyapp.quizzes.formats.model import (
+    DIFFICULTIES,
+    DOMAINS,
+    OptionData,
+    ParseResult,
+    Problem,
+    QuestionData,
+    is_slug,
+    normalize_fraction,
+    slugify,
+    split_lines,
+    validate_question,
+)
+
+DEFAULT_DIFFICULTY = "medium"
+METADATA_KEYS = ("topics", "domain", "difficulty", "tags", "case")
+_QUESTION_RE = re.compile(r"^##(?:\s+(.*?))?\s*$")
+_SECTION_RE = re.compile(r"^###(?:\s+(.*?))?\s*$")
+_OPTION_RE = re.compile(r"^- \[( |x|X)\](?:\s+(.*))?$")
+_METADATA_RE = re.compile(r"^([A-Za-z_]+):(.*)$")
+_FENCE_RE = re.compile(r"^\s*(```|~~~)")
+_WHY = "Why:"
+
+
+@dataclass
+class _Line:
+    number: int
+    text: str
+    fenced: bool  # inside (or opening/closing) a fenced code block
+
+
+@dataclass
+class _Option:
+    line: int
+    correct: bool
+    text: list[str] = field(default_factory=list)
+    why: list[str] | None = None
+
+
+class _Errors(list[Problem]):
+    def add(self, line: int, message: str) -> None:
+        self.append(Problem(line, message))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def parse(text: str, *, source: str = "") -> ParseResult:
+    """Read a question file; see the module docstring for the rules."""
+    errors = _Errors()
+    lines = _classify(split_lines(text))
+    course, body = _front_matter(lines, errors)
+    result = ParseResult(questions=[], skipped=[], errors=errors, course=course, source=source)
+    chunks = _question_chunks(body, errors)
+    first_use: dict[str, int] = {}
+    for heading, chunk in chunks:
+        question = _read_question(heading, chunk, errors)
+        if question.key in first_use:
+            errors.add(
+                heading.number,
+                f"duplicate question id {question.key!r} (first used on line "
+                f"{first_use[question.key]})",
+            )
+        first_use.setdefault(question.key, heading.number)
+        result.questions.append(question)
+    return result
+
+
+def _classify(raw_lines: list[str]) -> list[_Line]:
+    lines: list[_Line] = []
+    fence = ""
+    for number, text in enumerate(raw_lines, start=1):
+        match = _FENCE_RE.match(text)
+        if fence:
+            lines.append(_Line(number, text, fenced=True))
+            if match and match.group(1) == fence:
+                fence = ""
+        elif match:
+            fence = match.group(1)
+            lines.append(_Line(number, text, fenced=True))
+        else:
+            lines.append(_Line(number, text, fenced=False))
+    return lines
+
+
+def _front_matter(lines: list[_Line], errors: _Errors) -> tuple[str, list[_Line]]:
+    if not lines or lines[0].text.strip() != "---":
+        return "", lines
+    course = ""
+    for index, line in enumerate(lines[1:], start=1):
+        if line.text.strip() == "---":
+            return course, lines[index + 1 :]
+        key, _, value = line.text.partition(":")
+        if key.strip() == "course":
+            course = value.strip()
+        elif line.text.strip() and not _METADATA_RE.match(line.text.strip()):
+            errors.add(line.number, "front matter lines are 'key: value'")
+    errors.add(1, "the front matter is not closed with '---'")
+    return course, []
+
+
+def _is_question_heading(line: _Line) -> bool:
+    return not line.fenced and bool(_QUESTION_RE.match(line.text))
+
+
+def _question_chunks(lines: list[_Line], errors: _Errors) -> list[tuple[_Line, list[_Line]]]:
+    chunks: list[tuple[_Line, list[_Line]]] = []
+    for line in lines:
+        if _is_question_heading(line):
+            chunks.append((line, []))
+        elif chunks:
+            chunks[-1][1].append(line)
+        elif line.text.strip():
+            errors.add(line.number, "text before the first question heading ('## id')")
+            break
+    return chunks
+
+
+def _read_question(heading: _Line, lines: list[_Line], errors: _Errors) -> QuestionData:
+    match = _QUESTION_RE.match(heading.text)
+    key = (match.group(1) if match else "") or ""
+    if not key:
+        errors.add(heading.number, "the question heading needs an id: '## some-question-id'")
+    elif not is_slug(key):
+        errors.add(heading.number, f"the question id {key!r} is not a slug (like 'my-question')")
+    question = QuestionData(stem="", options=[], kind="single", key=key, line=heading.number)
+    body = _read_metadata(question, lines, errors)
+    stem, options, explanation = _split_sections(heading, body, errors)
+    question.stem = _join(stem)
+    question.general_feedback = _join(explanation)
+    if options is None:
+        errors.add(heading.number, "the question has no '### Options' section")
+    else:
+        _read_options(question, options, errors)
+    errors.extend(Problem(heading.number, m) for m in validate_question(question))
+    return question
+
+
+def _read_metadata(question: QuestionData, lines: list[_Line], errors: _Errors) -> list[_Line]:
+    """Fill metadata from the lines after the heading; return the lines that follow it."""
+    index = 0
+    while index < len(lines) and not lines[index].text.strip():
+        index += 1
+    seen: dict[str, int] = {}
+    while index < len(lines) and lines[index].text.strip() and not lines[index].fenced:
+        line = lines[index]
+        match = _METADATA_RE.match(line.text.strip())
+        if match is None:
+            errors.add(line.number, "expected a metadata line 'key: value' or a blank line")
+        elif match.group(1) in seen:
+            errors.add(line.number, f"{match.group(1)}: is given twice")
+        else:
+            seen[match.group(1)] = line.number
+            _set_metadata(question, match.group(1), match.group(2).strip(), line.number, errors)
+        index += 1
+    for required in ("topics", "domain"):
+        if required not in seen:
+            errors.add(question.line, f"missing {required}: line")
+    if "difficulty" not in seen:
+        question.difficulty = DEFAULT_DIFFICULTY
+    return lines[index:]
+
+
+def _set_metadata(question: QuestionData, key: str, value: str, line: int, errors: _Errors) -> None:
+    if key == "topics":
+        question.topics = _comma_list(value)
+        if not question.topics:
+            errors.add(line, "topics: needs at least one topic slug")
+        for topic in question.topics:
+            if not is_slug(topic):
+                errors.add(line, f"topic {topic!r} is not a slug")
+    elif key == "domain":
+        question.domain = value
+        if value not in DOMAINS:
+            errors.add(line, f"domain must be one of {', '.join(DOMAINS)} (got {value!r})")
+    elif key == "difficulty":
+        question.difficulty = value
+        if value not in DIFFICULTIES:
+            allowed = ", ".join(DIFFICULTIES)
+            errors.add(line, f"difficulty must be one of {allowed} (got {value!r})")
+    elif key == "tags":
+        question.tags = _comma_list(value)
+    elif key == "case":
+        question.case = value
+        if not is_slug(value):
+            errors.add(line, f"case {value!r} is not a slug")
+    else:
+        errors.add(line, f"unknown metadata {key!r} (known: {', '.join(METADATA_KEYS)})")
+
+
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _split_sections(
+    heading: _Line, lines: list[_Line], errors: _Errors
+) -> tuple[list[_Line], list[_Line] | None, list[_Line]]:
+    """Split a question's body into stem, options (None if absent) and explanation lines."""
+    sections: dict[str, list[_Line]] = {"stem": []}
+    current = "stem"
+    for line in lines:
+        match = None if line.fenced else _SECTION_RE.match(line.text)
+        if match is None:
+            sections[current].append(line)
+            continue
+        name = (match.group(1) or "").strip()
+        section = {"Options": "options", "Explanation": "explanation"}.get(name)
+        if section is None:
+            errors.add(
+                line.number,
+                f"unknown section {line.text.strip()!r} (expected Options, Explanation)",
+            )
+        elif section in sections:
+            errors.add(line.number, f"'### {name}' is given twice")
+        elif section == "explanation" and "options" not in sections:
+            errors.add(line.number, "'### Explanation' must come after '### Options'")
+        else:
+            current = section
+            sections[section] = []
+    return sections["stem"], sections.get("options"), sections.get("explanation", [])
+
+
+def _join(lines: list[_Line]) -> str:
+    return _strip_block([line.text for line in lines])
+
+
+def _read_options(question: QuestionData, lines: list[_Line], errors: _Errors) -> None:
+    options = _collect_options(lines, errors)
+    if not options:
+        errors.add(question.line, "the '### Options' section holds no options ('- [x] ...')")
+    for option in options:
+        if option.why is None:
+            errors.add(option.line, "the option has no 'Why:' line")
+        elif not _strip_block(option.why):
+            errors.add(option.line, "the option's 'Why:' explanation is empty")
+    correct = sum(option.correct for option in options)
+    question.kind = "multiple" if correct >= 2 else "single"
+    weight = normalize_fraction(1 / correct) if correct else 0.0
+    question.options = [
+        OptionData(
+            text=_strip_block(option.text),
+            fraction=weight if option.correct else 0.0,
+            feedback=_strip_block(option.why or []),
+        )
+        for option in options
+    ]
+
+
+def _collect_options(lines: list[_Line], errors: _Errors) -> list[_Option]:
+    options: list[_Option] = []
+    for line in lines:
+        match = None if line.fenced else _OPTION_RE.match(line.text)
+        if match:
+            options.append(_Option(line.number, match.group(1) != " ", [match.group(2) or ""]))
+        elif not line.text.strip():
+            if options:
+                _option_part(options[-1]).append("")
+        elif options and line.text[:1] in (" ", "\t"):
+            _add_option_line(options[-1], _dedent(line.text), line.fenced)
+        elif line.text.startswith(_WHY):
+            errors.add(line.number, "indent the 'Why:' line under its option (two spaces)")
+        else:
+            errors.add(line.number, "expected an option ('- [x] ...' or '- [ ] ...')")
+    return options
+
+
+def _option_part(option: _Option) -> list[str]:
+    return option.text if option.why is None else option.why
+
+
+def _add_option_line(option: _Option, text: str, fenced: bool) -> None:
+    if option.why is None and not fenced and text.startswith(_WHY):
+        option.why = [text.removeprefix(_WHY).strip()]
+    else:
+        _option_part(option).append(text)
+
+
+def _dedent(text: str) -> str:
+    text = text.replace("\t", "  ", 1) if text.startswith("\t") else text
+    return text[2:] if text.startswith("  ") else text[1:]
+
+
+def _strip_block(lines: list[str]) -> str:
+    """Join lines, dropping blank lines at both ends and trailing spaces."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end]).rstrip()
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def write(questions: list[QuestionData], *, course: str = "") -> str:
+    """Write questions in the project's Markdown format; front matter when a course is given."""
+    parts = [f"---\ncourse: {course}\n---\n"] if course else []
+    keys = _unique_keys(questions)
+    parts.extend(
+        _question_text(question, key) for question, key in zip(questions, keys, strict=True)
+    )
+    return "\n".join(parts)
+
+
+def _unique_keys(questions: list[QuestionData]) -> list[str]:
+    keys: list[str] = []
+    used: set[str] = set()
+    for number, question in enumerate(questions, start=1):
+        base = question.key or slugify(question.title) or f"question-{number}"
+        key, suffix = base, 2
+        while key in used:
+            key, suffix = f"{base}-{suffix}", suffix + 1
+        used.add(key)
+        keys.append(key)
+    return keys
+
+
+def _question_text(question: QuestionData, key: str) -> str:
+    lines = [f"## {key}", *_metadata_lines(question), "", question.stem, "", "### Options", ""]
+    for option in question.options:
+        mark = "x" if option.fraction > 0 else " "
+        lines.append(_indented(f"- [{mark}] {option.text}"))
+        lines.append(_indented(f"  {_WHY} {option.feedback}".rstrip()))
+    if question.general_feedback:
+        lines.extend(["", "### Explanation", "", question.general_feedback])
+    return "\n".join(lines) + "\n"
+
+
+def _metadata_lines(question: QuestionData) -> list[str]:
+    values = {
+        "topics": ", ".join(question.topics),
+        "domain": question.domain,
+        "difficulty": question.difficulty,
+        "tags": ", ".join(question.tags),
+        "case": question.case,
+    }
+    return [f"{key}: {value}" for key, value in values.items() if value]
+
+
+def _indented(text: str) -> str:
+    """Indent continuation lines by two spaces so they stay inside the list item."""
+    first, *rest = text.split("\n")
+    return "\n".join([first, *[f"  {line}" if line else "" for line in rest]])

@@ -1,0 +1,204 @@
+"""The format-neutral question model every interchange format reads into and writes from.
+
+Parsers turn a file into a :class:`ParseResult`: the questions they understood, the items they
+skipped on purpose (question types the app does not have) and the syntax or validation errors
+they found. When ``errors`` is not empty the caller imports nothing.
+
+This module also holds the few helpers the formats share, so each rule exists once: slugs,
+stable keys, weights written as percentages, category paths and line splitting.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+KINDS = ("single", "multiple")
+TEXT_FORMATS = ("markdown", "html", "plain")
+DOMAINS = ("D1", "D2", "D3", "D4")
+DIFFICULTIES = ("easy", "medium", "hard")
+
+#: Moodle stores answer fractions with seven decimals; so do we, so that 1/3 survives a trip
+#: through a percentage written in a file.
+FRACTION_DECIMALS = 7
+
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+
+
+@dataclass
+class OptionData:
+    """One answer option of a question."""
+
+    text: str
+    fraction: float
+    feedback: str = ""
+
+
+@dataclass
+class QuestionData:
+    """A single-answer or multiple-response question, independent of any file format."""
+
+    stem: str
+    options: list[OptionData]
+    kind: str
+    key: str = ""
+    title: str = ""
+    text_format: str = "markdown"
+    general_feedback: str = ""
+    category: str = ""
+    topics: list[str] = field(default_factory=list)
+    domain: str = ""
+    difficulty: str = ""
+    tags: list[str] = field(default_factory=list)
+    case: str = ""
+    line: int = 0
+
+
+@dataclass
+class Problem:
+    """Something a parser reports about one place in the source."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ParseResult:
+    """What a parser found in one source text."""
+
+    questions: list[QuestionData]
+    skipped: list[Problem]
+    errors: list[Problem]
+    course: str = ""
+    source: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the questions may be imported (no errors)."""
+        return not self.errors
+
+
+def validate_question(question: QuestionData) -> list[str]:
+    """Return what is wrong with a question, as messages; an empty list means it is usable."""
+    problems: list[str] = []
+    if not question.stem.strip():
+        problems.append("the question text is empty")
+    if question.kind not in KINDS:
+        problems.append(f"unknown kind {question.kind!r} (expected 'single' or 'multiple')")
+    if question.text_format not in TEXT_FORMATS:
+        problems.append(f"unknown text format {question.text_format!r}")
+    if question.domain and question.domain not in DOMAINS:
+        problems.append(f"unknown domain {question.domain!r}")
+    if question.difficulty and question.difficulty not in DIFFICULTIES:
+        problems.append(f"unknown difficulty {question.difficulty!r}")
+    problems.extend(_option_problems(question))
+    return problems
+
+
+def _option_problems(question: QuestionData) -> list[str]:
+    options = question.options
+    if len(options) < 2:
+        return [f"a question needs at least 2 options (found {len(options)})"]
+    problems = [
+        f"option {number} has no text"
+        for number, option in enumerate(options, start=1)
+        if not option.text.strip()
+    ]
+    problems.extend(
+        f"option {number} has a weight outside -100%..100% ({format_percent(option.fraction)}%)"
+        for number, option in enumerate(options, start=1)
+        if not -1.0 <= option.fraction <= 1.0
+    )
+    positive = [option.fraction for option in options if option.fraction > 0]
+    if question.kind == "single":
+        problems.extend(_single_answer_problems(positive))
+    elif question.kind == "multiple":
+        problems.extend(_multiple_response_problems(positive))
+    return problems
+
+
+def _single_answer_problems(positive: list[float]) -> list[str]:
+    if len(positive) != 1:
+        return [
+            f"a single-answer question needs exactly one correct option (found {len(positive)})"
+        ]
+    if not math.isclose(positive[0], 1.0, abs_tol=1e-6):
+        return [
+            "the correct option of a single-answer question must be worth 100% "
+            f"(it is worth {format_percent(positive[0])}%)"
+        ]
+    return []
+
+
+def _multiple_response_problems(positive: list[float]) -> list[str]:
+    if len(positive) < 2:
+        return [
+            f"a multiple-response question needs at least 2 correct options (found {len(positive)})"
+        ]
+    total = sum(positive)
+    if not math.isclose(total, 1.0, abs_tol=1e-5):
+        return [
+            "the positive weights of a multiple-response question must add up to 100% "
+            f"(they add up to {format_percent(total)}%)"
+        ]
+    return []
+
+
+def slugify(value: str) -> str:
+    """Make a URL slug the way Django's ``slugify`` does (ASCII, lower case, hyphens)."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^\w\s-]", "", ascii_text.lower())
+    return re.sub(r"[-\s]+", "-", words).strip("-_")
+
+
+def is_slug(value: str) -> bool:
+    """True for lower-case ASCII words joined by hyphens or underscores."""
+    return bool(_SLUG_RE.match(value))
+
+
+def derive_key(explicit_id: str, title: str) -> str:
+    """A question's stable key: its explicit id when the file has one, else its title's slug."""
+    return explicit_id.strip() or slugify(title)
+
+
+def normalize_fraction(value: float) -> float:
+    """Round a fraction the way Moodle stores it (seven decimals)."""
+    return round(value, FRACTION_DECIMALS) + 0.0
+
+
+def parse_percent(text: str) -> float | None:
+    """Read a percentage such as ``50``, ``-100`` or ``33.33333`` as a fraction; None if invalid."""
+    if not re.fullmatch(r"-?\d+(?:\.\d+)?", text.strip()):
+        return None
+    return normalize_fraction(float(text) / 100)
+
+
+def format_percent(fraction: float) -> str:
+    """Write a fraction as the shortest percentage that reads back to the same stored fraction."""
+    text = f"{fraction * 100:.5f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def split_lines(text: str) -> list[str]:
+    """Split text on line ends only (``\\n``, ``\\r\\n``, ``\\r``), unlike ``str.splitlines``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def readable_category(path: str) -> str:
+    """Drop Moodle's context prefix from a category path: ``$course$/top/A/B`` becomes ``A/B``."""
+    parts = [part.strip() for part in path.strip().split("/")]
+    if parts and re.fullmatch(r"\$[a-z0-9]+\$", parts[0]):
+        parts = parts[1:]
+    if parts and parts[0] == "top":
+        parts = parts[1:]
+    return "/".join(part for part in parts if part)
+
+
+def moodle_category(category: str) -> str:
+    """The category path Moodle expects in an export, rooted in the course's top category."""
+    return "/".join(["$course$", "top", *[p for p in category.split("/") if p]])

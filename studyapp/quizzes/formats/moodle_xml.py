@@ -1,0 +1,298 @@
+"""Moodle XML: read and write ``<quiz>`` files of multichoice and truefalse questions.
+
+Read:
+
+* ``<question type="category">`` sets the category of the questions that follow; the Moodle
+  context prefix is dropped (``$course$/top/Lambda/Limits`` becomes ``Lambda/Limits``);
+* ``<question type="multichoice">``: ``<name>``, ``<questiontext format=..>``,
+  ``<generalfeedback>``, ``<answer fraction="..">`` with ``<text>`` and ``<feedback>``,
+  ``<single>``, ``<idnumber>`` (the key; else the name's slug) and ``<tags>``;
+  ``<shuffleanswers>`` and other display settings are ignored;
+* ``<question type="truefalse">`` as the two options "True" and "False";
+* every other type is skipped with its line and the reason.
+
+Text formats: ``html`` and ``moodle_auto_format`` read as ``"html"``, ``markdown`` as
+``"markdown"``, ``plain_text`` as ``"plain"``.
+
+The file is refused when it holds a ``<!DOCTYPE`` or ``<!ENTITY`` declaration: no entity is ever
+expanded. Lines come from the XML parser, so every problem points at the right ``<question``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from xml.parsers import expat
+
+from studyapp.quizzes.formats.model import (
+    OptionData,
+    ParseResult,
+    Problem,
+    QuestionData,
+    derive_key,
+    format_percent,
+    moodle_category,
+    parse_percent,
+    readable_category,
+    validate_question,
+)
+
+_DECLARATION_RE = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_READ_FORMATS = {
+    "html": "html",
+    "moodle_auto_format": "html",
+    "markdown": "markdown",
+    "plain_text": "plain",
+}
+_WRITE_FORMATS = {"html": "html", "markdown": "markdown", "plain": "plain_text"}
+_TYPE_NAMES = {
+    "essay": "essay",
+    "numerical": "numerical",
+    "shortanswer": "short-answer",
+    "match": "matching",
+    "description": "description",
+    "multianswer": "embedded-answer (cloze)",
+    "calculated": "calculated",
+    "ddwtos": "drag-and-drop",
+}
+
+
+class DeclarationRefused(Exception):
+    """A DTD or an entity declaration: refused before anything is expanded."""
+
+
+@dataclass
+class _Element:
+    """A parsed element: just what the reader needs, with the line it starts on."""
+
+    tag: str
+    attributes: dict[str, str]
+    line: int
+    children: list[_Element] = field(default_factory=list)
+    text: str = ""
+
+    def child(self, tag: str) -> _Element | None:
+        return next((child for child in self.children if child.tag == tag), None)
+
+    def all(self, tag: str) -> list[_Element]:
+        return [child for child in self.children if child.tag == tag]
+
+    def text_of(self, *path: str) -> str:
+        """Stripped text of the element found by following ``path``; "" when absent."""
+        element: _Element | None = self
+        for tag in path:
+            element = element.child(tag) if element else None
+        return element.text.strip() if element else ""
+
+
+def _read_tree(text: str) -> _Element:
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    stack: list[_Element] = [_Element("#document", {}, 0)]
+
+    def refuse(*_: object) -> None:
+        raise DeclarationRefused
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        element = _Element(tag, attributes, parser.CurrentLineNumber)
+        stack[-1].children.append(element)
+        stack.append(element)
+
+    def end(_tag: str) -> None:
+        stack.pop()
+
+    def characters(data: str) -> None:
+        stack[-1].text += data
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    parser.Parse(text, True)
+    return stack[0]
+
+
+def _declaration_line(text: str) -> int:
+    match = _DECLARATION_RE.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+def parse(text: str, *, source: str = "") -> ParseResult:
+    """Read Moodle XML; see the module docstring for what is read and skipped."""
+    result = ParseResult(questions=[], skipped=[], errors=[], source=source)
+    refused_at = _declaration_line(text)
+    if refused_at:
+        result.errors.append(_refusal(refused_at))
+        return result
+    try:
+        document = _read_tree(text)
+    except DeclarationRefused:
+        result.errors.append(_refusal(1))
+        return result
+    except expat.ExpatError as error:
+        message = f"the XML is not well formed: {expat.ErrorString(error.code)}"
+        result.errors.append(Problem(error.lineno, message))
+        return result
+    quiz = document.child("quiz")
+    if quiz is None:
+        result.errors.append(Problem(1, "the root element must be <quiz>"))
+        return result
+    _read_quiz(quiz, result)
+    return result
+
+
+def _refusal(line: int) -> Problem:
+    return Problem(line, "DOCTYPE and ENTITY declarations are not accepted; remove them")
+
+
+def _read_quiz(quiz: _Element, result: ParseResult) -> None:
+    category = ""
+    for element in quiz.all("question"):
+        kind = element.attributes.get("type", "")
+        if kind == "category":
+            category = readable_category(element.text_of("category", "text"))
+        elif kind in ("multichoice", "truefalse"):
+            question = _read_question(element, kind, category, result)
+            if question is not None:
+                result.errors.extend(Problem(question.line, m) for m in validate_question(question))
+                result.questions.append(question)
+        elif not kind:
+            result.errors.append(Problem(element.line, "a <question> needs a type attribute"))
+        else:
+            name = _TYPE_NAMES.get(kind, kind)
+            message = f"{name} questions are not supported, skipped"
+            result.skipped.append(Problem(element.line, message))
+
+
+def _read_question(
+    element: _Element, kind: str, category: str, result: ParseResult
+) -> QuestionData | None:
+    text_element = element.child("questiontext")
+    raw_format = text_element.attributes.get("format", "html") if text_element else "html"
+    if raw_format not in _READ_FORMATS:
+        result.errors.append(Problem(element.line, f"unknown text format {raw_format!r}"))
+        return None
+    title = element.text_of("name", "text")
+    question = QuestionData(
+        stem=element.text_of("questiontext", "text"),
+        options=[],
+        kind="single",
+        key=derive_key(element.text_of("idnumber"), title),
+        title=title,
+        text_format=_READ_FORMATS[raw_format],
+        general_feedback=element.text_of("generalfeedback", "text"),
+        category=category,
+        tags=[tag.text_of("text") for tag in _tags(element) if tag.text_of("text")],
+        line=element.line,
+    )
+    try:
+        options = [_read_answer(answer) for answer in element.all("answer")]
+    except ValueError as error:
+        result.errors.append(Problem(element.line, str(error)))
+        return None
+    if kind == "truefalse":
+        return _as_true_false(question, options, result)
+    question.options = options
+    question.kind = "single" if _is_true(element.text_of("single") or "true") else "multiple"
+    return question
+
+
+def _tags(element: _Element) -> list[_Element]:
+    tags = element.child("tags")
+    return tags.all("tag") if tags else []
+
+
+def _read_answer(answer: _Element) -> OptionData:
+    raw = answer.attributes.get("fraction", "0")
+    fraction = parse_percent(raw)
+    if fraction is None:
+        raise ValueError(f"bad fraction {raw!r} in an <answer> (write a percentage like 50)")
+    return OptionData(
+        text=answer.text_of("text"),
+        fraction=fraction,
+        feedback=answer.text_of("feedback", "text"),
+    )
+
+
+def _is_true(value: str) -> bool:
+    return value.strip().lower() in ("true", "1")
+
+
+def _as_true_false(
+    question: QuestionData, answers: list[OptionData], result: ParseResult
+) -> QuestionData | None:
+    by_text = {answer.text.lower(): answer for answer in answers}
+    if sorted(by_text) != ["false", "true"]:
+        message = "a truefalse question needs the answers 'true' and 'false'"
+        result.errors.append(Problem(question.line, message))
+        return None
+    question.options = [
+        OptionData("True", by_text["true"].fraction, by_text["true"].feedback),
+        OptionData("False", by_text["false"].fraction, by_text["false"].feedback),
+    ]
+    return question
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def write(questions: list[QuestionData]) -> str:
+    """Write a Moodle XML quiz; a category entry precedes each change of category."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
+    category: str | None = None
+    for question in questions:
+        if question.category != category:
+            category = question.category
+            parts.append(_category_element(category))
+        parts.append(_question_element(question))
+    parts.append("</quiz>")
+    return "\n".join(parts) + "\n"
+
+
+def _category_element(category: str) -> str:
+    return (
+        '  <question type="category">\n'
+        f"    <category><text>{_escape(moodle_category(category))}</text></category>\n"
+        "  </question>"
+    )
+
+
+def _question_element(question: QuestionData) -> str:
+    text_format = _WRITE_FORMATS[question.text_format]
+    lines = [
+        '  <question type="multichoice">',
+        f"    <name><text>{_escape(question.title)}</text></name>",
+        f'    <questiontext format="{text_format}">{_rich_text(question.stem)}</questiontext>',
+        f'    <generalfeedback format="{text_format}">'
+        f"{_rich_text(question.general_feedback)}</generalfeedback>",
+        f"    <idnumber>{_escape(question.key)}</idnumber>",
+        f"    <single>{'true' if question.kind == 'single' else 'false'}</single>",
+        "    <shuffleanswers>true</shuffleanswers>",
+        "    <answernumbering>ABCD</answernumbering>",
+    ]
+    lines.extend(_answer_element(option, text_format) for option in question.options)
+    if question.tags:
+        tags = "".join(f"<tag><text>{_escape(tag)}</text></tag>" for tag in question.tags)
+        lines.append(f"    <tags>{tags}</tags>")
+    lines.append("  </question>")
+    return "\n".join(lines)
+
+
+def _answer_element(option: OptionData, text_format: str) -> str:
+    return (
+        f'    <answer fraction="{format_percent(option.fraction)}" format="{text_format}">'
+        f"{_rich_text(option.text)}"
+        f'<feedback format="{text_format}">{_rich_text(option.feedback)}</feedback></answer>'
+    )
+
+
+def _rich_text(text: str) -> str:
+    """A ``<text>`` element holding text as CDATA (split where the text contains ``]]>``)."""
+    if not text:
+        return "<text></text>"
+    return "<text><![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]></text>"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

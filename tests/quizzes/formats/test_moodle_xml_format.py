@@ -1,0 +1,137 @@
+"""Moodle XML: multichoice and truefalse read, other types skipped, declarations refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from studyapp.quizzes.formats import moodle_xml
+from studyapp.quizzes.formats.model import OptionData, ParseResult
+
+
+@pytest.fixture
+def quiz(data_text) -> ParseResult:
+    return moodle_xml.parse(data_text("quiz.xml"))
+
+
+def test_multichoice_and_truefalse_questions_are_read_in_order(quiz):
+    assert quiz.errors == []
+    assert [q.title for q in quiz.questions] == ["Lambda timeout", "Pick two", "Thirty minutes"]
+
+
+def test_a_single_answer_question_keeps_texts_fractions_and_feedback(quiz):
+    question = quiz.questions[0]
+
+    assert question.kind == "single"
+    assert question.stem == "<p>What is the longest a Lambda invocation can run?</p>"
+    assert question.general_feedback == "<p>Use Step Functions for long jobs.</p>"
+    assert question.options == [
+        OptionData("15 minutes", 1.0, "Right: 900 seconds."),
+        OptionData("5 minutes", 0.0, ""),
+    ]
+
+
+def test_single_false_makes_multiple_response_with_weights(quiz):
+    question = quiz.questions[1]
+
+    assert question.kind == "multiple"
+    assert [o.fraction for o in question.options] == [0.5, 0.5, -1.0]
+
+
+def test_the_category_entry_sets_a_readable_category(quiz):
+    assert {q.category for q in quiz.questions} == {"Lambda/Limits"}
+
+
+def test_idnumber_gives_the_key_and_else_the_name_slug_does(quiz):
+    assert [q.key for q in quiz.questions] == [
+        "lambda-timeout",
+        "serverless-pair",
+        "thirty-minutes",
+    ]
+
+
+def test_tags_are_read(quiz):
+    assert quiz.questions[0].tags == ["limits"]
+
+
+def test_text_formats_map_to_the_model(quiz):
+    assert [q.text_format for q in quiz.questions] == ["html", "markdown", "plain"]
+
+
+def test_truefalse_becomes_two_options_with_their_feedback(quiz):
+    assert quiz.questions[2].options == [
+        OptionData("True", 0.0, "No: 15 minutes is the limit."),
+        OptionData("False", 1.0, "Yes, it is false."),
+    ]
+
+
+def test_questions_record_the_line_of_their_question_element(quiz):
+    assert [q.line for q in quiz.questions] == [9, 42, 62]
+
+
+def test_other_question_types_are_skipped_with_line_and_reason(quiz):
+    assert [str(p) for p in quiz.skipped] == [
+        "line 78: essay questions are not supported, skipped",
+        "line 86: numerical questions are not supported, skipped",
+    ]
+
+
+def test_a_doctype_is_refused_before_parsing():
+    text = '<?xml version="1.0"?>\n<!DOCTYPE quiz [<!ENTITY a "aaaa">]>\n<quiz></quiz>'
+
+    result = moodle_xml.parse(text)
+
+    assert [str(e) for e in result.errors] == [
+        "line 2: DOCTYPE and ENTITY declarations are not accepted; remove them"
+    ]
+    assert result.questions == []
+
+
+def test_an_entity_declaration_is_refused_whatever_its_case():
+    result = moodle_xml.parse("<quiz>\n<!entity x 'y'>\n</quiz>")
+
+    assert [e.line for e in result.errors] == [2]
+
+
+def test_malformed_xml_is_an_error_with_the_parser_line():
+    result = moodle_xml.parse("<quiz>\n<question type='multichoice'>\n</quiz>")
+
+    assert [str(e) for e in result.errors] == ["line 3: the XML is not well formed: mismatched tag"]
+
+
+def test_the_root_element_must_be_quiz():
+    assert [str(e) for e in moodle_xml.parse("<questions/>").errors] == [
+        "line 1: the root element must be <quiz>"
+    ]
+
+
+def test_a_fraction_that_is_not_a_number_is_an_error():
+    text = (
+        "<quiz>\n<question type='multichoice'><questiontext><text>Q</text></questiontext>"
+        "<answer fraction='lots'><text>a</text></answer></question></quiz>"
+    )
+
+    assert [str(e) for e in moodle_xml.parse(text).errors] == [
+        "line 2: bad fraction 'lots' in an <answer> (write a percentage like 50)"
+    ]
+
+
+def test_a_question_failing_validation_is_an_error_on_its_line():
+    text = (
+        "<quiz>\n\n<question type='multichoice'><questiontext><text>Q</text></questiontext>"
+        "<answer fraction='100'><text>a</text></answer></question></quiz>"
+    )
+
+    assert [str(e) for e in moodle_xml.parse(text).errors] == [
+        "line 3: a question needs at least 2 options (found 1)"
+    ]
+
+
+def test_the_writer_keeps_text_that_looks_like_cdata_end(quiz):
+    question = quiz.questions[0]
+    question.stem = "a ]]> b <c> & d"
+
+    assert moodle_xml.parse(moodle_xml.write([question])).questions[0].stem == "a ]]> b <c> & d"
+
+
+def test_the_writer_roots_categories_in_the_course_top_category(quiz):
+    assert "<text>$course$/top/Lambda/Limits</text>" in moodle_xml.write(quiz.questions)

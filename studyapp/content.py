@@ -1,0 +1,100 @@
+"""Import the course content folder: notes, questions, sample functions and events.
+
+Two phases: first every file is read and checked, collecting each problem as
+``path:line: message``; only when there is none is anything written, all in one transaction.
+So bad input changes nothing, and a good import is idempotent (see each part's importer).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from studyapp.topics.importing import NotesFile, courses_save
+from studyapp.topics.notes import notes_read
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    def __init__(self, problems: list[ContentProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+@dataclass
+class ImportSummary:
+    counts: dict[str, int]  # what the content holds now, by kind
+    changes: dict[str, int]  # rows created, updated and archived by this import
+
+    def to_dict(self) -> dict[str, int | dict[str, int]]:
+        return {**self.counts, "changes": self.changes}
+
+
+def display_path(path: Path, source: Path) -> str:
+    try:
+        return str(path.relative_to(source.parent))
+    except ValueError:
+        return str(path)
+
+
+def notes_files_read(source: Path, problems: list[ContentProblem]) -> list[NotesFile]:
+    files = []
+    for path in sorted((source / "notes").glob("*.md")):
+        reading = notes_read(path)
+        shown = display_path(path, source)
+        problems.extend(ContentProblem(shown, p.line, p.message) for p in reading.problems)
+        if reading.course is not None and not reading.problems:
+            files.append(NotesFile(source=shown, outline=reading.course))
+    seen: dict[str, str] = {}
+    for notes in files:
+        if notes.outline.slug in seen:
+            message = f"course {notes.outline.slug!r} is also defined in {seen[notes.outline.slug]}"
+            problems.append(ContentProblem(notes.source, 1, message))
+        seen[notes.outline.slug] = notes.source
+    return files
+
+
+def content_counts() -> dict[str, int]:
+    from studyapp.cards.models import Card
+    from studyapp.topics.models import Course, Section, Topic
+
+    return {
+        "courses": Course.objects.active().count(),
+        "sections": Section.objects.active().filter(course__archived_at__isnull=True).count(),
+        "topics": Topic.objects.active().filter(course__archived_at__isnull=True).count(),
+        "cards": Card.objects.active().filter(note__archived_at__isnull=True).count(),
+        "questions": 0,
+        "functions": 0,
+        "events": 0,
+    }
+
+
+def content_import(source: Path) -> ImportSummary:
+    """Import everything under ``source``; raise ContentError (changing nothing) on bad input."""
+    if not source.is_dir():
+        raise ContentError([ContentProblem(str(source), 0, "no such content folder")])
+    problems: list[ContentProblem] = []
+    notes = notes_files_read(source, problems)
+    if problems:
+        raise ContentError(problems)
+    now = timezone.now()
+    changes: Counter = Counter()
+    with transaction.atomic():
+        changes += courses_save(notes, now=now)
+    return ImportSummary(
+        counts=content_counts(),
+        changes={key: changes[key] for key in ("created", "updated", "archived")},
+    )

@@ -1,0 +1,126 @@
+"""The one place that turns Markdown into safe HTML.
+
+Every piece of Markdown the app shows (notes, card faces, questions, explanations, lessons,
+anything an instructor or learner writes) goes through :func:`render_markdown`. The output is
+always passed through nh3 with an explicit allow-list: classes (for code highlighting) and ids
+(for heading anchors) survive, scripts, event handlers, styles and unknown tags do not.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import markdown
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+EXTENSIONS = [
+    "abbr",
+    "def_list",
+    "footnotes",
+    "tables",
+    "sane_lists",
+    "toc",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.inlinehilite",
+    "pymdownx.tasklist",
+    "pymdownx.tilde",
+    "pymdownx.betterem",
+]
+EXTENSION_CONFIGS = {
+    "toc": {"permalink": False},
+    "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight", "guess_lang": False},
+    "pymdownx.tasklist": {"custom_checkbox": False},
+}
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins", "kbd", "li",
+    "mark", "ol", "p", "pre", "s", "samp", "small", "span", "strong", "sub", "summary", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+GLOBAL_ATTRIBUTES = {"class", "id", "title", "lang"}
+ALLOWED_ATTRIBUTES = {
+    "*": GLOBAL_ATTRIBUTES,
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "input": {"type", "checked", "disabled"},
+    "ol": {"start"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize_html(html: str) -> str:
+    """Keep only the allow-listed tags and attributes; links get rel=noopener noreferrer."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+LIST_ITEM = re.compile(r"^( *)([*+-]|\d+[.)])( +|$)")
+FENCE = re.compile(r"^ *(```|~~~)")
+
+
+def normalize_list_indent(text: str) -> str:
+    """Re-indent nested lists to four spaces a level, as Python-Markdown requires.
+
+    People write nested bullets with two spaces (as GitHub renders them); without this they
+    would come out flat. Continuation lines and fenced code inside an item move with it.
+    """
+    out: list[str] = []
+    stack: list[tuple[int, int]] = []  # (indent as written, indent as rendered) per open item
+    in_fence = False
+    for line in text.split("\n"):
+        is_fence = bool(FENCE.match(line))
+        if is_fence:
+            in_fence = not in_fence
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if not stripped:
+            out.append(line)
+            continue
+        if not (in_fence or is_fence) and LIST_ITEM.match(line):
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            new_indent = stack[-1][1] + 4 if stack else 0
+            stack.append((indent, new_indent))
+            out.append(" " * new_indent + stripped)
+        elif indent and stack:
+            owner = next((entry for entry in reversed(stack) if entry[0] < indent), stack[0])
+            out.append(" " * (owner[1] + 4 + max(0, indent - owner[0] - 4)) + stripped)
+        else:
+            if not indent and out and not out[-1].strip():
+                stack.clear()
+            out.append(line)
+    return "\n".join(out)
+
+
+@lru_cache(maxsize=2048)
+def _render(text: str) -> str:
+    html = markdown.markdown(
+        normalize_list_indent(text), extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
+    )
+    return sanitize_html(html)
+
+
+def render_markdown(text: str) -> SafeString:
+    """Render Markdown to sanitised HTML, safe to put into a template as it is."""
+    return mark_safe(_render(text or ""))  # noqa: S308 - sanitised by nh3 above
+
+
+def render_inline(text: str) -> SafeString:
+    """Render a short Markdown fragment (a term, an option) without its wrapping paragraph."""
+    html = _render(text or "")
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return mark_safe(html)  # noqa: S308 - sanitised by nh3 in _render

@@ -1,0 +1,190 @@
+"""Save course outlines read from notes files: create, update in place, or archive.
+
+Rows are matched by slug, so importing the same notes twice changes nothing, and an edited
+file updates its rows in place: a learner's reading progress and review history, which point
+at those rows, stay. A topic (or key term) that left the notes is archived, never deleted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+
+from studyapp.cards.models import Card, Note
+from studyapp.topics.models import Course, KeyTerm, ScenarioCase, Section, Topic
+from studyapp.topics.notes import CourseOutline, KeyTermOutline, TopicOutline
+
+
+@dataclass
+class NotesFile:
+    source: str  # path relative to the content folder, as shown to people
+    outline: CourseOutline
+
+
+def row_upsert[M: models.Model](
+    model: type[M], changes: Counter, *, lookup: dict, values: dict
+) -> M:
+    """Create or update one row; save only when something differs, counting what happened."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        row = model.objects.create(**lookup, **values)
+        changes["created"] += 1
+        return row
+    differing = {name: value for name, value in values.items() if getattr(row, name) != value}
+    if differing:
+        for name, value in differing.items():
+            setattr(row, name, value)
+        row.save(update_fields=list(differing))
+        changes["updated"] += 1
+    return row
+
+
+def archive_missing(
+    queryset: models.QuerySet, changes: Counter, *, keep_ids: set[int], now: datetime
+):
+    archived = queryset.active().exclude(id__in=keep_ids).update(archived_at=now)
+    changes["archived"] += archived
+
+
+def courses_save(files: list[NotesFile], *, now: datetime) -> Counter:
+    """Save every course outline (one per notes file) and archive what the notes no longer have."""
+    changes: Counter = Counter()
+    course_ids = set()
+    for position, notes in enumerate(files):
+        course = course_save(notes, position=position, changes=changes, now=now)
+        course_ids.add(course.id)
+    archive_missing(Course.objects, changes, keep_ids=course_ids, now=now)
+    return changes
+
+
+def course_save(notes: NotesFile, *, position: int, changes: Counter, now: datetime) -> Course:
+    outline = notes.outline
+    course = row_upsert(
+        Course,
+        changes,
+        lookup={"slug": outline.slug},
+        values={
+            "title": outline.title,
+            "intro_md": outline.intro,
+            "source": notes.source,
+            "position": position,
+            "archived_at": None,
+        },
+    )
+    section_ids, topic_ids = set(), set()
+    topic_position = 0
+    for section_position, section_outline in enumerate(outline.sections):
+        section = row_upsert(
+            Section,
+            changes,
+            lookup={"course": course, "slug": section_outline.slug},
+            values={
+                "title": section_outline.title,
+                "prose_md": section_outline.prose,
+                "position": section_position,
+                "archived_at": None,
+            },
+        )
+        section_ids.add(section.id)
+        for topic_outline in section_outline.topics:
+            topic = topic_save(
+                topic_outline,
+                course=course,
+                section=section,
+                position=topic_position,
+                changes=changes,
+                now=now,
+            )
+            topic_ids.add(topic.id)
+            topic_position += 1
+    archive_missing(course.sections, changes, keep_ids=section_ids, now=now)
+    archive_missing(course.topics, changes, keep_ids=topic_ids, now=now)
+    archive_missing(
+        Note.objects.filter(topic__course=course, source=Note.Source.NOTES).exclude(
+            topic_id__in=topic_ids
+        ),
+        changes,
+        keep_ids=set(),
+        now=now,
+    )
+    return course
+
+
+def topic_save(
+    outline: TopicOutline,
+    *,
+    course: Course,
+    section: Section,
+    position: int,
+    changes: Counter,
+    now: datetime,
+) -> Topic:
+    topic = row_upsert(
+        Topic,
+        changes,
+        lookup={"course": course, "slug": outline.slug},
+        values={
+            "section": section,
+            "title": outline.title,
+            "body_md": outline.body,
+            "position": position,
+            "archived_at": None,
+        },
+    )
+    if outline.case:
+        row_upsert(
+            ScenarioCase,
+            changes,
+            lookup={"topic": topic},
+            values={"scenario_md": outline.case.scenario, "solution_md": outline.case.solution},
+        )
+    term_ids, note_ids = set(), set()
+    for term_position, term_outline in enumerate(outline.key_terms):
+        term = row_upsert(
+            KeyTerm,
+            changes,
+            lookup={"topic": topic, "slug": term_outline.slug},
+            values={
+                "term": term_outline.term,
+                "definition_md": term_outline.definition,
+                "position": term_position,
+                "archived_at": None,
+            },
+        )
+        term_ids.add(term.id)
+        note_ids.add(term_note_save(term_outline, term=term, topic=topic, changes=changes).id)
+    archive_missing(topic.key_terms, changes, keep_ids=term_ids, now=now)
+    archive_missing(
+        topic.notes.filter(source=Note.Source.NOTES), changes, keep_ids=note_ids, now=now
+    )
+    return topic
+
+
+def term_note_save(
+    outline: KeyTermOutline, *, term: KeyTerm, topic: Topic, changes: Counter
+) -> Note:
+    """The flashcard of a key term: the term asked in its context, the definition as answer."""
+    note = row_upsert(
+        Note,
+        changes,
+        lookup={"key": f"{topic.course.slug}/{topic.slug}/{outline.slug}"},
+        values={
+            "topic": topic,
+            "key_term": term,
+            "kind": Note.Kind.BASIC,
+            "source": Note.Source.NOTES,
+            "front_md": term_front(outline.term, topic=topic),
+            "back_md": outline.definition,
+            "archived_at": None,
+        },
+    )
+    row_upsert(Card, changes, lookup={"note": note, "ordinal": 1}, values={"archived_at": None})
+    return note
+
+
+def term_front(term: str, *, topic: Topic) -> str:
+    context = " › ".join([topic.course.title, topic.section.title, topic.title])
+    return f"{context}\n\nWhat is **{term}**?"

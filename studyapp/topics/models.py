@@ -1,0 +1,131 @@
+"""Courses made from notes: sections, topics, key terms, scenario cases, and reading progress.
+
+Everything imported is keyed by a stable slug. Removing a topic from the notes archives it
+(``archived_at`` is set): it disappears from the course but every learner's history stays.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class ArchivableQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    intro_md = models.TextField(blank=True)
+    source = models.CharField(max_length=300, help_text="The notes file, relative to content/.")
+    position = models.PositiveIntegerField(default=0)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("topics:course", args=[self.slug])
+
+
+class Section(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
+    slug = models.SlugField(max_length=120)
+    title = models.CharField(max_length=300)
+    prose_md = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="section_slug_unique_in_course")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Topic(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="topics")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="topics")
+    slug = models.SlugField(max_length=120)
+    title = models.CharField(max_length=200)
+    body_md = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Order within the course.")
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="topic_slug_unique_in_course")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("topics:topic", args=[self.course.slug, self.slug])
+
+
+class KeyTerm(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="key_terms")
+    slug = models.SlugField(max_length=120)
+    term = models.CharField(max_length=200)
+    definition_md = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "slug"], name="key_term_slug_unique_in_topic")
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class ScenarioCase(models.Model):
+    """A worked scenario from the notes' examples; quiz questions build case studies on it."""
+
+    topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="case")
+    scenario_md = models.TextField()
+    solution_md = models.TextField()
+
+    def __str__(self) -> str:
+        return self.topic.title
+
+
+class ReadingProgress(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reading"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="reading")
+    last_viewed_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "topic"], name="reading_progress_once_per_topic"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-last_viewed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.topic}"

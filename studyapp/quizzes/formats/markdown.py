@@ -136,17 +136,18 @@ def _classify(raw_lines: list[str]) -> list[_Line]:
 def _front_matter(lines: list[_Line], errors: _Errors) -> tuple[str, list[_Line]]:
     if not lines or lines[0].text.strip() != "---":
         return "", lines
+    closing = next((i for i, line in enumerate(lines) if i and line.text.strip() == "---"), 0)
+    if not closing:
+        errors.add(1, "the front matter is not closed with '---'")
+        return "", []
     course = ""
-    for index, line in enumerate(lines[1:], start=1):
-        if line.text.strip() == "---":
-            return course, lines[index + 1 :]
+    for line in lines[1:closing]:
         key, _, value = line.text.partition(":")
         if key.strip() == "course":
             course = value.strip()
         elif line.text.strip() and not _METADATA_RE.match(line.text.strip()):
             errors.add(line.number, "front matter lines are 'key: value'")
-    errors.add(1, "the front matter is not closed with '---'")
-    return course, []
+    return course, lines[closing + 1 :]
 
 
 def _is_question_heading(line: _Line) -> bool:
@@ -220,12 +221,14 @@ def _set_metadata(question: QuestionData, key: str, value: str, line: int, error
             if not is_slug(topic):
                 errors.add(line, f"topic {topic!r} is not a slug")
     elif key == "domain":
-        question.domain = value
-        if value not in DOMAINS:
+        if value in DOMAINS:
+            question.domain = value
+        else:
             errors.add(line, f"domain must be one of {', '.join(DOMAINS)} (got {value!r})")
     elif key == "difficulty":
-        question.difficulty = value
-        if value not in DIFFICULTIES:
+        if value in DIFFICULTIES:
+            question.difficulty = value
+        else:
             allowed = ", ".join(DIFFICULTIES)
             errors.add(line, f"difficulty must be one of {allowed} (got {value!r})")
     elif key == "tags":

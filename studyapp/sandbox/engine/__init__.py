@@ -1,0 +1,36 @@
+"""The Lambda sandbox engine: execution environments, warm pools, billing, CLI and service.
+
+Pure standard library, no Django. The pieces the web app uses:
+
+- `EnvironmentPool.invoke(FunctionConfig, event)` -> `InvocationResult` (in-process), or
+- `client.invoke(...)` against the sandbox service (`service.serve`), which holds the pools in a
+  process of its own;
+- `full_isolation_available()` before running learner-edited code;
+- `billing` for the cost arithmetic.
+"""
+
+from __future__ import annotations
+
+from .billing import Cost, billed_duration_ms, invocation_cost
+from .config import ConfigError, FunctionConfig
+from .environment import ExecutionEnvironment, SandboxSettings
+from .isolation import IsolationReport, full_isolation_available, host_capabilities
+from .pool import EnvironmentPool, IsolationUnavailableError, PoolStats
+from .results import InvocationResult
+
+__all__ = [
+    "ConfigError",
+    "Cost",
+    "EnvironmentPool",
+    "ExecutionEnvironment",
+    "FunctionConfig",
+    "InvocationResult",
+    "IsolationReport",
+    "IsolationUnavailableError",
+    "PoolStats",
+    "SandboxSettings",
+    "billed_duration_ms",
+    "full_isolation_available",
+    "host_capabilities",
+    "invocation_cost",
+]

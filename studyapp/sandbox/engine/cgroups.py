@@ -1,0 +1,326 @@
+"""Control groups for execution environments: memory, pids, cpu and the freezer, v1 or v2.
+
+`CgroupTree.detect()` finds where this host lets us create cgroups. It prefers a
+`studyapp-sandbox` parent below our own cgroup (so the sandbox stays inside whatever accounting
+the host already applies to us) and falls back to the controller's root. Each execution
+environment gets one `EnvironmentCgroup`, named `<supervisor pid>-<environment id>` so that groups
+left behind by a supervisor that died can be recognised and swept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PARENT_NAME = "studyapp-sandbox"
+CPU_PERIOD_US = 100_000
+V1_CONTROLLERS = ("memory", "pids", "cpu", "freezer")
+V2_CONTROLLERS = ("memory", "pids", "cpu")
+
+
+def _write(path: Path, value: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(value)
+
+
+def _read(path: Path) -> str:
+    with open(path) as handle:
+        return handle.read()
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(_read(path).split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _keyed_value(path: Path, key: str) -> int:
+    try:
+        for line in _read(path).splitlines():
+            name, _, value = line.partition(" ")
+            if name == key:
+                return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _own_cgroup_paths() -> dict[str, str]:
+    """Controller (or "" for the unified hierarchy) -> our own path, from /proc/self/cgroup."""
+    paths: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for line in _read(Path("/proc/self/cgroup")).splitlines():
+            _, controllers, path = line.split(":", 2)
+            for controller in controllers.split(",") if controllers else [""]:
+                paths[controller] = path
+    return paths
+
+
+def _cgroup_mounts() -> tuple[dict[str, Path], Path | None]:
+    """v1 controller -> mount point, and the cgroup2 mount point if any."""
+    v1: dict[str, Path] = {}
+    v2: Path | None = None
+    with contextlib.suppress(OSError):
+        for line in _read(Path("/proc/self/mountinfo")).splitlines():
+            left, _, right = line.partition(" - ")
+            fstype, _source, *rest = right.split()
+            mount_point = Path(left.split()[4])
+            if fstype == "cgroup2":
+                v2 = v2 or mount_point
+            elif fstype == "cgroup":
+                options = rest[0].split(",") if rest else []
+                for controller in V1_CONTROLLERS:
+                    if controller in options:
+                        v1.setdefault(controller, mount_point)
+    return v1, v2
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class CgroupTree:
+    """Where environment cgroups are created: one parent per v1 controller, or one v2 parent."""
+
+    version: int
+    parents: dict[str, Path]  # controller -> parent dir (v2: every controller -> the same dir)
+    swept: bool = field(default=False, repr=False)
+
+    @property
+    def has_freezer(self) -> bool:
+        if self.version == 1:
+            return "freezer" in self.parents
+        return True
+
+    def has(self, controller: str) -> bool:
+        return controller in self.parents
+
+    @classmethod
+    def detect(cls) -> CgroupTree | None:
+        """The usable cgroup tree on this host, or None (not root, nothing mounted, read-only)."""
+        v1_mounts, v2_mount = _cgroup_mounts()
+        own = _own_cgroup_paths()
+        if "memory" in v1_mounts:
+            parents: dict[str, Path] = {}
+            for controller, mount in v1_mounts.items():
+                parent = _make_parent(mount, own.get(controller, "/"))
+                if parent is not None:
+                    parents[controller] = parent
+            return cls(version=1, parents=parents) if "memory" in parents else None
+        if v2_mount is not None:
+            parent = _make_v2_parent(v2_mount, own.get("", "/"))
+            if parent is not None:
+                available = set(_read(parent / "cgroup.subtree_control").split())
+                return cls(version=2, parents={c: parent for c in V2_CONTROLLERS if c in available})
+        return None
+
+    def sweep_stale(self) -> None:
+        """Remove groups whose supervisor process is gone (it was killed before cleaning up)."""
+        if self.swept:
+            return
+        self.swept = True
+        names: set[str] = set()
+        for parent in set(self.parents.values()):
+            with contextlib.suppress(OSError):
+                names.update(p.name for p in parent.iterdir() if p.is_dir())
+        for name in names:
+            owner = name.split("-", 1)[0]
+            if owner.isdigit() and int(owner) != os.getpid() and not _pid_alive(int(owner)):
+                EnvironmentCgroup(self, name).destroy()
+
+    def create(self, name: str) -> EnvironmentCgroup:
+        self.sweep_stale()
+        group = EnvironmentCgroup(self, name)
+        for directory in group.directories():
+            directory.mkdir(exist_ok=True)
+        return group
+
+
+def _make_parent(mount: Path, own_path: str) -> Path | None:
+    """A writable `studyapp-sandbox` dir below our own v1 cgroup, else below the root."""
+    for base in (mount / own_path.lstrip("/"), mount):
+        parent = base / PARENT_NAME
+        try:
+            parent.mkdir(exist_ok=True)
+            probe = parent / f"probe-{os.getpid()}"
+            probe.mkdir(exist_ok=True)
+            probe.rmdir()
+            return parent
+        except OSError:
+            continue
+    return None
+
+
+def _make_v2_parent(mount: Path, own_path: str) -> Path | None:
+    """A v2 parent with memory, pids and cpu delegated to its children."""
+    enable = " ".join(f"+{c}" for c in V2_CONTROLLERS)
+    for base in (mount / own_path.lstrip("/"), mount):
+        parent = base / PARENT_NAME
+        try:
+            available = set(_read(base / "cgroup.controllers").split())
+            if "memory" not in available:
+                continue
+            wanted = " ".join(f"+{c}" for c in V2_CONTROLLERS if c in available)
+            _write(base / "cgroup.subtree_control", wanted)
+            parent.mkdir(exist_ok=True)
+            _write(parent / "cgroup.subtree_control", wanted or enable)
+            return parent
+        except OSError:
+            continue
+    return None
+
+
+@dataclass
+class EnvironmentCgroup:
+    """The cgroup(s) of one execution environment."""
+
+    tree: CgroupTree
+    name: str
+
+    def directories(self) -> list[Path]:
+        return sorted({parent / self.name for parent in self.tree.parents.values()})
+
+    def _dir(self, controller: str) -> Path | None:
+        parent = self.tree.parents.get(controller)
+        return parent / self.name if parent else None
+
+    def procs_files(self) -> list[str]:
+        """The cgroup.procs files a new process writes its pid into to join this group."""
+        return [str(directory / "cgroup.procs") for directory in self.directories()]
+
+    # -- limits -------------------------------------------------------------------------------
+
+    def limit_memory(self, limit_bytes: int) -> None:
+        directory = self._dir("memory")
+        if directory is None:
+            return
+        if self.tree.version == 1:
+            _write(directory / "memory.limit_in_bytes", str(limit_bytes))
+            with contextlib.suppress(OSError):
+                _write(directory / "memory.memsw.limit_in_bytes", str(limit_bytes))
+        else:
+            _write(directory / "memory.max", str(limit_bytes))
+            with contextlib.suppress(OSError):
+                _write(directory / "memory.swap.max", "0")
+            with contextlib.suppress(OSError):
+                _write(directory / "memory.oom.group", "1")
+
+    def limit_pids(self, maximum: int) -> bool:
+        directory = self._dir("pids")
+        if directory is None:
+            return False
+        _write(directory / "pids.max", str(maximum))
+        return True
+
+    def limit_cpu(self, cores: float) -> bool:
+        directory = self._dir("cpu")
+        if directory is None:
+            return False
+        quota = max(1_000, int(cores * CPU_PERIOD_US))
+        if self.tree.version == 1:
+            _write(directory / "cpu.cfs_period_us", str(CPU_PERIOD_US))
+            _write(directory / "cpu.cfs_quota_us", str(quota))
+        else:
+            _write(directory / "cpu.max", f"{quota} {CPU_PERIOD_US}")
+        return True
+
+    # -- readings -----------------------------------------------------------------------------
+
+    def peak_memory_bytes(self) -> int | None:
+        directory = self._dir("memory")
+        if directory is None:
+            return None
+        name = "memory.max_usage_in_bytes" if self.tree.version == 1 else "memory.peak"
+        peak = _read_int(directory / name)
+        if peak is None and self.tree.version == 2:
+            peak = _read_int(directory / "memory.current")
+        return peak
+
+    def oom_kills(self) -> int:
+        directory = self._dir("memory")
+        if directory is None:
+            return 0
+        if self.tree.version == 1:
+            return _keyed_value(directory / "memory.oom_control", "oom_kill")
+        return _keyed_value(directory / "memory.events", "oom_kill")
+
+    def pids(self) -> list[int]:
+        found: set[int] = set()
+        for directory in self.directories():
+            with contextlib.suppress(OSError):
+                found.update(int(p) for p in _read(directory / "cgroup.procs").split())
+        return sorted(found)
+
+    # -- freezer ------------------------------------------------------------------------------
+
+    def freeze(self) -> bool:
+        return self._set_frozen(True)
+
+    def thaw(self) -> bool:
+        return self._set_frozen(False)
+
+    def _set_frozen(self, frozen: bool) -> bool:
+        try:
+            if self.tree.version == 1:
+                directory = self._dir("freezer")
+                if directory is None:
+                    return False
+                _write(directory / "freezer.state", "FROZEN" if frozen else "THAWED")
+            else:
+                directory = self.directories()[0]
+                _write(directory / "cgroup.freeze", "1" if frozen else "0")
+        except OSError:
+            return False
+        return True
+
+    # -- teardown -----------------------------------------------------------------------------
+
+    def kill_all(self, deadline_s: float = 5.0) -> bool:
+        """SIGKILL every process in the group; True once the group is empty."""
+        directories = self.directories()
+        if self.tree.version == 2 and directories:
+            with contextlib.suppress(OSError):
+                _write(directories[0] / "cgroup.kill", "1")
+        frozen = self.freeze()
+        for pid in self.pids():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        if frozen:
+            self.thaw()
+        give_up = time.monotonic() + deadline_s
+        while self.pids():
+            if time.monotonic() > give_up:
+                return False
+            for pid in self.pids():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.002)
+        return True
+
+    def destroy(self) -> None:
+        """Kill every process and remove the group's directories."""
+        self.kill_all()
+        give_up = time.monotonic() + 5.0
+        for directory in self.directories():
+            while directory.exists():
+                try:
+                    directory.rmdir()
+                except FileNotFoundError:
+                    break
+                except OSError as error:
+                    if error.errno != errno.EBUSY or time.monotonic() > give_up:
+                        break
+                    time.sleep(0.002)

@@ -1,0 +1,758 @@
+"""An execution environment: one sandboxed runtime process that lives across invocations.
+
+Lifecycle, as on Lambda:
+
+    new --invoke--> INIT (spawn, import the handler; timed, CPU unthrottled) --> busy --> idle
+    idle (frozen) --invoke--> busy --> idle ...
+    timeout / crash / OOM / init error / destroy() --> dead (every process killed, cgroup removed)
+
+The supervisor (this module) talks to the runtime (bootstrap.py) over two pipes and reads its
+stdout/stderr from a third. Every limit is enforced from out here: the wall-clock deadline by
+killing the whole cgroup, memory by the cgroup's SIGKILL, logs by a cap on what is kept.
+
+/tmp after a timeout: Lambda keeps the environment's /tmp because it reuses the sandbox. Here a
+timeout destroys the environment and its tmpfs with it, so the next (cold) invocation starts with
+an empty /tmp. Warm invocations share /tmp exactly as on Lambda.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import queue
+import select
+import selectors
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from . import logs as platform_logs
+from .billing import billed_duration_ms, invocation_cost, round_ms
+from .cgroups import EnvironmentCgroup
+from .config import MAX_RESPONSE_BYTES, FunctionConfig
+from .isolation import (
+    BOOTSTRAP_PATH,
+    NOFILE_LIMIT,
+    PIDS_LIMIT,
+    SANDBOX_UID,
+    HostCapabilities,
+    IsolationReport,
+    bubblewrap_command,
+    cpu_share,
+    host_capabilities,
+    launcher_command,
+)
+from .logs import DEFAULT_LOG_CAP_BYTES, LogCollector, ReportMetrics
+from .results import (
+    InvocationResult,
+    error_object,
+    exit_reason,
+    runtime_exit_error,
+    timeout_error,
+)
+from .staging import StagedFunction
+
+MIB = 1024 * 1024
+ACCOUNT_ID = "123456789012"
+MAX_HEADER_BYTES = 4096
+MAX_MESSAGE_BYTES = MAX_RESPONSE_BYTES + MIB  # room for an error object
+READ_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """Knobs of the sandbox itself (not of the function)."""
+
+    pids_limit: int = PIDS_LIMIT
+    init_timeout_s: float = 10.0
+    log_cap_bytes: int = DEFAULT_LOG_CAP_BYTES
+    use_bubblewrap: bool = True
+    use_cgroups: bool = True
+    freeze_idle: bool = True
+
+
+class ProtocolError(Exception):
+    """The runtime wrote something that is not a well-formed, bounded message."""
+
+
+class _Spawner:
+    """Starts sandboxes from one long-lived thread.
+
+    bubblewrap's --die-with-parent is PR_SET_PDEATHSIG, which fires when the *thread* that
+    forked it ends; a sandbox started from a short-lived request thread would die with it.
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue[tuple[dict[str, Any], Future]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def spawn(self, **popen_kwargs: Any) -> subprocess.Popen:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._serve, name="sandbox-spawner", daemon=True
+                )
+                self._thread.start()
+        future: Future = Future()
+        self._requests.put((popen_kwargs, future))
+        return future.result()
+
+    def _serve(self) -> None:
+        while True:
+            kwargs, future = self._requests.get()
+            try:
+                future.set_result(subprocess.Popen(**kwargs))
+            except BaseException as error:
+                future.set_exception(error)
+
+
+_spawner = _Spawner()
+
+
+class _MessageReader:
+    """Splits the runtime's byte stream into (header, body) messages, refusing oversize ones."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._header: dict[str, Any] | None = None
+
+    def feed(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) > MAX_MESSAGE_BYTES + MAX_HEADER_BYTES:
+            raise ProtocolError("message too large")
+
+    def next_message(self) -> tuple[dict[str, Any], bytes] | None:
+        if self._header is None:
+            end = self._buffer.find(b"\n")
+            if end < 0:
+                if len(self._buffer) > MAX_HEADER_BYTES:
+                    raise ProtocolError("header too long")
+                return None
+            try:
+                header = json.loads(bytes(self._buffer[:end]))
+                length = int(header["length"])
+            except (ValueError, KeyError, TypeError) as error:
+                raise ProtocolError(f"malformed header: {error}") from None
+            if not isinstance(header, dict) or not 0 <= length <= MAX_MESSAGE_BYTES:
+                raise ProtocolError("message length out of bounds")
+            del self._buffer[: end + 1]
+            self._header = header
+        length = int(self._header["length"])
+        if len(self._buffer) < length:
+            return None
+        body = bytes(self._buffer[:length])
+        del self._buffer[:length]
+        header, self._header = self._header, None
+        return header, body
+
+
+@dataclass
+class _Outcome:
+    kind: str  # message | exited | timeout | protocol
+    header: dict[str, Any] | None = None
+    body: bytes = b""
+    detail: str = ""
+    returncode: int | None = None
+
+
+@dataclass
+class _Verdict:
+    status: str
+    payload: Any
+    keep_alive: bool = False
+    exited: bool = False
+    handler_ms: float | None = None
+    log_line: Callable[[float], str] | None = None
+
+
+def lambda_environment(config: FunctionConfig, log_stream_name: str) -> dict[str, str]:
+    """The environment variables a Python function sees on Lambda, plus the function's own."""
+    import sys
+
+    region = config.region
+    env = {
+        "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "_HANDLER": config.handler,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
+        "AWS_LAMBDA_FUNCTION_NAME": config.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
+    }
+    env.update(config.environment)
+    env["AWS_LAMBDA_LOG_FORMAT"] = config.log_format
+    return env
+
+
+def function_arn(config: FunctionConfig) -> str:
+    return f"arn:aws:lambda:{config.region}:{ACCOUNT_ID}:function:{config.name}"
+
+
+class ExecutionEnvironment:
+    """One sandboxed runtime. Not thread-safe: the pool gives it one invocation at a time."""
+
+    def __init__(
+        self,
+        config: FunctionConfig,
+        staged: StagedFunction,
+        *,
+        settings: SandboxSettings | None = None,
+        host: HostCapabilities | None = None,
+    ) -> None:
+        self.config = config
+        self.staged = staged
+        self.settings = settings or SandboxSettings()
+        self.host = host or host_capabilities()
+        self.id = uuid.uuid4().hex[:12]
+        self.state = "new"  # new | idle | busy | dead
+        self.frozen = False
+        self.created_at = time.time()
+        self.last_used_at = self.created_at
+        self.invocations = 0
+        self.init_duration_ms: float | None = None
+        today = datetime.now(UTC).strftime("%Y/%m/%d")
+        self.log_stream_name = f"{today}/[$LATEST]{uuid.uuid4().hex}"
+        self.uses_bubblewrap = self.settings.use_bubblewrap and self.host.bwrap is not None
+        tree = self.host.cgroups if self.settings.use_cgroups else None
+        self._tree = tree
+        self._cgroup: EnvironmentCgroup | None = None
+        self._process: subprocess.Popen | None = None
+        self._pidfd: int | None = None
+        self._fds: dict[str, int] = {}
+        self._selector: selectors.BaseSelector | None = None
+        self._reader = _MessageReader()
+        self._private_tmp: str | None = None
+        self._oom_kills_seen = 0
+        self._teardown_lock = threading.Lock()
+        self.isolation = self._isolation_report()
+
+    # -- public -------------------------------------------------------------------------------
+
+    @property
+    def alive(self) -> bool:
+        return self.state in ("idle", "busy")
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "environment_id": self.id,
+            "function_name": self.config.name,
+            "state": self.state,
+            "frozen": self.frozen,
+            "memory_size_mb": self.config.memory_mb,
+            "invocations": self.invocations,
+            "created_at": self.created_at,
+            "last_used_at": self.last_used_at,
+            "init_duration_ms": self.init_duration_ms,
+        }
+
+    def invoke(
+        self,
+        event: bytes,
+        *,
+        request_id: str | None = None,
+        client_context: dict[str, Any] | None = None,
+    ) -> InvocationResult:
+        """Run one invocation; a cold start first if this environment has not started yet."""
+        if self.state == "dead":
+            raise RuntimeError("this execution environment has been destroyed")
+        request_id = request_id or str(uuid.uuid4())
+        log_format = self.config.log_format
+        logs = LogCollector(self.settings.log_cap_bytes)
+        cold = self.state == "new"
+        init_ms: float | None = None
+        self.state = "busy"
+        if cold:
+            logs.add_platform(
+                platform_logs.init_start_line(
+                    region=self.config.region,
+                    log_format=log_format,
+                    function_name=self.config.name,
+                    now=time.time(),
+                )
+            )
+            failure = self._start(logs, request_id)
+            init_ms = self.init_duration_ms
+            if failure is not None:
+                return self._finish(
+                    logs, request_id, failure, duration_ms=0.0, init_ms=init_ms, cold=True
+                )
+        else:
+            self._thaw()
+        logs.add_platform(
+            platform_logs.start_line(request_id, log_format=log_format, now=time.time())
+        )
+        header = {
+            "request_id": request_id,
+            "deadline_ms": int((time.time() + self.config.timeout_s) * 1000),
+            "invoked_function_arn": function_arn(self.config),
+            "client_context": client_context,
+            "length": len(event),
+        }
+        message = json.dumps(header).encode() + b"\n" + event
+        started = time.monotonic()
+        outcome = self._exchange(started + self.config.timeout_s, logs, message)
+        duration_ms = (time.monotonic() - started) * 1000
+        return self._finish(
+            logs, request_id, outcome, duration_ms=duration_ms, init_ms=init_ms, cold=cold
+        )
+
+    def destroy(self) -> None:
+        """Kill every process of this environment and release everything it holds."""
+        with self._teardown_lock:
+            was_busy = self.state == "busy"
+            self.state = "dead"
+            self._kill_everything()
+            if not was_busy:
+                self._release()
+
+    # -- INIT ---------------------------------------------------------------------------------
+
+    def _start(self, logs: LogCollector, request_id: str) -> _Outcome | None:
+        """Spawn the runtime and wait for INIT; None when ready, else what went wrong."""
+        started = time.monotonic()
+        procs_files: list[str] = []
+        if self._tree is not None:
+            self._cgroup = self._tree.create(f"{os.getpid()}-{self.id}")
+            self._cgroup.limit_memory(self.config.memory_mb * MIB)
+            self._cgroup.limit_pids(self.settings.pids_limit)
+            # INIT runs unthrottled, like Lambda's init phase; the share applies from the first
+            # invocation on.
+            self._cgroup.limit_cpu(float(self.host.cpu_count))
+            procs_files = self._cgroup.procs_files()
+        request_r, request_w = os.pipe()
+        response_r, response_w = os.pipe()
+        log_r, log_w = os.pipe()
+        self._fds = {"request_w": request_w, "response_r": response_r, "log_r": log_r}
+        env = lambda_environment(self.config, self.log_stream_name)
+        if self.uses_bubblewrap:
+            command = bubblewrap_command(
+                self.host,
+                task_dir=self.staged.task_dir,
+                opt_dir=self.staged.opt_dir,
+                tmpfs_mb=self.config.ephemeral_storage_mb,
+                environment=env,
+                request_fd=request_r,
+                response_fd=response_w,
+            )
+            popen_env: dict[str, str] = {}
+            cwd = "/"
+        else:
+            self._private_tmp = tempfile.mkdtemp(prefix="studyapp-sandbox-tmp-")
+            env["TMPDIR"] = self._private_tmp
+            command = [
+                self.host.python,
+                "-I",
+                "-S",
+                BOOTSTRAP_PATH,
+                str(request_r),
+                str(response_w),
+                self.staged.task_dir,
+                self.staged.opt_dir or "/opt",
+            ]
+            popen_env, cwd = env, self.staged.task_dir
+        try:
+            self._process = _spawner.spawn(
+                args=launcher_command(procs_files, command),
+                stdin=subprocess.DEVNULL,
+                stdout=log_w,
+                stderr=log_w,
+                pass_fds=(request_r, response_w),
+                env=popen_env,
+                cwd=cwd,
+                start_new_session=True,
+            )
+        finally:
+            for fd in (request_r, response_w, log_w):
+                os.close(fd)
+        for fd in self._fds.values():
+            os.set_blocking(fd, False)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(response_r, selectors.EVENT_READ)
+        self._selector.register(log_r, selectors.EVENT_READ)
+        with contextlib.suppress(OSError, AttributeError):
+            self._pidfd = os.pidfd_open(self._process.pid)
+            self._selector.register(self._pidfd, selectors.EVENT_READ)
+
+        outcome = self._exchange(started + self.settings.init_timeout_s, logs)
+        self.init_duration_ms = round_ms((time.monotonic() - started) * 1000)
+        if outcome.kind == "message" and outcome.header and outcome.header.get("type") == "ready":
+            if self._cgroup is not None:
+                self._cgroup.limit_cpu(cpu_share(self.config.memory_mb, self.host.cpu_count))
+            return None
+        if outcome.kind == "message":
+            if outcome.header and outcome.header.get("type") == "init_error":
+                return outcome
+            return _Outcome("protocol", detail="unexpected message during INIT")
+        return outcome
+
+    # -- talking to the runtime ---------------------------------------------------------------
+
+    def _exchange(self, deadline: float, logs: LogCollector, outgoing: bytes = b"") -> _Outcome:
+        """Send `outgoing`, then wait for one message, the runtime's exit, or the deadline."""
+        assert self._selector is not None
+        selector = self._selector
+        pending = memoryview(outgoing)
+        request_w = self._fds["request_w"]
+        if pending:
+            selector.register(request_w, selectors.EVENT_WRITE)
+        try:
+            while True:
+                try:
+                    message = self._reader.next_message()
+                except ProtocolError as error:
+                    return _Outcome("protocol", detail=str(error))
+                if message is not None:
+                    self._drain_logs(logs)
+                    return _Outcome("message", header=message[0], body=message[1])
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return _Outcome("timeout")
+                for key, _events in selector.select(remaining):
+                    fd = key.fd
+                    if fd == request_w:
+                        try:
+                            written = os.write(fd, pending[:READ_CHUNK])
+                        except BlockingIOError:
+                            continue
+                        except OSError:  # the runtime is gone; its exit shows up next
+                            written = len(pending)
+                        pending = pending[written:]
+                        if not pending:
+                            selector.unregister(fd)
+                    elif fd == self._fds["log_r"]:
+                        self._read_logs(logs)
+                    elif fd == self._fds["response_r"]:
+                        data = _read_some(fd)
+                        if data is None:
+                            continue
+                        if not data:
+                            return self._runtime_exited(logs)
+                        try:
+                            self._reader.feed(data)
+                        except ProtocolError as error:
+                            return _Outcome("protocol", detail=str(error))
+                    elif fd == self._pidfd:
+                        return self._runtime_exited(logs)
+        finally:
+            if pending:
+                with contextlib.suppress(KeyError, ValueError):
+                    selector.unregister(request_w)
+
+    def _runtime_exited(self, logs: LogCollector) -> _Outcome:
+        returncode = self._wait_for_exit()
+        self._kill_everything()
+        self._drain_logs(logs, until_eof=True)
+        return _Outcome("exited", returncode=returncode)
+
+    def _read_logs(self, logs: LogCollector) -> bool:
+        """Read what is there; False on end of file."""
+        data = _read_some(self._fds["log_r"])
+        if data is None:
+            return True
+        if not data:
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(self._fds["log_r"])  # type: ignore[union-attr]
+            return False
+        logs.add_output(data)
+        return True
+
+    def _drain_logs(self, logs: LogCollector, *, until_eof: bool = False) -> None:
+        """Read what the function has written so far (all of it, up to EOF, once it is dead)."""
+        fd = self._fds.get("log_r")
+        if fd is None:
+            return
+        give_up = time.monotonic() + (2.0 if until_eof else 0.5)
+        while time.monotonic() < give_up:
+            data = _read_some(fd)
+            if data:
+                logs.add_output(data)
+                continue
+            if data == b"" or not until_eof:
+                return
+            ready, _, _ = select.select([fd], [], [], max(0.0, give_up - time.monotonic()))
+            if not ready:
+                return
+
+    # -- finishing an invocation --------------------------------------------------------------
+
+    def _finish(
+        self,
+        logs: LogCollector,
+        request_id: str,
+        outcome: _Outcome,
+        *,
+        duration_ms: float,
+        init_ms: float | None,
+        cold: bool,
+    ) -> InvocationResult:
+        log_format = self.config.log_format
+        verdict = self._judge(outcome, request_id)
+        if verdict.keep_alive and self._oom_happened():
+            verdict.keep_alive = False  # a process of the environment was OOM-killed: reset it
+        if not verdict.keep_alive:
+            self._kill_everything()
+            self._drain_logs(logs, until_eof=True)
+        oom = verdict.status == "error" and verdict.exited and self._oom_happened(since_start=True)
+        status = "oom" if oom else verdict.status
+        if status == "timeout":
+            duration_ms = self.config.timeout_s * 1000.0
+        if verdict.log_line:
+            logs.add_platform(verdict.log_line(time.time()))
+        error_type = verdict.payload.get("errorType") if status != "success" else None
+        duration_ms = round_ms(duration_ms)
+        memory_used = self._max_memory_used_mb(oom)
+        init_reported = init_ms if cold else None
+        billed = billed_duration_ms(duration_ms, init_reported)
+        logs.add_platform(platform_logs.end_line(request_id, log_format=log_format))
+        metrics = ReportMetrics(
+            request_id=request_id,
+            duration_ms=duration_ms,
+            billed_duration_ms=billed,
+            memory_size_mb=self.config.memory_mb,
+            max_memory_used_mb=memory_used,
+            init_duration_ms=init_reported,
+            status=status,
+            error_type=error_type,
+        )
+        report = platform_logs.report_line(metrics, log_format=log_format, now=time.time())
+        logs.add_platform(report)
+        self.invocations += 1
+        self.last_used_at = time.time()
+        with self._teardown_lock:
+            if verdict.keep_alive and self.state == "busy":
+                self.state = "idle"
+                self._freeze()
+            else:
+                self.state = "dead"
+                self._kill_everything()
+                self._release()
+        return InvocationResult(
+            request_id=request_id,
+            status=status,
+            payload=verdict.payload,
+            function_error=None if status == "success" else "Unhandled",
+            error_type=error_type,
+            logs=logs.text(),
+            cold_start=cold,
+            duration_ms=duration_ms,
+            billed_duration_ms=billed,
+            init_duration_ms=init_reported,
+            memory_size_mb=self.config.memory_mb,
+            max_memory_used_mb=memory_used,
+            isolation=self.isolation.to_dict(),
+            cost=invocation_cost(self.config.memory_mb, billed),
+            environment_id=self.id,
+            handler_ms=verdict.handler_ms,
+        )
+
+    def _judge(self, outcome: _Outcome, request_id: str) -> _Verdict:
+        """Turn what happened into a status, Lambda's payload and the extra platform log line."""
+        log_format = self.config.log_format
+        header = outcome.header or {}
+        if outcome.kind == "message" and header.get("type") == "result":
+            try:
+                payload = json.loads(outcome.body)
+            except ValueError:
+                return self._judge(_Outcome("protocol", detail="response is not JSON"), request_id)
+            if header.get("ok") is True:
+                return _Verdict(
+                    "success",
+                    payload,
+                    keep_alive=True,
+                    handler_ms=_as_float(header.get("handler_ms")),
+                )
+            if not isinstance(payload, dict) or "errorType" not in payload:
+                return self._judge(_Outcome("protocol", detail="bad error object"), request_id)
+            return _Verdict(
+                "error", payload, keep_alive=True, handler_ms=_as_float(header.get("handler_ms"))
+            )
+        if outcome.kind == "message" and header.get("type") == "init_error":
+            try:
+                payload = json.loads(outcome.body)
+                payload["requestId"] = request_id
+                return _Verdict("error", payload)
+            except (ValueError, TypeError):
+                return self._judge(_Outcome("protocol", detail="bad init error"), request_id)
+        if outcome.kind == "timeout":
+            timeout_s = self.config.timeout_s
+            return _Verdict(
+                "timeout",
+                timeout_error(request_id, timeout_s),
+                log_line=lambda now: platform_logs.timeout_line(
+                    request_id, timeout_s, log_format=log_format, now=now
+                ),
+            )
+        if outcome.kind == "exited":
+            reason = exit_reason(outcome.returncode)
+            exited = True
+        else:
+            detail = outcome.detail or "unexpected message"
+            reason = f"Runtime sent an invalid response ({detail})"
+            exited = False
+        return _Verdict(
+            "error",
+            runtime_exit_error(request_id, reason),
+            exited=exited,
+            log_line=lambda now: platform_logs.runtime_exit_line(
+                request_id, reason, log_format=log_format, now=now
+            ),
+        )
+
+    def _max_memory_used_mb(self, oom: bool) -> int:
+        if oom:
+            return self.config.memory_mb
+        peak: int | None = None
+        if self._cgroup is not None:
+            peak = self._cgroup.peak_memory_bytes()
+        if peak is None and self._process is not None:
+            peak = _tree_peak_rss(self._process.pid)
+        if not peak:
+            return 0
+        return min(self.config.memory_mb, math.ceil(peak / MIB))
+
+    def _oom_happened(self, *, since_start: bool = False) -> bool:
+        """Whether the kernel OOM-killed a process of this environment (since the last check)."""
+        if self._cgroup is None:
+            return False
+        kills = self._cgroup.oom_kills()
+        happened = kills > (0 if since_start else self._oom_kills_seen)
+        self._oom_kills_seen = kills
+        return happened
+
+    # -- freezing and teardown ----------------------------------------------------------------
+
+    def _freeze(self) -> None:
+        tree, group = self._tree, self._cgroup
+        if self.settings.freeze_idle and group is not None and tree and tree.has_freezer:
+            self.frozen = group.freeze()
+
+    def _thaw(self) -> None:
+        if self.frozen and self._cgroup is not None:
+            self._cgroup.thaw()
+            self.frozen = False
+
+    def _wait_for_exit(self) -> int | None:
+        if self._process is None:
+            return None
+        try:
+            return self._process.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            self._kill_everything()
+            return self._process.returncode
+
+    def _kill_everything(self) -> None:
+        if self._cgroup is not None:
+            self._cgroup.kill_all()
+        process = self._process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, 9)
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5.0)
+        self.frozen = False
+
+    def _release(self) -> None:
+        """Close descriptors and remove the cgroup; the processes are already dead."""
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        for fd in [*self._fds.values(), self._pidfd]:
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._fds = {}
+        self._pidfd = None
+        if self._cgroup is not None:
+            self._cgroup.destroy()
+            self._cgroup = None
+        if self._private_tmp:
+            shutil.rmtree(self._private_tmp, ignore_errors=True)
+            self._private_tmp = None
+
+    def _isolation_report(self) -> IsolationReport:
+        tree = self._tree
+        bwrap = self.uses_bubblewrap
+        memory = bool(tree and tree.has("memory"))
+        cpu = bool(tree and tree.has("cpu"))
+        pids = bool(tree and tree.has("pids"))
+        freezer = bool(tree and tree.has_freezer and self.settings.freeze_idle)
+        missing = list(self.host.missing)
+        if not self.settings.use_bubblewrap and self.host.bwrap:
+            missing.append("bubblewrap disabled by configuration")
+        if not self.settings.use_cgroups and self.host.cgroups:
+            missing.append("cgroups disabled by configuration")
+        return IsolationReport(
+            namespaces=bwrap,
+            network=not bwrap,
+            memory_cgroup=memory,
+            cpu_cgroup=cpu,
+            pids_limit=self.settings.pids_limit if pids else None,
+            nofile=NOFILE_LIMIT,
+            tmpfs_mb=self.config.ephemeral_storage_mb if bwrap else None,
+            readonly_root=bwrap,
+            uid=SANDBOX_UID if bwrap else os.geteuid(),
+            freezer=freezer,
+            full=bwrap and memory and cpu and pids,
+            missing=tuple(missing),
+        )
+
+
+def _read_some(fd: int) -> bytes | None:
+    """Bytes read, b"" at end of file, None when nothing is ready."""
+    try:
+        return os.read(fd, READ_CHUNK)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
+def _as_float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _tree_peak_rss(pid: int) -> int | None:
+    """The largest VmHWM in a process tree (used only when there is no memory cgroup)."""
+    peak = 0
+    stack = [pid]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) * 1024)
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                stack.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return peak or None
+
+
+def make_request_error(error_type: str, message: str) -> dict[str, Any]:
+    return error_object(error_type, message)

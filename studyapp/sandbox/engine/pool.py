@@ -1,0 +1,296 @@
+"""Warm pools of execution environments, keyed by function name + code hash + configuration.
+
+An invocation takes an idle environment of its function if there is one (warm) and starts a new
+one otherwise (cold), so concurrent invocations of one function run side by side in separate
+environments, as on Lambda. Idle environments are frozen and reaped after `idle_timeout_s`.
+Closing the pool destroys every environment it started, with all of their processes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import threading
+import time
+import uuid
+import weakref
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
+from .environment import ExecutionEnvironment, SandboxSettings
+from .isolation import HostCapabilities, host_capabilities
+from .results import InvocationResult, error_object
+from .staging import StagedFunction, stage_function
+
+
+class IsolationUnavailableError(RuntimeError):
+    """Full isolation was required (learner-edited code) but this host cannot provide it."""
+
+
+@dataclass
+class PoolStats:
+    created: int = 0
+    reused: int = 0
+    reaped: int = 0
+    destroyed: int = 0
+    throttled: int = 0
+    invocations: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class _FunctionSlot:
+    config: FunctionConfig
+    staged: StagedFunction
+    idle: list[ExecutionEnvironment] = field(default_factory=list)
+    busy: set[ExecutionEnvironment] = field(default_factory=set)
+
+
+_open_pools: weakref.WeakSet[EnvironmentPool] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_pools() -> None:
+    for pool in list(_open_pools):
+        pool.close()
+
+
+def event_bytes(event: Any) -> bytes:
+    """The event as JSON bytes; bytes and str must already be JSON text."""
+    if isinstance(event, bytes | bytearray | str):
+        data = event.encode() if isinstance(event, str) else bytes(event)
+        try:
+            json.loads(data)
+        except ValueError as error:
+            raise ConfigError(f"event is not valid JSON: {error}") from None
+        return data
+    return json.dumps(event).encode()
+
+
+class EnvironmentPool:
+    """Holds warm environments; safe to call from many threads."""
+
+    def __init__(
+        self,
+        *,
+        idle_timeout_s: float = 600.0,
+        max_environments: int = 32,
+        settings: SandboxSettings | None = None,
+        host: HostCapabilities | None = None,
+        reap_interval_s: float | None = None,
+    ) -> None:
+        self.idle_timeout_s = idle_timeout_s
+        self.max_environments = max_environments
+        self.settings = settings or SandboxSettings()
+        self.host = host or host_capabilities()
+        self.stats = PoolStats()
+        self._slots: dict[str, _FunctionSlot] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._stop = threading.Event()
+        self._reaper: threading.Thread | None = None
+        if reap_interval_s:
+            self._reaper = threading.Thread(
+                target=self._reap_forever,
+                args=(reap_interval_s,),
+                name="sandbox-reaper",
+                daemon=True,
+            )
+            self._reaper.start()
+        _open_pools.add(self)
+
+    def __enter__(self) -> EnvironmentPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- invoking -----------------------------------------------------------------------------
+
+    def invoke(
+        self,
+        config: FunctionConfig,
+        event: Any,
+        *,
+        client_context: dict[str, Any] | None = None,
+        require_full_isolation: bool = False,
+    ) -> InvocationResult:
+        """Run one invocation on a warm environment if one is idle, on a new one otherwise.
+
+        Raises ConfigError for a configuration or event Lambda would refuse, and
+        IsolationUnavailableError when full isolation is required but missing.
+        """
+        config.validate()
+        if require_full_isolation and not self._full_isolation():
+            raise IsolationUnavailableError(
+                "full isolation is not available on this host: " + "; ".join(self.host.missing)
+            )
+        payload = event_bytes(event)
+        if len(payload) > MAX_REQUEST_BYTES:
+            return self._refused(
+                config,
+                "error",
+                error_object(
+                    "RequestTooLargeException",
+                    f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the "
+                    "InvokeFunction operation",
+                ),
+            )
+        environment = self._checkout(config)
+        if environment is None:
+            return self._refused(
+                config,
+                "throttled",
+                {
+                    **error_object("TooManyRequestsException", "Rate Exceeded."),
+                    "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"
+                    if config.reserved_concurrency is not None
+                    else "ConcurrentInvocationLimitExceeded",
+                },
+            )
+        try:
+            result = environment.invoke(payload, client_context=client_context)
+        except BaseException:
+            environment.destroy()
+            raise
+        finally:
+            self._checkin(config, environment)
+        return result
+
+    def _checkout(self, config: FunctionConfig) -> ExecutionEnvironment | None:
+        key = config.pool_key()
+        evicted: ExecutionEnvironment | None = None
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the pool is closed")
+            self.stats.invocations += 1
+            slot = self._slots.get(key)
+            if slot is not None and slot.idle:
+                environment = slot.idle.pop()
+                slot.busy.add(environment)
+                self.stats.reused += 1
+                return environment
+            limit = config.reserved_concurrency
+            busy_here = len(slot.busy) if slot else 0
+            if (limit is not None and busy_here >= limit) or (
+                self._live_count() >= self.max_environments
+                and (evicted := self._evict_oldest_idle()) is None
+            ):
+                self.stats.throttled += 1
+                return None
+            if slot is None:
+                slot = self._slots[key] = _FunctionSlot(config, stage_function(config))
+            environment = ExecutionEnvironment(
+                config, slot.staged, settings=self.settings, host=self.host
+            )
+            slot.busy.add(environment)
+            self.stats.created += 1
+        if evicted is not None:
+            evicted.destroy()
+        return environment
+
+    def _checkin(self, config: FunctionConfig, environment: ExecutionEnvironment) -> None:
+        key = config.pool_key()
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is None:
+                return
+            slot.busy.discard(environment)
+            if environment.alive and not self._closed:
+                slot.idle.append(environment)
+            else:
+                self.stats.destroyed += 1
+            self._drop_slot_if_empty(key)
+
+    def _live_count(self) -> int:
+        return sum(len(slot.idle) + len(slot.busy) for slot in self._slots.values())
+
+    def _evict_oldest_idle(self) -> ExecutionEnvironment | None:
+        candidates = [
+            (env.last_used_at, key, env) for key, s in self._slots.items() for env in s.idle
+        ]
+        if not candidates:
+            return None
+        _, key, environment = min(candidates, key=lambda item: item[0])
+        self._slots[key].idle.remove(environment)
+        self.stats.reaped += 1
+        self._drop_slot_if_empty(key)
+        return environment
+
+    def _drop_slot_if_empty(self, key: str) -> None:
+        slot = self._slots.get(key)
+        if slot is not None and not slot.idle and not slot.busy:
+            del self._slots[key]
+            slot.staged.cleanup()
+
+    def _refused(self, config: FunctionConfig, status: str, payload: dict) -> InvocationResult:
+        isolation = ExecutionEnvironment(
+            config, StagedFunction("", None), settings=self.settings, host=self.host
+        ).isolation
+        return InvocationResult(
+            request_id=str(uuid.uuid4()),
+            status=status,
+            payload=payload,
+            function_error=None,
+            error_type=payload["errorType"],
+            logs="",
+            cold_start=False,
+            duration_ms=0.0,
+            billed_duration_ms=0,
+            init_duration_ms=None,
+            memory_size_mb=config.memory_mb,
+            max_memory_used_mb=0,
+            isolation=isolation.to_dict(),
+        )
+
+    def _full_isolation(self) -> bool:
+        return self.host.full and self.settings.use_bubblewrap and self.settings.use_cgroups
+
+    # -- housekeeping -------------------------------------------------------------------------
+
+    def reap_idle(self, now: float | None = None) -> int:
+        """Destroy environments idle for at least `idle_timeout_s`; how many were reaped."""
+        now = time.time() if now is None else now
+        doomed: list[ExecutionEnvironment] = []
+        with self._lock:
+            for key, slot in list(self._slots.items()):
+                stale = [e for e in slot.idle if now - e.last_used_at >= self.idle_timeout_s]
+                for environment in stale:
+                    slot.idle.remove(environment)
+                doomed.extend(stale)
+                self._drop_slot_if_empty(key)
+            self.stats.reaped += len(doomed)
+        for environment in doomed:
+            environment.destroy()
+        return len(doomed)
+
+    def _reap_forever(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            self.reap_idle()
+
+    def environments(self) -> list[dict[str, Any]]:
+        """What is warm (and what is running) right now."""
+        with self._lock:
+            return [
+                {**environment.describe(), "pool_key": key}
+                for key, slot in self._slots.items()
+                for environment in [*slot.idle, *slot.busy]
+            ]
+
+    def close(self) -> None:
+        """Destroy every environment this pool started, with all of their processes."""
+        self._stop.set()
+        with self._lock:
+            self._closed = True
+            slots = list(self._slots.values())
+            self._slots.clear()
+        for slot in slots:
+            for environment in [*slot.idle, *slot.busy]:
+                environment.destroy()
+                self.stats.destroyed += 1
+            slot.staged.cleanup()
+        if self._reaper is not None and self._reaper is not threading.current_thread():
+            self._reaper.join(timeout=5)

@@ -1,0 +1,178 @@
+"""Writing questions and reading them back gives them back, for what each format carries."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from studyapp.quizzes.formats import FORMATS, aiken, gift, markdown, moodle_xml
+from studyapp.quizzes.formats.model import (
+    OptionData,
+    QuestionData,
+    normalize_fraction,
+    slugify,
+)
+
+SPECIAL = ":#=~{}\\%[]-> "
+WORD = st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True)
+SLUG = st.builds("-".join, st.lists(WORD, min_size=1, max_size=3))
+
+
+def without_lines(questions: list[QuestionData]) -> list[QuestionData]:
+    return [dataclasses.replace(q, line=0) for q in questions]
+
+
+def line_text(first: str = "aBz") -> st.SearchStrategy[str]:
+    """One line mixing in the characters formats treat specially."""
+    rest = st.text(alphabet="abcXYZ019" + SPECIAL, max_size=25)
+    return st.builds(lambda head, tail: (head + tail).rstrip(), st.sampled_from(first), rest)
+
+
+def gift_text() -> st.SearchStrategy[str]:
+    """A GIFT text may start with anything, even a weight or a format prefix."""
+    prefixes = st.sampled_from(["", "", "%50%", "[html]", "::", "$CATEGORY: ", "//"])
+    return st.builds(str.__add__, prefixes, line_text(first="aB" + SPECIAL.strip()))
+
+
+def block_text(line: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
+    """Several lines or paragraphs."""
+    separators = st.sampled_from(["\n", "\n\n"])
+    return st.builds(
+        lambda lines, sep: sep.join(lines),
+        st.lists(line_text() if line is None else line, min_size=1, max_size=3),
+        separators,
+    )
+
+
+@st.composite
+def options(draw, kind: str, text: st.SearchStrategy[str] | None = None) -> list[OptionData]:
+    count = draw(st.integers(min_value=2 if kind == "single" else 3, max_value=5))
+    correct_count = 1 if kind == "single" else draw(st.integers(2, count - 1))
+    correct = set(draw(st.permutations(range(count)))[:correct_count])
+    weight = 1.0 if kind == "single" else normalize_fraction(1 / correct_count)
+    wrong = st.sampled_from([0.0, 0.0, -0.5, -1.0])
+    return [
+        OptionData(
+            text=draw(line_text() if text is None else text),
+            fraction=weight if index in correct else draw(wrong),
+            feedback=draw(st.one_of(st.just(""), block_text(text))),
+        )
+        for index in range(count)
+    ]
+
+
+@st.composite
+def gift_questions(draw) -> QuestionData:
+    kind = draw(st.sampled_from(["single", "multiple"]))
+    title = draw(st.one_of(st.just(""), gift_text()))
+    key = draw(st.one_of(st.just(slugify(title)), SLUG))
+    category_parts = st.lists(st.from_regex(r"[A-Z][a-z0-9 ]{0,6}[a-z0-9]", fullmatch=True))
+    return QuestionData(
+        stem=draw(block_text(gift_text())),
+        options=draw(options(kind, gift_text())),
+        kind=kind,
+        key=key,
+        title=title,
+        text_format=draw(st.sampled_from(["markdown", "html", "plain"])),
+        general_feedback=draw(st.one_of(st.just(""), block_text(gift_text()))),
+        category="/".join(draw(category_parts)),
+        tags=draw(st.lists(st.from_regex(r"[a-z0-9\[\]\\]{1,8}", fullmatch=True), max_size=3)),
+    )
+
+
+@st.composite
+def markdown_questions(draw) -> list[QuestionData]:
+    keys = draw(st.lists(SLUG, min_size=1, max_size=3, unique=True))
+    questions = []
+    for key in keys:
+        kind = draw(st.sampled_from(["single", "multiple"]))
+        question_options = [
+            dataclasses.replace(option, fraction=max(option.fraction, 0.0))
+            for option in draw(options(kind))
+        ]
+        for option in question_options:
+            option.feedback = option.feedback or draw(block_text())
+        questions.append(
+            QuestionData(
+                stem=draw(block_text()),
+                options=question_options,
+                kind=kind,
+                key=key,
+                general_feedback=draw(st.one_of(st.just(""), block_text())),
+                topics=draw(st.lists(SLUG, min_size=1, max_size=3)),
+                domain=draw(st.sampled_from(["D1", "D2", "D3", "D4"])),
+                difficulty=draw(st.sampled_from(["easy", "medium", "hard"])),
+                tags=draw(st.lists(line_text().filter(lambda t: "," not in t), max_size=3)),
+                case=draw(st.one_of(st.just(""), SLUG)),
+            )
+        )
+    return questions
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(gift_questions(), min_size=1, max_size=3))
+def test_gift_write_then_parse_gives_the_questions_back(questions):
+    result = gift.parse(gift.write(questions))
+
+    assert result.errors == []
+    assert without_lines(result.questions) == questions
+
+
+@settings(max_examples=200, deadline=None)
+@given(markdown_questions(), st.one_of(st.just(""), SLUG))
+def test_markdown_write_then_parse_gives_the_questions_back(questions, course):
+    result = markdown.parse(markdown.write(questions, course=course))
+
+    assert result.errors == []
+    assert result.course == course
+    assert without_lines(result.questions) == questions
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(gift_questions(), min_size=1, max_size=3))
+def test_moodle_xml_write_then_parse_gives_the_questions_back(questions):
+    result = moodle_xml.parse(moodle_xml.write(questions))
+
+    assert result.errors == []
+    assert without_lines(result.questions) == questions
+
+
+def test_every_sample_file_survives_its_own_format(data_text):
+    samples = {
+        "gift": "features.gift",
+        "aiken": "questions.aiken.txt",
+        "moodle-xml": "quiz.xml",
+        "markdown": "questions.md",
+    }
+    for name, sample in samples.items():
+        question_format = FORMATS[name]
+        original = question_format.parse(data_text(sample)).questions
+
+        again = question_format.parse(question_format.write(original))
+
+        assert again.errors == [], name
+        assert without_lines(again.questions) == without_lines(original), name
+
+
+def test_aiken_write_then_parse_gives_single_answer_questions_back():
+    questions = [
+        QuestionData(
+            "Which service is serverless? (A: compute)",
+            [OptionData("EC2", 0.0), OptionData("Lambda: functions", 1.0), OptionData("EBS", 0.0)],
+            "single",
+            text_format="plain",
+        )
+    ]
+
+    assert without_lines(aiken.parse(aiken.write(questions)).questions) == questions
+
+
+def test_gift_questions_keep_their_content_through_markdown_except_weights(data_text):
+    original = gift.parse(data_text("features.gift")).questions[1]
+
+    back = markdown.parse(markdown.write([original])).questions[0]
+
+    assert [o.text for o in back.options] == [o.text for o in original.options]
+    assert [o.fraction for o in back.options] == [0.5, 0.5, 0.0]

@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 		echo "make: .venv was made with an older Python; recreating it"; rm -rf $(VENV); fi
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -e '.[test]'
+	@$(PY) -m pip install --quiet -e '.[test,scale]'
 	@touch $@
 
 run: venv

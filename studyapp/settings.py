@@ -142,6 +142,17 @@ STORAGES = {
 # Background work through Django's tasks framework, stored in the database by default.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Many machines: Redis for the cache, the sessions and the task queue (pip install '.[scale]').
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+
 # Security: a strict Content Security Policy with per-request nonces for the few inline scripts.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

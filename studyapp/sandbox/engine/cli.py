@@ -1,0 +1,157 @@
+"""`lambda invoke` and `lambda serve`: the command-line contract of DESIGN.md.
+
+    lambda invoke --handler FILE[:FUNCTION] [--event FILE|-] [--memory MB] [--timeout S]
+                  [--env KEY=VALUE ...] [--repeat N] [--json]
+    lambda serve [--port 9001] [--host 127.0.0.1]
+
+Usable as `python -m studyapp.sandbox.engine ...` and through Django's `manage.py lambda ...`.
+Exit status of invoke: 0 when every invocation succeeded, 1 when one failed, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .config import ConfigError, FunctionConfig
+from .pool import EnvironmentPool
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad input is reported in one line and exits with status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lambda", description="Run Lambda handlers in the local sandbox.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    invoke = commands.add_parser("invoke", help="invoke a handler file")
+    invoke.add_argument(
+        "--handler", required=True, help="FILE[:FUNCTION], FUNCTION defaults to handler"
+    )
+    invoke.add_argument("--event", default=None, help="a JSON file, or - for stdin (default {})")
+    invoke.add_argument("--memory", type=int, default=128, help="MB, 128-10240 (default 128)")
+    invoke.add_argument("--timeout", type=int, default=3, help="seconds, 1-900 (default 3)")
+    invoke.add_argument(
+        "--ephemeral-storage", type=int, default=512, help="size of /tmp in MB, 512-10240"
+    )
+    invoke.add_argument(
+        "--env", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="variables"
+    )
+    invoke.add_argument("--layer", action="append", default=[], help="a layer directory (/opt)")
+    invoke.add_argument("--log-format", choices=("Text", "JSON"), default="Text")
+    invoke.add_argument("--repeat", type=int, default=1, help="invocations in a row (default 1)")
+    invoke.add_argument("--json", action="store_true", help="print a JSON array of results")
+
+    serve = commands.add_parser("serve", help="run the sandbox service")
+    serve.add_argument("--port", type=int, default=9001)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--idle-timeout", type=float, default=600.0, help="seconds before an idle env is reaped"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "invoke":
+        try:
+            config, event, repeat = invoke_request_from_args(args)
+        except ConfigError as error:
+            parser.exit(2, f"lambda invoke: error: {error}\n")
+        return run_invoke(config, event, repeat=repeat, as_json=args.json)
+    from .service import serve
+
+    return serve(host=args.host, port=args.port, idle_timeout_s=args.idle_timeout)
+
+
+def invoke_request_from_args(args: argparse.Namespace) -> tuple[FunctionConfig, bytes, int]:
+    """Validate the invoke arguments; ConfigError carries the one-line message."""
+    path, function = parse_handler_spec(args.handler)
+    if args.repeat < 1:
+        raise ConfigError("--repeat must be at least 1")
+    environment = {}
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--env expects KEY=VALUE, got {item!r}")
+        environment[key] = value
+    event = read_event(args.event)
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", path.stem)[:64] or "function"
+    config = FunctionConfig(
+        name=name,
+        handler=f"{path.stem}.{function}",
+        code_dir=str(path.parent),
+        memory_mb=args.memory,
+        timeout_s=args.timeout,
+        ephemeral_storage_mb=args.ephemeral_storage,
+        environment=environment,
+        layers=tuple(args.layer),
+        log_format=args.log_format,
+    )
+    return config.validate(), event, args.repeat
+
+
+def parse_handler_spec(spec: str) -> tuple[Path, str]:
+    file_part, function = spec, "handler"
+    head, sep, tail = spec.rpartition(":")
+    if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", tail):
+        file_part, function = head, tail
+    path = Path(file_part)
+    if path.suffix != ".py" or not path.is_file():
+        raise ConfigError(f"--handler {file_part} is not a Python file")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", path.stem):
+        raise ConfigError(f"--handler {path.name}: the file name must be a valid module name")
+    return path.resolve(), function
+
+
+def read_event(source: str | None) -> bytes:
+    if source is None:
+        return b"{}"
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as error:
+        raise ConfigError(f"cannot read the event: {error.strerror}: {source}") from None
+    try:
+        json.loads(data)
+    except ValueError as error:
+        raise ConfigError(f"the event is not valid JSON: {error}") from None
+    return data
+
+
+def run_invoke(config: FunctionConfig, event: bytes, *, repeat: int, as_json: bool) -> int:
+    """Invoke `repeat` times in a row; every environment is gone when this returns."""
+    results: list[dict[str, Any]] = []
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main_thread else None
+    pool = EnvironmentPool()
+    try:
+        for _ in range(repeat):
+            result = pool.invoke(config, event)
+            results.append(result.to_dict())
+            if not as_json:
+                sys.stderr.write(result.logs)
+                sys.stderr.flush()
+                sys.stdout.write(json.dumps(result.payload) + "\n")
+                sys.stdout.flush()
+    finally:
+        pool.close()
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    if as_json:
+        sys.stdout.write(json.dumps(results, indent=2) + "\n")
+    return 0 if all(result["status"] == "success" for result in results) else 1
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("home/", progress_views.home, name="home"),
     path("progress/", include("studyapp.progress.urls")),
     path("teach/", progress_views.teach, name="teach"),
+    path("teach/cohorts/", include("studyapp.accounts.cohort_urls")),
     path("topics/", include("studyapp.topics.urls")),
     path("review/", include("studyapp.cards.urls")),
     path("quizzes/", include("studyapp.quizzes.urls")),

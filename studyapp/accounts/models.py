@@ -35,3 +35,43 @@ class User(AbstractUser):
     @property
     def is_instructor(self) -> bool:
         return self.has_perm(TEACH_PERMISSION)
+
+
+class CohortQuerySet(models.QuerySet):
+    def taught_by(self, user: User) -> CohortQuerySet:
+        return self.filter(instructor=user, archived_at__isnull=True)
+
+    def joined_by(self, user: User) -> CohortQuerySet:
+        return self.filter(memberships__user=user, archived_at__isnull=True)
+
+
+class Cohort(models.Model):
+    """A class of learners that one instructor teaches; learners join with its invite code."""
+
+    name = models.CharField(max_length=120)
+    instructor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="cohorts_taught")
+    code = models.CharField(max_length=12, unique=True, help_text="The invite code learners type.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    joined_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "user"], name="membership_once_per_cohort")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.cohort}"

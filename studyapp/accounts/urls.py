@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from studyapp.accounts import views
+from studyapp.accounts import cohort_views, views
 
 app_name = "accounts"
 
@@ -22,4 +22,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("profile/", views.profile, name="profile"),
+    path("join/", cohort_views.cohort_join, name="join"),
+    path("join/<str:code>/", cohort_views.cohort_join, name="join_code"),
+    path("cohorts/<int:cohort_id>/leave/", cohort_views.cohort_leave, name="cohort_leave"),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from studyapp.accounts.forms import SignUpForm
+from studyapp.accounts.models import Cohort
 
 
 @login_not_required
@@ -24,4 +25,5 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html")
+    cohorts = Cohort.objects.joined_by(request.user).select_related("instructor")
+    return render(request, "accounts/profile.html", {"cohorts": cohorts})

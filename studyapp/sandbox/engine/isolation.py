@@ -8,7 +8,8 @@ cgroup (memory, pids, cpu, freezer), with rlimits set before bubblewrap starts:
 - filesystem: an empty root with /usr and the Python prefix bound read-only, the code at
   /var/task and the layers at /opt (read-only), the bootstrap at /var/runtime, /proc of the
   sandbox's own pid namespace, a minimal /dev, and /tmp a tmpfs of the ephemeral-storage size;
-  everything else is remounted read-only; no /work, /home, /root or /etc of the host;
+  everything else is remounted read-only; no /work, /home, /root or /etc of the host (the
+  Python prefix appears at /var/lang, where Lambda keeps its runtime);
 - identity: uid/gid 993 inside a user namespace, every capability dropped, no nested user
   namespaces, a new session (no terminal), no host environment variables;
 - processes: a pid namespace, so no other process is visible and everything dies with the
@@ -39,6 +40,10 @@ BOOTSTRAP_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "boots
 SANDBOX_BOOTSTRAP = "/var/runtime/bootstrap.py"
 SANDBOX_TASK_ROOT = "/var/task"
 SANDBOX_OPT = "/opt"
+SANDBOX_LANG = "/var/lang"  # where Lambda keeps its Python; the host's prefix is bound here
+SANDBOX_LIBRARY_PATH = (
+    "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
+)
 
 
 @dataclass(frozen=True)
@@ -148,12 +153,16 @@ def _cgroup_delegated() -> bool:
 
 
 def _bwrap_works(bwrap: str, python: str, prefix: str, *, disable_userns: bool) -> bool:
+    relative = os.path.relpath(python, prefix)
     command = [
         bwrap,
         *_namespace_args(disable_userns),
         *_system_mounts(prefix),
+        "--setenv",
+        "LD_LIBRARY_PATH",
+        SANDBOX_LIBRARY_PATH,
         "--",
-        python,
+        python if relative.startswith("..") else os.path.join(SANDBOX_LANG, relative),
         "-I",
         "-S",
         "-c",
@@ -194,10 +203,17 @@ def _system_mounts(python_prefix: str) -> list[str]:
             args += ["--symlink", os.readlink(name), name]
         elif os.path.isdir(name):
             args += ["--ro-bind", name, name]
-    if not python_prefix.startswith("/usr/"):
-        args += ["--ro-bind", python_prefix, python_prefix]
+    args += ["--ro-bind", python_prefix, SANDBOX_LANG]
     args += ["--proc", "/proc", "--dev", "/dev"]
     return args
+
+
+def sandbox_python(host: HostCapabilities) -> str:
+    """The interpreter's path inside the sandbox (the prefix is mounted at /var/lang)."""
+    relative = os.path.relpath(host.python, host.python_prefix)
+    if relative.startswith(".."):
+        return host.python
+    return os.path.join(SANDBOX_LANG, relative)
 
 
 def bubblewrap_command(
@@ -222,11 +238,11 @@ def bubblewrap_command(
         args += ["--dir", SANDBOX_OPT]
     args += ["--ro-bind", BOOTSTRAP_PATH, SANDBOX_BOOTSTRAP]
     args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", SANDBOX_TASK_ROOT]
-    for key, value in environment.items():
+    for key, value in {"LD_LIBRARY_PATH": SANDBOX_LIBRARY_PATH, **environment}.items():
         args += ["--setenv", key, value]
     args += [
         "--",
-        host.python,
+        sandbox_python(host),
         "-I",
         "-S",
         SANDBOX_BOOTSTRAP,

@@ -185,7 +185,11 @@ def format_percent(fraction: float) -> str:
 
 
 def split_lines(text: str) -> list[str]:
-    """Split text on line ends only (``\\n``, ``\\r\\n``, ``\\r``), unlike ``str.splitlines``."""
+    """Split text on line ends only (``\\n``, ``\\r\\n``, ``\\r``); drop a leading byte-order mark.
+
+    Unlike ``str.splitlines``, separators such as U+2028 stay inside the text.
+    """
+    text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 

@@ -12,6 +12,7 @@ from studyapp.quizzes.formats.model import (
     parse_percent,
     readable_category,
     slugify,
+    split_lines,
     validate_question,
 )
 
@@ -113,3 +114,7 @@ def test_the_registry_offers_parse_and_write_for_the_four_formats():
         result = question_format.parse(question_format.write([]), source="empty")
 
         assert (result.questions, result.errors, result.source) == ([], [], "empty")
+
+
+def test_lines_split_on_line_ends_only_and_a_byte_order_mark_is_dropped():
+    assert split_lines("\ufeffa\r\nb\rc\u2028d\ne") == ["a", "b", "c\u2028d", "e"]

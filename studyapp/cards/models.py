@@ -7,6 +7,8 @@ cards and cloze notes one card per cloze number; cards of one note are siblings.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from studyapp.topics.models import ArchivableQuerySet
@@ -60,3 +62,161 @@ class Card(models.Model):
 
     def __str__(self) -> str:
         return f"{self.note.key}#{self.ordinal}"
+
+
+def default_learning_steps() -> list[int]:
+    return [1, 10]
+
+
+def default_relearning_steps() -> list[int]:
+    return [10]
+
+
+def validate_retention(value: float) -> None:
+    if not 0.70 <= value <= 0.97:
+        raise ValidationError("Desired retention must be between 0.70 and 0.97.")
+
+
+def validate_steps(value: object) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(step, int | float) and not isinstance(step, bool) for step in value
+    ):
+        raise ValidationError("Steps are a list of minutes.")
+    if len(value) > 10:
+        raise ValidationError("Use at most 10 steps.")
+    if any(not 0 < step <= 60 * 24 * 7 for step in value):
+        raise ValidationError("Each step is between 1 minute and 7 days (10080 minutes).")
+
+
+class StudySettings(models.Model):
+    """How one learner wants to be scheduled. A learner without a row gets the defaults."""
+
+    class LeechAction(models.TextChoices):
+        SUSPEND = "suspend", "Tag and suspend"
+        TAG = "tag", "Tag only"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_settings"
+    )
+    desired_retention = models.FloatField(default=0.90, validators=[validate_retention])
+    new_per_day = models.PositiveIntegerField(
+        default=20, validators=[MaxValueValidator(9999)], help_text="New cards a day."
+    )
+    reviews_per_day = models.PositiveIntegerField(
+        default=200, validators=[MaxValueValidator(99999)], help_text="Reviews a day at most."
+    )
+    learning_steps = models.JSONField(
+        default=default_learning_steps, validators=[validate_steps], help_text="Minutes."
+    )
+    relearning_steps = models.JSONField(
+        default=default_relearning_steps, validators=[validate_steps], help_text="Minutes."
+    )
+    maximum_interval = models.PositiveIntegerField(
+        default=36500, validators=[MinValueValidator(1), MaxValueValidator(36500)]
+    )
+    day_starts_at_hour = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MaxValueValidator(23)],
+        help_text="The hour (in your time zone) at which a new study day starts.",
+    )
+    bury_siblings = models.BooleanField(
+        default=True, help_text="After answering a card, hide its siblings until the next day."
+    )
+    leech_action = models.CharField(
+        max_length=10, choices=LeechAction.choices, default=LeechAction.SUSPEND
+    )
+    parameters = models.JSONField(
+        null=True, blank=True, help_text="FSRS parameters optimised on this learner's reviews."
+    )
+    parameters_optimised_at = models.DateTimeField(null=True, blank=True)
+    optimisation_requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "study settings"
+
+    def __str__(self) -> str:
+        return f"Study settings of {self.user}"
+
+
+class CardSchedule(models.Model):
+    """One learner's FSRS state of one card, created on the first answer.
+
+    ``fsrs_card`` (``fsrs.Card.to_dict()``) is the source of truth; ``due``, ``state``,
+    ``stability`` and ``last_review_days`` are copies for indexed queries and ordering.
+    ``version`` grows with every change, so an answer form replayed later is recorded once.
+    """
+
+    class State(models.IntegerChoices):  # fsrs.State values
+        LEARNING = 1, "Learning"
+        REVIEW = 2, "Review"
+        RELEARNING = 3, "Relearning"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_schedules"
+    )
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="schedules")
+    note = models.ForeignKey(
+        Note, on_delete=models.CASCADE, related_name="+", help_text="Copy of card.note."
+    )
+    fsrs_card = models.JSONField()
+    due = models.DateTimeField()
+    state = models.PositiveSmallIntegerField(choices=State.choices)
+    stability = models.FloatField(null=True)
+    last_review = models.DateTimeField(null=True)
+    last_review_days = models.FloatField(
+        null=True, help_text="last_review as days since the Unix epoch, for overdueness."
+    )
+    introduced_at = models.DateTimeField(help_text="The first answer.")
+    reps = models.PositiveIntegerField(default=0)
+    lapses = models.PositiveIntegerField(default=0)
+    suspended = models.BooleanField(default=False)
+    buried_until = models.DateTimeField(null=True, blank=True)
+    leech = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "card"], name="card_schedule_once_per_user")
+        ]
+        indexes = [
+            models.Index(fields=["user", "due"], name="card_schedule_user_due"),
+            models.Index(fields=["user", "last_review"], name="card_schedule_user_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · card {self.card_id}"
+
+
+class ReviewLog(models.Model):
+    """Every answer: what was pressed, when, how long it took, and the state before (for undo)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_logs"
+    )
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="review_logs")
+    rating = models.PositiveSmallIntegerField()
+    reviewed_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="From revealing the answer to answering."
+    )
+    elapsed_days = models.IntegerField(
+        null=True, help_text="Whole days since the card's previous answer (None for the first)."
+    )
+    state_before = models.PositiveSmallIntegerField(null=True, help_text="None: a new card.")
+    state_after = models.PositiveSmallIntegerField()
+    due_before = models.DateTimeField(null=True)
+    due_after = models.DateTimeField()
+    schedule_before = models.JSONField(
+        null=True, help_text="The schedule's fields before this answer; None for a new card."
+    )
+    fsrs_review_log = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "reviewed_at"], name="review_log_user_time"),
+            models.Index(fields=["card", "reviewed_at"], name="review_log_card_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} rated card {self.card_id} {self.rating}"

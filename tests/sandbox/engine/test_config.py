@@ -1,0 +1,60 @@
+"""Configuration validation against Lambda's quotas, and pool identity."""
+
+from __future__ import annotations
+
+import pytest
+
+from studyapp.sandbox.engine import ConfigError, FunctionConfig
+
+pytestmark = pytest.mark.pure
+
+CODE = {"app.py": "def handler(e, c):\n    return 1\n"}
+
+
+def function(**settings):
+    return FunctionConfig(name="f", handler="app.handler", code=CODE, **settings)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"memory_mb": 127}, "memory must be a whole number from 128 to 10240 MB"),
+        ({"memory_mb": 10241}, "memory must be a whole number from 128 to 10240 MB"),
+        ({"timeout_s": 0}, "timeout must be a whole number from 1 to 900 seconds"),
+        ({"timeout_s": 901}, "timeout must be a whole number from 1 to 900 seconds"),
+        ({"ephemeral_storage_mb": 100}, "ephemeral storage must be a whole number"),
+        ({"environment": {"A": "x" * 4100}}, "over Lambda's 4 KB limit"),
+        ({"environment": {"AWS_REGION": "eu-west-1"}}, "reserved by Lambda"),
+        ({"layers": tuple({} for _ in range(6))}, "at most 5 layers"),
+        ({"log_format": "XML"}, "log format must be one of"),
+    ],
+)
+def test_settings_lambda_would_refuse_are_refused_in_one_line(settings, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        function(**settings).validate()
+    assert "\n" not in str(caught.value)
+
+
+def test_code_paths_cannot_escape_the_package():
+    with pytest.raises(ConfigError, match="must be relative"):
+        FunctionConfig(name="f", code={"../evil.py": ""}).validate()
+
+
+def test_from_dict_refuses_unknown_settings_and_wrong_types():
+    with pytest.raises(ConfigError, match="unknown function setting"):
+        FunctionConfig.from_dict({"name": "f", "code": CODE, "cpu": 4})
+    with pytest.raises(ConfigError, match="memory_mb must be an integer"):
+        FunctionConfig.from_dict({"name": "f", "code": CODE, "memory_mb": "128"})
+
+
+def test_pool_key_changes_with_code_and_settings_but_not_otherwise():
+    base = function()
+    assert base.pool_key() == function().pool_key()
+    assert base.pool_key() != function(memory_mb=256).pool_key()
+    changed = FunctionConfig(name="f", handler="app.handler", code={"app.py": "# edited\n"})
+    assert base.pool_key() != changed.pool_key()
+
+
+def test_config_round_trips_through_a_dict():
+    config = function(environment={"A": "1"}, layers=({"python/x.py": ""},))
+    assert FunctionConfig.from_dict(config.to_dict()) == config

@@ -1,0 +1,94 @@
+"""Limits are enforced, not displayed: CPU share, memory peak, rlimits, the isolation report."""
+
+from __future__ import annotations
+
+import pytest
+
+from studyapp.sandbox.engine import (
+    EnvironmentPool,
+    IsolationUnavailableError,
+    SandboxSettings,
+    full_isolation_available,
+)
+
+CPU_BOUND = """
+    import time
+    def handler(event, context):
+        started = time.perf_counter()
+        total = 0
+        for i in range(event["n"]):
+            total += i * i
+        return time.perf_counter() - started
+"""
+
+
+def test_cpu_share_is_proportional_to_memory(pool, make_function):
+    # About 40 ms of work with a whole core; at 128 MB (0.072 vCPU) it takes ~14 times longer.
+    work = {"n": 600_000}
+    small = pool.invoke(make_function(CPU_BOUND, name="cpu-small", memory_mb=128), work)
+    large = pool.invoke(make_function(CPU_BOUND, name="cpu-large", memory_mb=1769), work)
+    assert small.status == large.status == "success"
+    assert small.payload / large.payload > 4
+
+
+def test_max_memory_used_is_the_real_peak_from_the_cgroup(pool, make_function):
+    function = make_function(
+        """
+        def handler(event, context):
+            block = bytearray(60 * 1024 * 1024)
+            return len(block)
+        """,
+        memory_mb=256,
+    )
+    result = pool.invoke(function, {})
+    assert 60 <= result.max_memory_used_mb < 256
+
+
+def test_file_descriptor_and_core_limits_are_lambdas_and_cannot_be_raised(pool, make_function):
+    function = make_function(
+        """
+        import resource
+        def handler(event, context):
+            nofile = resource.getrlimit(resource.RLIMIT_NOFILE)
+            core = resource.getrlimit(resource.RLIMIT_CORE)
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+                raised = True
+            except (ValueError, OSError):
+                raised = False
+            return [list(nofile), list(core), raised]
+        """
+    )
+    assert pool.invoke(function, {}).payload == [[1024, 1024], [0, 0], False]
+
+
+def test_every_result_reports_the_active_isolation(pool, make_function):
+    result = pool.invoke(make_function("def handler(e, c):\n    return 1\n"), {})
+    assert result.isolation == {
+        "namespaces": True,
+        "network": False,
+        "memory_cgroup": True,
+        "cpu_cgroup": True,
+        "pids_limit": 1024,
+        "nofile": 1024,
+        "tmpfs_mb": 512,
+        "readonly_root": True,
+        "uid": 993,
+        "freezer": True,
+        "full": True,
+        "missing": [],
+    }
+    assert full_isolation_available() is True
+
+
+def test_runs_without_bubblewrap_and_cgroups_and_says_isolation_is_not_full(make_function):
+    degraded = SandboxSettings(use_bubblewrap=False, use_cgroups=False)
+    with EnvironmentPool(settings=degraded) as pool:
+        function = make_function("def handler(event, context):\n    return 'still runs'\n")
+        result = pool.invoke(function, {})
+        assert result.payload == "still runs"
+        assert result.isolation["full"] is False and result.isolation["namespaces"] is False
+        assert result.isolation["network"] is True
+        assert "bubblewrap disabled by configuration" in result.isolation["missing"]
+        with pytest.raises(IsolationUnavailableError):
+            pool.invoke(function, {}, require_full_isolation=True)

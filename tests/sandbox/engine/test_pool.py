@@ -1,0 +1,56 @@
+"""The pool: concurrent invocations run side by side; throttling; stats."""
+
+from __future__ import annotations
+
+import threading
+
+OVERLAP = """
+    import time, uuid
+    ENVIRONMENT = uuid.uuid4().hex
+    def handler(event, context):
+        started = time.time()
+        time.sleep(0.3)
+        return {"environment": ENVIRONMENT, "started": started, "ended": time.time()}
+"""
+
+
+def test_two_concurrent_invocations_run_in_two_environments_at_the_same_time(pool, make_function):
+    function = make_function(OVERLAP)
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(pool.invoke(function, {}))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    first, second = (result.payload for result in results)
+    assert first["environment"] != second["environment"]
+    assert first["started"] < second["ended"] and second["started"] < first["ended"]
+    assert pool.stats.created == 2
+    assert len(pool.environments()) == 2
+
+
+def test_reserved_concurrency_of_zero_throttles_every_invocation(pool, make_function):
+    result = pool.invoke(make_function(OVERLAP, reserved_concurrency=0), {})
+    assert result.status == "throttled"
+    assert result.payload == {
+        "errorMessage": "Rate Exceeded.",
+        "errorType": "TooManyRequestsException",
+        "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+    }
+    assert pool.stats.throttled == 1 and pool.stats.created == 0
+
+
+def test_stats_count_created_and_reused_environments(pool, make_function):
+    function = make_function("def handler(e, c):\n    return 1\n")
+    for _ in range(3):
+        pool.invoke(function, {})
+    assert pool.stats.to_dict() == {
+        "created": 1,
+        "reused": 2,
+        "reaped": 0,
+        "destroyed": 0,
+        "throttled": 0,
+        "invocations": 3,
+    }

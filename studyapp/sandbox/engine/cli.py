@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             config, event, repeat = invoke_request_from_args(args)
         except ConfigError as error:
             parser.exit(2, f"lambda invoke: error: {error}\n")
-        return run_invoke(config, event, repeat=repeat, as_json=args.json)
+        try:
+            return run_invoke(config, event, repeat=repeat, as_json=args.json)
+        except ConfigError as error:
+            parser.exit(2, f"lambda invoke: error: {error}\n")
     from .service import serve
 
     return serve(host=args.host, port=args.port, idle_timeout_s=args.idle_timeout)

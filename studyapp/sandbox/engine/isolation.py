@@ -205,6 +205,32 @@ def _system_mounts(python_prefix: str) -> list[str]:
             args += ["--ro-bind", name, name]
     args += ["--ro-bind", python_prefix, SANDBOX_LANG]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    return args + _proc_masks()
+
+
+# The sandbox's uid maps to the uid that started bubblewrap (root here), so root-owned files
+# of the sandbox's own /proc would pass the owner's permission check: hide the kernel knobs.
+MASKED_PROC_DIRS = ("/proc/sys", "/proc/irq", "/proc/bus", "/proc/acpi", "/proc/scsi", "/proc/fs")
+MASKED_PROC_FILES = (
+    "/proc/sysrq-trigger",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/kmsg",
+    "/proc/kallsyms",
+    "/proc/timer_list",
+    "/proc/sched_debug",
+    "/proc/latency_stats",
+)
+
+
+def _proc_masks() -> list[str]:
+    args: list[str] = []
+    for directory in MASKED_PROC_DIRS:
+        if os.path.isdir(directory):
+            args += ["--tmpfs", directory, "--remount-ro", directory]
+    for name in MASKED_PROC_FILES:
+        if os.path.exists(name):
+            args += ["--ro-bind", "/dev/null", name]
     return args
 
 

@@ -24,11 +24,14 @@ CPU_BOUND = """
 
 def test_cpu_share_is_proportional_to_memory(pool, make_function):
     # About 40 ms of work with a whole core; at 128 MB (0.072 vCPU) it takes ~14 times longer.
+    # The faster of two runs each, so that a busy host does not decide the outcome.
     work = {"n": 600_000}
-    small = pool.invoke(make_function(CPU_BOUND, name="cpu-small", memory_mb=128), work)
-    large = pool.invoke(make_function(CPU_BOUND, name="cpu-large", memory_mb=1769), work)
-    assert small.status == large.status == "success"
-    assert small.payload / large.payload > 4
+    small, large = (
+        min(pool.invoke(make_function(CPU_BOUND, name=f"cpu-{mb}", memory_mb=mb), work).payload
+            for _ in range(2))
+        for mb in (128, 1769)
+    )  # fmt: skip
+    assert small / large > 4, f"128 MB took {small:.3f} s, 1769 MB took {large:.3f} s"
 
 
 def test_max_memory_used_is_the_real_peak_from_the_cgroup(pool, make_function):

@@ -1,0 +1,179 @@
+"""Benchmark of the Lambda sandbox engine against python-lambda-local, in one run.
+
+    .venv/bin/python bench/sandbox_bench.py [OUT.md] [--warm N]
+
+Measures, for the same trivial handler:
+- warm invocation overhead: the round trip of EnvironmentPool.invoke minus the handler's own run
+  time measured inside the runtime (pipes, JSON, freeze/thaw, cgroup reads, log assembly);
+- a cold start (new sandbox, bubblewrap + cgroup + interpreter + INIT);
+- python-lambda-local per call, through its command line (a new process per call, the way it is
+  used) and through its Python API (a new multiprocessing process per call).
+Prints a Markdown section; writes it to OUT.md as well when given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig, host_capabilities
+
+HANDLER = "def handler(event, context):\n    return {'ok': True, 'echo': event}\n"
+EVENT = {"key": "value"}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure_warm(count: int) -> dict[str, float]:
+    function = FunctionConfig(name="bench-warm", handler="app.handler", code={"app.py": HANDLER})
+    round_trips: list[float] = []
+    overheads: list[float] = []
+    with EnvironmentPool() as pool:
+        pool.invoke(function, EVENT)  # the cold start
+        for _ in range(count):
+            started = time.perf_counter()
+            result = pool.invoke(function, EVENT)
+            elapsed = (time.perf_counter() - started) * 1000
+            assert result.status == "success" and not result.cold_start, result.payload
+            round_trips.append(elapsed)
+            overheads.append(elapsed - (result.handler_ms or 0.0))
+    return {
+        "round_trip_p50": percentile(round_trips, 0.50),
+        "round_trip_p99": percentile(round_trips, 0.99),
+        "overhead_p50": percentile(overheads, 0.50),
+        "overhead_p99": percentile(overheads, 0.99),
+    }
+
+
+def measure_cold(count: int) -> dict[str, float]:
+    function = FunctionConfig(name="bench-cold", handler="app.handler", code={"app.py": HANDLER})
+    round_trips: list[float] = []
+    inits: list[float] = []
+    for _ in range(count):
+        with EnvironmentPool() as pool:
+            started = time.perf_counter()
+            result = pool.invoke(function, EVENT)
+            round_trips.append((time.perf_counter() - started) * 1000)
+            assert result.cold_start and result.init_duration_ms is not None
+            inits.append(result.init_duration_ms)
+    return {"round_trip_p50": statistics.median(round_trips), "init_p50": statistics.median(inits)}
+
+
+def measure_python_lambda_local_cli(count: int, workdir: Path) -> float | None:
+    executable = shutil.which("python-lambda-local", path=str(Path(sys.executable).parent))
+    if executable is None:
+        return None
+    (workdir / "app.py").write_text(HANDLER)
+    (workdir / "event.json").write_text('{"key": "value"}')
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [executable, "-f", "handler", "-t", "3", "app.py", "event.json"],
+            cwd=workdir,
+            capture_output=True,
+            check=False,
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+        if done.returncode != 0:
+            return None
+    return statistics.median(timings)
+
+
+def measure_python_lambda_local_api(count: int, workdir: Path) -> float | None:
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    try:
+        from lambda_local.context import Context
+        from lambda_local.main import call
+    except ImportError:
+        return None
+    sys.path.insert(0, str(workdir))
+    import app  # type: ignore[import-not-found]
+
+    timings = []
+    logging.disable(logging.CRITICAL)  # it logs every call through the root logger
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            call(app.handler, EVENT, Context(3))
+            timings.append((time.perf_counter() - started) * 1000)
+    finally:
+        logging.disable(logging.NOTSET)
+    return statistics.median(timings)
+
+
+def render(
+    warm: dict[str, float], cold: dict[str, float], cli: float | None, api: float | None, count: int
+) -> str:
+    host = host_capabilities()
+    isolation = (
+        "full (bubblewrap + cgroups)" if host.full else "partial: " + "; ".join(host.missing)
+    )
+    lines = [
+        "## Sandbox engine benchmark",
+        "",
+        f"Python {sys.version.split()[0]}, isolation {isolation}, {host.cpu_count} CPU cores; "
+        f"{count} warm invocations of a trivial handler at 128 MB.",
+        "",
+        "| measurement | value |",
+        "|---|---|",
+        "| warm round trip p50 / p99 | "
+        f"{warm['round_trip_p50']:.3f} ms / {warm['round_trip_p99']:.3f} ms |",
+        "| warm overhead (round trip - handler) p50 / p99 | "
+        f"{warm['overhead_p50']:.3f} ms / {warm['overhead_p99']:.3f} ms |",
+        f"| cold start round trip (median) | {cold['round_trip_p50']:.1f} ms |",
+        f"| cold start Init Duration (median) | {cold['init_p50']:.1f} ms |",
+    ]
+    for label, value in (("command line", cli), ("Python API", api)):
+        if value is None:
+            lines.append(f"| python-lambda-local, {label} | could not run |")
+        else:
+            ratio = value / warm["round_trip_p50"]
+            lines.append(f"| python-lambda-local per call, {label} (median) | {value:.1f} ms |")
+            lines.append(
+                f"| warm sandbox speed-up over python-lambda-local ({label}) | {ratio:.0f}x |"
+            )
+    goal_overhead = "met" if warm["overhead_p50"] < 2 else "missed"
+    goal_ratio = "met" if cli is not None and cli / warm["round_trip_p50"] >= 50 else "missed"
+    lines += [
+        "",
+        f"Goals: p50 overhead under 2 ms: {goal_overhead}; "
+        f"at least 50x faster than python-lambda-local per call: {goal_ratio}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", help="also write the Markdown section to this file")
+    parser.add_argument("--warm", type=int, default=300, help="warm invocations (default 300)")
+    args = parser.parse_args()
+    warm = measure_warm(args.warm)
+    cold = measure_cold(5)
+    with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as workdir:
+        cli = measure_python_lambda_local_cli(10, Path(workdir))
+        api = measure_python_lambda_local_api(10, Path(workdir))
+    section = render(warm, cold, cli, api, args.warm)
+    print(section)
+    if args.out:
+        Path(args.out).write_text(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,571 @@
+"""Review sessions: which card comes next, recording answers, undo, suspend, bury and leeches.
+
+The order follows Anki: learning cards that are due (up to 20 minutes ahead) first, then reviews
+due today, the most at risk first (relative overdueness: days since the last review divided by
+the stability, which orders by FSRS retrievability), then new cards in course order up to the
+daily limit. Days start at the learner's ``day_starts_at_hour`` in their own time zone.
+
+A card gets its :class:`CardSchedule` row on its first answer; until then it is new. Every answer
+writes a :class:`ReviewLog` row holding the schedule as it was, which is what undo restores.
+:func:`review_next` and :func:`review_record` each run a fixed number of SQL queries, whatever
+the number of cards or reviews.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from studyapp.cards.models import Card, CardSchedule, ReviewLog, StudySettings
+from studyapp.cards.scheduling import (
+    RATINGS,
+    fsrs_card_from_state,
+    fsrs_review,
+    interval_label,
+    schedule_preview,
+    study_settings_for,
+    utc,
+)
+
+if TYPE_CHECKING:
+    from studyapp.accounts.models import User
+    from studyapp.topics.models import Topic
+
+LEARN_AHEAD = timedelta(minutes=20)
+LEECH_THRESHOLD = 8  # lapses that make a card a leech ...
+LEECH_EVERY = 4  # ... and again every 4 lapses after that
+LEECH_TAG = "leech"
+STATE_BY_NAME = {
+    "learning": CardSchedule.State.LEARNING,
+    "review": CardSchedule.State.REVIEW,
+    "relearning": CardSchedule.State.RELEARNING,
+}
+LEARNING_STATES = (CardSchedule.State.LEARNING, CardSchedule.State.RELEARNING)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# -- days -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudyDay:
+    start: datetime  # UTC
+    end: datetime  # UTC, the start of the next study day
+
+
+def study_day(*, now: datetime, time_zone: str, starts_at_hour: int) -> StudyDay:
+    """The learner's study day around ``now``: from ``starts_at_hour`` local time to the next."""
+    zone = ZoneInfo(time_zone or "UTC")
+    local = utc(now).astimezone(zone)
+    day = local.date()
+    if local.time() < time(starts_at_hour):
+        day -= timedelta(days=1)
+    start = datetime.combine(day, time(starts_at_hour), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(starts_at_hour), tzinfo=zone)
+    return StudyDay(start=utc(start), end=utc(end))
+
+
+def study_day_for(user: User, settings: StudySettings, *, now: datetime) -> StudyDay:
+    return study_day(now=now, time_zone=user.time_zone, starts_at_hour=settings.day_starts_at_hour)
+
+
+def epoch_days(moment: datetime) -> float:
+    return (moment - EPOCH).total_seconds() / 86400
+
+
+# -- queues -----------------------------------------------------------------------------------
+
+
+def cards_studied(*, topic: Topic | None = None) -> QuerySet[Card]:
+    """Every card a learner studies: active cards of active notes, topics and courses."""
+    cards = Card.objects.filter(
+        archived_at__isnull=True,
+        note__archived_at__isnull=True,
+        note__topic__archived_at__isnull=True,
+        note__topic__course__archived_at__isnull=True,
+    )
+    if topic is not None:
+        cards = cards.filter(note__topic=topic)
+    return cards
+
+
+def schedules_studied(user: User, *, now: datetime, topic: Topic | None) -> QuerySet:
+    """The learner's schedules of studied cards that are neither suspended nor buried now."""
+    schedules = CardSchedule.objects.filter(
+        user=user,
+        suspended=False,
+        card__archived_at__isnull=True,
+        note__archived_at__isnull=True,
+        note__topic__archived_at__isnull=True,
+        note__topic__course__archived_at__isnull=True,
+    ).filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    if topic is not None:
+        schedules = schedules.filter(note__topic=topic)
+    return schedules
+
+
+def notes_answered_since(user: User, start: datetime) -> QuerySet:
+    return CardSchedule.objects.filter(user=user, last_review__gte=start).values("note_id")
+
+
+def count_of(queryset: QuerySet) -> Coalesce:
+    """A scalar subquery counting the rows of ``queryset``."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def min_of(queryset: QuerySet, field: str) -> Subquery:
+    return Subquery(queryset.order_by(field).values(field)[:1])
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    new: int
+    learning: int
+    review: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.review
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    """A card to show, with what the answer form needs."""
+
+    card: Card
+    schedule: CardSchedule | None  # None: a new card
+    queue: str  # "new", "learning" or "review"
+    version: int  # the schedule's version the answer must match (0 for a new card)
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    current: ReviewCard | None
+    counts: ReviewCounts
+    learning_later: datetime | None  # when the next learning card comes back today, if any
+    day: StudyDay
+
+
+def queue_parts(
+    user: User, settings: StudySettings, *, now: datetime, day: StudyDay, topic: Topic | None
+) -> dict[str, QuerySet]:
+    schedules = schedules_studied(user, now=now, topic=topic)
+    learning = schedules.filter(state__in=LEARNING_STATES, due__lt=day.end)
+    reviews = schedules.filter(state=CardSchedule.State.REVIEW, due__lt=day.end)
+    new = cards_studied(topic=topic).exclude(
+        id__in=CardSchedule.objects.filter(user=user).values("card_id")
+    )
+    if settings.bury_siblings:
+        answered = notes_answered_since(user, day.start)
+        reviews = reviews.exclude(note_id__in=answered)
+        new = new.exclude(note_id__in=answered)
+    return {
+        "learning": learning,
+        "learning_now": learning.filter(due__lte=now + LEARN_AHEAD),
+        "reviews": reviews,
+        "new": new,
+    }
+
+
+def queue_counts(
+    user: User, settings: StudySettings, *, parts: dict[str, QuerySet], day: StudyDay
+) -> dict:
+    """All the numbers of the queue in one query."""
+    from studyapp.accounts.models import User as UserModel
+
+    introduced = CardSchedule.objects.filter(user=user, introduced_at__gte=day.start)
+    reviews_done = ReviewLog.objects.filter(
+        user=user, reviewed_at__gte=day.start, state_before=CardSchedule.State.REVIEW
+    )
+    row = (
+        UserModel.objects.filter(pk=user.pk)
+        .values("pk")
+        .annotate(
+            learning=count_of(parts["learning"]),
+            learning_now=count_of(parts["learning_now"]),
+            learning_next=min_of(parts["learning"], "due"),
+            reviews_due=count_of(parts["reviews"]),
+            new_available=count_of(parts["new"]),
+            introduced=count_of(introduced),
+            reviews_done=count_of(reviews_done),
+        )
+        .get()
+    )
+    new_left = max(0, settings.new_per_day - row["introduced"])
+    reviews_left = max(0, settings.reviews_per_day - row["reviews_done"])
+    return {
+        **row,
+        "counts": ReviewCounts(
+            new=min(row["new_available"], new_left),
+            learning=row["learning"],
+            review=min(row["reviews_due"], reviews_left),
+        ),
+    }
+
+
+def review_next(user: User, *, now: datetime, topic: Topic | None = None) -> ReviewQueue:
+    """The next card to show and what is left today, in three queries."""
+    now = utc(now)
+    settings = study_settings_for(user)
+    day = study_day_for(user, settings, now=now)
+    parts = queue_parts(user, settings, now=now, day=day, topic=topic)
+    numbers = queue_counts(user, settings, parts=parts, day=day)
+    counts: ReviewCounts = numbers["counts"]
+    current = None
+    related = ("card__note__topic__course",)
+    if numbers["learning_now"]:
+        schedule = parts["learning_now"].select_related(*related).order_by("due", "pk").first()
+        current = ReviewCard(schedule.card, schedule, "learning", schedule.version)
+    elif counts.review:
+        overdueness = ExpressionWrapper(
+            (Value(epoch_days(now)) - F("last_review_days")) / F("stability"),
+            output_field=FloatField(),
+        )
+        schedule = (
+            parts["reviews"].select_related(*related).order_by(overdueness.desc(), "pk").first()
+        )
+        current = ReviewCard(schedule.card, schedule, "review", schedule.version)
+    elif counts.new:
+        card = (
+            parts["new"]
+            .select_related("note__topic__course")
+            .order_by(
+                "note__topic__course__position", "note__topic__position", "note_id", "ordinal"
+            )
+            .first()
+        )
+        current = ReviewCard(card, None, "new", 0)
+    learning_later = numbers["learning_next"]
+    return ReviewQueue(current=current, counts=counts, learning_later=learning_later, day=day)
+
+
+def answer_intervals(
+    current: ReviewCard, *, now: datetime, settings: StudySettings
+) -> dict[int, str]:
+    """What each rating would give, as button labels (1m, 10m, 4d ...)."""
+    state = current.schedule.fsrs_card if current.schedule is not None else None
+    preview = schedule_preview(fsrs_state=state, now=now, settings=settings)
+    return {rating: interval_label(preview[rating]) for rating in RATINGS}
+
+
+# -- answering --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewRecorded:
+    recorded: bool  # False: a replay of an answer already recorded (or a stale form)
+    schedule: CardSchedule | None
+    became_leech: bool = False
+
+
+class StaleAnswer(Exception):
+    """The schedule changed since the form was shown: the answer is not recorded again."""
+
+
+def schedule_snapshot(schedule: CardSchedule) -> dict:
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "fsrs_card": schedule.fsrs_card,
+        "due": when(schedule.due),
+        "state": schedule.state,
+        "stability": schedule.stability,
+        "last_review": when(schedule.last_review),
+        "last_review_days": schedule.last_review_days,
+        "introduced_at": when(schedule.introduced_at),
+        "reps": schedule.reps,
+        "lapses": schedule.lapses,
+        "suspended": schedule.suspended,
+        "buried_until": when(schedule.buried_until),
+        "leech": schedule.leech,
+    }
+
+
+def snapshot_fields(snapshot: dict) -> dict:
+    def when(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    return {
+        **snapshot,
+        "due": when(snapshot["due"]),
+        "last_review": when(snapshot["last_review"]),
+        "introduced_at": when(snapshot["introduced_at"]),
+        "buried_until": when(snapshot["buried_until"]),
+    }
+
+
+def settings_and_schedule(user: User, card: Card) -> tuple[StudySettings, CardSchedule | None]:
+    """The learner's settings and their schedule of ``card``, in one query."""
+    from studyapp.accounts.models import User as UserModel
+
+    row = (
+        UserModel.objects.filter(pk=user.pk)
+        .annotate(
+            schedule=FilteredRelation("card_schedules", condition=Q(card_schedules__card=card))
+        )
+        .select_related("study_settings", "schedule")
+        .get()
+    )
+    try:
+        settings = row.study_settings
+    except StudySettings.DoesNotExist:
+        settings = StudySettings(user=user)
+    schedule = getattr(row, "schedule", None)
+    return settings, schedule
+
+
+def is_leech_lapse(lapses: int) -> bool:
+    return lapses >= LEECH_THRESHOLD and (lapses - LEECH_THRESHOLD) % LEECH_EVERY == 0
+
+
+def review_record(
+    *,
+    user: User,
+    card: Card,
+    rating: int,
+    duration_ms: int | None,
+    now: datetime,
+    version: int | None = None,
+) -> ReviewRecorded:
+    """Record one answer and reschedule the card through FSRS.
+
+    ``version`` is the schedule version the answer form was built for (0 for a new card). When it
+    no longer matches, the form was already answered (a double click, a resubmitted page, a
+    second tab): nothing is recorded and ``recorded`` is False. Five queries at most.
+    """
+    now = utc(now)
+    settings, schedule = settings_and_schedule(user, card)
+    if duration_ms is not None:
+        duration_ms = max(0, min(int(duration_ms), 24 * 3600 * 1000))
+    current_version = schedule.version if schedule is not None else 0
+    if schedule is not None and schedule.introduced_at is None:
+        current_version = 0  # a new card that was only suspended
+    if version is not None and version != current_version:
+        return ReviewRecorded(recorded=False, schedule=schedule)
+    before = schedule_snapshot(schedule) if schedule is not None and current_version else None
+    outcome = fsrs_review(
+        fsrs_state=before["fsrs_card"] if before else None,
+        rating=rating,
+        reviewed_at=now,
+        duration_ms=duration_ms,
+        settings=settings,
+    )
+    state_after = STATE_BY_NAME[outcome.state]
+    state_before = schedule.state if before else None
+    lapses = schedule.lapses if before else 0
+    leech = schedule.leech if before else False
+    suspended = schedule.suspended if schedule is not None else False
+    became_leech = False
+    if state_before == CardSchedule.State.REVIEW and rating == 1:
+        lapses += 1
+        if is_leech_lapse(lapses):
+            leech = became_leech = True
+            if settings.leech_action == StudySettings.LeechAction.SUSPEND:
+                suspended = True
+    last_review = datetime.fromisoformat(outcome.fsrs_state["last_review"])
+    values = {
+        "fsrs_card": outcome.fsrs_state,
+        "due": outcome.due,
+        "state": state_after,
+        "stability": outcome.fsrs_state["stability"],
+        "last_review": last_review,
+        "last_review_days": epoch_days(last_review),
+        "reps": (schedule.reps if before else 0) + 1,
+        "lapses": lapses,
+        "leech": leech,
+        "suspended": suspended,
+        "buried_until": None,
+    }
+    elapsed_days = (now - schedule.last_review).days if before and schedule.last_review else None
+    try:
+        with transaction.atomic():
+            if schedule is None:
+                schedule = CardSchedule.objects.create(
+                    user=user, card=card, note_id=card.note_id, introduced_at=now, **values
+                )
+            else:
+                values["version"] = schedule.version + 1
+                if not before:
+                    values["introduced_at"] = now
+                changed = CardSchedule.objects.filter(
+                    pk=schedule.pk, version=schedule.version
+                ).update(**values)
+                if not changed:
+                    raise StaleAnswer
+                for name, value in values.items():
+                    setattr(schedule, name, value)
+            ReviewLog.objects.create(
+                user=user,
+                card=card,
+                rating=rating,
+                reviewed_at=now,
+                duration_ms=duration_ms,
+                elapsed_days=elapsed_days,
+                state_before=state_before,
+                state_after=state_after,
+                due_before=schedule_due_before(before),
+                due_after=outcome.due,
+                schedule_before=before,
+                fsrs_review_log=outcome.review_log,
+            )
+    except (IntegrityError, StaleAnswer):
+        return ReviewRecorded(recorded=False, schedule=None)
+    return ReviewRecorded(recorded=True, schedule=schedule, became_leech=became_leech)
+
+
+def schedule_due_before(before: dict | None) -> datetime | None:
+    return datetime.fromisoformat(before["due"]) if before else None
+
+
+@dataclass(frozen=True)
+class ReviewUndone:
+    card: Card
+    rating: int
+
+
+def review_undo(*, user: User, now: datetime) -> ReviewUndone | None:
+    """Take back the learner's last answer of the current study day; None when there is none."""
+    now = utc(now)
+    settings = study_settings_for(user)
+    day = study_day_for(user, settings, now=now)
+    log = (
+        ReviewLog.objects.filter(user=user, reviewed_at__gte=day.start)
+        .select_related("card__note__topic__course")
+        .order_by("-reviewed_at", "-pk")
+        .first()
+    )
+    if log is None:
+        return None
+    with transaction.atomic():
+        schedule = CardSchedule.objects.filter(user=user, card=log.card_id).first()
+        if schedule is not None:
+            if log.schedule_before is None:
+                schedule.delete()
+            else:
+                fields = snapshot_fields(log.schedule_before)
+                CardSchedule.objects.filter(pk=schedule.pk).update(
+                    **fields, version=schedule.version + 1
+                )
+        log.delete()
+    return ReviewUndone(card=log.card, rating=log.rating)
+
+
+# -- suspend and bury -------------------------------------------------------------------------
+
+
+def schedule_for_change(*, user: User, card: Card, now: datetime) -> CardSchedule:
+    """The learner's schedule of ``card``, creating a placeholder for a new card (not introduced).
+
+    A placeholder keeps a suspended or buried new card out of the new queue; it is removed again
+    when the card is unsuspended, so the card is new once more.
+    """
+    schedule = CardSchedule.objects.filter(user=user, card=card).first()
+    if schedule is not None:
+        return schedule
+    placeholder = fsrs_card_from_state(None, now=utc(now))
+    return CardSchedule.objects.create(
+        user=user,
+        card=card,
+        note_id=card.note_id,
+        fsrs_card=placeholder.to_dict(),
+        due=utc(now),
+        state=CardSchedule.State.LEARNING,
+        introduced_at=None,
+    )
+
+
+def card_suspend(*, user: User, card: Card, now: datetime) -> CardSchedule:
+    """Take the card out of the learner's reviews until they unsuspend it."""
+    with transaction.atomic():
+        schedule = schedule_for_change(user=user, card=card, now=now)
+        CardSchedule.objects.filter(pk=schedule.pk).update(suspended=True, version=F("version") + 1)
+    schedule.refresh_from_db()
+    return schedule
+
+
+def card_unsuspend(*, user: User, card: Card, now: datetime) -> CardSchedule | None:
+    """Put a suspended card back into the reviews (a never-answered card becomes new again)."""
+    schedule = CardSchedule.objects.filter(user=user, card=card).first()
+    if schedule is None:
+        return None
+    if schedule.introduced_at is None:
+        schedule.delete()
+        return None
+    CardSchedule.objects.filter(pk=schedule.pk).update(suspended=False, version=F("version") + 1)
+    schedule.refresh_from_db()
+    return schedule
+
+
+def card_bury(*, user: User, card: Card, now: datetime) -> CardSchedule:
+    """Hide the card until the learner's next study day."""
+    settings = study_settings_for(user)
+    day = study_day_for(user, settings, now=utc(now))
+    with transaction.atomic():
+        schedule = schedule_for_change(user=user, card=card, now=now)
+        CardSchedule.objects.filter(pk=schedule.pk).update(
+            buried_until=day.end, version=F("version") + 1
+        )
+    schedule.refresh_from_db()
+    return schedule
+
+
+# -- summaries --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    answered: int
+    again: int
+    seconds: int
+    by_rating: dict[int, int]
+    due_tomorrow: int
+    learning_later: int  # learning cards still to come back today
+
+
+def review_summary(*, user: User, now: datetime) -> ReviewSummary:
+    """What the learner did today and what waits tomorrow."""
+    now = utc(now)
+    settings = study_settings_for(user)
+    day = study_day_for(user, settings, now=now)
+    logs = list(
+        ReviewLog.objects.filter(user=user, reviewed_at__gte=day.start).values_list(
+            "rating", "duration_ms"
+        )
+    )
+    by_rating = {rating: 0 for rating in RATINGS}
+    for rating, _ in logs:
+        by_rating[rating] += 1
+    tomorrow = day.end + timedelta(days=1)
+    studied = schedules_studied(user, now=now, topic=None)
+    return ReviewSummary(
+        answered=len(logs),
+        again=by_rating[1],
+        seconds=round(sum(duration or 0 for _, duration in logs) / 1000),
+        by_rating=by_rating,
+        due_tomorrow=studied.filter(due__gte=day.end, due__lt=tomorrow).count(),
+        learning_later=studied.filter(state__in=LEARNING_STATES, due__lt=day.end).count(),
+    )
+
+
+def card_for_learner(*, card_id: int) -> Card:
+    """A studied card by id (with note, topic and course), or Card.DoesNotExist."""
+    return cards_studied().select_related("note__topic__course").get(pk=card_id)

@@ -1,0 +1,74 @@
+"""Acceptance: the next card and an answer take a constant number of queries (at most 5)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from studyapp.cards.demo_data import demo_cards_build, demo_learners_build, demo_reviews_build
+from studyapp.cards.models import Card
+from studyapp.cards.review import review_next, review_record
+from tests.cards.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=[10, 10_000], ids=["10-cards", "10000-cards"])
+def cards(request) -> list[int]:
+    return demo_cards_build(topics_per_course=10, cards_per_topic=request.param // 10)
+
+
+@pytest.fixture
+def studied(learner, cards):
+    """The learner has history on a share of the cards; others have history too."""
+    others = demo_learners_build(count=3)
+    demo_reviews_build(
+        user_ids=[learner.pk, *others],
+        card_ids=cards,
+        reviews_per_learner=min(len(cards), 4000),
+        now=NOW,
+        reviews_per_card=2,
+    )
+    return learner
+
+
+def test_getting_the_next_card_takes_at_most_5_queries(
+    studied, cards, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(5):
+        queue = review_next(studied, now=NOW)
+    assert queue.current is not None
+
+
+def test_getting_the_next_new_card_takes_at_most_5_queries(
+    learner, cards, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(5):
+        queue = review_next(learner, now=NOW)
+    assert queue.current.queue == "new"
+
+
+def test_recording_an_answer_takes_at_most_5_queries(studied, cards, django_assert_max_num_queries):
+    current = review_next(studied, now=NOW).current
+    with django_assert_max_num_queries(5):
+        result = review_record(
+            user=studied,
+            card=current.card,
+            rating=3,
+            duration_ms=2000,
+            now=NOW + timedelta(seconds=5),
+            version=current.version,
+        )
+    assert result.recorded
+
+
+def test_recording_a_new_cards_first_answer_takes_at_most_5_queries(
+    learner, cards, django_assert_max_num_queries
+):
+    card = Card.objects.get(pk=cards[-1])
+    with django_assert_max_num_queries(5):
+        result = review_record(
+            user=learner, card=card, rating=1, duration_ms=900, now=NOW, version=0
+        )
+    assert result.recorded

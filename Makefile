@@ -43,6 +43,7 @@ test: lint
 	$(VENV)/bin/pytest
 
 bench: venv
+	@$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run_all.py
 
 clean:

@@ -1,0 +1,128 @@
+"""Learners' own functions: copy a sample to edit it, save code and settings, delete.
+
+Samples are read-only to everyone; every function here is checked against its owner by the
+selectors (``function_for_user``, ``owned_function_for_user``), which raise Http404 otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from studyapp.sandbox.models import NAME_MAX_LENGTH, Function
+
+MAX_CODE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    """What a learner can change before a run: the code (own functions only) and the settings."""
+
+    memory_mb: int
+    timeout_s: int
+    ephemeral_storage_mb: int
+    environment: dict[str, str]
+    log_format: str
+    code: str | None = None  # the handler's module; None keeps the stored code
+
+    @classmethod
+    def of(cls, function: Function) -> FunctionSettings:
+        return cls(
+            memory_mb=function.memory_mb,
+            timeout_s=function.timeout_s,
+            ephemeral_storage_mb=function.ephemeral_storage_mb,
+            environment=dict(function.environment),
+            log_format=function.log_format,
+        )
+
+
+def function_for_user(*, user, pk: int | None = None, sample: str | None = None) -> Function:
+    """A sample, or one of the user's own functions (another learner's: 404)."""
+    functions = Function.objects.visible_to(user).select_related(
+        "topic__course", "default_event", "copied_from"
+    )
+    lookup = {"name": sample, "owner__isnull": True} if sample is not None else {"pk": pk}
+    function = functions.filter(**lookup).first()
+    if function is None:
+        raise Http404("No such function.")
+    return function
+
+
+def owned_function_for_user(*, user, pk: int) -> Function:
+    function = function_for_user(user=user, pk=pk)
+    if function.owner_id != user.pk:
+        raise Http404("No such function.")
+    return function
+
+
+def copy_name_choose(*, owner, base: str) -> str:
+    """``base`` if free for this owner, else ``base-2``, ``base-3``... (at most 48 characters)."""
+    taken = set(
+        Function.objects.filter(owner=owner)
+        .filter(Q(name=base[:NAME_MAX_LENGTH]) | Q(name__startswith=base[: NAME_MAX_LENGTH - 4]))
+        .values_list("name", flat=True)
+    )
+    if base[:NAME_MAX_LENGTH] not in taken:
+        return base[:NAME_MAX_LENGTH]
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = base[: NAME_MAX_LENGTH - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
+def function_copy(*, function: Function, user) -> Function:
+    """The user's own editable copy of a sample (or of one of their functions)."""
+    for _attempt in range(3):
+        name = copy_name_choose(owner=user, base=function.name)
+        try:
+            with transaction.atomic():
+                return Function.objects.create(
+                    owner=user,
+                    name=name,
+                    title=function.title if function.is_sample else f"{function.title} (copy)",
+                    summary=function.summary,
+                    lesson_md=function.lesson_md,
+                    handler=function.handler,
+                    memory_mb=function.memory_mb,
+                    timeout_s=function.timeout_s,
+                    ephemeral_storage_mb=function.ephemeral_storage_mb,
+                    environment=dict(function.environment),
+                    log_format=function.log_format,
+                    layers=list(function.layers),
+                    code=dict(function.code),
+                    topic=function.topic,
+                    default_event=function.default_event,
+                    copied_from=function,
+                )
+        except IntegrityError:  # the same learner copied twice at the same moment
+            continue
+    raise RuntimeError("could not choose a name for the copy")
+
+
+def function_update(*, function: Function, user, settings: FunctionSettings) -> Function:
+    """Save the learner's code and settings (validated by the form) on their own function."""
+    if function.owner_id != user.pk:
+        raise Http404("No such function.")
+    function.memory_mb = settings.memory_mb
+    function.timeout_s = settings.timeout_s
+    function.ephemeral_storage_mb = settings.ephemeral_storage_mb
+    function.environment = dict(settings.environment)
+    function.log_format = settings.log_format
+    if settings.code is not None:
+        function.code = {**function.code, function.module_path: settings.code}
+    function.save()
+    return function
+
+
+def function_archive(*, function: Function, user) -> None:
+    if function.owner_id != user.pk:
+        raise Http404("No such function.")
+    function.archived_at = timezone.now()
+    function.save(update_fields=["archived_at", "updated_at"])

@@ -14,12 +14,11 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from studyapp.sandbox.importing import (
-    SandboxReading,
-    sample_topics_from_outlines,
-    sandbox_content_counts,
-    sandbox_content_read,
-    sandbox_content_save,
+from studyapp.quizzes.importing import (
+    QuestionFile,
+    course_slugs_from_outlines,
+    question_files_read,
+    questions_save,
 )
 from studyapp.topics.importing import NotesFile, courses_save
 from studyapp.topics.notes import notes_read
@@ -74,20 +73,21 @@ def notes_files_read(source: Path, problems: list[ContentProblem]) -> list[Notes
     return files
 
 
-def sandbox_files_check(
+def question_files_check(
     source: Path, notes: list[NotesFile], problems: list[ContentProblem]
-) -> SandboxReading:
-    reading = sandbox_content_read(
-        source,
-        topics=sample_topics_from_outlines(file.outline for file in notes),
+) -> list[QuestionFile]:
+    reading = question_files_read(
+        source / "quizzes",
+        courses=course_slugs_from_outlines(file.outline for file in notes),
         display=lambda path: display_path(path, source),
     )
     problems.extend(ContentProblem(*problem) for problem in reading.problems)
-    return reading
+    return reading.files
 
 
 def content_counts() -> dict[str, int]:
     from studyapp.cards.models import Card
+    from studyapp.quizzes.models import Question
     from studyapp.topics.models import Course, Section, Topic
 
     return {
@@ -95,8 +95,9 @@ def content_counts() -> dict[str, int]:
         "sections": Section.objects.active().filter(course__archived_at__isnull=True).count(),
         "topics": Topic.objects.active().filter(course__archived_at__isnull=True).count(),
         "cards": Card.objects.active().filter(note__archived_at__isnull=True).count(),
-        "questions": 0,
-        **sandbox_content_counts(),
+        "questions": Question.objects.published().filter(course__archived_at__isnull=True).count(),
+        "functions": 0,
+        "events": 0,
     }
 
 
@@ -106,14 +107,14 @@ def content_import(source: Path) -> ImportSummary:
         raise ContentError([ContentProblem(str(source), 0, "no such content folder")])
     problems: list[ContentProblem] = []
     notes = notes_files_read(source, problems)
-    sandbox = sandbox_files_check(source, notes, problems)
+    question_files = question_files_check(source, notes, problems)
     if problems:
         raise ContentError(problems)
     now = timezone.now()
     changes: Counter = Counter()
     with transaction.atomic():
         changes += courses_save(notes, now=now)
-        changes += sandbox_content_save(sandbox, now=now)
+        changes += questions_save(question_files, now=now)
     return ImportSummary(
         counts=content_counts(),
         changes={key: changes[key] for key in ("created", "updated", "archived")},

@@ -20,6 +20,13 @@ from studyapp.quizzes.importing import (
     question_files_read,
     questions_save,
 )
+from studyapp.sandbox.importing import (
+    SandboxReading,
+    sample_topics_from_outlines,
+    sandbox_content_counts,
+    sandbox_content_read,
+    sandbox_content_save,
+)
 from studyapp.topics.importing import NotesFile, courses_save
 from studyapp.topics.notes import notes_read
 
@@ -85,6 +92,18 @@ def question_files_check(
     return reading.files
 
 
+def sandbox_files_check(
+    source: Path, notes: list[NotesFile], problems: list[ContentProblem]
+) -> SandboxReading:
+    reading = sandbox_content_read(
+        source,
+        topics=sample_topics_from_outlines(file.outline for file in notes),
+        display=lambda path: display_path(path, source),
+    )
+    problems.extend(ContentProblem(*problem) for problem in reading.problems)
+    return reading
+
+
 def content_counts() -> dict[str, int]:
     from studyapp.cards.models import Card
     from studyapp.quizzes.models import Question
@@ -96,8 +115,7 @@ def content_counts() -> dict[str, int]:
         "topics": Topic.objects.active().filter(course__archived_at__isnull=True).count(),
         "cards": Card.objects.active().filter(note__archived_at__isnull=True).count(),
         "questions": Question.objects.published().filter(course__archived_at__isnull=True).count(),
-        "functions": 0,
-        "events": 0,
+        **sandbox_content_counts(),
     }
 
 
@@ -108,6 +126,7 @@ def content_import(source: Path) -> ImportSummary:
     problems: list[ContentProblem] = []
     notes = notes_files_read(source, problems)
     question_files = question_files_check(source, notes, problems)
+    sandbox = sandbox_files_check(source, notes, problems)
     if problems:
         raise ContentError(problems)
     now = timezone.now()
@@ -115,6 +134,7 @@ def content_import(source: Path) -> ImportSummary:
     with transaction.atomic():
         changes += courses_save(notes, now=now)
         changes += questions_save(question_files, now=now)
+        changes += sandbox_content_save(sandbox, now=now)
     return ImportSummary(
         counts=content_counts(),
         changes={key: changes[key] for key in ("created", "updated", "archived")},

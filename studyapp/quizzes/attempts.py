@@ -1,0 +1,347 @@
+"""Practice sessions and timed exams: start, answer, flag, submit, and the deadline.
+
+Every function takes ``now`` so that time is an argument, not a global: views pass
+``timezone.now()``, tests pass the moment they need. The server is the only clock that counts:
+an exam's deadline is stored on the attempt, an answer or a flag at or after it is refused
+(:class:`DeadlinePassed`) and the attempt is submitted as it stood, and any read of an expired
+attempt (:func:`attempt_open`) submits it too, so a closed tab cannot keep an exam open.
+
+Practice grades each answer at once (and moves that question's FSRS schedule); an exam grades
+everything at submission.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from studyapp.quizzes import grading
+from studyapp.quizzes.models import Attempt, AttemptQuestion, Question
+from studyapp.quizzes.scheduling import question_review_record
+
+PRACTICE_SOURCES = {
+    "all": "All questions",
+    "missed": "Questions I missed (my last answer was wrong)",
+    "due": "Due questions (spaced repetition)",
+}
+MAX_QUESTIONS = 200
+
+
+class AttemptError(Exception):
+    """An action the attempt does not allow; the message is shown to the learner."""
+
+
+class AttemptClosed(AttemptError):
+    pass
+
+
+class DeadlinePassed(AttemptClosed):
+    pass
+
+
+class NoQuestions(AttemptError):
+    pass
+
+
+def question_pool(
+    *,
+    user,
+    now: datetime,
+    topic_ids: list[int] | None = None,
+    domains: list[str] | None = None,
+    source: str = "all",
+) -> QuerySet[Question]:
+    """Published questions matching the filters; ``missed``: the learner's last answer to
+    them was wrong; ``due``: their spaced-repetition schedule is due."""
+    pool = Question.objects.published().filter(course__archived_at__isnull=True)
+    if topic_ids:
+        pool = pool.filter(current_version__topics__in=topic_ids)
+    if domains:
+        pool = pool.filter(current_version__domain__in=domains)
+    if source == "missed":
+        last = (
+            AttemptQuestion.objects.filter(
+                attempt__user=user, version__question=OuterRef("pk"), correct__isnull=False
+            )
+            .exclude(attempt__mode=Attempt.Mode.EXAM, attempt__submitted_at__isnull=True)
+            .order_by("-answered_at", "-id")
+            .values("correct")[:1]
+        )
+        pool = pool.annotate(last_correct=Subquery(last)).filter(last_correct=False)
+    elif source == "due":
+        pool = pool.filter(schedules__user=user, schedules__due__lte=now).order_by("schedules__due")
+    return pool.distinct().select_related("current_version")
+
+
+def practice_start(
+    *,
+    user,
+    now: datetime,
+    count: int,
+    topic_ids: list[int] | None = None,
+    domains: list[str] | None = None,
+    source: str = "all",
+    rng: random.Random | None = None,
+) -> Attempt:
+    """Start a practice session of up to ``count`` questions (fewer if fewer match)."""
+    if source not in PRACTICE_SOURCES:
+        raise AttemptError(f"unknown question source {source!r}")
+    rng = rng or random.Random()
+    count = max(1, min(count, MAX_QUESTIONS))
+    pool = list(
+        question_pool(user=user, now=now, topic_ids=topic_ids, domains=domains, source=source)
+    )
+    if not pool:
+        raise NoQuestions(
+            "No questions match: nothing is due yet."
+            if source == "due"
+            else "No questions match these choices."
+        )
+    chosen = pool[:count] if source == "due" else rng.sample(pool, min(count, len(pool)))
+    config = {
+        "source": source,
+        "topics": topic_ids or [],
+        "domains": domains or [],
+        "requested": count,
+    }
+    return attempt_create(
+        user=user,
+        mode=Attempt.Mode.PRACTICE,
+        title=f"Practice: {PRACTICE_SOURCES[source].split(' (')[0].lower()}",
+        questions=chosen,
+        config=config,
+        now=now,
+        deadline=None,
+    )
+
+
+def exam_start(
+    *, user, now: datetime, count: int | None = None, rng: random.Random | None = None
+) -> Attempt:
+    """Start a timed exam: ``count`` questions (None: the full exam's 75), drawn by domain
+    weight, with 144 seconds a question (75 questions: 180 minutes)."""
+    rng = rng or random.Random()
+    requested = grading.FULL_EXAM_QUESTIONS if count is None else max(1, min(count, 200))
+    by_domain: dict[str, list[Question]] = {}
+    for question in question_pool(user=user, now=now):
+        by_domain.setdefault(question.current_version.domain, []).append(question)
+    drawn = grading.draw_by_domain(by_domain, count=requested, rng=rng)
+    if not drawn:
+        raise NoQuestions("The question bank is empty: import content first.")
+    config = {"full": count is None, "requested": requested, "drawn": len(drawn)}
+    title = "Full exam" if count is None else f"Timed exam: {len(drawn)} questions"
+    return attempt_create(
+        user=user,
+        mode=Attempt.Mode.EXAM,
+        title=title,
+        questions=drawn,
+        config=config,
+        now=now,
+        deadline=now + grading.exam_time_limit(len(drawn)),
+    )
+
+
+def attempt_create(
+    *,
+    user,
+    mode: str,
+    title: str,
+    questions: list[Question],
+    config: dict,
+    now: datetime,
+    deadline: datetime | None,
+) -> Attempt:
+    with transaction.atomic():
+        attempt = Attempt.objects.create(
+            user=user,
+            mode=mode,
+            title=title,
+            started_at=now,
+            deadline=deadline,
+            config=config,
+            question_count=len(questions),
+        )
+        AttemptQuestion.objects.bulk_create(
+            AttemptQuestion(attempt=attempt, position=position, version=question.current_version)
+            for position, question in enumerate(questions, start=1)
+        )
+    return attempt
+
+
+def attempt_is_expired(attempt: Attempt, *, now: datetime) -> bool:
+    return attempt.deadline is not None and attempt.submitted_at is None and now >= attempt.deadline
+
+
+def attempt_expire_if_due(*, attempt: Attempt, now: datetime) -> bool:
+    """Submit an exam whose deadline has passed, as it stands; True if it did."""
+    if not attempt_is_expired(attempt, now=now):
+        return False
+    attempt_submit(attempt=attempt, now=now, ending=Attempt.Ending.DEADLINE)
+    return True
+
+
+def attempt_open(*, attempt: Attempt, position: int, now: datetime) -> AttemptQuestion | None:
+    """Show question ``position``: expire the attempt if its time is up (None is returned then),
+    and note when the question was first shown (for the slow-answer rule)."""
+    if attempt_expire_if_due(attempt=attempt, now=now) or attempt.is_submitted:
+        return None
+    item = attempt.items.filter(position=position).first()
+    if item is not None and item.shown_at is None:
+        item.shown_at = now
+        item.save(update_fields=["shown_at"])
+    return item
+
+
+def _locked_open_item(attempt: Attempt, position: int, now: datetime) -> AttemptQuestion:
+    """Re-read the attempt inside the caller's transaction and check it still takes changes."""
+    fresh = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    attempt.submitted_at, attempt.deadline = fresh.submitted_at, fresh.deadline
+    if fresh.submitted_at is not None:
+        raise AttemptClosed("This attempt has been submitted; answers can no longer change.")
+    if attempt_is_expired(fresh, now=now):
+        raise DeadlinePassed("Time is up: the exam was submitted as it stood.")
+    item = fresh.items.select_related("version").filter(position=position).first()
+    if item is None:
+        raise AttemptError(f"This attempt has no question {position}.")
+    return item
+
+
+def attempt_answer(
+    *, attempt: Attempt, position: int, option_ids: list[int], now: datetime
+) -> AttemptQuestion:
+    """Save the learner's choice for question ``position``.
+
+    Refused after the deadline (the exam is then submitted as it stood) and after submission.
+    In an exam the answer can change until submission, and an empty choice clears it; in
+    practice the first answer is final and is graded (and scheduled) at once.
+    """
+    try:
+        with transaction.atomic():
+            item = _locked_open_item(attempt, position, now)
+            options = {option.id: option for option in item.version.options.all()}
+            chosen = sorted(set(option_ids))
+            if any(option_id not in options for option_id in chosen):
+                raise AttemptError("That option does not belong to this question.")
+            if item.version.kind == "single" and len(chosen) > 1:
+                raise AttemptError("Choose one option.")
+            if attempt.mode == Attempt.Mode.PRACTICE:
+                return _practice_answer(attempt, item, chosen, options, now)
+            item.chosen = chosen
+            item.answered_at = now if chosen else None
+            item.save(update_fields=["chosen", "answered_at"])
+            return item
+    except DeadlinePassed:
+        attempt_expire_if_due(attempt=attempt, now=now)
+        raise
+
+
+def _practice_answer(attempt, item, chosen, options, now) -> AttemptQuestion:
+    if item.answered_at is not None:
+        raise AttemptClosed("This question has been answered already.")
+    if not chosen:
+        raise AttemptError("Choose an option first.")
+    item.chosen = chosen
+    item.answered_at = now
+    item.correct = grading.answer_is_correct(
+        chosen=chosen, correct=[i for i, option in options.items() if option.is_correct]
+    )
+    item.save(update_fields=["chosen", "answered_at", "correct"])
+    item_review_record(attempt=attempt, item=item, now=now)
+    if not attempt.items.filter(answered_at__isnull=True).exists():
+        attempt_submit(attempt=attempt, now=now)
+    return item
+
+
+def attempt_flag(
+    *, attempt: Attempt, position: int, flagged: bool, now: datetime
+) -> AttemptQuestion:
+    """Flag a question for review (or clear the flag); refused once the attempt is closed."""
+    try:
+        with transaction.atomic():
+            item = _locked_open_item(attempt, position, now)
+            item.flagged = flagged
+            item.save(update_fields=["flagged"])
+            return item
+    except DeadlinePassed:
+        attempt_expire_if_due(attempt=attempt, now=now)
+        raise
+
+
+def attempt_submit(*, attempt: Attempt, now: datetime, ending: str = "submitted") -> Attempt:
+    """Grade the attempt as it stands and close it; unanswered questions are wrong.
+
+    An exam is submitted at its deadline at the latest (an expired exam noticed later still
+    counts as submitted when the time ran out). Each answered exam question moves its FSRS
+    schedule now; practice questions moved theirs when they were answered.
+    """
+    with transaction.atomic():
+        fresh = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if fresh.submitted_at is not None:
+            return fresh
+        if fresh.deadline is not None and now >= fresh.deadline:
+            ending = Attempt.Ending.DEADLINE
+        submitted_at = min(now, fresh.deadline) if fresh.deadline else now
+        items = list(fresh.items.select_related("version").prefetch_related("version__options"))
+        for item in items:
+            if fresh.mode == Attempt.Mode.EXAM or item.answered_at is not None:
+                correct_ids = [o.id for o in item.version.options.all() if o.is_correct]
+                item.correct = grading.answer_is_correct(chosen=item.chosen, correct=correct_ids)
+        AttemptQuestion.objects.bulk_update(items, ["correct"])
+        correct = sum(1 for item in items if item.correct)
+        fresh.submitted_at = submitted_at
+        fresh.ending = ending
+        fresh.correct_count = correct
+        fresh.question_count = len(items)
+        if fresh.mode == Attempt.Mode.EXAM:
+            fresh.scaled_score = grading.scaled_score(correct=correct, total=len(items))
+            fresh.passed = grading.score_passes(fresh.scaled_score)
+            for item in items:
+                if item.answered_at is not None:
+                    item_review_record(attempt=fresh, item=item, now=submitted_at)
+        fresh.save()
+    for name in ("submitted_at", "ending", "correct_count", "question_count"):
+        setattr(attempt, name, getattr(fresh, name))
+    attempt.scaled_score, attempt.passed = fresh.scaled_score, fresh.passed
+    return attempt
+
+
+def item_review_record(*, attempt: Attempt, item: AttemptQuestion, now: datetime) -> None:
+    """Move the question's FSRS schedule for this graded answer (Again / Hard / Good)."""
+    duration = (item.answered_at - item.shown_at) if item.shown_at and item.answered_at else None
+    rating = grading.answer_rating(
+        correct=bool(item.correct), flagged=item.flagged, duration=duration
+    )
+    question_review_record(
+        user=attempt.user,
+        item=item,
+        rating=rating,
+        reviewed_at=now,
+        duration=duration,
+    )
+
+
+@dataclass(frozen=True)
+class ExamSummary:
+    """What the review screen shows before submission."""
+
+    answered: list[AttemptQuestion]
+    unanswered: list[AttemptQuestion]
+    flagged: list[AttemptQuestion]
+
+
+def exam_summary(items: list[AttemptQuestion]) -> ExamSummary:
+    return ExamSummary(
+        answered=[item for item in items if item.is_answered],
+        unanswered=[item for item in items if not item.is_answered],
+        flagged=[item for item in items if item.flagged],
+    )
+
+
+def time_left(attempt: Attempt, *, now: datetime) -> timedelta | None:
+    if attempt.deadline is None:
+        return None
+    return max(attempt.deadline - now, timedelta(0))

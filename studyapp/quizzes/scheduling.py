@@ -1,0 +1,52 @@
+"""Spaced repetition of questions: each graded answer moves the learner's FSRS schedule.
+
+The rating comes from :func:`studyapp.quizzes.grading.answer_rating` (wrong: Again; right but
+flagged or slow: Hard; right: Good); the interval comes from the one scheduler wrapper,
+:func:`studyapp.cards.scheduling.fsrs_review`, with the learner's own study settings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from studyapp.cards.scheduling import fsrs_review, study_settings_for
+from studyapp.quizzes.models import AttemptQuestion, QuestionReview, QuestionSchedule
+
+
+def question_review_record(
+    *,
+    user,
+    item: AttemptQuestion,
+    rating: int,
+    reviewed_at: datetime,
+    duration: timedelta | None,
+) -> QuestionSchedule:
+    """Apply one rating to the learner's schedule of the item's question and log the review."""
+    question_id = item.version.question_id
+    schedule = QuestionSchedule.objects.filter(user=user, question_id=question_id).first()
+    duration_ms = int(duration.total_seconds() * 1000) if duration is not None else None
+    outcome = fsrs_review(
+        fsrs_state=schedule.fsrs_state if schedule else None,
+        rating=rating,
+        reviewed_at=reviewed_at,
+        duration_ms=duration_ms,
+        settings=study_settings_for(user),
+    )
+    if schedule is None:
+        schedule = QuestionSchedule(user=user, question_id=question_id)
+    schedule.fsrs_state = outcome.fsrs_state
+    schedule.state = outcome.state
+    schedule.due = outcome.due
+    schedule.last_reviewed_at = reviewed_at
+    schedule.reviews += 1
+    schedule.save()
+    QuestionReview.objects.create(
+        user=user,
+        question_id=question_id,
+        attempt_question=item,
+        rating=rating,
+        reviewed_at=reviewed_at,
+        duration_ms=duration_ms,
+        review_log=outcome.review_log,
+    )
+    return schedule

@@ -1,0 +1,84 @@
+"""Reads shared by the quiz pages and by other apps (the daily review, issue 7's cohorts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import F, Prefetch, QuerySet
+from django.http import Http404
+
+from studyapp.quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    Option,
+    Question,
+    QuestionSchedule,
+)
+from studyapp.topics.models import Topic
+
+
+def attempt_for_viewer(user, attempt_id: int) -> Attempt:
+    """The attempt if ``user`` may see it, else Http404 (never 403: no hint that it exists).
+
+    Today only its owner may. Issue 7 extends this one function: the instructors of a cohort
+    the attempt's quiz was assigned to.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such attempt.")
+    attempt = Attempt.objects.filter(pk=attempt_id, user=user).first()
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
+    """The attempt's questions in order, with each version's options and topics loaded."""
+    return list(
+        attempt.items.select_related("version__question", "version__case__topic").prefetch_related(
+            Prefetch("version__options", queryset=Option.objects.order_by("position")),
+            Prefetch("version__topics", queryset=Topic.objects.select_related("course")),
+        )
+    )
+
+
+def attempts_history(user) -> QuerySet[Attempt]:
+    return Attempt.objects.filter(user=user).order_by("-started_at", "-id")
+
+
+def questions_due_count(user, now: datetime) -> int:
+    """How many of the learner's questions are due for review (spaced repetition) at ``now``."""
+    return (
+        QuestionSchedule.objects.filter(
+            user=user,
+            due__lte=now,
+            question__archived_at__isnull=True,
+            question__status="published",
+        )
+        .values("question")
+        .count()
+    )
+
+
+def topics_with_questions() -> QuerySet[Topic]:
+    """Active topics that at least one published question tests (for the practice filter)."""
+    return (
+        Topic.objects.active()
+        .filter(
+            questions__question__current_version=F("questions__id"),
+            questions__question__archived_at__isnull=True,
+            questions__question__status="published",
+        )
+        .select_related("course")
+        .distinct()
+        .order_by("course__position", "position")
+    )
+
+
+def questions_for_topic(topic: Topic) -> QuerySet[Question]:
+    """Published questions whose current version tests ``topic`` (for the topic pages)."""
+    return (
+        Question.objects.published()
+        .filter(current_version__topics=topic)
+        .select_related("current_version")
+        .distinct()
+    )

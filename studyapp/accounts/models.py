@@ -75,3 +75,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.cohort}"
+
+
+class AccessKey(models.Model):
+    """A key pair for the Lambda-compatible API, signed with AWS Signature Version 4.
+
+    The secret is never stored: it is derived from the app's SECRET_KEY and this key's salt
+    (see access_keys.py), shown once at creation, and recomputed to check a signature.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_keys")
+    access_key_id = models.CharField(max_length=20, unique=True)
+    salt = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.access_key_id

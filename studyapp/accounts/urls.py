@@ -22,6 +22,12 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("profile/", views.profile, name="profile"),
+    path("access-keys/", views.access_key_new, name="access_key_new"),
+    path(
+        "access-keys/<str:access_key_id>/revoke/",
+        views.access_key_revoke,
+        name="access_key_revoke",
+    ),
     path("join/", cohort_views.cohort_join, name="join"),
     path("join/<str:code>/", cohort_views.cohort_join, name="join_code"),
     path("cohorts/<int:cohort_id>/leave/", cohort_views.cohort_leave, name="cohort_leave"),

@@ -1,4 +1,4 @@
-"""Import the course content folder: notes, questions, sample functions and events.
+"""Import the course content folder: notes, questions, card files, sample functions and events.
 
 Two phases: first every file is read and checked, collecting each problem as
 ``path:line: message``; only when there is none is anything written, all in one transaction.
@@ -14,6 +14,12 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from studyapp.cards.content_cards import (
+    CardsFile,
+    card_files_read,
+    card_files_save,
+    course_topics_from_outlines,
+)
 from studyapp.quizzes.importing import (
     QuestionFile,
     course_slugs_from_outlines,
@@ -104,6 +110,18 @@ def sandbox_files_check(
     return reading
 
 
+def card_files_check(
+    source: Path, notes: list[NotesFile], problems: list[ContentProblem]
+) -> list[CardsFile]:
+    reading = card_files_read(
+        source,
+        topics=course_topics_from_outlines(file.outline for file in notes),
+        display=lambda path: display_path(path, source),
+    )
+    problems.extend(ContentProblem(*problem) for problem in reading.problems)
+    return reading.files
+
+
 def content_counts() -> dict[str, int]:
     from studyapp.cards.models import Card
     from studyapp.quizzes.models import Question
@@ -127,6 +145,7 @@ def content_import(source: Path) -> ImportSummary:
     notes = notes_files_read(source, problems)
     question_files = question_files_check(source, notes, problems)
     sandbox = sandbox_files_check(source, notes, problems)
+    card_files = card_files_check(source, notes, problems)
     if problems:
         raise ContentError(problems)
     now = timezone.now()
@@ -135,6 +154,7 @@ def content_import(source: Path) -> ImportSummary:
         changes += courses_save(notes, now=now)
         changes += questions_save(question_files, now=now)
         changes += sandbox_content_save(sandbox, now=now)
+        changes += card_files_save(card_files, now=now)
     return ImportSummary(
         counts=content_counts(),
         changes={key: changes[key] for key in ("created", "updated", "archived")},

@@ -1,0 +1,69 @@
+"""What a card shows: its front (the question) and its back (the answer), as safe HTML.
+
+Basic: front then back. Reversed: card 1 asks the front, card 2 asks the back. Cloze: the note's
+text with ``{{cN::answer}}`` or ``{{cN::answer::hint}}`` deletions; card N hides deletion N as
+``[...]`` (or ``[hint]``) and shows every other deletion as plain text; its back marks the answer.
+The cloze markup becomes inline HTML in the Markdown source, so everything still goes through
+:func:`studyapp.markdown.render_markdown` (and its sanitiser).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.utils.safestring import SafeString
+
+from studyapp.cards.models import Card, Note
+from studyapp.markdown import render_markdown
+
+CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+
+
+def cloze_numbers(text: str) -> list[int]:
+    """The distinct cloze numbers of a text, in order: each gives one card."""
+    return sorted({int(match.group(1)) for match in CLOZE.finditer(text)})
+
+
+def cloze_side(text: str, *, number: int, revealed: bool) -> str:
+    """The cloze text with deletion ``number`` hidden (front) or marked (back)."""
+
+    def replace(match: re.Match) -> str:
+        answer, hint = match.group(2), match.group(3)
+        if int(match.group(1)) != number:
+            return answer
+        if revealed:
+            return f'<mark class="cloze">{answer}</mark>'
+        shown = html.escape(f"[{hint}]" if hint else "[...]")
+        return f'<span class="cloze">{shown}</span>'
+
+    return CLOZE.sub(replace, text)
+
+
+@dataclass(frozen=True)
+class CardFaces:
+    front: SafeString
+    back: SafeString  # the answer only; templates show it under the front
+
+
+def card_faces(card: Card) -> CardFaces:
+    note = card.note
+    if note.kind == Note.Kind.CLOZE:
+        front = cloze_side(note.front_md, number=card.ordinal, revealed=False)
+        back = cloze_side(note.front_md, number=card.ordinal, revealed=True)
+        if note.back_md.strip():
+            back = f"{back}\n\n---\n\n{note.back_md}"
+        return CardFaces(front=render_markdown(front), back=render_markdown(back))
+    if note.kind == Note.Kind.REVERSED and card.ordinal == 2:
+        return CardFaces(front=render_markdown(note.back_md), back=render_markdown(note.front_md))
+    return CardFaces(front=render_markdown(note.front_md), back=render_markdown(note.back_md))
+
+
+def note_ordinals(note: Note) -> list[int]:
+    """The cards a note gives: 1 (basic), 1 and 2 (reversed), one per cloze number."""
+    if note.kind == Note.Kind.CLOZE:
+        return cloze_numbers(note.front_md)
+    if note.kind == Note.Kind.REVERSED:
+        return [1, 2]
+    return [1]

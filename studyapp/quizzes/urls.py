@@ -8,4 +8,13 @@ app_name = "quizzes"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("practice/", views.practice_start, name="practice_start"),
+    path("exam/", views.exam_start, name="exam_start"),
+    path("attempts/<int:attempt_id>/", views.attempt_page, name="attempt"),
+    path("attempts/<int:attempt_id>/<int:position>/answer/", views.answer, name="answer"),
+    path("attempts/<int:attempt_id>/<int:position>/flag/", views.flag, name="flag"),
+    path("attempts/<int:attempt_id>/check/", views.check, name="check"),
+    path("attempts/<int:attempt_id>/submit/", views.submit, name="submit"),
+    path("attempts/<int:attempt_id>/result/", views.result, name="result"),
+    path("attempts/<int:attempt_id>/review/", views.review, name="review"),
 ]

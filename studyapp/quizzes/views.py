@@ -1,10 +1,328 @@
+"""Quiz pages: start practice or an exam, answer, flag, review screen, submit, result, review.
+
+Views are thin: they parse the request, call one function of ``attempts`` (passing
+``timezone.now()``; the server's clock is the only one that counts) and render. Every attempt
+is read through :func:`selectors.attempt_for_viewer`, which answers 404 to anyone but its owner.
+"""
+
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from studyapp.quizzes import attempts, grading
+from studyapp.quizzes.models import DOMAINS, Attempt, AttemptQuestion
+from studyapp.quizzes.selectors import (
+    attempt_for_viewer,
+    attempt_items,
+    attempts_history,
+    questions_due_count,
+    topics_with_questions,
+)
+from studyapp.topics.models import Topic
+
+
+class PracticeForm(forms.Form):
+    source = forms.ChoiceField(
+        choices=list(attempts.PRACTICE_SOURCES.items()), initial="all", widget=forms.RadioSelect
+    )
+    topics = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    domains = forms.MultipleChoiceField(
+        choices=[(key, f"{key} {name}") for key, name in DOMAINS.items()],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    count = forms.IntegerField(min_value=1, max_value=attempts.MAX_QUESTIONS, initial=10)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].choices = [
+            (topic.id, topic.title) for topic in topics_with_questions()
+        ]
+
+
+class ExamForm(forms.Form):
+    shape = forms.ChoiceField(
+        choices=[
+            ("full", "Full exam: 75 questions, 180 minutes"),
+            ("custom", "A chosen number of questions"),
+        ],
+        initial="full",
+        widget=forms.RadioSelect,
+    )
+    count = forms.IntegerField(
+        min_value=1,
+        max_value=200,
+        initial=20,
+        required=False,
+        help_text="144 seconds a question, the exam's own pace.",
+    )
+
+
+def topic_from_key(key: str) -> Topic | None:
+    """A topic named as ``course/slug`` (the topic pages link here with ``?topic=``)."""
+    course, _, slug = key.partition("/")
+    return Topic.objects.active().filter(course__slug=course, slug=slug).first()
 
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "quizzes/index.html")
+    history = list(attempts_history(request.user)[:30])
+    topic = topic_from_key(request.GET.get("topic", ""))
+    initial = {"topics": [topic.id]} if topic else {}
+    return render(
+        request,
+        "quizzes/index.html",
+        {
+            "practice_form": PracticeForm(initial=initial),
+            "chosen_topic": topic,
+            "exam_form": ExamForm(),
+            "questions_due": questions_due_count(request.user, timezone.now()),
+            "open_exams": [a for a in history if a.is_exam and not a.is_submitted],
+            "history": history,
+        },
+    )
+
+
+@require_POST
+def practice_start(request: HttpRequest) -> HttpResponse:
+    form = PracticeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the practice choices: " + form.errors.as_text())
+        return redirect("quizzes:index")
+    try:
+        attempt = attempts.practice_start(
+            user=request.user,
+            now=timezone.now(),
+            count=form.cleaned_data["count"],
+            topic_ids=form.cleaned_data["topics"],
+            domains=form.cleaned_data["domains"],
+            source=form.cleaned_data["source"],
+        )
+    except attempts.AttemptError as error:
+        messages.error(request, str(error))
+        return redirect("quizzes:index")
+    return redirect(attempt)
+
+
+@require_POST
+def exam_start(request: HttpRequest) -> HttpResponse:
+    form = ExamForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the exam choices: " + form.errors.as_text())
+        return redirect("quizzes:index")
+    full = form.cleaned_data["shape"] == "full"
+    try:
+        attempt = attempts.exam_start(
+            user=request.user,
+            now=timezone.now(),
+            count=None if full else (form.cleaned_data["count"] or 20),
+        )
+    except attempts.AttemptError as error:
+        messages.error(request, str(error))
+        return redirect("quizzes:index")
+    if attempt.question_count < attempt.config["requested"]:
+        messages.warning(
+            request,
+            f"The question bank has {attempt.question_count} questions for this exam, not the "
+            f"{attempt.config['requested']} asked for: the exam uses all of them, with "
+            f"{grading.SECONDS_PER_QUESTION} seconds a question.",
+        )
+    return redirect(attempt)
+
+
+def position_from(request: HttpRequest, default: int) -> int:
+    try:
+        return max(1, int(request.GET.get("q", default)))
+    except ValueError:
+        return default
+
+
+@require_GET
+def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = attempt_for_viewer(request.user, attempt_id)
+    if attempt.is_submitted:
+        return redirect("quizzes:result", attempt.pk)
+    items = attempt_items(attempt)
+    first_open = next((i.position for i in items if i.answered_at is None), 1)
+    position = min(position_from(request, first_open), len(items))
+    now = timezone.now()
+    item = attempts.attempt_open(attempt=attempt, position=position, now=now)
+    if item is None:
+        messages.warning(request, "Time is up: the exam was submitted as it stood.")
+        return redirect("quizzes:result", attempt.pk)
+    item = items[position - 1]
+    return render(
+        request,
+        "quizzes/exam.html" if attempt.is_exam else "quizzes/practice.html",
+        session_context(attempt, items, item, now=now),
+    )
+
+
+def session_context(attempt: Attempt, items, item: AttemptQuestion, *, now) -> dict:
+    return {
+        "attempt": attempt,
+        "items": items,
+        "item": item,
+        "reveal": item_reveals(attempt, item),
+        "previous": item.position - 1 if item.position > 1 else None,
+        "next": item.position + 1 if item.position < len(items) else None,
+        "time_left": attempts.time_left(attempt, now=now),
+        "answered_count": sum(1 for i in items if i.is_answered),
+    }
+
+
+def item_reveals(attempt: Attempt, item: AttemptQuestion) -> bool:
+    """Correctness and explanations go out only after the answer (practice) or submission."""
+    return attempt.is_submitted or (not attempt.is_exam and item.answered_at is not None)
+
+
+def time_up(request: HttpRequest, attempt: Attempt) -> HttpResponse:
+    result_url = reverse("quizzes:result", args=[attempt.pk])
+    response = render(
+        request, "quizzes/exam.html#time-up", {"attempt": attempt, "result_url": result_url},
+        status=409,
+    )  # fmt: skip
+    if request.htmx:
+        response["HX-Redirect"] = result_url
+    return response
+
+
+@require_POST
+def answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
+    attempt = attempt_for_viewer(request.user, attempt_id)
+    try:
+        option_ids = [int(value) for value in request.POST.getlist("option")]
+    except ValueError:
+        option_ids = [-1]
+    now = timezone.now()
+    try:
+        attempts.attempt_answer(attempt=attempt, position=position, option_ids=option_ids, now=now)
+    except attempts.DeadlinePassed:
+        return time_up(request, attempt)
+    except attempts.AttemptError as error:
+        if request.htmx:
+            return render(
+                request, "quizzes/exam.html#save-status", {"error": str(error)}, status=400
+            )
+        messages.error(request, str(error))
+        return redirect(f"{attempt.get_absolute_url()}?q={position}")
+    attempt.refresh_from_db()
+    if not attempt.is_exam:
+        if request.htmx:
+            items = attempt_items(attempt)
+            return render(
+                request,
+                "quizzes/practice.html#question",
+                session_context(attempt, items, items[position - 1], now=now),
+            )
+        return redirect(f"{attempt.get_absolute_url()}?q={position}")
+    if request.htmx:
+        items = attempt_items(attempt)
+        return render(
+            request,
+            "quizzes/exam.html#save-status",
+            {
+                "saved_at": now,
+                "item": items[position - 1],
+                "attempt": attempt,
+                "answered_count": sum(1 for i in items if i.is_answered),
+                "oob": True,
+            },
+        )
+    return redirect(go_target(request, attempt, position))
+
+
+def go_target(request: HttpRequest, attempt: Attempt, position: int) -> str:
+    go = request.POST.get("go", "")
+    if go == "review":
+        return reverse("quizzes:check", args=[attempt.pk])
+    if go.isdigit():
+        position = int(go)
+    return f"{attempt.get_absolute_url()}?q={position}"
+
+
+@require_POST
+def flag(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
+    attempt = attempt_for_viewer(request.user, attempt_id)
+    flagged = request.POST.get("flagged") == "1"
+    try:
+        item = attempts.attempt_flag(
+            attempt=attempt, position=position, flagged=flagged, now=timezone.now()
+        )
+    except attempts.DeadlinePassed:
+        return time_up(request, attempt)
+    except attempts.AttemptError as error:
+        messages.error(request, str(error))
+        return redirect(attempt)
+    if request.htmx:
+        return render(
+            request, "quizzes/exam.html#flag", {"attempt": attempt, "item": item, "oob": True}
+        )
+    return redirect(f"{attempt.get_absolute_url()}?q={position}")
+
+
+@require_GET
+def check(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """The review screen before submitting: answered, unanswered and flagged questions."""
+    attempt = attempt_for_viewer(request.user, attempt_id)
+    now = timezone.now()
+    if attempts.attempt_expire_if_due(attempt=attempt, now=now) or attempt.is_submitted:
+        return redirect("quizzes:result", attempt.pk)
+    items = attempt_items(attempt)
+    return render(
+        request,
+        "quizzes/check.html",
+        {
+            "attempt": attempt,
+            "items": items,
+            "summary": attempts.exam_summary(items),
+            "time_left": attempts.time_left(attempt, now=now),
+        },
+    )
+
+
+@require_POST
+def submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = attempt_for_viewer(request.user, attempt_id)
+    attempts.attempt_submit(attempt=attempt, now=timezone.now())
+    return redirect("quizzes:result", attempt.pk)
+
+
+@require_GET
+def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = attempt_for_viewer(request.user, attempt_id)
+    attempts.attempt_expire_if_due(attempt=attempt, now=timezone.now())
+    if not attempt.is_submitted:
+        return redirect(attempt)
+    items = attempt_items(attempt)
+    graded = [i for i in items if i.correct is not None]
+    return render(
+        request,
+        "quizzes/result.html",
+        {
+            "attempt": attempt,
+            "domains": grading.domain_breakdown((i.version.domain, i.correct) for i in graded),
+            "scaling_method": grading.SCALING_METHOD,
+            "pass_score": grading.PASS_SCORE,
+            "answered_count": sum(1 for i in items if i.is_answered),
+        },
+    )
+
+
+@require_GET
+def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Every question with the learner's answer, the correct answer and all explanations."""
+    attempt = attempt_for_viewer(request.user, attempt_id)
+    attempts.attempt_expire_if_due(attempt=attempt, now=timezone.now())
+    if attempt.is_exam and not attempt.is_submitted:
+        return redirect(attempt)
+    items = [i for i in attempt_items(attempt) if item_reveals(attempt, i)]
+    return render(request, "quizzes/review.html", {"attempt": attempt, "items": items})

@@ -1,0 +1,52 @@
+"""Template helpers of the quiz pages, and the due-questions panel other pages can include.
+
+``{% load quiz_tags %}{% due_questions_panel %}`` shows how many questions are due for the
+logged-in learner, with a link that starts a practice session of them (the daily review page
+puts it next to the flashcards).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from studyapp.markdown import render_inline, render_markdown
+from studyapp.quizzes.selectors import questions_due_count
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    return render_markdown(text)
+
+
+@register.filter
+def markdown_inline(text: str) -> SafeString:
+    return render_inline(text)
+
+
+@register.inclusion_tag("quizzes/index.html#due-questions", takes_context=True)
+def due_questions_panel(context) -> dict:
+    request = context["request"]
+    return {
+        "questions_due": questions_due_count(request.user, timezone.now()),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.filter
+def clock(value: timedelta | None) -> str:
+    """A time left as H:MM:SS (whole seconds)."""
+    if value is None:
+        return ""
+    seconds = max(0, int(value.total_seconds()))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+@register.filter
+def whole_seconds(value: timedelta | None) -> int:
+    return max(0, int(value.total_seconds())) if value is not None else 0

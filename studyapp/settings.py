@@ -184,10 +184,23 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "studyapp.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if os.environ.get("LOG_FORMAT") == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
 # Where the Markdown content lives (notes, questions, sample functions, events).
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
+
+# The sandbox service (`manage.py lambda serve`), reached over loopback HTTP; untrusted code runs
+# there, never in a web worker. A learner may have at most SANDBOX_MAX_RUNNING_PER_LEARNER
+# invocations in flight, and "run N at once" allows N up to SANDBOX_MAX_BATCH.
+SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:9001")
+SANDBOX_MAX_RUNNING_PER_LEARNER = int(os.environ.get("SANDBOX_MAX_RUNNING_PER_LEARNER", "3"))
+SANDBOX_MAX_BATCH = int(os.environ.get("SANDBOX_MAX_BATCH", "10"))

@@ -1,0 +1,31 @@
+"""Structured logs: with LOG_FORMAT=json every record is one JSON object on one line.
+
+That is what a log shipper on a multi-machine deployment wants; the plain format stays the
+default for a person reading a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as {"time", "level", "logger", "message", ...extra fields}."""
+
+    RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(
+            {key: value for key, value in vars(record).items() if key not in self.RESERVED}
+        )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)

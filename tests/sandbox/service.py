@@ -1,0 +1,71 @@
+"""A real sandbox service process for the web tests (`manage.py lambda serve --port 0`).
+
+Import the fixtures into a test module or conftest to use them:
+``from tests.sandbox.service import sandbox_service, sandbox_service_url  # noqa: F401``.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from studyapp.sandbox.engine import client
+
+PROJECT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 30
+
+
+@pytest.fixture(scope="session")
+def sandbox_service_url() -> Iterator[str]:
+    """Start the service on a free port, wait for /health, stop it (SIGTERM) at the end."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "lambda", "serve", "--port", "0"],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        found = re.search(r"http://[\d.]+:\d+", line)
+        if found is None:
+            pytest.fail(f"the sandbox service did not start: {line!r}")
+        url = found.group(0)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                client.health(base_url=url, timeout_s=2)
+                break
+            except client.SandboxUnavailableError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)  # the process is starting, not a clock being waited out
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def sandbox_service(sandbox_service_url: str, settings) -> str:
+    """Point the web app at the running service for one test."""
+    settings.SANDBOX_URL = sandbox_service_url
+    return sandbox_service_url
+
+
+@pytest.fixture
+def full_isolation(sandbox_service: str) -> None:
+    """Skip (with the reason) where learner code cannot run: no bubblewrap or cgroups."""
+    health = client.health(base_url=sandbox_service)
+    if not health["full_isolation"]:
+        pytest.skip("learner code needs full isolation: " + "; ".join(health["host"]["missing"]))

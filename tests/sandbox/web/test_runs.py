@@ -1,0 +1,194 @@
+"""Running functions through the real sandbox service: results, cold and warm starts, limits,
+the isolation policy, and runs whose web process went away."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from studyapp.sandbox import runs
+from studyapp.sandbox.functions import FunctionSettings, function_copy
+from studyapp.sandbox.models import Function, Invocation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SLOW_HANDLER = "import time\n\ndef handler(event, context):\n    time.sleep(3)\n    return 'done'\n"
+
+
+def sample(name: str) -> Function:
+    return Function.objects.samples().get(name=name)
+
+
+def run(function, user, *, count=1, event=None, **changes):
+    """Start a run and wait for the service to answer (no clock is waited out)."""
+    settings = FunctionSettings.of(function)
+    settings = FunctionSettings(**{**settings.__dict__, **changes})
+    started = runs.run_start(
+        function=function,
+        user=user,
+        run_settings=settings,
+        event={} if event is None else event,
+        count=count,
+        wait_s=0,
+    )
+    assert started.wait(timeout_s=60)
+    return runs.batch_invocations(user=user, batch=started.batch)
+
+
+def test_a_sample_runs_with_the_report_figures_and_its_cost(samples, learner, sandbox_service):
+    [invocation] = run(sample("cold-start-vs-warm"), learner, memory_mb=256)
+    result = invocation.result
+    assert invocation.status == "success" and invocation.request_id == result["request_id"]
+    assert "REPORT RequestId: " in result["logs"] and "Memory Size: 256 MB" in result["logs"]
+    assert result["memory_size_mb"] == 256 and result["billed_duration_ms"] >= 1
+    assert result["cost"]["x86_64_usd"] > result["cost"]["arm64_usd"] > 0
+    assert invocation.config["memory_mb"] == 256 and invocation.finished_at is not None
+
+
+def test_the_first_run_is_cold_and_the_second_warm(samples, learner, sandbox_service):
+    function = sample("cold-start-vs-warm")
+    [first] = run(function, learner)
+    [second] = run(function, learner)
+    assert (first.cold_start, second.cold_start) == (True, False)
+    assert first.result["init_duration_ms"] is not None
+    assert second.result["init_duration_ms"] is None
+    assert second.result["payload"]["invocation_count"] == 2
+
+
+def test_two_learners_never_share_a_warm_environment(
+    samples, learner, django_user_model, sandbox_service
+):
+    other = django_user_model.objects.create_user(username="bo", password="correct-horse-42")
+    function = sample("cold-start-vs-warm")
+    [mine] = run(function, learner)
+    [theirs] = run(function, other)
+    assert theirs.message == ""
+    assert mine.cold_start and theirs.cold_start
+    assert mine.result["environment_id"] != theirs.result["environment_id"]
+
+
+def test_an_edited_handler_that_raises_gets_lambdas_error_shape(
+    samples, learner, full_isolation
+):
+    copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    code = "def handler(event, context):\n    raise Exception('Handler fails')\n"
+    [invocation] = run(copy, learner, code=code)
+    payload = invocation.result["payload"]
+    assert invocation.status == "error" and invocation.result["function_error"] == "Unhandled"
+    assert payload["errorType"] == "Exception" and payload["errorMessage"] == "Handler fails"
+    assert payload["requestId"] == invocation.request_id
+    assert 'File "/var/task/handler.py", line 2, in handler' in payload["stackTrace"][0]
+
+
+def test_a_run_past_its_timeout_is_a_timeout_result(samples, learner, sandbox_service):
+    function = sample("timeout-guard")
+    [invocation] = run(function, learner, timeout_s=1, environment={"GUARD": "off"})
+    assert invocation.status == "timeout"
+    assert invocation.result["payload"]["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in invocation.result["payload"]["errorMessage"]
+
+
+def test_run_n_at_once_starts_one_environment_per_concurrent_invocation(
+    samples, learner, sandbox_service
+):
+    invocations = run(sample("cold-start-vs-warm"), learner, count=3)
+    summary = runs.batch_environments(invocations)
+    assert [i.status for i in invocations] == ["success"] * 3
+    assert (summary.environments, summary.cold_starts, summary.warm_starts) == (3, 3, 0)
+
+
+def test_a_batch_larger_than_the_limit_reuses_the_environments_it_may_start(
+    samples, learner, sandbox_service, settings
+):
+    settings.SANDBOX_MAX_RUNNING_PER_LEARNER = 2
+    invocations = run(sample("cold-start-vs-warm"), learner, count=5)
+    summary = runs.batch_environments(invocations)
+    assert (summary.environments, summary.cold_starts, summary.warm_starts) == (2, 2, 3)
+
+
+def test_a_learner_cannot_run_more_than_the_limit_at_once(
+    samples, learner, full_isolation, settings
+):
+    settings.SANDBOX_MAX_RUNNING_PER_LEARNER = 1
+    copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    run_settings = FunctionSettings(**{**FunctionSettings.of(copy).__dict__, "code": SLOW_HANDLER})
+    run_settings = FunctionSettings(**{**run_settings.__dict__, "timeout_s": 10})
+    first = runs.run_start(
+        function=copy, user=learner, run_settings=run_settings, event={}, wait_s=0
+    )
+    try:
+        with pytest.raises(runs.RunRefused, match="at most 1 of yours at once"):
+            runs.run_start(
+                function=copy, user=learner, run_settings=run_settings, event={}, wait_s=0
+            )
+    finally:
+        assert first.wait(timeout_s=60)
+    assert Invocation.objects.filter(user=learner).count() == 1
+
+
+def test_a_batch_over_the_maximum_is_refused(samples, learner, settings):
+    settings.SANDBOX_MAX_BATCH = 4
+    function = sample("cold-start-vs-warm")
+    with pytest.raises(runs.RunRefused, match="between 1 and 4"):
+        runs.run_start(
+            function=function,
+            user=learner,
+            run_settings=FunctionSettings.of(function),
+            event={},
+            count=5,
+        )
+
+
+def test_learner_code_needs_full_isolation_but_samples_do_not(samples, learner):
+    copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    partial = {"full_isolation": False, "host": {"missing": ["bubblewrap is not installed"]}}
+    refusal = runs.isolation_refusal(function=copy, health=partial)
+    assert refusal and "bubblewrap is not installed" in refusal and "samples still run" in refusal
+    assert runs.isolation_refusal(function=sample("cold-start-vs-warm"), health=partial) is None
+    assert runs.isolation_refusal(function=copy, health={"full_isolation": True}) is None
+
+
+def test_a_run_when_the_service_is_down_fails_with_a_clear_message(samples, learner, settings):
+    settings.SANDBOX_URL = "http://127.0.0.1:9"
+    [invocation] = run(sample("cold-start-vs-warm"), learner)
+    assert invocation.status == "error" and invocation.result is None
+    assert "is not answering" in invocation.message and "lambda serve" in invocation.message
+
+
+def make_in_flight(function, user, *, runner, started_at=None, created_at=None):
+    return Invocation.objects.create(
+        function=function,
+        user=user,
+        batch=uuid.uuid4(),
+        status=Invocation.Status.RUNNING if started_at else Invocation.Status.QUEUED,
+        config={"timeout_s": 3},
+        runner=runner,
+        created_at=created_at or timezone.now(),
+        started_at=started_at,
+    )
+
+
+def test_a_run_whose_thread_is_gone_is_marked_interrupted_at_the_next_read(samples, learner):
+    orphan = make_in_flight(
+        sample("cold-start-vs-warm"), learner, runner=runs.RUNNER_ID, started_at=timezone.now()
+    )
+    [invocation] = runs.batch_invocations(user=learner, batch=orphan.batch)
+    assert invocation.status == "error" and invocation.message == runs.INTERRUPTED_MESSAGE
+
+
+def test_another_process_run_is_left_alone_until_past_its_deadline(samples, learner):
+    started = timezone.now()
+    elsewhere = make_in_flight(
+        sample("cold-start-vs-warm"), learner, runner="other-host:1:abc", started_at=started
+    )
+    soon = started + timedelta(seconds=30)
+    assert runs.batch_invocations(user=learner, batch=elsewhere.batch, now=soon)[0].status == (
+        "running"
+    )
+    late = started + timedelta(seconds=3 + runs.STALE_MARGIN_S + 1)
+    [invocation] = runs.batch_invocations(user=learner, batch=elsewhere.batch, now=late)
+    assert invocation.status == "error" and invocation.message == runs.INTERRUPTED_MESSAGE
+

@@ -702,6 +702,8 @@ class ExecutionEnvironment:
             missing.append("bubblewrap disabled by configuration")
         if not self.settings.use_cgroups and self.host.cgroups:
             missing.append("cgroups disabled by configuration")
+        # Without bubblewrap the runtime runs as the supervisor itself.
+        host_uid = self.host.host_uid if bwrap else os.geteuid()
         return IsolationReport(
             namespaces=bwrap,
             network=not bwrap,
@@ -713,8 +715,10 @@ class ExecutionEnvironment:
             readonly_root=bwrap,
             uid=SANDBOX_UID if bwrap else os.geteuid(),
             freezer=freezer,
-            full=bwrap and memory and cpu and pids,
+            full=bwrap and memory and cpu and pids and host_uid != 0,
             missing=tuple(missing),
+            host_uid=host_uid,
+            host_root=host_uid == 0,
         )
 
 

@@ -11,12 +11,16 @@ cgroup (memory, pids, cpu, freezer), with rlimits set before bubblewrap starts:
   everything else is remounted read-only; no /work, /home, /root or /etc of the host (the
   Python prefix appears at /var/lang, where Lambda keeps its runtime);
 - identity: uid/gid 993 inside a user namespace, every capability dropped, no nested user
-  namespaces, a new session (no terminal), no host environment variables;
+  namespaces, a new session (no terminal), no host environment variables; on the host, an
+  unprivileged uid/gid (identity.py): a supervisor running as root drops to SANDBOX_HOST_UID
+  before bubblewrap starts, so the namespace maps 993 to that uid and never to host root;
 - processes: a pid namespace, so no other process is visible and everything dies with the
   namespace's init; the cgroup kills whatever is left when the environment is destroyed.
 
 `host_capabilities()` probes once per process; `full_isolation_available()` is what the web app
-asks before it runs learner-edited code.
+asks before it runs learner-edited code. Full isolation includes not being host root: a root
+supervisor on a machine without unprivileged user namespaces (or without setpriv) still runs
+sandboxes, as host root inside their namespace, and says so in `missing`.
 """
 
 from __future__ import annotations
@@ -30,6 +34,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .cgroups import CgroupTree
+from .identity import (
+    SANDBOX_HOST_GID,
+    SANDBOX_HOST_UID,
+    privilege_drop_command,
+    readable_file,
+    readable_tree,
+)
 
 SANDBOX_UID = 993
 SANDBOX_GID = 993
@@ -57,11 +68,21 @@ class HostCapabilities:
     python_prefix: str
     cpu_count: int
     missing: tuple[str, ...] = field(default=())
+    host_uid: int = 0  # the uid sandboxes run as on the host
+    host_gid: int = 0
+    drop_privileges: tuple[str, ...] = ()  # the setpriv prefix that becomes host_uid, if any
+    python_root: str = ""  # what is bound at /var/lang: the prefix, or a mirror the uid can read
+    bootstrap: str = BOOTSTRAP_PATH  # what is bound at /var/runtime/bootstrap.py
+
+    @property
+    def host_root(self) -> bool:
+        return self.host_uid == 0
 
     @property
     def full(self) -> bool:
         return (
             self.bwrap is not None
+            and not self.host_root
             and self.cgroups is not None
             and all(self.cgroups.has(c) for c in ("memory", "pids", "cpu"))
         )
@@ -73,6 +94,8 @@ class HostCapabilities:
             "cgroup_controllers": sorted(self.cgroups.parents) if self.cgroups else [],
             "freezer": bool(self.cgroups and self.cgroups.has_freezer),
             "cpu_count": self.cpu_count,
+            "host_uid": self.host_uid,
+            "host_root": self.host_root,
             "full": self.full,
             "missing": list(self.missing),
         }
@@ -90,10 +113,12 @@ class IsolationReport:
     nofile: int
     tmpfs_mb: int | None
     readonly_root: bool
-    uid: int
+    uid: int  # inside the sandbox
     freezer: bool
     full: bool
     missing: tuple[str, ...] = ()
+    host_uid: int | None = None  # what the sandbox's processes are on the host
+    host_root: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -110,14 +135,23 @@ def cpu_share(memory_mb: int, cpu_count: int) -> float:
 def host_capabilities() -> HostCapabilities:
     python = os.path.realpath(sys.executable)
     prefix = os.path.realpath(sys.base_prefix)
+    inside = _sandbox_path(python, prefix)
     missing: list[str] = []
     bwrap = shutil.which("bwrap")
-    disable_userns = False
+    setup = _RunAs(os.geteuid(), os.getegid(), (), prefix, BOOTSTRAP_PATH)
+    disable_userns: bool | None = None
     if bwrap is None:
         missing.append("bubblewrap is not installed")
     else:
-        disable_userns = _bwrap_works(bwrap, python, prefix, disable_userns=True)
-        if not disable_userns and not _bwrap_works(bwrap, python, prefix, disable_userns=False):
+        if setup.uid == 0:
+            unprivileged, reason = _unprivileged_setup(bwrap, inside, prefix)
+            if unprivileged is not None:
+                setup, disable_userns = unprivileged
+            else:
+                missing.append(f"sandboxes would run as host root inside their namespace: {reason}")
+        if disable_userns is None:
+            disable_userns = _probe(bwrap, inside, setup)
+        if disable_userns is None:
             missing.append("bubblewrap cannot create namespaces here")
             bwrap = None
     cgroups = CgroupTree.detect() if os.geteuid() == 0 or _cgroup_delegated() else None
@@ -131,13 +165,50 @@ def host_capabilities() -> HostCapabilities:
             missing.append("no cgroup freezer (idle environments are not frozen)")
     return HostCapabilities(
         bwrap=bwrap,
-        bwrap_disable_userns=disable_userns,
+        bwrap_disable_userns=bool(disable_userns),
         cgroups=cgroups,
         python=python,
         python_prefix=prefix,
         cpu_count=os.cpu_count() or 1,
         missing=tuple(missing),
+        host_uid=setup.uid,
+        host_gid=setup.gid,
+        drop_privileges=setup.drop,
+        python_root=setup.python_root,
+        bootstrap=setup.bootstrap,
     )
+
+
+@dataclass(frozen=True)
+class _RunAs:
+    """Who runs bubblewrap on the host, and the paths it binds that this identity can read."""
+
+    uid: int
+    gid: int
+    drop: tuple[str, ...]
+    python_root: str
+    bootstrap: str
+
+
+def _unprivileged_setup(
+    bwrap: str, python: str, prefix: str
+) -> tuple[tuple[_RunAs, bool] | None, str]:
+    """As root: the setup that runs bubblewrap as SANDBOX_HOST_UID, if this machine allows it."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None, "setpriv (util-linux) is not installed"
+    uid, gid = SANDBOX_HOST_UID, SANDBOX_HOST_GID
+    try:
+        python_root = readable_tree(prefix, uid, gid)
+        bootstrap = readable_file(BOOTSTRAP_PATH, uid, gid)
+    except OSError as error:
+        return None, f"the Python runtime cannot be made readable to uid {uid} ({error})"
+    drop = tuple(privilege_drop_command(setpriv, uid, gid))
+    setup = _RunAs(uid, gid, drop, python_root, bootstrap)
+    disable_userns = _probe(bwrap, python, setup)
+    if disable_userns is None:
+        return None, "bubblewrap cannot create namespaces as an unprivileged user here"
+    return (setup, disable_userns), ""
 
 
 def full_isolation_available() -> bool:
@@ -152,27 +223,69 @@ def _cgroup_delegated() -> bool:
     return os.access("/sys/fs/cgroup/cgroup.subtree_control", os.W_OK)
 
 
-def _bwrap_works(bwrap: str, python: str, prefix: str, *, disable_userns: bool) -> bool:
-    relative = os.path.relpath(python, prefix)
-    command = [
+def _probe(bwrap: str, python: str, setup: _RunAs) -> bool | None:
+    """Whether bubblewrap works with --disable-userns (True), only without it (False), or not.
+
+    `python` is the interpreter's path inside the sandbox.
+    """
+    for disable_userns in (True, False):
+        command = _plain_command(
+            bwrap,
+            setup,
+            disable_userns=disable_userns,
+            argv=[python, "-I", "-S", "-c", "pass"],
+        )
+        try:
+            completed = subprocess.run(command, capture_output=True, timeout=20, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if completed.returncode == 0:
+            return disable_userns
+    return None
+
+
+def _plain_command(
+    bwrap: str,
+    setup: _RunAs,
+    *,
+    disable_userns: bool,
+    argv: list[str],
+    mask_proc: bool = True,
+) -> list[str]:
+    return [
+        *setup.drop,
         bwrap,
         *_namespace_args(disable_userns),
-        *_system_mounts(prefix),
+        *_system_mounts(setup.python_root, mask_proc=mask_proc),
+        "--ro-bind",
+        setup.bootstrap,
+        SANDBOX_BOOTSTRAP,
         "--setenv",
         "LD_LIBRARY_PATH",
         SANDBOX_LIBRARY_PATH,
         "--",
-        python if relative.startswith("..") else os.path.join(SANDBOX_LANG, relative),
-        "-I",
-        "-S",
-        "-c",
-        "pass",
+        *argv,
     ]
-    try:
-        completed = subprocess.run(command, capture_output=True, timeout=20, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return completed.returncode == 0
+
+
+def plain_sandbox_command(
+    host: HostCapabilities, argv: list[str], *, mask_proc: bool = True
+) -> list[str]:
+    """`argv` in a sandbox with an environment's identity and system mounts, but no code, no
+    cgroup and no pipes: what the probe runs, and what tests use to look at the identity alone
+    (`mask_proc=False` leaves /proc's kernel knobs visible, to show the uid alone protects them).
+    """
+    assert host.bwrap is not None
+    setup = _RunAs(
+        host.host_uid, host.host_gid, host.drop_privileges, _lang_root(host), host.bootstrap
+    )
+    return _plain_command(
+        host.bwrap, setup, disable_userns=host.bwrap_disable_userns, argv=argv, mask_proc=mask_proc
+    )
+
+
+def _lang_root(host: HostCapabilities) -> str:
+    return host.python_root or host.python_prefix
 
 
 def _namespace_args(disable_userns: bool) -> list[str]:
@@ -196,20 +309,21 @@ def _namespace_args(disable_userns: bool) -> list[str]:
     return args
 
 
-def _system_mounts(python_prefix: str) -> list[str]:
+def _system_mounts(python_root: str, *, mask_proc: bool = True) -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
     for name in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(name):
             args += ["--symlink", os.readlink(name), name]
         elif os.path.isdir(name):
             args += ["--ro-bind", name, name]
-    args += ["--ro-bind", python_prefix, SANDBOX_LANG]
+    args += ["--ro-bind", python_root, SANDBOX_LANG]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    return args + _proc_masks()
+    return args + _proc_masks() if mask_proc else args
 
 
-# The sandbox's uid maps to the uid that started bubblewrap (root here), so root-owned files
-# of the sandbox's own /proc would pass the owner's permission check: hide the kernel knobs.
+# Defence in depth: were the sandbox's uid ever mapped to host root (bubblewrap started by root,
+# see identity.py), root-owned files of its own /proc would pass the owner's permission check,
+# and the kernel lets host root's euid write sysctls without capabilities. Hide the kernel knobs.
 MASKED_PROC_DIRS = ("/proc/sys", "/proc/irq", "/proc/bus", "/proc/acpi", "/proc/scsi", "/proc/fs")
 MASKED_PROC_FILES = (
     "/proc/sysrq-trigger",
@@ -236,9 +350,13 @@ def _proc_masks() -> list[str]:
 
 def sandbox_python(host: HostCapabilities) -> str:
     """The interpreter's path inside the sandbox (the prefix is mounted at /var/lang)."""
-    relative = os.path.relpath(host.python, host.python_prefix)
+    return _sandbox_path(host.python, host.python_prefix)
+
+
+def _sandbox_path(python: str, prefix: str) -> str:
+    relative = os.path.relpath(python, prefix)
     if relative.startswith(".."):
-        return host.python
+        return python
     return os.path.join(SANDBOX_LANG, relative)
 
 
@@ -254,15 +372,15 @@ def bubblewrap_command(
 ) -> list[str]:
     """The bwrap command line that starts the runtime in a fresh sandbox."""
     assert host.bwrap is not None
-    args = [host.bwrap, *_namespace_args(host.bwrap_disable_userns)]
-    args += _system_mounts(host.python_prefix)
+    args = [*host.drop_privileges, host.bwrap, *_namespace_args(host.bwrap_disable_userns)]
+    args += _system_mounts(_lang_root(host))
     args += ["--size", str(tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]  # noqa: S108 - inside the sandbox
     args += ["--ro-bind", task_dir, SANDBOX_TASK_ROOT]
     if opt_dir:
         args += ["--ro-bind", opt_dir, SANDBOX_OPT]
     else:
         args += ["--dir", SANDBOX_OPT]
-    args += ["--ro-bind", BOOTSTRAP_PATH, SANDBOX_BOOTSTRAP]
+    args += ["--ro-bind", host.bootstrap, SANDBOX_BOOTSTRAP]
     args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", SANDBOX_TASK_ROOT]
     for key, value in {"LD_LIBRARY_PATH": SANDBOX_LIBRARY_PATH, **environment}.items():
         args += ["--setenv", key, value]
@@ -280,8 +398,9 @@ def bubblewrap_command(
     return args
 
 
-# Joins the cgroups and lowers the rlimits, then becomes the sandbox. Runs as a tiny shell so
-# that nothing of the sandbox ever runs outside its cgroup (no race after fork).
+# Joins the cgroups and lowers the rlimits, then becomes the sandbox (through setpriv first when
+# the supervisor is root: the cgroup files are root's, the sandbox is not). Runs as a tiny shell
+# so that nothing of the sandbox ever runs outside its cgroup (no race after fork).
 LAUNCHER_SCRIPT = (
     'ulimit -n "$1" && ulimit -c 0 || exit 125; shift; '
     'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"'

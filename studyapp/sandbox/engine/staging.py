@@ -4,6 +4,11 @@ Code given as a directory is bound as it is (read-only). Code given as files is 
 private scratch directory. One layer directory is bound at /opt directly; several layers (or
 layers given as files) are merged into the scratch directory in order, later layers winning,
 which is how Lambda extracts them under /opt.
+
+When the supervisor is root, sandboxes run as an unprivileged host uid (identity.py), which must
+be able to read what is bound: a directory it cannot read all of (below a 0700 home, files of
+mode 0600) is copied into the scratch directory too. The scratch directory belongs to root and
+the sandbox's group (0750), so other local users cannot read learners' code.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .config import FunctionConfig, check_relative_path
+from .identity import SANDBOX_HOST_GID, SANDBOX_HOST_UID, tree_readable
 
 
 @dataclass
@@ -36,18 +42,29 @@ def stage_function(config: FunctionConfig) -> StagedFunction:
         nonlocal scratch
         if scratch is None:
             scratch = tempfile.mkdtemp(prefix="studyapp-sandbox-")
-            os.chmod(scratch, 0o755)  # noqa: S103 - the sandbox's uid must read the code
+            if os.geteuid() == 0:  # the sandbox's group must read the code, others must not
+                os.chown(scratch, 0, SANDBOX_HOST_GID)
+                os.chmod(scratch, 0o750)  # noqa: S103 - root and the sandbox's group only
         return scratch
+
+    def bindable(directory: str, name: str) -> str:
+        """`directory` itself when the sandbox's uid can read all of it, else a copy of it."""
+        directory = os.path.realpath(directory)
+        if os.geteuid() != 0 or tree_readable(directory, SANDBOX_HOST_UID, SANDBOX_HOST_GID):
+            return directory
+        copy = os.path.join(scratch_dir(), name)
+        shutil.copytree(directory, copy, symlinks=True)
+        return copy
 
     try:
         if config.code is not None:
             task_dir = os.path.join(scratch_dir(), "task")
             write_files(task_dir, config.code)
         else:
-            task_dir = os.path.realpath(config.code_dir or "")
+            task_dir = bindable(config.code_dir or "", "task")
         opt_dir: str | None = None
         if len(config.layers) == 1 and isinstance(config.layers[0], str):
-            opt_dir = os.path.realpath(config.layers[0])
+            opt_dir = bindable(config.layers[0], "opt")
         elif config.layers:
             opt_dir = os.path.join(scratch_dir(), "opt")
             os.makedirs(opt_dir, mode=0o755)
@@ -56,6 +73,8 @@ def stage_function(config: FunctionConfig) -> StagedFunction:
                     shutil.copytree(layer, opt_dir, dirs_exist_ok=True, symlinks=True)
                 else:
                     write_files(opt_dir, layer)
+        if scratch is not None:
+            make_readable(scratch)
     except BaseException:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -72,3 +91,17 @@ def write_files(root: str, files: Mapping[str, str]) -> None:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.chmod(path, 0o644)
+
+
+def make_readable(root: str) -> None:
+    """Directories 0755 and files 0644 (0755 if executable) below `root`, whatever the umask."""
+    for directory, dirs, files in os.walk(root):
+        for name in dirs:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o755)  # noqa: S103 - below the 0750 scratch directory
+        for name in files:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                executable = os.stat(path).st_mode & 0o100
+                os.chmod(path, 0o755 if executable else 0o644)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from studyapp.sandbox.engine import (
@@ -10,6 +12,7 @@ from studyapp.sandbox.engine import (
     SandboxSettings,
     full_isolation_available,
 )
+from studyapp.sandbox.engine.identity import SANDBOX_HOST_UID
 
 CPU_BOUND = """
     import time
@@ -80,6 +83,8 @@ def test_every_result_reports_the_active_isolation(pool, make_function):
         "freezer": True,
         "full": True,
         "missing": [],
+        "host_uid": SANDBOX_HOST_UID if os.geteuid() == 0 else os.geteuid(),
+        "host_root": False,
     }
     assert full_isolation_available() is True
 

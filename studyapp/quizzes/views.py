@@ -81,9 +81,9 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "quizzes/index.html",
         {
-            "practice_form": PracticeForm(initial=initial),
+            "practice_form": PracticeForm(initial=initial, auto_id="practice_%s"),
             "chosen_topic": topic,
-            "exam_form": ExamForm(),
+            "exam_form": ExamForm(auto_id="exam_%s"),
             "questions_due": questions_due_count(request.user, timezone.now()),
             "open_exams": [a for a in history if a.is_exam and not a.is_submitted],
             "history": history,

@@ -197,3 +197,252 @@ class Invocation(models.Model):
     @property
     def duration_ms(self) -> float | None:
         return (self.result or {}).get("duration_ms")
+
+
+# -- The Lambda-compatible API: account settings, concurrency, asynchronous events, SQS ----------
+# (studyapp/sandbox/api/, async_invoke.py, concurrency.py, sqs.py). Every row belongs to one
+# learner: a learner's settings for a shipped sample are theirs alone, as if each learner had
+# their own AWS account with a copy of the samples.
+
+
+class LambdaAccount(models.Model):
+    """A learner's sandbox "account": its concurrency limit and the study time factor.
+
+    ``time_factor`` scales every delay of the asynchronous machinery (retry delays, maximum event
+    age, throttle back-off, SQS visibility timeouts and batching windows): 1 is real time, the
+    default 1/60 turns Lambda's minutes into seconds so that a learner can watch a retry happen.
+    """
+
+    DEFAULT_CONCURRENCY_LIMIT = 10
+    DEFAULT_TIME_FACTOR = 1 / 60
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lambda_account"
+    )
+    concurrency_limit = models.PositiveIntegerField(default=DEFAULT_CONCURRENCY_LIMIT)
+    time_factor = models.FloatField(default=DEFAULT_TIME_FACTOR)
+
+    def __str__(self) -> str:
+        return f"Lambda account of {self.user}"
+
+
+class FunctionInvokeConfig(models.Model):
+    """One learner's concurrency and asynchronous-invocation settings for one function."""
+
+    class ProvisionedStatus(models.TextChoices):
+        IN_PROGRESS = "IN_PROGRESS", "In progress"
+        READY = "READY", "Ready"
+        FAILED = "FAILED", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="+")
+    reserved_concurrency = models.PositiveIntegerField(null=True, blank=True)
+    provisioned_concurrency = models.PositiveIntegerField(default=0)
+    provisioned_allocated = models.PositiveIntegerField(default=0)
+    provisioned_status = models.CharField(
+        max_length=12, choices=ProvisionedStatus.choices, blank=True
+    )
+    provisioned_status_reason = models.TextField(blank=True)
+    provisioned_modified_at = models.DateTimeField(null=True, blank=True)
+    event_config_set = models.BooleanField(default=False)
+    max_retry_attempts = models.PositiveSmallIntegerField(default=2)
+    max_event_age_s = models.PositiveIntegerField(default=21600)
+    on_success = models.CharField(max_length=300, blank=True)
+    on_failure = models.CharField(max_length=300, blank=True)
+    dead_letter = models.CharField(max_length=300, blank=True)
+    event_config_modified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "function"], name="invoke_config_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.function} settings of {self.user}"
+
+
+class ConcurrencyLease(models.Model):
+    """One invocation in flight, counted against reserved concurrency and the account limit."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="+")
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="When a crashed holder's lease stops counting.")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.function} in flight since {self.acquired_at}"
+
+
+class AsyncEvent(models.Model):
+    """An event accepted with InvocationType=Event (HTTP 202), queued durably until it is done."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        WAITING = "waiting", "Waiting to retry"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="+")
+    request_id = models.CharField(max_length=64, unique=True)
+    payload = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    condition = models.CharField(
+        max_length=20, blank=True, help_text="RetriesExhausted or EventAgeExceeded when it failed."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    function_errors = models.PositiveSmallIntegerField(default=0)
+    throttles = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    next_run_at = models.DateTimeField()
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "function", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.function} event {self.request_id} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class AsyncAttempt(models.Model):
+    """One try of an asynchronous event: a line of the event's timeline."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCESS = "success", "Succeeded"
+        FUNCTION_ERROR = "function_error", "Function error"
+        THROTTLED = "throttled", "Throttled"
+        INTERRUPTED = "interrupted", "Interrupted (the worker stopped)"
+        UNAVAILABLE = "unavailable", "Sandbox unavailable"
+        EXPIRED = "expired", "Event too old"
+
+    event = models.ForeignKey(AsyncEvent, on_delete=models.CASCADE, related_name="timeline")
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    result = models.JSONField(null=True, blank=True)
+    runner = models.CharField(max_length=120, blank=True)
+    next_step = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["event", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "number"], name="async_attempt_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.event_id}: {self.outcome}"
+
+
+class DestinationRecord(models.Model):
+    """What an asynchronous event sent to its on-success or on-failure destination or its DLQ."""
+
+    class Kind(models.TextChoices):
+        ON_SUCCESS = "on_success", "On success"
+        ON_FAILURE = "on_failure", "On failure"
+        DEAD_LETTER = "dead_letter", "Dead-letter queue"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(
+        AsyncEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    target = models.CharField(max_length=300, blank=True)
+    record = models.JSONField()
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} record of {self.function}"
+
+
+class Queue(models.Model):
+    """A simulated SQS queue; with ``function`` set, an event source mapping polls it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandbox_queues"
+    )
+    name = models.CharField(max_length=80)
+    function = models.ForeignKey(
+        Function, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    batch_size = models.PositiveIntegerField(default=10)
+    batching_window_s = models.PositiveIntegerField(default=0)
+    visibility_timeout_s = models.PositiveIntegerField(default=30)
+    max_receive_count = models.PositiveIntegerField(null=True, blank=True)
+    dead_letter_queue = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="sources"
+    )
+    report_batch_item_failures = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="queue_name_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QueueMessage(models.Model):
+    """A message on a queue; deleted messages are kept (``deleted_at``) for the page's history."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="messages")
+    message_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    body = models.TextField()
+    attributes = models.JSONField(default=dict, blank=True)
+    sent_at = models.DateTimeField()
+    visible_at = models.DateTimeField()
+    receive_count = models.PositiveIntegerField(default=0)
+    first_received_at = models.DateTimeField(null=True, blank=True)
+    receipt_handle = models.CharField(max_length=64, blank=True)
+    moved_from = models.CharField(max_length=80, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        indexes = [models.Index(fields=["queue", "deleted_at", "visible_at"])]
+
+    def __str__(self) -> str:
+        return str(self.message_id)
+
+
+class QueueBatch(models.Model):
+    """One batch the poller delivered to the function, and what came of each message."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="batches")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="+")
+    delivered_at = models.DateTimeField()
+    message_ids = models.JSONField(default=list)
+    failed_ids = models.JSONField(default=list)
+    moved_ids = models.JSONField(default=list, help_text="Redriven to the dead-letter queue.")
+    outcome = models.CharField(max_length=16)
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-delivered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"batch of {len(self.message_ids)} from {self.queue}: {self.outcome}"

@@ -1,0 +1,77 @@
+"""Lambda's error responses, shaped so that botocore raises the matching exception class.
+
+Lambda (a rest-json service) names the error in the ``x-amzn-ErrorType`` header and puts
+``{"Type": "User", "message": "..."}`` in the body; a few shapes spell it ``Message`` (see
+botocore's service model), and TooManyRequestsException adds ``Reason``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.http import HttpResponse
+
+from studyapp.sandbox.engine.environment import ACCOUNT_ID
+
+REGION = "us-east-1"
+
+# error type -> (HTTP status, the body's message key)
+ERRORS: dict[str, tuple[int, str]] = {
+    "ResourceNotFoundException": (404, "Message"),
+    "ProvisionedConcurrencyConfigNotFoundException": (404, "message"),
+    "InvalidParameterValueException": (400, "message"),
+    "InvalidRequestContentException": (400, "message"),
+    "ResourceConflictException": (409, "message"),
+    "RequestTooLargeException": (413, "message"),
+    "TooManyRequestsException": (429, "message"),
+    "ServiceException": (500, "Message"),
+    "AccessDeniedException": (403, "Message"),
+    # Signature Version 4 failures (what AWS's front door answers)
+    "InvalidSignatureException": (403, "message"),
+    "IncompleteSignatureException": (403, "message"),
+    "MissingAuthenticationTokenException": (403, "message"),
+    "UnrecognizedClientException": (403, "message"),
+}
+SIGNATURE_ERRORS = frozenset(
+    {
+        "InvalidSignatureException",
+        "IncompleteSignatureException",
+        "MissingAuthenticationTokenException",
+        "UnrecognizedClientException",
+    }
+)
+
+
+class LambdaApiError(Exception):
+    """An error the API answers in Lambda's shape."""
+
+    def __init__(self, error_type: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.extra = extra
+
+
+def function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+
+
+def not_found(name: str) -> LambdaApiError:
+    return LambdaApiError(
+        "ResourceNotFoundException", f"Function not found: {function_arn(name)}:$LATEST"
+    )
+
+
+def error_response(error: LambdaApiError) -> HttpResponse:
+    status, key = ERRORS.get(error.error_type, (400, "message"))
+    body: dict[str, Any] = {key: str(error)}
+    if error.error_type not in SIGNATURE_ERRORS:
+        body = {"Type": "User" if status < 500 else "Service", **body}
+    body.update(error.extra)
+    response = HttpResponse(json.dumps(body), status=status, content_type="application/json")
+    response["x-amzn-ErrorType"] = error.error_type
+    response["x-amzn-RequestId"] = str(uuid.uuid4())
+    if error.error_type == "TooManyRequestsException":
+        response["Retry-After"] = "1"
+    return response

@@ -1,0 +1,106 @@
+"""Lambda's response shapes (FunctionConfiguration and friends) for the sandbox's functions."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from studyapp.sandbox.api.errors import REGION, function_arn
+from studyapp.sandbox.engine.environment import ACCOUNT_ID
+from studyapp.sandbox.models import Function, FunctionInvokeConfig
+
+RUNTIME = "python3.13"
+
+
+def lambda_timestamp(moment: datetime) -> str:
+    """Lambda's LastModified text, e.g. ``2025-11-27T18:31:00.000+0000``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def code_sha256(function: Function) -> str:
+    digest = hashlib.sha256(json.dumps(function.code, sort_keys=True).encode()).digest()
+    return base64.b64encode(digest).decode()
+
+
+def function_configuration(
+    function: Function, *, invoke_config: FunctionInvokeConfig | None = None
+) -> dict[str, Any]:
+    """The FunctionConfiguration shape (GetFunctionConfiguration, ListFunctions, updates)."""
+    arn = function_arn(function.name)
+    code_size = sum(len(text.encode()) for text in function.code.values())
+    configuration: dict[str, Any] = {
+        "FunctionName": function.name,
+        "FunctionArn": arn,
+        "Runtime": RUNTIME,
+        "Role": f"arn:aws:iam::{ACCOUNT_ID}:role/service-role/{function.name}-role",
+        "Handler": function.handler,
+        "CodeSize": code_size,
+        "Description": function.summary[:256],
+        "Timeout": function.timeout_s,
+        "MemorySize": function.memory_mb,
+        "LastModified": lambda_timestamp(function.updated_at),
+        "CodeSha256": code_sha256(function),
+        "Version": "$LATEST",
+        "TracingConfig": {"Mode": "PassThrough"},
+        "RevisionId": hashlib.sha256(
+            f"{function.pk}:{function.updated_at.isoformat()}".encode()
+        ).hexdigest()[:36],
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+        "PackageType": "Zip",
+        "Architectures": ["x86_64"],
+        "EphemeralStorage": {"Size": function.ephemeral_storage_mb},
+        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "LoggingConfig": {
+            "LogFormat": function.log_format,
+            "LogGroup": f"/aws/lambda/{function.name}",
+        },
+    }
+    if function.environment:
+        configuration["Environment"] = {"Variables": dict(function.environment)}
+    if invoke_config is not None and invoke_config.dead_letter:
+        configuration["DeadLetterConfig"] = {"TargetArn": invoke_config.dead_letter}
+    if function.layers:
+        configuration["Layers"] = [
+            {
+                "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{name}:1",
+                "CodeSize": 0,
+            }
+            for name in function.layers
+        ]
+    return configuration
+
+
+def event_invoke_config(function: Function, config: FunctionInvokeConfig) -> dict[str, Any]:
+    """The FunctionEventInvokeConfig shape (LastModified is a timestamp: epoch seconds)."""
+    destinations: dict[str, Any] = {}
+    if config.on_success:
+        destinations["OnSuccess"] = {"Destination": config.on_success}
+    if config.on_failure:
+        destinations["OnFailure"] = {"Destination": config.on_failure}
+    modified = config.event_config_modified_at
+    return {
+        "LastModified": modified.timestamp() if modified else 0,
+        "FunctionArn": function_arn(function.name) + ":$LATEST",
+        "MaximumRetryAttempts": config.max_retry_attempts,
+        "MaximumEventAgeInSeconds": config.max_event_age_s,
+        "DestinationConfig": destinations,
+    }
+
+
+def provisioned_config(config: FunctionInvokeConfig) -> dict[str, Any]:
+    shape: dict[str, Any] = {
+        "RequestedProvisionedConcurrentExecutions": config.provisioned_concurrency,
+        "AvailableProvisionedConcurrentExecutions": config.provisioned_allocated,
+        "AllocatedProvisionedConcurrentExecutions": config.provisioned_allocated,
+        "Status": config.provisioned_status or "IN_PROGRESS",
+        "LastModified": lambda_timestamp(config.provisioned_modified_at)
+        if config.provisioned_modified_at
+        else "",
+    }
+    if config.provisioned_status_reason:
+        shape["StatusReason"] = config.provisioned_status_reason
+    return shape

@@ -1,0 +1,33 @@
+"""URLs of Lambda's API. Lambda's operations live under several dated prefixes, so this module
+is included at the site root (``path("", include("studyapp.sandbox.api.urls"))``)."""
+
+from __future__ import annotations
+
+from django.urls import re_path
+
+from studyapp.sandbox.api import views
+
+FUNCTION = r"(?P<name>[^/]+)"
+
+urlpatterns = [
+    re_path(r"^2015-03-31/functions/?$", views.functions_list, name="lambda_api_functions"),
+    re_path(rf"^2015-03-31/functions/{FUNCTION}/?$", views.function_get),
+    re_path(
+        rf"^2015-03-31/functions/{FUNCTION}/configuration/?$", views.function_configuration_view
+    ),
+    re_path(
+        rf"^2015-03-31/functions/{FUNCTION}/invocations/?$",
+        views.function_invoke,
+        name="lambda_api_invoke",
+    ),
+    re_path(rf"^2017-10-31/functions/{FUNCTION}/concurrency/?$", views.function_concurrency),
+    re_path(rf"^2019-09-30/functions/{FUNCTION}/concurrency/?$", views.function_concurrency),
+    re_path(
+        rf"^2019-09-30/functions/{FUNCTION}/provisioned-concurrency/?$",
+        views.provisioned_concurrency,
+    ),
+    re_path(
+        rf"^2019-09-25/functions/{FUNCTION}/event-invoke-config/?$", views.event_invoke_config_view
+    ),
+    re_path(r"^2016-08-19/account-settings/?$", views.account_settings),
+]

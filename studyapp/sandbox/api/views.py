@@ -1,0 +1,472 @@
+"""Lambda's own API over the sandbox: what boto3 and the AWS CLI call with ``--endpoint-url``.
+
+Every request is signed with one of the learner's access keys (AWS Signature Version 4); a key
+reaches its owner's functions and the shipped samples, nothing else (another learner's function
+is "not found", as on AWS). A sample's code and settings are read-only; the learner's own
+concurrency, asynchronous-invocation and dead-letter settings for a sample are theirs to change.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from studyapp.accounts.access_keys import access_key_authenticate
+from studyapp.accounts.sigv4 import SignatureError
+from studyapp.sandbox import async_invoke, concurrency
+from studyapp.sandbox.api.errors import LambdaApiError, error_response, function_arn, not_found
+from studyapp.sandbox.api.serializers import (
+    event_invoke_config,
+    function_configuration,
+    provisioned_config,
+)
+from studyapp.sandbox.engine import client
+from studyapp.sandbox.engine.config import (
+    MAX_EPHEMERAL_MB,
+    MAX_MEMORY_MB,
+    MAX_REQUEST_BYTES,
+    MAX_TIMEOUT_S,
+    MIN_EPHEMERAL_MB,
+    MIN_MEMORY_MB,
+    MIN_TIMEOUT_S,
+    ConfigError,
+    check_environment,
+)
+from studyapp.sandbox.engine.environment import ACCOUNT_ID
+from studyapp.sandbox.functions import FunctionSettings, function_update
+from studyapp.sandbox.models import Function, FunctionInvokeConfig
+
+LOG_TAIL_BYTES = 4096
+MAX_LIST_ITEMS = 50
+BODY_READ_LIMIT = MAX_REQUEST_BYTES + 64 * 1024
+FUNCTION_REFERENCE = re.compile(
+    r"^(?:arn:aws:lambda:(?P<region>[a-z0-9-]+):)?(?:(?P<account>\d{12}):)?(?:function:)?"
+    r"(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]+))?$"
+)
+
+View = Callable[..., HttpResponse]
+
+
+def lambda_api(view: View) -> View:
+    """Authenticate with SigV4, answer every failure in Lambda's error shape."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            if length > BODY_READ_LIMIT:
+                raise _too_large(MAX_REQUEST_BYTES, "Invoke")
+            if not hasattr(request, "_body"):
+                # Read it here: payloads up to Lambda's 6 MB are over Django's form-size limit.
+                request._body = request.read()
+            user = access_key_authenticate(request, now=timezone.now())
+            return view(request, user, *args, **kwargs)
+        except SignatureError as error:
+            return error_response(LambdaApiError(error.error_type, str(error)))
+        except LambdaApiError as error:
+            return error_response(error)
+
+    return csrf_exempt(login_not_required(wrapper))
+
+
+def _too_large(limit: int, operation: str) -> LambdaApiError:
+    return LambdaApiError(
+        "RequestTooLargeException",
+        f"Request must be smaller than {limit} bytes for the {operation} operation",
+    )
+
+
+def _method_not_allowed(request: HttpRequest) -> LambdaApiError:
+    return LambdaApiError(
+        "InvalidParameterValueException", f"{request.method} is not supported on this resource."
+    )
+
+
+def function_resolve(*, user, reference: str, qualifier: str | None = None) -> Function:
+    """The learner's own function of that name, else the shipped sample (404 otherwise)."""
+    match = FUNCTION_REFERENCE.match(reference)
+    if match is None:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{reference}' at 'functionName' failed to "
+            "satisfy constraint: Member must satisfy regular expression pattern",
+        )
+    name = match.group("name")
+    qualifier = qualifier or match.group("qualifier")
+    if match.group("account") not in (None, ACCOUNT_ID) or qualifier not in (None, "$LATEST"):
+        raise LambdaApiError(
+            "ResourceNotFoundException",
+            f"Function not found: {function_arn(name)}" + (f":{qualifier}" if qualifier else ""),
+        )
+    function = (
+        Function.objects.active().filter(owner=user, name=name).first()
+        or Function.objects.active().samples().filter(name=name).first()
+    )
+    if function is None:
+        raise not_found(name)
+    return function
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    if not request.body:
+        return {}
+    try:
+        body = json.loads(request.body)
+    except ValueError as error:
+        raise LambdaApiError(
+            "InvalidRequestContentException", f"Could not parse request body into json: {error}"
+        ) from None
+    if not isinstance(body, dict):
+        raise LambdaApiError("InvalidRequestContentException", "The request body must be an object")
+    return body
+
+
+def _configuration(function: Function, user) -> dict[str, Any]:
+    config = concurrency.invoke_config_for(user=user, function=function)
+    return function_configuration(function, invoke_config=config)
+
+
+# -- functions ----------------------------------------------------------------------------------
+
+
+@lambda_api
+def functions_list(request: HttpRequest, user) -> HttpResponse:
+    """ListFunctions: the learner's functions, then the samples they have not shadowed."""
+    if request.method != "GET":
+        raise _method_not_allowed(request)
+    own = list(Function.objects.active().owned_by(user).order_by("name"))
+    names = {function.name for function in own}
+    samples = [
+        f for f in Function.objects.active().samples().order_by("name") if f.name not in names
+    ]
+    functions = own + samples
+    try:
+        start = int(request.GET.get("Marker") or 0)
+        size = min(int(request.GET.get("MaxItems") or MAX_LIST_ITEMS), MAX_LIST_ITEMS)
+    except ValueError:
+        raise LambdaApiError(
+            "InvalidParameterValueException", "Invalid Marker or MaxItems"
+        ) from None
+    page = functions[start : start + size]
+    body: dict[str, Any] = {"Functions": [_configuration(f, user) for f in page]}
+    if start + size < len(functions):
+        body["NextMarker"] = str(start + size)
+    return JsonResponse(body)
+
+
+@lambda_api
+def function_get(request: HttpRequest, user, name: str) -> HttpResponse:
+    """GetFunction."""
+    if request.method != "GET":
+        raise _method_not_allowed(request)
+    function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
+    config = concurrency.invoke_config_for(user=user, function=function)
+    body: dict[str, Any] = {
+        "Configuration": function_configuration(function, invoke_config=config),
+        "Code": {
+            "RepositoryType": "S3",
+            "Location": request.build_absolute_uri(function.get_absolute_url()),
+        },
+    }
+    if config.reserved_concurrency is not None:
+        body["Concurrency"] = {"ReservedConcurrentExecutions": config.reserved_concurrency}
+    return JsonResponse(body)
+
+
+@lambda_api
+def function_configuration_view(request: HttpRequest, user, name: str) -> HttpResponse:
+    """GetFunctionConfiguration (GET) and UpdateFunctionConfiguration (PUT)."""
+    function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
+    if request.method == "GET":
+        return JsonResponse(_configuration(function, user))
+    if request.method != "PUT":
+        raise _method_not_allowed(request)
+    body = _json_body(request)
+    if "DeadLetterConfig" in body:
+        target = (body.pop("DeadLetterConfig") or {}).get("TargetArn", "")
+        try:
+            async_invoke.dead_letter_put(user=user, function=function, target_arn=target)
+        except async_invoke.DestinationError as error:
+            raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+    changes = {key: value for key, value in body.items() if key != "RevisionId"}
+    if changes:
+        if function.is_sample:
+            raise LambdaApiError(
+                "AccessDeniedException",
+                f"The sample {function.name} is read-only: copy it in the sandbox to change its "
+                "code or settings (concurrency, event invoke and dead-letter settings are yours "
+                "to change).",
+            )
+        function_update(function=function, user=user, settings=_settings_from(function, changes))
+        function.refresh_from_db()
+    return JsonResponse(_configuration(function, user))
+
+
+def _settings_from(function: Function, changes: dict[str, Any]) -> FunctionSettings:
+    supported = {"MemorySize", "Timeout", "Environment", "EphemeralStorage", "LoggingConfig"}
+    unsupported = sorted(set(changes) - supported)
+    if unsupported:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"The sandbox cannot change {', '.join(unsupported)}; it changes "
+            "MemorySize, Timeout, Environment, EphemeralStorage and LoggingConfig.",
+        )
+    current = FunctionSettings.of(function)
+    memory = changes.get("MemorySize", current.memory_mb)
+    timeout = changes.get("Timeout", current.timeout_s)
+    storage = (changes.get("EphemeralStorage") or {}).get("Size", current.ephemeral_storage_mb)
+    log_format = (changes.get("LoggingConfig") or {}).get("LogFormat", current.log_format)
+    environment = current.environment
+    if "Environment" in changes:
+        environment = (changes["Environment"] or {}).get("Variables") or {}
+    _check_range("memorySize", memory, MIN_MEMORY_MB, MAX_MEMORY_MB)
+    _check_range("timeout", timeout, MIN_TIMEOUT_S, MAX_TIMEOUT_S)
+    _check_range("ephemeralStorage.size", storage, MIN_EPHEMERAL_MB, MAX_EPHEMERAL_MB)
+    if log_format not in ("Text", "JSON"):
+        raise LambdaApiError("InvalidParameterValueException", "LogFormat must be Text or JSON")
+    if not isinstance(environment, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in environment.items()
+    ):
+        raise LambdaApiError(
+            "InvalidParameterValueException", "Environment variables must be strings"
+        )
+    try:
+        check_environment(environment)
+    except ConfigError as error:
+        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+    return FunctionSettings(
+        memory_mb=memory,
+        timeout_s=timeout,
+        ephemeral_storage_mb=storage,
+        environment=environment,
+        log_format=log_format,
+    )
+
+
+def _check_range(field: str, value: Any, low: int, high: int) -> None:
+    if type(value) is not int or not low <= value <= high:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+            f"constraint: Member must have value between {low} and {high}",
+        )
+
+
+# -- invoking -----------------------------------------------------------------------------------
+
+
+@lambda_api
+def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
+    """Invoke: RequestResponse (200), Event (202) or DryRun (204)."""
+    if request.method != "POST":
+        raise _method_not_allowed(request)
+    function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
+    invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+    if invocation_type not in ("RequestResponse", "Event", "DryRun"):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{invocation_type}' at 'invocationType' "
+            "failed to satisfy constraint: Member must satisfy enum value set: "
+            "[Event, RequestResponse, DryRun]",
+        )
+    payload = request.body or b"{}"
+    limit = (
+        async_invoke.MAX_ASYNC_PAYLOAD_BYTES if invocation_type == "Event" else MAX_REQUEST_BYTES
+    )
+    if len(payload) > limit:
+        raise _too_large(limit, "Invoke" if invocation_type != "Event" else "InvokeAsync")
+    try:
+        event = json.loads(payload)
+    except ValueError as error:
+        raise LambdaApiError(
+            "InvalidRequestContentException", f"Could not parse request body into json: {error}"
+        ) from None
+    if invocation_type == "DryRun":
+        return _invoke_response(b"", status=204)
+    if invocation_type == "Event":
+        request_id = str(uuid.uuid4())
+        async_invoke.async_event_accept(
+            user=user, function=function, payload=event, request_id=request_id
+        )
+        response = _invoke_response(b"", status=202)
+        response["x-amzn-RequestId"] = request_id
+        return response
+    client_context = _client_context(request.headers.get("X-Amz-Client-Context"))
+    try:
+        result = concurrency.function_run(
+            user=user, function=function, event=event, client_context=client_context
+        )
+    except client.SandboxRequestError as error:
+        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+    except client.SandboxServiceError as error:
+        raise LambdaApiError("ServiceException", f"The sandbox is unavailable: {error}") from None
+    if result.get("status") == "throttled":
+        raise LambdaApiError(
+            "TooManyRequestsException",
+            "Rate Exceeded.",
+            Reason=(result.get("payload") or {}).get("Reason", concurrency.ACCOUNT_LIMIT_REASON),
+        )
+    if result.get("error_type") == "RequestTooLargeException":
+        raise _too_large(MAX_REQUEST_BYTES, "Invoke")
+    response = _invoke_response(json.dumps(result.get("payload")).encode(), status=200)
+    if result.get("function_error"):
+        response["X-Amz-Function-Error"] = result["function_error"]
+    if request.headers.get("X-Amz-Log-Type") == "Tail":
+        tail = (result.get("logs") or "").encode()[-LOG_TAIL_BYTES:]
+        response["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
+    if result.get("request_id"):
+        response["x-amzn-RequestId"] = result["request_id"]
+    return response
+
+
+def _invoke_response(body: bytes, *, status: int) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type="application/json")
+    response["X-Amz-Executed-Version"] = "$LATEST"
+    return response
+
+
+def _client_context(header: str | None) -> dict[str, Any] | None:
+    if not header:
+        return None
+    try:
+        value = json.loads(base64.b64decode(header))
+    except ValueError:
+        raise LambdaApiError(
+            "InvalidRequestContentException", "Client context must be base64-encoded JSON"
+        ) from None
+    return value if isinstance(value, dict) else None
+
+
+# -- concurrency --------------------------------------------------------------------------------
+
+
+@lambda_api
+def function_concurrency(request: HttpRequest, user, name: str) -> HttpResponse:
+    """PutFunctionConcurrency (PUT), DeleteFunctionConcurrency (DELETE), GetFunctionConcurrency."""
+    function = function_resolve(user=user, reference=name)
+    if request.method == "GET":
+        config = concurrency.invoke_config_for(user=user, function=function)
+        body = (
+            {}
+            if config.reserved_concurrency is None
+            else {"ReservedConcurrentExecutions": config.reserved_concurrency}
+        )
+        return JsonResponse(body)
+    if request.method == "DELETE":
+        concurrency.reserved_concurrency_delete(user=user, function=function)
+        return HttpResponse(status=204)
+    if request.method != "PUT":
+        raise _method_not_allowed(request)
+    reserved = _json_body(request).get("ReservedConcurrentExecutions")
+    if type(reserved) is not int:
+        raise LambdaApiError(
+            "InvalidParameterValueException", "ReservedConcurrentExecutions must be an integer"
+        )
+    try:
+        config = concurrency.reserved_concurrency_put(
+            user=user, function=function, reserved=reserved
+        )
+    except concurrency.ConcurrencyError as error:
+        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+    return JsonResponse({"ReservedConcurrentExecutions": config.reserved_concurrency})
+
+
+@lambda_api
+def provisioned_concurrency(request: HttpRequest, user, name: str) -> HttpResponse:
+    """Put/Get/DeleteProvisionedConcurrencyConfig (on $LATEST, which AWS itself refuses)."""
+    function = function_resolve(user=user, reference=name)
+    qualifier = request.GET.get("Qualifier", "")
+    if not qualifier:
+        raise LambdaApiError("InvalidParameterValueException", "A Qualifier is required.")
+    config = concurrency.invoke_config_for(user=user, function=function)
+    if request.method == "GET":
+        if not config.provisioned_concurrency:
+            raise LambdaApiError(
+                "ProvisionedConcurrencyConfigNotFoundException",
+                "No Provisioned Concurrency Config found for this function",
+            )
+        return JsonResponse(provisioned_config(config))
+    if request.method == "DELETE":
+        concurrency.provisioned_delete(user=user, function=function)
+        return HttpResponse(status=204)
+    if request.method != "PUT":
+        raise _method_not_allowed(request)
+    count = _json_body(request).get("ProvisionedConcurrentExecutions")
+    if type(count) is not int:
+        raise LambdaApiError(
+            "InvalidParameterValueException", "ProvisionedConcurrentExecutions must be an integer"
+        )
+    try:
+        config = concurrency.provisioned_put(user=user, function=function, count=count)
+    except concurrency.ConcurrencyError as error:
+        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+    return JsonResponse(provisioned_config(config), status=202)
+
+
+@lambda_api
+def event_invoke_config_view(request: HttpRequest, user, name: str) -> HttpResponse:
+    """Put/Get/DeleteFunctionEventInvokeConfig: retries, maximum event age, destinations."""
+    function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
+    config = concurrency.invoke_config_for(user=user, function=function)
+    if request.method == "GET":
+        if not config.event_config_set:
+            raise LambdaApiError(
+                "ResourceNotFoundException",
+                f"The function {function_arn(function.name)} doesn't have an EventInvokeConfig",
+            )
+        return JsonResponse(event_invoke_config(function, config))
+    if request.method == "DELETE":
+        FunctionInvokeConfig.objects.filter(pk=config.pk).update(
+            event_config_set=False,
+            max_retry_attempts=2,
+            max_event_age_s=21600,
+            on_success="",
+            on_failure="",
+        )
+        return HttpResponse(status=204)
+    if request.method != "PUT":
+        raise _method_not_allowed(request)
+    body = _json_body(request)
+    destinations = body.get("DestinationConfig") or {}
+    try:
+        config = async_invoke.event_invoke_config_put(
+            user=user,
+            function=function,
+            max_retry_attempts=body.get("MaximumRetryAttempts"),
+            max_event_age_s=body.get("MaximumEventAgeInSeconds"),
+            on_success=(destinations.get("OnSuccess") or {}).get("Destination"),
+            on_failure=(destinations.get("OnFailure") or {}).get("Destination"),
+        )
+    except async_invoke.DestinationError as error:
+        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+    return JsonResponse(event_invoke_config(function, config))
+
+
+@lambda_api
+def account_settings(request: HttpRequest, user) -> HttpResponse:
+    """GetAccountSettings: the learner's concurrency limit and what reservations leave."""
+    account = concurrency.account_for(user)
+    functions = Function.objects.active().owned_by(user)
+    code_size = sum(len(text.encode()) for f in functions for text in f.code.values())
+    return JsonResponse(
+        {
+            "AccountLimit": {
+                "TotalCodeSize": 80 * 1024**3,
+                "CodeSizeUnzipped": 250 * 1024**2,
+                "CodeSizeZipped": 50 * 1024**2,
+                "ConcurrentExecutions": account.concurrency_limit,
+                "UnreservedConcurrentExecutions": concurrency.unreserved_available(user=user),
+            },
+            "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": functions.count()},
+        }
+    )

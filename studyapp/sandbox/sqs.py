@@ -1,0 +1,349 @@
+"""Simulated SQS queues and the event source mapping that polls them into a function.
+
+Each of a learner's functions can have an event source queue (``<function>-queue``) with a
+dead-letter queue (``<function>-dlq``). The poller (``queue_poll``) does what Lambda's SQS
+poller does:
+
+- it waits for a full batch (``batch_size``) up to the batching window, then receives up to
+  ``batch_size`` visible messages: each receive makes the message invisible for the visibility
+  timeout and adds one to its receive count;
+- a message received more than ``max_receive_count`` times is moved to the dead-letter queue
+  (SQS's redrive policy) instead of being delivered again;
+- the function gets Lambda's SQS event; on success the batch is deleted, except, with
+  ``ReportBatchItemFailures``, the messages listed in ``batchItemFailures`` (an unknown or empty
+  ``itemIdentifier`` or a response that is not an object fails the whole batch); on a function
+  error nothing is deleted and the messages come back after the visibility timeout.
+
+Times (visibility timeout, batching window) are multiplied by the learner's study time factor.
+Tests call ``queue_poll(queue=..., now=...)`` directly; the worker runs it through the
+``queue_poll`` task, which reschedules itself while the queue holds messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Min
+from django.http import Http404
+from django.utils import timezone
+
+from studyapp.sandbox.api.errors import REGION
+from studyapp.sandbox.concurrency import account_for, function_run
+from studyapp.sandbox.engine import client
+from studyapp.sandbox.engine.environment import ACCOUNT_ID
+from studyapp.sandbox.models import Function, Queue, QueueBatch, QueueMessage
+
+QUEUE_ARN = re.compile(r"^arn:aws:sqs:[a-z0-9-]+:\d{12}:(?P<name>[A-Za-z0-9_-]{1,80})$")
+MAX_MESSAGE_BYTES = 1_048_576
+DEFAULT_MAX_RECEIVE_COUNT = 3
+
+
+class QueueError(ValueError):
+    """A queue setting or message SQS would refuse; the message is for the learner."""
+
+
+def queue_name_from_arn(arn: str) -> str | None:
+    match = QUEUE_ARN.match(arn or "")
+    return match.group("name") if match else None
+
+
+def queue_arn(queue: Queue) -> str:
+    return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue.name}"
+
+
+def queue_for_arn(*, user, arn: str, now: datetime | None = None) -> Queue | None:
+    """The learner's queue named by an SQS ARN (created on first use), or None for other ARNs."""
+    name = queue_name_from_arn(arn)
+    if name is None:
+        return None
+    queue, _ = Queue.objects.get_or_create(
+        owner=user, name=name, defaults={"created_at": now or timezone.now()}
+    )
+    return queue
+
+
+def event_source_queue(*, user, function: Function, now: datetime | None = None) -> Queue:
+    """The function's event source queue (and its dead-letter queue), created on first use."""
+    now = now or timezone.now()
+    queue = Queue.objects.filter(owner=user, function=function).first()
+    if queue is not None:
+        return queue
+    with transaction.atomic():
+        dead, _ = Queue.objects.get_or_create(
+            owner=user, name=f"{function.name}-dlq", defaults={"created_at": now}
+        )
+        queue, _ = Queue.objects.get_or_create(
+            owner=user,
+            name=f"{function.name}-queue",
+            defaults={
+                "created_at": now,
+                "function": function,
+                "dead_letter_queue": dead,
+                "max_receive_count": DEFAULT_MAX_RECEIVE_COUNT,
+            },
+        )
+        if queue.function_id is None:
+            queue.function = function
+            queue.save(update_fields=["function"])
+    return queue
+
+
+def queue_update(
+    *,
+    queue: Queue,
+    batch_size: int,
+    batching_window_s: int,
+    visibility_timeout_s: int,
+    max_receive_count: int | None,
+    report_batch_item_failures: bool,
+) -> Queue:
+    if not 1 <= batch_size <= 10_000:
+        raise QueueError("The batch size must be between 1 and 10,000.")
+    if batch_size > 10 and batching_window_s < 1:
+        raise QueueError("A batch size above 10 needs a batching window of at least 1 second.")
+    if not 0 <= batching_window_s <= 300:
+        raise QueueError("The batching window must be between 0 and 300 seconds.")
+    if not 0 <= visibility_timeout_s <= 43_200:
+        raise QueueError("The visibility timeout must be between 0 and 43,200 seconds.")
+    if max_receive_count is not None and not 1 <= max_receive_count <= 1000:
+        raise QueueError("maxReceiveCount must be between 1 and 1,000.")
+    queue.batch_size = batch_size
+    queue.batching_window_s = batching_window_s
+    queue.visibility_timeout_s = visibility_timeout_s
+    queue.max_receive_count = max_receive_count
+    queue.report_batch_item_failures = report_batch_item_failures
+    queue.save()
+    return queue
+
+
+def scaled(seconds: float, *, queue: Queue) -> timedelta:
+    return timedelta(seconds=seconds * account_for(queue.owner).time_factor)
+
+
+# -- messages -----------------------------------------------------------------------------------
+
+
+def message_send(
+    *,
+    queue: Queue,
+    body: str,
+    attributes: dict[str, Any] | None = None,
+    now: datetime | None = None,
+    moved_from: str = "",
+) -> QueueMessage:
+    now = now or timezone.now()
+    if len(body.encode()) > MAX_MESSAGE_BYTES:
+        raise QueueError("A message can be at most 1 MB.")
+    message = QueueMessage.objects.create(
+        queue=queue,
+        body=body,
+        attributes=attributes or {},
+        sent_at=now,
+        visible_at=now,
+        moved_from=moved_from,
+    )
+    if queue.function_id and queue.enabled:
+        queue_poll_schedule(queue=queue, at=now)
+    return message
+
+
+def messages_on(queue: Queue):
+    """Messages still on the queue (visible or in flight), oldest first."""
+    return queue.messages.filter(deleted_at__isnull=True).order_by("sent_at", "id")
+
+
+def sqs_event(queue: Queue, messages: list[QueueMessage]) -> dict[str, Any]:
+    """Lambda's SQS event for a batch."""
+    records = []
+    for message in messages:
+        sent_ms = int(message.sent_at.timestamp() * 1000)
+        first_ms = int((message.first_received_at or message.sent_at).timestamp() * 1000)
+        records.append(
+            {
+                "messageId": str(message.message_id),
+                "receiptHandle": message.receipt_handle,
+                "body": message.body,
+                "attributes": {
+                    "ApproximateReceiveCount": str(message.receive_count),
+                    "SentTimestamp": str(sent_ms),
+                    "SenderId": ACCOUNT_ID,
+                    "ApproximateFirstReceiveTimestamp": str(first_ms),
+                },
+                "messageAttributes": {
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": "String",
+                    }
+                    for name, value in message.attributes.items()
+                    if isinstance(value, dict)
+                },
+                "md5OfBody": hashlib.md5(message.body.encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn(queue),
+                "awsRegion": REGION,
+            }
+        )
+    return {"Records": records}
+
+
+def failed_items(payload: Any, message_ids: list[str]) -> list[str] | None:
+    """The messages a ReportBatchItemFailures response names; None: the whole batch failed."""
+    if payload is None:
+        return []
+    if not isinstance(payload, dict):
+        return None
+    failures = payload.get("batchItemFailures")
+    if failures is None:
+        return []
+    if not isinstance(failures, list):
+        return None
+    failed = []
+    for item in failures:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not identifier or identifier not in message_ids:
+            return None
+        failed.append(identifier)
+    return failed
+
+
+# -- the poller ---------------------------------------------------------------------------------
+
+
+def queue_poll(*, queue: Queue, now: datetime | None = None) -> QueueBatch | None:
+    """One poll: redrive over-received messages, deliver one batch, settle it. None if idle."""
+    now = now or timezone.now()
+    queue = Queue.objects.select_related("function", "owner", "dead_letter_queue").get(pk=queue.pk)
+    if queue.function is None or not queue.enabled:
+        return None
+    visible = list(messages_on(queue).filter(visible_at__lte=now))
+    moved = _redrive(queue, visible, now=now)
+    visible = [message for message in visible if message.pk not in moved]
+    if not visible:
+        return None
+    window = scaled(queue.batching_window_s, queue=queue)
+    if len(visible) < queue.batch_size and now < min(m.visible_at for m in visible) + window:
+        return None  # still gathering a batch
+    chosen = [message.pk for message in visible[: queue.batch_size]]
+    visible_again = now + scaled(queue.visibility_timeout_s, queue=queue)
+    with transaction.atomic():
+        QueueMessage.objects.filter(pk__in=chosen, deleted_at__isnull=True).update(
+            receive_count=F("receive_count") + 1, visible_at=visible_again
+        )
+        QueueMessage.objects.filter(pk__in=chosen, first_received_at__isnull=True).update(
+            first_received_at=now
+        )
+        for pk in chosen:
+            QueueMessage.objects.filter(pk=pk).update(receipt_handle=secrets.token_urlsafe(24))
+    batch = list(QueueMessage.objects.filter(pk__in=chosen).order_by("sent_at", "id"))
+    ids = [str(message.message_id) for message in batch]
+    event = sqs_event(queue, batch)
+    try:
+        result: dict[str, Any] | None = function_run(
+            user=queue.owner, function=queue.function, event=event, source="sqs"
+        )
+    except client.SandboxServiceError as error:
+        result = {"status": "unavailable", "message": str(error)}
+    status = (result or {}).get("status")
+    if status == "success":
+        failed = (
+            failed_items(result.get("payload"), ids) if queue.report_batch_item_failures else []
+        )
+        outcome = "success" if failed == [] else "partial" if failed else "failed"
+        failed = ids if failed is None else failed
+    else:
+        failed = ids
+        outcome = "throttled" if status == "throttled" else "failed"
+    succeeded = [pk for pk, mid in zip(chosen, ids, strict=True) if mid not in failed]
+    QueueMessage.objects.filter(pk__in=succeeded).update(deleted_at=now)
+    return QueueBatch.objects.create(
+        queue=queue,
+        function=queue.function,
+        delivered_at=now,
+        message_ids=ids,
+        failed_ids=failed,
+        moved_ids=[str(message_id) for message_id in moved.values()],
+        outcome=outcome,
+        result=result,
+    )
+
+
+def _redrive(queue: Queue, visible: list[QueueMessage], *, now: datetime) -> dict[int, Any]:
+    """Move messages already received max_receive_count times to the dead-letter queue."""
+    if queue.max_receive_count is None or queue.dead_letter_queue is None:
+        return {}
+    moved = {}
+    for message in visible:
+        if message.receive_count < queue.max_receive_count:
+            continue
+        # SQS keeps the message (and its id) when it moves it to the dead-letter queue.
+        taken = QueueMessage.objects.filter(
+            pk=message.pk, queue=queue, deleted_at__isnull=True, visible_at__lte=now
+        ).update(queue=queue.dead_letter_queue, moved_from=queue.name, visible_at=now)
+        if taken:
+            moved[message.pk] = message.message_id
+    return moved
+
+
+def queue_poll_schedule(*, queue: Queue, at: datetime) -> None:
+    """Make sure a poll task runs at ``at`` or earlier."""
+    from studyapp.sandbox import tasks
+
+    with transaction.atomic():
+        current = Queue.objects.filter(pk=queue.pk).values_list("next_poll_at", flat=True).first()
+        if current is not None and current <= at:
+            return
+        Queue.objects.filter(pk=queue.pk).update(next_poll_at=at)
+        tasks.queue_poll.using(run_after=at).enqueue(queue_id=queue.pk)
+
+
+def queue_poll_run(*, queue_id: int, now: datetime | None = None) -> None:
+    """The worker's poll: deliver batches while there are any, then schedule the next look."""
+    now = now or timezone.now()
+    queue = Queue.objects.filter(pk=queue_id).first()
+    if queue is None:
+        return
+    Queue.objects.filter(pk=queue.pk, next_poll_at__lte=now).update(next_poll_at=None)
+    # In case this worker dies while the function runs: look again once the batch is visible.
+    queue_poll_schedule(
+        queue=queue, at=now + scaled(queue.visibility_timeout_s, queue=queue) + timedelta(0, 0.1)
+    )
+    while queue_poll(queue=queue, now=now) is not None:
+        now = timezone.now()
+    remaining = messages_on(queue).aggregate(first=Min("visible_at"))["first"]
+    if remaining is not None:
+        window = scaled(queue.batching_window_s, queue=queue)
+        queue_poll_schedule(queue=queue, at=max(remaining + window, now + timedelta(0, 0.05)))
+
+
+# -- reads for the pages ------------------------------------------------------------------------
+
+
+def queue_for_user(*, user, name: str) -> Queue:
+    queue = Queue.objects.filter(owner=user, name=name).first()
+    if queue is None:
+        raise Http404("No such queue.")
+    return queue
+
+
+def queue_snapshot(queue: Queue, *, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    on_queue = list(messages_on(queue))
+    return {
+        "queue": queue,
+        "arn": queue_arn(queue),
+        "visible": [m for m in on_queue if m.visible_at <= now],
+        "in_flight": [m for m in on_queue if m.visible_at > now],
+        "deleted": list(
+            queue.messages.filter(deleted_at__isnull=False).order_by("-deleted_at")[:20]
+        ),
+        "batches": list(queue.batches.all()[:20]),
+        "message_body": json.dumps({"orderId": "o-1", "sku": "BOOK-1", "quantity": 1}),
+    }

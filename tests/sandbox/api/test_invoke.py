@@ -1,0 +1,89 @@
+"""Lambda's Invoke and function reads, driven by boto3 against a live server."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_synchronous_invoke_returns_the_handlers_response(lambda_client):
+    response = lambda_client.invoke(FunctionName="cold-start-vs-warm", Payload=b"{}")
+    assert response["StatusCode"] == 200
+    assert response["ExecutedVersion"] == "$LATEST"
+    assert "FunctionError" not in response
+    body = json.loads(response["Payload"].read())
+    assert body["invocation_count"] >= 1
+
+
+def test_a_function_error_comes_back_with_x_amz_function_error(lambda_client):
+    response = lambda_client.invoke(
+        FunctionName="handled-vs-unhandled-error", Payload=json.dumps({"mode": "unhandled"})
+    )
+    assert response["StatusCode"] == 200
+    assert response["FunctionError"] == "Unhandled"
+    body = json.loads(response["Payload"].read())
+    assert body["errorType"] == "PaymentDeclinedError"
+
+
+def test_log_type_tail_returns_the_last_4_kb_of_logs_in_base64(lambda_client):
+    response = lambda_client.invoke(
+        FunctionName="cold-start-vs-warm", Payload=b"{}", LogType="Tail"
+    )
+    logs = base64.b64decode(response["LogResult"]).decode()
+    assert len(base64.b64decode(response["LogResult"])) <= 4096
+    assert "START RequestId:" in logs
+    assert "REPORT RequestId:" in logs
+    assert response["ResponseMetadata"]["RequestId"] in logs
+
+
+def test_a_dry_run_checks_the_function_without_running_it(lambda_client, learner):
+    from studyapp.sandbox.models import Invocation
+
+    response = lambda_client.invoke(FunctionName="cold-start-vs-warm", InvocationType="DryRun")
+    assert response["StatusCode"] == 204
+    assert not Invocation.objects.filter(user=learner).exists()
+
+
+def test_an_unknown_function_is_resource_not_found(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.invoke(FunctionName="no-such-function", Payload=b"{}")
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 404
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:no-such-function"
+    assert error["Error"]["Message"] == f"Function not found: {arn}:$LATEST"
+
+
+def test_a_payload_over_6_mb_is_request_too_large(lambda_client):
+    payload = json.dumps({"data": "x" * (6 * 1024 * 1024)})
+    with pytest.raises(lambda_client.exceptions.RequestTooLargeException) as raised:
+        lambda_client.invoke(FunctionName="cold-start-vs-warm", Payload=payload)
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+def test_list_functions_shows_the_samples_in_lambdas_shape(lambda_client):
+    functions = lambda_client.list_functions(MaxItems=50)["Functions"]
+    names = {function["FunctionName"] for function in functions}
+    assert {"cold-start-vs-warm", "sqs-partial-batch"} <= names
+    sample = next(f for f in functions if f["FunctionName"] == "cold-start-vs-warm")
+    assert (
+        sample["FunctionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:cold-start-vs-warm"
+    )
+    assert sample["Runtime"] == "python3.13"
+    assert sample["Version"] == "$LATEST"
+    assert sample["PackageType"] == "Zip"
+    assert sample["State"] == "Active"
+    assert sample["EphemeralStorage"] == {"Size": 512}
+
+
+def test_get_function_and_its_configuration_by_name_or_arn(lambda_client):
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:environment-config"
+    configuration = lambda_client.get_function_configuration(FunctionName=arn)
+    assert configuration["FunctionName"] == "environment-config"
+    assert configuration["MemorySize"] == 256
+    assert configuration["Environment"]["Variables"]["TABLE_NAME"] == "orders-prod"
+    function = lambda_client.get_function(FunctionName="environment-config")
+    assert function["Configuration"]["CodeSha256"] == configuration["CodeSha256"]

@@ -1,10 +1,186 @@
+"""The sandbox pages: the function list, a function's workbench, runs followed by polling."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import retarget
+
+from studyapp.markdown import render_markdown
+from studyapp.sandbox import functions as sandbox_functions
+from studyapp.sandbox.forms import RunForm, event_templates, event_text
+from studyapp.sandbox.models import EventTemplate, Function, Invocation
+from studyapp.sandbox.presenting import batch_view, code_highlighted
+from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history, run_start
+from studyapp.sandbox.selectors import function_list
+
+PAGE = "sandbox/function.html"
 
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "sandbox/index.html")
+    return render(request, "sandbox/index.html", function_list(user=request.user))
+
+
+def _page_context(
+    request: HttpRequest, function: Function, form: RunForm | None = None, **extra: Any
+) -> dict[str, Any]:
+    editable = function.owner_id == request.user.pk
+    if form is None:
+        form = RunForm(initial=RunForm.initial_for(function), function=function, editable=editable)
+    return {
+        "function": function,
+        "editable": editable,
+        "form": form,
+        "lesson": render_markdown(function.lesson_md),
+        "code_view": None if editable else code_highlighted(function.main_source),
+        "other_files": sorted(path for path in function.code if path != function.module_path),
+        "templates": event_templates(),
+        "selected_template": function.default_event.slug if function.default_event else "",
+        "history": function_history(function=function, user=request.user),
+        "run_limit": settings.SANDBOX_MAX_RUNNING_PER_LEARNER,
+        **extra,
+    }
+
+
+def _function_page(request: HttpRequest, function: Function) -> HttpResponse:
+    run = None
+    if batch := request.GET.get("run"):
+        try:
+            run = batch_view(batch_invocations(user=request.user, batch=uuid.UUID(batch)))
+        except ValueError:
+            raise Http404("No such run.") from None
+    return render(request, PAGE, _page_context(request, function, run=run))
+
+
+@require_GET
+def sample(request: HttpRequest, name: str) -> HttpResponse:
+    function = sandbox_functions.function_for_user(user=request.user, sample=name)
+    return _function_page(request, function)
+
+
+@require_GET
+def function(request: HttpRequest, pk: int) -> HttpResponse:
+    function = sandbox_functions.function_for_user(user=request.user, pk=pk)
+    if function.is_sample:
+        return redirect(function)
+    return _function_page(request, function)
+
+
+@require_POST
+def copy(request: HttpRequest, pk: int) -> HttpResponse:
+    original = sandbox_functions.function_for_user(user=request.user, pk=pk)
+    function = sandbox_functions.function_copy(function=original, user=request.user)
+    messages.success(request, f"This is your own copy, “{function.name}”: edit it and run it.")
+    return redirect(function)
+
+
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    function = sandbox_functions.owned_function_for_user(user=request.user, pk=pk)
+    sandbox_functions.function_archive(function=function, user=request.user)
+    messages.success(request, f"“{function.name}” was deleted.")
+    return redirect("sandbox:index")
+
+
+@require_POST
+def save(request: HttpRequest, pk: int) -> HttpResponse:
+    function = sandbox_functions.owned_function_for_user(user=request.user, pk=pk)
+    form = RunForm(request.POST, function=function, editable=True)
+    if not form.is_valid():
+        return _form_invalid(request, function, form)
+    sandbox_functions.function_update(
+        function=function, user=request.user, settings=form.run_settings()
+    )
+    if request.htmx:
+        context = _page_context(request, function, form=form, saved=True)
+        return render(request, f"{PAGE}#workbench", context)
+    messages.success(request, "Saved.")
+    return redirect(function)
+
+
+@require_POST
+def run(request: HttpRequest, pk: int) -> HttpResponse:
+    function = sandbox_functions.function_for_user(user=request.user, pk=pk)
+    editable = function.owner_id == request.user.pk
+    form = RunForm(request.POST, function=function, editable=editable)
+    if not form.is_valid():
+        return _form_invalid(request, function, form)
+    run_settings = form.run_settings()
+    if editable:
+        sandbox_functions.function_update(
+            function=function, user=request.user, settings=run_settings
+        )
+    try:
+        started = run_start(
+            function=function,
+            user=request.user,
+            run_settings=run_settings,
+            event=form.cleaned_data["event"],
+            count=form.cleaned_data["count"],
+        )
+    except RunRefused as refusal:
+        if request.htmx:
+            return render(request, f"{PAGE}#result", {"refusal": str(refusal)})
+        messages.error(request, str(refusal))
+        return redirect(function)
+    if not request.htmx:
+        return redirect(f"{function.get_absolute_url()}?run={started.batch}")
+    return render(
+        request, f"{PAGE}#result", _result_context(request, function, started.invocations)
+    )
+
+
+def _form_invalid(request: HttpRequest, function: Function, form: RunForm) -> HttpResponse:
+    context = _page_context(request, function, form=form)
+    if request.htmx:
+        response = render(request, f"{PAGE}#workbench", context)
+        return retarget(response, "#workbench")
+    return render(request, PAGE, context, status=400)
+
+
+@require_GET
+def run_result(request: HttpRequest, batch: uuid.UUID) -> HttpResponse:
+    invocations = batch_invocations(user=request.user, batch=batch)
+    function = invocations[0].function
+    if not request.htmx:
+        return redirect(f"{function.get_absolute_url()}?run={batch}")
+    return render(request, f"{PAGE}#result", _result_context(request, function, invocations))
+
+
+def _result_context(
+    request: HttpRequest, function: Function, invocations: list[Invocation]
+) -> dict[str, Any]:
+    """The result panel; once the run is over, the history table is refreshed beside it."""
+    view = batch_view(invocations)
+    context: dict[str, Any] = {
+        "function": function,
+        "run": view,
+        "run_limit": settings.SANDBOX_MAX_RUNNING_PER_LEARNER,
+    }
+    if view.finished:
+        context["history"] = function_history(function=function, user=request.user)
+        context["history_oob"] = True
+    return context
+
+
+@require_GET
+def event_template(request: HttpRequest) -> HttpResponse:
+    """The event field filled with a template (the event picker's choice)."""
+    template = EventTemplate.objects.active().filter(slug=request.GET.get("template")).first()
+    if template is None:
+        raise Http404("No such event template.")
+    if not request.htmx:
+        return JsonResponse(template.body, safe=False)
+    form = RunForm(
+        initial={"event": event_text(template.body)},
+        function=Function(),
+        editable=False,
+    )
+    return render(request, f"{PAGE}#event-field", {"form": form})

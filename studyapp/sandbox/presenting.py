@@ -1,0 +1,134 @@
+"""What the result panel shows for an invocation: payload, REPORT figures, cost, isolation.
+
+Plain data for the templates (which escape everything); the figures come from the engine's
+result object, the cost from its billing module.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.safestring import SafeString
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from studyapp.sandbox.engine import billing
+from studyapp.sandbox.models import Invocation
+from studyapp.sandbox.runs import EnvironmentSummary, batch_environments
+
+
+def usd(value: float) -> str:
+    """Dollars with enough digits to see a fraction of a cent."""
+    if value >= 0.01:
+        return f"${value:,.2f}"
+    text = f"{value:.10f}".rstrip("0").rstrip(".")
+    return f"${text}" if text != "0" else "$0"
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+
+
+@dataclass
+class InvocationView:
+    invocation: Invocation
+    payload_json: str = ""
+    logs: str = ""
+    report: list[Figure] = field(default_factory=list)
+    cost: list[Figure] = field(default_factory=list)
+    free_tier: str = ""
+    isolation: list[Figure] = field(default_factory=list)
+    isolation_full: bool | None = None
+    isolation_missing: list[str] = field(default_factory=list)
+    error_type: str = ""
+
+
+def invocation_view(invocation: Invocation) -> InvocationView:
+    view = InvocationView(invocation=invocation)
+    result = invocation.result
+    if not result:
+        return view
+    view.payload_json = json.dumps(result.get("payload"), indent=2, ensure_ascii=False)
+    view.logs = result.get("logs") or ""
+    view.error_type = result.get("error_type") or ""
+    view.report = [
+        Figure("Duration", f"{result.get('duration_ms', 0):.2f} ms"),
+        Figure("Billed Duration", f"{result.get('billed_duration_ms', 0)} ms"),
+        Figure("Memory Size", f"{result.get('memory_size_mb', 0)} MB"),
+        Figure("Max Memory Used", f"{result.get('max_memory_used_mb', 0)} MB"),
+    ]
+    if result.get("init_duration_ms") is not None:
+        view.report.append(Figure("Init Duration", f"{result['init_duration_ms']:.2f} ms"))
+    cost = result.get("cost")
+    if cost:
+        view.cost = [
+            Figure("GB-seconds", f"{cost['gb_seconds']:.6f}"),
+            Figure("This invocation, x86_64", usd(cost["x86_64_usd"])),
+            Figure("This invocation, arm64", usd(cost["arm64_usd"])),
+            Figure("A million like it, x86_64", usd(cost["x86_64_per_million_usd"])),
+            Figure("A million like it, arm64", usd(cost["arm64_per_million_usd"])),
+        ]
+        view.free_tier = (
+            f"The free tier ({billing.FREE_TIER_REQUESTS_PER_MONTH:,} requests and "
+            f"{billing.FREE_TIER_GB_SECONDS_PER_MONTH:,} GB-seconds a month) covers about "
+            f"{cost['free_tier_invocations_per_month']:,} invocations like this one a month; "
+            "the figures above are before the free tier."
+        )
+    isolation = result.get("isolation") or {}
+    if isolation:
+        view.isolation_full = bool(isolation.get("full"))
+        view.isolation_missing = list(isolation.get("missing") or [])
+        view.isolation = [
+            Figure("Namespaces (bubblewrap)", _yes(isolation.get("namespaces"))),
+            Figure("Network", "none" if not isolation.get("network") else "reachable"),
+            Figure("Memory limit (cgroup)", _yes(isolation.get("memory_cgroup"))),
+            Figure("CPU share (cgroup)", _yes(isolation.get("cpu_cgroup"))),
+            Figure("Process limit", str(isolation.get("pids_limit") or "none")),
+            Figure("Open files limit", str(isolation.get("nofile", "?"))),
+            Figure(
+                "/tmp size",  # noqa: S108 - a label, not a path the app opens
+                f"{isolation['tmpfs_mb']} MB" if isolation.get("tmpfs_mb") else "unbounded",
+            ),
+            Figure("Read-only file system", _yes(isolation.get("readonly_root"))),
+        ]
+    return view
+
+
+def _yes(value: Any) -> str:
+    return "yes" if value else "no"
+
+
+@dataclass
+class BatchView:
+    invocations: list[InvocationView]
+    environments: EnvironmentSummary
+    finished: bool
+
+    @property
+    def single(self) -> InvocationView | None:
+        return self.invocations[0] if len(self.invocations) == 1 else None
+
+    @property
+    def batch(self):
+        return self.invocations[0].invocation.batch
+
+
+def batch_view(invocations: list[Invocation]) -> BatchView:
+    return BatchView(
+        invocations=[invocation_view(invocation) for invocation in invocations],
+        environments=batch_environments(invocations),
+        finished=all(invocation.finished for invocation in invocations),
+    )
+
+
+def code_highlighted(source: str) -> SafeString:
+    """Read-only view of code: Pygments escapes the source; line numbers in a gutter."""
+    html = highlight(
+        source, PythonLexer(), HtmlFormatter(linenos="table", cssclass="highlight", wrapcode=True)
+    )
+    return SafeString(html)  # Pygments escapes every character of the source it renders

@@ -1,0 +1,216 @@
+"""The sandbox pages: the list, a function's workbench, validation next to the fields, runs
+followed by polling, and other learners' functions and runs kept out of reach."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.urls import reverse
+
+from studyapp.sandbox.functions import function_copy
+from studyapp.sandbox.models import Function, Invocation
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def sample(name: str) -> Function:
+    return Function.objects.samples().get(name=name)
+
+
+def form_data(function: Function, **changes) -> dict:
+    data = {
+        "memory_mb": function.memory_mb,
+        "timeout_s": function.timeout_s,
+        "ephemeral_storage_mb": function.ephemeral_storage_mb,
+        "log_format": function.log_format,
+        "environment": "",
+        "event": "{}",
+        "mode": "single",
+        "count": 1,
+    }
+    if function.owner_id:
+        data["code"] = function.main_source
+    return {**data, **changes}
+
+
+@pytest.fixture
+def other_learner(django_user_model):
+    return django_user_model.objects.create_user(username="bo", password="correct-horse-42")
+
+
+@pytest.mark.django_db
+def test_the_list_shows_samples_with_their_topic_and_my_functions(samples, learner_client, learner):
+    function_copy(function=sample("uses-a-layer"), user=learner)
+    page = learner_client.get(reverse("sandbox:index")).content.decode()
+    assert "Cold start versus warm start" in page and "Topic: " in page
+    assert reverse("sandbox:sample", args=["cold-start-vs-warm"]) in page
+    assert ">uses-a-layer</a>" in page  # my copy, under "My functions"
+
+
+@pytest.mark.django_db
+def test_the_list_page_query_count_does_not_grow_with_functions(
+    samples, learner_client, learner, django_assert_num_queries
+):
+    function_copy(function=sample("uses-a-layer"), user=learner)
+    learner_client.get(reverse("sandbox:index"))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        learner_client.get(reverse("sandbox:index"))
+    for name in ("memory-vs-cpu", "timeout-guard", "out-of-memory"):
+        function_copy(function=sample(name), user=learner)
+    with CaptureQueriesContext(connection) as four:
+        learner_client.get(reverse("sandbox:index"))
+    assert len(four) == len(one) <= 6
+
+
+@pytest.mark.django_db
+def test_a_sample_page_shows_the_lesson_highlighted_code_and_no_editor(samples, learner_client):
+    page = learner_client.get(reverse("sandbox:sample", args=["cold-start-vs-warm"]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'class="highlight' in html and "linenos" in html and "Copy to edit" in html
+    assert 'name="code"' not in html and "INIT" in html
+
+
+@pytest.mark.django_db
+def test_copying_a_sample_gives_the_learner_an_editable_function(samples, learner_client, learner):
+    response = learner_client.post(reverse("sandbox:copy", args=[sample("timeout-guard").pk]))
+    copy = Function.objects.get(owner=learner)
+    assert response.url == reverse("sandbox:function", args=[copy.pk])
+    assert copy.name == "timeout-guard" and copy.copied_from == sample("timeout-guard")
+    assert copy.code == sample("timeout-guard").code
+    again = learner_client.post(reverse("sandbox:copy", args=[sample("timeout-guard").pk]))
+    assert again.status_code == 302
+    assert Function.objects.filter(owner=learner).order_by("pk").last().name == "timeout-guard-2"
+    page = learner_client.get(copy.get_absolute_url()).content.decode()
+    assert 'name="code"' in page and "editor.js" in page
+
+
+@pytest.mark.django_db
+def test_a_sample_cannot_be_saved_or_deleted(samples, learner_client):
+    function = sample("timeout-guard")
+    assert (
+        learner_client.post(
+            reverse("sandbox:save", args=[function.pk]), form_data(function)
+        ).status_code
+        == 404
+    )
+    assert learner_client.post(reverse("sandbox:delete", args=[function.pk])).status_code == 404
+    assert not Function.objects.get(pk=function.pk).archived_at
+
+
+@pytest.mark.django_db
+def test_another_learners_function_is_not_found(samples, learner_client, other_learner):
+    theirs = function_copy(function=sample("timeout-guard"), user=other_learner)
+    for name in ("function", "copy", "save", "delete", "run"):
+        method = learner_client.get if name == "function" else learner_client.post
+        response = method(reverse(f"sandbox:{name}", args=[theirs.pk]), form_data(theirs))
+        assert response.status_code == 404, name
+
+
+@pytest.mark.django_db
+def test_another_learners_run_is_not_found(samples, learner_client, other_learner):
+    from django.utils import timezone
+
+    theirs = Invocation.objects.create(
+        function=sample("timeout-guard"),
+        user=other_learner,
+        status="success",
+        created_at=timezone.now(),
+    )
+    response = learner_client.get(reverse("sandbox:run_result", args=[theirs.batch]), **HTMX)
+    assert response.status_code == 404
+    page = learner_client.get(sample("timeout-guard").get_absolute_url() + f"?run={theirs.batch}")
+    assert page.status_code == 404
+
+
+@pytest.mark.django_db
+def test_memory_out_of_range_is_reported_next_to_the_field(samples, learner_client):
+    function = sample("timeout-guard")
+    response = learner_client.post(
+        reverse("sandbox:run", args=[function.pk]), form_data(function, memory_mb=64), **HTMX
+    )
+    html = response.content.decode()
+    assert response["HX-Retarget"] == "#workbench"
+    assert 'id="id_memory_mb_error"' in html
+    assert "Memory must be a whole number from 128 to 10,240 MB." in html
+    assert not Invocation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_environment_variables_over_4_kb_are_refused(samples, learner_client):
+    function = sample("timeout-guard")
+    environment = "BIG=" + "x" * 4100
+    response = learner_client.post(
+        reverse("sandbox:run", args=[function.pk]), form_data(function, environment=environment)
+    )
+    assert response.status_code == 400
+    assert "over Lambda&#x27;s 4 KB limit" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_bad_json_event_says_where_the_mistake_is(samples, learner_client):
+    function = sample("timeout-guard")
+    event = '{\n  "start": 1,\n  "oops" 2\n}'
+    response = learner_client.post(
+        reverse("sandbox:run", args=[function.pk]), form_data(function, event=event), **HTMX
+    )
+    html = response.content.decode()
+    assert (
+        "The event is not valid JSON: Expecting &#x27;:&#x27; delimiter at line 3, column 10."
+        in html
+    )
+
+
+@pytest.mark.django_db
+def test_the_event_picker_fills_the_event_with_a_template(samples, learner_client):
+    response = learner_client.get(reverse("sandbox:event_template"), {"template": "sqs"}, **HTMX)
+    html = response.content.decode()
+    assert 'id="event-field"' in html and "eventSourceARN" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_running_a_sample_shows_the_report_the_badge_and_the_cost(
+    samples, learner_client, sandbox_service
+):
+    function = sample("cold-start-vs-warm")
+    response = learner_client.post(
+        reverse("sandbox:run", args=[function.pk]), form_data(function, memory_mb=512), **HTMX
+    )
+    html = finished(learner_client, response.content.decode())
+    assert "REPORT RequestId:" in html and "Memory Size: 512 MB" in html
+    assert "Cold start" in html and "Init Duration" in html
+    assert "A million like it, arm64" in html and "free tier" in html
+    assert "Full isolation was active" in html or "Partial isolation" in html
+    assert re.search(r'<section id="history"[^>]*hx-swap-oob="outerHTML"', html)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_run_returns_at_once_and_the_page_follows_it(
+    samples, learner_client, sandbox_service
+):
+    function = sample("timeout-guard")  # works for about 2.5 s, then stops before its timeout
+    started = time.monotonic()
+    response = learner_client.post(
+        reverse("sandbox:run", args=[function.pk]), form_data(function), **HTMX
+    )
+    assert time.monotonic() - started < 2.5
+    html = response.content.decode()
+    assert 'hx-trigger="every 1s"' in html and "Running…" in html
+    html = finished(learner_client, html)
+    assert "Finished: 1 invocation." in html and "REPORT RequestId:" in html
+
+
+def finished(client, html: str) -> str:
+    """Follow the result panel's polling, as htmx does, until the run is over."""
+    deadline = time.monotonic() + 60
+    while 'hx-trigger="every 1s"' in html:
+        assert time.monotonic() < deadline, "the run did not finish"
+        url = re.search(r'hx-get="([^"]+/runs/[^"]+)"', html).group(1)
+        time.sleep(0.2)  # the browser's polling interval, shortened
+        html = client.get(url, **HTMX).content.decode()
+    return html

@@ -27,6 +27,21 @@ def _require_full_isolation(request: pytest.FixtureRequest) -> None:
         pytest.skip("sandbox tests need bubblewrap and cgroups: " + "; ".join(host.missing))
 
 
+@pytest.fixture(autouse=True)
+def engine_still_works_afterwards(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every attack is followed by a healthy invocation on a fresh pool."""
+    yield
+    if request.node.get_closest_marker("pure"):
+        return
+    healthy = FunctionConfig(
+        name="healthy",
+        handler="app.handler",
+        code={"app.py": "def handler(event, context):\n    return 'fine'\n"},
+    )
+    with EnvironmentPool() as pool:
+        assert pool.invoke(healthy, {}).payload == "fine"
+
+
 @pytest.fixture
 def pool() -> Iterator[EnvironmentPool]:
     with EnvironmentPool() as environment_pool:

@@ -13,28 +13,9 @@ from pathlib import Path
 import pytest
 
 from studyapp.sandbox.engine import EnvironmentPool
+from tests.attacks.host import host_processes_with
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def engine_still_works_afterwards(make_function):
-    yield
-    healthy = make_function("def handler(event, context):\n    return 'fine'\n", name="healthy")
-    with EnvironmentPool() as pool:
-        assert pool.invoke(healthy, {}).payload == "fine"
-
-
-def host_processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def test_fork_bomb_is_stopped_by_the_pids_limit(pool, make_function):

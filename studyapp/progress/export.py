@@ -1,0 +1,170 @@
+"""A learner's own data as one JSON document: reviews, answers, reading, functions.
+
+Only rows owned by the learner are read (every query filters on the learner); nothing of other
+learners, and no secrets (passwords, access-key salts) are included.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from studyapp.accounts.models import Membership, User
+from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings
+from studyapp.quizzes.models import Attempt, AttemptQuestion, QuestionReview, QuestionSchedule
+from studyapp.sandbox.models import Function, Invocation
+from studyapp.topics.models import ReadingProgress
+
+EXPORT_FORMAT = 1
+
+
+def learner_export(user: User, *, now: datetime) -> dict:
+    """Everything the app keeps about ``user``'s studying, as plain JSON-ready values."""
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": now,
+        "user": {
+            "username": user.username,
+            "email": user.email,
+            "time_zone": user.time_zone,
+            "date_joined": user.date_joined,
+        },
+        "study_settings": list(
+            StudySettings.objects.filter(user=user).values(
+                "desired_retention",
+                "new_per_day",
+                "reviews_per_day",
+                "learning_steps",
+                "relearning_steps",
+                "maximum_interval",
+                "day_starts_at_hour",
+                "bury_siblings",
+                "leech_action",
+                "parameters",
+            )
+        ),
+        "cohorts": list(Membership.objects.filter(user=user).values("cohort__name", "joined_at")),
+        "card_reviews": list(
+            ReviewLog.objects.filter(user=user)
+            .order_by("reviewed_at", "id")
+            .values(
+                "id",
+                "card_id",
+                "card__note__key",
+                "rating",
+                "reviewed_at",
+                "duration_ms",
+                "elapsed_days",
+                "state_before",
+                "state_after",
+                "due_before",
+                "due_after",
+                "fsrs_review_log",
+            )
+        ),
+        "card_schedules": list(
+            CardSchedule.objects.filter(user=user)
+            .order_by("card_id")
+            .values(
+                "card_id",
+                "note__key",
+                "fsrs_card",
+                "due",
+                "state",
+                "stability",
+                "last_review",
+                "introduced_at",
+                "reps",
+                "lapses",
+                "suspended",
+                "leech",
+            )
+        ),
+        "attempts": list(
+            Attempt.objects.filter(user=user)
+            .order_by("started_at", "id")
+            .values(
+                "id",
+                "mode",
+                "title",
+                "started_at",
+                "deadline",
+                "submitted_at",
+                "ending",
+                "config",
+                "question_count",
+                "correct_count",
+                "scaled_score",
+                "passed",
+            )
+        ),
+        "attempt_answers": list(
+            AttemptQuestion.objects.filter(attempt__user=user)
+            .order_by("attempt_id", "position")
+            .values(
+                "attempt_id",
+                "position",
+                "version__question__key",
+                "version__number",
+                "chosen",
+                "shown_at",
+                "answered_at",
+                "flagged",
+                "correct",
+            )
+        ),
+        "question_reviews": list(
+            QuestionReview.objects.filter(user=user)
+            .order_by("reviewed_at", "id")
+            .values("question__key", "rating", "reviewed_at", "duration_ms", "review_log")
+        ),
+        "question_schedules": list(
+            QuestionSchedule.objects.filter(user=user)
+            .order_by("question_id")
+            .values("question__key", "fsrs_state", "state", "due", "last_reviewed_at", "reviews")
+        ),
+        "reading": list(
+            ReadingProgress.objects.filter(user=user)
+            .order_by("topic_id")
+            .values("topic__course__slug", "topic__slug", "last_viewed_at", "read_at")
+        ),
+        "functions": list(
+            Function.objects.filter(owner=user)
+            .order_by("name")
+            .values(
+                "id",
+                "name",
+                "title",
+                "handler",
+                "memory_mb",
+                "timeout_s",
+                "ephemeral_storage_mb",
+                "environment",
+                "log_format",
+                "layers",
+                "code",
+                "copied_from__name",
+                "created_at",
+                "updated_at",
+                "archived_at",
+            )
+        ),
+        "invocations": list(
+            Invocation.objects.filter(user=user)
+            .order_by("created_at", "id")
+            .values(
+                "function_id",
+                "function__name",
+                "batch",
+                "position",
+                "status",
+                "request_id",
+                "event",
+                "config",
+                "result",
+                "message",
+                "created_at",
+                "started_at",
+                "finished_at",
+            )
+        ),
+    }

@@ -1,0 +1,398 @@
+"""Database reads for the dashboards: each one query, aggregated in the database.
+
+Every function here runs a fixed number of queries (most exactly one) whatever the number of
+reviews, answers or learners it summarises: rows are grouped (``GROUP BY``) on indexed columns
+(``user, reviewed_at``; ``user, due``) and only the groups come back. Days are the learner's study
+days: the timestamp is moved back by the day-start hour and truncated to a date in the learner's
+time zone (``TruncDate`` with ``tzinfo``), which SQLite and PostgreSQL both do.
+
+These read other apps' models (cards, quizzes, topics, accounts, sandbox) without changing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Floor, Greatest, Power, TruncDate
+
+from studyapp.accounts.models import Cohort, Membership, User
+from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings
+from studyapp.cards.review import count_of, epoch_days
+from studyapp.cards.scheduling import scheduler_for
+from studyapp.quizzes.models import Attempt, AttemptQuestion, QuestionReview, QuestionSchedule
+from studyapp.topics.models import ReadingProgress, Topic
+
+MATURE_DAYS = 21
+REVIEW = CardSchedule.State.REVIEW
+
+
+# -- days -------------------------------------------------------------------------------------
+
+
+def study_date(field: str, *, zone: ZoneInfo, day_starts_at_hour: int) -> TruncDate:
+    """The learner's study day of a timestamp column, computed in the database."""
+    moment = F(field)
+    if day_starts_at_hour:
+        moment = ExpressionWrapper(
+            F(field) - Value(timedelta(hours=day_starts_at_hour)), output_field=DateTimeField()
+        )
+    return TruncDate(moment, tzinfo=zone)
+
+
+class EpochDays(Func):
+    """A timestamp as (fractional) days since the Unix epoch, on SQLite and PostgreSQL.
+
+    Django's duration arithmetic is not portable here (on SQLite a sum of durations comes back
+    as text), so intervals are plain numbers of days instead."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="(julianday(%(expressions)s) - 2440587.5)"
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)"
+        )
+
+
+def scheduled_interval_days() -> ExpressionWrapper:
+    """The interval, in days, a review-state card was scheduled for when it was answered.
+
+    FSRS review intervals are whole days from the previous answer to ``due_before``; the log
+    keeps ``elapsed_days`` (whole days since the previous answer, rounded down), so
+    ``due_before - reviewed_at + elapsed_days`` is within a day below the interval, and
+    "more than 20 days" is exactly "21 days or more" for whole-day intervals.
+    """
+    return ExpressionWrapper(
+        EpochDays("due_before") - EpochDays("reviewed_at") + F("elapsed_days"),
+        output_field=FloatField(),
+    )
+
+
+@dataclass(frozen=True)
+class CardDay:
+    reviews: int
+    duration_ms: int
+    young: int
+    young_passed: int
+    mature: int
+    mature_passed: int
+
+
+def card_reviews_by_day(
+    user: User, *, zone: ZoneInfo, day_starts_at_hour: int
+) -> dict[date, CardDay]:
+    """Per study day: flashcard answers, their time, and review-state answers young/mature."""
+    threshold = MATURE_DAYS - 1
+    young = Q(state_before=REVIEW, interval__lte=threshold)
+    mature = Q(state_before=REVIEW, interval__gt=threshold)
+    passed = Q(rating__gte=2)
+    rows = (
+        ReviewLog.objects.filter(user=user)
+        .alias(interval=scheduled_interval_days())
+        .annotate(day=study_date("reviewed_at", zone=zone, day_starts_at_hour=day_starts_at_hour))
+        .values("day")
+        .annotate(
+            reviews=Count("id"),
+            duration=Coalesce(Sum("duration_ms"), 0),
+            young=Count("id", filter=young),
+            young_passed=Count("id", filter=young & passed),
+            mature=Count("id", filter=mature),
+            mature_passed=Count("id", filter=mature & passed),
+        )
+        .order_by("day")
+    )
+    return {
+        row["day"]: CardDay(
+            reviews=row["reviews"],
+            duration_ms=row["duration"],
+            young=row["young"],
+            young_passed=row["young_passed"],
+            mature=row["mature"],
+            mature_passed=row["mature_passed"],
+        )
+        for row in rows
+    }
+
+
+def question_reviews_by_day(
+    user: User, *, zone: ZoneInfo, day_starts_at_hour: int
+) -> dict[date, tuple[int, int]]:
+    """Per study day: graded quiz answers and the time they took (ms)."""
+    rows = (
+        QuestionReview.objects.filter(user=user)
+        .annotate(day=study_date("reviewed_at", zone=zone, day_starts_at_hour=day_starts_at_hour))
+        .values("day")
+        .annotate(answers=Count("id"), duration=Coalesce(Sum("duration_ms"), 0))
+        .order_by("day")
+    )
+    return {row["day"]: (row["answers"], row["duration"]) for row in rows}
+
+
+# -- what is due ------------------------------------------------------------------------------
+
+
+def card_schedules_active() -> QuerySet[CardSchedule]:
+    """Schedules of cards still in the course (active card, note, topic and course)."""
+    return CardSchedule.objects.filter(
+        card__archived_at__isnull=True,
+        note__archived_at__isnull=True,
+        note__topic__archived_at__isnull=True,
+        note__topic__course__archived_at__isnull=True,
+    )
+
+
+def question_schedules_active() -> QuerySet[QuestionSchedule]:
+    return QuestionSchedule.objects.filter(
+        question__archived_at__isnull=True,
+        question__status="published",
+        question__course__archived_at__isnull=True,
+    )
+
+
+def cards_due_by_day(
+    user: User, *, before: datetime, zone: ZoneInfo, day_starts_at_hour: int
+) -> dict[date, int]:
+    """Unsuspended cards due before ``before``, per study day of their due date."""
+    rows = (
+        card_schedules_active()
+        .filter(user=user, suspended=False, due__lt=before)
+        .annotate(day=study_date("due", zone=zone, day_starts_at_hour=day_starts_at_hour))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    return {row["day"]: row["n"] for row in rows}
+
+
+def questions_due_by_day(
+    user: User, *, before: datetime, zone: ZoneInfo, day_starts_at_hour: int
+) -> dict[date, int]:
+    """Questions whose spaced-repetition schedule falls due before ``before``, per study day."""
+    rows = (
+        question_schedules_active()
+        .filter(user=user, due__lt=before)
+        .annotate(day=study_date("due", zone=zone, day_starts_at_hour=day_starts_at_hour))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    return {row["day"]: row["n"] for row in rows}
+
+
+# -- mastery ----------------------------------------------------------------------------------
+
+
+def forgetting_curve(settings: StudySettings | None) -> tuple[float, float]:
+    """FSRS-6's (decay, factor) for these settings, from the scheduler the cards app builds:
+    retrievability R = (1 + factor * days / stability) ** decay."""
+    scheduler = scheduler_for(settings, enable_fuzzing=False)
+    decay = -scheduler.parameters[20]
+    return decay, 0.9 ** (1 / decay) - 1
+
+
+DEFAULT_CURVE = forgetting_curve(None)
+
+
+def settings_of(user_ids: Iterable[int]) -> dict[int, StudySettings]:
+    """The saved study settings of these learners (missing: they use the defaults)."""
+    return {s.user_id: s for s in StudySettings.objects.filter(user_id__in=list(user_ids))}
+
+
+def retrievability(*, now: datetime, curves: dict[int, tuple[float, float]]) -> Power:
+    """FSRS retrievability of a schedule at ``now``, in SQL, as ``fsrs`` computes it
+    (``Scheduler.get_card_retrievability``): whole days since the last review, at least 0.
+
+    ``curves`` gives learners whose (decay, factor) differ from the defaults (optimised
+    parameters)."""
+    decay: Value | Case = Value(DEFAULT_CURVE[0])
+    factor: Value | Case = Value(DEFAULT_CURVE[1])
+    custom = {uid: curve for uid, curve in curves.items() if curve != DEFAULT_CURVE}
+    if custom:
+        decay = Case(
+            *(When(user_id=uid, then=Value(c[0])) for uid, c in custom.items()),
+            default=Value(DEFAULT_CURVE[0]),
+            output_field=FloatField(),
+        )
+        factor = Case(
+            *(When(user_id=uid, then=Value(c[1])) for uid, c in custom.items()),
+            default=Value(DEFAULT_CURVE[1]),
+            output_field=FloatField(),
+        )
+    elapsed = Greatest(Floor(Value(epoch_days(now)) - F("last_review_days")), Value(0.0))
+    return Power(Value(1.0) + factor * elapsed / F("stability"), decay, output_field=FloatField())
+
+
+def topic_recall(
+    user_ids: list[int], *, now: datetime, curves: dict[int, tuple[float, float]]
+) -> dict[tuple[int, int], tuple[float, int]]:
+    """(learner, topic) -> (mean retrievability now of the topic's reviewed cards, cards)."""
+    rows = (
+        card_schedules_active()
+        .filter(user_id__in=user_ids, stability__gt=0, last_review_days__isnull=False)
+        .annotate(recall=retrievability(now=now, curves=curves))
+        .values("user_id", "note__topic_id")
+        .annotate(mean=Avg("recall"), cards=Count("id"))
+        .order_by()
+    )
+    return {(r["user_id"], r["note__topic_id"]): (r["mean"], r["cards"]) for r in rows}
+
+
+def topic_accuracy(user_ids: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
+    """(learner, topic) -> (right, graded) over every graded answer to the topic's questions."""
+    rows = (
+        AttemptQuestion.objects.filter(
+            attempt__user_id__in=user_ids, correct__isnull=False, version__topics__isnull=False
+        )
+        .values("attempt__user_id", "version__topics")
+        .annotate(graded=Count("id"), right=Count("id", filter=Q(correct=True)))
+        .order_by()
+    )
+    return {(r["attempt__user_id"], r["version__topics"]): (r["right"], r["graded"]) for r in rows}
+
+
+def topics_active() -> list[Topic]:
+    """Every topic still in the course, in course order, with its course and section."""
+    return list(
+        Topic.objects.active()
+        .filter(course__archived_at__isnull=True, section__archived_at__isnull=True)
+        .select_related("course", "section")
+        .order_by("course__position", "course__title", "course_id", "position")
+    )
+
+
+def topics_read(user_ids: list[int]) -> set[tuple[int, int]]:
+    """(learner, topic) pairs the learners marked read."""
+    return set(
+        ReadingProgress.objects.filter(user_id__in=user_ids, read_at__isnull=False).values_list(
+            "user_id", "topic_id"
+        )
+    )
+
+
+# -- quizzes ----------------------------------------------------------------------------------
+
+
+def score_history(user: User, *, limit: int = 30) -> list[dict]:
+    """The learner's last ``limit`` submitted attempts with a scaled score, oldest first."""
+    rows = list(
+        Attempt.objects.filter(user=user, submitted_at__isnull=False, scaled_score__isnull=False)
+        .order_by("-submitted_at", "-id")
+        .values(
+            "id", "mode", "title", "submitted_at", "scaled_score", "correct_count", "question_count"
+        )[:limit]
+    )
+    rows.reverse()
+    return rows
+
+
+def domain_answers(user: User, *, since: datetime) -> dict[str, tuple[int, int]]:
+    """Per exam domain: (right, graded) over the learner's graded answers since ``since``."""
+    rows = (
+        AttemptQuestion.objects.filter(
+            attempt__user=user, correct__isnull=False, answered_at__gte=since
+        )
+        .values("version__domain")
+        .annotate(graded=Count("id"), right=Count("id", filter=Q(correct=True)))
+        .order_by()
+    )
+    return {r["version__domain"]: (r["right"], r["graded"]) for r in rows}
+
+
+# -- assignments (issue 7) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentStatus:
+    """One quiz assigned to a cohort, as a learner or an instructor sees it."""
+
+    title: str
+    cohort: str
+    due_at: datetime | None
+    url: str
+    done: int  # learners who finished it (1 or 0 on a learner's own dashboard)
+    of: int  # learners it was assigned to
+
+
+def assignments_for_learner(user: User, *, now: datetime) -> list[AssignmentStatus]:
+    """Quizzes assigned to the learner through their cohorts, soonest due first.
+
+    There is no assignment model yet (issue 7), so a cohort assigns nothing: empty. Issue 7
+    fills this in from its Assignment rows of ``Cohort.objects.joined_by(user)``.
+    """
+    return []
+
+
+def assignments_for_cohort(cohort: Cohort, *, now: datetime) -> list[AssignmentStatus]:
+    """The cohort's assignments with how many members finished each (empty until issue 7)."""
+    return []
+
+
+def assignments_done(cohort: Cohort) -> dict[int, int]:
+    """learner id -> assignments finished in this cohort (empty until issue 7)."""
+    return {}
+
+
+# -- cohorts ----------------------------------------------------------------------------------
+
+
+def cohort_learner_rows(cohort: Cohort, *, now: datetime) -> list[dict]:
+    """One row per member with the figures of the instructor's table, in one query."""
+    user = OuterRef("user_id")
+    reviews = ReviewLog.objects.filter(user=user)
+    answers = AttemptQuestion.objects.filter(attempt__user=user, answered_at__isnull=False)
+    submitted = Attempt.objects.filter(
+        user=user, submitted_at__isnull=False, scaled_score__isnull=False
+    )
+    due = card_schedules_active().filter(user=user, suspended=False)
+    read = ReadingProgress.objects.filter(
+        user=user,
+        read_at__isnull=False,
+        topic__archived_at__isnull=True,
+        topic__course__archived_at__isnull=True,
+    )
+
+    def first(queryset: QuerySet, field: str, *order: str) -> Subquery:
+        return Subquery(queryset.order_by(*order).values(field)[:1])
+
+    return list(
+        Membership.objects.filter(cohort=cohort)
+        .order_by("user__username")
+        .values("user_id", "user__username", "joined_at")
+        .annotate(
+            last_review=first(reviews, "reviewed_at", "-reviewed_at"),
+            last_answer=first(answers, "answered_at", "-answered_at"),
+            cards_due=count_of(due.filter(due__lte=now)),
+            backlog=count_of(due.filter(state=REVIEW, due__lt=now - timedelta(days=1))),
+            topics_read=count_of(read),
+            quiz_last=first(submitted.filter(mode=Attempt.Mode.PRACTICE), "scaled_score",
+                            "-submitted_at", "-id"),
+            exam_last=first(submitted.filter(mode=Attempt.Mode.EXAM), "scaled_score",
+                            "-submitted_at", "-id"),
+            exam_best=first(submitted.filter(mode=Attempt.Mode.EXAM), "scaled_score",
+                            "-scaled_score"),
+        )
+    )  # fmt: skip

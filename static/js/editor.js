@@ -7,6 +7,7 @@
   "use strict";
 
   var INDENT = "    ";
+  var MIN_ROWS = 22;
   var KEYWORDS = new Set(("False None True and as assert async await break class continue def del " +
     "elif else except finally for from global if import in is lambda nonlocal not or pass raise " +
     "return try while with yield match case").split(" "));
@@ -158,6 +159,8 @@
       code.innerHTML = highlight(area.value);
       var count = area.value.split("\n").length;
       if (count !== state.lines) {
+        // The textarea grows with its text, so the gutter and the highlighted copy stay in line.
+        area.rows = Math.max(MIN_ROWS, count + 1);
         var numbers = [];
         for (var i = 1; i <= count; i++) { numbers.push(i); }
         gutter.textContent = numbers.join("\n") + "\n";

@@ -1,9 +1,10 @@
 """Review sessions: which card comes next, recording answers, undo, suspend, bury and leeches.
 
-The order follows Anki: learning cards that are due (up to 20 minutes ahead) first, then reviews
-due today, the most at risk first (relative overdueness: days since the last review divided by
-the stability, which orders by FSRS retrievability), then new cards in course order up to the
-daily limit. Days start at the learner's ``day_starts_at_hour`` in their own time zone.
+The order follows Anki: learning cards that are due first, then reviews due today, the most at
+risk first (relative overdueness: days since the last review divided by the stability, which
+orders by FSRS retrievability), then new cards in course order up to the daily limit, and when
+nothing else is left, learning cards due within the next 20 minutes. Days start at the
+learner's ``day_starts_at_hour`` in their own time zone.
 
 A card gets its :class:`CardSchedule` row on its first answer; until then it is new. Every answer
 writes a :class:`ReviewLog` row holding the schedule as it was, which is what undo restores.
@@ -179,7 +180,8 @@ def queue_parts(
         new = new.exclude(note_id__in=answered)
     return {
         "learning": learning,
-        "learning_now": learning.filter(due__lte=now + LEARN_AHEAD),
+        "learning_now": learning.filter(due__lte=now),
+        "learning_ahead": learning.filter(due__lte=now + LEARN_AHEAD),
         "reviews": reviews,
         "new": new,
     }
@@ -201,6 +203,7 @@ def queue_counts(
         .annotate(
             learning=count_of(parts["learning"]),
             learning_now=count_of(parts["learning_now"]),
+            learning_ahead=count_of(parts["learning_ahead"]),
             learning_next=min_of(parts["learning"], "due"),
             reviews_due=count_of(parts["reviews"]),
             new_available=count_of(parts["new"]),
@@ -253,6 +256,10 @@ def review_next(user: User, *, now: datetime, topic: Topic | None = None) -> Rev
             .first()
         )
         current = ReviewCard(card, None, "new", 0)
+    elif numbers["learning_ahead"]:
+        # Nothing else left: a learning card due within 20 minutes is shown early (as in Anki).
+        schedule = parts["learning_ahead"].select_related(*related).order_by("due", "pk").first()
+        current = ReviewCard(schedule.card, schedule, "learning", schedule.version)
     learning_later = numbers["learning_next"]
     return ReviewQueue(current=current, counts=counts, learning_later=learning_later, day=day)
 

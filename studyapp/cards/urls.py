@@ -8,4 +8,18 @@ app_name = "cards"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("cards/", views.browse, name="browse"),
+    path("cards/<int:card_id>/reveal/", views.reveal, name="reveal"),
+    path("cards/<int:card_id>/answer/", views.answer, name="answer"),
+    path("cards/<int:card_id>/suspend/", views.suspend, name="suspend"),
+    path("cards/<int:card_id>/unsuspend/", views.unsuspend, name="unsuspend"),
+    path("cards/<int:card_id>/bury/", views.bury, name="bury"),
+    path("undo/", views.undo, name="undo"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/optimise/", views.optimise, name="optimise"),
+    path("export/lambda-study.apkg", views.export, name="export"),
+    path("author/", views.author_index, name="author"),
+    path("author/new/", views.author_edit, name="author_new"),
+    path("author/<int:note_id>/", views.author_edit, name="author_edit"),
+    path("author/preview/", views.author_preview, name="author_preview"),
 ]

@@ -1,10 +1,331 @@
+"""Review pages: the keyboard-first session, study settings, my cards, authoring, Anki export."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from studyapp.accounts.models import TEACH_PERMISSION
+from studyapp.cards.anki import anki_package_write
+from studyapp.cards.authoring import note_author_save
+from studyapp.cards.faces import card_faces, note_ordinals
+from studyapp.cards.forms import NoteForm, StudySettingsForm
+from studyapp.cards.models import Card, CardSchedule, Note
+from studyapp.cards.optimising import optimisation_request, optimiser_status
+from studyapp.cards.review import (
+    card_bury,
+    card_for_learner,
+    card_suspend,
+    card_unsuspend,
+    review_next,
+    review_record,
+    review_summary,
+    review_undo,
+)
+from studyapp.cards.scheduling import (
+    RATING_NAMES,
+    interval_label,
+    schedule_preview,
+    study_settings_for,
+)
+from studyapp.topics.models import Course, Topic
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def topic_from_key(key: str) -> Topic | None:
+    """``course-slug/topic-slug`` (as topic pages link here) to the topic; empty means all."""
+    if not key:
+        return None
+    course_slug, _, topic_slug = key.partition("/")
+    return get_object_or_404(
+        Topic.objects.active().select_related("course"),
+        course__slug=course_slug,
+        course__archived_at__isnull=True,
+        slug=topic_slug,
+    )
+
+
+def topic_key(topic: Topic | None) -> str:
+    return f"{topic.course.slug}/{topic.slug}" if topic else ""
+
+
+def topic_choices() -> list[tuple[Course, list[Topic]]]:
+    topics = (
+        Topic.objects.active()
+        .filter(course__archived_at__isnull=True, notes__archived_at__isnull=True)
+        .distinct()
+        .select_related("course")
+        .order_by("course__position", "position")
+    )
+    grouped: dict[int, tuple[Course, list[Topic]]] = {}
+    for topic in topics:
+        grouped.setdefault(topic.course_id, (topic.course, []))[1].append(topic)
+    return list(grouped.values())
+
+
+def session_context(request: HtmxHttpRequest, *, topic: Topic | None) -> dict:
+    now = timezone.now()
+    queue = review_next(request.user, now=now, topic=topic)
+    context = {"queue": queue, "topic": topic, "topic_key": topic_key(topic)}
+    if queue.current is not None:
+        context["current"] = queue.current
+        context["faces"] = card_faces(queue.current.card)
+    else:
+        context["summary"] = review_summary(user=request.user, now=now)
+    return context
+
+
+def session_response(request: HtmxHttpRequest, *, topic: Topic | None, notice: str = ""):
+    if not request.htmx:
+        if notice:
+            messages.info(request, notice)
+        url = reverse("cards:index")
+        return redirect(f"{url}?topic={topic_key(topic)}" if topic else url)
+    context = session_context(request, topic=topic)
+    context["notice"] = notice
+    return render(request, "cards/review.html#session", context)
 
 
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "cards/index.html")
+def index(request: HtmxHttpRequest) -> HttpResponse:
+    topic = topic_from_key(request.GET.get("topic", ""))
+    context = session_context(request, topic=topic)
+    context["courses"] = topic_choices()
+    return render(request, "cards/review.html", context)
+
+
+@require_GET
+def reveal(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    try:
+        card = card_for_learner(card_id=card_id)
+    except Card.DoesNotExist:
+        raise Http404("No such card") from None
+    topic = topic_from_key(request.GET.get("topic", ""))
+    schedule = CardSchedule.objects.filter(user=request.user, card=card).first()
+    state = schedule.fsrs_card if schedule is not None and schedule.introduced_at else None
+    preview = schedule_preview(
+        fsrs_state=state, now=timezone.now(), settings=study_settings_for(request.user)
+    )
+    ratings = [
+        {"value": r, "name": RATING_NAMES[r], "interval": interval_label(preview[r])}
+        for r in preview
+    ]
+    try:
+        version = int(request.GET.get("version", ""))
+    except ValueError:
+        return HttpResponseBadRequest("version must be a number")
+    context = {
+        "card": card,
+        "faces": card_faces(card),
+        "ratings": ratings,
+        "version": version,
+        "topic_key": topic_key(topic),
+    }
+    template = "cards/review.html#answer" if request.htmx else "cards/reveal.html"
+    return render(request, template, context)
+
+
+def int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@require_POST
+def answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    try:
+        card = card_for_learner(card_id=card_id)
+    except Card.DoesNotExist:
+        raise Http404("No such card") from None
+    rating = int_or_none(request.POST.get("rating"))
+    version = int_or_none(request.POST.get("version"))
+    if rating not in (1, 2, 3, 4) or version is None:
+        return HttpResponseBadRequest("rating must be 1 to 4, with the card's version")
+    topic = topic_from_key(request.POST.get("topic", ""))
+    result = review_record(
+        user=request.user,
+        card=card,
+        rating=rating,
+        duration_ms=int_or_none(request.POST.get("duration_ms")),
+        now=timezone.now(),
+        version=version,
+    )
+    notice = ""
+    if result.became_leech:
+        notice = "This card has been forgotten often: it is tagged as a leech"
+        suspended = result.schedule is not None and result.schedule.suspended
+        notice += " and suspended. Rewrite it or study its topic again." if suspended else "."
+    return session_response(request, topic=topic, notice=notice)
+
+
+@require_POST
+def undo(request: HtmxHttpRequest) -> HttpResponse:
+    topic = topic_from_key(request.POST.get("topic", ""))
+    undone = review_undo(user=request.user, now=timezone.now())
+    notice = "Undone: the card is back." if undone else "Nothing to undo today."
+    return session_response(request, topic=topic, notice=notice)
+
+
+def learner_card(card_id: int) -> Card:
+    try:
+        return card_for_learner(card_id=card_id)
+    except Card.DoesNotExist:
+        raise Http404("No such card") from None
+
+
+@require_POST
+def suspend(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    card_suspend(user=request.user, card=learner_card(card_id), now=timezone.now())
+    topic = topic_from_key(request.POST.get("topic", ""))
+    if request.POST.get("next") == "browse":
+        return redirect("cards:browse")
+    return session_response(request, topic=topic, notice="Card suspended.")
+
+
+@require_POST
+def unsuspend(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    card_unsuspend(user=request.user, card=learner_card(card_id), now=timezone.now())
+    messages.success(request, "Card unsuspended: it is back in your reviews.")
+    return redirect("cards:browse")
+
+
+@require_POST
+def bury(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    card_bury(user=request.user, card=learner_card(card_id), now=timezone.now())
+    topic = topic_from_key(request.POST.get("topic", ""))
+    return session_response(request, topic=topic, notice="Card buried until tomorrow.")
+
+
+@require_GET
+def browse(request: HtmxHttpRequest) -> HttpResponse:
+    schedules = (
+        CardSchedule.objects.filter(user=request.user, introduced_at__isnull=False)
+        .select_related("card__note__topic__course")
+        .order_by("-suspended", "-leech", "due")
+    )
+    show = request.GET.get("show", "")
+    if show == "suspended":
+        schedules = schedules.filter(suspended=True)
+    elif show == "leeches":
+        schedules = schedules.filter(leech=True)
+    page = Paginator(schedules, 50).get_page(request.GET.get("page"))
+    rows = [{"schedule": s, "faces": card_faces(s.card)} for s in page]
+    return render(request, "cards/browse.html", {"page": page, "rows": rows, "show": show})
+
+
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HtmxHttpRequest) -> HttpResponse:
+    current = study_settings_for(request.user)
+    form = StudySettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Study settings saved.")
+        return redirect("cards:settings")
+    context = {"form": form, "optimiser": optimiser_status(request.user), "current": current}
+    return render(request, "cards/settings.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def optimise(request: HtmxHttpRequest) -> HttpResponse:
+    status = optimisation_request(user=request.user, now=timezone.now())
+    if status.available:
+        messages.success(request, "Optimising your scheduler in the background.")
+    else:
+        messages.warning(request, status.reason)
+    return redirect("cards:settings")
+
+
+@require_GET
+def export(request: HtmxHttpRequest) -> FileResponse:
+    folder = Path(tempfile.mkdtemp(prefix="anki-export-"))
+    path = folder / "lambda-study.apkg"
+    anki_package_write(user=request.user, path=path, now=timezone.now())
+    handle = path.open("rb")
+    path.unlink()  # the open handle keeps the data until the response is sent
+    folder.rmdir()
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename="lambda-study.apkg",
+        content_type="application/octet-stream",
+    )
+
+
+# -- instructors ------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required(TEACH_PERMISSION, raise_exception=True)
+def author_index(request: HtmxHttpRequest) -> HttpResponse:
+    notes = (
+        Note.objects.active()
+        .filter(source=Note.Source.AUTHORED)
+        .select_related("topic__course", "author")
+        .order_by("topic__course__position", "topic__position", "pk")
+    )
+    return render(request, "cards/author_index.html", {"notes": notes})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(TEACH_PERMISSION, raise_exception=True)
+def author_edit(request: HtmxHttpRequest, note_id: int | None = None) -> HttpResponse:
+    note = None
+    if note_id is not None:
+        note = get_object_or_404(Note.objects.active(), pk=note_id, source=Note.Source.AUTHORED)
+    initial = (
+        {"topic": note.topic, "kind": note.kind, "front_md": note.front_md, "back_md": note.back_md}
+        if note
+        else {"topic": request.GET.get("topic") or None}
+    )
+    form = NoteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = note_author_save(
+            author=request.user,
+            topic=form.cleaned_data["topic"],
+            kind=form.cleaned_data["kind"],
+            front_md=form.cleaned_data["front_md"],
+            back_md=form.cleaned_data["back_md"],
+            now=timezone.now(),
+            note=note,
+        )
+        messages.success(request, f"Card saved ({saved.cards.active().count()} card(s)).")
+        return redirect("cards:author")
+    preview = (
+        note_preview(form.data if form.is_bound else initial) if (note or form.is_bound) else []
+    )
+    context = {"form": form, "note": note, "preview": preview}
+    return render(request, "cards/author_edit.html", context, status=400 if form.errors else 200)
+
+
+def note_preview(data) -> list:
+    """The faces of every card the form's text would give, for the live preview."""
+    kind = data.get("kind") or Note.Kind.BASIC
+    if kind not in Note.Kind.values:
+        kind = Note.Kind.BASIC
+    note = Note(kind=kind, front_md=data.get("front_md", ""), back_md=data.get("back_md", ""))
+    return [
+        {"ordinal": ordinal, "faces": card_faces(Card(note=note, ordinal=ordinal))}
+        for ordinal in note_ordinals(note)
+    ]
+
+
+@require_POST
+@permission_required(TEACH_PERMISSION, raise_exception=True)
+def author_preview(request: HtmxHttpRequest) -> HttpResponse:
+    return render(
+        request, "cards/author_edit.html#preview", {"preview": note_preview(request.POST)}
+    )

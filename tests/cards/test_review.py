@@ -58,7 +58,19 @@ def test_a_learning_card_that_is_due_comes_before_new_cards(learner, deck):
     assert queue.current.queue == "learning"
     assert queue.counts.learning == 1
     assert queue.counts.new == 3
-    assert review_next(learner, now=NOW).current.card == first  # within the 20 min learn-ahead
+    assert review_next(learner, now=NOW).current.queue == "new"  # not due yet: new cards first
+
+
+def test_a_learning_card_due_within_20_minutes_is_shown_early_when_nothing_else_is_left(
+    learner, deck
+):
+    StudySettings.objects.create(user=learner, new_per_day=1)
+    first = deck.cards()[0]
+    answer(learner, first, 3, NOW)  # Good: due in 10 minutes
+    assert review_next(learner, now=NOW).current.card == first
+    queue = review_next(learner, now=NOW - timedelta(minutes=11))
+    assert queue.current is None
+    assert queue.learning_later == NOW + timedelta(minutes=10)
 
 
 def test_reviews_due_today_come_before_new_cards_most_overdue_first(learner, deck):

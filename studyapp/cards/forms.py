@@ -1,0 +1,117 @@
+"""Forms: study settings and instructor-written cards."""
+
+from __future__ import annotations
+
+from django import forms
+
+from studyapp.cards.faces import cloze_numbers
+from studyapp.cards.models import Note, StudySettings, validate_steps
+from studyapp.topics.models import Topic
+
+
+class StepsField(forms.CharField):
+    """Learning steps typed as minutes separated by spaces: "1 10"."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return " ".join(f"{step:g}" for step in value)
+        return value
+
+    def to_python(self, value):
+        text = (value or "").replace(",", " ").strip()
+        if not text:
+            return []
+        try:
+            steps = [float(part) for part in text.split()]
+        except ValueError:
+            message = "Write minutes as numbers separated by spaces, e.g. 1 10."
+            raise forms.ValidationError(message) from None
+        return [int(step) if step.is_integer() else step for step in steps]
+
+    def validate(self, value):
+        super().validate(value)
+        validate_steps(value)
+
+
+class StudySettingsForm(forms.ModelForm):
+    learning_steps = StepsField(
+        required=False,
+        help_text="Minutes between the first answers of a new card, e.g. 1 10.",
+    )
+    relearning_steps = StepsField(
+        required=False,
+        help_text="Minutes before a forgotten card is asked again, e.g. 10.",
+    )
+
+    class Meta:
+        model = StudySettings
+        fields = [
+            "desired_retention",
+            "new_per_day",
+            "reviews_per_day",
+            "learning_steps",
+            "relearning_steps",
+            "day_starts_at_hour",
+            "bury_siblings",
+            "leech_action",
+        ]
+        labels = {
+            "desired_retention": "Desired retention",
+            "new_per_day": "New cards a day",
+            "reviews_per_day": "Maximum reviews a day",
+            "day_starts_at_hour": "Next day starts at (hour)",
+            "bury_siblings": "Bury siblings until the next day",
+            "leech_action": "When a card becomes a leech",
+        }
+        help_texts = {
+            "desired_retention": (
+                "The chance of remembering a card when it comes due, from 0.70 to 0.97. "
+                "Higher means more reviews."
+            ),
+            "day_starts_at_hour": "0 to 23, in your time zone (set on your profile).",
+            "leech_action": "A leech is a card forgotten 8 times (and every 4 times after).",
+        }
+        widgets = {
+            "desired_retention": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0.7", "max": "0.97"}
+            ),
+            "day_starts_at_hour": forms.NumberInput(attrs={"min": "0", "max": "23"}),
+        }
+
+
+class NoteForm(forms.Form):
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.active()
+        .filter(course__archived_at__isnull=True)
+        .select_related("course")
+        .order_by("course__position", "position"),
+    )
+    kind = forms.ChoiceField(label="Type", choices=Note.Kind.choices, initial=Note.Kind.BASIC)
+    front_md = forms.CharField(
+        label="Front (or cloze text)",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Markdown. For a cloze card, hide answers as {{c1::answer}} or "
+        "{{c1::answer::hint}}; each number gives its own card.",
+        max_length=5000,
+    )
+    back_md = forms.CharField(
+        label="Back (or extra text for cloze)",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=5000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].label_from_instance = lambda topic: (
+            f"{topic.course.title} › {topic.title}"
+        )
+
+    def clean(self):
+        data = super().clean()
+        kind, front, back = data.get("kind"), data.get("front_md", ""), data.get("back_md", "")
+        if kind == Note.Kind.CLOZE and front and not cloze_numbers(front):
+            self.add_error("front_md", "A cloze card needs at least one {{c1::...}} deletion.")
+        if kind in (Note.Kind.BASIC, Note.Kind.REVERSED) and not (back or "").strip():
+            self.add_error("back_md", "Write the answer on the back.")
+        return data

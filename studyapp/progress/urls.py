@@ -8,4 +8,7 @@ app_name = "progress"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("export.json", views.export_json, name="export"),
+    path("cohorts/<int:cohort_id>/", views.cohort, name="cohort"),
+    path("cohorts/<int:cohort_id>/learners.csv", views.cohort_csv_download, name="cohort_csv"),
 ]

@@ -1,0 +1,57 @@
+"""Acceptance: each dashboard page runs the same number of queries at two data sizes."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from studyapp.accounts.cohorts import cohort_create
+from studyapp.accounts.models import Membership
+from studyapp.cards.demo_data import demo_cards_build, demo_learners_build, demo_reviews_build
+from studyapp.progress.demo_data import demo_attempts_build, demo_questions_build
+from studyapp.topics.models import Course, Topic
+
+pytestmark = pytest.mark.django_db
+
+# Session and user (2), then the dashboard's own reads; the same at both data sizes.
+HOME_MAX = 17
+COHORT_MAX = 11
+
+
+@pytest.fixture(params=[(3, 40), (12, 1200)], ids=["small", "large"])
+def history(request, learner, instructor):
+    """The learner and cohort mates with review histories and quiz attempts of two sizes."""
+    learners, reviews = request.param
+    now = timezone.now()
+    cards = demo_cards_build(topics_per_course=5, cards_per_topic=reviews // 20 + 2)
+    mates = demo_learners_build(count=learners - 1)
+    users = [learner.pk, *mates]
+    demo_reviews_build(user_ids=users, card_ids=cards, reviews_per_learner=reviews, now=now)
+    course = Course.objects.get(slug="demo-course-0")
+    topics = list(Topic.objects.filter(course=course))
+    questions = demo_questions_build(course=course, topics=topics, now=now)
+    demo_attempts_build(user_ids=users, questions=questions, now=now)
+    cohort = cohort_create(instructor=instructor, name="Class")
+    Membership.objects.bulk_create(
+        Membership(cohort=cohort, user_id=uid, joined_at=now) for uid in users
+    )
+    return cohort
+
+
+def test_the_learner_dashboard_runs_a_fixed_number_of_queries(
+    client, learner, history, django_assert_max_num_queries
+):
+    client.force_login(learner)
+    with django_assert_max_num_queries(HOME_MAX):
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+
+
+def test_the_cohort_dashboard_runs_a_fixed_number_of_queries(
+    client, instructor, history, django_assert_max_num_queries
+):
+    client.force_login(instructor)
+    with django_assert_max_num_queries(COHORT_MAX):
+        response = client.get(reverse("progress:cohort", args=[history.id]))
+    assert response.status_code == 200

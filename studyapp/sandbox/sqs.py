@@ -25,6 +25,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -218,7 +219,11 @@ def failed_items(payload: Any, message_ids: list[str]) -> list[str] | None:
 
 
 def queue_poll(*, queue: Queue, now: datetime | None = None) -> QueueBatch | None:
-    """One poll: redrive over-received messages, deliver one batch, settle it. None if idle."""
+    """One poll: redrive over-received messages, deliver one batch, settle it. None if idle.
+
+    The batch's ``moved_ids`` lists the messages moved to the dead-letter queue by this poll;
+    when it only moved messages, its outcome is ``redriven`` and it delivered nothing.
+    """
     now = now or timezone.now()
     queue = Queue.objects.select_related("function", "owner", "dead_letter_queue").get(pk=queue.pk)
     if queue.function is None or not queue.enabled:
@@ -227,7 +232,15 @@ def queue_poll(*, queue: Queue, now: datetime | None = None) -> QueueBatch | Non
     moved = _redrive(queue, visible, now=now)
     visible = [message for message in visible if message.pk not in moved]
     if not visible:
-        return None
+        if not moved:
+            return None
+        return QueueBatch.objects.create(  # nothing delivered: only the redrive to show
+            queue=queue,
+            function=queue.function,
+            delivered_at=now,
+            moved_ids=[str(message_id) for message_id in moved.values()],
+            outcome="redriven",
+        )
     window = scaled(queue.batching_window_s, queue=queue)
     if len(visible) < queue.batch_size and now < min(m.visible_at for m in visible) + window:
         return None  # still gathering a batch
@@ -256,8 +269,8 @@ def queue_poll(*, queue: Queue, now: datetime | None = None) -> QueueBatch | Non
         failed = (
             failed_items(result.get("payload"), ids) if queue.report_batch_item_failures else []
         )
-        outcome = "success" if failed == [] else "partial" if failed else "failed"
         failed = ids if failed is None else failed
+        outcome = "success" if not failed else "failed" if set(failed) == set(ids) else "partial"
     else:
         failed = ids
         outcome = "throttled" if status == "throttled" else "failed"
@@ -315,8 +328,11 @@ def queue_poll_run(*, queue_id: int, now: datetime | None = None) -> None:
     queue_poll_schedule(
         queue=queue, at=now + scaled(queue.visibility_timeout_s, queue=queue) + timedelta(0, 0.1)
     )
-    while queue_poll(queue=queue, now=now) is not None:
-        now = timezone.now()
+    started = time.monotonic()
+    clock = now
+    while queue_poll(queue=queue, now=clock) is not None:
+        clock = now + timedelta(seconds=time.monotonic() - started)
+    now = clock
     remaining = messages_on(queue).aggregate(first=Min("visible_at"))["first"]
     if remaining is not None:
         window = scaled(queue.batching_window_s, queue=queue)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("review/", include("studyapp.cards.urls")),
     path("quizzes/", include("studyapp.quizzes.urls")),
     path("sandbox/", include("studyapp.sandbox.urls")),
+    path("sandbox/", include("studyapp.sandbox.page_urls")),
     # Lambda's own API (/2015-03-31/functions/... and its other dated prefixes), SigV4-signed.
     path("", include("studyapp.sandbox.api.urls")),
     path("admin/", admin.site.urls),

@@ -70,9 +70,7 @@ def test_two_learners_never_share_a_warm_environment(
     assert mine.result["environment_id"] != theirs.result["environment_id"]
 
 
-def test_an_edited_handler_that_raises_gets_lambdas_error_shape(
-    samples, learner, full_isolation
-):
+def test_an_edited_handler_that_raises_gets_lambdas_error_shape(samples, learner, full_isolation):
     copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
     code = "def handler(event, context):\n    raise Exception('Handler fails')\n"
     [invocation] = run(copy, learner, code=code)
@@ -191,4 +189,3 @@ def test_another_process_run_is_left_alone_until_past_its_deadline(samples, lear
     late = started + timedelta(seconds=3 + runs.STALE_MARGIN_S + 1)
     [invocation] = runs.batch_invocations(user=learner, batch=elsewhere.batch, now=late)
     assert invocation.status == "error" and invocation.message == runs.INTERRUPTED_MESSAGE
-

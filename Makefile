@@ -13,8 +13,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	@if [ -z "$(PYTHON)" ]; then \
-		echo "make: this app needs Python 3.12 or newer (Django 6); found $$(python3 --version 2>&1 || echo none). Install Python 3.13 and run make again."; \
+	@if [ -z "$(PYTHON)" ] || ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "make: this app needs Python 3.12 or newer (Django 6); found $$($${PYTHON:-python3} --version 2>/dev/null || echo "no such Python"). Install Python 3.13 (or set PYTHON=/path/to/python3.13) and run make again."; \
 		exit 1; fi
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo "make: .venv was made with an older Python; recreating it"; rm -rf $(VENV); fi

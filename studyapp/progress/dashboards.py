@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, User
-from studyapp.cards.review import queue_counts, queue_parts, study_day_for
+from studyapp.cards.review import review_next
 from studyapp.cards.scheduling import study_settings_for, utc
 from studyapp.progress import selectors
 from studyapp.progress.charts import (
@@ -288,11 +288,10 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     settings = study_settings_for(user)
     zone = ZoneInfo(user.time_zone or "UTC")
     hour = settings.day_starts_at_hour
-    day = study_day_for(user, settings, now=now)
+    queue = review_next(user, now=now)  # what the review session will show today
+    counts, day = queue.counts, queue.day
     today = local_study_date(now, zone=zone, day_starts_at_hour=hour)
 
-    parts = queue_parts(user, settings, now=now, day=day, topic=None)
-    counts = queue_counts(user, settings, parts=parts, day=day)["counts"]
     questions_due = questions_due_count(user, now)
 
     card_days = selectors.card_reviews_by_day(user, zone=zone, day_starts_at_hour=hour)
@@ -625,6 +624,6 @@ def topic_links(topic: Topic) -> dict[str, str]:
     key = f"{topic.course.slug}/{topic.slug}"
     return {
         "read": topic.get_absolute_url(),
-        "review": reverse("cards:index"),
+        "review": f"{reverse('cards:index')}?topic={key}",
         "practise": f"{reverse('quizzes:index')}?topic={key}",
     }

@@ -2,9 +2,12 @@
 
 Every function here runs a fixed number of queries (most exactly one) whatever the number of
 reviews, answers or learners it summarises: rows are grouped (``GROUP BY``) on indexed columns
-(``user, reviewed_at``; ``user, due``) and only the groups come back. Days are the learner's study
-days: the timestamp is moved back by the day-start hour and truncated to a date in the learner's
-time zone (``TruncDate`` with ``tzinfo``), which SQLite and PostgreSQL both do.
+(``user, reviewed_at``; ``user, due``) and only the groups come back.
+
+Days are the learner's study days (from the day-start hour, in the learner's time zone). The
+database groups rows by UTC quarter-hour (plain arithmetic on SQLite and PostgreSQL alike, no
+per-row function calls) and Python folds the few hundred buckets into study days: exact, because
+every time zone's offset and every day start is a whole number of quarter-hours.
 
 These read other apps' models (cards, quizzes, topics, accounts, sandbox) without changing them.
 """
@@ -20,11 +23,11 @@ from django.db.models import (
     Avg,
     Case,
     Count,
-    DateTimeField,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -33,11 +36,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Floor, Greatest, Power, TruncDate
+from django.db.models.functions import Coalesce, Floor, Greatest, Power
 
 from studyapp.accounts.models import Cohort, Membership, User
 from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings
-from studyapp.cards.review import count_of, epoch_days
+from studyapp.cards.review import EPOCH, epoch_days
 from studyapp.cards.scheduling import scheduler_for
 from studyapp.quizzes.models import Attempt, AttemptQuestion, QuestionReview, QuestionSchedule
 from studyapp.topics.models import ReadingProgress, Topic
@@ -47,16 +50,6 @@ REVIEW = CardSchedule.State.REVIEW
 
 
 # -- days -------------------------------------------------------------------------------------
-
-
-def study_date(field: str, *, zone: ZoneInfo, day_starts_at_hour: int) -> TruncDate:
-    """The learner's study day of a timestamp column, computed in the database."""
-    moment = F(field)
-    if day_starts_at_hour:
-        moment = ExpressionWrapper(
-            F(field) - Value(timedelta(hours=day_starts_at_hour)), output_field=DateTimeField()
-        )
-    return TruncDate(moment, tzinfo=zone)
 
 
 class EpochDays(Func):
@@ -76,6 +69,36 @@ class EpochDays(Func):
         return self.as_sql(
             compiler, connection, template="(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)"
         )
+
+
+QUARTERS_A_DAY = 96
+
+
+def quarter_hour(field: str) -> Floor:
+    """Which UTC quarter-hour since the epoch a timestamp falls in (plain SQL on both
+    databases: no per-row Python function on SQLite). Every time zone's offset and every day
+    start is a whole number of quarter-hours, so each bucket lies within one study day; the
+    tiny nudge keeps a timestamp exactly on a boundary from rounding into the bucket before."""
+    return Floor(EpochDays(field) * Value(float(QUARTERS_A_DAY)) + Value(1e-6))
+
+
+def bucket_study_date(bucket: object, *, zone: ZoneInfo, day_starts_at_hour: int) -> date:
+    """The learner's study day of a quarter-hour bucket (see :func:`quarter_hour`)."""
+    moment = EPOCH + timedelta(minutes=15 * int(bucket))
+    return (moment.astimezone(zone) - timedelta(hours=day_starts_at_hour)).date()
+
+
+def by_study_day(
+    rows: Iterable[dict], *, zone: ZoneInfo, day_starts_at_hour: int, fields: tuple[str, ...]
+) -> dict[date, dict[str, int]]:
+    """Add up per-bucket rows into per-study-day sums of ``fields``."""
+    days: dict[date, dict[str, int]] = {}
+    for row in rows:
+        day = bucket_study_date(row["bucket"], zone=zone, day_starts_at_hour=day_starts_at_hour)
+        sums = days.setdefault(day, dict.fromkeys(fields, 0))
+        for name in fields:
+            sums[name] += row[name] or 0
+    return dict(sorted(days.items()))
 
 
 def scheduled_interval_days() -> ExpressionWrapper:
@@ -113,8 +136,8 @@ def card_reviews_by_day(
     rows = (
         ReviewLog.objects.filter(user=user)
         .alias(interval=scheduled_interval_days())
-        .annotate(day=study_date("reviewed_at", zone=zone, day_starts_at_hour=day_starts_at_hour))
-        .values("day")
+        .annotate(bucket=quarter_hour("reviewed_at"))
+        .values("bucket")
         .annotate(
             reviews=Count("id"),
             duration=Coalesce(Sum("duration_ms"), 0),
@@ -123,18 +146,20 @@ def card_reviews_by_day(
             mature=Count("id", filter=mature),
             mature_passed=Count("id", filter=mature & passed),
         )
-        .order_by("day")
+        .order_by()
     )
+    fields = ("reviews", "duration", "young", "young_passed", "mature", "mature_passed")
+    days = by_study_day(rows, zone=zone, day_starts_at_hour=day_starts_at_hour, fields=fields)
     return {
-        row["day"]: CardDay(
-            reviews=row["reviews"],
-            duration_ms=row["duration"],
-            young=row["young"],
-            young_passed=row["young_passed"],
-            mature=row["mature"],
-            mature_passed=row["mature_passed"],
+        day: CardDay(
+            reviews=sums["reviews"],
+            duration_ms=sums["duration"],
+            young=sums["young"],
+            young_passed=sums["young_passed"],
+            mature=sums["mature"],
+            mature_passed=sums["mature_passed"],
         )
-        for row in rows
+        for day, sums in days.items()
     }
 
 
@@ -144,12 +169,15 @@ def question_reviews_by_day(
     """Per study day: graded quiz answers and the time they took (ms)."""
     rows = (
         QuestionReview.objects.filter(user=user)
-        .annotate(day=study_date("reviewed_at", zone=zone, day_starts_at_hour=day_starts_at_hour))
-        .values("day")
+        .annotate(bucket=quarter_hour("reviewed_at"))
+        .values("bucket")
         .annotate(answers=Count("id"), duration=Coalesce(Sum("duration_ms"), 0))
-        .order_by("day")
+        .order_by()
     )
-    return {row["day"]: (row["answers"], row["duration"]) for row in rows}
+    days = by_study_day(
+        rows, zone=zone, day_starts_at_hour=day_starts_at_hour, fields=("answers", "duration")
+    )
+    return {day: (sums["answers"], sums["duration"]) for day, sums in days.items()}
 
 
 # -- what is due ------------------------------------------------------------------------------
@@ -180,12 +208,13 @@ def cards_due_by_day(
     rows = (
         card_schedules_active()
         .filter(user=user, suspended=False, due__lt=before)
-        .annotate(day=study_date("due", zone=zone, day_starts_at_hour=day_starts_at_hour))
-        .values("day")
+        .annotate(bucket=quarter_hour("due"))
+        .values("bucket")
         .annotate(n=Count("id"))
-        .order_by("day")
+        .order_by()
     )
-    return {row["day"]: row["n"] for row in rows}
+    days = by_study_day(rows, zone=zone, day_starts_at_hour=day_starts_at_hour, fields=("n",))
+    return {day: sums["n"] for day, sums in days.items()}
 
 
 def questions_due_by_day(
@@ -195,12 +224,13 @@ def questions_due_by_day(
     rows = (
         question_schedules_active()
         .filter(user=user, due__lt=before)
-        .annotate(day=study_date("due", zone=zone, day_starts_at_hour=day_starts_at_hour))
-        .values("day")
+        .annotate(bucket=quarter_hour("due"))
+        .values("bucket")
         .annotate(n=Count("id"))
-        .order_by("day")
+        .order_by()
     )
-    return {row["day"]: row["n"] for row in rows}
+    days = by_study_day(rows, zone=zone, day_starts_at_hour=day_starts_at_hour, fields=("n",))
+    return {day: sums["n"] for day, sums in days.items()}
 
 
 # -- mastery ----------------------------------------------------------------------------------
@@ -357,6 +387,15 @@ def assignments_done(cohort: Cohort) -> dict[int, int]:
 
 
 # -- cohorts ----------------------------------------------------------------------------------
+
+
+def count_of(queryset: QuerySet) -> Coalesce:
+    """A scalar subquery counting the rows of ``queryset`` (0 when there are none)."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# -- the cohort table ------------------------------------------------------------------------
 
 
 def cohort_learner_rows(cohort: Cohort, *, now: datetime) -> list[dict]:

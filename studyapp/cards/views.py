@@ -38,7 +38,7 @@ from studyapp.cards.scheduling import (
     schedule_preview,
     study_settings_for,
 )
-from studyapp.topics.models import Course, Topic
+from studyapp.topics.models import Topic
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -62,17 +62,18 @@ def topic_key(topic: Topic | None) -> str:
     return f"{topic.course.slug}/{topic.slug}" if topic else ""
 
 
-def topic_choices() -> list[tuple[Course, list[Topic]]]:
-    topics = (
+def topic_choices(selected: str) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """The topic filter's options, grouped by course: (course title, [(key, title, selected)])."""
+    rows = (
         Topic.objects.active()
-        .filter(course__archived_at__isnull=True, notes__archived_at__isnull=True)
-        .distinct()
-        .select_related("course")
+        .filter(course__archived_at__isnull=True)
         .order_by("course__position", "position")
+        .values_list("course__slug", "course__title", "slug", "title")
     )
-    grouped: dict[int, tuple[Course, list[Topic]]] = {}
-    for topic in topics:
-        grouped.setdefault(topic.course_id, (topic.course, []))[1].append(topic)
+    grouped: dict[str, tuple[str, list[tuple[str, str, bool]]]] = {}
+    for course_slug, course_title, slug, title in rows:
+        key = f"{course_slug}/{slug}"
+        grouped.setdefault(course_slug, (course_title, []))[1].append((key, title, key == selected))
     return list(grouped.values())
 
 
@@ -103,7 +104,7 @@ def session_response(request: HtmxHttpRequest, *, topic: Topic | None, notice: s
 def index(request: HtmxHttpRequest) -> HttpResponse:
     topic = topic_from_key(request.GET.get("topic", ""))
     context = session_context(request, topic=topic)
-    context["courses"] = topic_choices()
+    context["courses"] = topic_choices(topic_key(topic))
     return render(request, "cards/review.html", context)
 
 

@@ -26,6 +26,8 @@ TERM_BULLET = re.compile(
 )
 BULLET = re.compile(r"^(?P<indent> *)([*+-]|\d+[.)])\s")
 CASE_TERMS = {"scenario", "solution"}
+# Course pages live at /topics/<course>/, beside these pages (see topics/urls.py).
+RESERVED_COURSE_SLUGS = frozenset({"glossary", "search"})
 
 
 @dataclass
@@ -114,6 +116,11 @@ def notes_parse(text: str) -> tuple[CourseOutline | None, list[Problem]]:
     problems: list[Problem] = []
     if not course.slug:
         problems.append(Problem(title_index + 1, f"the title {title!r} gives an empty slug"))
+    elif course.slug in RESERVED_COURSE_SLUGS:
+        message = (
+            f"the title {title!r} gives the slug {course.slug!r}, the name of a page; rename it"
+        )
+        problems.append(Problem(title_index + 1, message))
 
     blocks = _blocks(lines, start=title_index + 1)
     section: SectionOutline | None = None

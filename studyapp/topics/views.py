@@ -1,10 +1,86 @@
+"""Topic pages: the courses, a course's outline, a topic, reading progress, search, glossary."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from studyapp.topics.models import Course, Topic
+from studyapp.topics.reading import (
+    course_progress,
+    courses_overview,
+    reading_mark,
+    reading_visit_record,
+)
+from studyapp.topics.rendering import body_with_terms
+from studyapp.topics.selectors import topic_get, topic_key_terms, topic_related_counts
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _topic_or_404(course_slug: str, topic_slug: str) -> Topic:
+    try:
+        return topic_get(course_slug=course_slug, topic_slug=topic_slug)
+    except Topic.DoesNotExist:
+        raise Http404("No such topic") from None
 
 
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "topics/index.html")
+def index(request: HtmxHttpRequest) -> HttpResponse:
+    courses = courses_overview(user=request.user)
+    viewed = [summary for summary in courses if summary.last_viewed_at is not None]
+    last = max(viewed, key=lambda summary: summary.last_viewed_at, default=None)
+    return render(request, "topics/index.html", {"courses": courses, "last": last})
+
+
+@require_GET
+def course(request: HtmxHttpRequest, course_slug: str) -> HttpResponse:
+    course = get_object_or_404(Course.objects.active(), slug=course_slug)
+    progress = course_progress(user=request.user, course=course)
+    return render(request, "topics/course.html", {"course": course, "progress": progress})
+
+
+@require_GET
+def topic(request: HtmxHttpRequest, course_slug: str, topic_slug: str) -> HttpResponse:
+    topic = _topic_or_404(course_slug, topic_slug)
+    reading_visit_record(user=request.user, topic=topic, now=timezone.now())
+    key_terms = topic_key_terms(topic)
+    progress = course_progress(user=request.user, course=topic.course)
+    previous, following = progress.neighbours(topic)
+    context = {
+        "topic": topic,
+        "course": topic.course,
+        "case": getattr(topic, "case", None),
+        "body": body_with_terms(topic.body_md, key_terms),
+        "key_terms": key_terms,
+        "progress": progress,
+        "state": progress.state_of(topic),
+        "previous": previous,
+        "next": following,
+        "related": topic_related_counts(topic),
+        "topic_key": f"{topic.course.slug}/{topic.slug}",
+    }
+    return render(request, "topics/topic.html", context)
+
+
+@require_POST
+def topic_mark(request: HtmxHttpRequest, course_slug: str, topic_slug: str) -> HttpResponse:
+    """Mark a topic read (``read=1``) or unread (``read=0``); htmx gets the button and meter."""
+    topic = _topic_or_404(course_slug, topic_slug)
+    read = request.POST.get("read") == "1"
+    reading_mark(user=request.user, topic=topic, read=read, now=timezone.now())
+    if not request.htmx:
+        return redirect(topic)
+    progress = course_progress(user=request.user, course=topic.course)
+    context = {
+        "topic": topic,
+        "course": topic.course,
+        "progress": progress,
+        "state": progress.state_of(topic),
+    }
+    return render(request, "topics/topic.html#mark-response", context)

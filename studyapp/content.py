@@ -35,6 +35,7 @@ from studyapp.sandbox.importing import (
 )
 from studyapp.topics.importing import NotesFile, courses_save
 from studyapp.topics.notes import notes_read
+from studyapp.topics.search import search_index_rebuild
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def content_import(source: Path) -> ImportSummary:
         changes += questions_save(question_files, now=now)
         changes += sandbox_content_save(sandbox, now=now)
         changes += card_files_save(card_files, now=now)
+        search_index_rebuild()  # in full: the course is small
     return ImportSummary(
         counts=content_counts(),
         changes={key: changes[key] for key in ("created", "updated", "archived")},

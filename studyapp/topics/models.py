@@ -129,3 +129,31 @@ class ReadingProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.topic}"
+
+
+class SearchEntry(models.Model):
+    """One searchable document: a topic or a key term, as plain text.
+
+    Rebuilt in full at the end of every content import (see ``topics.search``). On SQLite an FTS5
+    table mirrors this table through triggers; on PostgreSQL it is searched with tsvectors.
+    """
+
+    class Kind(models.TextChoices):
+        TOPIC = "topic", "Topic"
+        TERM = "term", "Key term"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    key_term = models.ForeignKey(
+        KeyTerm, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(max_length=300, blank=True, help_text="A topic's title.")
+    terms = models.TextField(blank=True, help_text="A key term, or a topic's key terms.")
+    context = models.TextField(blank=True, help_text="The titles around it: section, course.")
+    body = models.TextField(blank=True, help_text="The text, Markdown rendered to plain text.")
+
+    class Meta:
+        verbose_name_plural = "search entries"
+
+    def __str__(self) -> str:
+        return self.title or self.terms

@@ -10,6 +10,7 @@ app_name = "topics"
 # them (notes.RESERVED_COURSE_SLUGS), so a course can never be hidden behind a page.
 urlpatterns = [
     path("", views.index, name="index"),
+    path("search/", views.search_page, name="search"),
     path("<slug:course_slug>/", views.course, name="course"),
     path("<slug:course_slug>/<slug:topic_slug>/", views.topic, name="topic"),
     path("<slug:course_slug>/<slug:topic_slug>/read/", views.topic_mark, name="mark"),

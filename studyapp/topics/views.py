@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -16,6 +17,7 @@ from studyapp.topics.reading import (
     reading_visit_record,
 )
 from studyapp.topics.rendering import body_with_terms
+from studyapp.topics.search import search
 from studyapp.topics.selectors import topic_get, topic_key_terms, topic_related_counts
 
 
@@ -84,3 +86,15 @@ def topic_mark(request: HtmxHttpRequest, course_slug: str, topic_slug: str) -> H
         "state": progress.state_of(topic),
     }
     return render(request, "topics/topic.html#mark-response", context)
+
+
+@require_GET
+def search_page(request: HtmxHttpRequest) -> HttpResponse:
+    """The results page; as you type, htmx asks for the results fragment only."""
+    query = request.GET.get("q", "").strip()[:200]
+    context = {"query": query, "hits": search(query), "live_search": True}
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "topics/search.html#results" if fragment else "topics/search.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -1,0 +1,161 @@
+"""Search: ranked hits over topics and key terms, safe highlighting, any input, both databases."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from studyapp.topics.models import KeyTerm, SearchEntry
+from studyapp.topics.search import highlight_html, search, search_index_rebuild
+
+pytestmark = pytest.mark.django_db
+
+
+def test_provisioned_concurrency_finds_the_concurrency_and_scaling_topic_first(lambda_course):
+    hits = search("provisioned concurrency")
+    assert hits[0].kind == "topic"
+    assert hits[0].title == "Concurrency and Scaling"
+    assert hits[0].url == reverse("topics:topic", args=["aws-lambda", "concurrency-and-scaling"])
+
+
+def test_a_key_term_hit_links_to_the_term_on_its_topic_page(lambda_course):
+    [term_hit] = [hit for hit in search("provisioned concurrency") if hit.kind == "term"][:1]
+    assert term_hit.title == "Provisioned Concurrency"
+    assert term_hit.url.endswith("/concurrency-and-scaling/#term-provisioned-concurrency")
+
+
+def test_hits_come_best_first(lambda_course):
+    scores = [hit.score for hit in search("memory cpu")]
+    assert scores == sorted(scores, reverse=True)
+    assert len(scores) >= 2
+
+
+def test_the_matching_words_are_marked_in_the_title_and_snippet(lambda_course):
+    hit = search("provisioned concurrency")[0]
+    assert "<mark>Concurrency</mark>" in hit.title_html
+    assert "<mark>Provisioned</mark>" in hit.snippet_html
+
+
+def test_stemming_finds_other_forms_of_a_word(lambda_course):
+    assert any(hit.title == "Memory and Timeout" for hit in search("timeouts"))
+
+
+def test_a_word_being_typed_matches_as_a_prefix(lambda_course):
+    assert search("provisioned concurr")[0].title == "Concurrency and Scaling"
+
+
+def test_when_no_entry_has_every_word_any_word_counts(lambda_course):
+    hits = search("kinesis xyzzyplugh")
+    assert hits and hits[0].title == "Kinesis"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "*", "OR", "AND", "NOT", "NEAR(", "NEAR(a b", "a:b", "title:lambda", "(", ")", "^",
+     "'", "''", "\\", "-", "+", "~", "---", "\x00", "lambda\x02", "   ", "", "🙂",
+     "'; DROP TABLE x; --"],
+)  # fmt: skip
+def test_no_input_breaks_the_query(lambda_course, query):
+    hits = search(query)
+    assert isinstance(hits, list)
+
+
+def test_an_empty_query_finds_nothing(lambda_course):
+    assert search("") == []
+    assert search('  * " ( ') == []
+
+
+def test_the_limit_caps_the_hits(lambda_course):
+    assert len(search("lambda", limit=5)) == 5
+
+
+def test_highlighting_escapes_the_text_around_the_markers():
+    html = highlight_html('<script>alert("x")</script> \x02<b>word</b>\x03 \x02dangling')
+    assert html == (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; "
+        "<mark>&lt;b&gt;word&lt;/b&gt;</mark> dangling"
+    )
+
+
+def test_html_in_the_notes_comes_back_escaped_in_snippets(lambda_course):
+    term = KeyTerm.objects.get(topic__slug="kinesis", slug="real-time-processing")
+    term.definition_md = "Watch for `<script>alert(1)</script>` in streams."
+    term.save()
+    search_index_rebuild()
+    [hit] = [hit for hit in search("watch streams") if hit.title == "Real-Time Processing"]
+    assert "<mark>Watch</mark>" in hit.snippet_html
+    assert "<" not in re.sub(r"</?mark>", "", hit.snippet_html)  # only our own tags
+    if connection.vendor == "sqlite":  # PostgreSQL's ts_headline leaves tags out instead
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hit.snippet_html
+
+
+def test_archived_topics_and_their_terms_never_appear(lambda_course, concurrency):
+    concurrency.archived_at = timezone.now()
+    concurrency.save()
+    titles = [hit.title for hit in search("provisioned concurrency")]
+    assert "Concurrency and Scaling" not in titles
+    assert "Provisioned Concurrency" not in titles
+    assert titles  # Performance Optimization still mentions it
+
+
+def test_an_import_rebuilds_the_index_in_full(lambda_course):
+    topics = lambda_course.topics.active().count()
+    terms = KeyTerm.objects.active().filter(topic__course=lambda_course).count()
+    assert SearchEntry.objects.count() == topics + terms
+
+
+def test_the_sqlite_index_follows_the_entries(lambda_course):
+    if connection.vendor != "sqlite":
+        pytest.skip("the FTS5 table exists on SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM topics_search_fts WHERE topics_search_fts MATCH 'kinesis'"
+        )
+        before = cursor.fetchone()[0]
+        SearchEntry.objects.filter(topic__slug="kinesis").delete()
+        cursor.execute(
+            "SELECT count(*) FROM topics_search_fts WHERE topics_search_fts MATCH 'kinesis'"
+        )
+        after = cursor.fetchone()[0]
+    assert before > after
+
+
+def test_the_search_page_shows_ranked_results(learner_client, lambda_course):
+    response = learner_client.get(reverse("topics:search"), {"q": "provisioned concurrency"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<!doctype html>" in html
+    first = html.split('<li class="search-hit">', 2)[1]
+    assert "/topics/aws-lambda/concurrency-and-scaling/" in first
+
+
+def test_live_search_through_htmx_returns_only_the_results(learner_client, lambda_course):
+    response = learner_client.get(
+        reverse("topics:search"), {"q": "dlq"}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert "<!doctype" not in html.lower()
+    assert '<li class="search-hit">' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_search_page_escapes_the_query(learner_client, lambda_course):
+    html = learner_client.get(
+        reverse("topics:search"), {"q": "<script>x</script>"}
+    ).content.decode()
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_the_search_input_searches_as_you_type(learner_client, lambda_course):
+    html = learner_client.get(reverse("topics:search")).content.decode()
+    assert 'hx-trigger="input changed delay:300ms, search"' in html
+
+
+def test_search_needs_a_login(client, lambda_course):
+    response = client.get(reverse("topics:search"), {"q": "lambda"})
+    assert response.status_code == 302

@@ -12,7 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from studyapp.cards.models import Card
-from studyapp.topics.models import KeyTerm, Topic
+from studyapp.topics.models import Course, KeyTerm, Topic
 
 # The related names through which other apps link their objects to a topic: quiz questions
 # (quizzes: a many-to-many ``topics`` field, related_name="questions") and sandbox samples
@@ -75,3 +75,34 @@ def topic_related_counts(topic: Topic) -> RelatedCounts:
         questions=_related_count(topic, RELATED_NAMES["questions"]),
         functions=_related_count(topic, RELATED_NAMES["functions"]),
     )
+
+
+@dataclass
+class GlossaryLetter:
+    letter: str
+    terms: list[KeyTerm]
+
+
+def glossary_letter(term: str) -> str:
+    first = term.strip()[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+def glossary_sort_key(term: KeyTerm) -> tuple[str, str, int]:
+    return (term.term.casefold(), term.topic.title.casefold(), term.id)
+
+
+def glossary(*, course: Course | None = None) -> list[GlossaryLetter]:
+    """Every active key term A-Z (symbols and digits first, under "#"), grouped by first letter."""
+    terms = KeyTerm.objects.active().filter(
+        topic__archived_at__isnull=True,
+        topic__section__archived_at__isnull=True,
+        topic__course__archived_at__isnull=True,
+    )
+    if course is not None:
+        terms = terms.filter(topic__course=course)
+    letters: dict[str, GlossaryLetter] = {}
+    for term in sorted(terms.select_related("topic__course"), key=glossary_sort_key):
+        letter = glossary_letter(term.term)
+        letters.setdefault(letter, GlossaryLetter(letter, [])).terms.append(term)
+    return sorted(letters.values(), key=lambda group: (group.letter != "#", group.letter))

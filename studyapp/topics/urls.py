@@ -10,6 +10,8 @@ app_name = "topics"
 # them (notes.RESERVED_COURSE_SLUGS), so a course can never be hidden behind a page.
 urlpatterns = [
     path("", views.index, name="index"),
+    path("glossary/", views.glossary_page, name="glossary"),
+    path("glossary/<slug:course_slug>/", views.glossary_page, name="course_glossary"),
     path("search/", views.search_page, name="search"),
     path("<slug:course_slug>/", views.course, name="course"),
     path("<slug:course_slug>/<slug:topic_slug>/", views.topic, name="topic"),

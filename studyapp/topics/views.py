@@ -18,7 +18,12 @@ from studyapp.topics.reading import (
 )
 from studyapp.topics.rendering import body_with_terms
 from studyapp.topics.search import search
-from studyapp.topics.selectors import topic_get, topic_key_terms, topic_related_counts
+from studyapp.topics.selectors import (
+    glossary,
+    topic_get,
+    topic_key_terms,
+    topic_related_counts,
+)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -98,3 +103,13 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_GET
+def glossary_page(request: HtmxHttpRequest, course_slug: str | None = None) -> HttpResponse:
+    """Every key term A-Z, of all courses or of one."""
+    course = None
+    if course_slug is not None:
+        course = get_object_or_404(Course.objects.active(), slug=course_slug)
+    context = {"course": course, "letters": glossary(course=course)}
+    return render(request, "topics/glossary.html", context)

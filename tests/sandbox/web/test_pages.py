@@ -219,7 +219,7 @@ def finished(client, html: str) -> str:
 @pytest.mark.django_db
 def test_a_function_page_links_to_its_async_concurrency_and_queue_pages(samples, learner_client):
     function = sample("cold-start-vs-warm")
-    html = learner_client.get(reverse("sandbox:function", args=[function.pk])).content.decode()
+    html = learner_client.get(reverse("sandbox:sample", args=[function.name])).content.decode()
     for name in ("async_events", "concurrency", "queue"):
         assert f'href="{reverse(f"lambda_pages:{name}", args=[function.name])}"' in html
     assert f'href="{reverse("lambda_pages:account")}"' in html

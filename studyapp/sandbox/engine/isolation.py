@@ -148,7 +148,7 @@ def host_capabilities() -> HostCapabilities:
             if unprivileged is not None:
                 setup, disable_userns = unprivileged
             else:
-                missing.append(f"sandboxes would run as host root inside their namespace: {reason}")
+                missing.append(f"sandboxes run as host root inside their namespace: {reason}")
         if disable_userns is None:
             disable_userns = _probe(bwrap, inside, setup)
         if disable_userns is None:
@@ -212,7 +212,8 @@ def _unprivileged_setup(
 
 
 def full_isolation_available() -> bool:
-    """True when bubblewrap and the memory, pids and cpu cgroups all work on this host.
+    """True when bubblewrap and the memory, pids and cpu cgroups all work on this host, and
+    sandboxes are not host root (bubblewrap runs as an unprivileged uid).
 
     The web app refuses learner-edited code when this is False; shipped samples still run.
     """

@@ -578,6 +578,7 @@ def review_summary(*, user: User, now: datetime) -> ReviewSummary:
     )
 
 
-def card_for_learner(*, card_id: int) -> Card:
-    """A studied card by id (with note, topic and course), or Card.DoesNotExist."""
-    return cards_studied().select_related("note__topic__course").get(pk=card_id)
+def card_for_learner(*, card_id: int, related: bool = True) -> Card:
+    """A studied card by id (with its note, topic and course if ``related``), or DoesNotExist."""
+    cards = cards_studied()
+    return (cards.select_related("note__topic__course") if related else cards).get(pk=card_id)

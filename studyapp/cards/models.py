@@ -166,7 +166,9 @@ class CardSchedule(models.Model):
     last_review_days = models.FloatField(
         null=True, help_text="last_review as days since the Unix epoch, for overdueness."
     )
-    introduced_at = models.DateTimeField(help_text="The first answer.")
+    introduced_at = models.DateTimeField(
+        null=True, help_text="The first answer; None while a new card is only suspended."
+    )
     reps = models.PositiveIntegerField(default=0)
     lapses = models.PositiveIntegerField(default=0)
     suspended = models.BooleanField(default=False)

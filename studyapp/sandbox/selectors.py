@@ -7,12 +7,18 @@ from typing import Any
 from studyapp.sandbox.models import Function
 
 
-def function_list(*, user) -> dict[str, Any]:
-    """The shipped samples (with their topic) and the user's own functions, in two queries."""
+def function_list(*, user, topic_key: str = "") -> dict[str, Any]:
+    """The shipped samples (with their topic) and the user's own functions, in two queries.
+
+    ``topic_key`` ("<course slug>/<topic slug>", as the topic pages link) keeps only the
+    samples that teach that topic.
+    """
+    samples = Function.objects.samples().active()
+    course_slug, _, topic_slug = topic_key.partition("/")
+    if course_slug and topic_slug:
+        samples = samples.filter(topic__course__slug=course_slug, topic__slug=topic_slug)
     samples = (
-        Function.objects.samples()
-        .active()
-        .select_related("topic__course")
+        samples.select_related("topic__course")
         .only(
             "name",
             "title",
@@ -39,4 +45,6 @@ def function_list(*, user) -> dict[str, Any]:
         )
         .order_by("-updated_at")
     )
-    return {"samples": list(samples), "mine": list(mine)}
+    samples = list(samples)
+    topic = samples[0].topic if topic_key and samples else None
+    return {"samples": samples, "mine": list(mine), "topic_key": topic_key, "topic": topic}

@@ -25,7 +25,8 @@ PAGE = "sandbox/function.html"
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "sandbox/index.html", function_list(user=request.user))
+    context = function_list(user=request.user, topic_key=request.GET.get("topic", "")[:250])
+    return render(request, "sandbox/index.html", context)
 
 
 def _page_context(

@@ -223,3 +223,13 @@ def test_a_function_page_links_to_its_async_concurrency_and_queue_pages(samples,
     for name in ("async_events", "concurrency", "queue"):
         assert f'href="{reverse(f"lambda_pages:{name}", args=[function.name])}"' in html
     assert f'href="{reverse("lambda_pages:account")}"' in html
+
+
+@pytest.mark.django_db
+def test_the_list_keeps_the_samples_of_the_topic_a_topic_page_links_to(samples, learner_client):
+    url = reverse("sandbox:index") + "?topic=aws-lambda/concurrency-and-scaling"
+    html = learner_client.get(url).content.decode()
+    assert "Sample functions for Concurrency and Scaling" in html
+    assert "Cold start versus warm" in html
+    assert sample("sqs-partial-batch").title not in html
+    assert "Show every sample" in html

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.db.models import Max
 
 from studyapp.quizzes.formats import FORMATS, QuestionData
+from studyapp.quizzes.formats.model import normalize_fraction
 from studyapp.quizzes.models import Option, Question, QuestionVersion
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
@@ -116,8 +117,12 @@ def question_reference_problems(
 
 
 def question_content(question: QuestionData) -> dict:
-    """What a version says, in a stable shape: its hash decides whether a new version is due."""
-    return {
+    """What a version says, in a stable shape: its hash decides whether a new version is due.
+
+    Title, text format, category and weights other than equal shares are added only when they
+    differ from what the Markdown question files always meant, so the hashes of questions
+    imported before they existed stay the same (no spurious new versions)."""
+    content = {
         "stem": question.stem.strip(),
         "kind": question.kind,
         "general": question.general_feedback.strip(),
@@ -131,6 +136,22 @@ def question_content(question: QuestionData) -> dict:
             for option in question.options
         ],
     }
+    fractions = [normalize_fraction(option.fraction) for option in question.options]
+    if fractions != equal_shares([option.fraction > 0 for option in question.options]):
+        content["fractions"] = fractions
+    if question.title.strip():
+        content["title"] = question.title.strip()
+    if question.text_format not in ("", "markdown"):
+        content["text_format"] = question.text_format
+    if question.category.strip():
+        content["category"] = question.category.strip()
+    return content
+
+
+def equal_shares(correct: list[bool]) -> list[float]:
+    """Fractions when each correct option is an equal share of the mark and wrong ones are 0."""
+    keys = sum(correct)
+    return [normalize_fraction(1 / keys) if flag and keys else 0.0 for flag in correct]
 
 
 def content_hash(content: dict) -> str:
@@ -224,6 +245,7 @@ def version_create(
     topics: dict[str, Topic],
     cases: dict[str, ScenarioCase],
     now: datetime,
+    author=None,
 ) -> QuestionVersion:
     """Write a new version of ``question`` and make it the current one."""
     number = (question.versions.aggregate(last=Max("number"))["last"] or 0) + 1
@@ -237,19 +259,27 @@ def version_create(
         difficulty=content["difficulty"],
         tags=content["tags"],
         case=cases.get(content["case"]) if content["case"] else None,
+        title=content.get("title", ""),
+        text_format=content.get("text_format", "markdown"),
+        category=content.get("category", ""),
         content_hash=digest,
+        author=author,
         created_at=now,
     )
     version.topics.set([topics[slug] for slug in content["topics"]])
+    fractions = content.get("fractions") or equal_shares([o[1] for o in content["options"]])
     Option.objects.bulk_create(
         Option(
             version=version,
             position=position,
             text_md=text,
             is_correct=correct,
+            fraction=fraction,
             explanation_md=explanation,
         )
-        for position, (text, correct, explanation) in enumerate(content["options"])
+        for position, ((text, correct, explanation), fraction) in enumerate(
+            zip(content["options"], fractions, strict=True)
+        )
     )
     question.current_version = version
     question.save(update_fields=["current_version"])

@@ -93,7 +93,23 @@ class QuestionVersion(models.Model):
         on_delete=models.SET_NULL,
         related_name="question_versions",
     )
+    title = models.CharField(max_length=255, blank=True, help_text="A short name (GIFT, Moodle).")
+    text_format = models.CharField(
+        max_length=10,
+        choices=[("markdown", "Markdown"), ("html", "HTML"), ("plain", "Plain text")],
+        default="markdown",
+        help_text="How the texts were written; always shown through the Markdown renderer.",
+    )
+    category = models.CharField(max_length=255, blank=True, help_text="Moodle category path.")
     content_hash = models.CharField(max_length=64, help_text="sha256 of what the version says.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who wrote this version in the browser (None: a file).",
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -117,7 +133,12 @@ class Option(models.Model):
     position = models.PositiveSmallIntegerField()
     text_md = models.TextField()
     is_correct = models.BooleanField(default=False)
-    explanation_md = models.TextField()
+    fraction = models.FloatField(
+        default=0.0,
+        help_text="The option's weight, -1..1 (Moodle's fraction): 1 for a single answer's key, "
+        "shares adding up to 1 for a multiple response's keys. is_correct is fraction > 0.",
+    )
+    explanation_md = models.TextField(blank=True)
 
     class Meta:
         ordering = ["version", "position"]
@@ -156,6 +177,14 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     ending = models.CharField(max_length=10, choices=Ending.choices, blank=True)
     config = models.JSONField(default=dict, blank=True, help_text="What was asked for at start.")
+    quiz = models.ForeignKey(
+        "Quiz",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attempts",
+        help_text="The instructor's quiz this attempt takes, if any.",
+    )
     question_count = models.PositiveIntegerField(default=0)
     correct_count = models.PositiveIntegerField(null=True, blank=True)
     scaled_score = models.PositiveIntegerField(null=True, blank=True)
@@ -191,6 +220,9 @@ class AttemptQuestion(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
     correct = models.BooleanField(null=True, blank=True, help_text="None until graded.")
+    option_order = models.JSONField(
+        null=True, blank=True, help_text="Option ids in the order shown (None: as written)."
+    )
 
     class Meta:
         ordering = ["attempt", "position"]
@@ -206,6 +238,17 @@ class AttemptQuestion(models.Model):
     @property
     def is_answered(self) -> bool:
         return bool(self.chosen)
+
+    def shown_options(self) -> list[Option]:
+        """The version's options in the order this attempt shows them, each with the letter
+        it is shown under (``shown_letter``)."""
+        options = list(self.version.options.all())
+        if self.option_order:
+            rank = {option_id: index for index, option_id in enumerate(self.option_order)}
+            options.sort(key=lambda option: rank.get(option.id, len(rank) + option.position))
+        for index, option in enumerate(options):
+            option.shown_letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[index] if index < 26 else str(index)
+        return options
 
 
 class QuestionSchedule(models.Model):
@@ -253,3 +296,151 @@ class QuestionReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.question} rated {self.rating}"
+
+
+# -- instructors' quizzes and cohort assignments ----------------------------------------------
+
+
+class QuizQuerySet(models.QuerySet):
+    def owned_by(self, user) -> QuizQuerySet:
+        return self.filter(owner=user, archived_at__isnull=True)
+
+
+class Quiz(models.Model):
+    """A quiz an instructor builds: hand-picked questions and/or random draws, with its rules."""
+
+    class Mode(models.TextChoices):
+        PRACTICE = "practice", "Practice (feedback after each answer)"
+        TIMED = "timed", "Timed (results at the end)"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quizzes_owned"
+    )
+    title = models.CharField(max_length=200)
+    description_md = models.TextField(blank=True)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.PRACTICE)
+    time_limit_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Timed quizzes only; empty: 144 seconds a question."
+    )
+    shuffle_questions = models.BooleanField(default=True)
+    shuffle_options = models.BooleanField(default=False)
+    attempts_allowed = models.PositiveIntegerField(
+        default=1, help_text="How many times a learner may take it; 0 means no limit."
+    )
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuizQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("teach:quiz", args=[self.pk])
+
+    @property
+    def is_timed(self) -> bool:
+        return self.mode == self.Mode.TIMED
+
+
+class QuizItem(models.Model):
+    """A hand-picked question, asked in its current published version."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="quiz_items")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["quiz", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "question"], name="quiz_item_once_per_quiz")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz} · {self.question}"
+
+
+class QuizRule(models.Model):
+    """``count`` questions drawn at random from those matching a topic, domain and/or tag."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="rules")
+    topic = models.ForeignKey(
+        "topics.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    domain = models.CharField(max_length=2, blank=True, choices=list(DOMAINS.items()))
+    tag = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField(default=5)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["quiz", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        parts = []
+        if self.topic_id:
+            parts.append(self.topic.title)
+        if self.domain:
+            parts.append(f"{self.domain} {DOMAINS.get(self.domain, '')}".strip())
+        if self.tag:
+            parts.append(f"tag “{self.tag}”")
+        where = " and ".join(parts) or "the whole bank"
+        return f"{self.count} random from {where}"
+
+
+class Assignment(models.Model):
+    """Work an instructor gives a cohort: take a quiz, read a topic, or study a deck of cards."""
+
+    class Kind(models.TextChoices):
+        QUIZ = "quiz", "Take a quiz"
+        TOPIC = "topic", "Read a topic"
+        DECK = "deck", "Study a deck of cards"
+
+    cohort = models.ForeignKey(
+        "accounts.Cohort", on_delete=models.CASCADE, related_name="assignments"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    quiz = models.ForeignKey(
+        Quiz, null=True, blank=True, on_delete=models.CASCADE, related_name="assignments"
+    )
+    topic = models.ForeignKey(
+        "topics.Topic",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The topic to read, or whose cards to study.",
+    )
+    course = models.ForeignKey(
+        "topics.Course",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="A whole course's cards to study.",
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["cohort", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.cohort}"

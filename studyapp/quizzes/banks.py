@@ -1,0 +1,371 @@
+"""The question bank and the interchange formats: import and export through the database.
+
+The formats (``formats/``) read text into :class:`QuestionData` and write it back; this module
+maps that model onto :class:`Question` / :class:`QuestionVersion` / :class:`Option` and back.
+
+A bank is a course: ``--bank aws-lambda`` imports into (or exports from) the questions of the
+course with that slug. Importing is all or nothing: when the file has a syntax error, or refers
+to a topic or case the course does not have, nothing is saved and every problem is reported with
+its line. Question types the app does not have are skipped, each with its line and the reason.
+Questions are matched on their key (a GIFT ``[id:..]`` comment, a Moodle ``<idnumber>``, a title's
+slug, a Markdown ``## id``; else one derived from the text), so importing the same file twice
+changes nothing, and an edited question gets a new version (attempts keep theirs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Prefetch
+
+from studyapp.quizzes.formats import FORMATS, OptionData, Problem, QuestionData, aiken
+from studyapp.quizzes.formats.model import slugify
+from studyapp.quizzes.importing import (
+    content_hash,
+    equal_shares,
+    question_content,
+    version_create,
+)
+from studyapp.quizzes.models import Option, Question, QuestionVersion
+from studyapp.topics.models import Course, ScenarioCase, Topic
+
+FORMAT_NAMES = tuple(FORMATS)
+
+
+class BankError(Exception):
+    """A request the import or export cannot carry out; the message is for the person."""
+
+
+@dataclass(frozen=True)
+class ImportedQuestion:
+    """One question of a file and what importing it does (or would do, in a dry run)."""
+
+    line: int
+    key: str
+    title: str
+    stem: str
+    kind: str
+    options: int
+    action: str  # "new", "updated" or "unchanged"
+
+
+@dataclass
+class ImportReport:
+    format: str
+    source: str
+    course: str
+    questions: list[ImportedQuestion] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    saved: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(question.action for question in self.questions)
+
+    def as_json(self) -> dict:
+        """The ``import_questions --json`` object: imported, skipped and errors first."""
+        counts = self.counts
+        return {
+            "imported": len(self.questions) if self.ok else 0,
+            "skipped": len(self.skipped),
+            "errors": [{"line": p.line, "message": p.message} for p in self.errors],
+            "created": counts["new"] if self.ok else 0,
+            "updated": counts["updated"] if self.ok else 0,
+            "unchanged": counts["unchanged"] if self.ok else 0,
+            "skipped_items": [{"line": p.line, "reason": p.message} for p in self.skipped],
+            "saved": self.saved,
+        }
+
+
+@dataclass(frozen=True)
+class BankExport:
+    text: str
+    count: int
+    skipped: list[str]
+
+
+# -- choosing the bank -------------------------------------------------------------------------
+
+
+def bank_resolve(slug: str | None, *, hint: str = "") -> Course:
+    """The course named by ``slug`` (or by a Markdown file's front matter, ``hint``); without
+    either, the only course there is."""
+    wanted = slug or hint
+    courses = Course.objects.active()
+    if wanted:
+        course = courses.filter(slug=wanted).first()
+        if course is None:
+            known = ", ".join(courses.values_list("slug", flat=True)) or "none yet"
+            raise BankError(f"no question bank {wanted!r} (banks are courses: {known})")
+        return course
+    found = list(courses[:2])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise BankError("there is no course to import into yet: import the content first")
+    raise BankError("several banks exist: name one with --bank SLUG (a course's slug)")
+
+
+# -- database -> QuestionData ------------------------------------------------------------------
+
+
+def version_data(version: QuestionVersion) -> QuestionData:
+    """What a saved version says, as the formats' model."""
+    topics = sorted(version.topics.all(), key=lambda topic: (topic.position, topic.pk))
+    options = list(version.options.all())
+    return QuestionData(
+        stem=version.stem_md,
+        options=[
+            OptionData(text=o.text_md, fraction=fraction, feedback=o.explanation_md)
+            for o, fraction in zip(options, option_fractions(options), strict=True)
+        ],
+        kind=version.kind,
+        key=version.question.key,
+        title=version.title,
+        text_format=version.text_format or "markdown",
+        general_feedback=version.general_explanation_md,
+        category=version.category,
+        topics=[topic.slug for topic in topics],
+        domain=version.domain,
+        difficulty=version.difficulty,
+        tags=list(version.tags or []),
+        case=version.case.topic.slug if version.case_id else "",
+    )
+
+
+def option_fractions(options: list[Option]) -> list[float]:
+    """The options' weights; rows written without any (all 0) count each correct option as an
+    equal share, as all-or-nothing grading means."""
+    if any(option.fraction for option in options):
+        return [option.fraction for option in options]
+    return equal_shares([option.is_correct for option in options])
+
+
+def bank_versions(course: Course | None = None, *, keys: list[str] | None = None):
+    """The current versions of the bank's active questions, ready for :func:`version_data`."""
+    versions = (
+        QuestionVersion.objects.filter(
+            question__current_version=F("id"), question__archived_at__isnull=True
+        )
+        .select_related("question", "case__topic")
+        .prefetch_related(
+            Prefetch("options", queryset=Option.objects.order_by("position")), "topics"
+        )
+        .order_by("question__course__position", "question__key")
+    )
+    if course is not None:
+        versions = versions.filter(question__course=course)
+    if keys is not None:
+        versions = versions.filter(question__key__in=keys)
+    return versions
+
+
+def bank_data(course: Course | None = None) -> list[QuestionData]:
+    return [version_data(version) for version in bank_versions(course)]
+
+
+# -- export --------------------------------------------------------------------------------------
+
+
+def questions_export(*, format_name: str, course: Course | None = None) -> BankExport:
+    """Write the bank's current questions in a format; Aiken reports what it cannot hold."""
+    if format_name not in FORMATS:
+        raise BankError(f"unknown format {format_name!r} (known: {', '.join(FORMAT_NAMES)})")
+    versions = list(bank_versions(course))
+    questions = [version_data(version) for version in versions]
+    if format_name == "aiken":
+        written = aiken.export(questions)
+        return BankExport(written.text, len(questions) - len(written.skipped), written.skipped)
+    if format_name == "markdown":
+        courses = {version.question.course_id for version in versions}
+        slug = course.slug if course else ""
+        if not slug and len(courses) == 1:
+            slug = versions[0].question.course.slug
+        return BankExport(FORMATS["markdown"].write(questions, course=slug), len(questions), [])
+    return BankExport(FORMATS[format_name].write(questions), len(questions), [])
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def derived_key(question: QuestionData) -> str:
+    """A key for a question whose file gives none: its text's slug and a short hash of it."""
+    digest = hashlib.sha256(question.stem.strip().encode()).hexdigest()[:10]
+    return f"{slugify(question.stem)[:60].strip('-') or 'question'}-{digest}"
+
+
+def questions_import(
+    *,
+    text: str,
+    format_name: str,
+    course: Course,
+    author=None,
+    now: datetime,
+    source: str = "",
+    dry_run: bool = False,
+    publish: bool = False,
+) -> ImportReport:
+    """Read ``text`` and, unless ``dry_run`` or the file has errors, save its questions."""
+    if format_name not in FORMATS:
+        raise BankError(f"unknown format {format_name!r} (known: {', '.join(FORMAT_NAMES)})")
+    parsed = FORMATS[format_name].parse(text, source=source)
+    report = ImportReport(
+        format=format_name,
+        source=source,
+        course=course.slug,
+        skipped=list(parsed.skipped),
+        errors=list(parsed.errors),
+    )
+    topics = {topic.slug: topic for topic in Topic.objects.filter(course=course)}
+    cases = {
+        case.topic.slug: case
+        for case in ScenarioCase.objects.filter(topic__course=course).select_related("topic")
+    }
+    used: set[str] = set()
+    for question in parsed.questions:
+        report.errors.extend(_reference_problems(question, course, topics, cases))
+        question.key = _unique(question.key or derived_key(question), used)
+    report.errors.sort(key=lambda problem: problem.line)
+    existing = {
+        q.key: q
+        for q in Question.objects.select_related("current_version__case__topic")
+        .prefetch_related("current_version__topics")
+        .filter(key__in=[question.key for question in parsed.questions])
+    }
+    planned = []
+    for question in parsed.questions:
+        found = existing.get(question.key)
+        if found is not None and found.current_version is not None:
+            found.current_version.question = found
+            keep_uncarried(question, found.current_version, course)
+        digest = content_hash(question_content(question))
+        if found is None:
+            action = "new"
+        elif found.current_version is None or found.current_version.content_hash != digest:
+            action = "updated"
+        else:
+            action = "unchanged"
+        planned.append((question, action))
+        report.questions.append(
+            ImportedQuestion(
+                line=question.line,
+                key=question.key,
+                title=question.title,
+                stem=question.stem,
+                kind=question.kind,
+                options=len(question.options),
+                action=action,
+            )
+        )
+    if report.errors or dry_run:
+        return report
+    with transaction.atomic():
+        for question, _action in planned:
+            _question_import(
+                question,
+                course=course,
+                source=source,
+                topics=topics,
+                cases=cases,
+                author=author,
+                now=now,
+                publish=publish,
+            )
+    report.saved = True
+    return report
+
+
+def keep_uncarried(question: QuestionData, version: QuestionVersion, course: Course) -> None:
+    """Fill in what the file's format cannot say (topics, domain, difficulty, case: only the
+    Markdown format carries them) from the question as it is, so that importing a GIFT, Aiken or
+    Moodle XML export over the bank never strips them."""
+    if version.question.course_id != course.id:
+        return
+    if not question.topics:
+        topics = sorted(version.topics.all(), key=lambda topic: (topic.position, topic.pk))
+        question.topics = [topic.slug for topic in topics]
+    if not question.domain:
+        question.domain = version.domain
+    if not question.difficulty:
+        question.difficulty = version.difficulty
+    if not question.case and version.case_id:
+        question.case = version.case.topic.slug
+
+
+def _unique(key: str, used: set[str]) -> str:
+    candidate, suffix = key[:190], 2
+    while candidate in used:
+        candidate, suffix = f"{key[:185]}-{suffix}", suffix + 1
+    used.add(candidate)
+    return candidate
+
+
+def _reference_problems(
+    question: QuestionData, course: Course, topics: dict, cases: dict
+) -> list[Problem]:
+    problems = [
+        Problem(question.line, f"unknown topic {slug!r} in bank {course.slug!r}")
+        for slug in question.topics
+        if slug not in topics
+    ]
+    if question.case and question.case not in cases:
+        problems.append(Problem(question.line, f"unknown case {question.case!r}"))
+    return problems
+
+
+def _question_import(
+    data: QuestionData,
+    *,
+    course: Course,
+    source: str,
+    topics: dict,
+    cases: dict,
+    author,
+    now: datetime,
+    publish: bool,
+) -> Question:
+    """Create or update one question; a new version only when what it says changed.
+
+    A question that exists keeps its origin (a content question stays one) and its status,
+    unless ``publish`` asks for it to be published."""
+    content = question_content(data)
+    digest = content_hash(content)
+    question = Question.objects.select_related("current_version").filter(key=data.key).first()
+    if question is None:
+        question = Question.objects.create(
+            key=data.key,
+            course=course,
+            status=Question.Status.PUBLISHED if publish else Question.Status.DRAFT,
+            origin=Question.Origin.IMPORTED,
+            source=source[:300],
+            author=author,
+            created_at=now,
+        )
+    else:
+        changed = []
+        if question.archived_at is not None:
+            question.archived_at = None
+            changed.append("archived_at")
+        if publish and question.status != Question.Status.PUBLISHED:
+            question.status = Question.Status.PUBLISHED
+            changed.append("status")
+        if question.course_id != course.id:
+            question.course = course
+            changed.append("course")
+        if changed:
+            question.save(update_fields=changed)
+    current = question.current_version
+    if current is None or current.content_hash != digest:
+        version_create(
+            question, content, digest=digest, topics=topics, cases=cases, now=now, author=author
+        )
+    return question

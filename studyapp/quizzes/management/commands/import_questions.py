@@ -1,0 +1,78 @@
+"""manage.py import_questions FILE --format gift|aiken|moodle-xml|markdown [--bank SLUG] [--json]"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from studyapp.quizzes.banks import FORMAT_NAMES, BankError, bank_resolve, questions_import
+from studyapp.quizzes.formats import FORMATS
+
+
+class Command(BaseCommand):
+    help = (
+        "Import questions from a GIFT, Aiken, Moodle XML or Markdown file into a bank (a course). "
+        "All or nothing: on any error nothing is imported and every error is listed with its line."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", type=Path, help="the file to read ('-' reads standard input)")
+        parser.add_argument("--format", required=True, choices=FORMAT_NAMES, dest="format_name")
+        parser.add_argument("--bank", default=None, help="the course slug to import into")
+        parser.add_argument("--json", action="store_true", help="print one JSON object of counts")
+        parser.add_argument(
+            "--publish", action="store_true", help="publish new questions (default: drafts)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="report, save nothing")
+
+    def handle(self, *args, file: Path, format_name: str, bank: str | None, **options) -> None:
+        text = self._read(file)
+        hint = ""
+        if format_name == "markdown" and not bank:
+            hint = FORMATS["markdown"].parse(text).course
+        try:
+            course = bank_resolve(bank, hint=hint)
+            report = questions_import(
+                text=text,
+                format_name=format_name,
+                course=course,
+                now=timezone.now(),
+                source=str(file),
+                dry_run=options["dry_run"],
+                publish=options["publish"],
+            )
+        except BankError as error:
+            if options["json"]:
+                problem = {"line": 0, "message": str(error)}
+                self.stdout.write(json.dumps({"imported": 0, "skipped": 0, "errors": [problem]}))
+            raise CommandError(str(error), returncode=1) from error
+        for problem in report.skipped:
+            self.stderr.write(f"{file}:{problem.line}: skipped: {problem.message}")
+        for problem in report.errors:
+            self.stderr.write(f"{file}:{problem.line}: {problem.message}")
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_json()))
+        elif report.ok:
+            counts = report.counts
+            verb = "Would import" if options["dry_run"] else "Imported"
+            self.stdout.write(
+                f"{verb} {len(report.questions)} questions into {course.slug} "
+                f"({counts['new']} new, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged); skipped {len(report.skipped)}."
+            )
+        if not report.ok:
+            raise CommandError(f"{len(report.errors)} error(s): nothing was imported", returncode=1)
+
+    def _read(self, file: Path) -> str:
+        try:
+            raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"cannot read {file}: {error.strerror}", returncode=1) from error
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise CommandError(f"{file} is not UTF-8 text", returncode=1) from error

@@ -1,0 +1,194 @@
+"""``manage.py import_questions``: GIFT and Aiken files into the bank, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studyapp.quizzes.models import Question
+from tests.quizzes.authoring.conftest import DATA, import_questions
+
+pytestmark = pytest.mark.django_db
+
+
+def current(key: str):
+    return Question.objects.get(key=key).current_version
+
+
+def options_of(key: str) -> list[tuple[str, float, bool, str]]:
+    return [
+        (o.text_md, o.fraction, o.is_correct, o.explanation_md)
+        for o in current(key).options.order_by("position")
+    ]
+
+
+def test_gift_import_reports_counts_as_json(course):
+    code, report, _ = import_questions(DATA / "bank.gift", "gift", "--bank", "amazon-s3")
+
+    assert code == 0
+    assert (report["imported"], report["skipped"], report["errors"]) == (6, 4, [])
+
+
+def test_gift_import_reports_each_skipped_type_with_its_line(course):
+    _, report, stderr = import_questions(DATA / "bank.gift", "gift")
+
+    assert report["skipped_items"] == [
+        {"line": 36, "reason": "essay questions are not supported, skipped"},
+        {"line": 38, "reason": "numerical questions are not supported, skipped"},
+        {"line": 40, "reason": "matching questions are not supported, skipped"},
+        {"line": 45, "reason": "short-answer questions are not supported, skipped"},
+    ]
+    assert f"{DATA / 'bank.gift'}:36: skipped: essay" in stderr
+
+
+def test_gift_title_id_tags_feedback_and_general_feedback_are_kept(course):
+    import_questions(DATA / "bank.gift", "gift")
+
+    version = current("lambda-max-timeout")
+    assert version.title == "Lambda timeout"
+    assert version.stem_md == "What is the longest a Lambda invocation can run?"
+    assert version.tags == ["limits", "lambda"]
+    assert version.general_explanation_md == "Long jobs belong in Step Functions or ECS."
+    assert options_of("lambda-max-timeout") == [
+        ("15 minutes", 1.0, True, "Right: the hard limit is 900 seconds."),
+        ("5 minutes", 0.0, False, "That was the limit before 2018."),
+        ("1 hour", 0.0, False, "No: Lambda stops at 15 minutes."),
+    ]
+
+
+def test_gift_multiple_response_keeps_positive_and_negative_weights(course):
+    import_questions(DATA / "bank.gift", "gift")
+
+    assert current("pick-two").kind == "multiple"
+    assert [(text, fraction, correct) for text, fraction, correct, _ in options_of("pick-two")] == [
+        ("AWS Lambda", 0.5, True),
+        ("AWS Fargate", 0.5, True),
+        ("Amazon EC2", -1.0, False),
+        ("Amazon Lightsail", 0.0, False),
+    ]
+
+
+def test_gift_escapes_and_a_literal_backslash_are_read(course):
+    import_questions(DATA / "bank.gift", "gift")
+
+    version = current("escapes")
+    assert version.stem_md == ("Characters : # = ~ { } are escaped, and a path is C:\\temp\\logs")
+    assert options_of("escapes")[0] == ("a = b ~ c", 1.0, True, "feedback with a # hash")
+    assert options_of("escapes")[1][0] == "two\nlines"
+
+
+def test_gift_category_applies_to_the_questions_after_it(course):
+    import_questions(DATA / "bank.gift", "gift")
+
+    assert current("pick-two").category == ""
+    assert current("escapes").category == "Lambda/Networking"
+    assert current("html").category == "Lambda/Networking"
+
+
+def test_gift_true_false_is_a_two_option_single_answer_with_its_feedback(course):
+    import_questions(DATA / "bank.gift", "gift")
+
+    assert current("true-or-false").kind == "single"
+    assert options_of("true-or-false") == [
+        ("True", 0.0, False, "No: 15 minutes is the limit."),
+        ("False", 1.0, True, "Right, it is false."),
+    ]
+
+
+def test_gift_text_formats_are_kept(course):
+    import_questions(DATA / "bank.gift", "gift")
+
+    assert current("formats").text_format == "markdown"
+    assert current("html").text_format == "html"
+    assert current("html").stem_md == "<p>Pick <b>one</b></p>"
+
+
+def test_imported_questions_are_drafts_unless_published(course):
+    import_questions(DATA / "bank.gift", "gift")
+    assert set(Question.objects.values_list("status", flat=True)) == {"draft"}
+
+    import_questions(DATA / "bank.gift", "gift", "--publish")
+    assert set(Question.objects.values_list("status", flat=True)) == {"published"}
+
+
+def test_importing_the_same_file_twice_changes_nothing(course):
+    import_questions(DATA / "bank.gift", "gift")
+    _, report, _ = import_questions(DATA / "bank.gift", "gift")
+
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 6)
+    assert Question.objects.get(key="pick-two").versions.count() == 1
+
+
+def test_an_edited_question_gets_a_new_version_on_reimport(course, tmp_path: Path):
+    import_questions(DATA / "bank.gift", "gift")
+    edited = tmp_path / "edited.gift"
+    text = (DATA / "bank.gift").read_text().replace("~1 hour#", "~2 hours#")
+    edited.write_text(text)
+
+    _, report, _ = import_questions(edited, "gift")
+
+    assert report["updated"] == 1
+    assert current("lambda-max-timeout").number == 2
+    assert options_of("lambda-max-timeout")[2][0] == "2 hours"
+
+
+def test_a_gift_syntax_error_imports_nothing_and_lists_every_error_with_its_line(course):
+    code, report, stderr = import_questions(DATA / "broken.gift", "gift")
+
+    assert code == 1
+    assert report["imported"] == 0
+    assert report["errors"] == [
+        {"line": 3, "message": "'{' is not closed: the answers block needs a '}'"},
+        {"line": 7, "message": "bad weight in answer 1: write a percentage like %50% or %-100%"},
+        {"line": 9, "message": "not enough answers: a choice question needs at least 2"},
+    ]
+    assert not Question.objects.exists()
+    assert f"{DATA / 'broken.gift'}:3: '{{' is not closed" in stderr
+
+
+def test_aiken_errors_read_as_moodle_reports_them_with_their_lines(course):
+    code, report, _ = import_questions(DATA / "broken.aiken.txt", "aiken")
+
+    assert code == 1
+    assert report["errors"] == [
+        {"line": 1, "message": "Question not started"},
+        {"line": 4, "message": "Question must have at least 2 answers"},
+        {"line": 8, "message": "Question not completed before next question start"},
+    ]
+    assert not Question.objects.exists()
+
+
+def test_aiken_questions_get_a_key_from_their_text(course, tmp_path: Path):
+    path = tmp_path / "one.txt"
+    path.write_text("Which service runs functions?\nA) Lambda\nB) EC2\nANSWER: A\n")
+
+    code, report, _ = import_questions(path, "aiken")
+
+    assert (code, report["imported"]) == (0, 1)
+    key = Question.objects.get().key
+    assert key.startswith("which-service-runs-functions-")
+
+
+def test_a_markdown_file_naming_an_unknown_topic_imports_nothing(course, tmp_path: Path):
+    path = tmp_path / "q.md"
+    path.write_text(
+        "## q\ntopics: no-such-topic\ndomain: D1\n\nStem?\n\n### Options\n\n"
+        "- [x] a\n  Why: yes\n- [ ] b\n  Why: no\n"
+    )
+
+    code, report, _ = import_questions(path, "markdown", "--bank", "amazon-s3")
+
+    assert code == 1
+    assert report["errors"] == [
+        {"line": 1, "message": "unknown topic 'no-such-topic' in bank 'amazon-s3'"}
+    ]
+
+
+def test_an_unknown_bank_is_refused_with_the_banks_there_are(course):
+    code, report, _ = import_questions(DATA / "bank.gift", "gift", "--bank", "nope")
+
+    assert code == 1
+    assert report["errors"] == [
+        {"line": 0, "message": "no question bank 'nope' (banks are courses: amazon-s3)"}
+    ]

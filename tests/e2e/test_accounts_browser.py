@@ -43,3 +43,16 @@ def test_htmx_requests_carry_the_csrf_token(page: Page, live_server, learner):
     assert response_info.value.status == 200
     page.goto(f"{live_server.url}/home/")
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/home/")
+
+
+@pytest.mark.parametrize("path", ["/home/", "/topics/", "/review/", "/quizzes/", "/sandbox/"])
+def test_the_layout_fits_a_phone_screen(browser, live_server, learner, path):
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    log_in(page, live_server, username="ada", password="correct-horse-42")
+    page.goto(f"{live_server.url}{path}")
+    assert page.evaluate("document.documentElement.scrollWidth") == 375
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Topics")
+    ).to_be_visible()
+    context.close()

@@ -50,3 +50,21 @@ def clock(value: timedelta | None) -> str:
 @register.filter
 def whole_seconds(value: timedelta | None) -> int:
     return max(0, int(value.total_seconds())) if value is not None else 0
+
+
+@register.filter
+def option_letter(index: int) -> str:
+    """0 -> A, 1 -> B, ...: the letter an option is shown under."""
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[index] if 0 <= index < 26 else str(index + 1)
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.8 -> "80.00%"; None -> "–"."""
+    return "–" if value is None else f"{100 * value:.2f}%"
+
+
+@register.filter
+def figure(value: float | None) -> str:
+    """A statistic already in percent units, two decimals; None -> "–"."""
+    return "–" if value is None else f"{value:.2f}"

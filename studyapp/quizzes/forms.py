@@ -1,0 +1,358 @@
+"""Forms of the authoring pages: the question editor (with its list of options), quizzes, rules,
+assignments and imports.
+
+The editor's options are plain numbered fields (``option-0-text`` ...), so adding, removing and
+moving options are ordinary submit buttons the server acts on: no script is needed, and every
+problem is shown beside the field it concerns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.utils import timezone
+
+from studyapp.quizzes.banks import FORMAT_NAMES
+from studyapp.quizzes.formats import FORMATS, OptionData, QuestionData, validate_question
+from studyapp.quizzes.formats.model import format_percent, parse_percent
+from studyapp.quizzes.importing import equal_shares
+from studyapp.quizzes.models import DOMAINS, Assignment, Question, QuestionVersion, Quiz
+from studyapp.topics.models import Course, Topic
+
+MAX_OPTIONS = 12
+
+
+def topic_queryset():
+    return Topic.objects.active().select_related("course").order_by("course__position", "position")
+
+
+class TopicChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Topic) -> str:
+        return f"{obj.course.title} › {obj.title}"
+
+
+class QuestionForm(forms.Form):
+    title = forms.CharField(required=False, max_length=255, help_text="A short name for lists.")
+    stem_md = forms.CharField(
+        label="Question", widget=forms.Textarea(attrs={"rows": 6}), help_text="Markdown."
+    )
+    kind = forms.ChoiceField(
+        choices=QuestionVersion.Kind.choices, initial="single", widget=forms.RadioSelect
+    )
+    general_explanation_md = forms.CharField(
+        label="Explanation",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown after the answer; Markdown.",
+    )
+    topics = TopicChoiceField(queryset=topic_queryset(), required=False)
+    domain = forms.ChoiceField(
+        choices=[("", "(none)"), *[(k, f"{k} {v}") for k, v in DOMAINS.items()]], required=False
+    )
+    difficulty = forms.ChoiceField(
+        choices=QuestionVersion.Difficulty.choices, initial="medium", required=False
+    )
+    tags = forms.CharField(required=False, help_text="Comma separated, e.g. throttling, rds.")
+    status = forms.ChoiceField(
+        choices=Question.Status.choices, initial="draft", widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = topic_queryset()
+
+    def clean(self):
+        cleaned = super().clean()
+        topics = cleaned.get("topics") or []
+        if len({topic.course_id for topic in topics}) > 1:
+            self.add_error("topics", "Choose topics of one course: a question belongs to one.")
+        if cleaned.get("status") == Question.Status.PUBLISHED:
+            if not topics:
+                self.add_error("topics", "Choose at least one topic before publishing.")
+            if not cleaned.get("domain"):
+                self.add_error("domain", "Choose the exam domain before publishing.")
+        return cleaned
+
+
+@dataclass
+class OptionRow:
+    text: str = ""
+    correct: bool = False
+    weight: str = ""
+    explanation: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.text.strip() or self.explanation.strip() or self.weight.strip())
+
+
+def option_rows_from_post(data) -> list[OptionRow]:
+    try:
+        count = min(int(data.get("option_count", "0")), MAX_OPTIONS)
+    except ValueError:
+        count = 0
+    return [
+        OptionRow(
+            text=data.get(f"option-{i}-text", ""),
+            correct=data.get(f"option-{i}-correct") == "on",
+            weight=data.get(f"option-{i}-weight", "").strip().rstrip("%"),
+            explanation=data.get(f"option-{i}-explanation", ""),
+        )
+        for i in range(count)
+    ]
+
+
+def option_rows_from_version(version: QuestionVersion | None) -> list[OptionRow]:
+    if version is None:
+        return [OptionRow() for _ in range(4)]
+    options = list(version.options.all())
+    shares = equal_shares([option.is_correct for option in options])
+    custom = any(
+        abs(option.fraction - share) > 1e-6
+        for option, share in zip(options, shares, strict=True)
+        if option.fraction
+    )
+    return [
+        OptionRow(
+            text=option.text_md,
+            correct=option.is_correct,
+            weight=format_percent(option.fraction) if custom and option.fraction else "",
+            explanation=option.explanation_md,
+        )
+        for option in options
+    ]
+
+
+def option_rows_act(rows: list[OptionRow], action: str) -> list[OptionRow]:
+    """Apply an editor button: ``add``, ``remove-N``, ``up-N`` or ``down-N``."""
+    name, _, number = action.partition("-")
+    if name == "add" and len(rows) < MAX_OPTIONS:
+        return [*rows, OptionRow()]
+    if not number.isdigit() or int(number) >= len(rows):
+        return rows
+    index = int(number)
+    rows = list(rows)
+    if name == "remove":
+        del rows[index]
+    elif name == "up" and index > 0:
+        rows[index - 1], rows[index] = rows[index], rows[index - 1]
+    elif name == "down" and index < len(rows) - 1:
+        rows[index + 1], rows[index] = rows[index], rows[index + 1]
+    return rows
+
+
+@dataclass
+class EditorCheck:
+    data: QuestionData | None
+    options_errors: list[str]
+
+
+def question_editor_check(form: QuestionForm, rows: list[OptionRow]) -> EditorCheck:
+    """Validate the form and its options together; errors go beside their fields."""
+    form.is_valid()
+    options_errors: list[str] = []
+    filled = [row for row in rows if not row.is_blank]
+    for row in filled:
+        if not row.text.strip():
+            row.errors.append("Write the option's text, or remove the option.")
+    weighted = any(row.weight for row in filled)
+    fractions: list[float] = []
+    for row in filled:
+        value = parse_percent(row.weight) if row.weight else None
+        if row.weight and value is None:
+            row.errors.append("Write the weight as a percentage, like 50 or -100.")
+        if weighted and row.correct and not row.weight:
+            row.errors.append("Give every correct option a weight, or none of them.")
+        if weighted and not row.correct and value is not None and value > 0:
+            row.errors.append("A positive weight makes the option correct: tick it.")
+        fractions.append(value or 0.0)
+    if not weighted:
+        fractions = equal_shares([row.correct for row in filled])
+    correct = sum(row.correct for row in filled)
+    kind = form.data.get("kind", "single")
+    if len(filled) < 2:
+        options_errors.append(f"A question needs at least 2 options (it has {len(filled)}).")
+    elif kind == "single" and correct != 1:
+        message = f"A single-answer question needs exactly one correct option ({correct} ticked)."
+        options_errors.append(message)
+        form.add_error("kind", message)
+    elif kind == "multiple" and correct < 2:
+        message = f"A multiple-response question needs at least 2 correct options ({correct})."
+        options_errors.append(message)
+        form.add_error("kind", message)
+    if form.errors or options_errors or any(row.errors for row in rows):
+        return EditorCheck(None, options_errors)
+    cleaned = form.cleaned_data
+    topics = list(cleaned["topics"])
+    data = QuestionData(
+        stem=cleaned["stem_md"].strip(),
+        options=[
+            OptionData(text=row.text.strip(), fraction=fraction, feedback=row.explanation.strip())
+            for row, fraction in zip(filled, fractions, strict=True)
+        ],
+        kind=cleaned["kind"],
+        title=cleaned["title"].strip(),
+        general_feedback=cleaned["general_explanation_md"].strip(),
+        topics=[topic.slug for topic in topics],
+        domain=cleaned["domain"],
+        difficulty=cleaned["difficulty"] or "medium",
+        tags=[tag.strip() for tag in cleaned["tags"].split(",") if tag.strip()],
+    )
+    problems = [p for p in validate_question(data) if "weight" in p]
+    if problems:
+        return EditorCheck(None, [problem[0].upper() + problem[1:] + "." for problem in problems])
+    return EditorCheck(data, [])
+
+
+def question_form_initial(question: Question | None) -> dict:
+    if question is None or question.current_version is None:
+        return {"kind": "single", "status": "draft", "difficulty": "medium"}
+    version = question.current_version
+    return {
+        "title": version.title,
+        "stem_md": version.stem_md,
+        "kind": version.kind,
+        "general_explanation_md": version.general_explanation_md,
+        "topics": list(version.topics.all()),
+        "domain": version.domain,
+        "difficulty": version.difficulty,
+        "tags": ", ".join(version.tags or []),
+        "status": question.status,
+    }
+
+
+# -- quizzes ---------------------------------------------------------------------------------
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class QuizForm(forms.ModelForm):
+    class Meta:
+        model = Quiz
+        fields = [
+            "title",
+            "description_md",
+            "mode",
+            "time_limit_minutes",
+            "shuffle_questions",
+            "shuffle_options",
+            "attempts_allowed",
+            "opens_at",
+            "closes_at",
+            "status",
+        ]
+        labels = {"description_md": "Description (Markdown)"}
+        widgets = {
+            "description_md": forms.Textarea(attrs={"rows": 3}),
+            "mode": forms.RadioSelect,
+            "status": forms.RadioSelect,
+            "opens_at": DateTimeInput(),
+            "closes_at": DateTimeInput(),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", "The quiz must close after it opens.")
+        if cleaned.get("time_limit_minutes") == 0:
+            self.add_error("time_limit_minutes", "Leave it empty, or give minutes.")
+        return cleaned
+
+
+class QuizRuleForm(forms.Form):
+    count = forms.IntegerField(min_value=1, max_value=200, initial=5)
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), required=False)
+    domain = forms.ChoiceField(
+        choices=[("", "(any)"), *[(k, f"{k} {v}") for k, v in DOMAINS.items()]], required=False
+    )
+    tag = forms.CharField(required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = topic_queryset()
+        self.fields["topic"].label_from_instance = lambda t: f"{t.course.title} › {t.title}"
+
+
+class QuestionFilterForm(forms.Form):
+    text = forms.CharField(required=False, label="Text")
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), required=False)
+    domain = forms.ChoiceField(
+        choices=[("", "(any)"), *[(k, f"{k} {v}") for k, v in DOMAINS.items()]], required=False
+    )
+    tag = forms.CharField(required=False)
+    status = forms.ChoiceField(choices=[("", "(any)"), *Question.Status.choices], required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = topic_queryset()
+        self.fields["topic"].label_from_instance = lambda t: f"{t.course.title} › {t.title}"
+
+
+# -- assignments and imports ----------------------------------------------------------------
+
+
+class AssignmentForm(forms.Form):
+    kind = forms.ChoiceField(choices=Assignment.Kind.choices, widget=forms.RadioSelect)
+    quiz = forms.ModelChoiceField(queryset=Quiz.objects.none(), required=False)
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.none(), required=False, help_text="To read, or whose cards to study."
+    )
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.none(), required=False, help_text="Study a whole course's cards."
+    )
+    due_at = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Due")
+
+    def __init__(self, *args, instructor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quiz"].queryset = Quiz.objects.owned_by(instructor).filter(
+            status=Quiz.Status.PUBLISHED
+        )
+        self.fields["topic"].queryset = topic_queryset()
+        self.fields["topic"].label_from_instance = lambda t: f"{t.course.title} › {t.title}"
+        self.fields["course"].queryset = Course.objects.active()
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind == Assignment.Kind.QUIZ and not cleaned.get("quiz"):
+            self.add_error("quiz", "Choose one of your published quizzes.")
+        if kind == Assignment.Kind.TOPIC and not cleaned.get("topic"):
+            self.add_error("topic", "Choose the topic to read.")
+        if kind == Assignment.Kind.DECK and not (cleaned.get("topic") or cleaned.get("course")):
+            self.add_error("topic", "Choose a topic or a course whose cards to study.")
+        due = cleaned.get("due_at")
+        if due and due < timezone.now():
+            self.add_error("due_at", "The due date has passed already.")
+        return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="Up to 2 MB of UTF-8 text.")
+    format = forms.ChoiceField(
+        choices=[(name, FORMATS[name].label) for name in FORMAT_NAMES], initial="gift"
+    )
+    bank = forms.ModelChoiceField(queryset=Course.objects.none(), to_field_name="slug")
+    publish = forms.BooleanField(
+        required=False, help_text="Publish new questions at once (otherwise they are drafts)."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank"].queryset = Course.objects.active()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 2 MB.")
+        try:
+            return upload.name, upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError("The file is not UTF-8 text.") from error

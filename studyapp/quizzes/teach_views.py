@@ -1,0 +1,421 @@
+"""Instructor pages under /teach/: questions, quizzes, import and export, assignments, statistics.
+
+Every view is ``instructor_required`` (a learner gets 403). Questions form one shared bank that
+every instructor may edit; quizzes belong to their owner and cohorts to their instructor, so
+another instructor's quiz or cohort answers 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from studyapp.accounts import cohorts
+from studyapp.accounts.permissions import instructor_required
+from studyapp.quizzes import assignments, authoring, banks, item_analysis, quizbuilder
+from studyapp.quizzes.forms import (
+    AssignmentForm,
+    ImportForm,
+    QuestionFilterForm,
+    QuestionForm,
+    QuizForm,
+    QuizRuleForm,
+    option_rows_act,
+    option_rows_from_post,
+    option_rows_from_version,
+    question_editor_check,
+    question_form_initial,
+)
+from studyapp.quizzes.models import Question, Quiz
+from studyapp.topics.models import Course
+
+IMPORT_SESSION_KEY = "question_import"
+
+# -- questions ---------------------------------------------------------------------------------
+
+
+@require_GET
+@instructor_required
+def question_list(request: HttpRequest) -> HttpResponse:
+    form = QuestionFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    questions = quizbuilder.questions_search(
+        text=filters.get("text", ""),
+        topic=filters.get("topic"),
+        domain=filters.get("domain", ""),
+        tag=filters.get("tag", ""),
+        status=filters.get("status", ""),
+    )
+    page = Paginator(questions, 50).get_page(request.GET.get("page"))
+    return render(request, "quizzes/teach/question_list.html", {"form": form, "page": page})
+
+
+def _question_or_none(question_id: int | None) -> Question | None:
+    if question_id is None:
+        return None
+    return get_object_or_404(
+        Question.objects.active().select_related("current_version"), pk=question_id
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@instructor_required
+def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpResponse:
+    question = _question_or_none(question_id)
+    version = question.current_version if question else None
+    status = 200
+    options_errors: list[str] = []
+    if request.method == "POST":
+        form = QuestionForm(request.POST)
+        rows = option_rows_from_post(request.POST)
+        action = request.POST.get("action", "save")
+        if action != "save":
+            rows = option_rows_act(rows, action)
+            form = QuestionForm(request.POST)
+        else:
+            check = question_editor_check(form, rows)
+            if check.data is not None:
+                topics = list(form.cleaned_data["topics"])
+                course = topics[0].course if topics else (question.course if question else None)
+                course = course or Course.objects.active().first()
+                saved, made = authoring.question_author_save(
+                    author=request.user,
+                    data=check.data,
+                    course=course,
+                    status=form.cleaned_data["status"],
+                    now=timezone.now(),
+                    question=question,
+                )
+                note = f"version {saved.current_version.number} saved" if made else "no changes"
+                messages.success(request, f"Question {saved.get_status_display().lower()}: {note}.")
+                return redirect("teach:question_edit", question_id=saved.pk)
+            options_errors = check.options_errors
+            status = 400
+    else:
+        form = QuestionForm(initial=question_form_initial(question))
+        rows = option_rows_from_version(version)
+    stem = form.data.get("stem_md", "") if form.is_bound else (version.stem_md if version else "")
+    context = {
+        "form": form,
+        "question": question,
+        "rows": rows,
+        "options_errors": options_errors,
+        "preview": _preview_context(form, rows) if (form.is_bound or version) else None,
+        "duplicates": authoring.near_duplicates(
+            stem=stem, exclude_question_id=question.pk if question else None
+        ),
+    }
+    return render(request, "quizzes/teach/question_edit.html", context, status=status)
+
+
+def _preview_context(form: QuestionForm, rows) -> dict:
+    data = form.data if form.is_bound else form.initial
+    return {
+        "stem": data.get("stem_md", ""),
+        "explanation": data.get("general_explanation_md", ""),
+        "rows": [row for row in rows if not row.is_blank],
+    }
+
+
+@require_POST
+@instructor_required
+def question_preview(request: HttpRequest) -> HttpResponse:
+    """The live preview (htmx): the stem, options and explanations rendered, and any
+    near-duplicate published stems."""
+    form = QuestionForm(request.POST)
+    rows = option_rows_from_post(request.POST)
+    try:
+        exclude = int(request.POST.get("question_id", ""))
+    except ValueError:
+        exclude = None
+    context = {
+        "preview": _preview_context(form, rows),
+        "duplicates": authoring.near_duplicates(
+            stem=request.POST.get("stem_md", ""), exclude_question_id=exclude
+        ),
+    }
+    return render(request, "quizzes/teach/question_edit.html#preview", context)
+
+
+@require_GET
+@instructor_required
+def question_history(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = get_object_or_404(Question, pk=question_id)
+    versions = list(
+        question.versions.select_related("author", "case__topic")
+        .prefetch_related("options", "topics")
+        .order_by("-number")
+    )
+    by_number = {version.number: version for version in versions}
+    try:
+        new = by_number[int(request.GET.get("to", versions[0].number if versions else 0))]
+    except (KeyError, ValueError):
+        new = versions[0] if versions else None
+    old = None
+    if new is not None:
+        try:
+            old = by_number.get(int(request.GET.get("from", new.number - 1)))
+        except ValueError:
+            old = by_number.get(new.number - 1)
+    context = {
+        "question": question,
+        "versions": versions,
+        "new": new,
+        "old": old,
+        "diff": authoring.version_diff(old, new) if new else [],
+    }
+    return render(request, "quizzes/teach/question_history.html", context)
+
+
+# -- quizzes -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@instructor_required
+def quiz_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        title = request.POST.get("title", "").strip()
+        if title:
+            quiz = quizbuilder.quiz_create(owner=request.user, title=title, now=timezone.now())
+            return redirect(quiz)
+        messages.error(request, "Give the quiz a title.")
+    quizzes = Quiz.objects.owned_by(request.user)
+    return render(request, "quizzes/teach/quiz_list.html", {"quizzes": quizzes})
+
+
+def _builder_context(request: HttpRequest, quiz: Quiz, **extra) -> dict:
+    picker = QuestionFilterForm(request.GET or None)
+    filters = picker.cleaned_data if picker.is_valid() else {}
+    chosen = set(quiz.items.values_list("question_id", flat=True))
+    found = (
+        quizbuilder.questions_search(
+            text=filters.get("text", ""),
+            topic=filters.get("topic"),
+            domain=filters.get("domain", ""),
+            tag=filters.get("tag", ""),
+            published_only=True,
+        ).exclude(pk__in=chosen)[:30]
+        if request.GET
+        else []
+    )
+    return {
+        "quiz": quiz,
+        "form": extra.pop("form", None) or QuizForm(instance=quiz),
+        "rule_form": extra.pop("rule_form", None) or QuizRuleForm(),
+        "picker": picker,
+        "found": found,
+        "items": quiz.items.select_related("question__current_version").order_by("position"),
+        "rules": quiz.rules.select_related("topic"),
+        "estimate": quizbuilder.quiz_question_estimate(quiz),
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@instructor_required
+def quiz_builder(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
+    if request.method == "POST":
+        form = QuizForm(request.POST, instance=quiz)
+        if form.is_valid():
+            quiz = form.save(commit=False)
+            quiz.updated_at = timezone.now()
+            quiz.save()
+            messages.success(request, "Quiz settings saved.")
+            return redirect(quiz)
+        context = _builder_context(request, quiz, form=form)
+        return render(request, "quizzes/teach/quiz_builder.html", context, status=400)
+    template = "quizzes/teach/quiz_builder.html"
+    if request.htmx and request.GET:
+        template += "#picker-results"
+    return render(request, template, _builder_context(request, quiz))
+
+
+@require_POST
+@instructor_required
+def quiz_item_add(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
+    question = get_object_or_404(Question.objects.published(), pk=request.POST.get("question"))
+    quizbuilder.quiz_item_add(quiz=quiz, question=question)
+    return redirect(f"{quiz.get_absolute_url()}#items")
+
+
+@require_POST
+@instructor_required
+def quiz_item_change(request: HttpRequest, quiz_id: int, item_id: int) -> HttpResponse:
+    quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
+    action = request.POST.get("action")
+    if action == "remove":
+        quizbuilder.quiz_item_remove(quiz=quiz, item_id=item_id)
+    elif action in ("up", "down"):
+        quizbuilder.quiz_item_move(quiz=quiz, item_id=item_id, offset=-1 if action == "up" else 1)
+    return redirect(f"{quiz.get_absolute_url()}#items")
+
+
+@require_POST
+@instructor_required
+def quiz_rule_add(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
+    form = QuizRuleForm(request.POST)
+    if not form.is_valid():
+        context = _builder_context(request, quiz, rule_form=form)
+        return render(request, "quizzes/teach/quiz_builder.html", context, status=400)
+    quizbuilder.quiz_rule_add(quiz=quiz, **form.cleaned_data)
+    return redirect(f"{quiz.get_absolute_url()}#rules")
+
+
+@require_POST
+@instructor_required
+def quiz_rule_remove(request: HttpRequest, quiz_id: int, rule_id: int) -> HttpResponse:
+    quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
+    quiz.rules.filter(pk=rule_id).delete()
+    return redirect(f"{quiz.get_absolute_url()}#rules")
+
+
+@require_GET
+@instructor_required
+def quiz_statistics(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
+    first_only = request.GET.get("attempts") != "all"
+    analysis = item_analysis.quiz_analysis(quiz, first_only=first_only)
+    return render(request, "quizzes/teach/quiz_statistics.html", {"analysis": analysis})
+
+
+@require_GET
+@instructor_required
+def quiz_statistics_csv(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
+    analysis = item_analysis.quiz_analysis(quiz, first_only=request.GET.get("attempts") != "all")
+    response = HttpResponse(item_analysis.analysis_csv(analysis), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="quiz-{quiz.pk}-statistics.csv"'
+    return response
+
+
+# -- import and export -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@instructor_required
+def question_import(request: HttpRequest) -> HttpResponse:
+    """Upload a file: a dry run shows what would be imported, skipped, or why nothing can be."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        name, text = form.cleaned_data["file"]
+        course = form.cleaned_data["bank"]
+        report = banks.questions_import(
+            text=text,
+            format_name=form.cleaned_data["format"],
+            course=course,
+            now=timezone.now(),
+            source=name,
+            dry_run=True,
+        )
+        if report.ok:
+            request.session[IMPORT_SESSION_KEY] = {
+                "name": name,
+                "text": text,
+                "format": form.cleaned_data["format"],
+                "bank": course.slug,
+                "publish": form.cleaned_data["publish"],
+            }
+    status = 400 if form.errors or (report and not report.ok) else 200
+    context = {"form": form, "report": report}
+    return render(request, "quizzes/teach/question_import.html", context, status=status)
+
+
+@require_POST
+@instructor_required
+def question_import_confirm(request: HttpRequest) -> HttpResponse:
+    pending = request.session.pop(IMPORT_SESSION_KEY, None)
+    if not pending:
+        messages.error(request, "Nothing to import: upload the file again.")
+        return redirect("teach:question_import")
+    try:
+        report = banks.questions_import(
+            text=pending["text"],
+            format_name=pending["format"],
+            course=banks.bank_resolve(pending["bank"]),
+            author=request.user,
+            now=timezone.now(),
+            source=pending["name"],
+            publish=pending["publish"],
+        )
+    except banks.BankError as error:
+        messages.error(request, str(error))
+        return redirect("teach:question_import")
+    counts = report.counts
+    messages.success(
+        request,
+        f"Imported {len(report.questions)} questions from {pending['name']} "
+        f"({counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged); "
+        f"skipped {len(report.skipped)}.",
+    )
+    return redirect("teach:question_list")
+
+
+@require_GET
+@instructor_required
+def question_export(request: HttpRequest) -> HttpResponse:
+    format_name = request.GET.get("format", "")
+    if format_name not in banks.FORMAT_NAMES:
+        context = {"formats": banks.FORMATS, "courses": Course.objects.active()}
+        return render(request, "quizzes/teach/question_export.html", context)
+    course = Course.objects.active().filter(slug=request.GET.get("bank", "")).first()
+    exported = banks.questions_export(format_name=format_name, course=course)
+    extension = banks.FORMATS[format_name].extension
+    name = f"questions-{course.slug if course else 'all'}{extension}"
+    response = HttpResponse(exported.text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    if exported.skipped:
+        response["X-Questions-Left-Out"] = str(len(exported.skipped))
+    return response
+
+
+# -- assignments -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@instructor_required
+def cohort_assignments(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    cohort = cohorts.cohort_for_instructor(user=request.user, cohort_id=cohort_id)
+    form = AssignmentForm(request.POST or None, instructor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        assignments.assignment_create(
+            cohort=cohort,
+            kind=data["kind"],
+            by=request.user,
+            now=timezone.now(),
+            quiz=data["quiz"],
+            topic=data["topic"],
+            course=data["course"],
+            due_at=data["due_at"],
+        )
+        messages.success(request, "Assigned. Learners see it on their home page.")
+        return redirect("teach:cohort_assignments", cohort_id=cohort.pk)
+    context = {
+        "cohort": cohort,
+        "form": form,
+        "rows": assignments.cohort_assignments(cohort),
+        "cohort_url": reverse("cohorts:detail", args=[cohort.pk]),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "quizzes/teach/cohort_assignments.html", context, status=status)
+
+
+@require_POST
+@instructor_required
+def assignment_delete(request: HttpRequest, cohort_id: int, assignment_id: int) -> HttpResponse:
+    cohort = cohorts.cohort_for_instructor(user=request.user, cohort_id=cohort_id)
+    assignment = assignments.assignment_for_instructor(
+        user=request.user, cohort=cohort, assignment_id=assignment_id
+    )
+    assignment.delete()
+    messages.success(request, "Assignment removed.")
+    return redirect("teach:cohort_assignments", cohort_id=cohort.pk)

@@ -4,6 +4,9 @@
     result = client.invoke({"name": "hello", "handler": "app.handler",
                             "code": {"app.py": source}}, {"key": "value"})
 
+The service's address comes from `base_url`, else the SANDBOX_URL environment variable (the
+same name the web app's setting reads), else http://127.0.0.1:9001.
+
 Raises SandboxUnavailableError (with the URL and what went wrong) when the service is not
 running or does not answer in time, and SandboxRequestError for a refused request (4xx/503).
 """
@@ -20,7 +23,7 @@ from typing import Any
 from .config import FunctionConfig
 
 DEFAULT_URL = "http://127.0.0.1:9001"
-URL_VARIABLE = "SANDBOX_SERVICE_URL"
+URL_VARIABLE = "SANDBOX_URL"
 STARTUP_MARGIN_S = 15.0
 
 

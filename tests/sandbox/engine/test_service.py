@@ -74,6 +74,13 @@ def test_client_says_clearly_when_the_service_is_down():
         client.health(base_url="http://127.0.0.1:9", timeout_s=2)
 
 
+@pytest.mark.pure
+def test_client_reads_the_same_sandbox_url_variable_as_the_web_app(monkeypatch):
+    monkeypatch.setenv("SANDBOX_URL", "http://10.0.0.7:9001/")
+    assert client.service_url() == "http://10.0.0.7:9001"
+    assert client.service_url("http://127.0.0.1:9002") == "http://127.0.0.1:9002"
+
+
 def test_serve_command_stops_on_sigterm_and_destroys_every_environment():
     process = subprocess.Popen(
         [sys.executable, "-m", "studyapp.sandbox.engine", "serve", "--port", "0"],

@@ -3,6 +3,8 @@
 `FunctionConfig` is what the pool keys environments on: the function name, a hash of the code
 (and layers) and a hash of the settings. Two invocations share a warm environment only when all
 three match, exactly like publishing a new version on Lambda gives you fresh environments.
+Reserved concurrency is not part of the key: on Lambda, changing it is not a new version and
+keeps the warm environments.
 """
 
 from __future__ import annotations
@@ -150,8 +152,9 @@ class FunctionConfig:
         return digest.hexdigest()
 
     def settings_sha256(self) -> str:
+        """A hash of what the runtime sees; limits applied from outside (reserved) are left out."""
         settings = self.to_dict()
-        for key in ("code", "code_dir", "layers"):
+        for key in ("code", "code_dir", "layers", "reserved_concurrency"):
             settings.pop(key)
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 

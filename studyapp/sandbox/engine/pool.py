@@ -168,14 +168,19 @@ class EnvironmentPool:
                 raise RuntimeError("the pool is closed")
             self.stats.invocations += 1
             slot = self._slots.get(key)
+            limit = config.reserved_concurrency
+            busy_here = len(slot.busy) if slot else 0
+            if limit is not None and busy_here >= limit:
+                # Checked before reusing a warm one: the key leaves reserved concurrency out, so
+                # environments started under a higher limit may still be idle here.
+                self.stats.throttled += 1
+                return None
             if slot is not None and slot.idle:
                 environment = slot.idle.pop()
                 slot.busy.add(environment)
                 self.stats.reused += 1
                 return environment
-            limit = config.reserved_concurrency
-            busy_here = len(slot.busy) if slot else 0
-            if (limit is not None and busy_here >= limit) or (
+            if (
                 self._live_count() >= self.max_environments
                 and (evicted := self._evict_oldest_idle()) is None
             ):

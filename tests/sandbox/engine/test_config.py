@@ -55,6 +55,12 @@ def test_pool_key_changes_with_code_and_settings_but_not_otherwise():
     assert base.pool_key() != changed.pool_key()
 
 
+def test_reserved_concurrency_is_not_part_of_the_pool_key():
+    assert function().pool_key() == function(reserved_concurrency=5).pool_key()
+    one, zero = function(reserved_concurrency=1), function(reserved_concurrency=0)
+    assert one.pool_key() == zero.pool_key()
+
+
 def test_config_round_trips_through_a_dict():
     config = function(environment={"A": "1"}, layers=({"python/x.py": ""},))
     assert FunctionConfig.from_dict(config.to_dict()) == config

@@ -42,6 +42,23 @@ def test_reserved_concurrency_of_zero_throttles_every_invocation(pool, make_func
     assert pool.stats.throttled == 1 and pool.stats.created == 0
 
 
+def test_changing_reserved_concurrency_keeps_the_warm_environment(pool, make_function):
+    first = pool.invoke(make_function(OVERLAP), {})
+    second = pool.invoke(make_function(OVERLAP, reserved_concurrency=5), {})
+    assert (first.cold_start, second.cold_start) == (True, False)
+    assert second.environment_id == first.environment_id
+    assert pool.stats.created == 1
+
+
+def test_lowering_reserved_concurrency_to_zero_throttles_even_with_a_warm_environment(
+    pool, make_function
+):
+    pool.invoke(make_function(OVERLAP), {})
+    result = pool.invoke(make_function(OVERLAP, reserved_concurrency=0), {})
+    assert result.status == "throttled"
+    assert len(pool.environments()) == 1
+
+
 def test_stats_count_created_and_reused_environments(pool, make_function):
     function = make_function("def handler(e, c):\n    return 1\n")
     for _ in range(3):

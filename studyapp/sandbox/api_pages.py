@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from studyapp.sandbox import async_invoke, concurrency, sqs
 from studyapp.sandbox.engine import client
 from studyapp.sandbox.models import Function
-from studyapp.sandbox.runs import engine_name
+from studyapp.sandbox.runs import engine_account
 
 
 def function_for_name(*, user, name: str) -> Function:
@@ -69,9 +69,11 @@ def concurrency_page(request: HttpRequest, name: str) -> HttpResponse:
     except client.SandboxServiceError as error:
         context["unavailable"] = str(error)
     else:
-        mine = engine_name(function, request.user)
+        account = engine_account(request.user)
         context["environments"] = [
-            env for env in answer["environments"] if env["function_name"] == mine
+            env
+            for env in answer["environments"]
+            if env["function_name"] == function.name and env.get("account") == account
         ]
         context["stats"] = answer["stats"]
     template = "sandbox/concurrency.html"

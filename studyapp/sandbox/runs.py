@@ -117,15 +117,15 @@ def isolation_refusal(*, function: Function, health: dict[str, Any]) -> str | No
     return ISOLATION_REFUSAL.format(missing="; ".join(missing))
 
 
-def engine_name(function: Function, user) -> str:
-    """The function's name in the sandbox service, unique per learner.
+def engine_account(user) -> str:
+    """The learner's account in the sandbox service (FunctionConfig.account).
 
-    Warm environments are pooled by name, code and settings; a short account id in the name
-    keeps two learners' runs of the same sample in separate environments, as AWS accounts do
-    (made from the user's id and sign-up time, so a reused id never inherits warm state).
+    Warm environments are pooled by account, name, code and settings, so two learners' runs of
+    the same sample never share an environment, as two AWS accounts' functions never do, while
+    the function still sees its own plain name. Made from the user's id and sign-up time, so a
+    reused id never inherits warm state.
     """
-    account = hashlib.sha256(f"{user.pk}:{user.date_joined.isoformat()}".encode()).hexdigest()
-    return f"{function.name}-{account[:8]}"
+    return hashlib.sha256(f"{user.pk}:{user.date_joined.isoformat()}".encode()).hexdigest()[:16]
 
 
 @cache
@@ -152,7 +152,8 @@ def function_spec(function: Function, user, run_settings: FunctionSettings) -> d
     if run_settings.code is not None:
         code[function.module_path] = run_settings.code
     config = FunctionConfig(
-        name=engine_name(function, user),
+        name=function.name,
+        account=engine_account(user),
         handler=function.handler,
         code=code,
         memory_mb=run_settings.memory_mb,

@@ -4,7 +4,8 @@
 (and layers) and a hash of the settings. Two invocations share a warm environment only when all
 three match, exactly like publishing a new version on Lambda gives you fresh environments.
 Reserved concurrency is not part of the key: on Lambda, changing it is not a new version and
-keeps the warm environments.
+keeps the warm environments. The `account` is: two accounts' functions of the same name never
+share an environment, while the function itself only ever sees its plain name.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ MAX_LAYERS = 5
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # 6,291,456
 MAX_RESPONSE_BYTES = 6_291_556  # the figure Lambda prints in Function.ResponseSizeTooLarge
+MAX_ACCOUNT_CHARS = 128
 LOG_FORMATS = ("Text", "JSON")
 
 # Keys Lambda sets itself and refuses in a function's configuration.
@@ -74,6 +76,8 @@ class FunctionConfig:
     `code` maps relative paths to source text (learner-edited functions); `code_dir` points at a
     directory on the host (shipped samples, the CLI). Exactly one of the two is set. A layer is a
     directory on the host or a mapping like `code`; layers are merged under /opt in order.
+    `account` is an opaque owner id (the web app passes one per learner): part of the pool key,
+    never of the name the function sees.
     """
 
     name: str
@@ -88,6 +92,7 @@ class FunctionConfig:
     log_format: str = "Text"
     reserved_concurrency: int | None = None
     region: str = "us-east-1"
+    account: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "environment", dict(self.environment))
@@ -132,6 +137,12 @@ class FunctionConfig:
             else:
                 for path in layer:
                     check_relative_path(path)
+        if (
+            not isinstance(self.account, str)
+            or len(self.account) > MAX_ACCOUNT_CHARS
+            or not self.account.isprintable()
+        ):
+            raise ConfigError(f"account must be printable text of at most {MAX_ACCOUNT_CHARS}")
         if self.reserved_concurrency is not None and self.reserved_concurrency < 0:
             raise ConfigError("reserved concurrency cannot be negative")
         return self
@@ -159,7 +170,8 @@ class FunctionConfig:
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
     def pool_key(self) -> str:
-        """Environments are shared only between invocations of the same name, code and settings."""
+        """Environments are shared only between invocations of the same account, name, code and
+        settings (the account is inside the settings hash)."""
         return f"{self.name}:{self.code_sha256()[:16]}:{self.settings_sha256()[:16]}"
 
     # -- serialisation ------------------------------------------------------------------------
@@ -184,6 +196,8 @@ class FunctionConfig:
         for key in ("memory_mb", "timeout_s", "ephemeral_storage_mb"):
             if key in kwargs and (type(kwargs[key]) is not int):
                 raise ConfigError(f"{key} must be an integer")
+        if not isinstance(kwargs.get("account", ""), str):
+            raise ConfigError("account must be a string")
         code = kwargs.get("code")
         if code is not None and not _is_str_mapping(code):
             raise ConfigError("code must map relative paths to source text")

@@ -255,6 +255,7 @@ class ExecutionEnvironment:
         return {
             "environment_id": self.id,
             "function_name": self.config.name,
+            "account": self.config.account,
             "state": self.state,
             "frozen": self.frozen,
             "memory_size_mb": self.config.memory_mb,

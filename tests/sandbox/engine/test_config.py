@@ -61,6 +61,19 @@ def test_reserved_concurrency_is_not_part_of_the_pool_key():
     assert one.pool_key() == zero.pool_key()
 
 
+def test_the_account_is_part_of_the_pool_key_but_not_of_the_name():
+    mine, theirs = function(account="learner-1"), function(account="learner-2")
+    assert mine.pool_key() != theirs.pool_key()
+    assert mine.name == theirs.name == "f"
+
+
+def test_an_account_must_be_short_printable_text():
+    with pytest.raises(ConfigError, match="account must be printable text"):
+        function(account="a\nb").validate()
+    with pytest.raises(ConfigError, match="account must be a string"):
+        FunctionConfig.from_dict({"name": "f", "code": CODE, "account": 7})
+
+
 def test_config_round_trips_through_a_dict():
     config = function(environment={"A": "1"}, layers=({"python/x.py": ""},))
     assert FunctionConfig.from_dict(config.to_dict()) == config

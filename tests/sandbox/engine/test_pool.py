@@ -59,6 +59,36 @@ def test_lowering_reserved_concurrency_to_zero_throttles_even_with_a_warm_enviro
     assert len(pool.environments()) == 1
 
 
+NAMES = """
+    import os, uuid
+    ENVIRONMENT = uuid.uuid4().hex
+    def handler(event, context):
+        return {
+            "environment": ENVIRONMENT,
+            "function_name": context.function_name,
+            "variable": os.environ["AWS_LAMBDA_FUNCTION_NAME"],
+            "log_group": context.log_group_name,
+        }
+"""
+
+
+def test_two_accounts_functions_of_one_name_never_share_an_environment(pool, make_function):
+    mine = pool.invoke(make_function(NAMES, name="shared-name", account="learner-1"), {})
+    theirs = pool.invoke(make_function(NAMES, name="shared-name", account="learner-2"), {})
+    assert mine.cold_start and theirs.cold_start
+    assert mine.payload["environment"] != theirs.payload["environment"]
+    again = pool.invoke(make_function(NAMES, name="shared-name", account="learner-1"), {})
+    assert again.environment_id == mine.environment_id
+
+
+def test_the_account_never_shows_in_the_name_the_function_sees(pool, make_function):
+    result = pool.invoke(make_function(NAMES, name="shared-name", account="learner-1"), {})
+    assert result.payload["function_name"] == result.payload["variable"] == "shared-name"
+    assert result.payload["log_group"] == "/aws/lambda/shared-name"
+    [environment] = pool.environments()
+    assert environment["account"] == "learner-1"
+
+
 def test_stats_count_created_and_reused_environments(pool, make_function):
     function = make_function("def handler(e, c):\n    return 1\n")
     for _ in range(3):

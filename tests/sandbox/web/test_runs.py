@@ -70,6 +70,21 @@ def test_two_learners_never_share_a_warm_environment(
     assert mine.result["environment_id"] != theirs.result["environment_id"]
 
 
+def test_two_learners_running_one_sample_both_see_its_plain_name(
+    samples, learner, django_user_model, sandbox_service
+):
+    other = django_user_model.objects.create_user(username="bo", password="correct-horse-42")
+    function = sample("environment-config")
+    [mine] = run(function, learner)
+    [theirs] = run(function, other)
+    assert mine.cold_start and theirs.cold_start
+    assert mine.result["environment_id"] != theirs.result["environment_id"]
+    for invocation in (mine, theirs):
+        seen = invocation.result["payload"]["lambda_environment"]
+        assert seen["AWS_LAMBDA_FUNCTION_NAME"] == "environment-config"
+        assert seen["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/environment-config"
+
+
 def test_an_edited_handler_that_raises_gets_lambdas_error_shape(samples, learner, full_isolation):
     copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
     code = "def handler(event, context):\n    raise Exception('Handler fails')\n"

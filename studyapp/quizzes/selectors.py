@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from studyapp.quizzes.models import (
@@ -20,9 +20,25 @@ from studyapp.topics.models import Topic
 def attempt_for_viewer(user, attempt_id: int) -> Attempt:
     """The attempt if ``user`` may see it, else Http404 (never 403: no hint that it exists).
 
-    Today only its owner may. Issue 7 extends this one function: the instructors of a cohort
-    the attempt's quiz was assigned to.
+    Its owner may, and so may the instructor of a cohort that the attempt's quiz was assigned
+    to, while the attempt's learner is a member of that cohort. Only the owner may change an
+    attempt: pages that do use :func:`attempt_for_owner`.
     """
+    if not user.is_authenticated:
+        raise Http404("No such attempt.")
+    teaches = Q(
+        quiz__assignments__cohort__instructor=user,
+        quiz__assignments__cohort__archived_at__isnull=True,
+        quiz__assignments__cohort__memberships__user=F("user"),
+    )
+    attempt = Attempt.objects.filter(Q(user=user) | teaches, pk=attempt_id).distinct().first()
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def attempt_for_owner(user, attempt_id: int) -> Attempt:
+    """The attempt if ``user`` took it (to answer, flag or submit), else Http404."""
     if not user.is_authenticated:
         raise Http404("No such attempt.")
     attempt = Attempt.objects.filter(pk=attempt_id, user=user).first()

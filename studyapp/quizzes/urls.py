@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("practice/", views.practice_start, name="practice_start"),
     path("exam/", views.exam_start, name="exam_start"),
+    path("assigned/<int:quiz_id>/", views.assigned_quiz, name="assigned"),
     path("attempts/<int:attempt_id>/", views.attempt_page, name="attempt"),
     path("attempts/<int:attempt_id>/<int:position>/answer/", views.answer, name="answer"),
     path("attempts/<int:attempt_id>/<int:position>/flag/", views.flag, name="flag"),

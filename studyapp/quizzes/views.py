@@ -2,7 +2,9 @@
 
 Views are thin: they parse the request, call one function of ``attempts`` (passing
 ``timezone.now()``; the server's clock is the only one that counts) and render. Every attempt
-is read through :func:`selectors.attempt_for_viewer`, which answers 404 to anyone but its owner.
+is read through :func:`selectors.attempt_for_owner` (taking it) or
+:func:`selectors.attempt_for_viewer` (its result and review, which the instructor of a cohort the
+quiz was assigned to may also read); both answer 404 to anyone else.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studyapp.quizzes import attempts, grading
+from studyapp.quizzes import attempts, grading, quizbuilder
 from studyapp.quizzes.models import DOMAINS, Attempt, AttemptQuestion
 from studyapp.quizzes.selectors import (
+    attempt_for_owner,
     attempt_for_viewer,
     attempt_items,
     attempts_history,
@@ -147,7 +150,7 @@ def position_from(request: HttpRequest, default: int) -> int:
 
 @require_GET
 def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    attempt = attempt_for_viewer(request.user, attempt_id)
+    attempt = attempt_for_owner(request.user, attempt_id)
     if attempt.is_submitted:
         return redirect("quizzes:result", attempt.pk)
     items = attempt_items(attempt)
@@ -197,7 +200,7 @@ def time_up(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 
 @require_POST
 def answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
-    attempt = attempt_for_viewer(request.user, attempt_id)
+    attempt = attempt_for_owner(request.user, attempt_id)
     try:
         option_ids = [int(value) for value in request.POST.getlist("option")]
     except ValueError:
@@ -251,7 +254,7 @@ def go_target(request: HttpRequest, attempt: Attempt, position: int) -> str:
 
 @require_POST
 def flag(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
-    attempt = attempt_for_viewer(request.user, attempt_id)
+    attempt = attempt_for_owner(request.user, attempt_id)
     flagged = request.POST.get("flagged") == "1"
     try:
         item = attempts.attempt_flag(
@@ -272,7 +275,7 @@ def flag(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
 @require_GET
 def check(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """The review screen before submitting: answered, unanswered and flagged questions."""
-    attempt = attempt_for_viewer(request.user, attempt_id)
+    attempt = attempt_for_owner(request.user, attempt_id)
     now = timezone.now()
     if attempts.attempt_expire_if_due(attempt=attempt, now=now) or attempt.is_submitted:
         return redirect("quizzes:result", attempt.pk)
@@ -291,7 +294,7 @@ def check(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 @require_POST
 def submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    attempt = attempt_for_viewer(request.user, attempt_id)
+    attempt = attempt_for_owner(request.user, attempt_id)
     attempts.attempt_submit(attempt=attempt, now=timezone.now())
     return redirect("quizzes:result", attempt.pk)
 
@@ -326,3 +329,26 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         return redirect(attempt)
     items = [i for i in attempt_items(attempt) if item_reveals(attempt, i)]
     return render(request, "quizzes/review.html", {"attempt": attempt, "items": items})
+
+
+@require_http_methods(["GET", "POST"])
+def assigned_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    """An instructor's quiz assigned to the learner's cohort: what it is, and start it."""
+    quiz = quizbuilder.quiz_for_learner(user=request.user, quiz_id=quiz_id)
+    now = timezone.now()
+    if request.method == "POST":
+        try:
+            attempt = quizbuilder.quiz_attempt_start(user=request.user, quiz=quiz, now=now)
+        except attempts.AttemptError as error:
+            messages.error(request, str(error))
+            return redirect("quizzes:assigned", quiz_id=quiz.pk)
+        return redirect(attempt)
+    taken = list(quizbuilder.quiz_attempts_of(user=request.user, quiz=quiz))
+    context = {
+        "quiz": quiz,
+        "attempts": taken,
+        "unavailable": quizbuilder.quiz_availability(user=request.user, quiz=quiz, now=now),
+        "question_count": quizbuilder.quiz_question_estimate(quiz),
+        "open_attempt": next((a for a in taken if not a.is_submitted), None),
+    }
+    return render(request, "quizzes/assigned.html", context)

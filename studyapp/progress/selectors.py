@@ -37,11 +37,17 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Floor, Greatest, Power
+from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, Membership, User
 from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings
 from studyapp.cards.review import EPOCH, epoch_days
 from studyapp.cards.scheduling import scheduler_for
+from studyapp.quizzes.assignments import (
+    cohort_assignments,
+    cohort_assignments_done,
+    learner_assignments,
+)
 from studyapp.quizzes.models import Attempt, AttemptQuestion, QuestionReview, QuestionSchedule
 from studyapp.topics.models import ReadingProgress, Topic
 
@@ -357,7 +363,8 @@ def domain_answers(user: User, *, since: datetime) -> dict[str, tuple[int, int]]
 
 @dataclass(frozen=True)
 class AssignmentStatus:
-    """One quiz assigned to a cohort, as a learner or an instructor sees it."""
+    """One assignment of a cohort (a quiz, a topic to read, a deck to study), as a learner or an
+    instructor sees it."""
 
     title: str
     cohort: str
@@ -365,25 +372,47 @@ class AssignmentStatus:
     url: str
     done: int  # learners who finished it (1 or 0 on a learner's own dashboard)
     of: int  # learners it was assigned to
+    status: str = ""  # on a learner's dashboard: "not started", "started" or "done"
+    overdue: bool = False
 
 
 def assignments_for_learner(user: User, *, now: datetime) -> list[AssignmentStatus]:
-    """Quizzes assigned to the learner through their cohorts, soonest due first.
-
-    There is no assignment model yet (issue 7), so a cohort assigns nothing: empty. Issue 7
-    fills this in from its Assignment rows of ``Cohort.objects.joined_by(user)``.
-    """
-    return []
+    """What the learner's cohorts assigned them, open work first (soonest due first); the
+    statuses come from ``studyapp.quizzes.assignments`` in a fixed number of queries."""
+    return [
+        AssignmentStatus(
+            title=row.title,
+            cohort=row.cohort,
+            due_at=row.due_at,
+            url=row.url,
+            done=int(row.done),
+            of=1,
+            status=row.status,
+            overdue=row.overdue,
+        )
+        for row in learner_assignments(user, now=now)
+    ]
 
 
 def assignments_for_cohort(cohort: Cohort, *, now: datetime) -> list[AssignmentStatus]:
-    """The cohort's assignments with how many members finished each (empty until issue 7)."""
-    return []
+    """The cohort's assignments with how many members finished each (quizzes link to their
+    item analysis)."""
+    return [
+        AssignmentStatus(
+            title=row.title,
+            cohort=cohort.name,
+            due_at=row.due_at,
+            url=row.statistics_url or reverse("teach:cohort_assignments", args=[cohort.pk]),
+            done=row.done,
+            of=row.of,
+        )
+        for row in cohort_assignments(cohort)
+    ]
 
 
 def assignments_done(cohort: Cohort) -> dict[int, int]:
-    """learner id -> assignments finished in this cohort (empty until issue 7)."""
-    return {}
+    """learner id -> assignments finished in this cohort."""
+    return cohort_assignments_done(cohort)
 
 
 # -- cohorts ----------------------------------------------------------------------------------

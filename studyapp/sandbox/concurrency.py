@@ -18,9 +18,6 @@ one stops counting against the limits soon after.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -296,7 +293,12 @@ def provisioned_apply(*, config: FunctionInvokeConfig) -> FunctionInvokeConfig:
     """Ask the service to keep ``provisioned_concurrency`` environments initialised."""
     spec = engine_spec(user=config.user, function=config.function)
     try:
-        answer = _provision_request(spec, config.provisioned_concurrency)
+        answer = client.provision(
+            spec,
+            config.provisioned_concurrency,
+            require_full_isolation=not config.function.is_sample,
+            base_url=django_settings.SANDBOX_URL,
+        )
     except client.SandboxServiceError as error:
         if config.provisioned_concurrency:
             config.provisioned_status = FunctionInvokeConfig.ProvisionedStatus.FAILED
@@ -316,21 +318,3 @@ def provisioned_apply(*, config: FunctionInvokeConfig) -> FunctionInvokeConfig:
         config.provisioned_status_reason = answer.get("error", "")
         config.save()
     return config
-
-
-def _provision_request(spec: dict[str, Any], count: int) -> dict[str, Any]:
-    """``POST /provision {"function": spec, "count": N}`` (the protocol the engine must add)."""
-    url = client.service_url(django_settings.SANDBOX_URL) + "/provision"
-    body = json.dumps({"function": spec, "count": count}).encode()
-    request = urllib.request.Request(  # noqa: S310 - the configured loopback service
-        url, data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        raise client.SandboxRequestError(error.code, "HTTPError", str(error)) from None
-    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-        raise client.SandboxUnavailableError(
-            f"the sandbox service is not answering: {error}"
-        ) from None

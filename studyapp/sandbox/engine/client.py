@@ -70,6 +70,22 @@ def invoke(
     return _request("POST", "/invoke", body, base_url=base_url, timeout_s=timeout_s)
 
 
+def provision(
+    function: FunctionConfig | Mapping[str, Any],
+    count: int,
+    *,
+    require_full_isolation: bool = True,
+    base_url: str | None = None,
+    timeout_s: float = 60.0,
+) -> dict[str, Any]:
+    """Keep `count` environments of the function initialised (provisioned concurrency); 0
+    releases them. Returns `{"provisioned": N, "environments": [...]}` (and `"error"` when
+    fewer than `count` could start)."""
+    spec = function.to_dict() if isinstance(function, FunctionConfig) else dict(function)
+    body = {"function": spec, "count": count, "require_full_isolation": require_full_isolation}
+    return _request("POST", "/provision", body, base_url=base_url, timeout_s=timeout_s)
+
+
 def health(*, base_url: str | None = None, timeout_s: float = 5.0) -> dict[str, Any]:
     return _request("GET", "/health", None, base_url=base_url, timeout_s=timeout_s)
 

@@ -3,6 +3,7 @@
 Lifecycle, as on Lambda:
 
     new --invoke--> INIT (spawn, import the handler; timed, CPU unthrottled) --> busy --> idle
+    new --initialise()--> INIT --> idle   (provisioned concurrency: the first invocation is warm)
     idle (frozen) --invoke--> busy --> idle ...
     timeout / crash / OOM / init error / destroy() --> dead (every process killed, cgroup removed)
 
@@ -176,7 +177,13 @@ class _Verdict:
     log_line: Callable[[float], str] | None = None
 
 
-def lambda_environment(config: FunctionConfig, log_stream_name: str) -> dict[str, str]:
+ON_DEMAND = "on-demand"
+PROVISIONED = "provisioned-concurrency"
+
+
+def lambda_environment(
+    config: FunctionConfig, log_stream_name: str, initialization_type: str = ON_DEMAND
+) -> dict[str, str]:
     """The environment variables a Python function sees on Lambda, plus the function's own."""
     import sys
 
@@ -194,7 +201,7 @@ def lambda_environment(config: FunctionConfig, log_stream_name: str) -> dict[str
         "AWS_LAMBDA_FUNCTION_NAME": config.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
     }
@@ -217,8 +224,10 @@ class ExecutionEnvironment:
         *,
         settings: SandboxSettings | None = None,
         host: HostCapabilities | None = None,
+        initialization_type: str = ON_DEMAND,
     ) -> None:
         self.config = config
+        self.initialization_type = initialization_type
         self.staged = staged
         self.settings = settings or SandboxSettings()
         self.host = host or host_capabilities()
@@ -263,6 +272,7 @@ class ExecutionEnvironment:
             "created_at": self.created_at,
             "last_used_at": self.last_used_at,
             "init_duration_ms": self.init_duration_ms,
+            "initialization_type": self.initialization_type,
         }
 
     def invoke(
@@ -288,6 +298,7 @@ class ExecutionEnvironment:
                     log_format=log_format,
                     function_name=self.config.name,
                     now=time.time(),
+                    initialization_type=self.initialization_type,
                 )
             )
             failure = self._start(logs, request_id)
@@ -316,6 +327,54 @@ class ExecutionEnvironment:
             logs, request_id, outcome, duration_ms=duration_ms, init_ms=init_ms, cold=cold
         )
 
+    def initialise(self) -> str | None:
+        """Run INIT ahead of any invocation (provisioned concurrency).
+
+        None once the runtime is ready (the environment is then idle and frozen, and its first
+        invocation is warm: no INIT_START, no Init Duration); otherwise why INIT failed, and
+        the environment is dead.
+        """
+        if self.state != "new":
+            raise RuntimeError("this execution environment has already started")
+        self.state = "busy"
+        logs = LogCollector(self.settings.log_cap_bytes)
+        logs.add_platform(
+            platform_logs.init_start_line(
+                region=self.config.region,
+                log_format=self.config.log_format,
+                function_name=self.config.name,
+                now=time.time(),
+                initialization_type=self.initialization_type,
+            )
+        )
+        failure = self._start(logs, "")
+        self.last_used_at = time.time()
+        with self._teardown_lock:
+            if failure is None and self.state == "busy":
+                self.state = "idle"
+                self._freeze()
+                return None
+            self.state = "dead"
+            self._kill_everything()
+            self._release()
+        return self._init_failure(failure)
+
+    def _init_failure(self, outcome: _Outcome | None) -> str:
+        if outcome is None:
+            return "the environment was destroyed during INIT"
+        header = outcome.header or {}
+        if outcome.kind == "message" and header.get("type") == "init_error":
+            try:
+                error = json.loads(outcome.body)
+                return f"{error['errorType']}: {error['errorMessage']}"
+            except (ValueError, TypeError, KeyError):
+                pass
+        if outcome.kind == "timeout":
+            return f"INIT did not finish within {self.settings.init_timeout_s:g} seconds"
+        if outcome.kind == "exited":
+            return exit_reason(outcome.returncode)
+        return f"Runtime sent an invalid response ({outcome.detail or 'unexpected message'})"
+
     def destroy(self) -> None:
         """Kill every process of this environment and release everything it holds."""
         with self._teardown_lock:
@@ -343,7 +402,7 @@ class ExecutionEnvironment:
         response_r, response_w = os.pipe()
         log_r, log_w = os.pipe()
         self._fds = {"request_w": request_w, "response_r": response_r, "log_r": log_r}
-        env = lambda_environment(self.config, self.log_stream_name)
+        env = lambda_environment(self.config, self.log_stream_name, self.initialization_type)
         if self.uses_bubblewrap:
             command = bubblewrap_command(
                 self.host,

@@ -48,13 +48,20 @@ class ReportMetrics:
     error_type: str | None = None
 
 
-def init_start_line(*, region: str, log_format: str, function_name: str, now: float) -> str:
+def init_start_line(
+    *,
+    region: str,
+    log_format: str,
+    function_name: str,
+    now: float,
+    initialization_type: str = "on-demand",
+) -> str:
     arn = runtime_version_arn(region)
     if log_format == "JSON":
         return _platform_record(
             "platform.initStart",
             {
-                "initializationType": "on-demand",
+                "initializationType": initialization_type,
                 "phase": "init",
                 "runtimeVersion": RUNTIME_VERSION,
                 "runtimeVersionArn": arn,

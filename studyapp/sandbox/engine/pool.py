@@ -4,6 +4,13 @@ An invocation takes an idle environment of its function if there is one (warm) a
 one otherwise (cold), so concurrent invocations of one function run side by side in separate
 environments, as on Lambda. Idle environments are frozen and reaped after `idle_timeout_s`.
 Closing the pool destroys every environment it started, with all of their processes.
+
+Provisioned concurrency (`provision(config, N)`): N environments are started through INIT ahead
+of any invocation (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency) and are never reaped
+or evicted. Invocations take an idle provisioned environment first (warm: no Init Duration),
+then an idle on-demand one, and only then start an on-demand environment (a cold start): the
+spill-over beyond N. A provisioned environment that dies (timeout, crash, OOM) is replaced in
+the background; `provision(config, 0)` releases them all.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
-from .environment import ExecutionEnvironment, SandboxSettings
+from .environment import PROVISIONED, ExecutionEnvironment, SandboxSettings
 from .isolation import HostCapabilities, host_capabilities
 from .results import InvocationResult, error_object
 from .staging import StagedFunction, stage_function
@@ -47,6 +54,17 @@ class _FunctionSlot:
     staged: StagedFunction
     idle: list[ExecutionEnvironment] = field(default_factory=list)
     busy: set[ExecutionEnvironment] = field(default_factory=set)
+    # Provisioned concurrency: how many are wanted, and which environments (idle or busy) are.
+    provisioned_target: int = 0
+    provisioned: set[ExecutionEnvironment] = field(default_factory=set)
+
+    def take_idle(self) -> ExecutionEnvironment:
+        """An idle provisioned environment if there is one, else the most recently used."""
+        for environment in reversed(self.idle):
+            if environment in self.provisioned:
+                self.idle.remove(environment)
+                return environment
+        return self.idle.pop()
 
 
 _open_pools: weakref.WeakSet[EnvironmentPool] = weakref.WeakSet()
@@ -176,7 +194,7 @@ class EnvironmentPool:
                 self.stats.throttled += 1
                 return None
             if slot is not None and slot.idle:
-                environment = slot.idle.pop()
+                environment = slot.take_idle()
                 slot.busy.add(environment)
                 self.stats.reused += 1
                 return environment
@@ -197,8 +215,11 @@ class EnvironmentPool:
             evicted.destroy()
         return environment
 
-    def _checkin(self, config: FunctionConfig, environment: ExecutionEnvironment) -> None:
+    def _checkin(
+        self, config: FunctionConfig, environment: ExecutionEnvironment, *, replace: bool = True
+    ) -> None:
         key = config.pool_key()
+        refill = False
         with self._lock:
             slot = self._slots.get(key)
             if slot is None:
@@ -208,14 +229,27 @@ class EnvironmentPool:
                 slot.idle.append(environment)
             else:
                 self.stats.destroyed += 1
+                if environment in slot.provisioned:
+                    slot.provisioned.discard(environment)
+                    refill = replace and not self._closed
             self._drop_slot_if_empty(key)
+        if refill:
+            threading.Thread(
+                target=self._provision_missing,
+                args=(key,),
+                name="sandbox-provisioner",
+                daemon=True,
+            ).start()
 
     def _live_count(self) -> int:
         return sum(len(slot.idle) + len(slot.busy) for slot in self._slots.values())
 
     def _evict_oldest_idle(self) -> ExecutionEnvironment | None:
         candidates = [
-            (env.last_used_at, key, env) for key, s in self._slots.items() for env in s.idle
+            (env.last_used_at, key, env)
+            for key, s in self._slots.items()
+            for env in s.idle
+            if env not in s.provisioned
         ]
         if not candidates:
             return None
@@ -227,7 +261,7 @@ class EnvironmentPool:
 
     def _drop_slot_if_empty(self, key: str) -> None:
         slot = self._slots.get(key)
-        if slot is not None and not slot.idle and not slot.busy:
+        if slot is not None and not slot.idle and not slot.busy and not slot.provisioned_target:
             del self._slots[key]
             slot.staged.cleanup()
 
@@ -254,6 +288,114 @@ class EnvironmentPool:
     def _full_isolation(self) -> bool:
         return self.host.full and self.settings.use_bubblewrap and self.settings.use_cgroups
 
+    # -- provisioned concurrency --------------------------------------------------------------
+
+    def provision(
+        self, config: FunctionConfig, count: int, *, require_full_isolation: bool = False
+    ) -> dict[str, Any]:
+        """Keep `count` environments of this function initialised ahead of invocations.
+
+        Starts the missing ones through INIT (side by side) and releases the extra ones (idle
+        ones are destroyed, busy ones become on-demand); `count` 0 releases them all. Returns
+        `{"provisioned": ready, "environments": [...]}`, plus `"error"` when fewer than `count`
+        are ready (an INIT error, or this host's limit on environments).
+        """
+        config.validate()
+        if type(count) is not int or not 0 <= count <= self.max_environments:
+            raise ConfigError(
+                f"count must be a whole number from 0 to {self.max_environments} "
+                "(the environments this sandbox host may run)"
+            )
+        if require_full_isolation and count and not self._full_isolation():
+            raise IsolationUnavailableError(
+                "full isolation is not available on this host: " + "; ".join(self.host.missing)
+            )
+        key = config.pool_key()
+        released: list[ExecutionEnvironment] = []
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the pool is closed")
+            slot = self._slots.get(key)
+            if slot is None:
+                if not count:
+                    return {"provisioned": 0, "environments": []}
+                slot = self._slots[key] = _FunctionSlot(config, stage_function(config))
+            slot.provisioned_target = count
+            extra = len(slot.provisioned) - count
+            for environment in sorted(slot.provisioned, key=lambda env: env in slot.busy):
+                if extra <= 0:
+                    break
+                slot.provisioned.discard(environment)
+                extra -= 1
+                if environment in slot.idle:
+                    slot.idle.remove(environment)
+                    released.append(environment)
+                    self.stats.destroyed += 1
+            self._drop_slot_if_empty(key)
+        for environment in released:
+            environment.destroy()
+        errors = self._provision_missing(key) if count else []
+        with self._lock:
+            slot = self._slots.get(key)
+            ready = [env for env in slot.provisioned if env.alive] if slot else []
+            answer: dict[str, Any] = {
+                "provisioned": len(ready),
+                "environments": [
+                    {**env.describe(), "pool_key": key, "provisioned": True} for env in ready
+                ],
+            }
+        if len(ready) < count:
+            answer["error"] = f"{len(ready)} of {count} environments are initialised: " + (
+                "; ".join(sorted(set(errors))) or "this sandbox host has no room for more"
+            )
+        return answer
+
+    def _provision_missing(self, key: str) -> list[str]:
+        """Start environments until the slot has its target; why any of them failed INIT."""
+        starting: list[ExecutionEnvironment] = []
+        evicted: list[ExecutionEnvironment] = []
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is None or self._closed:
+                return []
+            for _ in range(slot.provisioned_target - len(slot.provisioned)):
+                if self._live_count() >= self.max_environments:
+                    victim = self._evict_oldest_idle()
+                    if victim is None:
+                        break
+                    evicted.append(victim)
+                environment = ExecutionEnvironment(
+                    slot.config,
+                    slot.staged,
+                    settings=self.settings,
+                    host=self.host,
+                    initialization_type=PROVISIONED,
+                )
+                slot.busy.add(environment)  # busy with INIT: no invocation may take it yet
+                slot.provisioned.add(environment)
+                starting.append(environment)
+                self.stats.created += 1
+            config = slot.config
+        for environment in evicted:
+            environment.destroy()
+        errors: list[str] = []
+
+        def initialise(environment: ExecutionEnvironment) -> None:
+            error = environment.initialise()
+            if error is not None:
+                errors.append(error)
+            self._checkin(config, environment, replace=False)
+
+        threads = [
+            threading.Thread(target=initialise, args=(env,), name="sandbox-init", daemon=True)
+            for env in starting
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return errors
+
     # -- housekeeping -------------------------------------------------------------------------
 
     def reap_idle(self, now: float | None = None) -> int:
@@ -262,7 +404,11 @@ class EnvironmentPool:
         doomed: list[ExecutionEnvironment] = []
         with self._lock:
             for key, slot in list(self._slots.items()):
-                stale = [e for e in slot.idle if now - e.last_used_at >= self.idle_timeout_s]
+                stale = [
+                    e
+                    for e in slot.idle
+                    if now - e.last_used_at >= self.idle_timeout_s and e not in slot.provisioned
+                ]
                 for environment in stale:
                     slot.idle.remove(environment)
                 doomed.extend(stale)
@@ -280,7 +426,11 @@ class EnvironmentPool:
         """What is warm (and what is running) right now."""
         with self._lock:
             return [
-                {**environment.describe(), "pool_key": key}
+                {
+                    **environment.describe(),
+                    "pool_key": key,
+                    "provisioned": environment in slot.provisioned,
+                }
                 for key, slot in self._slots.items()
                 for environment in [*slot.idle, *slot.busy]
             ]

@@ -26,12 +26,24 @@ POST /invoke
     400:      {"error": "<one line>", "error_type": "InvalidParameterValueException"}
     503:      {"error": "...", "error_type": "IsolationUnavailable"} when full isolation was
               required and this host cannot provide it.
+POST /provision
+    request:  {"function": {...},                  # as for /invoke
+               "count": N,                         # 0 releases them
+               "require_full_isolation": true}     # false only for shipped samples
+    200:      {"provisioned": N, "environments": [{environment_id, ..., "provisioned": true}]}
+              N environments of that function (same pool key as /invoke) have run INIT with
+              AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency and are kept, never reaped.
+              Invocations use them first (cold_start false, no Init Duration) and spill over to
+              on-demand environments (cold starts) beyond N. When fewer than N could start, the
+              body also has "error": "<why>" (e.g. the handler's INIT error).
+    400, 503: as for /invoke (count must be a whole number from 0 to the host's limit).
 GET /health
     200:      {"status": "ok", "full_isolation": bool, "host": {...}, "stats": {...},
                "environments": N}
 GET /environments
-    200:      {"environments": [{environment_id, function_name, pool_key, state, frozen,
-               memory_size_mb, invocations, created_at, last_used_at, init_duration_ms}],
+    200:      {"environments": [{environment_id, function_name, account, pool_key, state,
+               frozen, memory_size_mb, invocations, created_at, last_used_at,
+               init_duration_ms, initialization_type, provisioned}],
                "stats": {created, reused, reaped, destroyed, throttled, invocations}}
 
 SIGTERM or SIGINT stops the server and destroys every environment with all its processes.
@@ -85,6 +97,28 @@ class SandboxService:
             }
         return HTTPStatus.OK, result.to_dict()
 
+    def provision(self, body: Any) -> tuple[int, dict[str, Any]]:
+        if not isinstance(body, dict):
+            return _bad_request("the request body must be a JSON object")
+        unknown = set(body) - {"function", "count", "require_full_isolation"}
+        if unknown:
+            return _bad_request(f"unknown field(s): {', '.join(sorted(unknown))}")
+        try:
+            config = FunctionConfig.from_dict(body.get("function"))
+            answer = self.pool.provision(
+                config,
+                body.get("count"),
+                require_full_isolation=body.get("require_full_isolation", True) is not False,
+            )
+        except ConfigError as error:
+            return _bad_request(str(error))
+        except IsolationUnavailableError as error:
+            return HTTPStatus.SERVICE_UNAVAILABLE, {
+                "error": str(error),
+                "error_type": "IsolationUnavailable",
+            }
+        return HTTPStatus.OK, answer
+
     def health(self) -> tuple[int, dict[str, Any]]:
         return HTTPStatus.OK, {
             "status": "ok",
@@ -124,7 +158,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._reply(*route())
 
     def do_POST(self) -> None:
-        if self.path.split("?", 1)[0] != "/invoke":
+        routes = {
+            "/invoke": self.server.service.invoke,
+            "/provision": self.server.service.provision,
+        }
+        route = routes.get(self.path.split("?", 1)[0])
+        if route is None:
             self._reply(HTTPStatus.NOT_FOUND, {"error": f"no such resource: {self.path}"})
             return
         try:
@@ -141,7 +180,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except ValueError as error:
             self._reply(*_bad_request(f"the request body is not JSON: {error}"))
             return
-        self._reply(*self.server.service.invoke(body))
+        self._reply(*route(body))
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()

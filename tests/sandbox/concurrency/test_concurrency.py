@@ -15,6 +15,7 @@ from studyapp.sandbox.concurrency import (
     concurrency_acquire,
     concurrency_release,
     function_run,
+    provisioned_delete,
     provisioned_put,
     reserved_concurrency_put,
 )
@@ -103,28 +104,41 @@ def test_provisioned_concurrency_cannot_exceed_reserved_concurrency(learner, fun
         provisioned_put(user=learner, function=cold, count=2)
 
 
-def test_provisioned_concurrency_says_why_it_failed_when_the_sandbox_cannot_prewarm(
-    learner, functions, sandbox_service
+def test_provisioned_concurrency_says_why_it_failed_when_the_sandbox_is_down(
+    learner, functions, settings
 ):
+    settings.SANDBOX_URL = "http://127.0.0.1:9"
     config = provisioned_put(user=learner, function=functions["cold-start-vs-warm"], count=2)
     assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.FAILED
-    assert "POST /provision" in config.provisioned_status_reason
+    assert "is not answering" in config.provisioned_status_reason
     assert config.provisioned_allocated == 0
 
 
-@pytest.mark.xfail(
-    reason="the sandbox service has no POST /provision to initialise environments ahead",
-    strict=True,
-)
+def test_provisioned_concurrency_is_ready_once_the_sandbox_has_initialised_it(
+    learner, functions, sandbox_service
+):
+    cold = functions["cold-start-vs-warm"]
+    try:
+        config = provisioned_put(user=learner, function=cold, count=2)
+        assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.READY
+        assert config.provisioned_allocated == 2 and config.provisioned_status_reason == ""
+    finally:
+        provisioned_delete(user=learner, function=cold)
+
+
 def test_provisioned_environments_serve_invocations_without_an_init_duration(
     learner, functions, sandbox_service
 ):
     cold = functions["cold-start-vs-warm"]
-    config = provisioned_put(user=learner, function=cold, count=1)
-    assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.READY
-    result = function_run(user=learner, function=cold, event={})
-    assert result["init_duration_ms"] is None
-    assert result["cold_start"] is False
+    try:
+        config = provisioned_put(user=learner, function=cold, count=1)
+        assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.READY
+        result = function_run(user=learner, function=cold, event={})
+        assert result["init_duration_ms"] is None
+        assert result["cold_start"] is False
+        assert "Init Duration" not in result["logs"]
+    finally:
+        provisioned_delete(user=learner, function=cold)
 
 
 def test_a_reserved_concurrency_of_zero_throttles_without_reaching_the_sandbox(

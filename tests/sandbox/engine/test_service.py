@@ -60,6 +60,29 @@ def test_health_and_environments_describe_what_is_warm(service_url):
     assert listing["stats"]["created"] == 1
 
 
+def test_provision_over_http_initialises_environments_that_serve_warm(service_url):
+    answer = client.provision(FUNCTION, 2, base_url=service_url)
+    assert answer["provisioned"] == 2
+    assert [env["initialization_type"] for env in answer["environments"]] == [
+        "provisioned-concurrency"
+    ] * 2
+    result = client.invoke(FUNCTION, {}, base_url=service_url)
+    assert result["cold_start"] is False and result["init_duration_ms"] is None
+    assert result["environment_id"] in {env["environment_id"] for env in answer["environments"]}
+
+
+def test_provision_with_a_count_of_zero_releases_them_over_http(service_url):
+    client.provision(FUNCTION, 2, base_url=service_url)
+    assert client.provision(FUNCTION, 0, base_url=service_url)["provisioned"] == 0
+    assert client.environments(base_url=service_url)["environments"] == []
+
+
+def test_provision_refuses_a_count_that_is_not_a_whole_number(service_url):
+    with pytest.raises(client.SandboxRequestError, match="count must be a whole number") as caught:
+        client.provision(FUNCTION, "2", base_url=service_url)  # type: ignore[arg-type]
+    assert caught.value.status == 400
+
+
 def test_bad_function_settings_are_a_400_with_one_line(service_url):
     with pytest.raises(client.SandboxRequestError) as caught:
         client.invoke({**FUNCTION, "memory_mb": 64}, {}, base_url=service_url)
@@ -109,7 +132,13 @@ def test_serve_command_stops_on_sigterm_and_destroys_every_environment():
 def test_service_protocol_is_documented_in_the_module_docstring():
     from studyapp.sandbox.engine import service
 
-    for needle in ("POST /invoke", "GET /health", "GET /environments", "require_full_isolation"):
+    for needle in (
+        "POST /invoke",
+        "POST /provision",
+        "GET /health",
+        "GET /environments",
+        "require_full_isolation",
+    ):
         assert needle in service.__doc__
 
 

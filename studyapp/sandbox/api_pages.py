@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studyapp.sandbox import async_invoke, concurrency, sqs
 from studyapp.sandbox.engine import client
+from studyapp.sandbox.engine.hosts import routing_key
 from studyapp.sandbox.models import Function
 from studyapp.sandbox.runs import engine_account
 
@@ -64,12 +65,14 @@ def concurrency_page(request: HttpRequest, name: str) -> HttpResponse:
         "in_use": concurrency.concurrency_in_use(user=request.user, function=function),
         "unreserved": concurrency.unreserved_available(user=request.user),
     }
+    account = engine_account(request.user)
     try:
-        answer = client.environments(base_url=_sandbox_url())
+        answer = client.environments(
+            base_url=_sandbox_url(), route=routing_key({"account": account, "name": function.name})
+        )
     except client.SandboxServiceError as error:
         context["unavailable"] = str(error)
     else:
-        account = engine_account(request.user)
         context["environments"] = [
             env
             for env in answer["environments"]

@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from studyapp.sandbox.engine import client
 from studyapp.sandbox.engine.config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
+from studyapp.sandbox.engine.hosts import routing_key
 from studyapp.sandbox.functions import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 
@@ -206,7 +207,9 @@ def run_start(
     require_full = not function.is_sample
     if require_full:
         try:
-            health = client.health(base_url=django_settings.SANDBOX_URL, timeout_s=3.0)
+            health = client.health(
+                base_url=django_settings.SANDBOX_URL, timeout_s=3.0, route=routing_key(spec)
+            )
         except client.SandboxServiceError as error:
             raise RunRefused(f"The sandbox is not available right now: {error}") from None
         refusal = isolation_refusal(function=function, health=health)

@@ -5,14 +5,19 @@
                             "code": {"app.py": source}}, {"key": "value"})
 
 The service's address comes from `base_url`, else the SANDBOX_URL environment variable (the
-same name the web app's setting reads), else http://127.0.0.1:9001.
+same name the web app's setting reads), else http://127.0.0.1:9001. Either may be a
+comma-separated list of sandbox hosts: each function then goes to the host `hosts.py` ranks
+first for it (always the same one, so its environments stay warm there) and, when that host
+cannot be reached, to the next in its ranking. A request is only sent to another host when it
+certainly never reached the first (the connection failed), so an invocation never runs twice.
 
-Raises SandboxUnavailableError (with the URL and what went wrong) when the service is not
-running or does not answer in time, and SandboxRequestError for a refused request (4xx/503).
+Raises SandboxUnavailableError (with the URLs and what went wrong) when no host is running or
+one does not answer in time, and SandboxRequestError for a refused request (4xx/503).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -21,6 +26,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .config import FunctionConfig
+from .hosts import hosts_ranked, routing_key
+from .hosts import service_urls as parse_service_urls
 
 DEFAULT_URL = "http://127.0.0.1:9001"
 URL_VARIABLE = "SANDBOX_URL"
@@ -44,8 +51,13 @@ class SandboxRequestError(SandboxServiceError):
         self.error_type = error_type
 
 
-def service_url(base_url: str | None = None) -> str:
-    return (base_url or os.environ.get(URL_VARIABLE) or DEFAULT_URL).rstrip("/")
+class _NotDelivered(Exception):
+    """The connection to a host failed: the request never reached it, another host may take it."""
+
+
+def service_urls(base_url: str | None = None) -> list[str]:
+    """The sandbox hosts: `base_url`, else $SANDBOX_URL, else the local default (a list)."""
+    return parse_service_urls(base_url or os.environ.get(URL_VARIABLE) or DEFAULT_URL)
 
 
 def invoke(
@@ -67,7 +79,9 @@ def invoke(
         "client_context": dict(client_context) if client_context is not None else None,
         "require_full_isolation": require_full_isolation,
     }
-    return _request("POST", "/invoke", body, base_url=base_url, timeout_s=timeout_s)
+    return _request(
+        "POST", "/invoke", body, base_url=base_url, timeout_s=timeout_s, route=routing_key(spec)
+    )
 
 
 def provision(
@@ -83,21 +97,71 @@ def provision(
     fewer than `count` could start)."""
     spec = function.to_dict() if isinstance(function, FunctionConfig) else dict(function)
     body = {"function": spec, "count": count, "require_full_isolation": require_full_isolation}
-    return _request("POST", "/provision", body, base_url=base_url, timeout_s=timeout_s)
+    return _request(
+        "POST", "/provision", body, base_url=base_url, timeout_s=timeout_s, route=routing_key(spec)
+    )
 
 
-def health(*, base_url: str | None = None, timeout_s: float = 5.0) -> dict[str, Any]:
-    return _request("GET", "/health", None, base_url=base_url, timeout_s=timeout_s)
+def health(
+    *, base_url: str | None = None, timeout_s: float = 5.0, route: str = ""
+) -> dict[str, Any]:
+    """The /health of the host that serves `route` (a `hosts.routing_key`), or of the first
+    answering host in its ranking."""
+    return _request(
+        "GET", "/health", None, base_url=base_url, timeout_s=timeout_s, route=route, safe=True
+    )
 
 
-def environments(*, base_url: str | None = None, timeout_s: float = 5.0) -> dict[str, Any]:
-    return _request("GET", "/environments", None, base_url=base_url, timeout_s=timeout_s)
+def environments(
+    *, base_url: str | None = None, timeout_s: float = 5.0, route: str = ""
+) -> dict[str, Any]:
+    """The /environments of the host that serves `route` (see `health`)."""
+    return _request(
+        "GET", "/environments", None, base_url=base_url, timeout_s=timeout_s, route=route, safe=True
+    )
 
 
 def _request(
-    method: str, path: str, body: Any, *, base_url: str | None, timeout_s: float
+    method: str,
+    path: str,
+    body: Any,
+    *,
+    base_url: str | None,
+    timeout_s: float,
+    route: str = "",
+    safe: bool = False,
 ) -> dict[str, Any]:
-    url = service_url(base_url) + path
+    """Send to the hosts in `route`'s ranking until one answers.
+
+    Moves on when the connection failed (the request never arrived) or, for `safe` requests
+    (reads), when a host did not answer at all.
+    """
+    urls = service_urls(base_url)
+    if not urls:
+        raise SandboxServiceError("no sandbox service URL is configured (SANDBOX_URL)")
+    failures: list[str] = []
+    for url in hosts_ranked(route, urls):
+        try:
+            return _request_one(method, url + path, body, timeout_s=timeout_s)
+        except _NotDelivered as error:
+            failures.append(f"{url} ({error})")
+        except SandboxUnavailableError as error:
+            if not safe or len(urls) == 1:
+                raise
+            failures.append(f"{url} ({error.__cause__ or 'no answer'})")
+    if len(urls) == 1:
+        url, _, reason = failures[0].partition(" ")
+        raise SandboxUnavailableError(
+            f"the sandbox service at {url} is not answering {reason}; "
+            "start it with `manage.py lambda serve`"
+        )
+    raise SandboxUnavailableError(
+        f"none of the {len(urls)} sandbox hosts is answering: {'; '.join(failures)}; "
+        "start them with `manage.py lambda serve`"
+    )
+
+
+def _request_one(method: str, url: str, body: Any, *, timeout_s: float) -> dict[str, Any]:
     if not url.startswith(("http://", "https://")):
         raise SandboxServiceError(f"the sandbox service URL must be http(s): {url}")
     data = json.dumps(body).encode() if body is not None else None
@@ -117,9 +181,12 @@ def _request(
             detail.get("error_type", "HTTPError"),
             detail.get("error", f"the sandbox service answered {error.code}"),
         ) from None
-    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-        reason = getattr(error, "reason", error)
+    except urllib.error.URLError as error:
+        # urllib wraps only failures to connect or to send the request: it never arrived.
+        raise _NotDelivered(str(getattr(error, "reason", error))) from None
+    except (OSError, http.client.HTTPException) as error:  # sent, then no (complete) answer
+        host = url.rsplit("/", 1)[0]
         raise SandboxUnavailableError(
-            f"the sandbox service at {service_url(base_url)} is not answering ({reason}); "
+            f"the sandbox service at {host} is not answering ({error or type(error).__name__}); "
             "start it with `manage.py lambda serve`"
-        ) from None
+        ) from error

@@ -19,7 +19,9 @@ from studyapp.sandbox.concurrency import (
     provisioned_put,
     reserved_concurrency_put,
 )
+from studyapp.sandbox.engine.hosts import hosts_ranked, routing_key
 from studyapp.sandbox.models import ConcurrencyLease, Function, FunctionInvokeConfig
+from studyapp.sandbox.runs import engine_account
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -149,3 +151,18 @@ def test_a_reserved_concurrency_of_zero_throttles_without_reaching_the_sandbox(
     result = function_run(user=learner, function=cold, event={})
     assert result["status"] == "throttled"
     assert result["payload"]["Reason"] == RESERVED_LIMIT_REASON
+
+
+def test_an_api_invocation_fails_over_to_the_next_sandbox_host_when_its_own_is_down(
+    learner, functions, sandbox_service, settings
+):
+    cold = functions["cold-start-vs-warm"]
+    key = routing_key({"account": engine_account(learner), "name": cold.name})
+    down = next(  # a closed port that this learner's function ranks above the running service
+        url
+        for url in (f"http://127.0.0.1:{port}" for port in range(1, 40))
+        if hosts_ranked(key, [url, sandbox_service])[0] == url
+    )
+    settings.SANDBOX_URL = f"{down},{sandbox_service}"
+    result = function_run(user=learner, function=cold, event={})
+    assert result["status"] == "success"

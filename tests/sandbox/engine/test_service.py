@@ -100,8 +100,8 @@ def test_client_says_clearly_when_the_service_is_down():
 @pytest.mark.pure
 def test_client_reads_the_same_sandbox_url_variable_as_the_web_app(monkeypatch):
     monkeypatch.setenv("SANDBOX_URL", "http://10.0.0.7:9001/")
-    assert client.service_url() == "http://10.0.0.7:9001"
-    assert client.service_url("http://127.0.0.1:9002") == "http://127.0.0.1:9002"
+    assert client.service_urls() == ["http://10.0.0.7:9001"]
+    assert client.service_urls("http://127.0.0.1:9002") == ["http://127.0.0.1:9002"]
 
 
 def test_serve_command_stops_on_sigterm_and_destroys_every_environment():

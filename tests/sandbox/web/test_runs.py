@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from studyapp.sandbox import runs
+from studyapp.sandbox.engine.hosts import hosts_ranked, routing_key
 from studyapp.sandbox.functions import FunctionSettings, function_copy
 from studyapp.sandbox.models import Function, Invocation
 
@@ -169,6 +170,21 @@ def test_a_run_when_the_service_is_down_fails_with_a_clear_message(samples, lear
     [invocation] = run(sample("cold-start-vs-warm"), learner)
     assert invocation.status == "error" and invocation.result is None
     assert "is not answering" in invocation.message and "lambda serve" in invocation.message
+
+
+def test_a_run_fails_over_to_the_next_sandbox_host_when_its_own_is_down(
+    samples, learner, sandbox_service, settings
+):
+    function = sample("cold-start-vs-warm")
+    key = routing_key({"account": runs.engine_account(learner), "name": function.name})
+    down = next(  # a closed port that this learner's function ranks above the running service
+        url
+        for url in (f"http://127.0.0.1:{port}" for port in range(1, 40))
+        if hosts_ranked(key, [url, sandbox_service])[0] == url
+    )
+    settings.SANDBOX_URL = f"{down},{sandbox_service}"
+    [invocation] = run(function, learner)
+    assert invocation.status == "success" and invocation.message == ""
 
 
 def make_in_flight(function, user, *, runner, started_at=None, created_at=None):

@@ -80,6 +80,10 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
         else:
             check = question_editor_check(form, rows)
             if check.data is not None:
+                if version is not None:  # what the editor does not show is kept as it was
+                    check.data.category = version.category
+                    check.data.text_format = version.text_format
+                    check.data.case = version.case.topic.slug if version.case_id else ""
                 topics = list(form.cleaned_data["topics"])
                 course = topics[0].course if topics else (question.course if question else None)
                 course = course or Course.objects.active().first()

@@ -202,3 +202,25 @@ def test_a_different_stem_is_not_a_near_duplicate(instructor_client, topic):
     )
 
     assert "reads almost the same" not in response.content.decode()
+
+
+def test_editing_an_imported_question_keeps_its_category_and_text_format(instructor_client, topic):
+    from tests.quizzes.authoring.conftest import DATA, import_questions
+
+    import_questions(DATA / "bank.gift", "gift")
+    question = Question.objects.get(key="html")
+    data = post_data(
+        topic,
+        stem_md="<p>Pick <b>one</b> of them</p>",
+        option_count="2",
+        **{"option-0-text": "<i>this</i>", "option-1-text": "that"},
+    )
+
+    instructor_client.post(reverse("teach:question_edit", args=[question.pk]), data)
+
+    version = Question.objects.get(pk=question.pk).current_version
+    assert (version.number, version.category, version.text_format) == (
+        2,
+        "Lambda/Networking",
+        "html",
+    )

@@ -38,6 +38,7 @@ def test_htmx_requests_carry_the_csrf_token(page: Page, live_server, learner):
     log_in(page, live_server, username="ada", password="correct-horse-42")
     expect(page.get_by_role("heading", name="Welcome, ada")).to_be_visible()
     # An htmx POST to the logout view succeeds only with the CSRF header from <body hx-headers>.
+    page.wait_for_function("() => window.htmx !== undefined")  # htmx loads deferred
     with page.expect_response(lambda r: r.url.endswith("/accounts/logout/")) as response_info:
         page.evaluate("htmx.ajax('POST', '/accounts/logout/', {target: 'main', swap: 'innerHTML'})")
     assert response_info.value.status == 200

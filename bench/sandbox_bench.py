@@ -7,7 +7,10 @@ Measures, for the same trivial handler:
   time measured inside the runtime (pipes, JSON, freeze/thaw, cgroup reads, log assembly);
 - a cold start (new sandbox, bubblewrap + cgroup + interpreter + INIT);
 - python-lambda-local per call, through its command line (a new process per call, the way it is
-  used) and through its Python API (a new multiprocessing process per call).
+  used) and through its Python API (a new multiprocessing process per call);
+- the CPU share memory buys: the same CPU-bound job (about 0.25 s of CPU) at 128 MB and at
+  1,769 MB, wall time, CPU time over wall time inside the handler, and the cgroup's throttling
+  (expected: 0.072 vCPU vs 1 vCPU, a wall-time ratio near 14 on an otherwise idle host).
 Prints a Markdown section; writes it to OUT.md as well when given.
 """
 
@@ -73,6 +76,46 @@ def measure_cold(count: int) -> dict[str, float]:
     return {"round_trip_p50": statistics.median(round_trips), "init_p50": statistics.median(inits)}
 
 
+CPU_BOUND = """
+import time
+def handler(event, context):
+    wall, cpu = time.perf_counter(), time.process_time()
+    total = 0
+    for i in range(event["n"]):
+        total += i * i
+    return {"wall_ms": (time.perf_counter() - wall) * 1000,
+            "cpu_ms": (time.process_time() - cpu) * 1000}
+"""
+
+
+def measure_cpu_share(work: int = 6_000_000) -> dict[int, dict[str, float]]:
+    """Wall time, CPU share and throttling of one CPU-bound job at 128 MB and 1,769 MB."""
+    figures: dict[int, dict[str, float]] = {}
+    with EnvironmentPool() as pool:
+        for memory_mb in (128, 1769):
+            function = FunctionConfig(
+                name=f"bench-cpu-{memory_mb}",
+                handler="app.handler",
+                code={"app.py": CPU_BOUND},
+                memory_mb=memory_mb,
+                timeout_s=120,
+            )
+            pool.invoke(function, {"n": 1})  # the cold start, apart
+            result = pool.invoke(function, {"n": work})
+            assert result.status == "success", result.payload
+            [environment] = [
+                env for env in pool.environments() if env["function_name"] == function.name
+            ]
+            cpu = environment["cpu"] or {}
+            figures[memory_mb] = {
+                "wall_ms": result.payload["wall_ms"],
+                "share": result.payload["cpu_ms"] / result.payload["wall_ms"],
+                "throttled_ms": (cpu.get("throttled_us") or 0) / 1000,
+                "quota_us": cpu.get("quota_us") or 0,
+            }
+    return figures
+
+
 def measure_python_lambda_local_cli(count: int, workdir: Path) -> float | None:
     executable = shutil.which("python-lambda-local", path=str(Path(sys.executable).parent))
     if executable is None:
@@ -117,7 +160,12 @@ def measure_python_lambda_local_api(count: int, workdir: Path) -> float | None:
 
 
 def render(
-    warm: dict[str, float], cold: dict[str, float], cli: float | None, api: float | None, count: int
+    warm: dict[str, float],
+    cold: dict[str, float],
+    cli: float | None,
+    api: float | None,
+    count: int,
+    cpu: dict[int, dict[str, float]],
 ) -> str:
     host = host_capabilities()
     isolation = (
@@ -149,6 +197,15 @@ def render(
             )
     goal_overhead = "met" if warm["overhead_p50"] < 2 else "missed"
     goal_ratio = "met" if cli is not None and cli / warm["round_trip_p50"] >= 50 else "missed"
+    for memory_mb, figures in cpu.items():
+        lines.append(
+            f"| CPU-bound job at {memory_mb} MB: wall / CPU share / throttled "
+            f"(quota {figures['quota_us']:.0f} us per 100 ms) | {figures['wall_ms']:.0f} ms / "
+            f"{figures['share']:.3f} vCPU / {figures['throttled_ms']:.0f} ms |"
+        )
+    if cpu:
+        ratio = cpu[128]["wall_ms"] / cpu[1769]["wall_ms"]
+        lines.append(f"| wall-time ratio 128 MB / 1,769 MB (1769 / 128 = 13.8) | {ratio:.1f} |")
     lines += [
         "",
         f"Goals: p50 overhead under 2 ms: {goal_overhead}; "
@@ -168,7 +225,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as workdir:
         cli = measure_python_lambda_local_cli(10, Path(workdir))
         api = measure_python_lambda_local_api(10, Path(workdir))
-    section = render(warm, cold, cli, api, args.warm)
+    cpu = measure_cpu_share()
+    section = render(warm, cold, cli, api, args.warm, cpu)
     print(section)
     if args.out:
         Path(args.out).write_text(section)

@@ -249,6 +249,37 @@ class EnvironmentCgroup:
             peak = _read_int(directory / "memory.current")
         return peak
 
+    def cpu_usage(self) -> dict[str, int | None] | None:
+        """The CPU limit (quota per period, None when unlimited) and what the group has used and
+        been throttled so far, in microseconds; None without a cpu controller."""
+        directory = self._dir("cpu")
+        if directory is None:
+            return None
+        stat = directory / "cpu.stat"
+        if self.tree.version == 1:
+            quota = _read_int(directory / "cpu.cfs_quota_us")
+            period = _read_int(directory / "cpu.cfs_period_us")
+            usage_ns = _read_int(directory / "cpuacct.usage")
+            throttled_us = _keyed_value(stat, "throttled_time") // 1000
+            usage_us = usage_ns // 1000 if usage_ns is not None else None
+        else:
+            try:
+                limit, _, period_text = _read(directory / "cpu.max").strip().partition(" ")
+                quota = None if limit == "max" else int(limit)
+                period = int(period_text)
+            except (OSError, ValueError):
+                quota = period = None
+            throttled_us = _keyed_value(stat, "throttled_usec")
+            usage_us = _keyed_value(stat, "usage_usec")
+        return {
+            "quota_us": quota if quota is None or quota > 0 else None,
+            "period_us": period,
+            "usage_us": usage_us,
+            "nr_periods": _keyed_value(stat, "nr_periods"),
+            "nr_throttled": _keyed_value(stat, "nr_throttled"),
+            "throttled_us": throttled_us,
+        }
+
     def oom_kills(self) -> int:
         directory = self._dir("memory")
         if directory is None:

@@ -273,6 +273,7 @@ class ExecutionEnvironment:
             "last_used_at": self.last_used_at,
             "init_duration_ms": self.init_duration_ms,
             "initialization_type": self.initialization_type,
+            "cpu": self.cpu_usage(),
         }
 
     def invoke(
@@ -374,6 +375,11 @@ class ExecutionEnvironment:
         if outcome.kind == "exited":
             return exit_reason(outcome.returncode)
         return f"Runtime sent an invalid response ({outcome.detail or 'unexpected message'})"
+
+    def cpu_usage(self) -> dict[str, int | None] | None:
+        """The cgroup's CPU quota and period, CPU used and time throttled (None without one)."""
+        group = self._cgroup
+        return group.cpu_usage() if group is not None else None
 
     def destroy(self) -> None:
         """Kill every process of this environment and release everything it holds."""

@@ -14,9 +14,12 @@ poller does:
   ``itemIdentifier`` or a response that is not an object fails the whole batch); on a function
   error nothing is deleted and the messages come back after the visibility timeout.
 
-Times (visibility timeout, batching window) are multiplied by the learner's study time factor.
-Tests call ``queue_poll(queue=..., now=...)`` directly; the worker runs it through the
-``queue_poll`` task, which reschedules itself while the queue holds messages.
+Times (visibility timeout, batching window, a message's delay) are multiplied by the learner's
+study time factor. Learners' own code reaches the queues through SQS's API
+(``studyapp/sandbox/api/sqs_api.py``): ``queue_by_name``, ``message_check``, ``message_send``,
+``messages_receive``, ``message_delete`` and ``queue_counts`` are what it calls. Tests call
+``queue_poll(queue=..., now=...)`` directly; the worker runs it through the ``queue_poll`` task,
+which reschedules itself while the queue holds messages.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import Count, F, Min, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -43,10 +46,26 @@ from studyapp.sandbox.models import Function, Queue, QueueBatch, QueueMessage
 QUEUE_ARN = re.compile(r"^arn:aws:sqs:[a-z0-9-]+:\d{12}:(?P<name>[A-Za-z0-9_-]{1,80})$")
 MAX_MESSAGE_BYTES = 1_048_576
 DEFAULT_MAX_RECEIVE_COUNT = 3
+MAX_DELAY_S = 900
+MAX_RECEIVE_MESSAGES = 10
+MAX_VISIBILITY_TIMEOUT_S = 43_200
+MAX_MESSAGE_ATTRIBUTES = 10
+ATTRIBUTE_NAME = re.compile(r"^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$")
+RESERVED_ATTRIBUTE_PREFIXES = ("aws.", "amazon.")
+# SQS accepts these characters only: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF
+NOT_ALLOWED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class QueueError(ValueError):
     """A queue setting or message SQS would refuse; the message is for the learner."""
+
+
+class MessageContentsError(QueueError):
+    """A body or attribute value with characters SQS does not allow (InvalidMessageContents)."""
+
+
+class ReceiptHandleError(QueueError):
+    """A receipt handle this queue never gave out (ReceiptHandleIsInvalid)."""
 
 
 def queue_name_from_arn(arn: str) -> str | None:
@@ -67,6 +86,40 @@ def queue_for_arn(*, user, arn: str, now: datetime | None = None) -> Queue | Non
         owner=user, name=name, defaults={"created_at": now or timezone.now()}
     )
     return queue
+
+
+def _function_named(*, user, name: str) -> Function | None:
+    """The learner's own active function of that name, else the shipped sample."""
+    return (
+        Function.objects.active().filter(owner=user, name=name).first()
+        or Function.objects.active().samples().filter(name=name).first()
+    )
+
+
+def queue_names_for(*, user) -> list[str]:
+    """Every queue the learner may use: their queues, and each visible function's two queues.
+
+    A function's queues (``<function>-queue``, ``<function>-dlq``) are created on first use, so
+    they are listed whether or not they exist yet.
+    """
+    names = set(Queue.objects.filter(owner=user).values_list("name", flat=True))
+    for function_name in Function.objects.visible_to(user).values_list("name", flat=True):
+        names.update({f"{function_name}-queue", f"{function_name}-dlq"})
+    return sorted(names)
+
+
+def queue_by_name(*, user, name: str, now: datetime | None = None) -> Queue | None:
+    """The learner's queue of that name (a function's queues are created on first use)."""
+    queue = Queue.objects.filter(owner=user, name=name).first()
+    if queue is not None:
+        return queue
+    for suffix in ("-queue", "-dlq"):
+        if name.endswith(suffix):
+            function = _function_named(user=user, name=name.removesuffix(suffix))
+            if function is not None:
+                event_source_queue(user=user, function=function, now=now)
+                return Queue.objects.filter(owner=user, name=name).first()
+    return None
 
 
 def event_source_queue(*, user, function: Function, now: datetime | None = None) -> Queue:
@@ -130,6 +183,88 @@ def scaled(seconds: float, *, queue: Queue) -> timedelta:
 # -- messages -----------------------------------------------------------------------------------
 
 
+def md5_of_body(body: str) -> str:
+    return hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
+
+
+def md5_of_attributes(attributes: dict[str, Any]) -> str:
+    """SQS's MD5OfMessageAttributes: names in order, each part length-prefixed (big-endian)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    for name in sorted(attributes):
+        value = attributes[name]
+        data_type = value.get("DataType", "String")
+        for part in (name, data_type):
+            encoded = part.encode()
+            digest.update(len(encoded).to_bytes(4, "big") + encoded)
+        encoded = (value.get("StringValue") or "").encode()
+        digest.update(b"\x01" + len(encoded).to_bytes(4, "big") + encoded)
+    return digest.hexdigest()
+
+
+def message_check(*, body: str, attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """SQS's rules for a message from a learner's code; the attributes as they will be stored.
+
+    Attributes are ``{name: {"DataType": "String"|"Number"[.label], "StringValue": ...}}``;
+    binary and list values are refused (the simulated queue keeps text only).
+    """
+    if not body:
+        raise QueueError("The message body must not be empty.")
+    attributes = attributes or {}
+    if len(attributes) > MAX_MESSAGE_ATTRIBUTES:
+        raise QueueError(f"A message can have at most {MAX_MESSAGE_ATTRIBUTES} attributes.")
+    size = len(body.encode())
+    stored: dict[str, Any] = {}
+    for name, value in attributes.items():
+        if not ATTRIBUTE_NAME.match(name) or name.lower().startswith(RESERVED_ATTRIBUTE_PREFIXES):
+            raise QueueError(
+                f"The message attribute name '{name}' is invalid: use up to 256 letters, digits, "
+                "_, - and . (not at either end, never two in a row, not starting AWS. or Amazon.)."
+            )
+        if not isinstance(value, dict):
+            raise QueueError(f"The message attribute '{name}' must be an object.")
+        data_type = value.get("DataType")
+        base_type = data_type.split(".", 1)[0] if isinstance(data_type, str) else None
+        if base_type not in ("String", "Number", "Binary") or len(data_type) > 256:
+            raise QueueError(
+                f"The message attribute '{name}' has an invalid DataType: use String, Number or "
+                "Binary, optionally followed by .label."
+            )
+        if base_type == "Binary" or value.get("StringListValues") or value.get("BinaryListValues"):
+            raise QueueError(
+                f"The message attribute '{name}': the sandbox's queues keep String and Number "
+                "attributes only."
+            )
+        string_value = value.get("StringValue")
+        if not isinstance(string_value, str) or not string_value:
+            raise QueueError(f"The message attribute '{name}' must have a StringValue.")
+        if base_type == "Number" and not _is_number(string_value):
+            raise QueueError(f"The message attribute '{name}' is a Number but its value is not.")
+        if NOT_ALLOWED.search(string_value):
+            raise MessageContentsError(
+                f"The message attribute '{name}' contains characters outside the allowed set."
+            )
+        size += len(name.encode()) + len(data_type.encode()) + len(string_value.encode())
+        stored[name] = {"DataType": data_type, "StringValue": string_value}
+    if NOT_ALLOWED.search(body):
+        raise MessageContentsError(
+            "Invalid binary character in the message body: SQS allows #x9, #xA, #xD, "
+            "#x20 to #xD7FF, #xE000 to #xFFFD and #x10000 to #x10FFFF."
+        )
+    if size > MAX_MESSAGE_BYTES:
+        raise QueueError(
+            f"The message (body and attributes) must be at most {MAX_MESSAGE_BYTES} bytes."
+        )
+    return stored
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity")
+
+
 def message_send(
     *,
     queue: Queue,
@@ -137,21 +272,86 @@ def message_send(
     attributes: dict[str, Any] | None = None,
     now: datetime | None = None,
     moved_from: str = "",
+    delay_s: int = 0,
 ) -> QueueMessage:
+    """Put a message on the queue; with ``delay_s`` it stays hidden that long (study time)."""
     now = now or timezone.now()
     if len(body.encode()) > MAX_MESSAGE_BYTES:
         raise QueueError("A message can be at most 1 MB.")
+    if not 0 <= delay_s <= MAX_DELAY_S:
+        raise QueueError(f"DelaySeconds must be between 0 and {MAX_DELAY_S}.")
+    visible_at = now + scaled(delay_s, queue=queue) if delay_s else now
     message = QueueMessage.objects.create(
         queue=queue,
         body=body,
         attributes=attributes or {},
         sent_at=now,
-        visible_at=now,
+        visible_at=visible_at,
         moved_from=moved_from,
     )
     if queue.function_id and queue.enabled:
-        queue_poll_schedule(queue=queue, at=now)
+        queue_poll_schedule(queue=queue, at=visible_at)
     return message
+
+
+def messages_receive(
+    *,
+    queue: Queue,
+    max_messages: int = 1,
+    visibility_timeout_s: int | None = None,
+    now: datetime | None = None,
+) -> list[QueueMessage]:
+    """ReceiveMessage: up to ``max_messages`` visible messages, each hidden for the visibility
+    timeout (the queue's unless given; study time) with a new receipt handle.
+
+    As on SQS, a message already received ``max_receive_count`` times moves to the dead-letter
+    queue instead. A message the poller takes at the same moment is never handed out twice.
+    """
+    now = now or timezone.now()
+    if not 1 <= max_messages <= MAX_RECEIVE_MESSAGES:
+        raise QueueError(f"MaxNumberOfMessages must be between 1 and {MAX_RECEIVE_MESSAGES}.")
+    if visibility_timeout_s is not None and not (
+        0 <= visibility_timeout_s <= MAX_VISIBILITY_TIMEOUT_S
+    ):
+        raise QueueError("VisibilityTimeout must be between 0 and 43,200 seconds.")
+    queue = Queue.objects.select_related("owner", "dead_letter_queue").get(pk=queue.pk)
+    timeout = queue.visibility_timeout_s if visibility_timeout_s is None else visibility_timeout_s
+    hidden_until = now + scaled(timeout, queue=queue)
+    visible = list(messages_on(queue).filter(visible_at__lte=now)[: max_messages * 10])
+    moved = _redrive(queue, visible, now=now)
+    received = []
+    for message in visible:
+        if len(received) == max_messages:
+            break
+        if message.pk in moved:
+            continue
+        taken = QueueMessage.objects.filter(
+            pk=message.pk, queue=queue, deleted_at__isnull=True, visible_at__lte=now
+        ).update(
+            receive_count=F("receive_count") + 1,
+            visible_at=hidden_until,
+            receipt_handle=secrets.token_urlsafe(24),
+        )
+        if taken:
+            QueueMessage.objects.filter(pk=message.pk, first_received_at__isnull=True).update(
+                first_received_at=now
+            )
+            received.append(message.pk)
+    by_pk = QueueMessage.objects.in_bulk(received)
+    return [by_pk[pk] for pk in received]
+
+
+def message_delete(*, queue: Queue, receipt_handle: str, now: datetime | None = None) -> None:
+    """DeleteMessage by the receipt handle of its latest receive (deleting twice is harmless)."""
+    now = now or timezone.now()
+    message = (
+        queue.messages.filter(receipt_handle=receipt_handle).order_by("-id").first()
+        if receipt_handle
+        else None
+    )
+    if message is None:
+        raise ReceiptHandleError(f"The receipt handle '{receipt_handle}' is not valid here.")
+    QueueMessage.objects.filter(pk=message.pk, deleted_at__isnull=True).update(deleted_at=now)
 
 
 def messages_on(queue: Queue):
@@ -181,12 +381,12 @@ def sqs_event(queue: Queue, messages: list[QueueMessage]) -> dict[str, Any]:
                         "stringValue": value.get("StringValue"),
                         "stringListValues": [],
                         "binaryListValues": [],
-                        "dataType": "String",
+                        "dataType": value.get("DataType", "String"),
                     }
                     for name, value in message.attributes.items()
                     if isinstance(value, dict)
                 },
-                "md5OfBody": hashlib.md5(message.body.encode(), usedforsecurity=False).hexdigest(),
+                "md5OfBody": md5_of_body(message.body),
                 "eventSource": "aws:sqs",
                 "eventSourceARN": queue_arn(queue),
                 "awsRegion": REGION,
@@ -347,6 +547,17 @@ def queue_for_user(*, user, name: str) -> Queue:
     if queue is None:
         raise Http404("No such queue.")
     return queue
+
+
+def queue_counts(queue: Queue, *, now: datetime | None = None) -> dict[str, int]:
+    """SQS's approximate counts: visible, in flight (received, hidden) and delayed messages."""
+    now = now or timezone.now()
+    hidden = Q(visible_at__gt=now)
+    return messages_on(queue).aggregate(
+        visible=Count("pk", filter=Q(visible_at__lte=now)),
+        not_visible=Count("pk", filter=hidden & Q(receive_count__gt=0)),
+        delayed=Count("pk", filter=hidden & Q(receive_count=0)),
+    )
 
 
 def queue_snapshot(queue: Queue, *, now: datetime | None = None) -> dict[str, Any]:

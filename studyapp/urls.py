@@ -22,5 +22,7 @@ urlpatterns = [
     path("sandbox/", include("studyapp.sandbox.page_urls")),
     # Lambda's own API (/2015-03-31/functions/... and its other dated prefixes), SigV4-signed.
     path("", include("studyapp.sandbox.api.urls")),
+    # SQS's API (POST /sqs with X-Amz-Target: AmazonSQS.*), SigV4-signed.
+    path("", include("studyapp.sandbox.api.sqs_urls")),
     path("admin/", admin.site.urls),
 ]

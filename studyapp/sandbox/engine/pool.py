@@ -10,7 +10,10 @@ of any invocation (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency) and a
 or evicted. Invocations take an idle provisioned environment first (warm: no Init Duration),
 then an idle on-demand one, and only then start an on-demand environment (a cold start): the
 spill-over beyond N. A provisioned environment that dies (timeout, crash, OOM) is replaced in
-the background; `provision(config, 0)` releases them all.
+the background; `provision(config, 0)` releases them all. Provisioning a function (account +
+name) also releases the provisioned environments of its other pool keys: after its code or
+settings change, the old version's provisioned environments go away (idle ones are destroyed,
+busy ones finish their invocation as on-demand environments the reaper takes later).
 """
 
 from __future__ import annotations
@@ -315,9 +318,12 @@ class EnvironmentPool:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the pool is closed")
+            released.extend(self._release_other_versions(config))
             slot = self._slots.get(key)
             if slot is None:
                 if not count:
+                    for environment in released:
+                        environment.destroy()
                     return {"provisioned": 0, "environments": []}
                 slot = self._slots[key] = _FunctionSlot(config, stage_function(config))
             slot.provisioned_target = count
@@ -349,6 +355,31 @@ class EnvironmentPool:
                 "; ".join(sorted(set(errors))) or "this sandbox host has no room for more"
             )
         return answer
+
+    def _release_other_versions(self, config: FunctionConfig) -> list[ExecutionEnvironment]:
+        """Stop keeping the function's environments of other pool keys (hold the lock).
+
+        Returns the idle ones, to destroy outside the lock; busy ones become on-demand.
+        """
+        key = config.pool_key()
+        idle: list[ExecutionEnvironment] = []
+        for other_key, slot in list(self._slots.items()):
+            if (
+                other_key == key
+                or slot.config.name != config.name
+                or slot.config.account != config.account
+                or not (slot.provisioned_target or slot.provisioned)
+            ):
+                continue
+            slot.provisioned_target = 0
+            for environment in list(slot.provisioned):
+                slot.provisioned.discard(environment)
+                if environment in slot.idle:
+                    slot.idle.remove(environment)
+                    idle.append(environment)
+                    self.stats.destroyed += 1
+            self._drop_slot_if_empty(other_key)
+        return idle
 
     def _provision_missing(self, key: str) -> list[str]:
         """Start environments until the slot has its target; why any of them failed INIT."""

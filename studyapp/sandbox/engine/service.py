@@ -35,7 +35,9 @@ POST /provision
               AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency and are kept, never reaped.
               Invocations use them first (cold_start false, no Init Duration) and spill over to
               on-demand environments (cold starts) beyond N. When fewer than N could start, the
-              body also has "error": "<why>" (e.g. the handler's INIT error).
+              body also has "error": "<why>" (e.g. the handler's INIT error). The function's
+              provisioned environments under any other pool key (same account and name, older
+              code or settings) are released: idle ones destroyed, busy ones left on demand.
     400, 503: as for /invoke (count must be a whole number from 0 to the host's limit).
 GET /health
     200:      {"status": "ok", "full_isolation": bool, "host": {...}, "stats": {...},

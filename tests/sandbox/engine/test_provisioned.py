@@ -124,3 +124,58 @@ def test_an_init_error_is_reported_and_nothing_is_provisioned(pool, make_functio
 def test_the_count_must_fit_the_host(pool, make_function):
     with pytest.raises(ConfigError, match="count must be a whole number from 0 to 32"):
         pool.provision(make_function(PROBE), 33)
+
+
+def test_provisioning_a_new_version_releases_the_old_versions_provisioned_environments(
+    pool, make_function
+):
+    old = make_function(PROBE, memory_mb=128)
+    new = make_function(PROBE, memory_mb=256)
+    pool.provision(old, 2)
+    answer = pool.provision(new, 2)
+    assert answer["provisioned"] == 2
+    environments = pool.environments()
+    assert len(environments) == 2
+    assert {env["pool_key"] for env in environments} == {new.pool_key()}
+    assert all(env["provisioned"] and env["memory_size_mb"] == 256 for env in environments)
+
+
+def test_a_busy_provisioned_environment_of_the_old_version_finishes_on_demand_and_is_reaped(
+    make_function,
+):
+    with EnvironmentPool(idle_timeout_s=60) as pool:
+        old = make_function(PROBE, memory_mb=128)
+        new = make_function(PROBE, memory_mb=256)
+        pool.provision(old, 1)
+        running = threading.Thread(target=pool.invoke, args=(old, {"sleep": 1.0}))
+        running.start()
+        deadline = time.monotonic() + 30
+        while not [env for env in pool.environments() if env["state"] == "busy"]:
+            assert time.monotonic() < deadline, "the invocation did not start"
+            time.sleep(0.01)  # the invocation is being handed to the environment
+        pool.provision(new, 1)
+        running.join(timeout=60)
+        [kept_old] = [env for env in pool.environments() if env["pool_key"] == old.pool_key()]
+        assert kept_old["provisioned"] is False
+        assert pool.reap_idle(now=time.time() + 3600) == 1
+        [environment] = pool.environments()
+        assert environment["pool_key"] == new.pool_key() and environment["provisioned"] is True
+
+
+def test_releasing_with_a_count_of_zero_also_releases_older_versions(pool, make_function):
+    old = make_function(PROBE, memory_mb=128)
+    pool.provision(old, 1)
+    assert pool.provision(make_function(PROBE, memory_mb=256), 0)["provisioned"] == 0
+    assert pool.environments() == []
+
+
+def test_provisioning_leaves_other_functions_and_other_accounts_provisioned(pool, make_function):
+    mine = make_function(PROBE, account="learner-1")
+    other_function = make_function(PROBE, name="other-fn", account="learner-1")
+    other_account = make_function(PROBE, account="learner-2")
+    pool.provision(other_function, 1)
+    pool.provision(other_account, 1)
+    pool.provision(mine, 1)
+    kept = {(env["function_name"], env["account"]) for env in pool.environments()}
+    assert kept == {("test-fn", "learner-1"), ("other-fn", "learner-1"), ("test-fn", "learner-2")}
+    assert all(env["provisioned"] for env in pool.environments())

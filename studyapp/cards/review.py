@@ -14,6 +14,7 @@ the number of cards or reviews.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog, StudySettings
@@ -145,9 +147,13 @@ def table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-# The queue in one hand-written query: the counts and the first card of each queue. Written as
-# SQL (standard enough for SQLite and PostgreSQL) because building it with the ORM costs more
+# The queue in one hand-written query: the counts and the first learning and review card. Written
+# as SQL (standard enough for SQLite and PostgreSQL) because building it with the ORM costs more
 # time in Python than running it. Table names come from the models; values are parameters.
+# New cards are only counted up to the daily limit (the counter never shows more, and the count
+# stops early instead of checking every card of the course); the first new card is picked by
+# NEW_PICK_SQL only when a new card is what comes next, since ordering every new card by course
+# position is the most expensive part of the queue.
 STUDIED_JOINS = f"""
     JOIN {table(Note)} n ON n.id = c.note_id AND n.archived_at IS NULL
     JOIN {table(Topic)} t ON t.id = n.topic_id AND t.archived_at IS NULL
@@ -172,7 +178,7 @@ QUEUE_SQL = f"""SELECT
     (SELECT COUNT(*) {LEARNING} AND s.due <= %(now)s) AS learning_now,
     (SELECT MIN(s.due) {LEARNING}) AS learning_next,
     (SELECT COUNT(*) {REVIEWS}) AS reviews_due,
-    (SELECT COUNT(*) {NEW}) AS new_available,
+    (SELECT COUNT(*) FROM (SELECT 1 {NEW} LIMIT %(new_cap)s) capped) AS new_available,
     (SELECT COUNT(*) FROM {table(CardSchedule)} i
      WHERE i.user_id = %(user)s AND i.introduced_at >= %(day_start)s) AS introduced,
     (SELECT COUNT(*) FROM {table(ReviewLog)} r
@@ -180,9 +186,9 @@ QUEUE_SQL = f"""SELECT
      AS reviews_done,
     (SELECT s.id {LEARNING} AND s.due <= %(ahead)s ORDER BY s.due, s.id LIMIT 1) AS learning_pick,
     (SELECT s.id {REVIEWS}
-     ORDER BY (%(now_days)s - s.last_review_days) / s.stability DESC, s.id LIMIT 1) AS review_pick,
-    (SELECT c.id {NEW} ORDER BY k.position, t.position, n.id, c.ordinal LIMIT 1) AS new_pick
+     ORDER BY (%(now_days)s - s.last_review_days) / s.stability DESC, s.id LIMIT 1) AS review_pick
 """  # noqa: S608
+NEW_PICK_SQL = f"SELECT c.id {NEW} ORDER BY k.position, t.position, n.id, c.ordinal LIMIT 1"
 QUEUE_COLUMNS = (
     "learning",
     "learning_now",
@@ -193,13 +199,12 @@ QUEUE_COLUMNS = (
     "reviews_done",
     "learning_pick",
     "review_pick",
-    "new_pick",
 )
 
 
-@lru_cache(maxsize=8)
-def queue_sql(*, topic: bool, bury: bool) -> str:
-    return QUEUE_SQL.format(
+@lru_cache(maxsize=16)
+def queue_sql(*, topic: bool, bury: bool, new_pick: bool = False) -> str:
+    return (NEW_PICK_SQL if new_pick else QUEUE_SQL).format(
         topic=" AND n.topic_id = %(topic)s" if topic else "", bury=BURIED if bury else ""
     )
 
@@ -212,12 +217,11 @@ def datetime_from_db(value) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else utc(parsed)
 
 
-def queue_numbers(
+def queue_params(
     user: User, settings: StudySettings, *, now: datetime, day: StudyDay, topic: Topic | None
 ) -> dict:
-    """Every number of the queue and the first card of each part, in one query."""
     when = connection.ops.adapt_datetimefield_value
-    params = {
+    return {
         "user": user.pk,
         "no": False,
         "now": when(now),
@@ -226,7 +230,15 @@ def queue_numbers(
         "day_end": when(day.end),
         "now_days": epoch_days(now),
         "topic": topic.pk if topic is not None else None,
+        "new_cap": settings.new_per_day,
     }
+
+
+def queue_numbers(
+    user: User, settings: StudySettings, *, now: datetime, day: StudyDay, topic: Topic | None
+) -> dict:
+    """Every number of the queue and the first learning and review card, in one query."""
+    params = queue_params(user, settings, now=now, day=day, topic=topic)
     sql = queue_sql(topic=topic is not None, bury=settings.bury_siblings)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -242,10 +254,35 @@ def queue_numbers(
     return row
 
 
-def review_next(user: User, *, now: datetime, topic: Topic | None = None) -> ReviewQueue:
-    """The next card to show and what is left today, in three queries."""
+NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
+
+
+def new_card_first(
+    user: User, settings: StudySettings, *, now: datetime, day: StudyDay, topic: Topic | None
+) -> Card | None:
+    """The first new card in course order, with its note, topic and course, in one query."""
+    params = queue_params(user, settings, now=now, day=day, topic=topic)
+    sql = queue_sql(topic=topic is not None, bury=settings.bury_siblings, new_pick=True)
+    values = [params[name] for name in NAMED_PARAMETER.findall(sql)]
+    pick = RawSQL(f"({NAMED_PARAMETER.sub('%s', sql)})", values)  # noqa: S611 - values are params
+    return Card.objects.select_related("note__topic__course").filter(pk=pick).first()
+
+
+def review_next(
+    user: User,
+    *,
+    now: datetime,
+    topic: Topic | None = None,
+    settings: StudySettings | None = None,
+) -> ReviewQueue:
+    """The next card to show and what is left today, in three queries.
+
+    ``settings``: the learner's study settings when the caller has just read them (an answer
+    does), saving a query.
+    """
     now = utc(now)
-    settings = study_settings_for(user)
+    if settings is None:
+        settings = study_settings_for(user)
     day = study_day_for(user, settings, now=now)
     numbers = queue_numbers(user, settings, now=now, day=day, topic=topic)
     counts: ReviewCounts = numbers["counts"]
@@ -257,8 +294,7 @@ def review_next(user: User, *, now: datetime, topic: Topic | None = None) -> Rev
     elif counts.review:
         schedule = schedules.get(pk=numbers["review_pick"])
         current = ReviewCard(schedule.card, schedule, "review", schedule.version)
-    elif counts.new:
-        card = Card.objects.select_related("note__topic__course").get(pk=numbers["new_pick"])
+    elif counts.new and (card := new_card_first(user, settings, now=now, day=day, topic=topic)):
         current = ReviewCard(card, None, "new", 0)
     elif numbers["learning_pick"]:
         # Nothing else left: a learning card due within 20 minutes is shown early (as in Anki).
@@ -286,6 +322,7 @@ class ReviewRecorded:
     recorded: bool  # False: a replay of an answer already recorded (or a stale form)
     schedule: CardSchedule | None
     became_leech: bool = False
+    settings: StudySettings | None = None  # the learner's, as read for this answer
 
 
 class StaleAnswer(Exception):
@@ -372,7 +409,7 @@ def review_record(
     if schedule is not None and schedule.introduced_at is None:
         current_version = 0  # a new card that was only suspended
     if version is not None and version != current_version:
-        return ReviewRecorded(recorded=False, schedule=schedule)
+        return ReviewRecorded(recorded=False, schedule=schedule, settings=settings)
     before = schedule_snapshot(schedule) if schedule is not None and current_version else None
     outcome = fsrs_review(
         fsrs_state=before["fsrs_card"] if before else None,
@@ -440,8 +477,10 @@ def review_record(
                 fsrs_review_log=outcome.review_log,
             )
     except (IntegrityError, StaleAnswer):
-        return ReviewRecorded(recorded=False, schedule=None)
-    return ReviewRecorded(recorded=True, schedule=schedule, became_leech=became_leech)
+        return ReviewRecorded(recorded=False, schedule=None, settings=settings)
+    return ReviewRecorded(
+        recorded=True, schedule=schedule, became_leech=became_leech, settings=settings
+    )
 
 
 def schedule_due_before(before: dict | None) -> datetime | None:

@@ -20,7 +20,7 @@ from studyapp.cards.anki import anki_package_write
 from studyapp.cards.authoring import note_author_save
 from studyapp.cards.faces import card_faces, note_ordinals
 from studyapp.cards.forms import NoteForm, StudySettingsForm
-from studyapp.cards.models import Card, CardSchedule, Note
+from studyapp.cards.models import Card, CardSchedule, Note, StudySettings
 from studyapp.cards.optimising import optimisation_request, optimiser_status
 from studyapp.cards.review import (
     card_bury,
@@ -77,9 +77,11 @@ def topic_choices(selected: str) -> list[tuple[str, list[tuple[str, str, bool]]]
     return list(grouped.values())
 
 
-def session_context(request: HtmxHttpRequest, *, topic: Topic | None) -> dict:
+def session_context(
+    request: HtmxHttpRequest, *, topic: Topic | None, settings: StudySettings | None = None
+) -> dict:
     now = timezone.now()
-    queue = review_next(request.user, now=now, topic=topic)
+    queue = review_next(request.user, now=now, topic=topic, settings=settings)
     context = {"queue": queue, "topic": topic, "topic_key": topic_key(topic)}
     if queue.current is not None:
         context["current"] = queue.current
@@ -89,13 +91,19 @@ def session_context(request: HtmxHttpRequest, *, topic: Topic | None) -> dict:
     return context
 
 
-def session_response(request: HtmxHttpRequest, *, topic: Topic | None, notice: str = ""):
+def session_response(
+    request: HtmxHttpRequest,
+    *,
+    topic: Topic | None,
+    notice: str = "",
+    settings: StudySettings | None = None,
+):
     if not request.htmx:
         if notice:
             messages.info(request, notice)
         url = reverse("cards:index")
         return redirect(f"{url}?topic={topic_key(topic)}" if topic else url)
-    context = session_context(request, topic=topic)
+    context = session_context(request, topic=topic, settings=settings)
     context["notice"] = notice
     return render(request, "cards/review.html#session", context)
 
@@ -170,7 +178,7 @@ def answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         notice = "This card has been forgotten often: it is tagged as a leech"
         suspended = result.schedule is not None and result.schedule.suspended
         notice += " and suspended. Rewrite it or study its topic again." if suspended else "."
-    return session_response(request, topic=topic, notice=notice)
+    return session_response(request, topic=topic, notice=notice, settings=result.settings)
 
 
 @require_POST

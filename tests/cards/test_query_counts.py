@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from studyapp.cards.demo_data import demo_cards_build, demo_learners_build, demo_reviews_build
 from studyapp.cards.models import Card
@@ -72,3 +74,18 @@ def test_recording_a_new_cards_first_answer_takes_at_most_5_queries(
             user=learner, card=card, rating=1, duration_ms=900, now=NOW, version=0
         )
     assert result.recorded
+
+
+def test_answering_a_card_in_the_browser_reads_the_study_settings_once(
+    learner_client, studied, cards
+):
+    current = review_next(studied, now=NOW).current
+    with CaptureQueriesContext(connection) as captured:
+        response = learner_client.post(
+            f"/review/cards/{current.card.pk}/answer/",
+            {"rating": "3", "version": str(current.version), "duration_ms": "2000"},
+            HTTP_HX_REQUEST="true",
+        )
+    assert response.status_code == 200
+    settings_reads = [q for q in captured if '"cards_studysettings"' in q["sql"]]
+    assert len(settings_reads) == 1

@@ -10,7 +10,9 @@ so web workers and task workers on any machine see the same numbers:
 - the account limit (``LambdaAccount.concurrency_limit``) caps everything else;
 - provisioned concurrency (environments initialised ahead) needs the sandbox service to start
   environments without an invocation: ``provisioned_apply`` asks it (``POST /provision``) and
-  records what it could do, in Lambda's shape (``READY`` or ``FAILED`` with a reason).
+  records what it could do, in Lambda's shape (``READY`` or ``FAILED`` with a reason). When
+  the function's code or settings change, ``provisioned_refresh`` provisions the new version
+  (the sandbox releases the old version's environments); a deleted function's is released.
 
 A lease lives at most the function's timeout plus a margin, so a worker that dies while it holds
 one stops counting against the limits soon after.
@@ -318,3 +320,24 @@ def provisioned_apply(*, config: FunctionInvokeConfig) -> FunctionInvokeConfig:
         config.provisioned_status_reason = answer.get("error", "")
         config.save()
     return config
+
+
+def provisioned_refresh(*, function: Function) -> list[FunctionInvokeConfig]:
+    """After the function's code or settings changed: provision its new version for every
+    learner who keeps provisioned concurrency on it (the sandbox releases the old version's
+    environments as it does). A deleted (archived) function's provisioned concurrency is
+    deleted with it, as on Lambda. Returns the configurations provisioned again."""
+    configs = FunctionInvokeConfig.objects.filter(
+        function=function, provisioned_concurrency__gt=0
+    ).select_related("user", "function")
+    refreshed = []
+    for config in configs:
+        if config.function.archived_at is not None:
+            provisioned_delete(user=config.user, function=config.function)
+            continue
+        config.provisioned_status = FunctionInvokeConfig.ProvisionedStatus.IN_PROGRESS
+        config.provisioned_status_reason = ""
+        config.provisioned_modified_at = timezone.now()
+        config.save()
+        refreshed.append(provisioned_apply(config=config))
+    return refreshed

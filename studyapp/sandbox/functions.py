@@ -2,6 +2,8 @@
 
 Samples are read-only to everyone; every function here is checked against its owner by the
 selectors (``function_for_user``, ``owned_function_for_user``), which raise Http404 otherwise.
+Changing a function's code or settings (a new version) provisions the new version where
+provisioned concurrency is set; deleting it releases its provisioned environments.
 """
 
 from __future__ import annotations
@@ -107,9 +109,14 @@ def function_copy(*, function: Function, user) -> Function:
 
 
 def function_update(*, function: Function, user, settings: FunctionSettings) -> Function:
-    """Save the learner's code and settings (validated by the form) on their own function."""
+    """Save the learner's code and settings (validated by the form) on their own function.
+
+    When they changed and provisioned concurrency is set, the new version is provisioned (and
+    the old version's environments released) before this returns.
+    """
     if function.owner_id != user.pk:
         raise Http404("No such function.")
+    before = (FunctionSettings.of(function), dict(function.code))
     function.memory_mb = settings.memory_mb
     function.timeout_s = settings.timeout_s
     function.ephemeral_storage_mb = settings.ephemeral_storage_mb
@@ -118,6 +125,8 @@ def function_update(*, function: Function, user, settings: FunctionSettings) -> 
     if settings.code is not None:
         function.code = {**function.code, function.module_path: settings.code}
     function.save()
+    if (FunctionSettings.of(function), function.code) != before:
+        _provisioning_refresh(function)
     return function
 
 
@@ -126,3 +135,11 @@ def function_archive(*, function: Function, user) -> None:
         raise Http404("No such function.")
     function.archived_at = timezone.now()
     function.save(update_fields=["archived_at", "updated_at"])
+    _provisioning_refresh(function)
+
+
+def _provisioning_refresh(function: Function) -> None:
+    # Imported here: the concurrency module builds on this one (FunctionSettings).
+    from studyapp.sandbox.concurrency import provisioned_refresh
+
+    provisioned_refresh(function=function)

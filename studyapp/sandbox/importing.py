@@ -20,6 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
+
+from studyapp.sandbox.concurrency import provisioned_refresh
 from studyapp.sandbox.engine.config import (
     MAX_EPHEMERAL_MB,
     MAX_LAYERS,
@@ -31,7 +34,7 @@ from studyapp.sandbox.engine.config import (
     ConfigError,
     check_environment,
 )
-from studyapp.sandbox.models import NAME_PATTERN, EventTemplate, Function
+from studyapp.sandbox.models import NAME_PATTERN, EventTemplate, Function, FunctionInvokeConfig
 from studyapp.topics.importing import archive_missing, row_upsert
 from studyapp.topics.models import Topic
 
@@ -315,7 +318,9 @@ def sandbox_content_save(reading: SandboxReading, *, now: datetime) -> Counter:
         for topic in Topic.objects.filter(course__slug=COURSE_SLUG, archived_at__isnull=True)
     }
     kept = set()
+    changed = set()
     for function in reading.functions:
+        updated_before = changes["updated"]
         row = row_upsert(
             Function,
             changes,
@@ -339,8 +344,25 @@ def sandbox_content_save(reading: SandboxReading, *, now: datetime) -> Counter:
             },
         )
         kept.add(row.pk)
+        if changes["updated"] > updated_before:
+            changed.add(row.pk)
+    changed |= set(
+        Function.objects.samples().active().exclude(pk__in=kept).values_list("pk", flat=True)
+    )
     archive_missing(Function.objects.samples(), changes, keep_ids=kept, now=now)
+    if changed:
+        transaction.on_commit(lambda: samples_provisioning_refresh(changed))
     return changes
+
+
+def samples_provisioning_refresh(sample_ids: Iterable[int]) -> None:
+    """Once the import is saved: learners' provisioned concurrency on a changed sample moves to
+    its new version (and is released on an archived one)."""
+    provisioned = FunctionInvokeConfig.objects.filter(
+        function_id__in=sample_ids, provisioned_concurrency__gt=0
+    ).values_list("function_id", flat=True)
+    for function in Function.objects.filter(pk__in=set(provisioned)):
+        provisioned_refresh(function=function)
 
 
 def sandbox_content_counts() -> dict[str, int]:

@@ -69,3 +69,21 @@ def full_isolation(sandbox_service: str) -> None:
     health = client.health(base_url=sandbox_service)
     if not health["full_isolation"]:
         pytest.skip("learner code needs full isolation: " + "; ".join(health["host"]["missing"]))
+
+
+def provisioned_environments(sandbox_url: str, user, function) -> list[dict]:
+    """The provisioned environments of this learner's function in the sandbox service now."""
+    from studyapp.sandbox.engine.hosts import routing_key
+    from studyapp.sandbox.runs import engine_account
+
+    account = engine_account(user)
+    answer = client.environments(
+        base_url=sandbox_url, route=routing_key({"account": account, "name": function.name})
+    )
+    return [
+        env
+        for env in answer["environments"]
+        if env["provisioned"]
+        and env["account"] == account
+        and env["function_name"] == function.name
+    ]

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
+from studyapp.sandbox.concurrency import provisioned_delete
 from studyapp.sandbox.functions import function_copy
-from studyapp.sandbox.models import Function
+from studyapp.sandbox.models import Function, FunctionInvokeConfig
+from tests.sandbox.service import provisioned_environments
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +41,45 @@ def test_update_function_configuration_changes_memory_timeout_and_environment(
     assert own_function.environment["TABLE_NAME"] == "orders-test"
     response = lambda_client.invoke(FunctionName=own_function.name, Payload=b"{}")
     assert "orders-test" in response["Payload"].read().decode()
+
+
+def test_updating_the_configuration_moves_provisioned_concurrency_to_the_new_version(
+    lambda_client, own_function, learner, sandbox_service, full_isolation
+):
+    try:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="live", ProvisionedConcurrentExecutions=2
+        )
+        assert [
+            env["memory_size_mb"]
+            for env in provisioned_environments(sandbox_service, learner, own_function)
+        ] == [256, 256]
+        lambda_client.update_function_configuration(FunctionName=own_function.name, MemorySize=512)
+        environments = provisioned_environments(sandbox_service, learner, own_function)
+        assert [env["memory_size_mb"] for env in environments] == [512, 512]
+        assert all(env["initialization_type"] == "provisioned-concurrency" for env in environments)
+        config = lambda_client.get_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="live"
+        )
+        assert (
+            config["Status"] == "READY" and config["AllocatedProvisionedConcurrentExecutions"] == 2
+        )
+    finally:
+        provisioned_delete(user=learner, function=own_function)
+
+
+def test_deleting_provisioned_concurrency_after_an_update_leaves_no_environment_provisioned(
+    lambda_client, own_function, learner, sandbox_service, full_isolation
+):
+    lambda_client.put_provisioned_concurrency_config(
+        FunctionName=own_function.name, Qualifier="live", ProvisionedConcurrentExecutions=1
+    )
+    lambda_client.update_function_configuration(FunctionName=own_function.name, Timeout=7)
+    lambda_client.delete_provisioned_concurrency_config(
+        FunctionName=own_function.name, Qualifier="live"
+    )
+    assert provisioned_environments(sandbox_service, learner, own_function) == []
+    assert not FunctionInvokeConfig.objects.get(user=learner).provisioned_concurrency
 
 
 def test_update_function_configuration_refuses_a_reserved_environment_variable(

@@ -12,8 +12,10 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from studyapp.sandbox.concurrency import provisioned_delete, provisioned_put
 from studyapp.sandbox.functions import function_copy
 from studyapp.sandbox.models import EventTemplate, Function
+from tests.sandbox.service import provisioned_environments
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +140,20 @@ def test_a_broken_event_template_is_reported_with_its_line(content):
     (content / "events" / "broken.json").write_text('{\n  "a": 1,\n  "b": \n}\n')
     problems = import_fails(content)
     assert any(p.startswith("content/events/broken.json:4: not valid JSON") for p in problems)
+
+
+def test_a_changed_sample_moves_learners_provisioned_concurrency_to_its_new_version(
+    content, learner, sandbox_service, django_capture_on_commit_callbacks
+):
+    import_content(content)
+    sample = Function.objects.samples().get(name="cold-start-vs-warm")
+    try:
+        provisioned_put(user=learner, function=sample, count=1)
+        toml = content / "handlers" / "cold-start-vs-warm" / "function.toml"
+        toml.write_text(toml.read_text().replace("memory = 128", "memory = 192", 1))
+        with django_capture_on_commit_callbacks(execute=True):
+            import_content(content)
+        [environment] = provisioned_environments(sandbox_service, learner, sample)
+        assert environment["memory_size_mb"] == 192
+    finally:
+        provisioned_delete(user=learner, function=sample)

@@ -9,8 +9,11 @@ import time
 import pytest
 from django.urls import reverse
 
+from studyapp.sandbox.concurrency import provisioned_delete, provisioned_put
+from studyapp.sandbox.forms import RunForm
 from studyapp.sandbox.functions import function_copy
-from studyapp.sandbox.models import Function, Invocation
+from studyapp.sandbox.models import Function, FunctionInvokeConfig, Invocation
+from tests.sandbox.service import provisioned_environments
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -233,3 +236,51 @@ def test_the_list_keeps_the_samples_of_the_topic_a_topic_page_links_to(samples, 
     assert "Cold start versus warm" in html
     assert sample("sqs-partial-batch").title not in html
     assert "Show every sample" in html
+
+
+@pytest.mark.django_db
+def test_saving_new_settings_moves_provisioned_concurrency_to_them(
+    samples, learner_client, learner, sandbox_service, full_isolation
+):
+    function = function_copy(function=sample("timeout-guard"), user=learner)
+    try:
+        provisioned_put(user=learner, function=function, count=2)
+        response = learner_client.post(
+            reverse("sandbox:save", args=[function.pk]), form_data(function, memory_mb=256)
+        )
+        assert response.status_code == 302
+        environments = provisioned_environments(sandbox_service, learner, function)
+        assert [env["memory_size_mb"] for env in environments] == [256, 256]
+        config = FunctionInvokeConfig.objects.get(user=learner, function=function)
+        assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.READY
+        assert config.provisioned_allocated == 2
+    finally:
+        provisioned_delete(user=learner, function=function)
+
+
+@pytest.mark.django_db
+def test_saving_unchanged_code_and_settings_keeps_the_provisioned_environments(
+    samples, learner_client, learner, sandbox_service, full_isolation
+):
+    function = function_copy(function=sample("timeout-guard"), user=learner)
+    try:
+        provisioned_put(user=learner, function=function, count=1)
+        [before] = provisioned_environments(sandbox_service, learner, function)
+        unchanged = form_data(function, **RunForm.initial_for(function))
+        learner_client.post(reverse("sandbox:save", args=[function.pk]), unchanged)
+        [after] = provisioned_environments(sandbox_service, learner, function)
+        assert after["environment_id"] == before["environment_id"]
+    finally:
+        provisioned_delete(user=learner, function=function)
+
+
+@pytest.mark.django_db
+def test_deleting_a_function_releases_its_provisioned_environments(
+    samples, learner_client, learner, sandbox_service, full_isolation
+):
+    function = function_copy(function=sample("timeout-guard"), user=learner)
+    provisioned_put(user=learner, function=function, count=1)
+    learner_client.post(reverse("sandbox:delete", args=[function.pk]))
+    assert provisioned_environments(sandbox_service, learner, function) == []
+    config = FunctionInvokeConfig.objects.get(user=learner, function=function)
+    assert config.provisioned_concurrency == 0

@@ -53,11 +53,12 @@ SAMPLE = "cold-start-vs-warm"
 GOAL_RATIO = 3.0
 WHY_ALONE = (
     "Why, alone: the floor reads no session and renders nothing. A practice question or answer "
-    "reads the session and the user, then the attempt with every one of its questions, their "
-    "options and topics (`quizzes.selectors.attempt_items`, so the cost grows with the "
-    "attempt's length: 10 queries for a question page, 19 for an answer, which also grades it "
-    "and moves the question's FSRS schedule), and renders the page with its Markdown; on a "
-    "shared 2-core machine the p95 of a 15-second sample also catches other processes' bursts."
+    "reads the session and the user, the attempt, the navigator's state of every question in "
+    "one light query and the shown question with its options (`quizzes.selectors.attempt_item`:"
+    " 9 queries for a question page, 18 for an answer, which also grades it under a lock and "
+    "moves the question's FSRS schedule, whatever the attempt's length), and renders the page "
+    "with its Markdown; on a shared 2-core machine the p95 of a 15-second sample also catches "
+    "other processes' bursts."
 )
 START_TIMEOUT_S = 60
 PRACTICE_QUESTIONS = 20

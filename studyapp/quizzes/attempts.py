@@ -22,6 +22,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from studyapp.quizzes import grading
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Question
 from studyapp.quizzes.scheduling import question_review_record
+from studyapp.quizzes.selectors import NavigatorItem, attempt_item
 
 PRACTICE_SOURCES = {
     "all": "All questions",
@@ -186,10 +187,11 @@ def attempt_expire_if_due(*, attempt: Attempt, now: datetime) -> bool:
 
 def attempt_open(*, attempt: Attempt, position: int, now: datetime) -> AttemptQuestion | None:
     """Show question ``position``: expire the attempt if its time is up (None is returned then),
-    and note when the question was first shown (for the slow-answer rule)."""
+    and note when the question was first shown (for the slow-answer rule). The question comes
+    with its version and options (:func:`selectors.attempt_item`)."""
     if attempt_expire_if_due(attempt=attempt, now=now) or attempt.is_submitted:
         return None
-    item = attempt.items.filter(position=position).first()
+    item = attempt_item(attempt, position)
     if item is not None and item.shown_at is None:
         item.shown_at = now
         item.save(update_fields=["shown_at"])
@@ -328,12 +330,12 @@ def item_review_record(*, attempt: Attempt, item: AttemptQuestion, now: datetime
 class ExamSummary:
     """What the review screen shows before submission."""
 
-    answered: list[AttemptQuestion]
-    unanswered: list[AttemptQuestion]
-    flagged: list[AttemptQuestion]
+    answered: list[AttemptQuestion | NavigatorItem]
+    unanswered: list[AttemptQuestion | NavigatorItem]
+    flagged: list[AttemptQuestion | NavigatorItem]
 
 
-def exam_summary(items: list[AttemptQuestion]) -> ExamSummary:
+def exam_summary(items: list[AttemptQuestion | NavigatorItem]) -> ExamSummary:
     return ExamSummary(
         answered=[item for item in items if item.is_answered],
         unanswered=[item for item in items if not item.is_answered],

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from studyapp.quizzes.models import (
@@ -44,11 +45,60 @@ def attempt_for_owner(user, attempt_id: int) -> Attempt:
     attempt = Attempt.objects.filter(pk=attempt_id, user=user).first()
     if attempt is None:
         raise Http404("No such attempt.")
+    attempt.user = user  # known already: grading an answer needs it without reading it again
     return attempt
 
 
+@dataclass(frozen=True)
+class NavigatorItem:
+    """What the question navigator shows of one question: no stem, no options, no grade."""
+
+    position: int
+    is_answered: bool
+    is_open: bool  # not answered yet (practice) or answer cleared (exam): answered_at is None
+    flagged: bool
+
+
+def attempt_navigator(attempt: Attempt) -> list[NavigatorItem]:
+    """Every question's position, answered and flagged state, in order, in one light query."""
+    rows = attempt.items.order_by("position").values_list(
+        "position", "chosen", "answered_at", "flagged"
+    )
+    return [
+        NavigatorItem(
+            position=position,
+            is_answered=bool(chosen),
+            is_open=answered_at is None,
+            flagged=flagged,
+        )
+        for position, chosen, answered_at, flagged in rows
+    ]
+
+
+def attempt_item(attempt: Attempt, position: int) -> AttemptQuestion | None:
+    """One question of the attempt with its version and the version's options (two queries),
+    whatever the attempt's length. Its topics are loaded by :func:`attempt_item_topics_load`
+    when the page shows them (after the answer)."""
+    return (
+        attempt.items.filter(position=position)
+        .select_related("version__case__topic__course")
+        .prefetch_related(
+            Prefetch("version__options", queryset=Option.objects.order_by("position"))
+        )
+        .first()
+    )
+
+
+def attempt_item_topics_load(item: AttemptQuestion) -> None:
+    """Load the topics (with their course, for the links) of the item's version: one query."""
+    prefetch_related_objects(
+        [item.version], Prefetch("topics", queryset=Topic.objects.select_related("course"))
+    )
+
+
 def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
-    """The attempt's questions in order, with each version's options and topics loaded."""
+    """The attempt's questions in order, with each version's options and topics loaded (the
+    review of a whole attempt; a question page uses :func:`attempt_item`)."""
     return list(
         attempt.items.select_related("version__question", "version__case__topic").prefetch_related(
             Prefetch("version__options", queryset=Option.objects.order_by("position")),

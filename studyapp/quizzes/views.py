@@ -20,9 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studyapp.quizzes import attempts, grading, quizbuilder
 from studyapp.quizzes.models import DOMAINS, Attempt, AttemptQuestion
 from studyapp.quizzes.selectors import (
+    NavigatorItem,
     attempt_for_owner,
     attempt_for_viewer,
+    attempt_item,
+    attempt_item_topics_load,
     attempt_items,
+    attempt_navigator,
     attempts_history,
     questions_due_count,
     topics_with_questions,
@@ -153,32 +157,38 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = attempt_for_owner(request.user, attempt_id)
     if attempt.is_submitted:
         return redirect("quizzes:result", attempt.pk)
-    items = attempt_items(attempt)
-    first_open = next((i.position for i in items if i.answered_at is None), 1)
-    position = min(position_from(request, first_open), len(items))
+    navigator = attempt_navigator(attempt)
+    first_open = next((i.position for i in navigator if i.is_open), 1)
+    position = min(position_from(request, first_open), len(navigator))
     now = timezone.now()
     item = attempts.attempt_open(attempt=attempt, position=position, now=now)
     if item is None:
         messages.warning(request, "Time is up: the exam was submitted as it stood.")
         return redirect("quizzes:result", attempt.pk)
-    item = items[position - 1]
     return render(
         request,
         "quizzes/exam.html" if attempt.is_exam else "quizzes/practice.html",
-        session_context(attempt, items, item, now=now),
+        session_context(attempt, navigator, item, now=now),
     )
 
 
-def session_context(attempt: Attempt, items, item: AttemptQuestion, *, now) -> dict:
+def session_context(
+    attempt: Attempt, navigator: list[NavigatorItem], item: AttemptQuestion, *, now
+) -> dict:
+    """One question page: the question (with its options; its topics once it is revealed) and
+    the navigator's state of the others, in a fixed number of queries whatever the length."""
+    reveal = item_reveals(attempt, item)
+    if reveal:
+        attempt_item_topics_load(item)
     return {
         "attempt": attempt,
-        "items": items,
+        "items": navigator,
         "item": item,
-        "reveal": item_reveals(attempt, item),
+        "reveal": reveal,
         "previous": item.position - 1 if item.position > 1 else None,
-        "next": item.position + 1 if item.position < len(items) else None,
+        "next": item.position + 1 if item.position < len(navigator) else None,
         "time_left": attempts.time_left(attempt, now=now),
-        "answered_count": sum(1 for i in items if i.is_answered),
+        "answered_count": sum(1 for i in navigator if i.is_answered),
     }
 
 
@@ -207,7 +217,9 @@ def answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse
         option_ids = [-1]
     now = timezone.now()
     try:
-        attempts.attempt_answer(attempt=attempt, position=position, option_ids=option_ids, now=now)
+        saved = attempts.attempt_answer(
+            attempt=attempt, position=position, option_ids=option_ids, now=now
+        )
     except attempts.DeadlinePassed:
         return time_up(request, attempt)
     except attempts.AttemptError as error:
@@ -217,26 +229,27 @@ def answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse
             )
         messages.error(request, str(error))
         return redirect(f"{attempt.get_absolute_url()}?q={position}")
-    attempt.refresh_from_db()
+    # attempt_answer keeps ``attempt`` up to date (submitted when the last practice answer is in)
     if not attempt.is_exam:
         if request.htmx:
-            items = attempt_items(attempt)
+            navigator = attempt_navigator(attempt)
+            item = attempt_item(attempt, position)
             return render(
                 request,
                 "quizzes/practice.html#question",
-                session_context(attempt, items, items[position - 1], now=now),
+                session_context(attempt, navigator, item, now=now),
             )
         return redirect(f"{attempt.get_absolute_url()}?q={position}")
     if request.htmx:
-        items = attempt_items(attempt)
+        navigator = attempt_navigator(attempt)
         return render(
             request,
             "quizzes/exam.html#save-status",
             {
                 "saved_at": now,
-                "item": items[position - 1],
+                "item": saved,  # the saved answer; the fragment shows no options
                 "attempt": attempt,
-                "answered_count": sum(1 for i in items if i.is_answered),
+                "answered_count": sum(1 for i in navigator if i.is_answered),
                 "oob": True,
             },
         )
@@ -279,7 +292,7 @@ def check(request: HttpRequest, attempt_id: int) -> HttpResponse:
     now = timezone.now()
     if attempts.attempt_expire_if_due(attempt=attempt, now=now) or attempt.is_submitted:
         return redirect("quizzes:result", attempt.pk)
-    items = attempt_items(attempt)
+    items = attempt_navigator(attempt)
     return render(
         request,
         "quizzes/check.html",

@@ -224,3 +224,20 @@ def test_a_queue_with_zero_visibility_timeout_serves_a_message_again_at_once(que
     message_send(queue=queue, body="a", now=T0)
     assert len(messages_receive(queue=queue, now=T0)) == 1
     assert len(messages_receive(queue=queue, now=T0)) == 1
+
+
+def test_the_functions_event_keeps_each_attributes_data_type(queue):
+    from studyapp.sandbox.sqs import sqs_event
+
+    message = message_send(
+        queue=queue,
+        body="hi",
+        attributes={
+            "count": {"DataType": "Number", "StringValue": "3"},
+            "RequestID": {"StringValue": "r-1"},  # as async destinations store them
+        },
+        now=T0,
+    )
+    (record,) = sqs_event(queue, [message])["Records"]
+    assert record["messageAttributes"]["count"]["dataType"] == "Number"
+    assert record["messageAttributes"]["RequestID"]["dataType"] == "String"

@@ -26,8 +26,13 @@ def test_every_process_of_the_sandbox_is_an_unprivileged_host_user(pool, make_fu
     function = make_function(
         f"""
         import subprocess, sys
+        CHILD = "import time; print('ready', flush=True); time.sleep(60)"
         def handler(event, context):
-            subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "{marker}"])
+            # Wait for the child to have exec'd (and so to show its marker) before returning:
+            # the environment is frozen as soon as the handler returns.
+            child = subprocess.Popen([sys.executable, "-c", CHILD, "{marker}"],
+                                     stdout=subprocess.PIPE)
+            child.stdout.readline()
             return "spawned"
         """
     )

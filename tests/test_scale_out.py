@@ -77,3 +77,46 @@ def test_without_redis_url_the_defaults_need_no_service(tmp_path):
     assert report["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert report["sessions"] == "django.contrib.sessions.backends.db"
     assert report["tasks"] == "DatabaseBackend"
+
+
+ENQUEUE = """
+from studyapp.accounts.models import User
+from studyapp.cards.optimising import parameters_optimise
+user = User.objects.create_user(username="rq-learner", password="x-42-y-42-z")
+print(parameters_optimise.enqueue(user_id=user.id).id)
+"""
+
+RESULT = """
+import sys
+from studyapp.cards.optimising import parameters_optimise
+result = parameters_optimise.get_result(sys.argv[-1])
+print(result.status, "|", result.return_value)
+"""
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis server answers at 127.0.0.1:6379")
+def test_with_redis_url_a_task_runs_on_an_rq_worker(tmp_path):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = {**os.environ, "REDIS_URL": REDIS_URL, "VAR_DIR": str(tmp_path)}
+
+    def manage(*args: str) -> str:
+        completed = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else ""
+
+    manage("migrate", "--noinput", "-v", "0")
+    task_id = manage("shell", "--no-imports", "-c", ENQUEUE)
+    manage("rqworker", "--burst", "--job-class", "django_tasks_rq.backend.Job", "default")
+    script = RESULT.replace("sys.argv[-1]", repr(task_id))
+    assert manage("shell", "--no-imports", "-c", script) == (
+        "SUCCESSFUL | skipped: the fsrs[optimizer] extra is not installed"
+    )

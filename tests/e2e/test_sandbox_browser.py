@@ -93,6 +93,8 @@ def test_the_editor_indents_with_tab_and_after_a_colon(page: Page, live_server, 
     log_in(page, live_server, username="ada", password="correct-horse-42")
     page.goto(f"{live_server.url}/sandbox/samples/cold-start-vs-warm/")
     page.get_by_role("button", name="Copy to edit").click()
+    # editor.js builds the gutter when it takes over the textarea: type only after that.
+    expect(page.locator(".editor-gutter")).to_be_visible()
     editor = page.get_by_label("Code of handler.py")
     editor.fill("")
     editor.press_sequentially("def handler(event, context):")

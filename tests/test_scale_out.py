@@ -99,7 +99,13 @@ def test_with_redis_url_a_task_runs_on_an_rq_worker(tmp_path):
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "VAR_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "REDIS_URL": REDIS_URL,
+        "VAR_DIR": str(tmp_path),
+        # Its own database, whatever database the suite itself runs on.
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+    }
 
     def manage(*args: str) -> str:
         completed = subprocess.run(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -32,10 +33,20 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 def secret_key_from_file(path: Path) -> str:
-    """Return the key stored in ``path``, creating it (readable by the owner only) if missing."""
+    """Return the key stored in ``path``, creating it (readable by the owner only) if missing.
+
+    Several processes start at once under `make run`: the key is written to a private temporary
+    file and linked into place, so every process reads the same whole key."""
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race; its key is the one
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()
 
 
@@ -201,5 +212,12 @@ CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
 # there, never in a web worker. A learner may have at most SANDBOX_MAX_RUNNING_PER_LEARNER
 # invocations in flight, and "run N at once" allows N up to SANDBOX_MAX_BATCH.
 SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:9001")
+# Every request to the sandbox service is signed with this shared secret (HMAC, see
+# sandbox/engine/auth.py). On one machine it is generated into var/ like the secret key, so the
+# web app, the task worker and `lambda serve` started from the same checkout agree; with sandbox
+# hosts on other machines set the same SANDBOX_SECRET everywhere.
+SANDBOX_SECRET = os.environ.get("SANDBOX_SECRET") or secret_key_from_file(
+    VAR_DIR / "sandbox_secret"
+)
 SANDBOX_MAX_RUNNING_PER_LEARNER = int(os.environ.get("SANDBOX_MAX_RUNNING_PER_LEARNER", "3"))
 SANDBOX_MAX_BATCH = int(os.environ.get("SANDBOX_MAX_BATCH", "10"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -68,7 +69,9 @@ def concurrency_page(request: HttpRequest, name: str) -> HttpResponse:
     account = engine_account(request.user)
     try:
         answer = client.environments(
-            base_url=_sandbox_url(), route=routing_key({"account": account, "name": function.name})
+            base_url=settings.SANDBOX_URL,
+            secret=settings.SANDBOX_SECRET,
+            route=routing_key({"account": account, "name": function.name}),
         )
     except client.SandboxServiceError as error:
         context["unavailable"] = str(error)
@@ -83,12 +86,6 @@ def concurrency_page(request: HttpRequest, name: str) -> HttpResponse:
     if request.htmx:
         template += "#environments"
     return render(request, template, context)
-
-
-def _sandbox_url() -> str:
-    from django.conf import settings
-
-    return settings.SANDBOX_URL
 
 
 @require_GET

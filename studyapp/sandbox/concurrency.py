@@ -226,6 +226,7 @@ def function_run(
                 client_context=client_context,
                 require_full_isolation=not function.is_sample,
                 base_url=django_settings.SANDBOX_URL,
+                secret=django_settings.SANDBOX_SECRET,
             )
         finally:
             concurrency_release(lease)
@@ -300,6 +301,7 @@ def provisioned_apply(*, config: FunctionInvokeConfig) -> FunctionInvokeConfig:
             config.provisioned_concurrency,
             require_full_isolation=not config.function.is_sample,
             base_url=django_settings.SANDBOX_URL,
+            secret=django_settings.SANDBOX_SECRET,
         )
     except client.SandboxServiceError as error:
         if config.provisioned_concurrency:

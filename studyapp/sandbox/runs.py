@@ -208,7 +208,10 @@ def run_start(
     if require_full:
         try:
             health = client.health(
-                base_url=django_settings.SANDBOX_URL, timeout_s=3.0, route=routing_key(spec)
+                base_url=django_settings.SANDBOX_URL,
+                secret=django_settings.SANDBOX_SECRET,
+                timeout_s=3.0,
+                route=routing_key(spec),
             )
         except client.SandboxServiceError as error:
             raise RunRefused(f"The sandbox is not available right now: {error}") from None
@@ -324,6 +327,7 @@ def invocation_execute(
             event,
             require_full_isolation=require_full_isolation,
             base_url=django_settings.SANDBOX_URL,
+            secret=django_settings.SANDBOX_SECRET,
         )
     except client.SandboxRequestError as error:
         fields = {"status": Invocation.Status.ERROR, "message": f"{error.error_type}: {error}"}

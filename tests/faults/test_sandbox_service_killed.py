@@ -106,9 +106,9 @@ def processes_with(marker: str) -> list[int]:
 
 
 def test_a_run_whose_sandbox_service_is_killed_ends_with_a_clear_error_and_the_next_works(
-    samples, learner, client, service
+    samples, learner, client, service, settings
 ):
-    host = sandbox_client.health(base_url=service.url)["host"]
+    host = sandbox_client.health(base_url=service.url, secret=settings.SANDBOX_SECRET)["host"]
     function = Function.objects.samples().get(name="timeout-guard")
     marker = f"fault-{uuid.uuid4().hex}"
     slow = FunctionSettings.of(function)
@@ -123,7 +123,9 @@ def test_a_run_whose_sandbox_service_is_killed_ends_with_a_clear_error_and_the_n
     busy = wait_for(
         lambda: [
             env
-            for env in sandbox_client.environments(base_url=service.url)["environments"]
+            for env in sandbox_client.environments(
+                base_url=service.url, secret=settings.SANDBOX_SECRET
+            )["environments"]
             if env["state"] == "busy"
         ],
         "the invocation to be running in the service",

@@ -64,21 +64,25 @@ def sandbox_service(sandbox_service_url: str, settings) -> str:
 
 
 @pytest.fixture
-def full_isolation(sandbox_service: str) -> None:
+def full_isolation(sandbox_service: str, settings) -> None:
     """Skip (with the reason) where learner code cannot run: no bubblewrap or cgroups."""
-    health = client.health(base_url=sandbox_service)
+    health = client.health(base_url=sandbox_service, secret=settings.SANDBOX_SECRET)
     if not health["full_isolation"]:
         pytest.skip("learner code needs full isolation: " + "; ".join(health["host"]["missing"]))
 
 
 def provisioned_environments(sandbox_url: str, user, function) -> list[dict]:
     """The provisioned environments of this learner's function in the sandbox service now."""
+    from django.conf import settings
+
     from studyapp.sandbox.engine.hosts import routing_key
     from studyapp.sandbox.runs import engine_account
 
     account = engine_account(user)
     answer = client.environments(
-        base_url=sandbox_url, route=routing_key({"account": account, "name": function.name})
+        base_url=sandbox_url,
+        secret=settings.SANDBOX_SECRET,
+        route=routing_key({"account": account, "name": function.name}),
     )
     return [
         env

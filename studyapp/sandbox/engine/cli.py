@@ -2,7 +2,7 @@
 
     lambda invoke --handler FILE[:FUNCTION] [--event FILE|-] [--memory MB] [--timeout S]
                   [--env KEY=VALUE ...] [--repeat N] [--json]
-    lambda serve [--port 9001] [--host 127.0.0.1]
+    lambda serve [--port 9001] [--host 127.0.0.1]    (needs the shared secret: SANDBOX_SECRET)
 
 Usable as `python -m studyapp.sandbox.engine ...` and through Django's `manage.py lambda ...`.
 Exit status of invoke: 0 when every invocation succeeded, 1 when one failed, 2 on bad input.
@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .auth import secret_from_environment
 from .config import ConfigError, FunctionConfig
 from .pool import EnvironmentPool
 
@@ -61,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, secret: str | None = None) -> int:
+    """Run the command line; `secret` is the sandbox service's shared secret for `serve` (the
+    Django command passes the web app's; without it, $SANDBOX_SECRET)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "invoke":
@@ -75,7 +78,12 @@ def main(argv: list[str] | None = None) -> int:
             parser.exit(2, f"lambda invoke: error: {error}\n")
     from .service import serve
 
-    return serve(host=args.host, port=args.port, idle_timeout_s=args.idle_timeout)
+    return serve(
+        host=args.host,
+        port=args.port,
+        secret=secret or secret_from_environment(),
+        idle_timeout_s=args.idle_timeout,
+    )
 
 
 def invoke_request_from_args(args: argparse.Namespace) -> tuple[FunctionConfig, bytes, int]:

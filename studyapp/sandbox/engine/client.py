@@ -11,6 +11,9 @@ first for it (always the same one, so its environments stay warm there) and, whe
 cannot be reached, to the next in its ranking. A request is only sent to another host when it
 certainly never reached the first (the connection failed), so an invocation never runs twice.
 
+Every request is signed with the deployment's shared secret (auth.py): `secret`, else the
+SANDBOX_SECRET environment variable. Without one, only a bare /health answers (with "ok").
+
 Raises SandboxUnavailableError (with the URLs and what went wrong) when no host is running or
 one does not answer in time, and SandboxRequestError for a refused request (4xx/503).
 """
@@ -24,7 +27,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
+from . import auth
 from .config import FunctionConfig
 from .hosts import hosts_ranked, routing_key
 from .hosts import service_urls as parse_service_urls
@@ -68,6 +73,7 @@ def invoke(
     require_full_isolation: bool = True,
     base_url: str | None = None,
     timeout_s: float | None = None,
+    secret: str | None = None,
 ) -> dict[str, Any]:
     """Invoke a function in the sandbox service and return the result object."""
     spec = function.to_dict() if isinstance(function, FunctionConfig) else dict(function)
@@ -80,7 +86,13 @@ def invoke(
         "require_full_isolation": require_full_isolation,
     }
     return _request(
-        "POST", "/invoke", body, base_url=base_url, timeout_s=timeout_s, route=routing_key(spec)
+        "POST",
+        "/invoke",
+        body,
+        base_url=base_url,
+        timeout_s=timeout_s,
+        route=routing_key(spec),
+        secret=secret,
     )
 
 
@@ -91,6 +103,7 @@ def provision(
     require_full_isolation: bool = True,
     base_url: str | None = None,
     timeout_s: float = 60.0,
+    secret: str | None = None,
 ) -> dict[str, Any]:
     """Keep `count` environments of the function initialised (provisioned concurrency); 0
     releases them. Returns `{"provisioned": N, "environments": [...]}` (and `"error"` when
@@ -98,26 +111,54 @@ def provision(
     spec = function.to_dict() if isinstance(function, FunctionConfig) else dict(function)
     body = {"function": spec, "count": count, "require_full_isolation": require_full_isolation}
     return _request(
-        "POST", "/provision", body, base_url=base_url, timeout_s=timeout_s, route=routing_key(spec)
+        "POST",
+        "/provision",
+        body,
+        base_url=base_url,
+        timeout_s=timeout_s,
+        route=routing_key(spec),
+        secret=secret,
     )
 
 
 def health(
-    *, base_url: str | None = None, timeout_s: float = 5.0, route: str = ""
+    *,
+    base_url: str | None = None,
+    timeout_s: float = 5.0,
+    route: str = "",
+    secret: str | None = None,
 ) -> dict[str, Any]:
     """The /health of the host that serves `route` (a `hosts.routing_key`), or of the first
-    answering host in its ranking."""
+    answering host in its ranking (only {"status": "ok"} without a secret)."""
     return _request(
-        "GET", "/health", None, base_url=base_url, timeout_s=timeout_s, route=route, safe=True
+        "GET",
+        "/health",
+        None,
+        base_url=base_url,
+        timeout_s=timeout_s,
+        route=route,
+        safe=True,
+        secret=secret,
     )
 
 
 def environments(
-    *, base_url: str | None = None, timeout_s: float = 5.0, route: str = ""
+    *,
+    base_url: str | None = None,
+    timeout_s: float = 5.0,
+    route: str = "",
+    secret: str | None = None,
 ) -> dict[str, Any]:
     """The /environments of the host that serves `route` (see `health`)."""
     return _request(
-        "GET", "/environments", None, base_url=base_url, timeout_s=timeout_s, route=route, safe=True
+        "GET",
+        "/environments",
+        None,
+        base_url=base_url,
+        timeout_s=timeout_s,
+        route=route,
+        safe=True,
+        secret=secret,
     )
 
 
@@ -130,6 +171,7 @@ def _request(
     timeout_s: float,
     route: str = "",
     safe: bool = False,
+    secret: str | None = None,
 ) -> dict[str, Any]:
     """Send to the hosts in `route`'s ranking until one answers.
 
@@ -139,10 +181,11 @@ def _request(
     urls = service_urls(base_url)
     if not urls:
         raise SandboxServiceError("no sandbox service URL is configured (SANDBOX_URL)")
+    secret = secret or auth.secret_from_environment()
     failures: list[str] = []
     for url in hosts_ranked(route, urls):
         try:
-            return _request_one(method, url + path, body, timeout_s=timeout_s)
+            return _request_one(method, url + path, body, timeout_s=timeout_s, secret=secret)
         except _NotDelivered as error:
             failures.append(f"{url} ({error})")
         except SandboxUnavailableError as error:
@@ -161,12 +204,19 @@ def _request(
     )
 
 
-def _request_one(method: str, url: str, body: Any, *, timeout_s: float) -> dict[str, Any]:
+def _request_one(
+    method: str, url: str, body: Any, *, timeout_s: float, secret: str | None
+) -> dict[str, Any]:
     if not url.startswith(("http://", "https://")):
         raise SandboxServiceError(f"the sandbox service URL must be http(s): {url}")
     data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"}
+    if secret:
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers |= auth.sign(secret, method, path, data or b"")
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
+        url, data=data, method=method, headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310

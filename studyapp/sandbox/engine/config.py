@@ -111,7 +111,7 @@ class FunctionConfig:
             raise ConfigError(
                 f"function name {self.name!r} must be 1-64 letters, digits, hyphens or underscores"
             )
-        if not _HANDLER_PATTERN.match(self.handler):
+        if not _HANDLER_PATTERN.match(self.handler) or ".." in self.handler or "//" in self.handler:
             raise ConfigError(f"handler {self.handler!r} must look like module.function")
         _check_int_range("memory", self.memory_mb, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB")
         _check_int_range("timeout", self.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "seconds")

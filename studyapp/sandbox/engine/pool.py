@@ -99,12 +99,16 @@ class EnvironmentPool:
         *,
         idle_timeout_s: float = 600.0,
         max_environments: int = 32,
+        max_environments_per_account: int = 16,
         settings: SandboxSettings | None = None,
         host: HostCapabilities | None = None,
         reap_interval_s: float | None = None,
     ) -> None:
         self.idle_timeout_s = idle_timeout_s
         self.max_environments = max_environments
+        # One account (a learner) may hold at most this many of the host's environments, so one
+        # caller cannot take them all; its own oldest idle one makes room first.
+        self.max_environments_per_account = max_environments_per_account
         self.settings = settings or SandboxSettings()
         self.host = host or host_capabilities()
         self.stats = PoolStats()
@@ -202,7 +206,11 @@ class EnvironmentPool:
                 self.stats.reused += 1
                 return environment
             if (
-                self._live_count() >= self.max_environments
+                self._live_count(config.account) >= self.max_environments_per_account
+                and (evicted := self._evict_oldest_idle(config.account)) is None
+            ) or (
+                evicted is None
+                and self._live_count() >= self.max_environments
                 and (evicted := self._evict_oldest_idle()) is None
             ):
                 self.stats.throttled += 1
@@ -244,15 +252,22 @@ class EnvironmentPool:
                 daemon=True,
             ).start()
 
-    def _live_count(self) -> int:
-        return sum(len(slot.idle) + len(slot.busy) for slot in self._slots.values())
+    def _live_count(self, account: str | None = None) -> int:
+        """Environments alive on this host (of one account, when given)."""
+        return sum(
+            len(slot.idle) + len(slot.busy)
+            for slot in self._slots.values()
+            if account is None or slot.config.account == account
+        )
 
-    def _evict_oldest_idle(self) -> ExecutionEnvironment | None:
+    def _evict_oldest_idle(self, account: str | None = None) -> ExecutionEnvironment | None:
+        """Take the least recently used idle on-demand environment (of one account, when given)
+        out of the pool; the caller destroys it outside the lock."""
         candidates = [
             (env.last_used_at, key, env)
             for key, s in self._slots.items()
             for env in s.idle
-            if env not in s.provisioned
+            if env not in s.provisioned and (account is None or s.config.account == account)
         ]
         if not candidates:
             return None
@@ -304,10 +319,11 @@ class EnvironmentPool:
         are ready (an INIT error, or this host's limit on environments).
         """
         config.validate()
-        if type(count) is not int or not 0 <= count <= self.max_environments:
+        limit = min(self.max_environments, self.max_environments_per_account)
+        if type(count) is not int or not 0 <= count <= limit:
             raise ConfigError(
-                f"count must be a whole number from 0 to {self.max_environments} "
-                "(the environments this sandbox host may run)"
+                f"count must be a whole number from 0 to {limit} "
+                "(the environments one account may hold on this sandbox host)"
             )
         if require_full_isolation and count and not self._full_isolation():
             raise IsolationUnavailableError(

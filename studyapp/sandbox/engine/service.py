@@ -1,17 +1,24 @@
-"""The sandbox service: one process holding the warm pools, spoken to over loopback HTTP.
+"""The sandbox service: one process holding the warm pools, spoken to over HTTP.
 
 Untrusted code never runs inside a web worker: the web app sends invocations here (see
 `client.py`). All bodies are JSON (`Content-Type: application/json`).
+
+Only the deployment may use it: every request but a bare `GET /health` is signed with the shared
+secret (auth.py); anything unsigned, wrongly signed, older than the replay window or seen before is
+answered 401 before its body is read or anything runs. Code and layers arrive as content (relative
+path -> text), never as a path on this host: `code_dir` and layer directories exist only for the
+command line (`lambda invoke`), where the person running it owns the files. Limits on the
+request itself (MAX_BODY_BYTES, MAX_FILES, MAX_JSON_DEPTH) are checked before anything is
+unpacked, each with its own 4xx.
 
 POST /invoke
     request:  {"function": {                      # FunctionConfig.to_dict() shape
                    "name": "hello",                # required, [A-Za-z0-9_-]{1,64}
                    "handler": "app.handler",       # module.function
-                   "code": {"app.py": "..."}       # relative path -> source text, or
-                   "code_dir": "/path/on/host",    # ... a directory (exactly one of the two)
+                   "code": {"app.py": "..."}       # relative path -> source text (required)
                    "memory_mb": 128, "timeout_s": 3, "ephemeral_storage_mb": 512,
                    "environment": {"KEY": "value"},
-                   "layers": ["/dir", {"python/x.py": "..."}],   # up to 5, merged under /opt
+                   "layers": [{"python/x.py": "..."}],   # up to 5 file mappings, merged under /opt
                    "log_format": "Text" | "JSON",
                    "reserved_concurrency": null | N},
                "event": <any JSON value, default {}>,
@@ -39,9 +46,11 @@ POST /provision
               provisioned environments under any other pool key (same account and name, older
               code or settings) are released: idle ones destroyed, busy ones left on demand.
     400, 503: as for /invoke (count must be a whole number from 0 to the host's limit).
+    401:      {"error": "...", "error_type": "Unauthorized"}: not signed by the deployment
+    413:      the body is over MAX_BODY_BYTES
 GET /health
-    200:      {"status": "ok", "full_isolation": bool, "host": {...}, "stats": {...},
-               "environments": N}
+    200:      unsigned: {"status": "ok"} and nothing else; signed: {"status": "ok",
+               "full_isolation": bool, "host": {...}, "stats": {...}, "environments": N}
 GET /environments
     200:      {"environments": [{environment_id, function_name, account, pool_key, state,
                frozen, memory_size_mb, invocations, created_at, last_used_at,
@@ -61,10 +70,61 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .auth import AuthenticationError, RequestVerifier, check_secret
 from .config import ConfigError, FunctionConfig
 from .pool import EnvironmentPool, IsolationUnavailableError
 
-MAX_BODY_BYTES = 64 * 1024 * 1024
+# A synchronous event is at most 6 MB, so 16 MiB leaves room for the code and layers of a learner's
+# function (source text) and nothing near Lambda's 250 MB of unzipped code.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_FILES = 1000  # code and layer files together, per request
+MAX_JSON_DEPTH = 64  # nesting of the whole request body, the event included
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class RequestRefused(Exception):
+    """A request the service will not take: an HTTP status and a one-line reason."""
+
+    def __init__(self, status: int, message: str, error_type: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+
+
+def json_depth_within(value: Any, limit: int) -> bool:
+    """Whether `value` nests no deeper than `limit` arrays and objects (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+def function_from_wire(data: Any) -> FunctionConfig:
+    """A FunctionConfig from a request: code and layers as files only, never host paths."""
+    if not isinstance(data, dict):
+        raise ConfigError("function must be a JSON object")
+    if data.get("code_dir") is not None:
+        raise ConfigError(
+            "code_dir names a directory on the sandbox host, which the service never reads: "
+            "send the code as files (code: {relative path: text})"
+        )
+    layers = data.get("layers", [])
+    if isinstance(layers, list) and any(isinstance(layer, str) for layer in layers):
+        raise ConfigError(
+            "a layer given as a directory names a path on the sandbox host, which the service "
+            "never reads: send each layer as files ({relative path: text})"
+        )
+    if not isinstance(data.get("code"), dict):
+        raise ConfigError("function needs its code as files (code: {relative path: text})")
+    files = len(data["code"]) + sum(len(layer) for layer in layers if isinstance(layer, dict))
+    if files > MAX_FILES:
+        raise ConfigError(f"the code and layers hold {files} files, more than {MAX_FILES}")
+    return FunctionConfig.from_dict(data).validate()
 
 
 class SandboxService:
@@ -83,7 +143,7 @@ class SandboxService:
         if client_context is not None and not isinstance(client_context, dict):
             return _bad_request("client_context must be an object")
         try:
-            config = FunctionConfig.from_dict(body.get("function"))
+            config = function_from_wire(body.get("function"))
             result = self.pool.invoke(
                 config,
                 body.get("event", {}),
@@ -106,7 +166,7 @@ class SandboxService:
         if unknown:
             return _bad_request(f"unknown field(s): {', '.join(sorted(unknown))}")
         try:
-            config = FunctionConfig.from_dict(body.get("function"))
+            config = function_from_wire(body.get("function"))
             answer = self.pool.provision(
                 config,
                 body.get("count"),
@@ -121,7 +181,9 @@ class SandboxService:
             }
         return HTTPStatus.OK, answer
 
-    def health(self) -> tuple[int, dict[str, Any]]:
+    def health(self, *, signed: bool) -> tuple[int, dict[str, Any]]:
+        if not signed:
+            return HTTPStatus.OK, {"status": "ok"}
         return HTTPStatus.OK, {
             "status": "ok",
             "full_isolation": self.pool.host.full,
@@ -149,13 +211,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/health" and "Authorization" not in self.headers:
+            self._reply(*self.server.service.health(signed=False))
+            return
         routes = {
-            "/health": self.server.service.health,
+            "/health": lambda: self.server.service.health(signed=True),
             "/environments": self.server.service.environments,
         }
-        route = routes.get(self.path.split("?", 1)[0])
-        if route is None:
-            self._reply(HTTPStatus.NOT_FOUND, {"error": f"no such resource: {self.path}"})
+        try:
+            self._authenticate(b"")
+            route = routes.get(path)
+            if route is None:
+                raise RequestRefused(HTTPStatus.NOT_FOUND, "no such resource", "NotFound")
+        except RequestRefused as refusal:
+            self._refuse(refusal)
             return
         self._reply(*route())
 
@@ -164,31 +234,83 @@ class _RequestHandler(BaseHTTPRequestHandler):
             "/invoke": self.server.service.invoke,
             "/provision": self.server.service.provision,
         }
-        route = routes.get(self.path.split("?", 1)[0])
-        if route is None:
-            self._reply(HTTPStatus.NOT_FOUND, {"error": f"no such resource: {self.path}"})
+        try:
+            # The headers are checked before the body is read: an unsigned or stale request,
+            # or one too large, costs the service nothing.
+            self._check_headers()
+            route = routes.get(self.path.split("?", 1)[0])
+            if route is None:
+                raise RequestRefused(HTTPStatus.NOT_FOUND, "no such resource", "NotFound")
+            body = self._read_body()
+            self._authenticate(body)
+            document = self._parse(body)
+        except RequestRefused as refusal:
+            self._refuse(refusal)
             return
+        self._reply(*route(document))
+
+    def _read_body(self) -> bytes:
         try:
             length = int(self.headers.get("Content-Length", ""))
         except ValueError:
-            self._reply(HTTPStatus.LENGTH_REQUIRED, {"error": "Content-Length is required"})
-            return
+            raise RequestRefused(
+                HTTPStatus.LENGTH_REQUIRED, "Content-Length is required", "LengthRequired"
+            ) from None
         if not 0 <= length <= MAX_BODY_BYTES:
-            self.close_connection = True
-            self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "request body too large"})
-            return
+            raise RequestRefused(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                f"the request body is {length} bytes, more than the {MAX_BODY_BYTES} allowed",
+                "RequestEntityTooLarge",
+            )
+        return self.rfile.read(length)
+
+    def _check_headers(self) -> None:
         try:
-            body = json.loads(self.rfile.read(length))
+            self.server.verifier.check_headers(self.headers)
+        except AuthenticationError as error:
+            raise RequestRefused(HTTPStatus.UNAUTHORIZED, str(error), "Unauthorized") from None
+
+    def _authenticate(self, body: bytes) -> None:
+        try:
+            self.server.verifier.verify(self.command, self.path, self.headers, body)
+        except AuthenticationError as error:
+            raise RequestRefused(HTTPStatus.UNAUTHORIZED, str(error), "Unauthorized") from None
+
+    @staticmethod
+    def _parse(body: bytes) -> Any:
+        try:
+            document = json.loads(body)
+        except RecursionError:
+            document = None
+            deep = True
         except ValueError as error:
-            self._reply(*_bad_request(f"the request body is not JSON: {error}"))
-            return
-        self._reply(*route(body))
+            raise RequestRefused(
+                HTTPStatus.BAD_REQUEST,
+                f"the request body is not JSON: {error}",
+                "InvalidParameterValueException",
+            ) from None
+        else:
+            deep = not json_depth_within(document, MAX_JSON_DEPTH)
+        if deep:
+            raise RequestRefused(
+                HTTPStatus.BAD_REQUEST,
+                f"the request body nests deeper than {MAX_JSON_DEPTH} levels",
+                "InvalidParameterValueException",
+            )
+        return document
+
+    def _refuse(self, refusal: RequestRefused) -> None:
+        # The body may not have been read: the connection cannot carry another request.
+        self.close_connection = True
+        self._reply(refusal.status, {"error": str(refusal), "error_type": refusal.error_type})
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
@@ -200,23 +322,45 @@ class _SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], service: SandboxService) -> None:
+    def __init__(
+        self, address: tuple[str, int], service: SandboxService, verifier: RequestVerifier
+    ) -> None:
         super().__init__(address, _RequestHandler)
         self.service = service
+        self.verifier = verifier
 
 
 def make_server(
-    host: str = "127.0.0.1", port: int = 9001, *, pool: EnvironmentPool | None = None
+    host: str = "127.0.0.1",
+    port: int = 9001,
+    *,
+    secret: str,
+    pool: EnvironmentPool | None = None,
 ) -> ThreadingHTTPServer:
-    """A server bound to (host, port) (port 0 picks a free one); call serve_forever() on it."""
+    """A server bound to (host, port) (port 0 picks a free one); call serve_forever() on it.
+
+    `secret` is the deployment's shared secret (auth.py); every request but a bare /health must be
+    signed with it."""
+    verifier = RequestVerifier(check_secret(secret))
     pool = pool or EnvironmentPool(reap_interval_s=5.0)
-    return _SandboxHTTPServer((host, port), SandboxService(pool))
+    return _SandboxHTTPServer((host, port), SandboxService(pool), verifier)
 
 
-def serve(host: str = "127.0.0.1", port: int = 9001, *, idle_timeout_s: float = 600.0) -> int:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 9001,
+    *,
+    secret: str | None,
+    idle_timeout_s: float = 600.0,
+) -> int:
     """Run until SIGTERM/SIGINT; then destroy every environment. Returns the exit status."""
+    try:
+        check_secret(secret)
+    except ValueError as error:
+        print(f"sandbox service: not started: {error}", file=sys.stderr, flush=True)
+        return 2
     pool = EnvironmentPool(idle_timeout_s=idle_timeout_s, reap_interval_s=min(5.0, idle_timeout_s))
-    server = make_server(host, port, pool=pool)
+    server = make_server(host, port, secret=secret or "", pool=pool)
     stopping = threading.Event()
 
     def stop(signum: int, frame: object) -> None:

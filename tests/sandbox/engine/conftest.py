@@ -27,6 +27,17 @@ def _require_full_isolation(request: pytest.FixtureRequest) -> None:
         pytest.skip("sandbox tests need bubblewrap and cgroups: " + "; ".join(host.missing))
 
 
+# The sandbox service's shared secret in these tests (see engine/auth.py).
+SERVICE_SECRET = "engine-tests-shared-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def service_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """SANDBOX_SECRET for this test: the client signs with it, services started now read it."""
+    monkeypatch.setenv("SANDBOX_SECRET", SERVICE_SECRET)
+    return SERVICE_SECRET
+
+
 @pytest.fixture
 def pool() -> Iterator[EnvironmentPool]:
     with EnvironmentPool() as environment_pool:

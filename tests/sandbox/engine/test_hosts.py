@@ -108,7 +108,7 @@ def stop_service(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def two_hosts() -> Iterator[list[tuple[subprocess.Popen, str]]]:
+def two_hosts(service_secret: str) -> Iterator[list[tuple[subprocess.Popen, str]]]:
     services = [start_service(), start_service()]
     try:
         yield services

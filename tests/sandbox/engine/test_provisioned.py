@@ -121,9 +121,9 @@ def test_an_init_error_is_reported_and_nothing_is_provisioned(pool, make_functio
     assert "RuntimeError: no config" in answer["error"]
 
 
-def test_the_count_must_fit_the_host(pool, make_function):
-    with pytest.raises(ConfigError, match="count must be a whole number from 0 to 32"):
-        pool.provision(make_function(PROBE), 33)
+def test_the_count_must_fit_what_one_account_may_hold_on_the_host(pool, make_function):
+    with pytest.raises(ConfigError, match="count must be a whole number from 0 to 16"):
+        pool.provision(make_function(PROBE), 17)
 
 
 def test_provisioning_a_new_version_releases_the_old_versions_provisioned_environments(

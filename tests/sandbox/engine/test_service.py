@@ -27,9 +27,9 @@ FUNCTION = {
 
 
 @pytest.fixture
-def service_url() -> Iterator[str]:
+def service_url(service_secret: str) -> Iterator[str]:
     pool = EnvironmentPool()
-    server = make_server("127.0.0.1", 0, pool=pool)
+    server = make_server("127.0.0.1", 0, secret=service_secret, pool=pool)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
@@ -104,7 +104,7 @@ def test_client_reads_the_same_sandbox_url_variable_as_the_web_app(monkeypatch):
     assert client.service_urls("http://127.0.0.1:9002") == ["http://127.0.0.1:9002"]
 
 
-def test_serve_command_stops_on_sigterm_and_destroys_every_environment():
+def test_serve_command_stops_on_sigterm_and_destroys_every_environment(service_secret):
     process = subprocess.Popen(
         [sys.executable, "-m", "studyapp.sandbox.engine", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -142,11 +142,16 @@ def test_service_protocol_is_documented_in_the_module_docstring():
         assert needle in service.__doc__
 
 
-def test_invoke_body_must_be_json(service_url):
+def test_invoke_body_must_be_json(service_url, service_secret):
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(service_url + "/invoke", data=b"{nope", method="POST")
+    from studyapp.sandbox.engine import auth
+
+    headers = auth.sign(service_secret, "POST", "/invoke", b"{nope")
+    request = urllib.request.Request(
+        service_url + "/invoke", data=b"{nope", method="POST", headers=headers
+    )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 400

@@ -1,7 +1,10 @@
 """`manage.py lambda invoke|serve ...`: a thin wrapper around the sandbox engine's CLI.
 
 All parsing and validation lives in studyapp.sandbox.engine.cli so that the same command works
-without Django (`python -m studyapp.sandbox.engine ...`).
+without Django (`python -m studyapp.sandbox.engine ...`). Django adds one thing: `serve` takes the
+web app's SANDBOX_SECRET, so the service and the web app started from one checkout agree with no
+set-up. A secret generated into var/ belongs to this machine: binding an address other machines can
+reach needs SANDBOX_SECRET set in the environment (the value the web hosts use).
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ import argparse
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from studyapp.sandbox.engine import cli
+from studyapp.sandbox.engine.auth import SECRET_VARIABLE, secret_from_environment
+from studyapp.sandbox.engine.service import LOOPBACK_HOSTS
 
 
 class Command(BaseCommand):
@@ -23,12 +29,25 @@ class Command(BaseCommand):
 
     def run_from_argv(self, argv: list[str]) -> None:
         # argv is [prog, "lambda", ...]; the engine's parser owns everything after "lambda".
-        sys.exit(cli.main(argv[2:]))
+        sys.exit(run(argv[2:]))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("arguments", nargs=argparse.REMAINDER)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        status = cli.main([*args, *options.get("arguments", [])])
+        status = run([*args, *options.get("arguments", [])])
         if status:
             raise CommandError(f"lambda exited with status {status}", returncode=status)
+
+
+def run(argv: list[str]) -> int:
+    """The engine's command line, with the web app's shared secret for `serve`."""
+    if argv[:1] == ["serve"]:
+        args = cli.build_parser().parse_args(argv)
+        if args.host not in LOOPBACK_HOSTS and not secret_from_environment():
+            sys.stderr.write(
+                f"lambda serve: error: binding {args.host} lets other machines reach the sandbox: "
+                f"set {SECRET_VARIABLE} to the secret the web hosts use (see the README)\n"
+            )
+            return 2
+    return cli.main(argv, secret=settings.SANDBOX_SECRET)

@@ -29,3 +29,17 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+class OneLineClientErrors(logging.Filter):
+    """A 403 or 404 is the client's mistake, not the server's: log its one line, no traceback.
+
+    Django logs PermissionDenied with the exception attached, so every ordinary "not yours" page
+    wrote a 14-line traceback; 5xx records keep theirs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) in (403, 404):
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studyapp.urls"
@@ -134,6 +139,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+
+# Log-in hardening (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account, every
+# log-in to it is refused, the right password included, for LOGIN_COOLOFF_MINUTES. Failures from
+# one address are limited separately and more loosely (LOGIN_ADDRESS_FAILURE_LIMIT in the same
+# window), since a whole class may share one address behind a school's router.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "studyapp.accounts.views.login_locked_out"
+AXES_VERBOSE = False
+# Sign-up: open to anyone (the default), by a cohort's invite code only, or closed; at most
+# SIGNUP_RATE_PER_HOUR new accounts an hour from one address.
+SIGNUP = os.environ.get("SIGNUP", "open").strip().lower()
+if SIGNUP not in {"open", "invite", "closed"}:
+    raise ImproperlyConfigured(f"SIGNUP must be open, invite or closed, not {SIGNUP!r}")
+SIGNUP_RATE_PER_HOUR = int(os.environ.get("SIGNUP_RATE_PER_HOUR", "10"))
 LOGIN_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"
@@ -196,13 +225,17 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "studyapp.logs.JsonFormatter"},
     },
+    "filters": {"one_line_client_errors": {"()": "studyapp.logs.OneLineClientErrors"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if os.environ.get("LOG_FORMAT") == "json" else "plain",
+            "filters": ["one_line_client_errors"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes reports every successful log-in at INFO; lockouts are WARNING and stay.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Where the Markdown content lives (notes, questions, sample functions, events).

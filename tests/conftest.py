@@ -51,6 +51,15 @@ def plain_static_storage() -> None:
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> None:
+    """Hash test passwords with a cheap hasher: PBKDF2's deliberate cost, paid for every user a
+    test creates or logs in, only slows the suite (production keeps Django's default)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

@@ -54,9 +54,13 @@ def cohort_code_regenerate(*, cohort: Cohort) -> Cohort:
     return cohort
 
 
+def cohort_by_code(code: str) -> Cohort | None:
+    """The open cohort whose invite code this is (typed in any case, with spaces or dashes)."""
+    return Cohort.objects.filter(code=cohort_code_normalize(code), archived_at__isnull=True).first()
+
+
 def cohort_join(*, user: User, code: str, now: datetime) -> Cohort:
-    normalized = cohort_code_normalize(code)
-    cohort = Cohort.objects.filter(code=normalized, archived_at__isnull=True).first()
+    cohort = cohort_by_code(code)
     if cohort is None:
         raise CohortError(
             f"No cohort has the code {code.strip()!r}. Check it with your instructor."

@@ -2,8 +2,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 
+from studyapp.accounts.cohorts import cohort_by_code
 from studyapp.accounts.models import User
+
+# One message whether the name is taken or not allowed, so the sign-up page does not tell a
+# stranger which usernames exist.
+USERNAME_UNAVAILABLE = (
+    "Choose another username: it must be free, at most 150 characters, and only letters, digits "
+    "and @ . + - _."
+)
 
 
 class SignUpForm(UserCreationForm):
@@ -12,3 +21,31 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+        error_messages = {"username": {"unique": USERNAME_UNAVAILABLE}}
+
+    def __init__(self, *args, invite_only: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.invite_only = invite_only
+        if invite_only:
+            self.fields["code"] = forms.CharField(
+                label="Cohort code",
+                max_length=20,
+                help_text="Accounts are created with an invite code from your instructor.",
+            )
+
+    def clean_username(self) -> str:
+        try:
+            return super().clean_username()
+        except ValidationError:
+            raise ValidationError(USERNAME_UNAVAILABLE, code="unavailable") from None
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if cohort_by_code(code) is None:
+            raise ValidationError("No cohort has this code. Check it with your instructor.")
+        return code
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if "username" in self.errors:  # the model's own checks may have added their wording
+            self.errors["username"] = self.error_class([USERNAME_UNAVAILABLE])

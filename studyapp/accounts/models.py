@@ -96,3 +96,14 @@ class AccessKey(models.Model):
 
     def __str__(self) -> str:
         return self.access_key_id
+
+
+class SignUp(models.Model):
+    """One account created through the sign-up page, and from where: the sign-up rate limit
+    counts these (shared by every web process, unlike a per-process cache)."""
+
+    address = models.GenericIPAddressField()
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"sign-up from {self.address} at {self.created_at:%Y-%m-%d %H:%M}"

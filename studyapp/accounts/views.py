@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studyapp.accounts import access_keys
+from studyapp.accounts import access_keys, throttling
+from studyapp.accounts.cohorts import CohortError, cohort_join
 from studyapp.accounts.forms import SignUpForm
 from studyapp.accounts.models import AccessKey, Cohort
 
@@ -18,12 +24,56 @@ from studyapp.accounts.models import AccessKey, Cohort
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("home")
+    if settings.SIGNUP == "closed":
+        return render(request, "accounts/signup_closed.html", status=403)
+    form = SignUpForm(request.POST or None, invite_only=settings.SIGNUP == "invite")
+    if request.method == "POST":
+        now = timezone.now()
+        address = throttling.client_address(request)
+        if not throttling.signup_allowed(address=address, now=now):
+            form.add_error(
+                None,
+                "Too many accounts were created from here in the last hour. "
+                "Try again later, or ask your instructor for help.",
+            )
+            return render(request, "accounts/signup.html", {"form": form}, status=429)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    user = form.save()
+                    if form.invite_only:
+                        cohort_join(user=user, code=form.cleaned_data["code"], now=now)
+                    throttling.signup_record(address=address, now=now)
+            except CohortError as error:  # the cohort closed since the form was checked
+                form.add_error("code", str(error))
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page, refusing an address that failed too often (axes locks accounts)."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        address = throttling.client_address(request)
+        if throttling.login_address_blocked(address=address, now=timezone.now()):
+            return login_locked_out(request, by_address=True)
+        return super().post(request, *args, **kwargs)
+
+
+def login_locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict | None = None,
+    *,
+    by_address: bool = False,
+) -> HttpResponse:
+    """The page for a paused log-in (django-axes calls it for a locked account), status 429."""
+    context = {"cooloff_minutes": settings.LOGIN_COOLOFF_MINUTES, "by_address": by_address}
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 def render_profile(request: HttpRequest, **extra: object) -> HttpResponse:

@@ -25,6 +25,12 @@ def imported(transactional_db):
     return content_import(django_settings.CONTENT_DIR)
 
 
+def code_editor(page: Page):
+    """The CodeMirror editor's editable area, once editor.js has put it in place of the textarea."""
+    expect(page.locator(".editor.is-enhanced .cm-editor")).to_be_visible()
+    return page.get_by_test_id("code-editor")
+
+
 def run_and_wait(page: Page) -> None:
     page.get_by_role("button", name="Run", exact=True).click()
     expect(page.locator("#result .run-progress")).to_contain_text(
@@ -55,8 +61,8 @@ def test_a_learner_runs_a_sample_then_edits_it_to_raise_and_sees_cold_then_warm(
     expect(page.locator("#history tbody tr")).to_have_count(2)
 
     page.get_by_role("button", name="Copy to edit").click()
-    expect(page.locator(".editor.is-enhanced")).to_be_visible()
-    page.get_by_label("Code of handler.py").fill(RAISES)
+    code_editor(page).fill(RAISES)
+    expect(page.locator("textarea.code-input")).to_have_value(RAISES)
     run_and_wait(page)
     expect(page.locator("#result .status-badge")).to_have_text("Error")
     payload = page.locator("#result pre.payload")
@@ -93,21 +99,46 @@ def test_the_editor_indents_with_tab_and_after_a_colon(page: Page, live_server, 
     log_in(page, live_server, username="ada", password="correct-horse-42")
     page.goto(f"{live_server.url}/sandbox/samples/cold-start-vs-warm/")
     page.get_by_role("button", name="Copy to edit").click()
-    # editor.js builds the gutter when it takes over the textarea: type only after that.
-    expect(page.locator(".editor-gutter")).to_be_visible()
-    editor = page.get_by_label("Code of handler.py")
-    editor.fill("")
+    editor = code_editor(page)
+    expect(editor).to_have_attribute("aria-label", "Code of handler.py")
+    source = page.locator("textarea.code-input")  # hidden; what the form posts
+    editor.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.press("Delete")
     editor.press_sequentially("def handler(event, context):")
     editor.press("Enter")
     editor.press_sequentially("x = 1")
     editor.press("Enter")
     editor.press("Tab")
     editor.press_sequentially("y")
-    expect(editor).to_have_value("def handler(event, context):\n    x = 1\n        y")
+    expect(source).to_have_value("def handler(event, context):\n    x = 1\n        y")
     editor.press("Shift+Tab")
-    expect(editor).to_have_value("def handler(event, context):\n    x = 1\n    y")
-    expect(page.locator(".editor-gutter")).to_have_text("1\n2\n3\n")
-    expect(page.locator(".editor-highlight .tok-kw").first).to_have_text("def")
+    expect(source).to_have_value("def handler(event, context):\n    x = 1\n    y")
+    expect(page.locator(".editor .cm-lineNumbers .cm-gutterElement:visible")).to_have_text(
+        ["1", "2", "3"]
+    )
+    expect(page.locator(".editor .tok-keyword").first).to_have_text("def")
     editor.press("Escape")
     editor.press("Tab")
     expect(editor).not_to_be_focused()
+
+
+def test_the_editor_matches_brackets_undoes_and_searches(
+    page: Page, live_server, learner, imported
+):
+    log_in(page, live_server, username="ada", password="correct-horse-42")
+    page.goto(f"{live_server.url}/sandbox/samples/cold-start-vs-warm/")
+    page.get_by_role("button", name="Copy to edit").click()
+    editor = code_editor(page)
+    source = page.locator("textarea.code-input")
+    original = source.input_value()
+    editor.click()
+    page.keyboard.press("ControlOrMeta+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("print(")
+    expect(source).to_have_value(re.compile(r"print\(\)$"))  # the bracket closed itself
+    page.keyboard.press("ControlOrMeta+z")
+    page.keyboard.press("ControlOrMeta+z")
+    expect(source).to_have_value(original)
+    page.keyboard.press("ControlOrMeta+f")
+    expect(page.locator(".editor .cm-search input[name=search]")).to_be_focused()

@@ -130,6 +130,7 @@ class CheckReport:
     questions: int = 0
     findings: list[Finding] = field(default_factory=list)
     figures: dict = field(default_factory=dict)
+    bank: str = ""  # the course's title, when the report is about a bank in the database
 
     @property
     def counts(self) -> dict[str, int]:
@@ -146,6 +147,15 @@ class CheckReport:
 
     def bank_findings(self) -> list[Finding]:
         return [finding for finding in self.findings if not finding.key]
+
+    def question_counts(self) -> dict[str, dict[str, int]]:
+        """Per question key: its errors and warnings (information is left out)."""
+        counts: dict[str, dict[str, int]] = {}
+        for finding in self.findings:
+            if finding.key and finding.severity != Severity.INFO:
+                row = counts.setdefault(finding.key, {"error": 0, "warning": 0})
+                row[str(finding.severity)] += 1
+        return counts
 
     def to_dict(self) -> dict:
         return {
@@ -741,6 +751,31 @@ def _unreadable(path: str, line: int, message: str) -> Finding:
     )
 
 
+def files_check(files: Iterable[tuple[str, Sequence[QuestionData]]]) -> CheckReport:
+    """Check already-parsed question files, given as (path, questions), as one bank."""
+    questions: list[QuestionData] = []
+    paths: dict[str, str] = {}
+    for path, file_questions in files:
+        for question in file_questions:
+            paths.setdefault(question.key, path)
+            questions.append(question)
+    return questions_check(questions, paths=paths)
+
+
+def import_warnings(report: CheckReport, *, folder: str) -> list[tuple[str, int, str]]:
+    """The errors and warnings of a report as ``import_content`` warnings: (path, line,
+    message). Findings about the whole bank are placed on the questions' folder."""
+    return [
+        (
+            finding.path or folder,
+            finding.line,
+            f"question check {finding.severity}: {finding.reason} [{finding.rule}]",
+        )
+        for finding in report.findings
+        if finding.severity != Severity.INFO
+    ]
+
+
 def text_check(*, text: str, format_name: str, source: str = "") -> list[Finding]:
     """The question findings of a file before it is imported (the import preview); a file that
     does not parse has none (its errors are the importer's to report)."""
@@ -788,9 +823,19 @@ def bank_report(course=None, *, min_learners: int | None = None) -> CheckReport:
             paths[version.question.key] = version.question.source
     if min_learners is None:
         min_learners = getattr(settings, "QUIZ_STATISTICS_MIN_LEARNERS", MIN_LEARNERS)
-    return questions_check(
+    report = questions_check(
         questions, paths=paths, answers=answer_tallies(course), min_learners=min_learners
     )
+    report.bank = course.title if course is not None else ""
+    return report
+
+
+def bank_summaries() -> list[CheckReport]:
+    """A report for every bank (active course) that has published questions."""
+    from studyapp.topics.models import Course
+
+    reports = [bank_report(course) for course in Course.objects.active()]
+    return [report for report in reports if report.questions]
 
 
 def findings_by_severity(findings: Iterable[Finding]) -> list[Finding]:

@@ -174,7 +174,7 @@ def plain_text(text: str) -> str:
     """Text without Markdown or HTML markup, whitespace collapsed: what a learner reads."""
     text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"[*_`#>~]", "", text)
+    text = re.sub(r"[*`#>~]|(?<!\w)_+|_+(?!\w)", "", text)
     text = text.replace("&nbsp;", " ").replace("&amp;", "&")
     return " ".join(text.split())
 
@@ -345,9 +345,17 @@ def rule_choose_count(question: QuestionData) -> list[Finding]:
     return []
 
 
+def _option_said(text: str) -> str:
+    """What an option says, for comparing: case, markup, spacing and end punctuation aside
+    (punctuation inside words stays: ``my_bucket`` and ``my-bucket`` differ)."""
+    return plain_text(text).lower().rstrip(".!;:, ")
+
+
 def rule_duplicate_options(question: QuestionData) -> list[Finding]:
+    """Options that say the same (an error) or nearly the same (a warning; only options of
+    four words or more, since short names and values are alike by nature)."""
     found = []
-    texts = [" ".join(_words(option.text)) for option in question.options]
+    texts = [_option_said(option.text) for option in question.options]
     for i in range(len(texts)):
         for j in range(i + 1, len(texts)):
             if not texts[i] or not texts[j]:
@@ -362,6 +370,8 @@ def rule_duplicate_options(question: QuestionData) -> list[Finding]:
                         "remove one of them or make it a different plausible choice",
                     )
                 )
+                continue
+            if min(len(texts[i].split()), len(texts[j].split())) < 4:
                 continue
             if _letters_only(texts[i]) == _letters_only(texts[j]):
                 continue  # options that differ only in their figures (a calculation)
@@ -402,7 +412,7 @@ def _option_words(text: str) -> dict[str, str]:
 
 
 def _letters_only(text: str) -> str:
-    return " ".join(word for word in text.split() if not word.isdigit())
+    return " ".join(re.sub(r"[\d$€£%,.]+", " ", text).split())
 
 
 def rule_stem_cue(question: QuestionData) -> list[Finding]:

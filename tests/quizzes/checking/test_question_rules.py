@@ -234,9 +234,20 @@ def test_two_options_that_read_almost_the_same_are_a_warning():
     assert "near-duplicate-options" in rules(question)
 
 
+def test_names_that_differ_only_in_punctuation_are_different_options():
+    question = with_options(
+        ("`my_bucket`", True), ("`my-bucket`", False), ("`my.bucket`", False), ("`mybucket`", False)
+    )
+
+    assert not rules(question) & {"duplicate-option", "near-duplicate-options"}
+
+
 def test_options_that_differ_only_in_their_figures_are_a_calculation_not_duplicates():
     question = with_options(
-        ("About $2", False), ("About $135", True), ("About $169", False), ("About $1,335", False)
+        ("It costs about $2 a month.", False),
+        ("It costs about $135 a month.", True),
+        ("It costs about $169 a month.", False),
+        ("It costs about $1,335 a month.", False),
     )
 
     assert not rules(question) & {"duplicate-option", "near-duplicate-options"}

@@ -482,6 +482,8 @@ def rule_absolute_words(question: QuestionData) -> list[Finding]:
 def rule_negative_stem(question: QuestionData) -> list[Finding]:
     asking = _question_sentence(question.stem)
     for match in _NEGATIVE_RE.finditer(asking):
+        if re.search(r"\bat\s+$", asking[: match.start()], re.IGNORECASE):
+            continue  # "at least" is not a negative
         if not _emphasised(asking, match.start(), match.end()):
             return [
                 _finding(
@@ -569,7 +571,11 @@ def _longest_share(questions: Sequence[QuestionData], kind: str, figures: dict) 
     asked = [q for q in questions if q.kind == kind and len(q.options) >= 2]
     longest = [q for q in asked if correct_is_longest(q)]
     name = "correct_longest_single" if kind == "single" else "correct_k_longest_multiple"
-    figures[name] = {"questions": len(asked), "count": len(longest)}
+    figures[name] = {
+        "questions": len(asked),
+        "count": len(longest),
+        "keys": [q.key for q in longest],
+    }
     if not asked:
         return []
     share = len(longest) / len(asked)

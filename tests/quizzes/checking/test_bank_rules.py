@@ -70,7 +70,11 @@ def test_a_bank_whose_key_is_the_longest_in_over_30_percent_is_an_error():
     assert finding.reason.startswith(
         "the correct option is the longest in 4 of 10 single-answer questions (40%"
     )
-    assert figures["correct_longest_single"] == {"questions": 10, "count": 4}
+    assert figures["correct_longest_single"] == {
+        "questions": 10,
+        "count": 4,
+        "keys": ["q0", "q1", "q2", "q3"],
+    }
 
 
 def test_a_bank_whose_key_is_the_longest_in_30_percent_is_only_reported():
@@ -88,7 +92,11 @@ def test_multiple_response_keys_that_are_the_k_longest_too_often_are_an_error():
 
     assert finding.severity == Severity.ERROR
     assert "in 2 of 5 multiple-response questions (40%" in finding.reason
-    assert figures["correct_k_longest_multiple"] == {"questions": 5, "count": 2}
+    assert figures["correct_k_longest_multiple"] == {
+        "questions": 5,
+        "count": 2,
+        "keys": ["m0", "m1"],
+    }
 
 
 def test_multiple_response_keys_rarely_the_k_longest_are_only_reported():

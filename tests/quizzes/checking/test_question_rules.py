@@ -339,6 +339,12 @@ def test_a_negative_in_capitals_or_bold_is_emphasised():
     assert "negative-stem-unemphasized" not in rules(capitals) | rules(bold) | rules(except_)
 
 
+def test_at_least_is_not_a_negative():
+    question = sound(stem="Which setting keeps at least two environments warm?")
+
+    assert "negative-stem-unemphasized" not in rules(question)
+
+
 def test_a_negative_in_the_scenario_before_the_question_is_ordinary_prose():
     question = sound(
         stem="Orders must not be lost and cannot wait.\n\nWhich change meets the requirements?"

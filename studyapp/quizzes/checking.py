@@ -33,8 +33,10 @@ from studyapp.quizzes.formats.model import DOMAINS
 DOMAIN_WEIGHTS = {"D1": 26, "D2": 29, "D3": 25, "D4": 20}
 #: A domain share further than this many points from its weight is a warning.
 DOMAIN_TOLERANCE = 3.0
-#: The correct option is "noticeably longer" when it is this much longer than every distractor.
+#: The correct option is "noticeably longer" when it is this much longer than every distractor,
+#: and by at least this many characters (so "False" is not noticeably longer than "True").
 LONGER_RATIO = 1.25
+LONGER_MIN_CHARACTERS = 10
 #: Across a bank the correct option may be the longest (or the correct set the k longest) in
 #: at most this share of the questions; a test-wise learner gains from more.
 LONGEST_SHARE_LIMIT = 0.30
@@ -171,12 +173,15 @@ class CheckReport:
 
 
 def plain_text(text: str) -> str:
-    """Text without Markdown or HTML markup, whitespace collapsed: what a learner reads."""
-    text = re.sub(r"<[^>]+>", " ", text)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"[*`#>~]|(?<!\w)_+|_+(?!\w)", "", text)
-    text = text.replace("&nbsp;", " ").replace("&amp;", "&")
-    return " ".join(text.split())
+    """Text without Markdown or HTML markup, whitespace collapsed: what a learner reads.
+    Code spans keep what they hold (``**text**`` and ``*text*`` differ)."""
+    parts = re.split(r"`+([^`]*)`+", text)
+    for index in range(0, len(parts), 2):  # outside code spans
+        part = re.sub(r"<[^>]+>", " ", parts[index])
+        part = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", part)
+        part = re.sub(r"[*#>~]|(?<!\w)_+|_+(?!\w)", "", part)
+        parts[index] = part.replace("&nbsp;", " ").replace("&amp;", "&")
+    return " ".join("".join(parts).split())
 
 
 def _words(text: str) -> list[str]:
@@ -273,6 +278,8 @@ def rule_correct_longest(question: QuestionData) -> list[Finding]:
     keys = [n for i, n in enumerate(lengths) if _is_correct(question, i)]
     others = [n for i, n in enumerate(lengths) if not _is_correct(question, i)]
     if not keys or not others or min(keys) < LONGER_RATIO * max(others):
+        return []
+    if min(keys) - max(others) < LONGER_MIN_CHARACTERS:
         return []
     what = "the correct option is" if len(keys) == 1 else "every correct option is"
     return [
@@ -415,11 +422,19 @@ def _letters_only(text: str) -> str:
     return " ".join(re.sub(r"[\d$€£%,.]+", " ", text).split())
 
 
+def is_true_false(question: QuestionData) -> bool:
+    """A true/false question (GIFT's {T}, Moodle's truefalse): its two options say so."""
+    said = sorted(_option_said(option.text) for option in question.options)
+    return said == ["false", "true"]
+
+
 def rule_stem_cue(question: QuestionData) -> list[Finding]:
     """A word of the stem that points at the key (a "clang" association): a word of the
     question sentence that the correct option repeats and no distractor uses, or a term of
     the stem's codes and identifiers that the correct option repeats and fewer than half of
-    the distractors use."""
+    the distractors use. True/false questions have no such cue."""
+    if is_true_false(question):
+        return []
     asking = _content_roots(_camel_parts(_question_sentence(question.stem)))
     terms = _stem_terms(question.stem)
     distractors = [
@@ -748,7 +763,7 @@ def source_check(folder: Path, *, display=str) -> CheckReport:
             continue
         result = FORMATS[SOURCE_FORMATS[path.suffix]].parse(text, source=shown)
         unreadable += [_unreadable(shown, p.line, p.message) for p in result.errors]
-        for question in result.questions:
+        for question in result.questions if result.ok else []:
             paths.setdefault(question.key, shown)
             questions.append(question)
     report = questions_check(questions, paths=paths)

@@ -95,6 +95,12 @@ def test_a_correct_option_about_as_long_as_a_distractor_is_not_flagged():
     assert "correct-longest" not in rules(question)
 
 
+def test_a_few_characters_more_in_short_options_is_not_noticeably_longer():
+    question = with_options(("False", True), ("True", False))
+
+    assert "correct-longest" not in rules(question)
+
+
 def test_multiple_response_keys_that_are_all_much_longer_than_the_distractors_are_flagged():
     question = with_options(
         ("Configure an on-failure destination that is an Amazon SQS queue.", True),

@@ -524,8 +524,9 @@ def rule_option_explanation(question: QuestionData) -> list[Finding]:
         _finding(
             "option-without-explanation",
             Severity.WARNING,
-            f"option{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            "say nothing about why they are right or wrong",
+            f"option {missing[0]} says nothing about why it is right or wrong"
+            if len(missing) == 1
+            else f"options {', '.join(missing)} say nothing about why they are right or wrong",
             "add a Why: to every option",
         )
     ]
@@ -605,17 +606,16 @@ def _longest_share(questions: Sequence[QuestionData], kind: str, figures: dict) 
         f"at most {LONGEST_SHARE_LIMIT:.0%} is fair)"
     )
     rule = "bank-correct-longest" if kind == "single" else "bank-correct-k-longest"
-    if share > LONGEST_SHARE_LIMIT:
-        return [
-            _finding(
-                rule,
-                Severity.ERROR,
-                reason,
-                "lengthen distractors or tighten keys in the questions flagged correct-longest "
-                "until picking the longest option no longer pays",
-            )
-        ]
-    return [_finding(rule, Severity.INFO, reason, "nothing to do")]
+    if share <= LONGEST_SHARE_LIMIT:
+        return [_finding(rule, Severity.INFO, reason, "nothing to do")]
+    hint = (
+        "give the distractors the length and detail of the key in those questions "
+        f"(check_questions --json lists them under figures.{name}.keys) until picking the "
+        "longest no longer pays"
+    )
+    if len(asked) < BANK_MINIMUM:  # too few questions for the share to mean much yet
+        return [_finding(rule, Severity.INFO, f"{reason}; few questions so far", hint)]
+    return [_finding(rule, Severity.ERROR, reason, hint)]
 
 
 def _key_positions(questions: Sequence[QuestionData], figures: dict) -> list[Finding]:

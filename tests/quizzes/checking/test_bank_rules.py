@@ -86,21 +86,31 @@ def test_a_bank_whose_key_is_the_longest_in_30_percent_is_only_reported():
 
 
 def test_multiple_response_keys_that_are_the_k_longest_too_often_are_an_error():
-    bank = [multiple(f"m{n}", k_longest=n < 2) for n in range(5)]
+    bank = [multiple(f"m{n}", k_longest=n < 4) for n in range(10)]
 
     finding, figures = bank_rule(bank, "bank-correct-k-longest")
 
     assert finding.severity == Severity.ERROR
-    assert "in 2 of 5 multiple-response questions (40%" in finding.reason
+    assert "in 4 of 10 multiple-response questions (40%" in finding.reason
+    assert "figures.correct_k_longest_multiple.keys" in finding.hint
     assert figures["correct_k_longest_multiple"] == {
-        "questions": 5,
-        "count": 2,
-        "keys": ["m0", "m1"],
+        "questions": 10,
+        "count": 4,
+        "keys": ["m0", "m1", "m2", "m3"],
     }
 
 
+def test_a_share_over_a_handful_of_questions_is_only_reported():
+    bank = [multiple(f"m{n}", k_longest=n < 2) for n in range(5)]
+
+    finding, _ = bank_rule(bank, "bank-correct-k-longest")
+
+    assert finding.severity == Severity.INFO
+    assert finding.reason.endswith("; few questions so far")
+
+
 def test_multiple_response_keys_rarely_the_k_longest_are_only_reported():
-    bank = [multiple(f"m{n}", k_longest=n < 1) for n in range(5)]
+    bank = [multiple(f"m{n}", k_longest=n < 1) for n in range(10)]
 
     finding, _ = bank_rule(bank, "bank-correct-k-longest")
 
@@ -185,14 +195,14 @@ def test_without_answer_data_the_answer_rules_do_not_run():
 
 
 def test_a_report_counts_findings_by_severity_and_rule_and_knows_about_errors():
-    bank = [single("q0", long_key=True), single("q1", key_at=1)]
-    bank[1].general_feedback = ""
+    bank = [single(f"q{n}", long_key=n < 5, key_at=n % 4) for n in range(10)]
+    bank[9].general_feedback = ""
 
     report = questions_check(bank)
 
-    assert report.questions == 2
+    assert report.questions == 10
     assert report.by_rule["no-reference"] == 1
-    assert report.by_rule["correct-longest"] == 1
+    assert report.by_rule["correct-longest"] == 5
     assert report.counts["error"] == 2  # no reference, and the key is longest in 50 %
     assert report.has_errors
     assert report.findings[0].key == ""  # bank findings first

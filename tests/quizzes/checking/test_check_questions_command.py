@@ -153,6 +153,17 @@ def test_a_question_everyone_answered_right_is_reported_once_ten_learners_answer
 
 
 @pytest.mark.django_db
+def test_without_bank_or_source_the_only_bank_is_checked(content_dir):
+    write(content_dir, referenced("q0"))
+    import_content(content_dir)
+
+    code, out, _ = check("--json")
+
+    assert code == 0
+    assert json.loads(out)["bank"] == "amazon-s3"
+
+
+@pytest.mark.django_db
 def test_an_unknown_bank_is_refused_with_the_banks_there_are(content_dir):
     import_content(content_dir)
 

@@ -259,10 +259,11 @@ def _emphasised(stem: str, start: int, end: int) -> bool:
 
 
 def question_check(question: QuestionData, *, path: str = "") -> list[Finding]:
-    """Every item-writing flaw of one question (an empty list: none found)."""
+    """Every item-writing flaw of one question (an empty list: none found), errors first."""
     found: list[Finding] = []
     for rule in QUESTION_RULES:
         found.extend(rule(question))
+    found.sort(key=lambda finding: SEVERITY_ORDER[finding.severity])
     return [
         Finding(f.rule, f.severity, f.reason, f.hint, question.key, path, question.line)
         for f in found
@@ -867,7 +868,3 @@ def bank_summaries() -> list[CheckReport]:
 
     reports = [bank_report(course) for course in Course.objects.active()]
     return [report for report in reports if report.questions]
-
-
-def findings_by_severity(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])

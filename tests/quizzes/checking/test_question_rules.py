@@ -56,6 +56,12 @@ def test_a_sound_question_has_no_findings():
     assert question_check(sound()) == []
 
 
+def test_errors_come_before_warnings():
+    question = sound(general_feedback="", stem="Which change does not keep payments up?")
+
+    assert [f.severity for f in question_check(question)] == [Severity.ERROR, Severity.WARNING]
+
+
 def test_every_finding_has_a_rule_a_severity_a_reason_and_a_hint():
     question = sound(general_feedback="", key="no-link", line=12)
 

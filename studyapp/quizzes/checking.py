@@ -737,8 +737,10 @@ def questions_check(
     for question in questions:
         report.findings += question_check(question, path=paths.get(question.key, ""))
     bank, report.figures = bank_check(questions, answers=answers, min_learners=min_learners)
-    report.findings = bank + sorted(
-        report.findings, key=lambda f: (f.path, f.line, f.key, SEVERITY_ORDER[f.severity])
+    whole = sorted((f for f in bank if not f.key), key=lambda f: SEVERITY_ORDER[f.severity])
+    each = report.findings + [f for f in bank if f.key]
+    report.findings = whole + sorted(
+        each, key=lambda f: (f.path, f.line, f.key, SEVERITY_ORDER[f.severity])
     )
     return report
 

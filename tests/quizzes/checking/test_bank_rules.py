@@ -205,4 +205,5 @@ def test_a_report_counts_findings_by_severity_and_rule_and_knows_about_errors():
     assert report.by_rule["correct-longest"] == 5
     assert report.counts["error"] == 2  # no reference, and the key is longest in 50 %
     assert report.has_errors
-    assert report.findings[0].key == ""  # bank findings first
+    assert [f.key for f in report.findings[:2]] == ["", ""]  # the bank's findings first,
+    assert report.findings[0].severity == Severity.ERROR  # errors before information

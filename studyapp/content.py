@@ -8,7 +8,7 @@ So bad input changes nothing, and a good import is idempotent (see each part's i
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
@@ -20,6 +20,7 @@ from studyapp.cards.content_cards import (
     card_files_save,
     course_topics_from_outlines,
 )
+from studyapp.quizzes.checking import files_check, import_warnings
 from studyapp.quizzes.importing import (
     QuestionFile,
     course_slugs_from_outlines,
@@ -58,9 +59,11 @@ class ContentError(Exception):
 class ImportSummary:
     counts: dict[str, int]  # what the content holds now, by kind
     changes: dict[str, int]  # rows created, updated and archived by this import
+    warnings: list[ContentProblem] = field(default_factory=list)  # imported anyway
 
-    def to_dict(self) -> dict[str, int | dict[str, int]]:
-        return {**self.counts, "changes": self.changes}
+    def to_dict(self) -> dict:
+        warnings = [{"path": w.path, "line": w.line, "message": w.message} for w in self.warnings]
+        return {**self.counts, "changes": self.changes, "warnings": warnings}
 
 
 def display_path(path: Path, source: Path) -> str:
@@ -160,4 +163,12 @@ def content_import(source: Path) -> ImportSummary:
     return ImportSummary(
         counts=content_counts(),
         changes={key: changes[key] for key in ("created", "updated", "archived")},
+        warnings=question_check_warnings(source, question_files),
     )
+
+
+def question_check_warnings(source: Path, files: list[QuestionFile]) -> list[ContentProblem]:
+    """What the question checker finds in the imported question files (it never blocks)."""
+    report = files_check((file.source, file.questions) for file in files)
+    folder = display_path(source / "quizzes", source)
+    return [ContentProblem(*warning) for warning in import_warnings(report, folder=folder)]

@@ -242,6 +242,11 @@ LOGGING = {
 # Where the Markdown content lives (notes, questions, sample functions, events).
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
 
+# Item statistics and the question checker judge a question (very easy, very hard, weak
+# discrimination, answered right by everyone) only once this many learners have answered it;
+# before that they say "not enough attempts yet (n of 10)", as Moodle's guidance advises.
+QUIZ_STATISTICS_MIN_LEARNERS = int(os.environ.get("QUIZ_STATISTICS_MIN_LEARNERS", "10"))
+
 # The sandbox service (`manage.py lambda serve`), reached over loopback HTTP; untrusted code runs
 # there, never in a web worker. A learner may have at most SANDBOX_MAX_RUNNING_PER_LEARNER
 # invocations in flight, and "run N at once" allows N up to SANDBOX_MAX_BATCH.

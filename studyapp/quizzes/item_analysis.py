@@ -16,6 +16,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Prefetch
 
 from studyapp.quizzes import statistics
@@ -57,6 +58,8 @@ class ItemRow:
     stats: statistics.ItemStatistics
     options: list[OptionRow]
     hints: list[str]
+    learners: int = 0
+    waiting: str = ""  # "not enough attempts yet (n of 10)" while the flags would be noise
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,19 @@ class QuizAnalysis:
     same_questions: bool
 
 
-def quiz_analysis(quiz: Quiz, *, first_only: bool = True) -> QuizAnalysis:
+def too_few_learners(learners: int, *, minimum: int) -> str:
+    """What to say instead of flags while a question has fewer learners than ``minimum``."""
+    return f"not enough attempts yet ({learners} of {minimum})" if learners < minimum else ""
+
+
+def quiz_analysis(
+    quiz: Quiz, *, first_only: bool = True, min_learners: int | None = None
+) -> QuizAnalysis:
+    """The quiz's item analysis. A question is flagged (very hard, very easy, weak
+    discrimination) only once ``min_learners`` learners (the QUIZ_STATISTICS_MIN_LEARNERS
+    setting, 10) have answered it; until then its row says how many have."""
+    if min_learners is None:
+        min_learners = settings.QUIZ_STATISTICS_MIN_LEARNERS
     attempts = list(
         Attempt.objects.filter(quiz=quiz, submitted_at__isnull=False)
         .order_by("started_at", "id")
@@ -87,6 +102,7 @@ def quiz_analysis(quiz: Quiz, *, first_only: bool = True) -> QuizAnalysis:
     rows: list[statistics.Attempt] = []
     versions: dict[str, QuestionVersion] = {}
     order: dict[str, int] = {}
+    learners: dict[str, set[int]] = {}
     for attempt in attempts:
         numbers[attempt.user_id] = numbers.get(attempt.user_id, 0) + 1
         marks: dict[str, float] = {}
@@ -95,6 +111,7 @@ def quiz_analysis(quiz: Quiz, *, first_only: bool = True) -> QuizAnalysis:
             key = item.version.question.key
             versions[key] = item.version  # the latest version asked wins
             order.setdefault(key, len(order))
+            learners.setdefault(key, set()).add(attempt.user_id)
             marks[key] = 1.0 if item.correct else 0.0
             positions = {
                 option.pk: index for index, option in enumerate(item.version.options.all())
@@ -124,6 +141,7 @@ def quiz_analysis(quiz: Quiz, *, first_only: bool = True) -> QuizAnalysis:
     for position, (key, item_stats) in enumerate(zip(keys, result.items, strict=True), start=1):
         version = versions[key]
         options = list(version.options.all())
+        waiting = too_few_learners(len(learners[key]), minimum=min_learners)
         items.append(
             ItemRow(
                 position=position,
@@ -141,7 +159,9 @@ def quiz_analysis(quiz: Quiz, *, first_only: bool = True) -> QuizAnalysis:
                         )
                     )
                 ],
-                hints=[HINTS[flag] for flag in item_stats.flags if flag in HINTS],
+                hints=[] if waiting else [HINTS[f] for f in item_stats.flags if f in HINTS],
+                learners=len(learners[key]),
+                waiting=waiting,
             )
         )
     return QuizAnalysis(quiz, first_only, result, items, same)
@@ -194,7 +214,7 @@ def analysis_csv(analysis: QuizAnalysis) -> str:
                 _number(s.discrimination_index),
                 _number(s.discriminative_efficiency),
                 "; ".join(f"{o.letter}: {o.count}" for o in row.options),
-                "; ".join(s.flags),
+                row.waiting or "; ".join(s.flags),
             ]
         )
     q = analysis.stats

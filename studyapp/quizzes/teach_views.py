@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from studyapp.accounts import cohorts
 from studyapp.accounts.permissions import instructor_required
-from studyapp.quizzes import assignments, authoring, banks, item_analysis, quizbuilder
+from studyapp.quizzes import assignments, authoring, banks, checking, item_analysis, quizbuilder
+from studyapp.quizzes.formats import OptionData, QuestionData
 from studyapp.quizzes.forms import (
     AssignmentForm,
     ImportForm,
@@ -52,7 +53,12 @@ def question_list(request: HttpRequest) -> HttpResponse:
         status=filters.get("status", ""),
     )
     page = Paginator(questions, 50).get_page(request.GET.get("page"))
-    return render(request, "quizzes/teach/question_list.html", {"form": form, "page": page})
+    reports = checking.bank_summaries()
+    counts = {key: row for report in reports for key, row in report.question_counts().items()}
+    for question in page:
+        question.checks = counts.get(question.key)
+    context = {"form": form, "page": page, "reports": reports}
+    return render(request, "quizzes/teach/question_list.html", context)
 
 
 def _question_or_none(question_id: int | None) -> Question | None:
@@ -119,10 +125,20 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
 
 def _preview_context(form: QuestionForm, rows) -> dict:
     data = form.data if form.is_bound else form.initial
+    shown = [row for row in rows if not row.is_blank]
+    draft = QuestionData(
+        stem=data.get("stem_md", ""),
+        kind=data.get("kind", "single"),
+        options=[
+            OptionData(row.text, 1.0 if row.correct else 0.0, row.explanation) for row in shown
+        ],
+        general_feedback=data.get("general_explanation_md", ""),
+    )
     return {
-        "stem": data.get("stem_md", ""),
-        "explanation": data.get("general_explanation_md", ""),
-        "rows": [row for row in rows if not row.is_blank],
+        "stem": draft.stem,
+        "explanation": draft.general_feedback,
+        "rows": shown,
+        "findings": checking.question_check(draft) if draft.stem.strip() and shown else [],
     }
 
 
@@ -329,7 +345,12 @@ def question_import(request: HttpRequest) -> HttpResponse:
                 "publish": form.cleaned_data["publish"],
             }
     status = 400 if form.errors or (report and not report.ok) else 200
-    context = {"form": form, "report": report}
+    findings = []
+    if report is not None and report.ok:
+        findings = checking.text_check(
+            text=text, format_name=form.cleaned_data["format"], source=name
+        )
+    context = {"form": form, "report": report, "findings": findings}
     return render(request, "quizzes/teach/question_import.html", context, status=status)
 
 

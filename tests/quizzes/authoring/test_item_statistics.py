@@ -147,13 +147,59 @@ def test_all_attempts_can_be_counted_instead(quiz):
     assert quiz_analysis(quiz, first_only=False).stats.attempts == 6
 
 
-def test_weakly_discriminating_questions_are_flagged_with_a_hint(analysis):
+def test_weakly_discriminating_questions_are_flagged_with_a_hint_once_enough_learners_answered(
+    quiz,
+):
+    analysis = quiz_analysis(quiz, min_learners=5)
+
     assert WEAK_DISCRIMINATION in analysis.items[0].stats.flags
     assert analysis.items[0].hints
+    assert analysis.items[0].waiting == ""
     assert analysis.items[3].stats.flags == []
 
 
-def test_the_statistics_page_shows_the_figures(instructor_client, quiz):
+def test_fewer_than_ten_learners_get_not_enough_attempts_instead_of_flags(analysis):
+    row = analysis.items[0]
+
+    assert row.learners == 5
+    assert row.waiting == "not enough attempts yet (5 of 10)"
+    assert row.hints == []
+
+
+def test_the_threshold_is_the_quiz_statistics_min_learners_setting(quiz, settings):
+    settings.QUIZ_STATISTICS_MIN_LEARNERS = 5
+
+    row = quiz_analysis(quiz).items[0]
+
+    assert row.waiting == ""
+    assert row.hints
+
+
+def test_the_threshold_counts_learners_not_attempts(quiz):
+    row = quiz_analysis(quiz, first_only=False, min_learners=6).items[0]
+
+    assert row.stats.attempts == 6  # ann took it twice
+    assert row.waiting == "not enough attempts yet (5 of 6)"
+
+
+def test_the_statistics_page_says_not_enough_attempts_instead_of_hints(instructor_client, quiz):
+    response = instructor_client.get(reverse("teach:quiz_statistics", args=[quiz.pk]))
+
+    html = response.content.decode()
+    assert "Not enough attempts yet (5 of 10)" in html
+    assert "Strong learners did not do better on it than weak ones" not in html
+    assert "is-flagged" not in html
+
+
+def test_the_csv_says_not_enough_attempts_in_the_flags_column(instructor_client, quiz):
+    response = instructor_client.get(reverse("teach:quiz_statistics_csv", args=[quiz.pk]))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1][10] == "not enough attempts yet (5 of 10)"
+
+
+def test_the_statistics_page_shows_the_figures(instructor_client, quiz, settings):
+    settings.QUIZ_STATISTICS_MIN_LEARNERS = 5
     response = instructor_client.get(reverse("teach:quiz_statistics", args=[quiz.pk]))
 
     html = response.content.decode()

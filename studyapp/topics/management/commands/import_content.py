@@ -29,6 +29,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"nothing was imported: {len(error.problems)} problem(s)", returncode=1
             ) from None
+        for warning in summary.warnings:
+            self.stderr.write(f"{warning.path}:{warning.line}: warning: {warning.message}")
         if as_json:
             self.stdout.write(json.dumps(summary.to_dict()))
         else:

@@ -57,3 +57,26 @@ def test_the_layout_fits_a_phone_screen(browser, live_server, learner, path):
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Topics")
     ).to_be_visible()
     context.close()
+
+
+NAVIGATION = ["Home", "Topics", "Review", "Quizzes", "Sandbox", "Progress"]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_navigation_entry_is_on_screen_at_phone_and_desktop_widths(
+    browser, live_server, learner, width
+):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server, username="ada", password="correct-horse-42")
+    page.goto(f"{live_server.url}/home/")
+    navigation = page.get_by_role("navigation", name="Main")
+    for name in NAVIGATION:
+        entry = navigation.get_by_role("link", name=name, exact=True)
+        expect(entry).to_be_in_viewport()
+        box = entry.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, name
+    assert page.evaluate("document.documentElement.scrollWidth") == width
+    navigation.get_by_role("link", name="Progress", exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/progress/")
+    context.close()

@@ -45,12 +45,14 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    "studyapp.core",
     "studyapp.accounts",
     "studyapp.topics",
     "studyapp.cards",
     "studyapp.quizzes",
     "studyapp.sandbox",
     "studyapp.progress",
+    "studyapp.content",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "studyapp.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "studyapp.urls"
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["studyapp.core.templatetags.markdown_filters"],
         },
     },
 ]

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from studyapp.topics.models import ArchivableQuerySet
+from studyapp.core.archiving import ArchivableQuerySet
 
 
 class Note(models.Model):

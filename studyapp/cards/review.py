@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
@@ -26,6 +25,7 @@ from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
+from studyapp.accounts.models import User
 from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog, StudySettings
 from studyapp.cards.scheduling import (
     RATINGS,
@@ -37,9 +37,6 @@ from studyapp.cards.scheduling import (
     utc,
 )
 from studyapp.topics.models import Course, Topic
-
-if TYPE_CHECKING:
-    from studyapp.accounts.models import User
 
 LEARN_AHEAD = timedelta(minutes=20)
 LEECH_THRESHOLD = 8  # lapses that make a card a leech ...
@@ -364,10 +361,8 @@ def snapshot_fields(snapshot: dict) -> dict:
 
 def settings_and_schedule(user: User, card: Card) -> tuple[StudySettings, CardSchedule | None]:
     """The learner's settings and their schedule of ``card``, in one query."""
-    from studyapp.accounts.models import User as UserModel
-
     row = (
-        UserModel.objects.filter(pk=user.pk)
+        User.objects.filter(pk=user.pk)
         .annotate(
             schedule=FilteredRelation("card_schedules", condition=Q(card_schedules__card=card))
         )

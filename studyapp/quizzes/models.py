@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from studyapp.topics.models import ArchivableQuerySet
+from studyapp.core.archiving import ArchivableQuerySet
 
 DOMAINS = {
     "D1": "Design Solutions for Organizational Complexity",

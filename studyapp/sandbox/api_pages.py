@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -86,8 +87,6 @@ def concurrency_page(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _sandbox_url() -> str:
-    from django.conf import settings
-
     return settings.SANDBOX_URL
 
 

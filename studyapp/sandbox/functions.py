@@ -8,38 +8,16 @@ provisioned concurrency is set; deleting it releases its provisioned environment
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from studyapp.sandbox.concurrency import provisioned_refresh
+from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import NAME_MAX_LENGTH, Function
 
 MAX_CODE_BYTES = 256 * 1024
-
-
-@dataclass(frozen=True)
-class FunctionSettings:
-    """What a learner can change before a run: the code (own functions only) and the settings."""
-
-    memory_mb: int
-    timeout_s: int
-    ephemeral_storage_mb: int
-    environment: dict[str, str]
-    log_format: str
-    code: str | None = None  # the handler's module; None keeps the stored code
-
-    @classmethod
-    def of(cls, function: Function) -> FunctionSettings:
-        return cls(
-            memory_mb=function.memory_mb,
-            timeout_s=function.timeout_s,
-            ephemeral_storage_mb=function.ephemeral_storage_mb,
-            environment=dict(function.environment),
-            log_format=function.log_format,
-        )
 
 
 def function_for_user(*, user, pk: int | None = None, sample: str | None = None) -> Function:
@@ -139,7 +117,4 @@ def function_archive(*, function: Function, user) -> None:
 
 
 def _provisioning_refresh(function: Function) -> None:
-    # Imported here: the concurrency module builds on this one (FunctionSettings).
-    from studyapp.sandbox.concurrency import provisioned_refresh
-
     provisioned_refresh(function=function)

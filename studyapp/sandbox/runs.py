@@ -52,7 +52,7 @@ from django.utils import timezone
 from studyapp.sandbox.engine import client
 from studyapp.sandbox.engine.config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
 from studyapp.sandbox.engine.hosts import routing_key
-from studyapp.sandbox.functions import FunctionSettings
+from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 
 logger = logging.getLogger(__name__)

@@ -35,6 +35,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.http import Http404
+from django.tasks import task
 from django.utils import timezone
 
 from studyapp.sandbox.api.errors import REGION
@@ -507,14 +508,12 @@ def _redrive(queue: Queue, visible: list[QueueMessage], *, now: datetime) -> dic
 
 def queue_poll_schedule(*, queue: Queue, at: datetime) -> None:
     """Make sure a poll task runs at ``at`` or earlier."""
-    from studyapp.sandbox import tasks
-
     with transaction.atomic():
         current = Queue.objects.filter(pk=queue.pk).values_list("next_poll_at", flat=True).first()
         if current is not None and current <= at:
             return
         Queue.objects.filter(pk=queue.pk).update(next_poll_at=at)
-        tasks.queue_poll.using(run_after=at).enqueue(queue_id=queue.pk)
+        queue_poll_task.using(run_after=at).enqueue(queue_id=queue.pk)
 
 
 def queue_poll_run(*, queue_id: int, now: datetime | None = None) -> None:
@@ -574,3 +573,12 @@ def queue_snapshot(queue: Queue, *, now: datetime | None = None) -> dict[str, An
         "batches": list(queue.batches.all()[:20]),
         "message_body": json.dumps({"orderId": "o-1", "sku": "BOOK-1", "quantity": 1}),
     }
+
+
+# -- tasks (run by the task worker; see studyapp/sandbox/tasks.py) -------------------------------
+
+
+@task()
+def queue_poll_task(queue_id: int) -> None:
+    """Poll a simulated SQS queue into its function, then schedule the next poll."""
+    queue_poll_run(queue_id=queue_id)

@@ -10,10 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-
-class ArchivableQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(archived_at__isnull=True)
+from studyapp.core.archiving import ArchivableQuerySet
 
 
 class Course(models.Model):

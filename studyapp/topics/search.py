@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, Value, When
+from django.urls import reverse
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
@@ -143,8 +144,6 @@ def search(query: str, *, limit: int = 20) -> list[SearchHit]:
 
 
 def _hit_url(course_slug: str, topic_slug: str, term_slug: str | None) -> str:
-    from django.urls import reverse
-
     url = reverse("topics:topic", args=[course_slug, topic_slug])
     return f"{url}#term-{term_slug}" if term_slug else url
 

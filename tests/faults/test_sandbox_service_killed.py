@@ -21,7 +21,7 @@ import pytest
 
 from studyapp.sandbox import runs
 from studyapp.sandbox.engine import client as sandbox_client
-from studyapp.sandbox.functions import FunctionSettings
+from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 from tests.faults.server import free_port
 
@@ -88,7 +88,7 @@ def service(settings) -> Iterator[Service]:
 
 @pytest.fixture
 def samples(db, settings):
-    from studyapp.content import content_import
+    from studyapp.content.importing import content_import
 
     return content_import(settings.CONTENT_DIR)
 

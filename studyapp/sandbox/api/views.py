@@ -43,7 +43,8 @@ from studyapp.sandbox.engine.config import (
     check_environment,
 )
 from studyapp.sandbox.engine.environment import ACCOUNT_ID
-from studyapp.sandbox.functions import FunctionSettings, function_update
+from studyapp.sandbox.function_settings import FunctionSettings
+from studyapp.sandbox.functions import function_update
 from studyapp.sandbox.models import Function, FunctionInvokeConfig
 
 LOG_TAIL_BYTES = 4096

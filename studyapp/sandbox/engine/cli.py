@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any, NoReturn
 
+from . import service
 from .config import ConfigError, FunctionConfig
 from .pool import EnvironmentPool
 
@@ -73,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_invoke(config, event, repeat=repeat, as_json=args.json)
         except ConfigError as error:
             parser.exit(2, f"lambda invoke: error: {error}\n")
-    from .service import serve
-
-    return serve(host=args.host, port=args.port, idle_timeout_s=args.idle_timeout)
+    return service.serve(host=args.host, port=args.port, idle_timeout_s=args.idle_timeout)
 
 
 def invoke_request_from_args(args: argparse.Namespace) -> tuple[FunctionConfig, bytes, int]:

@@ -20,6 +20,9 @@ from studyapp.cards.content_cards import (
     card_files_save,
     course_topics_from_outlines,
 )
+from studyapp.cards.models import Card
+from studyapp.cards.term_cards import term_cards_save
+from studyapp.quizzes.models import Question
 from studyapp.quizzes.importing import (
     QuestionFile,
     course_slugs_from_outlines,
@@ -34,6 +37,7 @@ from studyapp.sandbox.importing import (
     sandbox_content_save,
 )
 from studyapp.topics.importing import NotesFile, courses_save
+from studyapp.topics.models import Course, Section, Topic
 from studyapp.topics.notes import notes_read
 from studyapp.topics.search import search_index_rebuild
 
@@ -124,10 +128,6 @@ def card_files_check(
 
 
 def content_counts() -> dict[str, int]:
-    from studyapp.cards.models import Card
-    from studyapp.quizzes.models import Question
-    from studyapp.topics.models import Course, Section, Topic
-
     return {
         "courses": Course.objects.active().count(),
         "sections": Section.objects.active().filter(course__archived_at__isnull=True).count(),
@@ -153,6 +153,7 @@ def content_import(source: Path) -> ImportSummary:
     changes: Counter = Counter()
     with transaction.atomic():
         changes += courses_save(notes, now=now)
+        changes += term_cards_save(course_slugs=[file.outline.slug for file in notes], now=now)
         changes += questions_save(question_files, now=now)
         changes += sandbox_content_save(sandbox, now=now)
         changes += card_files_save(card_files, now=now)

@@ -9,16 +9,16 @@ import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.http import Http404
 
 from studyapp.accounts.models import Cohort, Membership, User
+from studyapp.core.errors import Invalid, NotFound
 
 # No 0/O, 1/I/L: codes are read aloud and typed from a projector.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
 
-class CohortError(Exception):
+class CohortError(Invalid):
     """A request about a cohort that cannot be met; the message is for the person."""
 
 
@@ -56,7 +56,7 @@ def cohort_code_regenerate(*, cohort: Cohort) -> Cohort:
 
 def cohort_join(*, user: User, code: str, now: datetime) -> Cohort:
     normalized = cohort_code_normalize(code)
-    cohort = Cohort.objects.filter(code=normalized, archived_at__isnull=True).first()
+    cohort = Cohort.objects.active().filter(code=normalized).first()
     if cohort is None:
         raise CohortError(
             f"No cohort has the code {code.strip()!r}. Check it with your instructor."
@@ -75,7 +75,7 @@ def cohort_for_instructor(*, user: User, cohort_id: int) -> Cohort:
     """The cohort if this instructor teaches it; 404 otherwise (even if it exists)."""
     cohort = Cohort.objects.taught_by(user).filter(id=cohort_id).first()
     if cohort is None:
-        raise Http404("No such cohort.")
+        raise NotFound("No such cohort.")
     return cohort
 
 

@@ -10,8 +10,29 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
-from studyapp.core.archiving import ArchivableQuerySet
+from studyapp.core.archiving import ArchivableQuerySet, active_q
+from studyapp.topics.models import topic_visible_q
+
+
+def card_studied_q(path: str = "") -> Q:
+    """A card still in the course, through ``path`` ("" is the card): card and note active, and
+    its topic visible (published and reachable)."""
+    prefix = f"{path}__" if path else ""
+    return active_q(path, f"{prefix}note") & topic_visible_q(f"{prefix}note__topic")
+
+
+def schedule_studied_q() -> Q:
+    """A card schedule whose card is still studied; through the schedule's own copy of the note,
+    so the card's note is not joined."""
+    return active_q("card", "note") & topic_visible_q("note__topic")
+
+
+class CardQuerySet(ArchivableQuerySet):
+    def studied(self):
+        """Every card a learner studies (see :func:`card_studied_q`)."""
+        return self.filter(card_studied_q())
 
 
 class Note(models.Model):
@@ -53,7 +74,7 @@ class Card(models.Model):
     )
     archived_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ArchivableQuerySet.as_manager()
+    objects = CardQuerySet.as_manager()
 
     class Meta:
         constraints = [

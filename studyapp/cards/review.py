@@ -26,7 +26,14 @@ from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from studyapp.accounts.models import User
-from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog, StudySettings
+from studyapp.cards.models import (
+    Card,
+    CardSchedule,
+    Note,
+    ReviewLog,
+    StudySettings,
+    schedule_studied_q,
+)
 from studyapp.cards.scheduling import (
     RATINGS,
     fsrs_card_from_state,
@@ -36,6 +43,7 @@ from studyapp.cards.scheduling import (
     study_settings_for,
     utc,
 )
+from studyapp.core.errors import Conflict
 from studyapp.topics.models import Course, Topic
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -84,13 +92,8 @@ def epoch_days(moment: datetime) -> float:
 
 
 def cards_studied(*, topic: Topic | None = None) -> QuerySet[Card]:
-    """Every card a learner studies: active cards of active notes, topics and courses."""
-    cards = Card.objects.filter(
-        archived_at__isnull=True,
-        note__archived_at__isnull=True,
-        note__topic__archived_at__isnull=True,
-        note__topic__course__archived_at__isnull=True,
-    )
+    """Every card a learner studies: active cards of active notes, of visible topics."""
+    cards = Card.objects.studied()
     if topic is not None:
         cards = cards.filter(note__topic=topic)
     return cards
@@ -101,11 +104,7 @@ def schedules_studied(user: User, *, now: datetime, topic: Topic | None) -> Quer
     schedules = CardSchedule.objects.filter(
         user=user,
         suspended=False,
-        card__archived_at__isnull=True,
-        note__archived_at__isnull=True,
-        note__topic__archived_at__isnull=True,
-        note__topic__course__archived_at__isnull=True,
-    ).filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    ).filter(schedule_studied_q(), Q(buried_until__isnull=True) | Q(buried_until__lte=now))
     if topic is not None:
         schedules = schedules.filter(note__topic=topic)
     return schedules
@@ -322,7 +321,7 @@ class ReviewRecorded:
     settings: StudySettings | None = None  # the learner's, as read for this answer
 
 
-class StaleAnswer(Exception):
+class StaleAnswer(Conflict):
     """The schedule changed since the form was shown: the answer is not recorded again."""
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import datetime
 
 from studyapp.cards.models import Card, Note
+from studyapp.core.archiving import active_q
 from studyapp.core.topic_keys import topic_key_build
 from studyapp.core.upserts import archive_missing, row_upsert
 from studyapp.topics.models import KeyTerm, Topic
@@ -48,7 +49,7 @@ def term_cards_save(*, course_slugs: list[str], now: datetime) -> Counter:
     changes: Counter = Counter()
     terms = (
         KeyTerm.objects.active()
-        .filter(topic__archived_at__isnull=True, topic__course__slug__in=course_slugs)
+        .filter(active_q("topic"), topic__course__slug__in=course_slugs)
         .select_related("topic__course", "topic__section")
         .order_by("topic__course__position", "topic__position", "position")
     )

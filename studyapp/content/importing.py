@@ -14,6 +14,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from studyapp.core.archiving import active_q
 from studyapp.cards.content_cards import (
     CardsFile,
     card_files_read,
@@ -130,10 +131,10 @@ def card_files_check(
 def content_counts() -> dict[str, int]:
     return {
         "courses": Course.objects.active().count(),
-        "sections": Section.objects.active().filter(course__archived_at__isnull=True).count(),
-        "topics": Topic.objects.active().filter(course__archived_at__isnull=True).count(),
-        "cards": Card.objects.active().filter(note__archived_at__isnull=True).count(),
-        "questions": Question.objects.published().filter(course__archived_at__isnull=True).count(),
+        "sections": Section.objects.active().filter(active_q("course")).count(),
+        "topics": Topic.objects.visible().count(),
+        "cards": Card.objects.studied().count(),
+        "questions": Question.objects.asked().count(),
         **sandbox_content_counts(),
     }
 

@@ -1,14 +1,11 @@
 """htmx helpers for views: the typed request, a redirect htmx follows, and caching by fragment.
 
 A view that answers an htmx request with a fragment and a plain request with the whole page
-must say so to caches: :func:`htmx_vary` (or the :func:`varies_on_htmx` decorator) adds
-``Vary: HX-Request``.
+must say so to caches: :func:`htmx_vary` adds ``Vary: HX-Request`` (the core middleware does
+for every HTML answer).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
@@ -39,13 +36,3 @@ def htmx_redirect(url: str, *, response: HttpResponse | None = None) -> HttpResp
 def htmx_vary[R: HttpResponse](response: R) -> R:
     patch_vary_headers(response, (HX_REQUEST,))
     return response
-
-
-def varies_on_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """For views that render a fragment to htmx and a page otherwise."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        return htmx_vary(view(request, *args, **kwargs))
-
-    return wrapped

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
-from studyapp.core.archiving import ArchivableQuerySet
+from studyapp.core.archiving import ArchivableQuerySet, active_q
 
 DOMAINS = {
     "D1": "Design Solutions for Organizational Complexity",
@@ -24,10 +25,21 @@ DOMAINS = {
 DOMAIN_WEIGHTS = {"D1": 26, "D2": 29, "D3": 25, "D4": 20}  # percent of the exam
 
 
+def question_asked_q(path: str = "") -> Q:
+    """A question learners are asked, through ``path`` ("" is the question): published, not
+    archived, and in a course that is not archived."""
+    prefix = f"{path}__" if path else ""
+    return active_q(path, f"{prefix}course") & Q(**{f"{prefix}status": "published"})
+
+
 class QuestionQuerySet(ArchivableQuerySet):
     def published(self):
         """Questions a learner can be asked: published, not archived, with a version."""
         return self.active().filter(status=Question.Status.PUBLISHED, current_version__isnull=False)
+
+    def asked(self):
+        """Published questions of courses that are not archived: what quizzes draw from."""
+        return self.published().filter(active_q("course"))
 
 
 class Question(models.Model):
@@ -301,9 +313,9 @@ class QuestionReview(models.Model):
 # -- instructors' quizzes and cohort assignments ----------------------------------------------
 
 
-class QuizQuerySet(models.QuerySet):
+class QuizQuerySet(ArchivableQuerySet):
     def owned_by(self, user) -> QuizQuerySet:
-        return self.filter(owner=user, archived_at__isnull=True)
+        return self.active().filter(owner=user)
 
 
 class Quiz(models.Model):

@@ -33,10 +33,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404
 from django.tasks import task
 from django.utils import timezone
 
+from studyapp.core.errors import Invalid, NotFound
+from studyapp.core.tasks import domain_errors_logged
 from studyapp.sandbox.api.errors import function_arn
 from studyapp.sandbox.concurrency import account_for, function_run, invoke_config_for
 from studyapp.sandbox.engine import client
@@ -58,7 +59,7 @@ LEASE_MARGIN_S = 20  # a cold start (INIT up to 10 s) plus the trip to the sandb
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 
 
-class DestinationError(ValueError):
+class DestinationError(Invalid, ValueError):
     """A destination Lambda (or the sandbox) cannot deliver to; the message is for the caller."""
 
 
@@ -417,7 +418,7 @@ def event_for(*, user, request_id: str) -> AsyncEvent:
         .first()
     )
     if event is None:
-        raise Http404("No such event.")
+        raise NotFound("No such event.")
     return event
 
 
@@ -433,12 +434,14 @@ def records_for(*, user, function: Function, limit: int = 20) -> list[Destinatio
 
 
 @task()
+@domain_errors_logged
 def async_event_attempt(event_id: int, number: int) -> None:
     """Run try ``number`` of an asynchronous event (a stale or duplicate task does nothing)."""
     async_event_attempt_run(event_id=event_id, number=number)
 
 
 @task()
+@domain_errors_logged
 def async_event_watch(event_id: int, number: int) -> None:
     """Check that the worker running try ``number`` is alive; take the event over if not."""
     async_event_watch_run(event_id=event_id, number=number)

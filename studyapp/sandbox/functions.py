@@ -1,7 +1,7 @@
 """Learners' own functions: copy a sample to edit it, save code and settings, delete.
 
 Samples are read-only to everyone; every function here is checked against its owner by the
-selectors (``function_for_user``, ``owned_function_for_user``), which raise Http404 otherwise.
+selectors (``function_for_user``, ``owned_function_for_user``), which raise NotFound otherwise.
 Changing a function's code or settings (a new version) provisions the new version where
 provisioned concurrency is set; deleting it releases its provisioned environments.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
+from studyapp.core.errors import NotFound
 from studyapp.sandbox.concurrency import provisioned_refresh
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import NAME_MAX_LENGTH, Function
@@ -28,14 +28,14 @@ def function_for_user(*, user, pk: int | None = None, sample: str | None = None)
     lookup = {"name": sample, "owner__isnull": True} if sample is not None else {"pk": pk}
     function = functions.filter(**lookup).first()
     if function is None:
-        raise Http404("No such function.")
+        raise NotFound("No such function.")
     return function
 
 
 def owned_function_for_user(*, user, pk: int) -> Function:
     function = function_for_user(user=user, pk=pk)
     if function.owner_id != user.pk:
-        raise Http404("No such function.")
+        raise NotFound("No such function.")
     return function
 
 
@@ -93,7 +93,7 @@ def function_update(*, function: Function, user, settings: FunctionSettings) -> 
     the old version's environments released) before this returns.
     """
     if function.owner_id != user.pk:
-        raise Http404("No such function.")
+        raise NotFound("No such function.")
     before = (FunctionSettings.of(function), dict(function.code))
     function.memory_mb = settings.memory_mb
     function.timeout_s = settings.timeout_s
@@ -110,7 +110,7 @@ def function_update(*, function: Function, user, settings: FunctionSettings) -> 
 
 def function_archive(*, function: Function, user) -> None:
     if function.owner_id != user.pk:
-        raise Http404("No such function.")
+        raise NotFound("No such function.")
     function.archived_at = timezone.now()
     function.save(update_fields=["archived_at", "updated_at"])
     _provisioning_refresh(function)

@@ -314,8 +314,7 @@ def sandbox_content_save(reading: SandboxReading, *, now: datetime) -> Counter:
         now=now,
     )
     topics = {
-        topic.slug: topic
-        for topic in Topic.objects.filter(course__slug=COURSE_SLUG, archived_at__isnull=True)
+        topic.slug: topic for topic in Topic.objects.active().filter(course__slug=COURSE_SLUG)
     }
     kept = set()
     changed = set()

@@ -34,10 +34,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
-from django.http import Http404
 from django.tasks import task
 from django.utils import timezone
 
+from studyapp.core.errors import Invalid, NotFound
+from studyapp.core.tasks import domain_errors_logged
 from studyapp.sandbox.api.errors import REGION
 from studyapp.sandbox.concurrency import account_for, function_run
 from studyapp.sandbox.engine import client
@@ -57,7 +58,7 @@ RESERVED_ATTRIBUTE_PREFIXES = ("aws.", "amazon.")
 NOT_ALLOWED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-class QueueError(ValueError):
+class QueueError(Invalid, ValueError):
     """A queue setting or message SQS would refuse; the message is for the learner."""
 
 
@@ -544,7 +545,7 @@ def queue_poll_run(*, queue_id: int, now: datetime | None = None) -> None:
 def queue_for_user(*, user, name: str) -> Queue:
     queue = Queue.objects.filter(owner=user, name=name).first()
     if queue is None:
-        raise Http404("No such queue.")
+        raise NotFound("No such queue.")
     return queue
 
 
@@ -579,6 +580,7 @@ def queue_snapshot(queue: Queue, *, now: datetime | None = None) -> dict[str, An
 
 
 @task()
+@domain_errors_logged
 def queue_poll_task(queue_id: int) -> None:
     """Poll a simulated SQS queue into its function, then schedule the next poll."""
     queue_poll_run(queue_id=queue_id)

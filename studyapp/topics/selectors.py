@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from studyapp.topics.models import Course, KeyTerm, Topic
+from studyapp.core.archiving import active_q
+from studyapp.topics.models import Course, KeyTerm, Topic, topic_visible_q
 
 
 def topic_get(*, course_slug: str, topic_slug: str) -> Topic:
-    """The active topic at these slugs, with its course, section and case; raises DoesNotExist."""
+    """The visible topic at these slugs, with its course, section and case; raises DoesNotExist."""
     return (
-        Topic.objects.active()
-        .filter(
-            course__archived_at__isnull=True,
-            section__archived_at__isnull=True,
-            course__slug=course_slug,
-            slug=topic_slug,
-        )
+        Topic.objects.visible()
+        .filter(course__slug=course_slug, slug=topic_slug)
         .select_related("course", "section", "case")
         .get()
     )
@@ -43,9 +39,7 @@ def topic_related_counts(topic: Topic) -> RelatedCounts:
     Counted through the reverse relations the other apps declare on Topic (``notes``,
     ``questions``, ``functions``), so this module imports none of them.
     """
-    cards = topic.notes.active().aggregate(
-        count=Count("cards", filter=Q(cards__archived_at__isnull=True))
-    )["count"]
+    cards = topic.notes.active().aggregate(count=Count("cards", filter=active_q("cards")))["count"]
     return RelatedCounts(
         cards=cards,
         questions=topic.questions.distinct().count(),  # question versions tagged with it
@@ -70,11 +64,7 @@ def glossary_sort_key(term: KeyTerm) -> tuple[str, str, int]:
 
 def glossary(*, course: Course | None = None) -> list[GlossaryLetter]:
     """Every active key term A-Z (symbols and digits first, under "#"), grouped by first letter."""
-    terms = KeyTerm.objects.active().filter(
-        topic__archived_at__isnull=True,
-        topic__section__archived_at__isnull=True,
-        topic__course__archived_at__isnull=True,
-    )
+    terms = KeyTerm.objects.active().filter(topic_visible_q("topic"))
     if course is not None:
         terms = terms.filter(topic__course=course)
     letters: dict[str, GlossaryLetter] = {}

@@ -1,8 +1,9 @@
 """Settings for the study app.
 
 Everything an operator may change comes from an environment variable with a safe local default;
-README.md lists them all. Nothing secret is committed: the secret key is generated once into
-``var/`` when ``SECRET_KEY`` is unset.
+README.md lists them all. Nothing secret is committed: without ``SECRET_KEY`` the key is read
+from ``var/secret_key``, which ``manage.py secret_key_create`` (run by ``make run``) writes once.
+Importing this module writes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
 
 
 def env_flag(name: str, default: bool = False) -> bool:
@@ -31,15 +32,21 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def secret_key_from_file(path: Path) -> str:
-    """Return the key stored in ``path``, creating it (readable by the owner only) if missing."""
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def secret_key_from_file(path: Path) -> str | None:
+    """The key stored in ``path`` (see ``manage.py secret_key_create``), or None."""
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY") or secret_key_from_file(VAR_DIR / "secret_key")
+# Without either, a key for this process only: sessions do not survive a restart and several
+# processes disagree, which the check core.W001 says.
+SECRET_KEY = (
+    os.environ.get("SECRET_KEY")
+    or secret_key_from_file(SECRET_KEY_FILE)
+    or "process-only-" + secrets.token_urlsafe(50)
+)
 DEBUG = env_flag("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -77,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "studyapp.core.middleware.DomainErrorMiddleware",
+    "studyapp.core.middleware.HtmxVaryMiddleware",
 ]
 
 ROOT_URLCONF = "studyapp.urls"
@@ -197,6 +205,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Flashcards: FSRS fuzz spreads review intervals a little (as Anki does) so cards learned together
+# do not stay together; tests turn it off for exact dates.
+FSRS_ENABLE_FUZZING = env_flag("FSRS_ENABLE_FUZZING", True)
 
 # Where the Markdown content lives (notes, questions, sample functions, events).
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))

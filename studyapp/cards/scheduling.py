@@ -58,9 +58,9 @@ def study_settings_for(user: User) -> StudySettings:
 def fuzzing_enabled() -> bool:
     """Fuzz spreads review intervals a little (as Anki does); tests turn it off for exact dates.
 
-    Django setting ``FSRS_ENABLE_FUZZING`` (default True).
+    The setting ``FSRS_ENABLE_FUZZING`` (environment variable of the same name, default on).
     """
-    return bool(getattr(django_settings, "FSRS_ENABLE_FUZZING", True))
+    return django_settings.FSRS_ENABLE_FUZZING
 
 
 def scheduler_for(

@@ -29,6 +29,23 @@ def schedule_studied_q() -> Q:
     return active_q("card", "note") & topic_visible_q("note__topic")
 
 
+class FsrsState(models.IntegerChoices):
+    """An FSRS card's state, with ``fsrs.State``'s values; stored so for cards and questions."""
+
+    LEARNING = 1, "Learning"
+    REVIEW = 2, "Review"
+    RELEARNING = 3, "Relearning"
+
+
+class Rating(models.IntegerChoices):
+    """An answer's rating, with ``fsrs.Rating``'s values."""
+
+    AGAIN = 1, "Again"
+    HARD = 2, "Hard"
+    GOOD = 3, "Good"
+    EASY = 4, "Easy"
+
+
 class CardQuerySet(ArchivableQuerySet):
     def studied(self):
         """Every card a learner studies (see :func:`card_studied_q`)."""
@@ -167,10 +184,7 @@ class CardSchedule(models.Model):
     ``version`` grows with every change, so an answer form replayed later is recorded once.
     """
 
-    class State(models.IntegerChoices):  # fsrs.State values
-        LEARNING = 1, "Learning"
-        REVIEW = 2, "Review"
-        RELEARNING = 3, "Relearning"
+    State = FsrsState
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_schedules"
@@ -217,7 +231,7 @@ class ReviewLog(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_logs"
     )
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="review_logs")
-    rating = models.PositiveSmallIntegerField()
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
     reviewed_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(
         null=True, blank=True, help_text="From revealing the answer to answering."
@@ -225,8 +239,10 @@ class ReviewLog(models.Model):
     elapsed_days = models.IntegerField(
         null=True, help_text="Whole days since the card's previous answer (None for the first)."
     )
-    state_before = models.PositiveSmallIntegerField(null=True, help_text="None: a new card.")
-    state_after = models.PositiveSmallIntegerField()
+    state_before = models.PositiveSmallIntegerField(
+        choices=FsrsState.choices, null=True, help_text="None: a new card."
+    )
+    state_after = models.PositiveSmallIntegerField(choices=FsrsState.choices)
     due_before = models.DateTimeField(null=True)
     due_after = models.DateTimeField()
     schedule_before = models.JSONField(

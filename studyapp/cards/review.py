@@ -29,7 +29,9 @@ from studyapp.accounts.models import User
 from studyapp.cards.models import (
     Card,
     CardSchedule,
+    FsrsState,
     Note,
+    Rating,
     ReviewLog,
     StudySettings,
     schedule_studied_q,
@@ -44,18 +46,13 @@ from studyapp.cards.scheduling import (
     utc,
 )
 from studyapp.core.errors import Conflict
-from studyapp.topics.models import Course, Topic
+from studyapp.topics.models import Course, Section, Topic
 
 LEARN_AHEAD = timedelta(minutes=20)
 LEECH_THRESHOLD = 8  # lapses that make a card a leech ...
 LEECH_EVERY = 4  # ... and again every 4 lapses after that
 LEECH_TAG = "leech"
-STATE_BY_NAME = {
-    "learning": CardSchedule.State.LEARNING,
-    "review": CardSchedule.State.REVIEW,
-    "relearning": CardSchedule.State.RELEARNING,
-}
-LEARNING_STATES = (CardSchedule.State.LEARNING, CardSchedule.State.RELEARNING)
+LEARNING_STATES = (FsrsState.LEARNING, FsrsState.RELEARNING)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -153,14 +150,17 @@ def table(model) -> str:
 STUDIED_JOINS = f"""
     JOIN {table(Note)} n ON n.id = c.note_id AND n.archived_at IS NULL
     JOIN {table(Topic)} t ON t.id = n.topic_id AND t.archived_at IS NULL
+    JOIN {table(Section)} z ON z.id = t.section_id AND z.archived_at IS NULL
     JOIN {table(Course)} k ON k.id = t.course_id AND k.archived_at IS NULL"""
 SCHEDULES = f"""
     FROM {table(CardSchedule)} s
     JOIN {table(Card)} c ON c.id = s.card_id AND c.archived_at IS NULL{STUDIED_JOINS}
     WHERE s.user_id = %(user)s AND s.suspended = %(no)s
       AND (s.buried_until IS NULL OR s.buried_until <= %(now)s){{topic}}"""
-LEARNING = SCHEDULES + " AND s.state IN (1, 3) AND s.due < %(day_end)s"
-REVIEWS = SCHEDULES + " AND s.state = 2 AND s.due < %(day_end)s{bury}"
+LEARNING = SCHEDULES + (
+    f" AND s.state IN ({FsrsState.LEARNING:d}, {FsrsState.RELEARNING:d}) AND s.due < %(day_end)s"
+)
+REVIEWS = SCHEDULES + f" AND s.state = {FsrsState.REVIEW:d} AND s.due < %(day_end)s{{bury}}"
 NEW = f"""
     FROM {table(Card)} c{STUDIED_JOINS}
     WHERE c.archived_at IS NULL{{topic}}
@@ -412,13 +412,13 @@ def review_record(
         duration_ms=duration_ms,
         settings=settings,
     )
-    state_after = STATE_BY_NAME[outcome.state]
+    state_after = outcome.state
     state_before = schedule.state if before else None
     lapses = schedule.lapses if before else 0
     leech = schedule.leech if before else False
     suspended = schedule.suspended if schedule is not None else False
     became_leech = False
-    if state_before == CardSchedule.State.REVIEW and rating == 1:
+    if state_before == FsrsState.REVIEW and rating == Rating.AGAIN:
         lapses += 1
         if is_leech_lapse(lapses):
             leech = became_leech = True
@@ -603,7 +603,7 @@ def review_summary(*, user: User, now: datetime) -> ReviewSummary:
     studied = schedules_studied(user, now=now, topic=None)
     return ReviewSummary(
         answered=len(logs),
-        again=by_rating[1],
+        again=by_rating[Rating.AGAIN],
         seconds=round(sum(duration or 0 for _, duration in logs) / 1000),
         by_rating=by_rating,
         due_tomorrow=studied.filter(due__gte=day.end, due__lt=tomorrow).count(),

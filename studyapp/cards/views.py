@@ -33,6 +33,7 @@ from studyapp.cards.review import (
 )
 from studyapp.cards.scheduling import (
     RATING_NAMES,
+    RATINGS,
     interval_label,
     schedule_preview,
     study_settings_for,
@@ -152,7 +153,7 @@ def answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         raise Http404("No such card") from None
     rating = int_or_none(request.POST.get("rating"))
     version = int_or_none(request.POST.get("version"))
-    if rating not in (1, 2, 3, 4) or version is None:
+    if rating not in RATINGS or version is None:
         return HttpResponseBadRequest("rating must be 1 to 4, with the card's version")
     topic = topic_from_key(request.POST.get("topic", ""))
     result = review_record(

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from studyapp.cards.models import FsrsState, Rating
 from studyapp.core.archiving import ArchivableQuerySet, active_q
 
 DOMAINS = {
@@ -271,7 +272,7 @@ class QuestionSchedule(models.Model):
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="schedules")
     fsrs_state = models.JSONField()
-    state = models.CharField(max_length=20, blank=True)
+    state = models.PositiveSmallIntegerField(choices=FsrsState.choices)
     due = models.DateTimeField(db_index=True)
     last_reviewed_at = models.DateTimeField()
     reviews = models.PositiveIntegerField(default=0)
@@ -298,7 +299,7 @@ class QuestionReview(models.Model):
     attempt_question = models.ForeignKey(
         AttemptQuestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
     )
-    rating = models.PositiveSmallIntegerField()
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
     reviewed_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     review_log = models.JSONField(default=dict)

@@ -24,6 +24,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 run: venv
+	@$(PY) manage.py secret_key_create
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py import_content
@@ -34,6 +35,7 @@ run: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

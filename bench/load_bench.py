@@ -610,6 +610,7 @@ def main() -> int:
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
+        manage(env, "secret_key_create")
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         manage(env, "import_content")

@@ -1,15 +1,15 @@
 """Settings for the study app.
 
 Everything an operator may change comes from an environment variable with a safe local default;
-README.md lists them all. Nothing secret is committed: the secret key is generated once into
-``var/`` when ``SECRET_KEY`` is unset.
+README.md lists them all. Nothing secret is committed: without ``SECRET_KEY`` the key is read
+from ``var/secret_key``, which ``manage.py secret_key_create`` (run by ``make run``) writes once.
+Importing this module writes nothing.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +19,8 @@ from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+SANDBOX_SECRET_FILE = VAR_DIR / "sandbox_secret"
 
 
 def env_flag(name: str, default: bool = False) -> bool:
@@ -34,36 +35,34 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def secret_key_from_file(path: Path) -> str:
-    """Return the key stored in ``path``, creating it (readable by the owner only) if missing.
-
-    Several processes start at once under `make run`: the key is written to a private temporary
-    file and linked into place, so every process reads the same whole key."""
-    if not path.exists():
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(50))
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process won the race; its key is the one
-        finally:
-            os.unlink(temporary)
-    return path.read_text().strip()
+def secret_key_from_file(path: Path) -> str | None:
+    """The key stored in ``path`` (see ``manage.py secret_key_create``), or None."""
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY") or secret_key_from_file(VAR_DIR / "secret_key")
+# Without either, a key for this process only: sessions do not survive a restart and several
+# processes disagree, which the check core.W001 says.
+SECRET_KEY = (
+    os.environ.get("SECRET_KEY")
+    or secret_key_from_file(SECRET_KEY_FILE)
+    or "process-only-" + secrets.token_urlsafe(50)
+)
 DEBUG = env_flag("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    "studyapp.core",
     "studyapp.accounts",
     "studyapp.topics",
     "studyapp.cards",
     "studyapp.quizzes",
     "studyapp.sandbox",
     "studyapp.progress",
+    "studyapp.content",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -88,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "studyapp.core.middleware.DomainErrorMiddleware",
+    "studyapp.core.middleware.HtmxVaryMiddleware",
     # Last, as django-axes asks: turns a locked-out log-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -107,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["studyapp.core.templatetags.markdown_filters"],
         },
     },
 ]
@@ -239,6 +241,10 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Flashcards: FSRS fuzz spreads review intervals a little (as Anki does) so cards learned together
+# do not stay together; tests turn it off for exact dates.
+FSRS_ENABLE_FUZZING = env_flag("FSRS_ENABLE_FUZZING", True)
+
 # Where the Markdown content lives (notes, questions, sample functions, events).
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
 
@@ -255,8 +261,6 @@ SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:9001")
 # sandbox/engine/auth.py). On one machine it is generated into var/ like the secret key, so the
 # web app, the task worker and `lambda serve` started from the same checkout agree; with sandbox
 # hosts on other machines set the same SANDBOX_SECRET everywhere.
-SANDBOX_SECRET = os.environ.get("SANDBOX_SECRET") or secret_key_from_file(
-    VAR_DIR / "sandbox_secret"
-)
+SANDBOX_SECRET = os.environ.get("SANDBOX_SECRET") or secret_key_from_file(SANDBOX_SECRET_FILE)
 SANDBOX_MAX_RUNNING_PER_LEARNER = int(os.environ.get("SANDBOX_MAX_RUNNING_PER_LEARNER", "3"))
 SANDBOX_MAX_BATCH = int(os.environ.get("SANDBOX_MAX_BATCH", "10"))

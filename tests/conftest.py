@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.plugins.sandbox_engine"]
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -58,6 +60,21 @@ def fast_password_hashing() -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# The sandbox service's shared secret for a checkout where `manage.py secret_key_create` has not
+# run (a fresh clone in CI): the services the tests start get it through their environment.
+TEST_SANDBOX_SECRET = "test-suite-sandbox-secret-0123456789abcdef"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sandbox_secret() -> str:
+    """The secret this test session signs sandbox requests with (settings.SANDBOX_SECRET)."""
+    from django.conf import settings
+
+    if not settings.SANDBOX_SECRET:
+        settings.SANDBOX_SECRET = TEST_SANDBOX_SECRET
+    return settings.SANDBOX_SECRET
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,11 @@ def wait_for_http(url: str, *, deadline: float) -> None:
 def served_app(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("var")
     env = {**os.environ, "VAR_DIR": str(var_dir), "DATABASE_URL": f"sqlite:///{var_dir}/db.sqlite3"}
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"]):
+    for command in (
+        ["secret_key_create"],
+        ["migrate", "--noinput"],
+        ["collectstatic", "--noinput", "--verbosity", "0"],
+    ):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
     port = free_port()
     server = subprocess.Popen(

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.http import HttpRequest
 
 from studyapp.accounts.models import AccessKey, User
 from studyapp.accounts.sigv4 import (
@@ -65,20 +64,8 @@ def access_key_revoke(*, user: User, access_key_id: str, now: datetime) -> None:
         raise AccessKeyError("No such active access key.")
 
 
-def signed_request_from(request: HttpRequest) -> SignedRequest:
-    raw_path = request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or request.path
-    return SignedRequest(
-        method=request.method or "GET",
-        path=raw_path.split("?", 1)[0],
-        query=request.META.get("QUERY_STRING", ""),
-        headers={name.lower(): value for name, value in request.headers.items()},
-        body=request.body,
-    )
-
-
-def access_key_authenticate(request: HttpRequest, *, now: datetime) -> User:
+def access_key_authenticate(signed: SignedRequest, *, now: datetime) -> User:
     """The user whose active key signed this request; SignatureError otherwise."""
-    signed = signed_request_from(request)
     credential, _, _ = credential_parse(signed)
     key = (
         AccessKey.objects.select_related("user")

@@ -68,9 +68,7 @@ def cohort_join(request: HttpRequest, code: str = "") -> HttpResponse:
             messages.success(request, f"You joined “{cohort.name}”.")
             return redirect("accounts:profile")
     elif code:
-        preview = Cohort.objects.filter(
-            code=cohorts.cohort_code_normalize(code), archived_at__isnull=True
-        ).first()
+        preview = Cohort.objects.active().filter(code=cohorts.cohort_code_normalize(code)).first()
         if preview is None:
             error = "This invite link is no longer valid. Ask your instructor for the new code."
     return render(

@@ -9,16 +9,16 @@ import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.http import Http404
 
 from studyapp.accounts.models import Cohort, Membership, User
+from studyapp.core.errors import Invalid, NotFound
 
 # No 0/O, 1/I/L: codes are read aloud and typed from a projector.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
 
-class CohortError(Exception):
+class CohortError(Invalid):
     """A request about a cohort that cannot be met; the message is for the person."""
 
 
@@ -79,7 +79,7 @@ def cohort_for_instructor(*, user: User, cohort_id: int) -> Cohort:
     """The cohort if this instructor teaches it; 404 otherwise (even if it exists)."""
     cohort = Cohort.objects.taught_by(user).filter(id=cohort_id).first()
     if cohort is None:
-        raise Http404("No such cohort.")
+        raise NotFound("No such cohort.")
     return cohort
 
 

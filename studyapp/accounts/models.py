@@ -12,6 +12,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from studyapp.core.archiving import ArchivableQuerySet
+
 INSTRUCTORS_GROUP = "Instructors"
 TEACH_PERMISSION = "accounts.teach"
 
@@ -37,12 +39,12 @@ class User(AbstractUser):
         return self.has_perm(TEACH_PERMISSION)
 
 
-class CohortQuerySet(models.QuerySet):
+class CohortQuerySet(ArchivableQuerySet):
     def taught_by(self, user: User) -> CohortQuerySet:
-        return self.filter(instructor=user, archived_at__isnull=True)
+        return self.active().filter(instructor=user)
 
     def joined_by(self, user: User) -> CohortQuerySet:
-        return self.filter(memberships__user=user, archived_at__isnull=True)
+        return self.active().filter(memberships__user=user)
 
 
 class Cohort(models.Model):

@@ -40,6 +40,7 @@ from pathlib import Path
 from studyapp.cards.authoring import note_cards_sync
 from studyapp.cards.faces import cloze_numbers
 from studyapp.cards.models import Note
+from studyapp.topics.models import Topic
 
 KEY_PREFIX = "cards:"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -225,8 +226,6 @@ def card_files_read(
 
 def card_files_save(files: list[CardsFile], *, now: datetime) -> Counter:
     """Save card notes from files (matching on keys) and archive those no file has any more."""
-    from studyapp.topics.models import Topic
-
     changes: Counter = Counter()
     topic_ids = {
         (course, slug): pk

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
-from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog
+from studyapp.cards.models import Card, CardSchedule, FsrsState, Note, Rating, ReviewLog
 from studyapp.topics.models import Course, Section, Topic
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -135,28 +135,30 @@ def demo_reviews_build(
             due_before = None
             previous: datetime | None = None
             for review in range(count):
-                rating = rng.choices((1, 2, 3, 4), weights=(10, 15, 65, 10))[0]
-                stability = stability * (0.5 if rating == 1 else rng.uniform(1.8, 3.0))
-                state_after = 3 if rating == 1 and review else 2
-                interval = timedelta(minutes=10) if state_after == 3 else timedelta(days=stability)
+                rating = rng.choices(tuple(Rating), weights=(10, 15, 65, 10))[0]
+                lapse = rating == Rating.AGAIN
+                stability = stability * (0.5 if lapse else rng.uniform(1.8, 3.0))
+                state_after = FsrsState.RELEARNING if lapse and review else FsrsState.REVIEW
+                relearning = state_after == FsrsState.RELEARNING
+                interval = timedelta(minutes=10) if relearning else timedelta(days=stability)
                 due_after = moment + interval
                 logs.append(
                     (
                         user_id,
                         card_id,
-                        rating,
+                        int(rating),
                         when(moment),
                         rng.randint(1500, 15000),
                         None if previous is None else (moment - previous).days,
-                        state_before,
-                        state_after,
+                        None if state_before is None else int(state_before),
+                        int(state_after),
                         when(due_before) if due_before else None,
                         when(due_after),
                         None,
                         json.dumps(
                             {
                                 "card_id": card_id,
-                                "rating": rating,
+                                "rating": int(rating),
                                 "review_datetime": moment.isoformat(),
                                 "review_duration": None,
                             }
@@ -172,14 +174,14 @@ def demo_reviews_build(
             last_review = moment
             # Spread the final due dates: about a fifth due now, a few learning today.
             if rng.random() < 0.05:
-                state, due = 1, now + timedelta(minutes=rng.uniform(-30, 120))
+                state, due = FsrsState.LEARNING, now + timedelta(minutes=rng.uniform(-30, 120))
             else:
-                state = 2
+                state = FsrsState.REVIEW
                 due = now + timedelta(days=rng.uniform(-10, 40))
             fsrs_card = {
                 "card_id": card_id,
-                "state": state,
-                "step": 0 if state == 1 else None,
+                "state": int(state),
+                "step": 0 if state == FsrsState.LEARNING else None,
                 "stability": stability,
                 "difficulty": rng.uniform(2, 8),
                 "due": due.isoformat(),
@@ -192,7 +194,7 @@ def demo_reviews_build(
                     note_of[card_id],
                     json.dumps(fsrs_card),
                     when(due),
-                    state,
+                    int(state),
                     stability,
                     when(last_review),
                     (last_review - EPOCH).total_seconds() / 86400,

@@ -81,8 +81,7 @@ class StudySettingsForm(forms.ModelForm):
 
 class NoteForm(forms.Form):
     topic = forms.ModelChoiceField(
-        queryset=Topic.objects.active()
-        .filter(course__archived_at__isnull=True)
+        queryset=Topic.objects.visible()
         .select_related("course")
         .order_by("course__position", "position"),
     )

@@ -10,8 +10,46 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
-from studyapp.topics.models import ArchivableQuerySet
+from studyapp.core.archiving import ArchivableQuerySet, active_q
+from studyapp.topics.models import topic_visible_q
+
+
+def card_studied_q(path: str = "") -> Q:
+    """A card still in the course, through ``path`` ("" is the card): card and note active, and
+    its topic visible (published and reachable)."""
+    prefix = f"{path}__" if path else ""
+    return active_q(path, f"{prefix}note") & topic_visible_q(f"{prefix}note__topic")
+
+
+def schedule_studied_q() -> Q:
+    """A card schedule whose card is still studied; through the schedule's own copy of the note,
+    so the card's note is not joined."""
+    return active_q("card", "note") & topic_visible_q("note__topic")
+
+
+class FsrsState(models.IntegerChoices):
+    """An FSRS card's state, with ``fsrs.State``'s values; stored so for cards and questions."""
+
+    LEARNING = 1, "Learning"
+    REVIEW = 2, "Review"
+    RELEARNING = 3, "Relearning"
+
+
+class Rating(models.IntegerChoices):
+    """An answer's rating, with ``fsrs.Rating``'s values."""
+
+    AGAIN = 1, "Again"
+    HARD = 2, "Hard"
+    GOOD = 3, "Good"
+    EASY = 4, "Easy"
+
+
+class CardQuerySet(ArchivableQuerySet):
+    def studied(self):
+        """Every card a learner studies (see :func:`card_studied_q`)."""
+        return self.filter(card_studied_q())
 
 
 class Note(models.Model):
@@ -53,7 +91,7 @@ class Card(models.Model):
     )
     archived_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ArchivableQuerySet.as_manager()
+    objects = CardQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -146,10 +184,7 @@ class CardSchedule(models.Model):
     ``version`` grows with every change, so an answer form replayed later is recorded once.
     """
 
-    class State(models.IntegerChoices):  # fsrs.State values
-        LEARNING = 1, "Learning"
-        REVIEW = 2, "Review"
-        RELEARNING = 3, "Relearning"
+    State = FsrsState
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_schedules"
@@ -196,7 +231,7 @@ class ReviewLog(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_logs"
     )
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="review_logs")
-    rating = models.PositiveSmallIntegerField()
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
     reviewed_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(
         null=True, blank=True, help_text="From revealing the answer to answering."
@@ -204,8 +239,10 @@ class ReviewLog(models.Model):
     elapsed_days = models.IntegerField(
         null=True, help_text="Whole days since the card's previous answer (None for the first)."
     )
-    state_before = models.PositiveSmallIntegerField(null=True, help_text="None: a new card.")
-    state_after = models.PositiveSmallIntegerField()
+    state_before = models.PositiveSmallIntegerField(
+        choices=FsrsState.choices, null=True, help_text="None: a new card."
+    )
+    state_after = models.PositiveSmallIntegerField(choices=FsrsState.choices)
     due_before = models.DateTimeField(null=True)
     due_after = models.DateTimeField()
     schedule_before = models.JSONField(

@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
@@ -26,7 +25,17 @@ from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
-from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog, StudySettings
+from studyapp.accounts.models import User
+from studyapp.cards.models import (
+    Card,
+    CardSchedule,
+    FsrsState,
+    Note,
+    Rating,
+    ReviewLog,
+    StudySettings,
+    schedule_studied_q,
+)
 from studyapp.cards.scheduling import (
     RATINGS,
     fsrs_card_from_state,
@@ -36,21 +45,14 @@ from studyapp.cards.scheduling import (
     study_settings_for,
     utc,
 )
-from studyapp.topics.models import Course, Topic
-
-if TYPE_CHECKING:
-    from studyapp.accounts.models import User
+from studyapp.core.errors import Conflict
+from studyapp.topics.models import Course, Section, Topic
 
 LEARN_AHEAD = timedelta(minutes=20)
 LEECH_THRESHOLD = 8  # lapses that make a card a leech ...
 LEECH_EVERY = 4  # ... and again every 4 lapses after that
 LEECH_TAG = "leech"
-STATE_BY_NAME = {
-    "learning": CardSchedule.State.LEARNING,
-    "review": CardSchedule.State.REVIEW,
-    "relearning": CardSchedule.State.RELEARNING,
-}
-LEARNING_STATES = (CardSchedule.State.LEARNING, CardSchedule.State.RELEARNING)
+LEARNING_STATES = (FsrsState.LEARNING, FsrsState.RELEARNING)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -87,13 +89,8 @@ def epoch_days(moment: datetime) -> float:
 
 
 def cards_studied(*, topic: Topic | None = None) -> QuerySet[Card]:
-    """Every card a learner studies: active cards of active notes, topics and courses."""
-    cards = Card.objects.filter(
-        archived_at__isnull=True,
-        note__archived_at__isnull=True,
-        note__topic__archived_at__isnull=True,
-        note__topic__course__archived_at__isnull=True,
-    )
+    """Every card a learner studies: active cards of active notes, of visible topics."""
+    cards = Card.objects.studied()
     if topic is not None:
         cards = cards.filter(note__topic=topic)
     return cards
@@ -104,11 +101,7 @@ def schedules_studied(user: User, *, now: datetime, topic: Topic | None) -> Quer
     schedules = CardSchedule.objects.filter(
         user=user,
         suspended=False,
-        card__archived_at__isnull=True,
-        note__archived_at__isnull=True,
-        note__topic__archived_at__isnull=True,
-        note__topic__course__archived_at__isnull=True,
-    ).filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    ).filter(schedule_studied_q(), Q(buried_until__isnull=True) | Q(buried_until__lte=now))
     if topic is not None:
         schedules = schedules.filter(note__topic=topic)
     return schedules
@@ -157,14 +150,17 @@ def table(model) -> str:
 STUDIED_JOINS = f"""
     JOIN {table(Note)} n ON n.id = c.note_id AND n.archived_at IS NULL
     JOIN {table(Topic)} t ON t.id = n.topic_id AND t.archived_at IS NULL
+    JOIN {table(Section)} z ON z.id = t.section_id AND z.archived_at IS NULL
     JOIN {table(Course)} k ON k.id = t.course_id AND k.archived_at IS NULL"""
 SCHEDULES = f"""
     FROM {table(CardSchedule)} s
     JOIN {table(Card)} c ON c.id = s.card_id AND c.archived_at IS NULL{STUDIED_JOINS}
     WHERE s.user_id = %(user)s AND s.suspended = %(no)s
       AND (s.buried_until IS NULL OR s.buried_until <= %(now)s){{topic}}"""
-LEARNING = SCHEDULES + " AND s.state IN (1, 3) AND s.due < %(day_end)s"
-REVIEWS = SCHEDULES + " AND s.state = 2 AND s.due < %(day_end)s{bury}"
+LEARNING = SCHEDULES + (
+    f" AND s.state IN ({FsrsState.LEARNING:d}, {FsrsState.RELEARNING:d}) AND s.due < %(day_end)s"
+)
+REVIEWS = SCHEDULES + f" AND s.state = {FsrsState.REVIEW:d} AND s.due < %(day_end)s{{bury}}"
 NEW = f"""
     FROM {table(Card)} c{STUDIED_JOINS}
     WHERE c.archived_at IS NULL{{topic}}
@@ -325,7 +321,7 @@ class ReviewRecorded:
     settings: StudySettings | None = None  # the learner's, as read for this answer
 
 
-class StaleAnswer(Exception):
+class StaleAnswer(Conflict):
     """The schedule changed since the form was shown: the answer is not recorded again."""
 
 
@@ -364,10 +360,8 @@ def snapshot_fields(snapshot: dict) -> dict:
 
 def settings_and_schedule(user: User, card: Card) -> tuple[StudySettings, CardSchedule | None]:
     """The learner's settings and their schedule of ``card``, in one query."""
-    from studyapp.accounts.models import User as UserModel
-
     row = (
-        UserModel.objects.filter(pk=user.pk)
+        User.objects.filter(pk=user.pk)
         .annotate(
             schedule=FilteredRelation("card_schedules", condition=Q(card_schedules__card=card))
         )
@@ -418,13 +412,13 @@ def review_record(
         duration_ms=duration_ms,
         settings=settings,
     )
-    state_after = STATE_BY_NAME[outcome.state]
+    state_after = outcome.state
     state_before = schedule.state if before else None
     lapses = schedule.lapses if before else 0
     leech = schedule.leech if before else False
     suspended = schedule.suspended if schedule is not None else False
     became_leech = False
-    if state_before == CardSchedule.State.REVIEW and rating == 1:
+    if state_before == FsrsState.REVIEW and rating == Rating.AGAIN:
         lapses += 1
         if is_leech_lapse(lapses):
             leech = became_leech = True
@@ -609,7 +603,7 @@ def review_summary(*, user: User, now: datetime) -> ReviewSummary:
     studied = schedules_studied(user, now=now, topic=None)
     return ReviewSummary(
         answered=len(logs),
-        again=by_rating[1],
+        again=by_rating[Rating.AGAIN],
         seconds=round(sum(duration or 0 for _, duration in logs) / 1000),
         by_rating=by_rating,
         due_tomorrow=studied.filter(due__gte=day.end, due__lt=tomorrow).count(),

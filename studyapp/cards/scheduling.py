@@ -18,18 +18,13 @@ from typing import TYPE_CHECKING
 import fsrs
 from django.conf import settings as django_settings
 
-from studyapp.cards.models import StudySettings
+from studyapp.cards.models import FsrsState, Rating, StudySettings
 
 if TYPE_CHECKING:
     from studyapp.accounts.models import User
 
-RATINGS = (1, 2, 3, 4)
-RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
-STATE_NAMES = {
-    fsrs.State.Learning: "learning",
-    fsrs.State.Review: "review",
-    fsrs.State.Relearning: "relearning",
-}
+RATINGS = tuple(Rating)
+RATING_NAMES = {rating: rating.label for rating in Rating}
 
 
 @dataclass(frozen=True)
@@ -38,7 +33,7 @@ class FsrsOutcome:
 
     fsrs_state: dict  # fsrs.Card.to_dict()
     due: datetime  # UTC
-    state: str  # "learning", "review" or "relearning"
+    state: FsrsState
     review_log: dict  # fsrs.ReviewLog.to_dict()
 
 
@@ -58,9 +53,9 @@ def study_settings_for(user: User) -> StudySettings:
 def fuzzing_enabled() -> bool:
     """Fuzz spreads review intervals a little (as Anki does); tests turn it off for exact dates.
 
-    Django setting ``FSRS_ENABLE_FUZZING`` (default True).
+    The setting ``FSRS_ENABLE_FUZZING`` (environment variable of the same name, default on).
     """
-    return bool(getattr(django_settings, "FSRS_ENABLE_FUZZING", True))
+    return django_settings.FSRS_ENABLE_FUZZING
 
 
 def scheduler_for(
@@ -95,7 +90,7 @@ def fsrs_card_from_state(fsrs_state: dict | None, *, now: datetime) -> fsrs.Card
 def fsrs_review(
     *,
     fsrs_state: dict | None,
-    rating: int,
+    rating: Rating | int,
     reviewed_at: datetime,
     duration_ms: int | None,
     settings: StudySettings | None = None,
@@ -113,7 +108,7 @@ def fsrs_review(
     return FsrsOutcome(
         fsrs_state=card.to_dict(),
         due=utc(card.due),
-        state=STATE_NAMES[card.state],
+        state=FsrsState(card.state.value),
         review_log=log.to_dict(),
     )
 

@@ -8,12 +8,11 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from studyapp.accounts.models import TEACH_PERMISSION
 from studyapp.cards.anki import anki_package_write
@@ -34,45 +33,37 @@ from studyapp.cards.review import (
 )
 from studyapp.cards.scheduling import (
     RATING_NAMES,
+    RATINGS,
     interval_label,
     schedule_preview,
     study_settings_for,
 )
+from studyapp.core.htmx import HtmxHttpRequest
+from studyapp.core.topic_keys import topic_key_build
 from studyapp.topics.models import Topic
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def topic_from_key(key: str) -> Topic | None:
     """``course-slug/topic-slug`` (as topic pages link here) to the topic; empty means all."""
     if not key:
         return None
-    course_slug, _, topic_slug = key.partition("/")
-    return get_object_or_404(
-        Topic.objects.active().select_related("course"),
-        course__slug=course_slug,
-        course__archived_at__isnull=True,
-        slug=topic_slug,
-    )
+    return get_object_or_404(Topic.objects.visible().by_key(key).select_related("course"))
 
 
 def topic_key(topic: Topic | None) -> str:
-    return f"{topic.course.slug}/{topic.slug}" if topic else ""
+    return topic.key if topic else ""
 
 
 def topic_choices(selected: str) -> list[tuple[str, list[tuple[str, str, bool]]]]:
     """The topic filter's options, grouped by course: (course title, [(key, title, selected)])."""
     rows = (
-        Topic.objects.active()
-        .filter(course__archived_at__isnull=True)
+        Topic.objects.visible()
         .order_by("course__position", "position")
         .values_list("course__slug", "course__title", "slug", "title")
     )
     grouped: dict[str, tuple[str, list[tuple[str, str, bool]]]] = {}
     for course_slug, course_title, slug, title in rows:
-        key = f"{course_slug}/{slug}"
+        key = topic_key_build(course_slug=course_slug, topic_slug=slug)
         grouped.setdefault(course_slug, (course_title, []))[1].append((key, title, key == selected))
     return list(grouped.values())
 
@@ -162,7 +153,7 @@ def answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         raise Http404("No such card") from None
     rating = int_or_none(request.POST.get("rating"))
     version = int_or_none(request.POST.get("version"))
-    if rating not in (1, 2, 3, 4) or version is None:
+    if rating not in RATINGS or version is None:
         return HttpResponseBadRequest("rating must be 1 to 4, with the card's version")
     topic = topic_from_key(request.POST.get("topic", ""))
     result = review_record(

@@ -7,16 +7,14 @@ classes (static/css/progress.css), so charts follow the light and dark themes.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import count
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-
-_ids = count(1)
 
 
 @dataclass(frozen=True)
@@ -29,8 +27,14 @@ class Chart:
     slug: str = ""
 
 
+def chart_uid(*, title: str, summary: str) -> str:
+    """The id suffix a chart's title and description go by: the same for the same chart in
+    every process and every request (no counter), different for different charts on a page."""
+    return hashlib.blake2s(f"{title}\0{summary}".encode(), digest_size=5).hexdigest()
+
+
 def _svg(*, title: str, summary: str, width: int, height: int, body: list[str]) -> SafeString:
-    uid = next(_ids)
+    uid = chart_uid(title=title, summary=summary)
     return mark_safe(  # noqa: S308 - every text below is escaped as it is written
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="chart-title-{uid} chart-desc-{uid}" preserveAspectRatio="xMidYMid meet">'

@@ -21,6 +21,7 @@ from django.urls import reverse
 from studyapp.accounts.models import Cohort, User
 from studyapp.cards.review import review_next
 from studyapp.cards.scheduling import study_settings_for, utc
+from studyapp.core.csv import csv_safe
 from studyapp.progress import selectors
 from studyapp.progress.charts import (
     Chart,
@@ -614,14 +615,9 @@ def cohort_csv(board: CohortDashboard) -> str:
     return out.getvalue()
 
 
-def csv_safe(text: str) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def topic_links(topic: Topic) -> dict[str, str]:
     """Where to read, review or practise a topic."""
-    key = f"{topic.course.slug}/{topic.slug}"
+    key = topic.key
     return {
         "read": topic.get_absolute_url(),
         "review": f"{reverse('cards:index')}?topic={key}",

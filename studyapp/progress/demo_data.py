@@ -32,7 +32,7 @@ from studyapp.cards.demo_data import (
     demo_reviews_build,
     insert_rows,
 )
-from studyapp.cards.models import CardSchedule, ReviewLog
+from studyapp.cards.models import CardSchedule, FsrsState, Rating, ReviewLog
 from studyapp.quizzes.models import (
     DOMAINS,
     Attempt,
@@ -226,7 +226,7 @@ def demo_attempts_build(
                     (
                         attempt.user_id,
                         question["question"],
-                        3 if is_right else 1,
+                        int(Rating.GOOD if is_right else Rating.AGAIN),
                         when(reviewed_at),
                         int((moment - shown).total_seconds() * 1000),
                         "{}",
@@ -238,10 +238,10 @@ def demo_attempts_build(
         schedules = []
         for (user_id, question_id), (reviewed_at, count, is_right) in last_seen.items():
             due = reviewed_at + timedelta(days=rng.uniform(1, 60) if is_right else 0.01)
-            state = "review" if is_right else "relearning"
+            state = FsrsState.REVIEW if is_right else FsrsState.RELEARNING
             fsrs_state = {
                 "card_id": question_id,
-                "state": 2 if is_right else 3,
+                "state": int(state),
                 "step": None if is_right else 0,
                 "stability": rng.uniform(2, 40),
                 "difficulty": rng.uniform(3, 8),
@@ -253,7 +253,7 @@ def demo_attempts_build(
                     user_id,
                     question_id,
                     json.dumps(fsrs_state),
-                    state,
+                    int(state),
                     when(due),
                     when(reviewed_at),
                     count,

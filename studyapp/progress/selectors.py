@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce, Floor, Greatest, Power
 from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, Membership, User
-from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings
+from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings, schedule_studied_q
 from studyapp.cards.review import EPOCH, epoch_days
 from studyapp.cards.scheduling import scheduler_for
 from studyapp.quizzes.assignments import (
@@ -48,8 +48,14 @@ from studyapp.quizzes.assignments import (
     cohort_assignments_done,
     learner_assignments,
 )
-from studyapp.quizzes.models import Attempt, AttemptQuestion, QuestionReview, QuestionSchedule
-from studyapp.topics.models import ReadingProgress, Topic
+from studyapp.quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    QuestionReview,
+    QuestionSchedule,
+    question_asked_q,
+)
+from studyapp.topics.models import ReadingProgress, Topic, topic_visible_q
 
 MATURE_DAYS = 21
 REVIEW = CardSchedule.State.REVIEW
@@ -190,21 +196,12 @@ def question_reviews_by_day(
 
 
 def card_schedules_active() -> QuerySet[CardSchedule]:
-    """Schedules of cards still in the course (active card, note, topic and course)."""
-    return CardSchedule.objects.filter(
-        card__archived_at__isnull=True,
-        note__archived_at__isnull=True,
-        note__topic__archived_at__isnull=True,
-        note__topic__course__archived_at__isnull=True,
-    )
+    """Schedules of cards still in the course (see ``schedule_studied_q``)."""
+    return CardSchedule.objects.filter(schedule_studied_q())
 
 
 def question_schedules_active() -> QuerySet[QuestionSchedule]:
-    return QuestionSchedule.objects.filter(
-        question__archived_at__isnull=True,
-        question__status="published",
-        question__course__archived_at__isnull=True,
-    )
+    return QuestionSchedule.objects.filter(question_asked_q("question"))
 
 
 def cards_due_by_day(
@@ -313,8 +310,7 @@ def topic_accuracy(user_ids: list[int]) -> dict[tuple[int, int], tuple[int, int]
 def topics_active() -> list[Topic]:
     """Every topic still in the course, in course order, with its course and section."""
     return list(
-        Topic.objects.active()
-        .filter(course__archived_at__isnull=True, section__archived_at__isnull=True)
+        Topic.objects.visible()
         .select_related("course", "section")
         .order_by("course__position", "course__title", "course_id", "position")
     )
@@ -437,10 +433,7 @@ def cohort_learner_rows(cohort: Cohort, *, now: datetime) -> list[dict]:
     )
     due = card_schedules_active().filter(user=user, suspended=False)
     read = ReadingProgress.objects.filter(
-        user=user,
-        read_at__isnull=False,
-        topic__archived_at__isnull=True,
-        topic__course__archived_at__isnull=True,
+        topic_visible_q("topic"), user=user, read_at__isnull=False
     )
 
     def first(queryset: QuerySet, field: str, *order: str) -> Subquery:

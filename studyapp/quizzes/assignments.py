@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q
-from django.http import Http404
 from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, Membership
-from studyapp.cards.models import Card, CardSchedule
+from studyapp.cards.models import Card, CardSchedule, card_studied_q
+from studyapp.core.archiving import active_q
+from studyapp.core.errors import NotFound
 from studyapp.quizzes.models import Assignment, Attempt
 from studyapp.topics.models import ReadingProgress
 
@@ -59,7 +60,7 @@ def assignment_for_instructor(*, user, cohort: Cohort, assignment_id: int) -> As
         pk=assignment_id, cohort=cohort, cohort__instructor=user
     ).first()
     if assignment is None:
-        raise Http404("No such assignment.")
+        raise NotFound("No such assignment.")
     return assignment
 
 
@@ -80,7 +81,7 @@ def assignment_url(assignment: Assignment) -> str:
         return assignment.topic.get_absolute_url()
     if assignment.topic_id:
         topic = assignment.topic
-        return f"{reverse('cards:index')}?topic={topic.course.slug}/{topic.slug}"
+        return f"{reverse('cards:index')}?topic={topic.key}"
     return reverse("cards:index")
 
 
@@ -139,9 +140,7 @@ def assignment_statuses(
     deck_total: dict[tuple[str, int], int] = {}
     deck_seen: dict[tuple[str, int, int], int] = defaultdict(int)
     if deck_topics or deck_courses:
-        cards = Card.objects.active().filter(
-            note__archived_at__isnull=True, note__topic__archived_at__isnull=True
-        )
+        cards = Card.objects.studied()
         scope = Q(note__topic_id__in=deck_topics) | Q(note__topic__course_id__in=deck_courses)
         for row in (
             cards.filter(scope)
@@ -154,11 +153,7 @@ def assignment_statuses(
             deck_total[key] = deck_total.get(key, 0) + row["n"]
         seen_rows = (
             CardSchedule.objects.filter(
-                user_id__in=user_ids,
-                card__archived_at__isnull=True,
-                card__note__archived_at__isnull=True,
-                card__note__topic__archived_at__isnull=True,
-                last_review__isnull=False,
+                card_studied_q("card"), user_id__in=user_ids, last_review__isnull=False
             )
             .filter(
                 Q(card__note__topic_id__in=deck_topics)
@@ -208,11 +203,7 @@ def learner_assignments(user, *, now: datetime) -> list[LearnerAssignment]:
     """Everything the learner's cohorts assigned them, with its status; open work first
     (soonest due first), finished work last."""
     assignments = list(
-        _with_related(
-            Assignment.objects.filter(
-                cohort__memberships__user=user, cohort__archived_at__isnull=True
-            )
-        )
+        _with_related(Assignment.objects.filter(active_q("cohort"), cohort__memberships__user=user))
     )
     statuses = assignment_statuses(assignments, [user.pk])
     rows = [

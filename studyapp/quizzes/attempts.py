@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from studyapp.core.errors import Conflict, Invalid
 from studyapp.quizzes import grading
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Question
 from studyapp.quizzes.scheduling import question_review_record
@@ -32,7 +33,7 @@ PRACTICE_SOURCES = {
 MAX_QUESTIONS = 200
 
 
-class AttemptError(Exception):
+class AttemptError(Conflict):
     """An action the attempt does not allow; the message is shown to the learner."""
 
 
@@ -44,7 +45,7 @@ class DeadlinePassed(AttemptClosed):
     pass
 
 
-class NoQuestions(AttemptError):
+class NoQuestions(AttemptError, Invalid):
     pass
 
 
@@ -58,7 +59,7 @@ def question_pool(
 ) -> QuerySet[Question]:
     """Published questions matching the filters; ``missed``: the learner's last answer to
     them was wrong; ``due``: their spaced-repetition schedule is due."""
-    pool = Question.objects.published().filter(course__archived_at__isnull=True)
+    pool = Question.objects.asked()
     if topic_ids:
         pool = pool.filter(current_version__topics__in=topic_ids)
     if domains:

@@ -22,6 +22,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F, Prefetch
 
+from studyapp.core.errors import Invalid
 from studyapp.quizzes.formats import FORMATS, OptionData, Problem, QuestionData, aiken
 from studyapp.quizzes.formats.model import slugify
 from studyapp.quizzes.importing import (
@@ -36,7 +37,7 @@ from studyapp.topics.models import Course, ScenarioCase, Topic
 FORMAT_NAMES = tuple(FORMATS)
 
 
-class BankError(Exception):
+class BankError(Invalid):
     """A request the import or export cannot carry out; the message is for the person."""
 
 

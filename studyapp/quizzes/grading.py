@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from studyapp.cards.models import Rating
 from studyapp.quizzes.models import DOMAIN_WEIGHTS, DOMAINS
 
 PASS_SCORE = 750
@@ -41,7 +42,7 @@ SLOW_AFTER = timedelta(seconds=2 * SECONDS_PER_QUESTION)
 MEETS = "Meets competencies"
 NEEDS_IMPROVEMENT = "Needs improvement"
 
-AGAIN, HARD, GOOD = 1, 2, 3  # FSRS ratings
+AGAIN, HARD, GOOD = Rating.AGAIN, Rating.HARD, Rating.GOOD
 
 
 def answer_is_correct(*, chosen: Iterable[int], correct: Iterable[int]) -> bool:
@@ -136,7 +137,7 @@ def exam_time_limit(question_count: int) -> timedelta:
     return timedelta(seconds=SECONDS_PER_QUESTION * question_count)
 
 
-def answer_rating(*, correct: bool, flagged: bool, duration: timedelta | None) -> int:
+def answer_rating(*, correct: bool, flagged: bool, duration: timedelta | None) -> Rating:
     """FSRS rating of a graded answer: wrong is Again, right but flagged or slow is Hard,
     right is Good."""
     if not correct:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Prefetch
 
+from studyapp.core.csv import csv_safe
 from studyapp.quizzes import statistics
 from studyapp.quizzes.banks import option_fractions
 from studyapp.quizzes.models import (
@@ -173,11 +174,6 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.2f}"
-
-
-def csv_safe(text: str) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 CSV_HEADERS = (

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
-from studyapp.topics.models import ArchivableQuerySet
+from studyapp.cards.models import FsrsState, Rating
+from studyapp.core.archiving import ArchivableQuerySet, active_q
 
 DOMAINS = {
     "D1": "Design Solutions for Organizational Complexity",
@@ -24,10 +26,21 @@ DOMAINS = {
 DOMAIN_WEIGHTS = {"D1": 26, "D2": 29, "D3": 25, "D4": 20}  # percent of the exam
 
 
+def question_asked_q(path: str = "") -> Q:
+    """A question learners are asked, through ``path`` ("" is the question): published, not
+    archived, and in a course that is not archived."""
+    prefix = f"{path}__" if path else ""
+    return active_q(path, f"{prefix}course") & Q(**{f"{prefix}status": "published"})
+
+
 class QuestionQuerySet(ArchivableQuerySet):
     def published(self):
         """Questions a learner can be asked: published, not archived, with a version."""
         return self.active().filter(status=Question.Status.PUBLISHED, current_version__isnull=False)
+
+    def asked(self):
+        """Published questions of courses that are not archived: what quizzes draw from."""
+        return self.published().filter(active_q("course"))
 
 
 class Question(models.Model):
@@ -259,7 +272,7 @@ class QuestionSchedule(models.Model):
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="schedules")
     fsrs_state = models.JSONField()
-    state = models.CharField(max_length=20, blank=True)
+    state = models.PositiveSmallIntegerField(choices=FsrsState.choices)
     due = models.DateTimeField(db_index=True)
     last_reviewed_at = models.DateTimeField()
     reviews = models.PositiveIntegerField(default=0)
@@ -286,7 +299,7 @@ class QuestionReview(models.Model):
     attempt_question = models.ForeignKey(
         AttemptQuestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
     )
-    rating = models.PositiveSmallIntegerField()
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
     reviewed_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     review_log = models.JSONField(default=dict)
@@ -301,9 +314,9 @@ class QuestionReview(models.Model):
 # -- instructors' quizzes and cohort assignments ----------------------------------------------
 
 
-class QuizQuerySet(models.QuerySet):
+class QuizQuerySet(ArchivableQuerySet):
     def owned_by(self, user) -> QuizQuerySet:
-        return self.filter(owner=user, archived_at__isnull=True)
+        return self.active().filter(owner=user)
 
 
 class Quiz(models.Model):

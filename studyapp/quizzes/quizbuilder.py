@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
-from django.http import Http404
 
 from studyapp.accounts.models import Cohort
+from studyapp.core.errors import NotFound
 from studyapp.quizzes import grading
 from studyapp.quizzes.attempts import AttemptError, NoQuestions, attempt_create
 from studyapp.quizzes.models import (
@@ -44,7 +44,7 @@ def quiz_for_owner(*, user, quiz_id: int) -> Quiz:
     """The quiz if ``user`` owns it; 404 otherwise (another instructor's quiz included)."""
     quiz = Quiz.objects.owned_by(user).filter(pk=quiz_id).first()
     if quiz is None:
-        raise Http404("No such quiz.")
+        raise NotFound("No such quiz.")
     return quiz
 
 
@@ -85,7 +85,7 @@ def quiz_rule_add(
 
 def rule_pool(rule: QuizRule) -> QuerySet[Question]:
     """Published questions matching the rule (topic, domain and tag together)."""
-    pool = Question.objects.published().filter(course__archived_at__isnull=True)
+    pool = Question.objects.asked()
     if rule.topic_id:
         pool = pool.filter(current_version__topics=rule.topic_id)
     if rule.domain:
@@ -161,16 +161,16 @@ def quiz_question_estimate(quiz: Quiz) -> int:
 def quiz_for_learner(*, user, quiz_id: int) -> Quiz:
     """A published quiz assigned to one of the learner's cohorts (its owner may preview it);
     404 otherwise."""
-    quiz = Quiz.objects.filter(pk=quiz_id, archived_at__isnull=True).first()
+    quiz = Quiz.objects.active().filter(pk=quiz_id).first()
     if quiz is None:
-        raise Http404("No such quiz.")
+        raise NotFound("No such quiz.")
     if quiz.owner_id == user.pk:
         return quiz
     assigned = Assignment.objects.filter(
         quiz=quiz, cohort__in=Cohort.objects.joined_by(user)
     ).exists()
     if not assigned or quiz.status != Quiz.Status.PUBLISHED:
-        raise Http404("No such quiz.")
+        raise NotFound("No such quiz.")
     return quiz
 
 

@@ -6,45 +6,46 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
-from django.http import Http404
 
+from studyapp.core.archiving import active_q
+from studyapp.core.errors import NotFound
 from studyapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
     Option,
     Question,
     QuestionSchedule,
+    question_asked_q,
 )
 from studyapp.topics.models import Topic
 
 
 def attempt_for_viewer(user, attempt_id: int) -> Attempt:
-    """The attempt if ``user`` may see it, else Http404 (never 403: no hint that it exists).
+    """The attempt if ``user`` may see it, else NotFound (never NotAllowed: no hint that it exists).
 
     Its owner may, and so may the instructor of a cohort that the attempt's quiz was assigned
     to, while the attempt's learner is a member of that cohort. Only the owner may change an
     attempt: pages that do use :func:`attempt_for_owner`.
     """
     if not user.is_authenticated:
-        raise Http404("No such attempt.")
-    teaches = Q(
+        raise NotFound("No such attempt.")
+    teaches = active_q("quiz__assignments__cohort") & Q(
         quiz__assignments__cohort__instructor=user,
-        quiz__assignments__cohort__archived_at__isnull=True,
         quiz__assignments__cohort__memberships__user=F("user"),
     )
     attempt = Attempt.objects.filter(Q(user=user) | teaches, pk=attempt_id).distinct().first()
     if attempt is None:
-        raise Http404("No such attempt.")
+        raise NotFound("No such attempt.")
     return attempt
 
 
 def attempt_for_owner(user, attempt_id: int) -> Attempt:
-    """The attempt if ``user`` took it (to answer, flag or submit), else Http404."""
+    """The attempt if ``user`` took it (to answer, flag or submit), else NotFound."""
     if not user.is_authenticated:
-        raise Http404("No such attempt.")
+        raise NotFound("No such attempt.")
     attempt = Attempt.objects.filter(pk=attempt_id, user=user).first()
     if attempt is None:
-        raise Http404("No such attempt.")
+        raise NotFound("No such attempt.")
     attempt.user = user  # known already: grading an answer needs it without reading it again
     return attempt
 
@@ -117,22 +118,20 @@ def questions_due_count(user, now: datetime) -> int:
         QuestionSchedule.objects.filter(
             user=user,
             due__lte=now,
-            question__archived_at__isnull=True,
-            question__status="published",
         )
+        .filter(question_asked_q("question"))
         .values("question")
         .count()
     )
 
 
 def topics_with_questions() -> QuerySet[Topic]:
-    """Active topics that at least one published question tests (for the practice filter)."""
+    """Visible topics that at least one published question tests (for the practice filter)."""
     return (
-        Topic.objects.active()
+        Topic.objects.visible()
         .filter(
+            question_asked_q("questions__question"),
             questions__question__current_version=F("questions__id"),
-            questions__question__archived_at__isnull=True,
-            questions__question__status="published",
         )
         .select_related("course")
         .distinct()

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from studyapp.core.htmx import htmx_redirect
 from studyapp.quizzes import attempts, grading, quizbuilder
 from studyapp.quizzes.models import DOMAINS, Attempt, AttemptQuestion
 from studyapp.quizzes.selectors import (
@@ -75,8 +76,7 @@ class ExamForm(forms.Form):
 
 def topic_from_key(key: str) -> Topic | None:
     """A topic named as ``course/slug`` (the topic pages link here with ``?topic=``)."""
-    course, _, slug = key.partition("/")
-    return Topic.objects.active().filter(course__slug=course, slug=slug).first()
+    return Topic.objects.visible().by_key(key).first()
 
 
 @require_GET
@@ -204,7 +204,7 @@ def time_up(request: HttpRequest, attempt: Attempt) -> HttpResponse:
         status=409,
     )  # fmt: skip
     if request.htmx:
-        response["HX-Redirect"] = result_url
+        htmx_redirect(result_url, response=response)
     return response
 
 

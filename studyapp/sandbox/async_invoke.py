@@ -33,9 +33,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404
+from django.tasks import task
 from django.utils import timezone
 
+from studyapp.core.errors import Invalid, NotFound
+from studyapp.core.tasks import domain_errors_logged
 from studyapp.sandbox.api.errors import function_arn
 from studyapp.sandbox.concurrency import account_for, function_run, invoke_config_for
 from studyapp.sandbox.engine import client
@@ -46,6 +48,7 @@ from studyapp.sandbox.models import (
     Function,
     FunctionInvokeConfig,
 )
+from studyapp.sandbox.sqs import message_send, queue_for_arn, queue_name_from_arn
 
 MAX_ASYNC_PAYLOAD_BYTES = 1_048_576  # 1 MB since late 2025 (was 256 KB)
 RETRY_DELAYS_S = (60, 120)  # before the first and the second retry
@@ -56,7 +59,7 @@ LEASE_MARGIN_S = 20  # a cold start (INIT up to 10 s) plus the trip to the sandb
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 
 
-class DestinationError(ValueError):
+class DestinationError(Invalid, ValueError):
     """A destination Lambda (or the sandbox) cannot deliver to; the message is for the caller."""
 
 
@@ -67,8 +70,6 @@ def async_event_accept(
     *, user, function: Function, payload: Any, request_id: str, now: datetime | None = None
 ) -> AsyncEvent:
     """Queue an event for the function (the 202 of InvocationType=Event)."""
-    from studyapp.sandbox import tasks
-
     now = now or timezone.now()
     with transaction.atomic():
         event = AsyncEvent.objects.create(
@@ -79,7 +80,7 @@ def async_event_accept(
             created_at=now,
             next_run_at=now,
         )
-        tasks.async_event_attempt.enqueue(event_id=event.pk, number=1)
+        async_event_attempt.enqueue(event_id=event.pk, number=1)
     return event
 
 
@@ -92,8 +93,6 @@ def scaled(seconds: float, *, user) -> timedelta:
 
 def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None = None) -> None:
     """Run attempt ``number`` of the event if it is still due (else: a stale task, a no-op)."""
-    from studyapp.sandbox import tasks
-
     now = now or timezone.now()
     event = AsyncEvent.objects.select_related("function", "user").filter(pk=event_id).first()
     if event is None or event.finished or event.attempts != number - 1 or event.next_run_at > now:
@@ -115,7 +114,7 @@ def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None 
         attempt = AsyncAttempt.objects.create(
             event=event, number=number, started_at=now, runner=RUNNER
         )
-        tasks.async_event_watch.using(run_after=now + timedelta(seconds=WATCH_INTERVAL_S)).enqueue(
+        async_event_watch.using(run_after=now + timedelta(seconds=WATCH_INTERVAL_S)).enqueue(
             event_id=event.pk, number=number
         )
     started = time.monotonic()
@@ -145,8 +144,6 @@ def attempt_finish(
     *, attempt: AsyncAttempt, outcome: str, result: dict[str, Any] | None, now: datetime
 ) -> None:
     """Record how the attempt ended and decide what happens to the event next."""
-    from studyapp.sandbox import tasks
-
     with transaction.atomic():
         recorded = AsyncAttempt.objects.filter(
             pk=attempt.pk, outcome=AsyncAttempt.Outcome.RUNNING
@@ -190,7 +187,7 @@ def attempt_finish(
         event.next_run_at = min(now + delay, too_old_at)
         event.save()
         _note(attempt, f"{why} ({delay.total_seconds():.2f} s at study speed).")
-        tasks.async_event_attempt.using(run_after=event.next_run_at).enqueue(
+        async_event_attempt.using(run_after=event.next_run_at).enqueue(
             event_id=event.pk, number=event.attempts + 1
         )
 
@@ -201,8 +198,6 @@ def _note(attempt: AsyncAttempt, text: str) -> None:
 
 def async_event_watch_run(*, event_id: int, number: int, now: datetime | None = None) -> None:
     """While attempt ``number`` runs, check that its worker is alive; give it up if not."""
-    from studyapp.sandbox import tasks
-
     now = now or timezone.now()
     event = AsyncEvent.objects.filter(pk=event_id).first()
     if event is None or event.status != AsyncEvent.Status.RUNNING or event.attempts != number:
@@ -211,7 +206,7 @@ def async_event_watch_run(*, event_id: int, number: int, now: datetime | None = 
     runner = attempt.runner if attempt else ""
     lease_over = event.lease_expires_at is None or now >= event.lease_expires_at
     if not lease_over and runner_alive(runner):
-        tasks.async_event_watch.using(run_after=now + timedelta(seconds=WATCH_INTERVAL_S)).enqueue(
+        async_event_watch.using(run_after=now + timedelta(seconds=WATCH_INTERVAL_S)).enqueue(
             event_id=event.pk, number=number
         )
         return
@@ -226,7 +221,7 @@ def async_event_watch_run(*, event_id: int, number: int, now: datetime | None = 
             pk=event.pk, status=AsyncEvent.Status.RUNNING, attempts=number
         ).update(status=AsyncEvent.Status.QUEUED, next_run_at=now, lease_expires_at=None)
         if moved:
-            tasks.async_event_attempt.enqueue(event_id=event.pk, number=number + 1)
+            async_event_attempt.enqueue(event_id=event.pk, number=number + 1)
 
 
 def runner_alive(runner: str) -> bool:
@@ -336,8 +331,6 @@ def _store(
     attributes: dict[str, str],
     now: datetime,
 ) -> None:
-    from studyapp.sandbox.sqs import message_send, queue_for_arn
-
     DestinationRecord.objects.create(
         user=event.user,
         function=event.function,
@@ -363,8 +356,6 @@ def _store(
 
 def destination_check(arn: str) -> str:
     """The sandbox delivers to its simulated SQS queues: ``arn:aws:sqs:<region>:<acct>:<name>``."""
-    from studyapp.sandbox.sqs import queue_name_from_arn
-
     if not arn:
         return ""
     if queue_name_from_arn(arn) is None:
@@ -427,7 +418,7 @@ def event_for(*, user, request_id: str) -> AsyncEvent:
         .first()
     )
     if event is None:
-        raise Http404("No such event.")
+        raise NotFound("No such event.")
     return event
 
 
@@ -437,3 +428,20 @@ def records_for(*, user, function: Function, limit: int = 20) -> list[Destinatio
             "-created_at", "-id"
         )[:limit]
     )
+
+
+# -- tasks (run by the task worker; see studyapp/sandbox/tasks.py) -------------------------------
+
+
+@task()
+@domain_errors_logged
+def async_event_attempt(event_id: int, number: int) -> None:
+    """Run try ``number`` of an asynchronous event (a stale or duplicate task does nothing)."""
+    async_event_attempt_run(event_id=event_id, number=number)
+
+
+@task()
+@domain_errors_logged
+def async_event_watch(event_id: int, number: int) -> None:
+    """Check that the worker running try ``number`` is alive; take the event over if not."""
+    async_event_watch_run(event_id=event_id, number=number)

@@ -29,8 +29,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from studyapp.core.errors import Invalid
 from studyapp.sandbox.engine import client
-from studyapp.sandbox.functions import FunctionSettings
+from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import (
     ConcurrencyLease,
     Function,
@@ -45,7 +46,7 @@ RESERVED_LIMIT_REASON = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_LIMIT_REASON = "ConcurrentInvocationLimitExceeded"
 
 
-class ConcurrencyError(ValueError):
+class ConcurrencyError(Invalid, ValueError):
     """A concurrency setting Lambda would refuse (InvalidParameterValueException)."""
 
 

@@ -23,7 +23,8 @@ from studyapp.sandbox.engine.config import (
     ConfigError,
     check_environment,
 )
-from studyapp.sandbox.functions import MAX_CODE_BYTES, FunctionSettings
+from studyapp.sandbox.function_settings import FunctionSettings
+from studyapp.sandbox.functions import MAX_CODE_BYTES
 from studyapp.sandbox.models import EventTemplate, Function
 from studyapp.sandbox.runs import EventError, event_parse
 

@@ -1,45 +1,23 @@
 """Learners' own functions: copy a sample to edit it, save code and settings, delete.
 
 Samples are read-only to everyone; every function here is checked against its owner by the
-selectors (``function_for_user``, ``owned_function_for_user``), which raise Http404 otherwise.
+selectors (``function_for_user``, ``owned_function_for_user``), which raise NotFound otherwise.
 Changing a function's code or settings (a new version) provisions the new version where
 provisioned concurrency is set; deleting it releases its provisioned environments.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
+from studyapp.core.errors import NotFound
+from studyapp.sandbox.concurrency import provisioned_refresh
+from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import NAME_MAX_LENGTH, Function
 
 MAX_CODE_BYTES = 256 * 1024
-
-
-@dataclass(frozen=True)
-class FunctionSettings:
-    """What a learner can change before a run: the code (own functions only) and the settings."""
-
-    memory_mb: int
-    timeout_s: int
-    ephemeral_storage_mb: int
-    environment: dict[str, str]
-    log_format: str
-    code: str | None = None  # the handler's module; None keeps the stored code
-
-    @classmethod
-    def of(cls, function: Function) -> FunctionSettings:
-        return cls(
-            memory_mb=function.memory_mb,
-            timeout_s=function.timeout_s,
-            ephemeral_storage_mb=function.ephemeral_storage_mb,
-            environment=dict(function.environment),
-            log_format=function.log_format,
-        )
 
 
 def function_for_user(*, user, pk: int | None = None, sample: str | None = None) -> Function:
@@ -50,14 +28,14 @@ def function_for_user(*, user, pk: int | None = None, sample: str | None = None)
     lookup = {"name": sample, "owner__isnull": True} if sample is not None else {"pk": pk}
     function = functions.filter(**lookup).first()
     if function is None:
-        raise Http404("No such function.")
+        raise NotFound("No such function.")
     return function
 
 
 def owned_function_for_user(*, user, pk: int) -> Function:
     function = function_for_user(user=user, pk=pk)
     if function.owner_id != user.pk:
-        raise Http404("No such function.")
+        raise NotFound("No such function.")
     return function
 
 
@@ -115,7 +93,7 @@ def function_update(*, function: Function, user, settings: FunctionSettings) -> 
     the old version's environments released) before this returns.
     """
     if function.owner_id != user.pk:
-        raise Http404("No such function.")
+        raise NotFound("No such function.")
     before = (FunctionSettings.of(function), dict(function.code))
     function.memory_mb = settings.memory_mb
     function.timeout_s = settings.timeout_s
@@ -132,14 +110,11 @@ def function_update(*, function: Function, user, settings: FunctionSettings) -> 
 
 def function_archive(*, function: Function, user) -> None:
     if function.owner_id != user.pk:
-        raise Http404("No such function.")
+        raise NotFound("No such function.")
     function.archived_at = timezone.now()
     function.save(update_fields=["archived_at", "updated_at"])
     _provisioning_refresh(function)
 
 
 def _provisioning_refresh(function: Function) -> None:
-    # Imported here: the concurrency module builds on this one (FunctionSettings).
-    from studyapp.sandbox.concurrency import provisioned_refresh
-
     provisioned_refresh(function=function)

@@ -1,11 +1,11 @@
 """Import the sandbox content: sample functions (content/handlers/) and events (content/events/).
 
-Two phases, as for the rest of the content (see studyapp/content.py): ``sandbox_content_read``
-reads and checks every file and returns the problems as ``(path, line, message)``; only when no
-part of the content has a problem does ``sandbox_content_save`` write, inside the import's
-transaction. Samples are keyed by folder name and events by file name, so importing twice
-changes nothing; a sample or event whose file is gone is archived, never deleted (learners'
-copies and invocations keep pointing at it).
+Two phases, as for the rest of the content (see studyapp/content/importing.py):
+``sandbox_content_read`` reads and checks every file and returns the problems as
+``(path, line, message)``; only when no part of the content has a problem does
+``sandbox_content_save`` write, inside the import's transaction. Samples are keyed by folder
+name and events by file name, so importing twice changes nothing; a sample or event whose file
+is gone is archived, never deleted (learners' copies and invocations keep pointing at it).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
+from studyapp.core.upserts import archive_missing, row_upsert
 from studyapp.sandbox.concurrency import provisioned_refresh
 from studyapp.sandbox.engine.config import (
     MAX_EPHEMERAL_MB,
@@ -35,7 +36,6 @@ from studyapp.sandbox.engine.config import (
     check_environment,
 )
 from studyapp.sandbox.models import NAME_PATTERN, EventTemplate, Function, FunctionInvokeConfig
-from studyapp.topics.importing import archive_missing, row_upsert
 from studyapp.topics.models import Topic
 
 COURSE_SLUG = "aws-lambda"  # the course whose topics the samples teach
@@ -314,8 +314,7 @@ def sandbox_content_save(reading: SandboxReading, *, now: datetime) -> Counter:
         now=now,
     )
     topics = {
-        topic.slug: topic
-        for topic in Topic.objects.filter(course__slug=COURSE_SLUG, archived_at__isnull=True)
+        topic.slug: topic for topic in Topic.objects.active().filter(course__slug=COURSE_SLUG)
     }
     kept = set()
     changed = set()

@@ -15,15 +15,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from studyapp.core.archiving import ArchivableQuerySet
+
 # What the sandbox engine accepts as a function name is [A-Za-z0-9_-]{1,64}; the web app keeps
 # 48 of those for the name and uses the rest to keep each learner's environments apart.
 NAME_MAX_LENGTH = 48
 NAME_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
-
-
-class ArchivableQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(archived_at__isnull=True)
 
 
 class EventTemplate(models.Model):

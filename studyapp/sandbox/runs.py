@@ -46,13 +46,13 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, close_old_connections, connection, transaction
-from django.http import Http404
 from django.utils import timezone
 
+from studyapp.core.errors import Conflict, Invalid, NotFound
 from studyapp.sandbox.engine import client
 from studyapp.sandbox.engine.config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
 from studyapp.sandbox.engine.hosts import routing_key
-from studyapp.sandbox.functions import FunctionSettings
+from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 
 logger = logging.getLogger(__name__)
@@ -78,11 +78,11 @@ _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 
 
-class RunRefused(Exception):
+class RunRefused(Conflict):
     """The run cannot start; the message is written for the learner."""
 
 
-class EventError(ValueError):
+class EventError(Invalid, ValueError):
     """The event text is not valid JSON; the message says where."""
 
 
@@ -202,7 +202,7 @@ def run_start(
     if not 1 <= count <= max_batch:
         raise RunRefused(f"Run between 1 and {max_batch} invocations at once.")
     if function.owner_id is not None and function.owner_id != user.pk:
-        raise Http404("No such function.")
+        raise NotFound("No such function.")
     spec = function_spec(function, user, run_settings)
     require_full = not function.is_sample
     if require_full:
@@ -398,7 +398,7 @@ def batch_invocations(*, user, batch: uuid.UUID, now: datetime | None = None) ->
         .order_by("position")
     )
     if not invocations:
-        raise Http404("No such run.")
+        raise NotFound("No such run.")
     return invocations
 
 

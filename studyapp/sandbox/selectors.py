@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from studyapp.sandbox.models import Function
+from studyapp.topics.models import Topic
 
 
 def function_list(*, user, topic_key: str = "") -> dict[str, Any]:
@@ -14,9 +15,8 @@ def function_list(*, user, topic_key: str = "") -> dict[str, Any]:
     samples that teach that topic.
     """
     samples = Function.objects.samples().active()
-    course_slug, _, topic_slug = topic_key.partition("/")
-    if course_slug and topic_slug:
-        samples = samples.filter(topic__course__slug=course_slug, topic__slug=topic_slug)
+    if topic_key:
+        samples = samples.filter(topic__in=Topic.objects.by_key(topic_key))
     samples = (
         samples.select_related("topic__course")
         .only(

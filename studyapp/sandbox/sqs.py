@@ -34,9 +34,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
-from django.http import Http404
+from django.tasks import task
 from django.utils import timezone
 
+from studyapp.core.errors import Invalid, NotFound
+from studyapp.core.tasks import domain_errors_logged
 from studyapp.sandbox.api.errors import REGION
 from studyapp.sandbox.concurrency import account_for, function_run
 from studyapp.sandbox.engine import client
@@ -56,7 +58,7 @@ RESERVED_ATTRIBUTE_PREFIXES = ("aws.", "amazon.")
 NOT_ALLOWED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-class QueueError(ValueError):
+class QueueError(Invalid, ValueError):
     """A queue setting or message SQS would refuse; the message is for the learner."""
 
 
@@ -507,14 +509,12 @@ def _redrive(queue: Queue, visible: list[QueueMessage], *, now: datetime) -> dic
 
 def queue_poll_schedule(*, queue: Queue, at: datetime) -> None:
     """Make sure a poll task runs at ``at`` or earlier."""
-    from studyapp.sandbox import tasks
-
     with transaction.atomic():
         current = Queue.objects.filter(pk=queue.pk).values_list("next_poll_at", flat=True).first()
         if current is not None and current <= at:
             return
         Queue.objects.filter(pk=queue.pk).update(next_poll_at=at)
-        tasks.queue_poll.using(run_after=at).enqueue(queue_id=queue.pk)
+        queue_poll_task.using(run_after=at).enqueue(queue_id=queue.pk)
 
 
 def queue_poll_run(*, queue_id: int, now: datetime | None = None) -> None:
@@ -545,7 +545,7 @@ def queue_poll_run(*, queue_id: int, now: datetime | None = None) -> None:
 def queue_for_user(*, user, name: str) -> Queue:
     queue = Queue.objects.filter(owner=user, name=name).first()
     if queue is None:
-        raise Http404("No such queue.")
+        raise NotFound("No such queue.")
     return queue
 
 
@@ -574,3 +574,13 @@ def queue_snapshot(queue: Queue, *, now: datetime | None = None) -> dict[str, An
         "batches": list(queue.batches.all()[:20]),
         "message_body": json.dumps({"orderId": "o-1", "sku": "BOOK-1", "quantity": 1}),
     }
+
+
+# -- tasks (run by the task worker; see studyapp/sandbox/tasks.py) -------------------------------
+
+
+@task()
+@domain_errors_logged
+def queue_poll_task(queue_id: int) -> None:
+    """Poll a simulated SQS queue into its function, then schedule the next poll."""
+    queue_poll_run(queue_id=queue_id)

@@ -11,42 +11,15 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import models
-
-from studyapp.cards.models import Card, Note
+from studyapp.core.upserts import archive_missing, row_upsert
 from studyapp.topics.models import Course, KeyTerm, ScenarioCase, Section, Topic
-from studyapp.topics.notes import CourseOutline, KeyTermOutline, TopicOutline
+from studyapp.topics.notes import CourseOutline, TopicOutline
 
 
 @dataclass
 class NotesFile:
     source: str  # path relative to the content folder, as shown to people
     outline: CourseOutline
-
-
-def row_upsert[M: models.Model](
-    model: type[M], changes: Counter, *, lookup: dict, values: dict
-) -> M:
-    """Create or update one row; save only when something differs, counting what happened."""
-    row = model.objects.filter(**lookup).first()
-    if row is None:
-        row = model.objects.create(**lookup, **values)
-        changes["created"] += 1
-        return row
-    differing = {name: value for name, value in values.items() if getattr(row, name) != value}
-    if differing:
-        for name, value in differing.items():
-            setattr(row, name, value)
-        row.save(update_fields=list(differing))
-        changes["updated"] += 1
-    return row
-
-
-def archive_missing(
-    queryset: models.QuerySet, changes: Counter, *, keep_ids: set[int], now: datetime
-):
-    archived = queryset.active().exclude(id__in=keep_ids).update(archived_at=now)
-    changes["archived"] += archived
 
 
 def courses_save(files: list[NotesFile], *, now: datetime) -> Counter:
@@ -102,14 +75,6 @@ def course_save(notes: NotesFile, *, position: int, changes: Counter, now: datet
             topic_position += 1
     archive_missing(course.sections, changes, keep_ids=section_ids, now=now)
     archive_missing(course.topics, changes, keep_ids=topic_ids, now=now)
-    archive_missing(
-        Note.objects.filter(topic__course=course, source=Note.Source.NOTES).exclude(
-            topic_id__in=topic_ids
-        ),
-        changes,
-        keep_ids=set(),
-        now=now,
-    )
     return course
 
 
@@ -141,7 +106,7 @@ def topic_save(
             lookup={"topic": topic},
             values={"scenario_md": outline.case.scenario, "solution_md": outline.case.solution},
         )
-    term_ids, note_ids = set(), set()
+    term_ids = set()
     for term_position, term_outline in enumerate(outline.key_terms):
         term = row_upsert(
             KeyTerm,
@@ -155,36 +120,5 @@ def topic_save(
             },
         )
         term_ids.add(term.id)
-        note_ids.add(term_note_save(term_outline, term=term, topic=topic, changes=changes).id)
     archive_missing(topic.key_terms, changes, keep_ids=term_ids, now=now)
-    archive_missing(
-        topic.notes.filter(source=Note.Source.NOTES), changes, keep_ids=note_ids, now=now
-    )
     return topic
-
-
-def term_note_save(
-    outline: KeyTermOutline, *, term: KeyTerm, topic: Topic, changes: Counter
-) -> Note:
-    """The flashcard of a key term: the term asked in its context, the definition as answer."""
-    note = row_upsert(
-        Note,
-        changes,
-        lookup={"key": f"{topic.course.slug}/{topic.slug}/{outline.slug}"},
-        values={
-            "topic": topic,
-            "key_term": term,
-            "kind": Note.Kind.BASIC,
-            "source": Note.Source.NOTES,
-            "front_md": term_front(outline.term, topic=topic),
-            "back_md": outline.definition,
-            "archived_at": None,
-        },
-    )
-    row_upsert(Card, changes, lookup={"note": note, "ordinal": 1}, values={"archived_at": None})
-    return note
-
-
-def term_front(term: str, *, topic: Topic) -> str:
-    context = " › ".join([topic.course.title, topic.section.title, topic.title])
-    return f"{context}\n\nWhat is **{term}**?"

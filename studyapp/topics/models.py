@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
+from studyapp.core.archiving import ArchivableQuerySet, active_q
+from studyapp.core.topic_keys import topic_key_build, topic_key_parse
 
-class ArchivableQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(archived_at__isnull=True)
+
+def topic_visible_q(path: str = "") -> Q:
+    """ "Published and reachable" for the topic at ``path``: it, its section and its course are
+    not archived. The one definition of a visible topic; ``Topic.objects.visible()`` uses it,
+    and other apps filter through their relation, e.g. ``topic_visible_q("note__topic")``."""
+    prefix = f"{path}__" if path else ""
+    return active_q(path, f"{prefix}section", f"{prefix}course")
+
+
+class TopicQuerySet(ArchivableQuerySet):
+    def visible(self):
+        """Topics a learner can open, review and practise (see :func:`topic_visible_q`)."""
+        return self.filter(topic_visible_q())
+
+    def by_key(self, key: str):
+        """The topic named ``course/slug`` (no topic for a malformed key)."""
+        parsed = topic_key_parse(key)
+        if parsed is None:
+            return self.none()
+        return self.filter(course__slug=parsed.course_slug, slug=parsed.topic_slug)
 
 
 class Course(models.Model):
@@ -65,7 +85,7 @@ class Topic(models.Model):
     position = models.PositiveIntegerField(default=0, help_text="Order within the course.")
     archived_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ArchivableQuerySet.as_manager()
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["course", "position"]
@@ -78,6 +98,11 @@ class Topic(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("topics:topic", args=[self.course.slug, self.slug])
+
+    @property
+    def key(self) -> str:
+        """``course/slug``: how other apps and ``?topic=`` name this topic."""
+        return topic_key_build(course_slug=self.course.slug, topic_slug=self.slug)
 
 
 class KeyTerm(models.Model):

@@ -158,9 +158,7 @@ def courses_overview(*, user: User) -> list[CourseSummary]:
         )
         for course in courses.values()
     }
-    topics = Topic.objects.active().filter(
-        course_id__in=courses.keys(), section__archived_at__isnull=True
-    )
+    topics = Topic.objects.visible().filter(course_id__in=courses.keys())
     for course_id in topics.values_list("course_id", flat=True):
         summaries[course_id].total += 1
     rows = (

@@ -24,11 +24,13 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, Value, When
+from django.urls import reverse
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from studyapp.core.archiving import active_q
 from studyapp.markdown import render_markdown
-from studyapp.topics.models import KeyTerm, SearchEntry, Topic
+from studyapp.topics.models import KeyTerm, SearchEntry, Topic, topic_visible_q
 
 START, STOP = "\x02", "\x03"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -86,11 +88,7 @@ def _clean(text: str) -> str:
 
 def search_index_rebuild() -> int:
     """Replace every search entry with the active topics and key terms; returns how many."""
-    topics = list(
-        Topic.objects.active()
-        .filter(course__archived_at__isnull=True, section__archived_at__isnull=True)
-        .select_related("course", "section", "case")
-    )
+    topics = list(Topic.objects.visible().select_related("course", "section", "case"))
     terms_by_topic: dict[int, list[KeyTerm]] = {}
     for term in KeyTerm.objects.active().filter(topic__in=topics).order_by("topic", "position"):
         terms_by_topic.setdefault(term.topic_id, []).append(term)
@@ -143,8 +141,6 @@ def search(query: str, *, limit: int = 20) -> list[SearchHit]:
 
 
 def _hit_url(course_slug: str, topic_slug: str, term_slug: str | None) -> str:
-    from django.urls import reverse
-
     url = reverse("topics:topic", args=[course_slug, topic_slug])
     return f"{url}#term-{term_slug}" if term_slug else url
 
@@ -233,12 +229,8 @@ def _search_postgresql(words: list[str], *, limit: int, every_word: bool) -> lis
     )
     options = {"start_sel": START, "stop_sel": STOP, "config": config}
     entries = (
-        SearchEntry.objects.filter(
-            topic__archived_at__isnull=True,
-            topic__section__archived_at__isnull=True,
-            topic__course__archived_at__isnull=True,
-        )
-        .filter(Q(key_term__isnull=True) | Q(key_term__archived_at__isnull=True))
+        SearchEntry.objects.filter(topic_visible_q("topic"))
+        .filter(Q(key_term__isnull=True) | active_q("key_term"))
         .annotate(document=vector)
         .filter(document=query)
         .annotate(

@@ -1,35 +1,20 @@
-"""Reads the topic pages share: one topic with its terms, what other apps hold for it, the glossary.
-
-Other apps link their objects to a topic through a foreign key (or many-to-many field) on their
-model with a known related name; :func:`topic_related_counts` counts them once they exist.
-"""
+"""Reads the topic pages share: a topic with its terms, what other apps hold for it, a glossary."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db.models import Count
 
-from studyapp.cards.models import Card
-from studyapp.topics.models import Course, KeyTerm, Topic
-
-# The related names through which other apps link their objects to a topic: quiz questions
-# (quizzes: a many-to-many ``topics`` field, related_name="questions") and sandbox samples
-# (sandbox.Function.topic, related_name="functions"). Until a model declares one, it counts 0.
-RELATED_NAMES = {"questions": "questions", "functions": "functions"}
+from studyapp.core.archiving import active_q
+from studyapp.topics.models import Course, KeyTerm, Topic, topic_visible_q
 
 
 def topic_get(*, course_slug: str, topic_slug: str) -> Topic:
-    """The active topic at these slugs, with its course, section and case; raises DoesNotExist."""
+    """The visible topic at these slugs, with its course, section and case; raises DoesNotExist."""
     return (
-        Topic.objects.active()
-        .filter(
-            course__archived_at__isnull=True,
-            section__archived_at__isnull=True,
-            course__slug=course_slug,
-            slug=topic_slug,
-        )
+        Topic.objects.visible()
+        .filter(course__slug=course_slug, slug=topic_slug)
         .select_related("course", "section", "case")
         .get()
     )
@@ -48,32 +33,17 @@ class RelatedCounts:
     functions: int = 0
 
 
-def _active(queryset: models.QuerySet) -> models.QuerySet:
-    if hasattr(queryset, "active"):
-        return queryset.active()
-    if any(field.name == "archived_at" for field in queryset.model._meta.get_fields()):
-        return queryset.filter(archived_at__isnull=True)
-    return queryset
-
-
-def _related_count(topic: Topic, related_name: str) -> int:
-    """How many active objects point at ``topic`` through ``related_name``; 0 if no app does yet."""
-    try:
-        relation = Topic._meta.get_field(related_name)
-    except FieldDoesNotExist:
-        return 0
-    if not relation.is_relation or not (relation.one_to_many or relation.many_to_many):
-        return 0
-    return _active(getattr(topic, related_name).all()).distinct().count()
-
-
 def topic_related_counts(topic: Topic) -> RelatedCounts:
-    """The topic's active cards, quiz questions and sandbox samples (one query per kind)."""
-    cards = Card.objects.active().filter(note__topic=topic, note__archived_at__isnull=True).count()
+    """The topic's active cards, quiz questions and sandbox samples (one query per kind).
+
+    Counted through the reverse relations the other apps declare on Topic (``notes``,
+    ``questions``, ``functions``), so this module imports none of them.
+    """
+    cards = topic.notes.active().aggregate(count=Count("cards", filter=active_q("cards")))["count"]
     return RelatedCounts(
         cards=cards,
-        questions=_related_count(topic, RELATED_NAMES["questions"]),
-        functions=_related_count(topic, RELATED_NAMES["functions"]),
+        questions=topic.questions.distinct().count(),  # question versions tagged with it
+        functions=topic.functions.active().count(),
     )
 
 
@@ -94,11 +64,7 @@ def glossary_sort_key(term: KeyTerm) -> tuple[str, str, int]:
 
 def glossary(*, course: Course | None = None) -> list[GlossaryLetter]:
     """Every active key term A-Z (symbols and digits first, under "#"), grouped by first letter."""
-    terms = KeyTerm.objects.active().filter(
-        topic__archived_at__isnull=True,
-        topic__section__archived_at__isnull=True,
-        topic__course__archived_at__isnull=True,
-    )
+    terms = KeyTerm.objects.active().filter(topic_visible_q("topic"))
     if course is not None:
         terms = terms.filter(topic__course=course)
     letters: dict[str, GlossaryLetter] = {}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
+from studyapp.core.htmx import HtmxHttpRequest
 from studyapp.topics.models import Course, Topic
 from studyapp.topics.reading import (
     course_progress,
@@ -24,10 +24,6 @@ from studyapp.topics.selectors import (
     topic_key_terms,
     topic_related_counts,
 )
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _topic_or_404(course_slug: str, topic_slug: str) -> Topic:
@@ -70,7 +66,7 @@ def topic(request: HtmxHttpRequest, course_slug: str, topic_slug: str) -> HttpRe
         "previous": previous,
         "next": following,
         "related": topic_related_counts(topic),
-        "topic_key": f"{topic.course.slug}/{topic.slug}",
+        "topic_key": topic.key,
     }
     return render(request, "topics/topic.html", context)
 

@@ -1,30 +1,22 @@
 """Fixtures for the sandbox attack tests: hostile handlers against the real engine.
 
 Tests that start sandboxes skip (with the reason) on machines without bubblewrap and cgroups;
-tests marked `pure` (billing, validation) run everywhere.
+tests marked `pure` (billing, validation) run everywhere. The fixtures (pool, make_function)
+live in tests/plugins/sandbox_engine.py, shared with tests/sandbox/engine/.
 """
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig, host_capabilities
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "pure: needs no sandbox (runs without bubblewrap/cgroups)")
+from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig
 
 
 @pytest.fixture(autouse=True)
-def _require_full_isolation(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("pure"):
-        return
-    host = host_capabilities()
-    if not host.full:
-        pytest.skip("sandbox tests need bubblewrap and cgroups: " + "; ".join(host.missing))
+def _require_full_isolation(require_full_isolation) -> None:
+    """Every attack needs the isolation it attacks (or is `pure`)."""
 
 
 @pytest.fixture(autouse=True)
@@ -40,24 +32,3 @@ def engine_still_works_afterwards(request: pytest.FixtureRequest) -> Iterator[No
     )
     with EnvironmentPool() as pool:
         assert pool.invoke(healthy, {}).payload == "fine"
-
-
-@pytest.fixture
-def pool() -> Iterator[EnvironmentPool]:
-    with EnvironmentPool() as environment_pool:
-        yield environment_pool
-
-
-MakeFunction = Callable[..., FunctionConfig]
-
-
-@pytest.fixture
-def make_function() -> MakeFunction:
-    """make_function(source, **settings): a function whose app.py is `source` (dedented)."""
-
-    def make(source: str, *, name: str = "test-fn", handler: str = "app.handler", **settings):
-        return FunctionConfig(
-            name=name, handler=handler, code={"app.py": textwrap.dedent(source)}, **settings
-        )
-
-    return make

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.cards.models import StudySettings
+from studyapp.cards.models import FsrsState, Rating, StudySettings
 from studyapp.cards.scheduling import (
     FsrsOutcome,
     fsrs_review,
@@ -30,7 +30,7 @@ def no_fuzz(settings):
 def test_a_new_card_answered_good_goes_to_the_second_learning_step():
     outcome = fsrs_review(fsrs_state=None, rating=3, reviewed_at=START, duration_ms=2500)
     assert isinstance(outcome, FsrsOutcome)
-    assert outcome.state == "learning"
+    assert outcome.state == FsrsState.LEARNING
     assert outcome.due == START + timedelta(minutes=10)
     assert outcome.due.tzinfo is UTC
     assert outcome.review_log["rating"] == 3
@@ -40,7 +40,7 @@ def test_a_new_card_answered_good_goes_to_the_second_learning_step():
 def test_the_outcome_is_frozen():
     outcome = fsrs_review(fsrs_state=None, rating=1, reviewed_at=START, duration_ms=None)
     with pytest.raises(AttributeError):
-        outcome.state = "review"  # type: ignore[misc]
+        outcome.state = FsrsState.REVIEW  # type: ignore[misc]
 
 
 def test_a_local_time_is_converted_to_utc_for_fsrs():
@@ -108,7 +108,7 @@ def test_the_learners_settings_shape_the_schedule():
         duration_ms=None,
         settings=StudySettings(desired_retention=0.70, learning_steps=[5]),
     )
-    assert strict.state == lenient.state == "review"
+    assert strict.state == lenient.state == FsrsState.REVIEW
     assert strict.due < lenient.due
 
 
@@ -142,3 +142,15 @@ def test_study_settings_are_the_defaults_until_the_learner_saves_them(learner):
     assert not StudySettings.objects.exists()
     StudySettings.objects.create(user=learner, new_per_day=5)
     assert study_settings_for(learner).new_per_day == 5
+
+
+def test_states_and_ratings_are_fsrs_s_own_numbers():
+    assert [int(state) for state in FsrsState] == [int(state) for state in fsrs.State]
+    assert [state.name for state in FsrsState] == [s.name.upper() for s in fsrs.State]
+    assert [int(rating) for rating in Rating] == [int(rating) for rating in fsrs.Rating]
+    assert [rating.name for rating in Rating] == [r.name.upper() for r in fsrs.Rating]
+
+
+def test_an_outcome_carries_its_state_as_the_enum_not_a_name():
+    outcome = fsrs_review(fsrs_state=None, rating=Rating.EASY, reviewed_at=START, duration_ms=None)
+    assert type(outcome.state) is FsrsState

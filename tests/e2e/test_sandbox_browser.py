@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 
-from studyapp.content import content_import
+from studyapp.content.importing import content_import
 from tests.e2e.conftest import log_in
 from tests.sandbox.service import full_isolation, sandbox_service, sandbox_service_url
 

@@ -66,8 +66,9 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 def prepare_database(env: dict[str, str], *, learners: list[str]) -> None:
-    """As `make run`: migrate, collect static files, import the shipped content; then the
-    learners (password PASSWORD)."""
+    """As `make run`: the secret key, migrate, collect static files, import the shipped
+    content; then the learners (password PASSWORD)."""
+    manage(env, "secret_key_create")
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     manage(env, "import_content")

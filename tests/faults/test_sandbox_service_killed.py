@@ -8,6 +8,7 @@ run function (`runs.run_start`), as the function page starts runs.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -21,7 +22,7 @@ import pytest
 
 from studyapp.sandbox import runs
 from studyapp.sandbox.engine import client as sandbox_client
-from studyapp.sandbox.functions import FunctionSettings
+from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 from tests.faults.server import free_port
 
@@ -41,9 +42,12 @@ class Service:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        from django.conf import settings
+
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "lambda", "serve", "--port", str(self.port)],
             cwd=PROJECT,
+            env={**os.environ, "SANDBOX_SECRET": settings.SANDBOX_SECRET},
             stdout=subprocess.DEVNULL,
         )
         wait_for(lambda: self.answers(), "the sandbox service to answer /health")
@@ -88,7 +92,7 @@ def service(settings) -> Iterator[Service]:
 
 @pytest.fixture
 def samples(db, settings):
-    from studyapp.content import content_import
+    from studyapp.content.importing import content_import
 
     return content_import(settings.CONTENT_DIR)
 

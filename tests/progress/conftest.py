@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog
+from studyapp.cards.models import Card, CardSchedule, FsrsState, Note, ReviewLog
 from studyapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -192,7 +192,7 @@ class World:
             user=user,
             question=question,
             fsrs_state={},
-            state="review",
+            state=FsrsState.REVIEW,
             due=due,
             last_reviewed_at=due - timedelta(days=3),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.template.loader import render_to_string
@@ -74,3 +75,20 @@ def test_the_chart_template_gives_title_summary_and_a_data_table():
     assert '<th scope="row">Mon</th><td>3</td>' in html
     assert 'role="img"' in html
     assert "<script" not in html and "style=" not in html
+
+
+def test_a_chart_s_title_and_description_ids_do_not_depend_on_what_was_drawn_before():
+    def draw():
+        return bar_chart(title="Reviews", summary="Per day", labels=["Mon"], values=[3]).svg
+
+    first = draw()
+    bar_chart(title="Another", summary="Drawn in between", labels=["Tue"], values=[1])
+    assert draw() == first
+
+
+def test_different_charts_on_one_page_label_themselves_with_different_ids():
+    a = bar_chart(title="Reviews", summary="Per day", labels=["Mon"], values=[3]).svg
+    b = bar_chart(title="Answers", summary="Per day", labels=["Mon"], values=[3]).svg
+    ids = [re.search(r'<title id="([^"]+)"', svg).group(1) for svg in (a, b)]
+    assert ids[0] != ids[1]
+    assert f'aria-labelledby="{ids[0]} ' in a

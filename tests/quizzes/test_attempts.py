@@ -9,8 +9,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.http import Http404
 
+from studyapp.core.errors import NotFound
 from studyapp.quizzes import attempts, grading
 from studyapp.quizzes.models import Attempt, QuestionReview, QuestionSchedule
 from studyapp.quizzes.selectors import attempt_for_viewer, questions_due_count
@@ -270,13 +270,13 @@ def test_an_attempt_is_visible_to_its_owner(bank, learner):
 def test_another_learner_cannot_see_an_attempt(bank, learner, django_user_model):
     exam = attempts.exam_start(user=learner, now=T0, count=2)
     other = django_user_model.objects.create_user(username="bob", password="correct-horse-42")
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         attempt_for_viewer(other, exam.pk)
 
 
 def test_an_instructor_cannot_see_a_learners_attempt_without_a_cohort(bank, learner, instructor):
     exam = attempts.exam_start(user=learner, now=T0, count=2)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         attempt_for_viewer(instructor, exam.pk)
 
 

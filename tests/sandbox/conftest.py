@@ -12,6 +12,6 @@ __all__ = ["full_isolation", "sandbox_service", "sandbox_service_url"]
 @pytest.fixture
 def samples(db, settings):
     """The shipped content (notes, samples, events) imported into the test database."""
-    from studyapp.content import content_import
+    from studyapp.content.importing import content_import
 
     return content_import(settings.CONTENT_DIR)

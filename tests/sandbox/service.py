@@ -6,6 +6,7 @@ Import the fixtures into a test module or conftest to use them:
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -23,11 +24,12 @@ START_TIMEOUT_S = 30
 
 
 @pytest.fixture(scope="session")
-def sandbox_service_url() -> Iterator[str]:
+def sandbox_service_url(sandbox_secret: str) -> Iterator[str]:
     """Start the service on a free port, wait for /health, stop it (SIGTERM) at the end."""
     process = subprocess.Popen(
         [sys.executable, "manage.py", "lambda", "serve", "--port", "0"],
         cwd=PROJECT,
+        env={**os.environ, "SANDBOX_SECRET": sandbox_secret},
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -11,22 +11,10 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.safestring import SafeString
 
-from studyapp.markdown import render_inline, render_markdown
 from studyapp.quizzes.selectors import questions_due_count
 
 register = template.Library()
-
-
-@register.filter
-def markdown(text: str) -> SafeString:
-    return render_markdown(text)
-
-
-@register.filter
-def markdown_inline(text: str) -> SafeString:
-    return render_inline(text)
 
 
 @register.inclusion_tag("quizzes/index.html#due-questions", takes_context=True)

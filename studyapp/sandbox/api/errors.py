@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from studyapp.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from studyapp.sandbox.engine.environment import ACCOUNT_ID
 
 REGION = "us-east-1"
@@ -51,6 +52,21 @@ class LambdaApiError(Exception):
         super().__init__(message)
         self.error_type = error_type
         self.extra = extra
+
+
+# How the API answers the services' domain errors (studyapp.core.errors), once for every view.
+DOMAIN_ERRORS: tuple[tuple[type[DomainError], str], ...] = (
+    (NotFound, "ResourceNotFoundException"),
+    (NotAllowed, "AccessDeniedException"),
+    (Conflict, "ResourceConflictException"),
+    (Invalid, "InvalidParameterValueException"),
+)
+
+
+def lambda_error_for(error: DomainError) -> LambdaApiError:
+    """The Lambda API error a service's domain error becomes."""
+    error_type = next(name for kind, name in DOMAIN_ERRORS if isinstance(error, kind))
+    return LambdaApiError(error_type, error.message)
 
 
 def function_arn(name: str) -> str:

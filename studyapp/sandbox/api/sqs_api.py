@@ -35,9 +35,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from studyapp.accounts.access_keys import access_key_authenticate, signed_request_from
-from studyapp.accounts.sigv4 import SignatureError, credential_parse
+from studyapp.accounts.sigv4 import SignatureError
+from studyapp.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from studyapp.sandbox import sqs
+from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
 from studyapp.sandbox.api.errors import REGION
 from studyapp.sandbox.engine.environment import ACCOUNT_ID
 from studyapp.sandbox.models import Queue, QueueMessage
@@ -120,6 +121,21 @@ class SqsApiError(Exception):
         self.code = code
 
 
+# How the API answers the services' domain errors (studyapp.core.errors), once for every call.
+DOMAIN_ERRORS: tuple[tuple[type[DomainError], str], ...] = (
+    (NotFound, "QueueDoesNotExist"),
+    (NotAllowed, "InvalidAddress"),
+    (Conflict, "InvalidParameterValue"),
+    (Invalid, "InvalidParameterValue"),
+)
+
+
+def sqs_error_for(error: DomainError) -> SqsApiError:
+    """The SQS API error a service's domain error becomes."""
+    code = next(name for kind, name in DOMAIN_ERRORS if isinstance(error, kind))
+    return SqsApiError(code, error.message)
+
+
 def error_response(error: SqsApiError) -> HttpResponse:
     status, query_code = ERRORS.get(error.code, (400, None))
     response = _response(
@@ -142,14 +158,13 @@ def _response(body: dict[str, Any], *, status: int = 200) -> HttpResponse:
 def sqs_endpoint(request: HttpRequest) -> HttpResponse:
     """Every SQS call: authenticate (SigV4, service ``sqs``), dispatch on X-Amz-Target."""
     try:
-        if int(request.META.get("CONTENT_LENGTH") or 0) > BODY_READ_LIMIT:
-            raise SqsApiError("RequestEntityTooLarge", "The request is too large.")
-        if not hasattr(request, "_body"):
-            # Read it here: a full batch is over Django's form-size limit.
-            request._body = request.read()
-        user = _authenticate(request, now=timezone.now())
+        try:
+            body = api_body_read(request, limit=BODY_READ_LIMIT)  # a full batch is over 2.5 MB
+        except BodyTooLarge:
+            raise SqsApiError("RequestEntityTooLarge", "The request is too large.") from None
+        user = api_user_authenticate(request, body=body, now=timezone.now(), service="sqs")
         operation = _operation(request)
-        params = _json_body(request.body)
+        params = _json_body(body)
         base_url = request.build_absolute_uri(request.path).rstrip("/")
         result = operation(params, user=user, base_url=base_url, now=timezone.now())
         return _response(result)
@@ -157,15 +172,8 @@ def sqs_endpoint(request: HttpRequest) -> HttpResponse:
         return error_response(SqsApiError(error.error_type, str(error)))
     except SqsApiError as error:
         return error_response(error)
-
-
-def _authenticate(request: HttpRequest, *, now: datetime):
-    credential, _, _ = credential_parse(signed_request_from(request))
-    if credential.service != "sqs":
-        raise SignatureError(
-            "InvalidSignatureException", "Credential should be scoped to correct service: 'sqs'."
-        )
-    return access_key_authenticate(request, now=now)
+    except DomainError as error:
+        return error_response(sqs_error_for(error))
 
 
 def _operation(request: HttpRequest) -> Callable[..., dict[str, Any]]:

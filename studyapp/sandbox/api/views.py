@@ -21,10 +21,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from studyapp.accounts.access_keys import access_key_authenticate
 from studyapp.accounts.sigv4 import SignatureError
+from studyapp.core.errors import DomainError
 from studyapp.sandbox import async_invoke, concurrency
-from studyapp.sandbox.api.errors import LambdaApiError, error_response, function_arn, not_found
+from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
+from studyapp.sandbox.api.errors import (
+    LambdaApiError,
+    error_response,
+    function_arn,
+    lambda_error_for,
+    not_found,
+)
 from studyapp.sandbox.api.serializers import (
     event_invoke_config,
     function_configuration,
@@ -43,7 +50,8 @@ from studyapp.sandbox.engine.config import (
     check_environment,
 )
 from studyapp.sandbox.engine.environment import ACCOUNT_ID
-from studyapp.sandbox.functions import FunctionSettings, function_update
+from studyapp.sandbox.function_settings import FunctionSettings
+from studyapp.sandbox.functions import function_update
 from studyapp.sandbox.models import Function, FunctionInvokeConfig
 
 LOG_TAIL_BYTES = 4096
@@ -63,18 +71,18 @@ def lambda_api(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-            if length > BODY_READ_LIMIT:
-                raise _too_large(MAX_REQUEST_BYTES, "Invoke")
-            if not hasattr(request, "_body"):
-                # Read it here: payloads up to Lambda's 6 MB are over Django's form-size limit.
-                request._body = request.read()
-            user = access_key_authenticate(request, now=timezone.now())
+            try:
+                body = api_body_read(request, limit=BODY_READ_LIMIT)
+            except BodyTooLarge:
+                raise _too_large(MAX_REQUEST_BYTES, "Invoke") from None
+            user = api_user_authenticate(request, body=body, now=timezone.now())
             return view(request, user, *args, **kwargs)
         except SignatureError as error:
             return error_response(LambdaApiError(error.error_type, str(error)))
         except LambdaApiError as error:
             return error_response(error)
+        except DomainError as error:
+            return error_response(lambda_error_for(error))
 
     return csrf_exempt(login_not_required(wrapper))
 
@@ -118,10 +126,10 @@ def function_resolve(*, user, reference: str, qualifier: str | None = None) -> F
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
-    if not request.body:
+    if not request.api_body:
         return {}
     try:
-        body = json.loads(request.body)
+        body = json.loads(request.api_body)
     except ValueError as error:
         raise LambdaApiError(
             "InvalidRequestContentException", f"Could not parse request body into json: {error}"
@@ -279,7 +287,7 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
             "failed to satisfy constraint: Member must satisfy enum value set: "
             "[Event, RequestResponse, DryRun]",
         )
-    payload = request.body or b"{}"
+    payload = request.api_body or b"{}"
     limit = (
         async_invoke.MAX_ASYNC_PAYLOAD_BYTES if invocation_type == "Event" else MAX_REQUEST_BYTES
     )

@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any, NoReturn
 
+from . import service
 from .auth import secret_from_environment
 from .config import ConfigError, FunctionConfig
 from .pool import EnvironmentPool
@@ -76,9 +77,7 @@ def main(argv: list[str] | None = None, *, secret: str | None = None) -> int:
             return run_invoke(config, event, repeat=repeat, as_json=args.json)
         except ConfigError as error:
             parser.exit(2, f"lambda invoke: error: {error}\n")
-    from .service import serve
-
-    return serve(
+    return service.serve(
         host=args.host,
         port=args.port,
         secret=secret or secret_from_environment(),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from studyapp.accounts.cohorts import cohort_create, cohort_join
+from studyapp.accounts.cohorts import cohort_join
 from studyapp.cards.models import Card
 from studyapp.cards.review import review_record
 from studyapp.quizzes import quizbuilder
@@ -17,9 +17,10 @@ from studyapp.quizzes.assignments import (
     learner_assignments,
 )
 from studyapp.quizzes.attempts import attempt_submit
-from studyapp.quizzes.models import Assignment, Quiz
+from studyapp.quizzes.models import Assignment
 from studyapp.topics.models import Topic
 from studyapp.topics.reading import reading_mark
+from tests.factories import cohort_make, quiz_make
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +29,12 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def cohort(instructor, learner):
-    cohort = cohort_create(instructor=instructor, name="Class A")
-    cohort_join(user=learner, code=cohort.code, now=NOW)
-    return cohort
+    return cohort_make(instructor=instructor, name="Class A", learners=[learner], now=NOW)
 
 
 @pytest.fixture
 def quiz(instructor, bank):
-    quiz = quizbuilder.quiz_create(owner=instructor, title="Week 1", now=NOW)
-    quiz.status = Quiz.Status.PUBLISHED
-    quiz.save()
-    quizbuilder.quiz_item_add(quiz=quiz, question=bank["q0"])
-    return quiz
+    return quiz_make(owner=instructor, questions=[bank["q0"]], now=NOW)
 
 
 def status_of(learner, title_part: str) -> str:

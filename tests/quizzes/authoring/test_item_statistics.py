@@ -42,13 +42,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from studyapp.accounts.cohorts import cohort_create, cohort_join
+from studyapp.accounts.cohorts import cohort_join
 from studyapp.quizzes import quizbuilder
 from studyapp.quizzes.assignments import assignment_create
 from studyapp.quizzes.attempts import attempt_answer, attempt_submit
 from studyapp.quizzes.item_analysis import quiz_analysis
 from studyapp.quizzes.models import Quiz
 from studyapp.quizzes.statistics import WEAK_DISCRIMINATION
+from tests.factories import cohort_make, quiz_make
 
 pytestmark = pytest.mark.django_db
 
@@ -76,12 +77,16 @@ def take(quiz, user, choices, now):
 
 @pytest.fixture
 def quiz(instructor, bank, django_user_model):
-    quiz = quizbuilder.quiz_create(owner=instructor, title="Fixed", now=NOW)
-    quiz.status, quiz.attempts_allowed, quiz.shuffle_questions = "published", 0, False
-    quiz.save()
-    for key in KEYS:
-        quizbuilder.quiz_item_add(quiz=quiz, question=bank[key])
-    cohort = cohort_create(instructor=instructor, name="Stats")
+    questions = [bank[key] for key in KEYS]
+    quiz = quiz_make(
+        owner=instructor,
+        questions=questions,
+        now=NOW,
+        title="Fixed",
+        attempts_allowed=0,
+        shuffle_questions=False,
+    )
+    cohort = cohort_make(instructor=instructor, name="Stats", now=NOW)
     assignment_create(cohort=cohort, kind="quiz", quiz=quiz, by=instructor, now=NOW)
     for offset, (name, choices) in enumerate(CHOICES.items()):
         user = django_user_model.objects.create_user(username=name, password="x-correct-42")

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from studyapp.accounts.cohorts import cohort_create, cohort_join
 from studyapp.quizzes import quizbuilder
 from studyapp.quizzes.assignments import assignment_create
 from studyapp.quizzes.attempts import attempt_answer, attempt_submit
 from studyapp.quizzes.models import Attempt, Quiz
 from studyapp.topics.models import Topic
+from tests.factories import cohort_make, quiz_make
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +22,13 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def quiz(instructor, bank) -> Quiz:
-    quiz = quizbuilder.quiz_create(owner=instructor, title="Week 1", now=NOW)
-    quiz.status = Quiz.Status.PUBLISHED
-    quiz.shuffle_questions = False
-    quiz.save()
-    for key in ("q0", "q1"):
-        quizbuilder.quiz_item_add(quiz=quiz, question=bank[key])
-    return quiz
+    questions = [bank["q0"], bank["q1"]]
+    return quiz_make(owner=instructor, questions=questions, now=NOW, shuffle_questions=False)
 
 
 @pytest.fixture
 def cohort(instructor, learner, quiz):
-    cohort = cohort_create(instructor=instructor, name="Class")
-    cohort_join(user=learner, code=cohort.code, now=NOW)
+    cohort = cohort_make(instructor=instructor, learners=[learner], now=NOW)
     assignment_create(cohort=cohort, kind="quiz", quiz=quiz, by=instructor, now=NOW)
     return cohort
 

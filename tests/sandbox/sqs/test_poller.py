@@ -138,5 +138,5 @@ def test_the_workers_poll_schedules_the_next_look_for_when_failed_messages_come_
     # the next look comes by the time the failed message is visible again
     assert T0 < queue.next_poll_at <= left.visible_at + timedelta(seconds=0.2)
     assert DBTaskResult.objects.filter(
-        task_path="studyapp.sandbox.tasks.queue_poll", run_after=queue.next_poll_at
+        task_path="studyapp.sandbox.sqs.queue_poll_task", run_after=queue.next_poll_at
     ).exists()

@@ -8,7 +8,8 @@ import urllib.request
 import pytest
 
 from studyapp.sandbox import runs
-from studyapp.sandbox.functions import FunctionSettings, function_copy
+from studyapp.sandbox.function_settings import FunctionSettings
+from studyapp.sandbox.functions import function_copy
 from studyapp.sandbox.models import Function
 
 CPU_LOOP = "def handler(event, context):\n    while True:\n        pass\n"

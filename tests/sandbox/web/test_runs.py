@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from studyapp.sandbox import runs
 from studyapp.sandbox.engine.hosts import hosts_ranked, routing_key
-from studyapp.sandbox.functions import FunctionSettings, function_copy
+from studyapp.sandbox.function_settings import FunctionSettings
+from studyapp.sandbox.functions import function_copy
 from studyapp.sandbox.models import Function, Invocation
 
 pytestmark = pytest.mark.django_db(transaction=True)

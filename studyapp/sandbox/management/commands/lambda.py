@@ -50,4 +50,10 @@ def run(argv: list[str]) -> int:
                 f"set {SECRET_VARIABLE} to the secret the web hosts use (see the README)\n"
             )
             return 2
+        if not settings.SANDBOX_SECRET:
+            sys.stderr.write(
+                f"lambda serve: error: no {SECRET_VARIABLE} and no {settings.SANDBOX_SECRET_FILE}: "
+                "run `manage.py secret_key_create` (make run does) or set it\n"
+            )
+            return 2
     return cli.main(argv, secret=settings.SANDBOX_SECRET)

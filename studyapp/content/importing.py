@@ -14,13 +14,17 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from studyapp.core.archiving import active_q
 from studyapp.cards.content_cards import (
     CardsFile,
     card_files_read,
     card_files_save,
     course_topics_from_outlines,
 )
+from studyapp.cards.models import Card
+from studyapp.cards.term_cards import term_cards_save
 from studyapp.quizzes.checking import files_check, import_warnings
+from studyapp.quizzes.models import Question
 from studyapp.quizzes.importing import (
     QuestionFile,
     course_slugs_from_outlines,
@@ -35,6 +39,7 @@ from studyapp.sandbox.importing import (
     sandbox_content_save,
 )
 from studyapp.topics.importing import NotesFile, courses_save
+from studyapp.topics.models import Course, Section, Topic
 from studyapp.topics.notes import notes_read
 from studyapp.topics.search import search_index_rebuild
 
@@ -127,16 +132,12 @@ def card_files_check(
 
 
 def content_counts() -> dict[str, int]:
-    from studyapp.cards.models import Card
-    from studyapp.quizzes.models import Question
-    from studyapp.topics.models import Course, Section, Topic
-
     return {
         "courses": Course.objects.active().count(),
-        "sections": Section.objects.active().filter(course__archived_at__isnull=True).count(),
-        "topics": Topic.objects.active().filter(course__archived_at__isnull=True).count(),
-        "cards": Card.objects.active().filter(note__archived_at__isnull=True).count(),
-        "questions": Question.objects.published().filter(course__archived_at__isnull=True).count(),
+        "sections": Section.objects.active().filter(active_q("course")).count(),
+        "topics": Topic.objects.visible().count(),
+        "cards": Card.objects.studied().count(),
+        "questions": Question.objects.asked().count(),
         **sandbox_content_counts(),
     }
 
@@ -156,6 +157,7 @@ def content_import(source: Path) -> ImportSummary:
     changes: Counter = Counter()
     with transaction.atomic():
         changes += courses_save(notes, now=now)
+        changes += term_cards_save(course_slugs=[file.outline.slug for file in notes], now=now)
         changes += questions_save(question_files, now=now)
         changes += sandbox_content_save(sandbox, now=now)
         changes += card_files_save(card_files, now=now)

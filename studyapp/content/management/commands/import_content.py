@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from studyapp.content import ContentError, content_import
+from studyapp.content.importing import ContentError, content_import
 
 
 class Command(BaseCommand):

@@ -1,0 +1,60 @@
+"""Fixtures of the tests that start real sandboxes without Django (tests/sandbox/engine/ and
+tests/attacks/): a pool, functions from source, and the skip on hosts that cannot isolate.
+
+Registered for the whole suite in tests/conftest.py (``pytest_plugins``); nothing here is
+autouse, so only the folders whose conftest asks for ``require_full_isolation`` skip.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig, host_capabilities
+
+MakeFunction = Callable[..., FunctionConfig]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pure: needs no sandbox (runs without bubblewrap/cgroups)")
+
+
+@pytest.fixture
+def require_full_isolation(request: pytest.FixtureRequest) -> None:
+    """Skip, saying what is missing, unless the test is `pure` or the host can isolate fully."""
+    if request.node.get_closest_marker("pure"):
+        return
+    host = host_capabilities()
+    if not host.full:
+        pytest.skip("sandbox tests need bubblewrap and cgroups: " + "; ".join(host.missing))
+
+
+@pytest.fixture
+def pool() -> Iterator[EnvironmentPool]:
+    with EnvironmentPool() as environment_pool:
+        yield environment_pool
+
+
+@pytest.fixture
+def make_function() -> MakeFunction:
+    """make_function(source, **settings): a function whose app.py is `source` (dedented)."""
+
+    def make(source: str, *, name: str = "test-fn", handler: str = "app.handler", **settings):
+        return FunctionConfig(
+            name=name, handler=handler, code={"app.py": textwrap.dedent(source)}, **settings
+        )
+
+    return make
+
+
+# The sandbox service's shared secret in these tests (see engine/auth.py).
+SERVICE_SECRET = "engine-tests-shared-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def service_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """SANDBOX_SECRET for this test: the client signs with it, services started now read it."""
+    monkeypatch.setenv("SANDBOX_SECRET", SERVICE_SECRET)
+    return SERVICE_SECRET

@@ -36,8 +36,8 @@ def bank():
 QUESTIONS = bank()
 
 
-def test_the_bank_holds_at_least_149_questions():
-    assert len(QUESTIONS) >= 149
+def test_the_bank_holds_at_least_225_questions():
+    assert len(QUESTIONS) >= 225
 
 
 def test_domain_shares_are_within_three_points_of_the_exam_guide():

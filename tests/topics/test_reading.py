@@ -62,7 +62,7 @@ def test_mark_read_through_htmx_returns_the_button_and_the_meter(
     assert "<!doctype" not in html.lower()
     assert 'id="read-button"' in html and "Mark as unread" in html
     assert '<p id="course-meter" hx-swap-oob="innerHTML">' in html
-    assert "1 of 25 topics read in this course" in html
+    assert "1 of 22 topics read in this course" in html
     assert ReadingProgress.objects.get(user=learner, topic=concurrency).read_at is not None
 
 
@@ -73,7 +73,7 @@ def test_mark_unread_through_htmx_offers_mark_as_read_again(learner_client, lear
     )
     html = response.content.decode()
     assert "Mark as read" in html
-    assert "0 of 25 topics read in this course" in html
+    assert "0 of 22 topics read in this course" in html
 
 
 def test_mark_read_without_javascript_redirects_back_to_the_topic(learner_client, concurrency):
@@ -96,7 +96,7 @@ def test_the_course_page_counts_read_topics_per_section(learner_client, learner,
     for slug in ("memory-and-timeout", "concurrency-and-scaling", "lambda-layers"):
         reading_mark(user=learner, topic=lambda_course.topics.get(slug=slug), read=True, now=MONDAY)
     html = learner_client.get(lambda_course.get_absolute_url()).content.decode()
-    assert "3 of 25 topics read" in html
+    assert "3 of 22 topics read" in html
     configuration = html.split('id="section-configuration-and-management"', 1)[1]
     assert "2 of 4 read" in configuration.split("</section>", 1)[0]
     assert html.count("topic-item is-read") == 3
@@ -107,7 +107,7 @@ def test_course_progress_knows_each_topics_read_state(learner, lambda_course, co
     progress = course_progress(user=learner, course=lambda_course)
     read = [state.topic.slug for state in progress.topics if state.read]
     assert read == ["concurrency-and-scaling"]
-    assert (progress.read_count, progress.total, progress.percent) == (1, 25, 4)
+    assert (progress.read_count, progress.total, progress.percent) == (1, 22, 5)
 
 
 def test_the_course_page_continues_with_the_topic_viewed_last(
@@ -144,7 +144,7 @@ def test_another_learners_progress_is_separate(
     assert (summary.read_count, summary.continue_topic) == (0, None)
     client.force_login(learner)
     html = client.get(lambda_course.get_absolute_url()).content.decode()
-    assert "0 of 25 topics read" in html
+    assert "0 of 22 topics read" in html
     assert "Continue:" not in html
 
 
@@ -153,5 +153,5 @@ def test_an_archived_topic_leaves_the_counts(learner, lambda_course, concurrency
     concurrency.archived_at = MONDAY
     concurrency.save()
     [summary] = courses_overview(user=learner)
-    assert (summary.read_count, summary.total) == (0, 24)
+    assert (summary.read_count, summary.total) == (0, 21)
     assert course_progress(user=learner, course=lambda_course).read_count == 0

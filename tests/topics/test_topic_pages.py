@@ -39,7 +39,7 @@ def test_every_topic_page_needs_a_login(client, concurrency):
 def test_the_index_lists_the_course_with_its_topic_count(learner_client, lambda_course):
     html = page(learner_client, reverse("topics:index"))
     assert lambda_course.get_absolute_url() in html
-    assert "0 of 25 topics read" in html
+    assert "0 of 22 topics read" in html
 
 
 def test_the_topic_page_shows_breadcrumbs_course_section_topic(learner_client, concurrency):
@@ -82,7 +82,7 @@ def test_the_topic_page_has_the_course_table_of_contents_with_the_topic_current(
 ):
     html = page(learner_client, concurrency.get_absolute_url())
     toc = re.search(r'<nav class="toc".*?</nav>', html, re.DOTALL).group(0)
-    assert toc.count("<a href=") == 8 + 25  # every section and every topic
+    assert toc.count("<a href=") == 8 + 22  # every section and every topic
     assert f'<a href="{concurrency.get_absolute_url()}" aria-current="page">' in toc
 
 
@@ -170,8 +170,8 @@ def test_the_course_page_lists_sections_topics_cases_and_the_conclusion(
 ):
     html = page(learner_client, lambda_course.get_absolute_url())
     assert html.count('class="course-section"') == 8
-    assert html.count('class="topic-item') == 25
-    assert html.count("topic-item is-case") == 6
+    assert html.count('class="topic-item') == 22
+    assert html.count("topic-item is-case") == 3
     assert "Real-time stock market data needs to be processed and analyzed." in html
     assert '<h2 id="heading-conclusion">Conclusion</h2>' in html
     assert "<p>AWS Lambda is a powerful service" in html
@@ -195,7 +195,7 @@ def test_an_archived_topic_is_not_found_and_leaves_the_course_page(learner_clien
     assert learner_client.get(concurrency.get_absolute_url()).status_code == 404
     html = page(learner_client, concurrency.course.get_absolute_url())
     assert "Concurrency and Scaling" not in html
-    assert html.count('class="topic-item') == 24
+    assert html.count('class="topic-item') == 21
 
 
 def test_an_archived_course_is_not_found(learner_client, lambda_course):

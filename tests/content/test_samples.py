@@ -287,6 +287,13 @@ def check_scheduled(e):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["time"])
 
 
+def check_scheduler_input(e):
+    # EventBridge Scheduler sends only the configured input: no source, detail-type or time.
+    assert not {"source", "detail-type", "time"} & set(e)
+    assert e["scheduleArn"].startswith(f"arn:aws:scheduler:us-east-1:{ACCOUNT}:schedule/")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["scheduledTime"])
+
+
 def check_api_v1(e):
     assert e["httpMethod"] in ("GET", "POST", "PUT", "PATCH", "DELETE")
     assert e["path"].startswith("/") and "resource" in e
@@ -310,6 +317,7 @@ EVENT_SHAPES = {
     "dynamodb-stream": check_dynamodb,
     "kinesis": check_kinesis,
     "eventbridge-scheduled": check_scheduled,
+    "eventbridge-scheduler": check_scheduler_input,
     "api-gateway-v1": check_api_v1,
     "api-gateway-v2": check_api_v2,
 }
@@ -624,6 +632,14 @@ def test_unhandled_error_raises_the_custom_exception(tmp_path):
     (outcome,) = invoke("handled-vs-unhandled-error", tmp_path, event={"mode": "unhandled"})
     assert outcome["errorType"] == "PaymentDeclinedError"
     assert "2500.00" in outcome["errorMessage"]
+
+
+def test_scheduled_job_reads_the_time_from_a_scheduler_input(tmp_path):
+    event = json.loads((EVENTS_DIR / "eventbridge-scheduler.json").read_text(encoding="utf-8"))
+    (outcome,) = invoke("eventbridge-scheduled", tmp_path, event=event)
+    result = result_of(outcome)
+    assert result["schedule"] == "nightly-report" and result["report_date"] == "2025-11-20"
+    assert result["event_id"] == "d32c5kddcf5bb8c3"
 
 
 def test_timeout_guard_finishes_when_there_is_time(tmp_path):

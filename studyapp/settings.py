@@ -18,6 +18,8 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Pid files and control sockets of `make run`'s processes (studyapp/processes.py, the Procfile).
+(VAR_DIR / "run").mkdir(exist_ok=True)
 
 
 def env_flag(name: str, default: bool = False) -> bool:

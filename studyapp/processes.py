@@ -224,8 +224,9 @@ def main() -> int:
     )
 
     def forward(signum: int, frame: object) -> None:
+        # A closed terminal (SIGHUP) stops everything too: to supervisord, SIGHUP means reload.
         if supervisord.poll() is None:
-            supervisord.send_signal(signum)
+            supervisord.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, forward)

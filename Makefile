@@ -29,8 +29,7 @@ run: venv
 	@$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py import_content
 	@$(PY) manage.py demo_users
-	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops everything)"
-	@exec $(VENV)/bin/honcho start -f Procfile
+	@exec $(PY) -m studyapp.processes
 
 lint: venv
 	$(VENV)/bin/ruff check .

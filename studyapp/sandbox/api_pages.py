@@ -17,7 +17,7 @@ from studyapp.sandbox import async_invoke, concurrency, sqs
 from studyapp.sandbox.engine import client
 from studyapp.sandbox.engine.hosts import routing_key
 from studyapp.sandbox.models import Function
-from studyapp.sandbox.runs import engine_account
+from studyapp.sandbox.runs import engine_account, sandbox_error_message
 
 
 def function_for_name(*, user, name: str) -> Function:
@@ -74,7 +74,7 @@ def concurrency_page(request: HttpRequest, name: str) -> HttpResponse:
             route=routing_key({"account": account, "name": function.name}),
         )
     except client.SandboxServiceError as error:
-        context["unavailable"] = str(error)
+        context["unavailable"] = sandbox_error_message(error)
     else:
         context["environments"] = [
             env

@@ -39,7 +39,7 @@ from studyapp.sandbox.models import (
     Invocation,
     LambdaAccount,
 )
-from studyapp.sandbox.runs import config_snapshot, function_spec
+from studyapp.sandbox.runs import config_snapshot, function_spec, sandbox_error_message
 
 LEASE_MARGIN_S = 30
 RESERVED_LIMIT_REASON = "ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -308,7 +308,9 @@ def provisioned_apply(*, config: FunctionInvokeConfig) -> FunctionInvokeConfig:
         if config.provisioned_concurrency:
             config.provisioned_status = FunctionInvokeConfig.ProvisionedStatus.FAILED
             config.provisioned_status_reason = (
-                NO_PROVISIONING if getattr(error, "status", None) == 404 else str(error)
+                NO_PROVISIONING
+                if getattr(error, "status", None) == 404
+                else sandbox_error_message(error)
             )
             config.save()
         return config

@@ -63,11 +63,24 @@ INTERRUPTED_MESSAGE = (
     "This run was interrupted: the web server restarted while it was running, so its result "
     "is lost. Run it again."
 )
+# What a learner reads when the sandbox service cannot be reached: under `make run` it is being
+# started again by supervisord (studyapp/processes.py). The details (URLs, what to run) go to
+# the log, for the operator.
+SANDBOX_RESTARTING = "The sandbox is restarting, try again in a few seconds."
 ISOLATION_REFUSAL = (
     "Your own code runs only with the sandbox's full isolation (bubblewrap namespaces plus "
     "memory, process and CPU limits), and this machine cannot provide it ({missing}). "
     "Shipped samples still run, with the protections that are available."
 )
+
+
+def sandbox_error_message(error: client.SandboxServiceError) -> str:
+    """The learner's words for a failed call to the sandbox service (the details are logged)."""
+    if isinstance(error, client.SandboxUnavailableError):
+        logger.warning("sandbox service unavailable: %s", error)
+        return SANDBOX_RESTARTING
+    return str(error)
+
 
 # Which web process runs an invocation; set on the row so a later read can tell whether the
 # thread that was running it is gone (see invocations_expire_stale).
@@ -214,7 +227,7 @@ def run_start(
                 route=routing_key(spec),
             )
         except client.SandboxServiceError as error:
-            raise RunRefused(f"The sandbox is not available right now: {error}") from None
+            raise RunRefused(sandbox_error_message(error)) from None
         refusal = isolation_refusal(function=function, health=health)
         if refusal:
             raise RunRefused(refusal)
@@ -332,7 +345,7 @@ def invocation_execute(
     except client.SandboxRequestError as error:
         fields = {"status": Invocation.Status.ERROR, "message": f"{error.error_type}: {error}"}
     except client.SandboxServiceError as error:
-        fields = {"status": Invocation.Status.ERROR, "message": str(error)}
+        fields = {"status": Invocation.Status.ERROR, "message": sandbox_error_message(error)}
     except Exception as error:  # the row must not stay "running" forever
         fields = {"status": Invocation.Status.ERROR, "message": f"The run failed: {error}"}
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 from studyapp.core.archiving import ArchivableQuerySet, active_q
@@ -156,11 +156,31 @@ class ReadingProgress(models.Model):
         return f"{self.user} · {self.topic}"
 
 
+class SearchEntryQuerySet(models.QuerySet):
+    def search(self, query):
+        """Entries matching ``query`` (a ``SearchQuery``), annotated with ``rank`` (ts_rank).
+
+        PostgreSQL only: matched against the stored, generated ``document`` column through its
+        GIN index (migration 0004). SQLite searches its FTS5 table instead (topics/search.py).
+        """
+        from django.contrib.postgres.search import SearchRank, SearchVectorField
+        from django.db.models.expressions import RawSQL
+
+        column = f'"{self.model._meta.db_table}"."document"'
+        document = RawSQL(column, [], output_field=SearchVectorField())  # noqa: S611 - a constant
+        return (
+            self.annotate(document=document)
+            .filter(document=query)
+            .annotate(rank=SearchRank(F("document"), query))
+        )
+
+
 class SearchEntry(models.Model):
     """One searchable document: a topic or a key term, as plain text.
 
     Rebuilt in full at the end of every content import (see ``topics.search``). On SQLite an FTS5
-    table mirrors this table through triggers; on PostgreSQL it is searched with tsvectors.
+    table mirrors this table through triggers; on PostgreSQL a stored, generated tsvector column
+    with a GIN index holds each entry's document (``objects.search()``).
     """
 
     class Kind(models.TextChoices):
@@ -176,6 +196,8 @@ class SearchEntry(models.Model):
     terms = models.TextField(blank=True, help_text="A key term, or a topic's key terms.")
     context = models.TextField(blank=True, help_text="The titles around it: section, course.")
     body = models.TextField(blank=True, help_text="The text, Markdown rendered to plain text.")
+
+    objects = SearchEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "search entries"

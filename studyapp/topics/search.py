@@ -6,7 +6,8 @@ One public function, :func:`search`, for both databases:
   triggers; hits are ranked by bm25 with a topic's title weighted above its key terms, its
   section and course titles, and its text.
 - PostgreSQL: a weighted tsvector over the same columns (A titles, B key terms, C text,
-  D section and course titles), ranked by ts_rank, highlighted by ts_headline.
+  D section and course titles), stored and generated with a GIN index (topics migration 0004,
+  ``SearchEntry.objects.search()``), ranked by ts_rank, highlighted by ts_headline.
 
 The index is rebuilt in full at the end of every content import (:func:`search_index_rebuild`,
 called by ``studyapp.content``): the course is small, and a full rebuild cannot drift.
@@ -204,12 +205,7 @@ def _search_sqlite(words: list[str], *, limit: int, every_word: bool) -> list[Se
 
 
 def _search_postgresql(words: list[str], *, limit: int, every_word: bool) -> list[SearchHit]:
-    from django.contrib.postgres.search import (
-        SearchHeadline,
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-    )
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery
 
     config = POSTGRES_CONFIG
     parts = [SearchQuery(word, search_type="plain", config=config) for word in words[:-1]]
@@ -221,20 +217,13 @@ def _search_postgresql(words: list[str], *, limit: int, every_word: bool) -> lis
     query = parts[0]
     for part in parts[1:]:
         query = (query & part) if every_word else (query | part)
-    vector = (
-        SearchVector("title", weight="A", config=config)
-        + SearchVector("terms", weight="B", config=config)
-        + SearchVector("body", weight="C", config=config)
-        + SearchVector("context", weight="D", config=config)
-    )
     options = {"start_sel": START, "stop_sel": STOP, "config": config}
     entries = (
         SearchEntry.objects.filter(topic_visible_q("topic"))
         .filter(Q(key_term__isnull=True) | active_q("key_term"))
-        .annotate(document=vector)
-        .filter(document=query)
+        .search(query)
         .annotate(
-            rank=SearchRank(F("document"), query)
+            score=F("rank")
             * Case(
                 When(kind=SearchEntry.Kind.TERM, then=Value(TERM_FACTOR)),
                 default=Value(1.0),
@@ -247,7 +236,7 @@ def _search_postgresql(words: list[str], *, limit: int, every_word: bool) -> lis
             ),
         )
         .select_related("topic__section", "topic__course", "key_term")
-        .order_by("-rank", "id")[:limit]
+        .order_by("-score", "id")[:limit]
     )
     hits = []
     for entry in entries:
@@ -265,7 +254,7 @@ def _search_postgresql(words: list[str], *, limit: int, every_word: bool) -> lis
                 topic_title=topic.title,
                 section_title=topic.section.title,
                 course_title=topic.course.title,
-                score=entry.rank,
+                score=entry.score,
             )
         )
     return hits

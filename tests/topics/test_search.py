@@ -159,3 +159,72 @@ def test_the_search_input_searches_as_you_type(learner_client, lambda_course):
 def test_search_needs_a_login(client, lambda_course):
     response = client.get(reverse("topics:search"), {"q": "lambda"})
     assert response.status_code == 302
+
+
+def postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the stored tsvector column exists on PostgreSQL only")
+
+
+def test_the_postgresql_document_is_a_stored_generated_column_with_a_gin_index(lambda_course):
+    postgresql_only()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT data_type, is_generated FROM information_schema.columns "
+            "WHERE table_name = 'topics_searchentry' AND column_name = 'document'"
+        )
+        assert cursor.fetchall() == [("tsvector", "ALWAYS")]
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'topics_searchentry' "
+            "AND indexname = 'topics_searchentry_document'"
+        )
+        [(definition,)] = cursor.fetchall()
+    assert "USING gin (document)" in definition
+
+
+def test_the_postgresql_document_follows_an_edited_entry(lambda_course):
+    postgresql_only()
+    from django.contrib.postgres.search import SearchQuery
+
+    entry = SearchEntry.objects.filter(kind="topic").first()
+    word = SearchQuery("zymurgy", config="english")
+    assert not SearchEntry.objects.search(word).exists()
+    SearchEntry.objects.filter(pk=entry.pk).update(body=entry.body + " zymurgy")
+    assert list(SearchEntry.objects.search(word).values_list("pk", flat=True)) == [entry.pk]
+
+
+def test_a_postgresql_search_can_use_the_gin_index(lambda_course):
+    postgresql_only()
+    from django.contrib.postgres.search import SearchQuery
+
+    query = SearchEntry.objects.search(SearchQuery("concurrency", config="english"))
+    sql, params = query.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a table too big to scan
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "topics_searchentry_document" in plan
+
+
+@pytest.mark.parametrize("words", ["provisioned concurrency", "memory cpu", "sqs", "cold start"])
+def test_postgresql_ranks_as_a_vector_built_per_query_did(lambda_course, words):
+    postgresql_only()
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    query = SearchQuery(words, config="english")
+    built = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("terms", weight="B", config="english")
+        + SearchVector("body", weight="C", config="english")
+        + SearchVector("context", weight="D", config="english")
+    )
+    before = (
+        SearchEntry.objects.annotate(vector=built)
+        .filter(vector=query)
+        .annotate(rank=SearchRank(built, query))
+        .order_by("-rank", "pk")
+        .values_list("pk", "rank")
+    )
+    stored = SearchEntry.objects.search(query).order_by("-rank", "pk").values_list("pk", "rank")
+    assert list(stored) == list(before)
+    assert len(stored) > 0

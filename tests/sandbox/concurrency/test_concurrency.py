@@ -112,7 +112,9 @@ def test_provisioned_concurrency_says_why_it_failed_when_the_sandbox_is_down(
     settings.SANDBOX_URL = "http://127.0.0.1:9"
     config = provisioned_put(user=learner, function=functions["cold-start-vs-warm"], count=2)
     assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.FAILED
-    assert "is not answering" in config.provisioned_status_reason
+    assert config.provisioned_status_reason == (
+        "The sandbox is restarting, try again in a few seconds."
+    )
     assert config.provisioned_allocated == 0
 
 

@@ -166,11 +166,15 @@ def test_learner_code_needs_full_isolation_but_samples_do_not(samples, learner):
     assert runs.isolation_refusal(function=copy, health={"full_isolation": True}) is None
 
 
-def test_a_run_when_the_service_is_down_fails_with_a_clear_message(samples, learner, settings):
+def test_a_run_when_the_service_is_down_tells_the_learner_in_plain_words_and_logs_details(
+    samples, learner, settings, caplog
+):
     settings.SANDBOX_URL = "http://127.0.0.1:9"
     [invocation] = run(sample("cold-start-vs-warm"), learner)
     assert invocation.status == "error" and invocation.result is None
-    assert "is not answering" in invocation.message and "lambda serve" in invocation.message
+    assert invocation.message == "The sandbox is restarting, try again in a few seconds."
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "http://127.0.0.1:9" in logged and "lambda serve" in logged  # for the operator
 
 
 def test_a_run_fails_over_to_the_next_sandbox_host_when_its_own_is_down(

@@ -3,8 +3,9 @@
 ``VAR_DIR/secret_key`` is Django's signing key and ``VAR_DIR/sandbox_secret`` the secret that signs
 every request to the sandbox service (shared by the web app, the worker and `lambda serve` started
 from this checkout). Settings read the files but never write them, so importing them has no side
-effects. Creating the folder here also gives the default SQLite database a place to live on a
-fresh clone.
+effects. Creating the folders here also gives the default SQLite database a place to live on a
+fresh clone, and the web server's pid file and control socket theirs (``var/run``, as the Procfile
+names them).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # runs before the database exists
 
     def handle(self, *args, **options) -> None:
+        (settings.VAR_DIR / "run").mkdir(parents=True, exist_ok=True)
         for path in (settings.SECRET_KEY_FILE, settings.SANDBOX_SECRET_FILE):
             created = secret_key_file_create(path=path)
             if created and options["verbosity"] > 0:

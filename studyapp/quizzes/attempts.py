@@ -206,16 +206,27 @@ def _locked_open_item(attempt: Attempt, position: int, now: datetime) -> Attempt
         raise AttemptClosed("This attempt has been submitted; answers can no longer change.")
     if attempt_is_expired(fresh, now=now):
         raise DeadlinePassed("Time is up: the exam was submitted as it stood.")
-    item = fresh.items.select_related("version").filter(position=position).first()
+    item = (
+        fresh.items.select_related("version")
+        .prefetch_related("version__options")
+        .filter(position=position)
+        .first()
+    )
     if item is None:
         raise AttemptError(f"This attempt has no question {position}.")
     return item
 
 
 def attempt_answer(
-    *, attempt: Attempt, position: int, option_ids: list[int], now: datetime
+    *,
+    attempt: Attempt,
+    position: int,
+    option_ids: list[int] | None = None,
+    letters: list[str] | None = None,
+    now: datetime,
 ) -> AttemptQuestion:
-    """Save the learner's choice for question ``position``.
+    """Save the learner's choice for question ``position``: the options' ids, or (as pages post
+    them) the letters the options are shown under in this attempt.
 
     Refused after the deadline (the exam is then submitted as it stood) and after submission.
     In an exam the answer can change until submission, and an empty choice clears it; in
@@ -225,7 +236,9 @@ def attempt_answer(
         with transaction.atomic():
             item = _locked_open_item(attempt, position, now)
             options = {option.id: option for option in item.version.options.all()}
-            chosen = sorted(set(option_ids))
+            if letters is not None:
+                option_ids = item_option_ids(item, letters)
+            chosen = sorted(set(option_ids or []))
             if any(option_id not in options for option_id in chosen):
                 raise AttemptError("That option does not belong to this question.")
             if item.version.kind == "single" and len(chosen) > 1:
@@ -239,6 +252,13 @@ def attempt_answer(
     except DeadlinePassed:
         attempt_expire_if_due(attempt=attempt, now=now)
         raise
+
+
+def item_option_ids(item: AttemptQuestion, letters: list[str]) -> list[int]:
+    """The ids of the options shown under ``letters`` in this attempt's order of the options
+    (-1 for a letter no option is shown under, which the caller refuses)."""
+    by_letter = {option.shown_letter: option.id for option in item.shown_options()}
+    return [by_letter.get(letter.strip().upper(), -1) for letter in letters]
 
 
 def _practice_answer(attempt, item, chosen, options, now) -> AttemptQuestion:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studyapp.quizzes import attempts, grading, quizbuilder
+from studyapp.quizzes.disclosure import item_reveals
 from studyapp.quizzes.models import DOMAINS, Attempt, AttemptQuestion
 from studyapp.quizzes.selectors import (
     NavigatorItem,
@@ -177,7 +178,7 @@ def session_context(
 ) -> dict:
     """One question page: the question (with its options; its topics once it is revealed) and
     the navigator's state of the others, in a fixed number of queries whatever the length."""
-    reveal = item_reveals(attempt, item)
+    reveal = item_reveals(attempt=attempt, item=item)
     if reveal:
         attempt_item_topics_load(item)
     return {
@@ -190,11 +191,6 @@ def session_context(
         "time_left": attempts.time_left(attempt, now=now),
         "answered_count": sum(1 for i in navigator if i.is_answered),
     }
-
-
-def item_reveals(attempt: Attempt, item: AttemptQuestion) -> bool:
-    """Correctness and explanations go out only after the answer (practice) or submission."""
-    return attempt.is_submitted or (not attempt.is_exam and item.answered_at is not None)
 
 
 def time_up(request: HttpRequest, attempt: Attempt) -> HttpResponse:
@@ -211,14 +207,10 @@ def time_up(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
     attempt = attempt_for_owner(request.user, attempt_id)
-    try:
-        option_ids = [int(value) for value in request.POST.getlist("option")]
-    except ValueError:
-        option_ids = [-1]
     now = timezone.now()
     try:
         saved = attempts.attempt_answer(
-            attempt=attempt, position=position, option_ids=option_ids, now=now
+            attempt=attempt, position=position, letters=request.POST.getlist("option"), now=now
         )
     except attempts.DeadlinePassed:
         return time_up(request, attempt)
@@ -340,7 +332,7 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempts.attempt_expire_if_due(attempt=attempt, now=timezone.now())
     if attempt.is_exam and not attempt.is_submitted:
         return redirect(attempt)
-    items = [i for i in attempt_items(attempt) if item_reveals(attempt, i)]
+    items = [i for i in attempt_items(attempt) if item_reveals(attempt=attempt, item=i)]
     return render(request, "quizzes/review.html", {"attempt": attempt, "items": items})
 
 

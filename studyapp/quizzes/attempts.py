@@ -12,15 +12,18 @@ everything at submission.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from studyapp.quizzes import grading
-from studyapp.quizzes.models import Attempt, AttemptQuestion, Question
+from studyapp.quizzes.models import Attempt, AttemptQuestion, Option, Question
 from studyapp.quizzes.scheduling import question_review_record
 from studyapp.quizzes.selectors import NavigatorItem, attempt_item
 
@@ -146,6 +149,45 @@ def exam_start(
     )
 
 
+#: Options that refer to the other options keep the place the author gave them: "All of the
+#: above", "None of these", "Both A and B", "Neither of the options".
+PINNED_OPTION = re.compile(
+    r"\b(?:all|none|both|neither|either)\s+of\s+(?:the\s+)?(?:above|these|those|options|answers)\b"
+    r"|^\W*(?:both\s+)?\(?[A-J]\)?\s+(?:and|&|or)\s+\(?[A-J]\)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def option_is_pinned(text: str) -> bool:
+    """True for an option that names the others (it would read wrong anywhere but its place)."""
+    return bool(PINNED_OPTION.search(text.strip()))
+
+
+def option_order_shuffle(*, seed: str, options: list[Option], shuffle: bool) -> list[int]:
+    """The options' ids in the order one attempt shows them.
+
+    Deterministic from ``seed`` (so the same attempt always gets the same order, whatever
+    reloads it); pinned options (:func:`option_is_pinned`) keep their written place and the
+    others are shuffled among the remaining places. ``shuffle`` False keeps the written order.
+    The ids are the author's option identities: grading, statistics and exports use them, never
+    the display position.
+    """
+    written = sorted(options, key=lambda option: option.position)
+    if not shuffle:
+        return [option.id for option in written]
+    movable = [option.id for option in written if not option_is_pinned(option.text_md)]
+    rng = random.Random(hashlib.sha256(seed.encode()).digest())
+    rng.shuffle(movable)
+    moved = iter(movable)
+    return [option.id if option_is_pinned(option.text_md) else next(moved) for option in written]
+
+
+def attempt_option_seed(*, attempt: Attempt, position: int, version_id: int) -> str:
+    """The seed of one question's option order: the attempt, its learner and the question, with
+    the server's secret so that no one can work an order out from the ids."""
+    return f"{settings.SECRET_KEY}:{attempt.pk}:{attempt.user_id}:{position}:{version_id}"
+
+
 def attempt_create(
     *,
     user,
@@ -155,7 +197,15 @@ def attempt_create(
     config: dict,
     now: datetime,
     deadline: datetime | None,
+    shuffle_options: bool = True,
 ) -> Attempt:
+    """Create the attempt and its questions, each with the order its options are shown in
+    (shuffled per attempt and learner where the question's author allows it and
+    ``shuffle_options`` is True, stored so that reloads, resumes and reviews show the same)."""
+    version_ids = [question.current_version_id for question in questions]
+    options: dict[int, list[Option]] = {}
+    for option in Option.objects.filter(version_id__in=version_ids):
+        options.setdefault(option.version_id, []).append(option)
     with transaction.atomic():
         attempt = Attempt.objects.create(
             user=user,
@@ -167,7 +217,18 @@ def attempt_create(
             question_count=len(questions),
         )
         AttemptQuestion.objects.bulk_create(
-            AttemptQuestion(attempt=attempt, position=position, version=question.current_version)
+            AttemptQuestion(
+                attempt=attempt,
+                position=position,
+                version=question.current_version,
+                option_order=option_order_shuffle(
+                    seed=attempt_option_seed(
+                        attempt=attempt, position=position, version_id=question.current_version_id
+                    ),
+                    options=options.get(question.current_version_id, []),
+                    shuffle=shuffle_options and question.current_version.shuffle_options,
+                ),
+            )
             for position, question in enumerate(questions, start=1)
         )
     return attempt

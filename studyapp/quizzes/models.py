@@ -101,6 +101,11 @@ class QuestionVersion(models.Model):
         help_text="How the texts were written; always shown through the Markdown renderer.",
     )
     category = models.CharField(max_length=255, blank=True, help_text="Moodle category path.")
+    shuffle_options = models.BooleanField(
+        default=True,
+        help_text="Show the options in an order of each attempt's own (Moodle's shuffleanswers); "
+        "options that refer to others, such as 'All of the above', keep their place.",
+    )
     content_hash = models.CharField(max_length=64, help_text="sha256 of what the version says.")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

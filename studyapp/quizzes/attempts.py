@@ -123,6 +123,33 @@ def practice_start(
     )
 
 
+def missed_practice_start(
+    *, user, source: Attempt, questions: list[Question], now: datetime
+) -> Attempt:
+    """Practise exactly ``questions`` (those missed in ``source``), in the order they were asked,
+    each in its current published wording; questions withdrawn since are left out."""
+    if source.user_id != user.pk or not source.is_submitted:
+        raise AttemptError("Only a finished attempt of your own can be practised again.")
+    published = {
+        question.pk: question
+        for question in Question.objects.published()
+        .filter(pk__in=[question.pk for question in questions])
+        .select_related("current_version")
+    }
+    chosen = [published[question.pk] for question in questions if question.pk in published]
+    if not chosen:
+        raise NoQuestions("Nothing to practise: every question of this attempt was right.")
+    return attempt_create(
+        user=user,
+        mode=Attempt.Mode.PRACTICE,
+        title=f"Practice: missed in {source.title or source.get_mode_display().lower()}",
+        questions=chosen,
+        config={"source": "attempt", "attempt": source.pk, "requested": len(chosen)},
+        now=now,
+        deadline=None,
+    )
+
+
 def exam_start(
     *, user, now: datetime, count: int | None = None, rng: random.Random | None = None
 ) -> Attempt:
@@ -137,7 +164,7 @@ def exam_start(
     if not drawn:
         raise NoQuestions("The question bank is empty: import content first.")
     config = {"full": count is None, "requested": requested, "drawn": len(drawn)}
-    title = "Full exam" if count is None else f"Timed exam: {len(drawn)} questions"
+    title = "Full exam" if count is None else f"Timed exam: {questions_counted(len(drawn))}"
     return attempt_create(
         user=user,
         mode=Attempt.Mode.EXAM,
@@ -186,6 +213,11 @@ def attempt_option_seed(*, attempt: Attempt, position: int, version_id: int) -> 
     """The seed of one question's option order: the attempt, its learner and the question, with
     the server's secret so that no one can work an order out from the ids."""
     return f"{settings.SECRET_KEY}:{attempt.pk}:{attempt.user_id}:{position}:{version_id}"
+
+
+def questions_counted(count: int) -> str:
+    """'1 question', '20 questions'."""
+    return f"{count} question{'' if count == 1 else 's'}"
 
 
 def attempt_create(

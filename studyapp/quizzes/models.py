@@ -9,6 +9,8 @@ when they leave the content files.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -243,6 +245,13 @@ class AttemptQuestion(models.Model):
     @property
     def is_answered(self) -> bool:
         return bool(self.chosen)
+
+    @property
+    def time_to_answer(self):
+        """From first showing the question to its (last) answer; None if never answered."""
+        if self.shown_at is None or self.answered_at is None:
+            return None
+        return max(self.answered_at - self.shown_at, timedelta(0))
 
     def shown_options(self) -> list[Option]:
         """The version's options in the order this attempt shows them, each with the letter

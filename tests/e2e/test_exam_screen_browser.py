@@ -66,6 +66,7 @@ def test_on_a_phone_the_timer_stays_in_view_while_the_question_scrolls(
         page.wait_for_function(f"window.scrollY > {int(300 * fraction)}")
         assert in_view(page, ".exam-timer"), f"timer scrolled away at {fraction:.0%}"
         assert in_view(page, ".exam-count")
+        assert in_view(page, ".exam-flag")
     expect(page.get_by_role("timer")).to_contain_text(re.compile(r"0:1[34]:\d\d"))
     context.close()
 

@@ -16,11 +16,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.quizzes import attempts
+from studyapp.quizzes import attempts, quizbuilder
 from studyapp.quizzes.attempts import option_is_pinned, option_order_shuffle
 from studyapp.quizzes.banks import questions_export
 from studyapp.quizzes.formats import markdown, moodle_xml
-from studyapp.quizzes.models import Attempt, Option, QuestionVersion
+from studyapp.quizzes.item_analysis import quiz_analysis
+from studyapp.quizzes.models import Attempt, Option, QuestionVersion, Quiz
 from tests.quizzes.conftest import NOTES, import_content
 
 pytestmark = pytest.mark.django_db
@@ -241,4 +242,41 @@ def test_a_bad_shuffle_value_is_a_clear_error():
     result = markdown.parse(PINNED_BANK.replace("shuffle: no", "shuffle: sometimes"))
     assert [str(error) for error in result.errors] == [
         "line 27: shuffle must be yes or no (got 'sometimes')"
+    ]
+
+
+def test_item_statistics_count_the_authors_options_whatever_letter_they_were_shown_under(
+    bank, instructor, django_user_model
+):
+    now = timezone.now()
+    quiz = quizbuilder.quiz_create(owner=instructor, title="Week 1", now=now)
+    quiz.status, quiz.shuffle_options, quiz.mode = Quiz.Status.PUBLISHED, True, Quiz.Mode.TIMED
+    quiz.save()
+    quizbuilder.quiz_item_add(quiz=quiz, question=bank["q2"])  # written: C is right
+    letters_shown = set()
+    for n in range(6):
+        user = django_user_model.objects.create_user(username=f"l{n}", password="x-horse-42")
+        attempt = attempts.attempt_create(
+            user=user,
+            mode=Attempt.Mode.EXAM,
+            title=quiz.title,
+            questions=[bank["q2"]],
+            config={},
+            now=now,
+            deadline=None,
+        )
+        attempt.quiz = quiz
+        attempt.save(update_fields=["quiz"])
+        item = attempt.items.get()
+        right = next(o for o in item.shown_options() if o.is_correct)
+        letters_shown.add(right.shown_letter)
+        attempts.attempt_answer(attempt=attempt, position=1, letters=[right.shown_letter], now=now)
+        attempts.attempt_submit(attempt=attempt, now=now)
+    assert len(letters_shown) > 1  # the right option moved between learners
+    [row] = quiz_analysis(quiz).items
+    assert [(option.letter, option.count) for option in row.options] == [
+        ("A", 0),
+        ("B", 0),
+        ("C", 6),
+        ("D", 0),
     ]

@@ -122,10 +122,11 @@ def open_exam(secret_bank, learner, learner_client) -> Attempt:
     return exam
 
 
-def secrets_of(exam: Attempt) -> dict[str, list[str]]:
-    """What no response may carry while ``exam`` is open, by kind."""
+def secrets_of(exam: Attempt, *, unanswered_only: bool = False) -> dict[str, list[str]]:
+    """What no response may carry while the attempt is open, by kind."""
     found: dict[str, list[str]] = {"keys": [], "titles": [], "tags": [], "topics": []}
-    for item in exam.items.select_related("version__question").prefetch_related("version__topics"):
+    items = exam.items.select_related("version__question").prefetch_related("version__topics")
+    for item in items.filter(answered_at__isnull=True) if unanswered_only else items:
         version = item.version
         found["keys"].append(version.question.key)
         found["titles"].append(version.title)
@@ -192,8 +193,9 @@ def body(response) -> str:
     return content.decode("utf-8", errors="replace") + response.get("Location", "")
 
 
-def responses_during(exam: Attempt, client) -> dict[str, str]:
-    """Every learner-facing response while the exam is open, by request."""
+def responses_during(exam: Attempt, client, *, answer: bool = True) -> dict[str, str]:
+    """Every learner-facing response while the attempt is open, by request (``answer`` False:
+    no answers are posted, which in practice would disclose the question)."""
     seen = {}
     for url in learner_urls(exam):
         if url == reverse("accounts:logout"):
@@ -201,7 +203,8 @@ def responses_during(exam: Attempt, client) -> dict[str, str]:
         seen[f"GET {url}"] = body(client.get(url))
         seen[f"GET {url} (htmx)"] = body(client.get(url, **HTMX))
     for position in range(1, exam.question_count + 1):
-        for name, data in (("answer", {"option": ["B"]}), ("flag", {"flagged": "1"})):
+        posts = [("answer", {"option": ["B"]})] if answer else []
+        for name, data in [*posts, ("flag", {"flagged": "1"})]:
             url = reverse(f"quizzes:{name}", args=[exam.pk, position])
             seen[f"POST {url} (htmx)"] = body(client.post(url, data, **HTMX))
             seen[f"POST {url}"] = body(client.post(url, data))
@@ -291,3 +294,24 @@ def test_options_are_posted_by_their_letter_on_the_screen_not_their_id(open_exam
     html = learner_client.get(open_exam.get_absolute_url(), {"q": 2}).content.decode()
     values = re.findall(r'name="option" value="([^"]*)"', html)
     assert values == ["A", "B", "C", "D"]
+
+
+def test_no_response_during_an_open_practice_session_names_its_unanswered_questions(
+    secret_bank, learner, learner_client
+):
+    practice = attempts.practice_start(
+        user=learner, now=timezone.now(), count=3, rng=random.Random(2)
+    )
+    first = practice.items.get(position=1)
+    wrong = next(o.id for o in first.version.options.all() if not o.is_correct)
+    attempts.attempt_answer(attempt=practice, position=1, option_ids=[wrong], now=timezone.now())
+    secrets = secrets_of(practice, unanswered_only=True)
+    assert len(secrets["keys"]) == 2
+    leaked = [
+        (request, secret)
+        for request, text in responses_during(practice, learner_client, answer=False).items()
+        for kind in ("keys", "titles", "tags")
+        for secret in secrets[kind]
+        if secret in text
+    ]
+    assert leaked == []

@@ -341,7 +341,11 @@ class Quiz(models.Model):
         null=True, blank=True, help_text="Timed quizzes only; empty: 144 seconds a question."
     )
     shuffle_questions = models.BooleanField(default=True)
-    shuffle_options = models.BooleanField(default=False)
+    shuffle_options = models.BooleanField(
+        default=True,
+        help_text="Show each question's options in an order of each attempt's own, where the "
+        "question's author allows it (Moodle's 'shuffle within questions').",
+    )
     attempts_allowed = models.PositiveIntegerField(
         default=1, help_text="How many times a learner may take it; 0 means no limit."
     )

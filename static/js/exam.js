@@ -1,6 +1,7 @@
 // Quiz pages: keyboard shortcuts and the exam countdown.
 // The server keeps the deadline and refuses late answers; the countdown only shows the time left
-// and reloads the page when it reaches zero, so the server can submit the exam as it stands.
+// (with a warning at 15 and at 5 minutes, as the exam's own screen gives) and reloads the page
+// when it reaches zero, so the server can submit the exam as it stands.
 (function () {
   "use strict";
 
@@ -14,16 +15,31 @@
     return h + ":" + pad(m) + ":" + pad(seconds % 60);
   }
 
+  const WARNINGS = [
+    [300, "is-low", "Less than 5 minutes left: answer what is still open, then review."],
+    [900, "is-warn", "Less than 15 minutes left."],
+  ];
+
   function startCountdown(el) {
     const remaining = Number(el.dataset.remaining);
     if (!Number.isFinite(remaining)) return;
     // Count from the server's figure, not the device's clock, which may be wrong.
     const end = Date.now() + remaining * 1000;
+    const warning = document.querySelector("[data-time-warning]");
     let reloading = false;
+    let shown = null;
+    function warn(left) {
+      const level = WARNINGS.find(function (w) { return left <= w[0]; }) || null;
+      WARNINGS.forEach(function (w) { el.classList.toggle(w[1], w === level); });
+      if (!warning || level === shown) return;
+      shown = level;
+      warning.hidden = level === null;
+      warning.textContent = level ? level[2] : "";
+    }
     function tick() {
       const left = Math.max(0, Math.round((end - Date.now()) / 1000));
       el.textContent = format(left);
-      el.classList.toggle("is-low", left <= 300);
+      warn(left);
       if (left === 0 && !reloading) {
         reloading = true;
         window.location.reload();
@@ -56,6 +72,7 @@
     const key = event.key.toLowerCase();
     if (key === "n") return void clickFirst('[data-key="next"]', event);
     if (key === "p") return void clickFirst('[data-key="previous"]', event);
+    if (key === "r") return void clickFirst('[data-key="review"]', event);
     if (key === "f" && clickFirst('[data-key="flag"]', event)) return;
     if (key === "enter") {
       if (event.target.closest && event.target.closest("a, button, summary")) return;

@@ -23,7 +23,7 @@ from studyapp.cards.review import review_next
 from studyapp.cards.scheduling import study_settings_for, utc
 from studyapp.core.csv import csv_safe
 from studyapp.progress import selectors
-from studyapp.progress.charts import (
+from studyapp.core.charts import (
     Chart,
     bar_list,
     calendar_heatmap,

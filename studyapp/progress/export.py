@@ -1,7 +1,9 @@
 """A learner's own data as one JSON document: reviews, answers, reading, functions.
 
 Only rows owned by the learner are read (every query filters on the learner); nothing of other
-learners, and no secrets (passwords, access-key salts) are included.
+learners, and no secrets (passwords, access-key salts) are included. The questions of an open
+attempt are named only once disclosed (:mod:`studyapp.quizzes.disclosure`): an open exam's
+only after it ends.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from datetime import datetime
 
 from studyapp.accounts.models import Membership, User
 from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings
-from studyapp.quizzes.models import Attempt, AttemptQuestion, QuestionReview, QuestionSchedule
+from studyapp.quizzes.disclosure import attempt_answers_export
+from studyapp.quizzes.models import Attempt, QuestionReview, QuestionSchedule
 from studyapp.sandbox.models import Function, Invocation
 from studyapp.topics.models import ReadingProgress
 
@@ -97,21 +100,7 @@ def learner_export(user: User, *, now: datetime) -> dict:
                 "passed",
             )
         ),
-        "attempt_answers": list(
-            AttemptQuestion.objects.filter(attempt__user=user)
-            .order_by("attempt_id", "position")
-            .values(
-                "attempt_id",
-                "position",
-                "version__question__key",
-                "version__number",
-                "chosen",
-                "shown_at",
-                "answered_at",
-                "flagged",
-                "correct",
-            )
-        ),
+        "attempt_answers": attempt_answers_export(user=user),
         "question_reviews": list(
             QuestionReview.objects.filter(user=user)
             .order_by("reviewed_at", "id")

@@ -12,16 +12,19 @@ everything at submission.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from studyapp.core.errors import Conflict, Invalid
 from studyapp.quizzes import grading
-from studyapp.quizzes.models import Attempt, AttemptQuestion, Question
+from studyapp.quizzes.models import Attempt, AttemptQuestion, Option, Question
 from studyapp.quizzes.scheduling import question_review_record
 from studyapp.quizzes.selectors import NavigatorItem, attempt_item
 
@@ -121,6 +124,33 @@ def practice_start(
     )
 
 
+def missed_practice_start(
+    *, user, source: Attempt, questions: list[Question], now: datetime
+) -> Attempt:
+    """Practise exactly ``questions`` (those missed in ``source``), in the order they were asked,
+    each in its current published wording; questions withdrawn since are left out."""
+    if source.user_id != user.pk or not source.is_submitted:
+        raise AttemptError("Only a finished attempt of your own can be practised again.")
+    published = {
+        question.pk: question
+        for question in Question.objects.published()
+        .filter(pk__in=[question.pk for question in questions])
+        .select_related("current_version")
+    }
+    chosen = [published[question.pk] for question in questions if question.pk in published]
+    if not chosen:
+        raise NoQuestions("Nothing to practise: every question of this attempt was right.")
+    return attempt_create(
+        user=user,
+        mode=Attempt.Mode.PRACTICE,
+        title=f"Practice: missed in {source.title or source.get_mode_display().lower()}",
+        questions=chosen,
+        config={"source": "attempt", "attempt": source.pk, "requested": len(chosen)},
+        now=now,
+        deadline=None,
+    )
+
+
 def exam_start(
     *, user, now: datetime, count: int | None = None, rng: random.Random | None = None
 ) -> Attempt:
@@ -135,7 +165,7 @@ def exam_start(
     if not drawn:
         raise NoQuestions("The question bank is empty: import content first.")
     config = {"full": count is None, "requested": requested, "drawn": len(drawn)}
-    title = "Full exam" if count is None else f"Timed exam: {len(drawn)} questions"
+    title = "Full exam" if count is None else f"Timed exam: {questions_counted(len(drawn))}"
     return attempt_create(
         user=user,
         mode=Attempt.Mode.EXAM,
@@ -147,6 +177,50 @@ def exam_start(
     )
 
 
+#: Options that refer to the other options keep the place the author gave them: "All of the
+#: above", "None of these", "Both A and B", "Neither of the options".
+PINNED_OPTION = re.compile(
+    r"\b(?:all|none|both|neither|either)\s+of\s+(?:the\s+)?(?:above|these|those|options|answers)\b"
+    r"|^\W*(?:both\s+)?\(?[A-J]\)?\s+(?:and|&|or)\s+\(?[A-J]\)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def option_is_pinned(text: str) -> bool:
+    """True for an option that names the others (it would read wrong anywhere but its place)."""
+    return bool(PINNED_OPTION.search(text.strip()))
+
+
+def option_order_shuffle(*, seed: str, options: list[Option], shuffle: bool) -> list[int]:
+    """The options' ids in the order one attempt shows them.
+
+    Deterministic from ``seed`` (so the same attempt always gets the same order, whatever
+    reloads it); pinned options (:func:`option_is_pinned`) keep their written place and the
+    others are shuffled among the remaining places. ``shuffle`` False keeps the written order.
+    The ids are the author's option identities: grading, statistics and exports use them, never
+    the display position.
+    """
+    written = sorted(options, key=lambda option: option.position)
+    if not shuffle:
+        return [option.id for option in written]
+    movable = [option.id for option in written if not option_is_pinned(option.text_md)]
+    rng = random.Random(hashlib.sha256(seed.encode()).digest())
+    rng.shuffle(movable)
+    moved = iter(movable)
+    return [option.id if option_is_pinned(option.text_md) else next(moved) for option in written]
+
+
+def attempt_option_seed(*, attempt: Attempt, position: int, version_id: int) -> str:
+    """The seed of one question's option order: the attempt, its learner and the question, with
+    the server's secret so that no one can work an order out from the ids."""
+    return f"{settings.SECRET_KEY}:{attempt.pk}:{attempt.user_id}:{position}:{version_id}"
+
+
+def questions_counted(count: int) -> str:
+    """'1 question', '20 questions'."""
+    return f"{count} question{'' if count == 1 else 's'}"
+
+
 def attempt_create(
     *,
     user,
@@ -156,7 +230,15 @@ def attempt_create(
     config: dict,
     now: datetime,
     deadline: datetime | None,
+    shuffle_options: bool = True,
 ) -> Attempt:
+    """Create the attempt and its questions, each with the order its options are shown in
+    (shuffled per attempt and learner where the question's author allows it and
+    ``shuffle_options`` is True, stored so that reloads, resumes and reviews show the same)."""
+    version_ids = [question.current_version_id for question in questions]
+    options: dict[int, list[Option]] = {}
+    for option in Option.objects.filter(version_id__in=version_ids):
+        options.setdefault(option.version_id, []).append(option)
     with transaction.atomic():
         attempt = Attempt.objects.create(
             user=user,
@@ -168,7 +250,18 @@ def attempt_create(
             question_count=len(questions),
         )
         AttemptQuestion.objects.bulk_create(
-            AttemptQuestion(attempt=attempt, position=position, version=question.current_version)
+            AttemptQuestion(
+                attempt=attempt,
+                position=position,
+                version=question.current_version,
+                option_order=option_order_shuffle(
+                    seed=attempt_option_seed(
+                        attempt=attempt, position=position, version_id=question.current_version_id
+                    ),
+                    options=options.get(question.current_version_id, []),
+                    shuffle=shuffle_options and question.current_version.shuffle_options,
+                ),
+            )
             for position, question in enumerate(questions, start=1)
         )
     return attempt
@@ -207,16 +300,27 @@ def _locked_open_item(attempt: Attempt, position: int, now: datetime) -> Attempt
         raise AttemptClosed("This attempt has been submitted; answers can no longer change.")
     if attempt_is_expired(fresh, now=now):
         raise DeadlinePassed("Time is up: the exam was submitted as it stood.")
-    item = fresh.items.select_related("version").filter(position=position).first()
+    item = (
+        fresh.items.select_related("version")
+        .prefetch_related("version__options")
+        .filter(position=position)
+        .first()
+    )
     if item is None:
         raise AttemptError(f"This attempt has no question {position}.")
     return item
 
 
 def attempt_answer(
-    *, attempt: Attempt, position: int, option_ids: list[int], now: datetime
+    *,
+    attempt: Attempt,
+    position: int,
+    option_ids: list[int] | None = None,
+    letters: list[str] | None = None,
+    now: datetime,
 ) -> AttemptQuestion:
-    """Save the learner's choice for question ``position``.
+    """Save the learner's choice for question ``position``: the options' ids, or (as pages post
+    them) the letters the options are shown under in this attempt.
 
     Refused after the deadline (the exam is then submitted as it stood) and after submission.
     In an exam the answer can change until submission, and an empty choice clears it; in
@@ -226,7 +330,9 @@ def attempt_answer(
         with transaction.atomic():
             item = _locked_open_item(attempt, position, now)
             options = {option.id: option for option in item.version.options.all()}
-            chosen = sorted(set(option_ids))
+            if letters is not None:
+                option_ids = item_option_ids(item, letters)
+            chosen = sorted(set(option_ids or []))
             if any(option_id not in options for option_id in chosen):
                 raise AttemptError("That option does not belong to this question.")
             if item.version.kind == "single" and len(chosen) > 1:
@@ -240,6 +346,13 @@ def attempt_answer(
     except DeadlinePassed:
         attempt_expire_if_due(attempt=attempt, now=now)
         raise
+
+
+def item_option_ids(item: AttemptQuestion, letters: list[str]) -> list[int]:
+    """The ids of the options shown under ``letters`` in this attempt's order of the options
+    (-1 for a letter no option is shown under, which the caller refuses)."""
+    by_letter = {option.shown_letter: option.id for option in item.shown_options()}
+    return [by_letter.get(letter.strip().upper(), -1) for letter in letters]
 
 
 def _practice_answer(attempt, item, chosen, options, now) -> AttemptQuestion:

@@ -140,6 +140,7 @@ def version_data(version: QuestionVersion) -> QuestionData:
         difficulty=version.difficulty,
         tags=list(version.tags or []),
         case=version.case.topic.slug if version.case_id else "",
+        shuffle=version.shuffle_options,
     )
 
 

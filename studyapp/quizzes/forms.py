@@ -54,6 +54,12 @@ class QuestionForm(forms.Form):
         choices=QuestionVersion.Difficulty.choices, initial="medium", required=False
     )
     tags = forms.CharField(required=False, help_text="Comma separated, e.g. throttling, rds.")
+    fixed_option_order = forms.BooleanField(
+        label="Keep the options in the written order",
+        required=False,
+        help_text="Otherwise each attempt shows them in an order of its own; options that refer "
+        "to the others (All of the above) keep their place either way.",
+    )
     status = forms.ChoiceField(
         choices=Question.Status.choices, initial="draft", widget=forms.RadioSelect
     )
@@ -199,6 +205,7 @@ def question_editor_check(form: QuestionForm, rows: list[OptionRow]) -> EditorCh
         domain=cleaned["domain"],
         difficulty=cleaned["difficulty"] or "medium",
         tags=[tag.strip() for tag in cleaned["tags"].split(",") if tag.strip()],
+        shuffle=not cleaned.get("fixed_option_order"),
     )
     problems = [p for p in validate_question(data) if "weight" in p]
     if problems:
@@ -219,6 +226,7 @@ def question_form_initial(question: Question | None) -> dict:
         "domain": version.domain,
         "difficulty": version.difficulty,
         "tags": ", ".join(version.tags or []),
+        "fixed_option_order": not version.shuffle_options,
         "status": question.status,
     }
 

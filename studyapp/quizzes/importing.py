@@ -145,6 +145,8 @@ def question_content(question: QuestionData) -> dict:
         content["text_format"] = question.text_format
     if question.category.strip():
         content["category"] = question.category.strip()
+    if not question.shuffle:
+        content["shuffle"] = False
     return content
 
 
@@ -262,6 +264,7 @@ def version_create(
         title=content.get("title", ""),
         text_format=content.get("text_format", "markdown"),
         category=content.get("category", ""),
+        shuffle_options=content.get("shuffle", True),
         content_hash=digest,
         author=author,
         created_at=now,

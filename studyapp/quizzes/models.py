@@ -9,6 +9,8 @@ when they leave the content files.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -114,6 +116,11 @@ class QuestionVersion(models.Model):
         help_text="How the texts were written; always shown through the Markdown renderer.",
     )
     category = models.CharField(max_length=255, blank=True, help_text="Moodle category path.")
+    shuffle_options = models.BooleanField(
+        default=True,
+        help_text="Show the options in an order of each attempt's own (Moodle's shuffleanswers); "
+        "options that refer to others, such as 'All of the above', keep their place.",
+    )
     content_hash = models.CharField(max_length=64, help_text="sha256 of what the version says.")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -252,6 +259,13 @@ class AttemptQuestion(models.Model):
     def is_answered(self) -> bool:
         return bool(self.chosen)
 
+    @property
+    def time_to_answer(self):
+        """From first showing the question to its (last) answer; None if never answered."""
+        if self.shown_at is None or self.answered_at is None:
+            return None
+        return max(self.answered_at - self.shown_at, timedelta(0))
+
     def shown_options(self) -> list[Option]:
         """The version's options in the order this attempt shows them, each with the letter
         it is shown under (``shown_letter``)."""
@@ -340,7 +354,11 @@ class Quiz(models.Model):
         null=True, blank=True, help_text="Timed quizzes only; empty: 144 seconds a question."
     )
     shuffle_questions = models.BooleanField(default=True)
-    shuffle_options = models.BooleanField(default=False)
+    shuffle_options = models.BooleanField(
+        default=True,
+        help_text="Show each question's options in an order of each attempt's own, where the "
+        "question's author allows it (Moodle's 'shuffle within questions').",
+    )
     attempts_allowed = models.PositiveIntegerField(
         default=1, help_text="How many times a learner may take it; 0 means no limit."
     )

@@ -24,7 +24,6 @@ from studyapp.quizzes.attempts import AttemptError, NoQuestions, attempt_create
 from studyapp.quizzes.models import (
     Assignment,
     Attempt,
-    AttemptQuestion,
     Question,
     Quiz,
     QuizItem,
@@ -227,14 +226,8 @@ def quiz_attempt_start(
             config={"quiz": quiz.pk, "attempt_number": number},
             now=now,
             deadline=deadline,
+            shuffle_options=quiz.shuffle_options,
         )
         attempt.quiz = quiz
         attempt.save(update_fields=["quiz"])
-        if quiz.shuffle_options:
-            items = list(attempt.items.prefetch_related("version__options"))
-            for item in items:
-                ids = [option.pk for option in item.version.options.all()]
-                rng.shuffle(ids)
-                item.option_order = ids
-            AttemptQuestion.objects.bulk_update(items, ["option_order"])
     return attempt

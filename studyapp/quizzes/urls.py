@@ -18,4 +18,7 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/submit/", views.submit, name="submit"),
     path("attempts/<int:attempt_id>/result/", views.result, name="result"),
     path("attempts/<int:attempt_id>/review/", views.review, name="review"),
+    path(
+        "attempts/<int:attempt_id>/practise-missed/", views.practise_missed, name="practise_missed"
+    ),
 ]

@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studyapp.core.htmx import htmx_redirect
-from studyapp.quizzes import attempts, grading, quizbuilder
+from studyapp.core.charts import Chart, line_chart
+from studyapp.quizzes import attempts, grading, quizbuilder, results
+from studyapp.quizzes.disclosure import item_reveals
 from studyapp.quizzes.models import DOMAINS, Attempt, AttemptQuestion
 from studyapp.quizzes.selectors import (
     NavigatorItem,
@@ -177,7 +179,7 @@ def session_context(
 ) -> dict:
     """One question page: the question (with its options; its topics once it is revealed) and
     the navigator's state of the others, in a fixed number of queries whatever the length."""
-    reveal = item_reveals(attempt, item)
+    reveal = item_reveals(attempt=attempt, item=item)
     if reveal:
         attempt_item_topics_load(item)
     return {
@@ -190,11 +192,6 @@ def session_context(
         "time_left": attempts.time_left(attempt, now=now),
         "answered_count": sum(1 for i in navigator if i.is_answered),
     }
-
-
-def item_reveals(attempt: Attempt, item: AttemptQuestion) -> bool:
-    """Correctness and explanations go out only after the answer (practice) or submission."""
-    return attempt.is_submitted or (not attempt.is_exam and item.answered_at is not None)
 
 
 def time_up(request: HttpRequest, attempt: Attempt) -> HttpResponse:
@@ -211,14 +208,10 @@ def time_up(request: HttpRequest, attempt: Attempt) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
     attempt = attempt_for_owner(request.user, attempt_id)
-    try:
-        option_ids = [int(value) for value in request.POST.getlist("option")]
-    except ValueError:
-        option_ids = [-1]
     now = timezone.now()
     try:
         saved = attempts.attempt_answer(
-            attempt=attempt, position=position, option_ids=option_ids, now=now
+            attempt=attempt, position=position, letters=request.POST.getlist("option"), now=now
         )
     except attempts.DeadlinePassed:
         return time_up(request, attempt)
@@ -319,17 +312,44 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if not attempt.is_submitted:
         return redirect(attempt)
     items = attempt_items(attempt)
-    graded = [i for i in items if i.correct is not None]
+    summary = results.attempt_result(attempt=attempt, items=items)
+    trend = results.attempt_trend(
+        attempt=attempt, history=list(attempts_history(attempt.user)[:50])
+    )
     return render(
         request,
         "quizzes/result.html",
         {
             "attempt": attempt,
-            "domains": grading.domain_breakdown((i.version.domain, i.correct) for i in graded),
+            "result": summary,
+            "domains": summary.domains,
+            "trend": trend,
+            "trend_chart": trend_chart(attempt, trend) if len(trend) > 1 else None,
             "scaling_method": grading.SCALING_METHOD,
             "pass_score": grading.PASS_SCORE,
-            "answered_count": sum(1 for i in items if i.is_answered),
+            "answered_count": summary.answered,
+            "is_owner": attempt.user_id == request.user.pk,
         },
+    )
+
+
+def trend_chart(attempt: Attempt, trend: list[results.TrendPoint]) -> Chart:
+    exam = attempt.is_exam
+    return line_chart(
+        title="Your exams" if exam else "Your practice sessions",
+        summary=(
+            f"{len(trend)} finished; this one scored {trend[-1].score}"
+            if trend[-1].is_current
+            else f"{len(trend)} finished"
+        )
+        + (", first to last: " + " → ".join(str(point.score) for point in trend[-8:]) + "."),
+        labels=[f"{point.submitted_at:%-d %b %H:%M}" for point in trend],
+        values=[point.score for point in trend],
+        y_min=grading.MIN_SCORE if exam else 0,
+        y_max=grading.MAX_SCORE if exam else 100,
+        reference=(grading.PASS_SCORE, "pass 750") if exam else None,
+        value_header="Scaled score" if exam else "% right",
+        slug="attempt-trend",
     )
 
 
@@ -340,8 +360,43 @@ def review(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempts.attempt_expire_if_due(attempt=attempt, now=timezone.now())
     if attempt.is_exam and not attempt.is_submitted:
         return redirect(attempt)
-    items = [i for i in attempt_items(attempt) if item_reveals(attempt, i)]
-    return render(request, "quizzes/review.html", {"attempt": attempt, "items": items})
+    every = [i for i in attempt_items(attempt) if item_reveals(attempt=attempt, item=i)]
+    show = request.GET.get("show", "all")
+    show = show if show in results.REVIEW_FILTERS else "all"
+    domain = request.GET.get("domain", "")
+    domain = domain if domain in DOMAINS else ""
+    items = results.review_filter(every, show=show, domain=domain)
+    return render(
+        request,
+        "quizzes/review.html",
+        {
+            "attempt": attempt,
+            "items": items,
+            "total": len(every),
+            "show": show,
+            "domain": domain,
+            "filters": results.REVIEW_FILTERS,
+            "domains": sorted({i.version.domain for i in every}),
+            "domain_names": DOMAINS,
+            "missed_count": sum(1 for i in every if results.item_is_missed(i)),
+            "is_owner": attempt.user_id == request.user.pk,
+        },
+    )
+
+
+@require_POST
+def practise_missed(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Start a practice session of exactly the questions missed in a finished attempt."""
+    source = attempt_for_owner(request.user, attempt_id)
+    try:
+        missed = results.attempt_missed_questions(attempt_items(source))
+        attempt = attempts.missed_practice_start(
+            user=request.user, source=source, questions=missed, now=timezone.now()
+        )
+    except attempts.AttemptError as error:
+        messages.error(request, str(error))
+        return redirect("quizzes:result", source.pk)
+    return redirect(attempt)
 
 
 @require_http_methods(["GET", "POST"])

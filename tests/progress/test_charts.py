@@ -7,7 +7,7 @@ from datetime import date
 
 from django.template.loader import render_to_string
 
-from studyapp.progress.charts import bar_chart, calendar_heatmap, line_chart, matrix_heatmap
+from studyapp.core.charts import bar_chart, calendar_heatmap, line_chart, matrix_heatmap
 
 
 def test_a_bar_chart_has_a_bar_per_value_with_its_label_and_value():
@@ -69,7 +69,7 @@ def test_the_matrix_heatmap_marks_missing_data_apart_from_zero():
 
 def test_the_chart_template_gives_title_summary_and_a_data_table():
     chart = bar_chart(title="Due", summary="3 due", labels=["Mon"], values=[3], slug="due")
-    html = render_to_string("progress/includes/chart.html", {"chart": chart})
+    html = render_to_string("includes/chart.html", {"chart": chart})
     assert '<figure class="chart-figure" id="chart-due">' in html
     assert "<strong>Due</strong>" in html and "3 due" in html
     assert '<th scope="row">Mon</th><td>3</td>' in html

@@ -41,6 +41,19 @@ def wrong_id(item: AttemptQuestion) -> int:
     return next(o.id for o in item.version.options.all() if not o.is_correct)
 
 
+def letter_of(item: AttemptQuestion, option_id: int) -> str:
+    """The letter an option is shown (and posted) under in the item's attempt."""
+    return next(o.shown_letter for o in item.shown_options() if o.id == option_id)
+
+
+def correct_letters(item: AttemptQuestion) -> list[str]:
+    return [letter_of(item, option_id) for option_id in correct_ids(item)]
+
+
+def wrong_letter(item: AttemptQuestion) -> str:
+    return letter_of(item, wrong_id(item))
+
+
 def urls(attempt: Attempt) -> dict[str, str]:
     return {
         "attempt": reverse("quizzes:attempt", args=[attempt.pk]),
@@ -109,7 +122,7 @@ def test_an_exam_question_carries_no_marker_of_the_correct_option(exam, learner_
 
 def test_saving_an_exam_answer_reveals_nothing(exam, learner_client):
     item = exam.items.get(position=1)
-    response = learner_client.post(urls(exam)["answer"], {"option": correct_ids(item)}, **HTMX)
+    response = learner_client.post(urls(exam)["answer"], {"option": correct_letters(item)}, **HTMX)
     html = response.content.decode()
     assert "Answer saved" in html
     assert leaks(html) == []
@@ -117,7 +130,7 @@ def test_saving_an_exam_answer_reveals_nothing(exam, learner_client):
 
 def test_the_review_screen_before_submission_reveals_nothing(exam, learner_client):
     item = exam.items.get(position=1)
-    learner_client.post(urls(exam)["answer"], {"option": correct_ids(item)}, **HTMX)
+    learner_client.post(urls(exam)["answer"], {"option": correct_letters(item)}, **HTMX)
     html = learner_client.get(urls(exam)["check"]).content.decode()
     assert leaks(html) == []
     assert re.search(r'data-summary="answered">1 of 10', html)
@@ -131,7 +144,9 @@ def test_the_review_mode_of_an_open_exam_is_not_shown(exam, learner_client):
 
 def test_answering_a_practice_question_returns_the_explanations(practice, learner_client):
     item = practice.items.get(position=1)
-    response = learner_client.post(urls(practice)["answer"], {"option": [wrong_id(item)]}, **HTMX)
+    response = learner_client.post(
+        urls(practice)["answer"], {"option": [wrong_letter(item)]}, **HTMX
+    )
     html = response.content.decode()
     assert "Incorrect" in html
     assert "Correct answer" in html
@@ -142,7 +157,7 @@ def test_answering_a_practice_question_returns_the_explanations(practice, learne
 
 def test_a_practice_answer_without_htmx_redirects_to_the_feedback(practice, learner_client):
     item = practice.items.get(position=1)
-    response = learner_client.post(urls(practice)["answer"], {"option": correct_ids(item)})
+    response = learner_client.post(urls(practice)["answer"], {"option": correct_letters(item)})
     assert response.status_code == 302
     html = learner_client.get(response.url).content.decode()
     assert "Correct" in html
@@ -152,7 +167,7 @@ def test_a_practice_answer_without_htmx_redirects_to_the_feedback(practice, lear
 def test_the_server_refuses_an_answer_after_the_deadline(exam, learner_client):
     Attempt.objects.filter(pk=exam.pk).update(deadline=timezone.now() - timedelta(seconds=1))
     item = exam.items.get(position=1)
-    response = learner_client.post(urls(exam)["answer"], {"option": correct_ids(item)}, **HTMX)
+    response = learner_client.post(urls(exam)["answer"], {"option": correct_letters(item)}, **HTMX)
     assert response.status_code == 409
     assert response["HX-Redirect"] == urls(exam)["result"]
     item.refresh_from_db()
@@ -164,7 +179,7 @@ def test_the_server_refuses_an_answer_after_the_deadline(exam, learner_client):
 def test_a_late_answer_without_htmx_is_refused_too(exam, learner_client):
     Attempt.objects.filter(pk=exam.pk).update(deadline=timezone.now() - timedelta(minutes=5))
     item = exam.items.get(position=1)
-    response = learner_client.post(urls(exam)["answer"], {"option": correct_ids(item)})
+    response = learner_client.post(urls(exam)["answer"], {"option": correct_letters(item)})
     assert response.status_code == 409
     assert "Time is up" in response.content.decode()
     item.refresh_from_db()
@@ -180,7 +195,9 @@ def test_opening_an_exam_after_its_deadline_shows_the_result(exam, learner_clien
 
 def test_an_exam_answer_saved_without_htmx_moves_to_the_chosen_question(exam, learner_client):
     item = exam.items.get(position=1)
-    response = learner_client.post(urls(exam)["answer"], {"option": correct_ids(item), "go": "2"})
+    response = learner_client.post(
+        urls(exam)["answer"], {"option": correct_letters(item), "go": "2"}
+    )
     assert response.url == f"{urls(exam)['attempt']}?q=2"
     item.refresh_from_db()
     assert item.chosen == sorted(correct_ids(item))
@@ -188,7 +205,7 @@ def test_an_exam_answer_saved_without_htmx_moves_to_the_chosen_question(exam, le
 
 def test_the_exam_page_is_rebuilt_with_the_saved_answer_checked(exam, learner_client):
     item = exam.items.get(position=1)
-    chosen = correct_ids(item)[0]
+    chosen = correct_letters(item)[0]
     learner_client.post(urls(exam)["answer"], {"option": [chosen]}, **HTMX)
     html = learner_client.get(urls(exam)["attempt"], {"q": 1}).content.decode()
     assert re.search(rf'value="{chosen}"[^>]*checked', html)
@@ -206,7 +223,7 @@ def test_submitting_shows_the_scaled_result_with_the_method_and_domains(exam, le
     for item in exam.items.all():
         learner_client.post(
             reverse("quizzes:answer", args=[exam.pk, item.position]),
-            {"option": correct_ids(item)},
+            {"option": correct_letters(item)},
             **HTMX,
         )
     response = learner_client.post(urls(exam)["submit"], follow=True)
@@ -214,13 +231,13 @@ def test_submitting_shows_the_scaled_result_with_the_method_and_domains(exam, le
     assert "data-scaled-score>1000<" in html
     assert "Pass" in html
     assert "100 + 900" in html
-    assert html.count("<meter") == 4
+    assert html.split('id="topics-title"')[0].count("<meter") == 4  # one per domain
     assert "Meets competencies" in html
 
 
 def test_the_review_mode_after_submission_shows_every_answer_and_explanation(exam, learner_client):
     first = exam.items.get(position=1)
-    learner_client.post(urls(exam)["answer"], {"option": [wrong_id(first)]}, **HTMX)
+    learner_client.post(urls(exam)["answer"], {"option": [wrong_letter(first)]}, **HTMX)
     learner_client.post(urls(exam)["submit"])
     html = learner_client.get(urls(exam)["review"]).content.decode()
     assert html.count("Question ") >= 10
@@ -245,7 +262,7 @@ def test_another_learner_cannot_change_an_attempt(exam, client, django_user_mode
     other = django_user_model.objects.create_user(username="bob", password="correct-horse-42")
     client.force_login(other)
     item = exam.items.get(position=1)
-    response = client.post(urls(exam)[name], {"option": correct_ids(item), "flagged": "1"})
+    response = client.post(urls(exam)[name], {"option": correct_letters(item), "flagged": "1"})
     assert response.status_code == 404
     exam.refresh_from_db()
     item.refresh_from_db()

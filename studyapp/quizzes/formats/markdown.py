@@ -32,6 +32,9 @@ to ``medium``); the stem runs to ``### Options``; every option needs a ``Why:`` 
 makes a single-answer question (correct option 1.0), two or more a multiple-response question
 scored all-or-nothing (each correct option 1/k of the mark, wrong ones 0). Lines inside fenced
 code blocks are never read as headings, options or ``Why:`` lines. Text is always Markdown.
+``shuffle: no`` keeps the options in the written order for every learner (Moodle's
+``shuffleanswers``); without it they are shuffled per attempt, except options that refer to the
+others ("All of the above"), which keep their place.
 
 Writing produces the same layout, so ``parse(write(questions))`` gives the questions back for what
 the format carries: key, metadata, stem, options (correct or not), explanations and general
@@ -63,7 +66,8 @@ from studyapp.quizzes.formats.model import (
 )
 
 DEFAULT_DIFFICULTY = "medium"
-METADATA_KEYS = ("topics", "domain", "difficulty", "tags", "case")
+METADATA_KEYS = ("topics", "domain", "difficulty", "tags", "case", "shuffle")
+SHUFFLE_VALUES = {"yes": True, "no": False}
 _QUESTION_RE = re.compile(r"^##(?:\s+(.*?))?\s*$")
 _SECTION_RE = re.compile(r"^###(?:\s+(.*?))?\s*$")
 _OPTION_RE = re.compile(r"^- \[( |x|X)\](?:\s+(.*))?$")
@@ -237,6 +241,11 @@ def _set_metadata(question: QuestionData, key: str, value: str, line: int, error
         question.case = value
         if not is_slug(value):
             errors.add(line, f"case {value!r} is not a slug")
+    elif key == "shuffle":
+        if value.lower() in SHUFFLE_VALUES:
+            question.shuffle = SHUFFLE_VALUES[value.lower()]
+        else:
+            errors.add(line, f"shuffle must be yes or no (got {value!r})")
     else:
         errors.add(line, f"unknown metadata {key!r} (known: {', '.join(METADATA_KEYS)})")
 
@@ -387,6 +396,7 @@ def _metadata_lines(question: QuestionData) -> list[str]:
         "difficulty": question.difficulty,
         "tags": ", ".join(question.tags),
         "case": question.case,
+        "shuffle": "" if question.shuffle else "no",
     }
     return [f"{key}: {value}" for key, value in values.items() if value]
 

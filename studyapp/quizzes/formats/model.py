@@ -53,6 +53,9 @@ class QuestionData:
     difficulty: str = ""
     tags: list[str] = field(default_factory=list)
     case: str = ""
+    #: May the options be shown in a different order to each learner (Moodle's shuffleanswers)?
+    #: Options that refer to others ("All of the above") keep their place even then.
+    shuffle: bool = True
     line: int = 0
 
 

@@ -195,6 +195,7 @@ def _read_question(
         return _as_true_false(question, options, result)
     question.options = options
     question.kind = "single" if _is_true(element.text_of("single") or "true") else "multiple"
+    question.shuffle = _is_true(element.text_of("shuffleanswers") or "true")
     return question
 
 
@@ -268,7 +269,7 @@ def _question_element(question: QuestionData) -> str:
         f"{_rich_text(question.general_feedback)}</generalfeedback>",
         f"    <idnumber>{_escape(question.key)}</idnumber>",
         f"    <single>{'true' if question.kind == 'single' else 'false'}</single>",
-        "    <shuffleanswers>true</shuffleanswers>",
+        f"    <shuffleanswers>{'true' if question.shuffle else 'false'}</shuffleanswers>",
         "    <answernumbering>ABCD</answernumbering>",
     ]
     lines.extend(_answer_element(option, text_format) for option in question.options)

@@ -56,3 +56,17 @@ def percent(value: float | None) -> str:
 def figure(value: float | None) -> str:
     """A statistic already in percent units, two decimals; None -> "–"."""
     return "–" if value is None else f"{value:.2f}"
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A time taken in words: "1 h 05 min", "3 min 20 s", "45 s"; None -> "–"."""
+    if value is None:
+        return "–"
+    seconds = max(0, round(value.total_seconds()))
+    hours, minutes, rest = seconds // 3600, seconds % 3600 // 60, seconds % 60
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {rest:02d} s"
+    return f"{rest} s"

@@ -1,18 +1,14 @@
 """The Python runtime that runs INSIDE an execution environment (standard library only).
 
-Started as `python -I -S bootstrap.py REQUEST_FD RESPONSE_FD TASK_ROOT OPT_ROOT`. It imports the
-handler once (INIT), tells the supervisor it is ready, then serves invocations one at a time:
-
-    supervisor -> runtime (REQUEST_FD):  {"request_id", "deadline_ms", "length", ...}\\n + event
-    runtime -> supervisor (RESPONSE_FD): {"type": "ready"}\\n
-                                         {"type": "init_error", "length": N}\\n + error JSON
-                                         {"type": "result", "ok": bool, "length": N,
-                                          "handler_ms": float}\\n + response or error JSON
+Started as `python -I -S bootstrap.py TASK_ROOT OPT_ROOT`. It speaks the Lambda Runtime API at
+`AWS_LAMBDA_RUNTIME_API` like every Lambda runtime: it imports the handler once (INIT; a failure
+is posted to /runtime/init/error), then loops: GET /runtime/invocation/next, call the handler,
+POST /response or /error. One keep-alive connection, a few lines of HTTP/1.1: http.client would
+add its imports (email, ssl's friends) to every cold start.
 
 stdout and stderr go to the supervisor's log pipe, unbuffered, like Lambda's runtime. Nothing
-here is trusted by the supervisor: the handler runs in this very process and can write anything
-to any descriptor; the supervisor only ever parses bounded messages and enforces every limit
-from outside.
+here is trusted by the supervisor: the handler runs in this very process and can do anything
+with the socket; the supervisor parses bounded requests and enforces every limit from outside.
 """
 
 from __future__ import annotations
@@ -24,11 +20,11 @@ import io
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import traceback
 
-MAX_RESPONSE_BYTES = 6_291_556
 MAX_ERROR_MESSAGE_CHARS = 64 * 1024
 
 
@@ -274,12 +270,52 @@ def _decimal_default(value: object) -> object:
 _ENCODER = json.JSONEncoder(default=_decimal_default, ensure_ascii=False, allow_nan=True)
 
 
-def send(channel: int, header: dict, body: bytes = b"") -> None:
-    header["length"] = len(body)
-    data = memoryview(json.dumps(header).encode() + b"\n" + body)
-    while data:
-        written = os.write(channel, data)
-        data = data[written:]
+class RuntimeApiClient:
+    """GET and POST on the Runtime API over one keep-alive connection."""
+
+    def __init__(self, address: str) -> None:
+        host, _, port = address.rpartition(":")
+        self.address = address
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.stream = self.sock.makefile("rb")
+
+    def call(
+        self, method: str, path: str, body: bytes = b"", headers: dict | None = None
+    ) -> tuple[int, dict, bytes]:
+        lines = [f"{method} /2018-06-01/runtime/{path} HTTP/1.1", f"Host: {self.address}"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        lines.append(f"Content-Length: {len(body)}")
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        status_line = self.stream.readline()
+        if not status_line:
+            raise ConnectionError("the Runtime API closed the connection")
+        status = int(status_line.split()[1])
+        answer_headers = {}
+        while True:
+            line = self.stream.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            answer_headers[name.strip().lower()] = value.strip()
+        length = int(answer_headers.get("content-length", "0"))
+        return status, answer_headers, self.stream.read(length)
+
+
+def request_from_headers(headers: dict) -> dict:
+    request = {
+        "request_id": headers.get("lambda-runtime-aws-request-id", ""),
+        "deadline_ms": int(headers.get("lambda-runtime-deadline-ms", "0")),
+        "invoked_function_arn": headers.get("lambda-runtime-invoked-function-arn", ""),
+    }
+    for key, header in (
+        ("client_context", "lambda-runtime-client-context"),
+        ("identity", "lambda-runtime-cognito-identity"),
+    ):
+        if header in headers:
+            with contextlib.suppress(ValueError):
+                request[key] = json.loads(headers[header])
+    return request
 
 
 def serve_one(request: dict, event_bytes: bytes, handler, task_root: str, sink) -> tuple:
@@ -297,19 +333,10 @@ def serve_one(request: dict, event_bytes: bytes, handler, task_root: str, sink) 
             raise FaultError(
                 "Runtime.MarshalError", f"Unable to marshal response: {error}"
             ) from None
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise FaultError(
-                "Function.ResponseSizeTooLarge",
-                "Response payload size exceeded maximum allowed payload size "
-                f"({MAX_RESPONSE_BYTES} bytes).",
-            )
         ok = True
     except Exception as error:
         payload = error_from_exception(error, task_root)
-        if payload["errorType"] == "Function.ResponseSizeTooLarge":
-            del payload["requestId"], payload["stackTrace"]
-        else:
-            log_error(payload, log_format, sink)
+        log_error(payload, log_format, sink)
         body = json.dumps(payload).encode()
         ok = False
     handler_ms = (time.perf_counter() - started) * 1000
@@ -320,8 +347,7 @@ def serve_one(request: dict, event_bytes: bytes, handler, task_root: str, sink) 
 
 
 def main(argv: list[str]) -> int:
-    request_fd, response_fd = int(argv[1]), int(argv[2])
-    task_root, opt_root = argv[3], argv[4]
+    task_root, opt_root = argv[1], argv[2]
     sys.dont_write_bytecode = True
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     sys.path[:0] = [
@@ -340,28 +366,50 @@ def main(argv: list[str]) -> int:
     log_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "Text")
     setup_logging(log_format, sink)
 
+    api = RuntimeApiClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))
     except Exception as error:
         payload = error_from_exception(error, task_root)
         log_error(payload, log_format, sink)
-        send(response_fd, {"type": "init_error"}, json.dumps(payload).encode())
-        return 0
-    send(response_fd, {"type": "ready"})
+        headers = {"Lambda-Runtime-Function-Error-Type": payload["errorType"]}
+        api.call("POST", "init/error", json.dumps(payload).encode(), headers)
+        return 1
 
-    requests = os.fdopen(request_fd, "rb", buffering=1 << 16)
     while True:
-        line = requests.readline()
-        if not line:
-            return 0
-        request = json.loads(line)
-        event_bytes = requests.read(int(request["length"]))
-        ok, body, handler_ms = serve_one(request, event_bytes, handler, task_root, sink)
-        send(
-            response_fd,
-            {"type": "result", "ok": ok, "handler_ms": round(handler_ms, 3)},
-            body,
-        )
+        status, headers, event_bytes = api.call("GET", "invocation/next")
+        if status != 200:
+            sys.__stderr__.write(f"Runtime API answered /next with {status}: {event_bytes!r}\n")
+            return 1
+        request = request_from_headers(headers)
+        trace_id = headers.get("lambda-runtime-trace-id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        ok, body, _handler_ms = serve_one(request, event_bytes, handler, task_root, sink)
+        request_id = request["request_id"]
+        if ok:
+            status, _, _ = api.call("POST", f"invocation/{request_id}/response", body)
+            if status == 413:
+                log_error(
+                    {
+                        "errorType": "Runtime.ResponseTooLarge",
+                        "errorMessage": "LAMBDA_RUNTIME Failed to post handler success response. "
+                        f"Http response code: {status}.",
+                    },
+                    log_format,
+                    sink,
+                )
+                return 1
+        else:
+            error_type = json.loads(body).get("errorType", "")
+            api.call(
+                "POST",
+                f"invocation/{request_id}/error",
+                body,
+                {"Lambda-Runtime-Function-Error-Type": error_type},
+            )
 
 
 if __name__ == "__main__":

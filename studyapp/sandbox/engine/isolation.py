@@ -375,10 +375,15 @@ def bubblewrap_command(
     opt_dir: str | None,
     tmpfs_mb: int,
     environment: dict[str, str],
-    request_fd: int,
-    response_fd: int,
+    info_fd: int,
+    block_fd: int,
 ) -> list[str]:
-    """The bwrap command line that starts the runtime in a fresh sandbox."""
+    """The bwrap command line that starts the runtime in a fresh sandbox.
+
+    bubblewrap writes the sandbox's pid to `info_fd` once its namespaces exist, then waits for a
+    byte on `block_fd` before it starts the runtime: the supervisor opens the Runtime API's
+    socket inside the sandbox's network namespace in between.
+    """
     assert host.bwrap is not None
     args = [*host.drop_privileges, host.bwrap, *_namespace_args(host.bwrap_disable_userns)]
     args += _system_mounts(_lang_root(host))
@@ -392,14 +397,13 @@ def bubblewrap_command(
     args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", SANDBOX_TASK_ROOT]
     for key, value in {"LD_LIBRARY_PATH": SANDBOX_LIBRARY_PATH, **environment}.items():
         args += ["--setenv", key, value]
+    args += ["--info-fd", str(info_fd), "--block-fd", str(block_fd)]
     args += [
         "--",
         sandbox_python(host),
         "-I",
         "-S",
         SANDBOX_BOOTSTRAP,
-        str(request_fd),
-        str(response_fd),
         SANDBOX_TASK_ROOT,
         SANDBOX_OPT,
     ]

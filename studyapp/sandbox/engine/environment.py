@@ -43,9 +43,10 @@ from .billing import billed_duration_ms, invocation_cost, round_ms
 from .cgroups import EnvironmentCgroup
 from .config import FunctionConfig
 from .isolation import (
-    BOOTSTRAP_PATH,
     NOFILE_LIMIT,
     PIDS_LIMIT,
+    SANDBOX_OPT,
+    SANDBOX_TASK_ROOT,
     SANDBOX_UID,
     HostCapabilities,
     IsolationReport,
@@ -53,6 +54,7 @@ from .isolation import (
     cpu_share,
     host_capabilities,
     launcher_command,
+    sandbox_python,
 )
 from .logs import DEFAULT_LOG_CAP_BYTES, LogCollector, ReportMetrics
 from .results import (
@@ -72,7 +74,15 @@ from .runtime_api import (
     listener_on_host,
     trace_id_new,
 )
+from .runtimes import (
+    SANDBOX_RUNTIME_DIR,
+    TELEMETRY_FD_ENV,
+    runtime_command,
+    runtime_directory,
+    runtime_for,
+)
 from .staging import StagedFunction
+from .telemetry import TelemetryFrames
 
 MIB = 1024 * 1024
 ACCOUNT_ID = "123456789012"
@@ -145,6 +155,7 @@ class _Verdict:
     handler_ms: float | None = None
     log_line: Callable[[float], str] | None = None
     grace_s: float = 0.0  # how long the runtime may go on (logging, exiting) before it is killed
+    response: bytes | None = None
 
 
 ON_DEMAND = "on-demand"
@@ -154,9 +165,8 @@ PROVISIONED = "provisioned-concurrency"
 def lambda_environment(
     config: FunctionConfig, log_stream_name: str, initialization_type: str = ON_DEMAND
 ) -> dict[str, str]:
-    """The environment variables a Python function sees on Lambda, plus the function's own."""
-    import sys
-
+    """The environment variables a function sees on Lambda, plus the function's own."""
+    runtime = runtime_for(config.runtime)
     region = config.region
     env = {
         "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
@@ -167,7 +177,6 @@ def lambda_environment(
         "_HANDLER": config.handler,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
         "AWS_LAMBDA_FUNCTION_NAME": config.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -175,8 +184,18 @@ def lambda_environment(
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
     }
+    if runtime.execution_env:
+        env["AWS_EXECUTION_ENV"] = runtime.execution_env
+    if runtime.family == "nodejs":
+        major = runtime.name.removeprefix("nodejs").removesuffix(".x")
+        env["NODE_PATH"] = (
+            f"/opt/nodejs/node{major}/node_modules:/opt/nodejs/node_modules:"
+            "/var/runtime/node_modules:/var/runtime:/var/task"
+        )
     env.update(config.environment)
     env["AWS_LAMBDA_LOG_FORMAT"] = config.log_format
+    if config.log_format == "JSON":
+        env.setdefault("AWS_LAMBDA_LOG_LEVEL", "INFO")  # the application log level's default
     return env
 
 
@@ -219,6 +238,8 @@ class ExecutionEnvironment:
         self._fds: dict[str, int] = {}
         self._selector: selectors.BaseSelector | None = None
         self._api: RuntimeApi | None = None
+        self._frames = TelemetryFrames()
+        self.runtime = runtime_for(config.runtime)
         self._private_tmp: str | None = None
         self._oom_kills_seen = 0
         self._teardown_lock = threading.Lock()
@@ -271,11 +292,16 @@ class ExecutionEnvironment:
                     function_name=self.config.name,
                     now=time.time(),
                     initialization_type=self.initialization_type,
+                    runtime_version=self.runtime.version,
+                    runtime_name=self.runtime.name,
                 )
             )
             failure = self._start(logs, request_id)
             init_ms = self.init_duration_ms
-            if failure is not None:
+            if failure is not None:  # as on Lambda, the invocation still starts (and fails)
+                logs.add_platform(
+                    platform_logs.start_line(request_id, log_format=log_format, now=time.time())
+                )
                 return self._finish(
                     logs, request_id, failure, duration_ms=0.0, init_ms=init_ms, cold=True
                 )
@@ -318,6 +344,8 @@ class ExecutionEnvironment:
                 function_name=self.config.name,
                 now=time.time(),
                 initialization_type=self.initialization_type,
+                runtime_version=self.runtime.version,
+                runtime_name=self.runtime.name,
             )
         )
         failure = self._start(logs, "")
@@ -384,6 +412,16 @@ class ExecutionEnvironment:
         self._fds = {"log_r": log_r}
         env = lambda_environment(self.config, self.log_stream_name, self.initialization_type)
         close_after_spawn = [log_w]
+        inherited: tuple[int, ...] = ()
+        if self.runtime.uses_telemetry_pipe:
+            telemetry_r, telemetry_w = os.pipe()
+            self._fds["telemetry_r"] = telemetry_r
+            close_after_spawn.append(telemetry_w)
+            inherited = (telemetry_w,)
+            env[TELEMETRY_FD_ENV] = str(telemetry_w)
+        runtime_dir = runtime_directory(
+            self.runtime, uid=self.host.host_uid, gid=self.host.host_gid
+        )
         listener = None
         if self.uses_bubblewrap:
             info_r, info_w = os.pipe()
@@ -399,18 +437,33 @@ class ExecutionEnvironment:
                 environment=env,
                 info_fd=info_w,
                 block_fd=block_r,
+                runtime_dir=runtime_dir,
+                argv=runtime_command(
+                    self.runtime,
+                    python=sandbox_python(self.host),
+                    runtime_dir=SANDBOX_RUNTIME_DIR,
+                    task_dir=SANDBOX_TASK_ROOT,
+                    opt_dir=SANDBOX_OPT,
+                    memory_mb=self.config.memory_mb,
+                ),
             )
             popen_env: dict[str, str] = {}
             cwd = "/"
-            pass_fds: tuple[int, ...] = (info_w, block_r)
+            pass_fds: tuple[int, ...] = (info_w, block_r, *inherited)
         else:
             listener = listener_on_host()
             env["AWS_LAMBDA_RUNTIME_API"] = f"{SANDBOX_API_HOST}:{listener.getsockname()[1]}"
             self._private_tmp = tempfile.mkdtemp(prefix="studyapp-sandbox-tmp-")
             env["TMPDIR"] = self._private_tmp
-            command = [self.host.python, "-I", "-S", BOOTSTRAP_PATH, self.staged.task_dir]
-            command.append(self.staged.opt_dir or "/opt")
-            popen_env, cwd, pass_fds = env, self.staged.task_dir, ()
+            command = runtime_command(
+                self.runtime,
+                python=self.host.python,
+                runtime_dir=runtime_dir or self._private_tmp,
+                task_dir=self.staged.task_dir,
+                opt_dir=self.staged.opt_dir or "/opt",
+                memory_mb=self.config.memory_mb,
+            )
+            popen_env, cwd, pass_fds = env, self.staged.task_dir, inherited
         try:
             self._process = _spawner.spawn(
                 args=launcher_command(procs_files, command),
@@ -429,9 +482,10 @@ class ExecutionEnvironment:
         finally:
             for fd in close_after_spawn:
                 os.close(fd)
-        os.set_blocking(log_r, False)
         self._selector = selectors.DefaultSelector()
-        self._selector.register(log_r, selectors.EVENT_READ)
+        for fd in self._log_fds():
+            os.set_blocking(fd, False)
+            self._selector.register(fd, selectors.EVENT_READ)
         with contextlib.suppress(OSError, AttributeError):
             self._pidfd = os.pidfd_open(self._process.pid)
             self._selector.register(self._pidfd, selectors.EVENT_READ)
@@ -495,7 +549,7 @@ class ExecutionEnvironment:
         selector, api = self._selector, self._api
         if invocation is not None:
             api.deliver(invocation)
-        log_r = self._fds["log_r"]
+        log_fds = self._log_fds()
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -508,8 +562,8 @@ class ExecutionEnvironment:
                     if message is not None:
                         self._drain_logs(logs)
                         return _Outcome("message", message=message)
-                elif key.fd == log_r:
-                    self._read_logs(logs)
+                elif key.fd in log_fds:
+                    self._read_logs(logs, key.fd)
                 elif key.fd == self._pidfd:
                     exited = True
             if exited:
@@ -521,34 +575,46 @@ class ExecutionEnvironment:
         self._drain_logs(logs, until_eof=True)
         return _Outcome("exited", returncode=returncode)
 
-    def _read_logs(self, logs: LogCollector) -> bool:
+    def _log_fds(self) -> list[int]:
+        return [self._fds[name] for name in ("log_r", "telemetry_r") if name in self._fds]
+
+    def _log_data(self, fd: int, data: bytes) -> bytes:
+        """Log text from what a log pipe gave (telemetry frames are unpacked)."""
+        if fd == self._fds.get("telemetry_r"):
+            return self._frames.feed(data) if data else self._frames.rest()
+        return data
+
+    def _read_logs(self, logs: LogCollector, fd: int) -> bool:
         """Read what is there; False on end of file."""
-        data = _read_some(self._fds["log_r"])
+        data = _read_some(fd)
         if data is None:
             return True
         if not data:
             with contextlib.suppress(KeyError, ValueError):
-                self._selector.unregister(self._fds["log_r"])  # type: ignore[union-attr]
+                self._selector.unregister(fd)  # type: ignore[union-attr]
+            logs.add_output(self._log_data(fd, b""))
             return False
-        logs.add_output(data)
+        logs.add_output(self._log_data(fd, data))
         return True
 
     def _drain_logs(self, logs: LogCollector, *, until_eof: bool = False) -> None:
         """Read what the function has written so far (all of it, up to EOF, once it is dead)."""
-        fd = self._fds.get("log_r")
-        if fd is None:
-            return
+        fds = self._log_fds()
         give_up = time.monotonic() + (2.0 if until_eof else 0.5)
-        while time.monotonic() < give_up:
-            data = _read_some(fd)
-            if data:
-                logs.add_output(data)
-                continue
-            if data == b"" or not until_eof:
-                return
-            ready, _, _ = select.select([fd], [], [], max(0.0, give_up - time.monotonic()))
-            if not ready:
-                return
+        while fds and time.monotonic() < give_up:
+            for fd in list(fds):
+                data = _read_some(fd)
+                if data:
+                    logs.add_output(self._log_data(fd, data))
+                    continue
+                if data == b"":
+                    logs.add_output(self._log_data(fd, b""))
+                if data == b"" or not until_eof:
+                    fds.remove(fd)
+            if fds and until_eof:
+                ready, _, _ = select.select(fds, [], [], max(0.0, give_up - time.monotonic()))
+                if not ready:
+                    return
 
     # -- finishing an invocation --------------------------------------------------------------
 
@@ -622,6 +688,7 @@ class ExecutionEnvironment:
             cost=invocation_cost(self.config.memory_mb, billed),
             environment_id=self.id,
             handler_ms=verdict.handler_ms,
+            response=verdict.response,
         )
 
     def _judge(self, outcome: _Outcome, request_id: str) -> _Verdict:
@@ -635,6 +702,7 @@ class ExecutionEnvironment:
                     response_payload(message.body),
                     keep_alive=True,
                     handler_ms=message.handler_ms,
+                    response=message.body,
                 )
             try:
                 payload = json.loads(message.body)

@@ -22,6 +22,7 @@ The API's answers for misuse are the ones Lambda's runtime API gives (403 Invali
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -520,9 +521,20 @@ def listener_in_namespace(pid: int, *, use_fork: bool | None = None) -> socket.s
 _NAMESPACE_LOCK = threading.Lock()
 
 
-def _listen(sock: socket.socket) -> None:
+def _listen(sock: socket.socket, *, within_s: float = 5.0) -> None:
+    """Bind and listen. bubblewrap brings the namespace's loopback up while the supervisor
+    creates the socket: until it is up, binding 127.0.0.1 fails with EADDRNOTAVAIL."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((SANDBOX_API_HOST, SANDBOX_API_PORT))
+    give_up = time.monotonic() + within_s
+    while True:
+        try:
+            sock.bind((SANDBOX_API_HOST, SANDBOX_API_PORT))
+            break
+        except OSError as error:
+            if error.errno != errno.EADDRNOTAVAIL or time.monotonic() > give_up:
+                sock.close()
+                raise
+            time.sleep(0.0005)
     sock.listen(8)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
 import os
 import re
@@ -538,8 +539,13 @@ def _listen(sock: socket.socket, *, within_s: float = 5.0) -> None:
     sock.listen(8)
 
 
+NS_GET_USERNS = 0xB701  # ioctl: the user namespace that owns a namespace
+
+
 def _listener_by_fork(pid: int, net_fd: int) -> socket.socket:
-    user_fd = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+    # The network namespace's owner, not the process's own user namespace: bubblewrap nests a
+    # second one to map the sandbox's uid, and joining that would give no say over the network.
+    user_fd = fcntl.ioctl(net_fd, NS_GET_USERNS)
     parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         with warnings.catch_warnings():

@@ -2,13 +2,16 @@
 
 Lifecycle, as on Lambda:
 
-    new --invoke--> INIT (spawn, import the handler; timed, CPU unthrottled) --> busy --> idle
+    new --invoke--> INIT (spawn, until the runtime's first /next; timed, CPU unthrottled)
+        --> busy --> idle
     new --initialise()--> INIT --> idle   (provisioned concurrency: the first invocation is warm)
     idle (frozen) --invoke--> busy --> idle ...
     timeout / crash / OOM / init error / destroy() --> dead (every process killed, cgroup removed)
 
 The supervisor (this module) serves the runtime the Lambda Runtime API (runtime_api.py) on the
-sandbox's own loopback and reads its stdout/stderr from a pipe. Every limit is enforced from out
+sandbox's own loopback and reads its stdout/stderr from a pipe and its log records from the
+telemetry pipe (telemetry.py). The runtime is python3.13 (AWS's awslambdaric), nodejs<major>.x
+(our bootstrap) or the function's own bootstrap (runtimes.py). Every limit is enforced from out
 here: the wall-clock deadline by killing the whole cgroup, memory by the cgroup's SIGKILL, the
 6 MB response limit by the API, logs by a cap on what is kept.
 

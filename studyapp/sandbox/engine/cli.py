@@ -176,7 +176,12 @@ def run_invoke(config: FunctionConfig, event: bytes, *, repeat: int, as_json: bo
             if not as_json:
                 sys.stderr.write(result.logs)
                 sys.stderr.flush()
-                sys.stdout.write(json.dumps(result.payload) + "\n")
+                # The response as the function's runtime sent it (a Decimal keeps its digits).
+                if result.response is not None:
+                    sys.stdout.flush()
+                    sys.stdout.buffer.write(result.response + b"\n")
+                else:
+                    sys.stdout.write(json.dumps(result.payload) + "\n")
                 sys.stdout.flush()
     finally:
         pool.close()

@@ -31,6 +31,8 @@ PACKAGE = LAYER / "nodejs" / "node_modules" / "aws-lambda-ric"
 
 
 def _ric_entry() -> str | None:
+    if not list(PACKAGE.glob("build/Release/*.node")):  # not (yet) built
+        return None
     try:
         manifest = json.loads((PACKAGE / "package.json").read_text())
     except (OSError, ValueError):

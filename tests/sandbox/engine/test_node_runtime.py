@@ -131,13 +131,13 @@ def test_an_error_has_nodes_shape_and_invoke_error_log_line(pool):
     assert json.loads(line.split("\t", 4)[4])["errorType"] == "TypeError"
 
 
-def test_a_thrown_string_is_reported_with_its_type(pool):
+def test_a_thrown_string_is_reported_with_its_type_and_logged_as_an_error(pool):
     function = node_function({"index.mjs": "export const handler = async () => { throw 'no'; };"})
-    assert pool.invoke(function, {}).payload == {
-        "errorType": "string",
-        "errorMessage": "no",
-        "trace": [],
-    }
+    result = pool.invoke(function, {})
+    assert result.payload == {"errorType": "string", "errorMessage": "no", "trace": []}
+    line = next(line for line in result.logs.splitlines() if "\tERROR\t" in line)
+    logged = json.loads(line.split("\t", 4)[4])
+    assert (logged["errorType"], logged["errorMessage"]) == ("Error", "no")
 
 
 def test_a_missing_handler_fails_init(pool):
@@ -152,7 +152,9 @@ def test_a_missing_handler_fails_init(pool):
 def test_a_missing_module_fails_init_with_import_module_error(pool):
     result = pool.invoke(node_function({"index.mjs": ESM_COUNTER}, handler="other.handler"), {})
     assert result.error_type == "Runtime.ImportModuleError"
-    assert result.payload["errorMessage"] == "Error: Cannot find module 'other'"
+    assert result.payload["errorMessage"] == (
+        "Error: Cannot find module 'other'\nRequire stack:\n- /var/runtime/index.mjs"
+    )
 
 
 def test_a_timeout_is_sandbox_timedout_and_the_next_start_is_cold(pool):

@@ -32,49 +32,98 @@ if (process.env._LAMBDA_TELEMETRY_LOG_FD) {
 let currentRequestId;
 
 // -- logging ---------------------------------------------------------------------------------
+// As Lambda's Node.js runtime writes them: one frame per record on the telemetry pipe (type
+// 0xa55a0003 for text, 0xa55a0002 for JSON, or'ed with the level's mask), else stdout with the
+// record's newlines turned into carriage returns.
 
-const FRAME_TEXT = 0xa55a0003;
+const LEVEL_MASKS = { TRACE: 4, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, FATAL: 24 };
 
-function writeRecord(text) {
+function writeRecord(level, text) {
   if (telemetryFd === null) {
     process.stdout.write(text.replace(/\n/g, "\r") + "\n");
     return;
   }
-  const message = Buffer.from(text, "utf8");
+  const message = Buffer.from(JSON_LOGS ? text : text + "\n", "utf8");
   const header = Buffer.alloc(16);
-  header.writeUInt32BE(FRAME_TEXT, 0);
-  header.writeUInt32BE(message.length, 4);
-  header.writeBigUInt64BE(BigInt(Date.now()) * 1000n, 8);
+  header.writeUInt32BE(((JSON_LOGS ? 0xa55a0002 : 0xa55a0003) | LEVEL_MASKS[level]) >>> 0, 0);
+  header.writeInt32BE(message.length, 4);
+  header.writeBigInt64BE(BigInt(Date.now()) * 1000n, 8);
   fs.writeSync(telemetryFd, Buffer.concat([header, message]));
 }
 
-function logRecord(level, message, extra) {
+function jsonErrorReplacer(_key, value) {
+  if (value instanceof Error) {
+    return {
+      errorType: value?.constructor?.name ?? "UnknownError",
+      errorMessage: value.message,
+      stackTrace: typeof value.stack === "string" ? value.stack.split("\n") : value.stack,
+      ...value,
+    };
+  }
+  return value;
+}
+
+function jsonRecord(level, params) {
+  const record = { timestamp: new Date().toISOString(), level, requestId: currentRequestId };
+  if (params.length === 1) {
+    record.message = params[0];
+    try {
+      return JSON.stringify(record, jsonErrorReplacer);
+    } catch {
+      record.message = util.format(record.message);
+      return JSON.stringify(record);
+    }
+  }
+  record.message = util.format(...params);
+  const error = params.find((param) => param instanceof Error);
+  if (error) {
+    record.errorType = error?.constructor?.name ?? "UnknownError";
+    record.errorMessage = error.message;
+    record.stackTrace = typeof error.stack === "string" ? error.stack.split("\n") : [];
+  }
+  return JSON.stringify(record);
+}
+
+function logRecord(level, ...params) {
   if (LEVELS[level] < MIN_LEVEL) return;
-  const timestamp = new Date().toISOString();
   if (JSON_LOGS) {
-    const record = { timestamp, level, requestId: currentRequestId, message, ...extra };
-    writeRecord(JSON.stringify(record));
+    writeRecord(level, jsonRecord(level, params));
   } else {
-    writeRecord(`${timestamp}\t${currentRequestId}\t${level}\t${message}`);
+    const time = new Date().toISOString();
+    writeRecord(level, `${time}\t${currentRequestId}\t${level}\t${util.format(...params)}`);
   }
 }
 
 function patchConsole() {
-  const levels = { log: "INFO", info: "INFO", warn: "WARN", error: "ERROR", debug: "DEBUG" };
-  for (const [name, level] of Object.entries(levels)) {
-    console[name] = (...args) => logRecord(level, util.format(...args));
-  }
-  console.trace = (...args) => {
-    const error = new Error(util.format(...args));
-    logRecord("TRACE", `Trace: ${error.message}\n${error.stack.split("\n").slice(2).join("\n")}`);
+  const levels = {
+    trace: "TRACE",
+    debug: "DEBUG",
+    info: "INFO",
+    log: "INFO",
+    warn: "WARN",
+    error: "ERROR",
+    fatal: "FATAL",
   };
-  console.fatal = (...args) => logRecord("FATAL", util.format(...args));
+  for (const [name, level] of Object.entries(levels)) {
+    console[name] = (...args) => logRecord(level, ...args);
+  }
 }
 
 // -- errors ----------------------------------------------------------------------------------
 
 function isError(value) {
-  return util.types.isNativeError(value) || (value && typeof value.stack === "string");
+  return (
+    util.types.isNativeError(value) ||
+    Boolean(
+      value &&
+        typeof value.name === "string" &&
+        typeof value.message === "string" &&
+        typeof value.stack === "string" &&
+        value.name &&
+        value.message &&
+        value.stack,
+    )
+  );
 }
 
 function errorResponse(error) {
@@ -104,14 +153,27 @@ class RuntimeError extends Error {
   }
 }
 
-function logError(label, response) {
-  const { errorType, errorMessage, trace } = response;
-  const detail = { errorType, errorMessage, stack: trace || [] };
+function errorDetail(error) {
+  const detail = { errorType: error.name, errorMessage: error.message, code: error.code, ...error };
+  if (typeof error.stack === "string") detail.stack = error.stack.split("\n");
+  return detail;
+}
+
+// The log line of an error the runtime reports: "Invoke Error \t{...}" in text, the error itself
+// as the message in JSON.
+function logError(label, thrown) {
+  const error = thrown instanceof Error ? thrown : new Error(thrown);
   if (JSON_LOGS) {
-    logRecord("ERROR", label.trim(), detail);
-  } else {
-    logRecord("ERROR", `${label}\t${JSON.stringify(detail)}`);
+    logRecord("ERROR", error);
+    return;
   }
+  let formatted;
+  try {
+    formatted = "\t" + JSON.stringify(errorDetail(error));
+  } catch {
+    formatted = "\t" + JSON.stringify(errorResponse(error));
+  }
+  logRecord("ERROR", label, formatted);
 }
 
 // -- the Runtime API -------------------------------------------------------------------------
@@ -170,7 +232,10 @@ async function loadModule(base) {
     return createRequire(path.join(TASK_ROOT, "index.js"))(base);
   } catch (error) {
     if (error && error.code === "MODULE_NOT_FOUND") {
-      throw new RuntimeError("Runtime.ImportModuleError", `Error: Cannot find module '${base}'`);
+      throw new RuntimeError(
+        "Runtime.ImportModuleError",
+        `Error: Cannot find module '${base}'\nRequire stack:\n- /var/runtime/index.mjs`,
+      );
     }
     throw error;
   }
@@ -198,13 +263,13 @@ async function loadHandler() {
   if (handler === undefined) {
     throw new RuntimeError(
       "Runtime.HandlerNotFound",
-      `${path.basename(HANDLER)} is undefined or not exported`,
+      `${HANDLER} is undefined or not exported`,
     );
   }
   if (typeof handler !== "function") {
     throw new RuntimeError(
       "Runtime.HandlerNotFound",
-      `${path.basename(HANDLER)} is not a function`,
+      `${HANDLER} is not a function`,
     );
   }
   return handler;
@@ -261,7 +326,7 @@ let invoking = null; // the request id while a handler runs
 
 async function fail(label, error, exitCode) {
   const response = errorResponse(error);
-  logError(label, response);
+  logError(label, error);
   if (invoking) {
     const requestId = invoking;
     invoking = null;
@@ -276,18 +341,17 @@ async function main() {
   try {
     handler = await loadHandler();
   } catch (error) {
-    const response = errorResponse(error);
-    logError("Uncaught Exception ", response);
-    await postError("init/error", response);
+    logError("Uncaught Exception", error);
+    await postError("init/error", errorResponse(error));
     process.exit(129);
   }
-  process.on("uncaughtException", (error) => fail("Uncaught Exception ", error, 129));
+  process.on("uncaughtException", (error) => fail("Uncaught Exception", error, 129));
   process.on("unhandledRejection", (reason) => {
     const error = new RuntimeError(
       "Runtime.UnhandledPromiseRejection",
       isError(reason) ? `${reason.name}: ${reason.message}` : String(reason),
     );
-    fail("Unhandled Promise Rejection ", error, 128);
+    fail("Unhandled Promise Rejection", error, 128);
   });
   for (;;) {
     const next = await call("GET", "invocation/next");
@@ -312,27 +376,30 @@ async function main() {
     if (invoking !== requestId) continue; // a crash already answered this invocation
     invoking = null;
     if (failure !== undefined) {
-      const response = errorResponse(failure);
-      logError("Invoke Error ", response);
-      await postError(`invocation/${requestId}/error`, response);
+      logError("Invoke Error", failure);
+      await postError(`invocation/${requestId}/error`, errorResponse(failure));
       continue;
     }
     let body;
     try {
       body = result === undefined ? "null" : JSON.stringify(result);
     } catch (error) {
-      const response = errorResponse(
-        new RuntimeError("Runtime.MarshalError", `Unable to stringify response body: ${error.message}`),
+      const marshal = new RuntimeError(
+        "Runtime.MarshalError",
+        `Unable to stringify response body: ${error.message}`,
       );
-      logError("Invoke Error ", response);
-      await postError(`invocation/${requestId}/error`, response);
+      logError("Invoke Error", marshal);
+      await postError(`invocation/${requestId}/error`, errorResponse(marshal));
       continue;
     }
     const answer = await call("POST", `invocation/${requestId}/response`, body, {
       "Content-Type": "application/json",
     });
     if (answer.status === 413) {
-      logRecord("ERROR", `LAMBDA_RUNTIME Failed to post handler success response. Http response code: 413.`);
+      logRecord(
+        "ERROR",
+        "LAMBDA_RUNTIME Failed to post handler success response. Http response code: 413.",
+      );
       process.exit(1);
     }
   }

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -71,20 +72,44 @@ def functions() -> dict[str, FunctionConfig]:
     return found
 
 
-def measure_cold(function: FunctionConfig, count: int) -> float:
-    inits = []
+def _sandbox_cpu_ms(pool: EnvironmentPool) -> float:
+    """CPU time (user + system) of every process of the pool's one environment, children that
+    ended included, from /proc (the cpuacct controller is not always there)."""
+    [slot] = pool._slots.values()  # the benchmark looks inside; nothing else should
+    [environment] = slot.idle
+    ticks = os.sysconf("SC_CLK_TCK")
+    stack, total = [environment._process.pid], 0
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+            with open(f"/proc/{pid}/task/{pid}/children") as handle:
+                stack.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return total * 1000 / ticks
+
+
+def measure_cold(function: FunctionConfig, count: int) -> tuple[float, float]:
+    """Init Duration p50, and the CPU time the sandbox used for INIT and one call, p50."""
+    inits, cpus = [], []
     for _ in range(count):
         with EnvironmentPool() as pool:
             result = pool.invoke(function, {})
             assert result.status == "success", result.logs
             inits.append(result.init_duration_ms)
-    return statistics.median(inits)
+            cpus.append(_sandbox_cpu_ms(pool))
+    return statistics.median(inits), statistics.median(cpus)
 
 
-def measure_warm(function: FunctionConfig, count: int) -> tuple[float, float]:
+def measure_warm(function: FunctionConfig, count: int) -> dict[str, float]:
+    """Wall figures p50, and CPU per call: the supervisor's (this process) and the sandbox's."""
     trips, overheads = [], []
     with EnvironmentPool() as pool:
         pool.invoke(function, {})
+        sandbox_before, supervisor_before = _sandbox_cpu_ms(pool), time.process_time()
         for _ in range(count):
             started = time.perf_counter()
             result = pool.invoke(function, {})
@@ -92,11 +117,18 @@ def measure_warm(function: FunctionConfig, count: int) -> tuple[float, float]:
             assert result.status == "success" and not result.cold_start
             trips.append(elapsed)
             overheads.append(elapsed - (result.handler_ms or 0.0))
-    return statistics.median(trips), statistics.median(overheads)
+        supervisor_cpu = (time.process_time() - supervisor_before) * 1000 / count
+        sandbox_cpu = (_sandbox_cpu_ms(pool) - sandbox_before) / count
+    return {
+        "trip": statistics.median(trips),
+        "overhead": statistics.median(overheads),
+        "supervisor_cpu": supervisor_cpu,
+        "sandbox_cpu": sandbox_cpu,
+    }
 
 
-def measure_floor(count: int) -> float:
-    """bubblewrap + the interpreter + importing the handler file, nothing else."""
+def measure_floor(count: int) -> tuple[float, float]:
+    """bubblewrap + the interpreter + importing the handler file, nothing else: wall and CPU."""
     host = host_capabilities()
     function = functions()[PYTHON]
     staged = stage_function(function)
@@ -111,12 +143,16 @@ def measure_floor(count: int) -> float:
         command = plain_sandbox_command(host, argv)
         split = len(command) - 1 - command[::-1].index("--")  # bubblewrap's own "--"
         command[split:split] = ["--ro-bind", staged.task_dir, "/var/task"]
-        times = []
+        times, cpus = [], []
         for _ in range(count):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True)
             times.append((time.perf_counter() - started) * 1000)
-        return statistics.median(times)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            cpus.append(used * 1000)
+        return statistics.median(times), statistics.median(cpus)
     finally:
         staged.cleanup()
 
@@ -150,30 +186,37 @@ def main() -> int:
     args = parser.parse_args()
     started = time.time()
     load = os.getloadavg()[0]
-    floor = measure_floor(args.cold)
+    floor, floor_cpu = measure_floor(args.cold)
     rows = []
     for name, function in functions().items():
-        cold = measure_cold(function, args.cold)
-        trip, overhead = measure_warm(function, args.warm)
-        rows.append((name, cold, trip, overhead))
+        cold, cold_cpu = measure_cold(function, args.cold)
+        rows.append((name, cold, cold_cpu, measure_warm(function, args.warm)))
     per_call = measure_cli_repeat(args.repeat)
     lines = [
         "## Runtimes: cold and warm",
         "",
         f"Load average when the run started: {load:.1f} on {os.cpu_count()} cores.",
         "",
-        "| runtime | cold Init Duration p50 | warm round trip p50 | engine warm overhead p50 |",
-        "|---|---|---|---|",
+        "| runtime | cold Init Duration p50 | sandbox CPU for INIT + 1 call p50 "
+        "| warm round trip p50 | engine warm overhead p50 | supervisor CPU per warm call "
+        "| sandbox CPU per warm call |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for name, cold, trip, overhead in rows:
-        lines.append(f"| {name} | {cold:.1f} ms | {trip:.2f} ms | {overhead:.2f} ms |")
-    python_cold = rows[0][1]
+    for name, cold, cold_cpu, warm in rows:
+        lines.append(
+            f"| {name} | {cold:.1f} ms | {cold_cpu:.1f} ms | {warm['trip']:.2f} ms "
+            f"| {warm['overhead']:.2f} ms | {warm['supervisor_cpu']:.2f} ms "
+            f"| {warm['sandbox_cpu']:.2f} ms |"
+        )
+    python_cold, python_cold_cpu = rows[0][1], rows[0][2]
     lines += [
         "",
         "| figure | value |",
         "|---|---|",
         f"| bubblewrap floor (same interpreter, same file imported) p50 | {floor:.1f} ms |",
-        f"| python cold Init Duration / floor | {python_cold / floor:.2f} |",
+        f"| the floor's CPU time p50 | {floor_cpu:.1f} ms |",
+        f"| python cold Init Duration / floor (wall) | {python_cold / floor:.2f} |",
+        f"| python sandbox CPU for INIT / floor's CPU | {python_cold_cpu / floor_cpu:.2f} |",
         f"| `lambda invoke --repeat {args.repeat}` per warm call | {per_call:.2f} ms |",
         "",
         f"Command: `.venv/bin/python bench/runtime_bench.py --cold {args.cold} --warm "

@@ -92,6 +92,8 @@ ACCOUNT_ID = "123456789012"
 READ_CHUNK = 1 << 16
 # How long a runtime that was refused its response (413) gets to log why and exit.
 AFTER_REFUSAL_GRACE_S = 1.0
+# How long a runtime that answered gets to ask for its next invocation before it is frozen anyway.
+AWAIT_NEXT_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -572,6 +574,28 @@ class ExecutionEnvironment:
             if exited:
                 return self._runtime_exited(logs)
 
+    def _await_next(self, logs: LogCollector) -> bool:
+        """After a result, serve the API until the runtime asks for its next invocation, which
+        is when Lambda freezes an environment: frozen there, the runtime sleeps in a read (cheap
+        to freeze) and the next event is handed over at once. False when the runtime exited."""
+        api, selector = self._api, self._selector
+        if api is None or selector is None:
+            return True
+        log_fds = self._log_fds()
+        give_up = time.monotonic() + AWAIT_NEXT_S
+        while not api.waiting:
+            remaining = give_up - time.monotonic()
+            if remaining <= 0:
+                return True  # still busy (a runtime that works after answering): freeze it so
+            for key, events in sorted(selector.select(remaining), key=_api_first):
+                if key.data is api:
+                    api.handle(key, events)  # anything but /next now is misuse, answered as such
+                elif key.fd in log_fds:
+                    self._read_logs(logs, key.fd)
+                elif key.fd == self._pidfd:
+                    return False
+        return True
+
     def _runtime_exited(self, logs: LogCollector) -> _Outcome:
         returncode = self._wait_for_exit()
         self._kill_everything()
@@ -633,6 +657,8 @@ class ExecutionEnvironment:
     ) -> InvocationResult:
         log_format = self.config.log_format
         verdict = self._judge(outcome, request_id)
+        if verdict.keep_alive and not self._await_next(logs):
+            verdict.keep_alive = False  # the runtime exited after it answered
         if verdict.keep_alive and self._oom_happened():
             verdict.keep_alive = False  # a process of the environment was OOM-killed: reset it
         if not verdict.keep_alive:

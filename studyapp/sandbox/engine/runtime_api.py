@@ -195,6 +195,11 @@ class RuntimeApi:
 
     # -- what the supervisor calls ------------------------------------------------------------
 
+    @property
+    def waiting(self) -> bool:
+        """Whether the runtime is waiting on /next (idle, as Lambda freezes it)."""
+        return self._waiting is not None
+
     def deliver(self, invocation: Invocation) -> None:
         """Hand the runtime this invocation: now if it waits on /next, else when it asks."""
         self._pending = invocation

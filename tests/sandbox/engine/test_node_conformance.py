@@ -7,7 +7,10 @@ and log lines must agree field by field.
 aws-lambda-ric builds a native part when installed (g++, make, cmake, autoconf, automake,
 libtool, libcurl headers, python3), so it is not a Python dependency. Install it as a layer:
 
-    npm install --prefix "$AWS_LAMBDA_RIC_LAYER/nodejs" aws-lambda-ric@4
+    npm_config_python=/usr/bin/python3 npm install --prefix "$AWS_LAMBDA_RIC_LAYER/nodejs" \
+        aws-lambda-ric@3      # @3 for Node.js 20; @4 needs Node.js 22
+
+(node-gyp 9 needs Python's distutils, gone since Python 3.12: point it at a Python that has it)
 
 and point AWS_LAMBDA_RIC_LAYER at that directory (default: .node-ric in the checkout). Without it
 these tests skip and say so; with REQUIRE_AWS_LAMBDA_RIC=1 (CI) they fail instead.

@@ -10,7 +10,9 @@ with a bootstrap written in Python), the same trivial handler:
   the issue's target is Init Duration <= 1.5x this;
 - warm: the round trip of EnvironmentPool.invoke p50, and the engine's overhead p50: the round
   trip minus the time the runtime held the invocation (from the answer to /next to its /response,
-  measured by the supervisor: the Runtime API exchange itself is inside it);
+  measured by the supervisor: the Runtime API exchange itself is inside it); and the CPU time
+  per warm call of the supervisor (this process) and of the sandbox's processes (/proc), which
+  a busy machine distorts less than wall times;
 - `lambda invoke --repeat N`: the command's time per warm invocation beyond the first.
 Prints a Markdown section; writes it to OUT.md as well when given. The figures depend on what
 else the machine runs: the load average is printed with them.
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -92,16 +93,14 @@ def _sandbox_cpu_ms(pool: EnvironmentPool) -> float:
     return total * 1000 / ticks
 
 
-def measure_cold(function: FunctionConfig, count: int) -> tuple[float, float]:
-    """Init Duration p50, and the CPU time the sandbox used for INIT and one call, p50."""
-    inits, cpus = [], []
+def measure_cold(function: FunctionConfig, count: int) -> float:
+    inits = []
     for _ in range(count):
         with EnvironmentPool() as pool:
             result = pool.invoke(function, {})
             assert result.status == "success", result.logs
             inits.append(result.init_duration_ms)
-            cpus.append(_sandbox_cpu_ms(pool))
-    return statistics.median(inits), statistics.median(cpus)
+    return statistics.median(inits)
 
 
 def measure_warm(function: FunctionConfig, count: int) -> dict[str, float]:
@@ -127,8 +126,8 @@ def measure_warm(function: FunctionConfig, count: int) -> dict[str, float]:
     }
 
 
-def measure_floor(count: int) -> tuple[float, float]:
-    """bubblewrap + the interpreter + importing the handler file, nothing else: wall and CPU."""
+def measure_floor(count: int) -> float:
+    """bubblewrap + the interpreter + importing the handler file, nothing else."""
     host = host_capabilities()
     function = functions()[PYTHON]
     staged = stage_function(function)
@@ -143,16 +142,12 @@ def measure_floor(count: int) -> tuple[float, float]:
         command = plain_sandbox_command(host, argv)
         split = len(command) - 1 - command[::-1].index("--")  # bubblewrap's own "--"
         command[split:split] = ["--ro-bind", staged.task_dir, "/var/task"]
-        times, cpus = [], []
+        times = []
         for _ in range(count):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True)
             times.append((time.perf_counter() - started) * 1000)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            cpus.append(used * 1000)
-        return statistics.median(times), statistics.median(cpus)
+        return statistics.median(times)
     finally:
         staged.cleanup()
 
@@ -186,37 +181,33 @@ def main() -> int:
     args = parser.parse_args()
     started = time.time()
     load = os.getloadavg()[0]
-    floor, floor_cpu = measure_floor(args.cold)
+    floor = measure_floor(args.cold)
     rows = []
     for name, function in functions().items():
-        cold, cold_cpu = measure_cold(function, args.cold)
-        rows.append((name, cold, cold_cpu, measure_warm(function, args.warm)))
+        rows.append((name, measure_cold(function, args.cold), measure_warm(function, args.warm)))
     per_call = measure_cli_repeat(args.repeat)
     lines = [
         "## Runtimes: cold and warm",
         "",
         f"Load average when the run started: {load:.1f} on {os.cpu_count()} cores.",
         "",
-        "| runtime | cold Init Duration p50 | sandbox CPU for INIT + 1 call p50 "
-        "| warm round trip p50 | engine warm overhead p50 | supervisor CPU per warm call "
-        "| sandbox CPU per warm call |",
-        "|---|---|---|---|---|---|---|",
+        "| runtime | cold Init Duration p50 | warm round trip p50 | engine warm overhead p50 "
+        "| supervisor CPU per warm call | sandbox CPU per warm call |",
+        "|---|---|---|---|---|---|",
     ]
-    for name, cold, cold_cpu, warm in rows:
+    for name, cold, warm in rows:
         lines.append(
-            f"| {name} | {cold:.1f} ms | {cold_cpu:.1f} ms | {warm['trip']:.2f} ms "
+            f"| {name} | {cold:.1f} ms | {warm['trip']:.2f} ms "
             f"| {warm['overhead']:.2f} ms | {warm['supervisor_cpu']:.2f} ms "
             f"| {warm['sandbox_cpu']:.2f} ms |"
         )
-    python_cold, python_cold_cpu = rows[0][1], rows[0][2]
+    python_cold = rows[0][1]
     lines += [
         "",
         "| figure | value |",
         "|---|---|",
         f"| bubblewrap floor (same interpreter, same file imported) p50 | {floor:.1f} ms |",
-        f"| the floor's CPU time p50 | {floor_cpu:.1f} ms |",
         f"| python cold Init Duration / floor (wall) | {python_cold / floor:.2f} |",
-        f"| python sandbox CPU for INIT / floor's CPU | {python_cold_cpu / floor_cpu:.2f} |",
         f"| `lambda invoke --repeat {args.repeat}` per warm call | {per_call:.2f} ms |",
         "",
         f"Command: `.venv/bin/python bench/runtime_bench.py --cold {args.cold} --warm "

@@ -143,6 +143,38 @@ class _Spawner:
 _spawner = _Spawner()
 
 
+class _Freezer:
+    """Freezes idle environments from one background thread, once their result has gone back.
+
+    The cgroup v1 freezer's write is the slowest step of a warm invocation (it freezes every task
+    before it returns); Lambda too freezes after the response, not before it. An environment that
+    is invoked again before its turn comes is simply not frozen (its runtime sat in /next).
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue[tuple[ExecutionEnvironment, int]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, environment: ExecutionEnvironment, generation: int) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._serve, name="sandbox-freezer", daemon=True
+                )
+                self._thread.start()
+        self._requests.put((environment, generation))
+
+    def _serve(self) -> None:
+        while True:
+            environment, generation = self._requests.get()
+            with contextlib.suppress(Exception):  # a failed freeze leaves it thawed, reported
+                environment._freeze_if_idle(generation)
+
+
+_freezer = _Freezer()
+
+
 @dataclass
 class _Outcome:
     kind: str  # message | exited | timeout | protocol
@@ -248,6 +280,7 @@ class ExecutionEnvironment:
         self._private_tmp: str | None = None
         self._oom_kills_seen = 0
         self._teardown_lock = threading.Lock()
+        self._idle_generation = 0  # bumped by every invocation: a pending freeze then lapses
         self.isolation = self._isolation_report()
 
     # -- public -------------------------------------------------------------------------------
@@ -695,7 +728,9 @@ class ExecutionEnvironment:
         with self._teardown_lock:
             if verdict.keep_alive and self.state == "busy":
                 self.state = "idle"
-                self._freeze()
+                self._idle_generation += 1
+                if self._freezing:
+                    _freezer.submit(self, self._idle_generation)
             else:
                 self.state = "dead"
                 self._kill_everything()
@@ -803,15 +838,27 @@ class ExecutionEnvironment:
 
     # -- freezing and teardown ----------------------------------------------------------------
 
+    @property
+    def _freezing(self) -> bool:
+        tree = self._tree
+        return bool(self.settings.freeze_idle and self._cgroup and tree and tree.has_freezer)
+
     def _freeze(self) -> None:
-        tree, group = self._tree, self._cgroup
-        if self.settings.freeze_idle and group is not None and tree and tree.has_freezer:
-            self.frozen = group.freeze()
+        if self._freezing and self._cgroup is not None:
+            self.frozen = self._cgroup.freeze()
+
+    def _freeze_if_idle(self, generation: int) -> None:
+        """The freezer thread's turn: freeze unless an invocation came (or it died) since."""
+        with self._teardown_lock:
+            if self.state == "idle" and self._idle_generation == generation and not self.frozen:
+                self._freeze()
 
     def _thaw(self) -> None:
-        if self.frozen and self._cgroup is not None:
-            self._cgroup.thaw()
-            self.frozen = False
+        with self._teardown_lock:
+            self._idle_generation += 1  # a freeze still pending for the last idle spell lapses
+            if self.frozen and self._cgroup is not None:
+                self._cgroup.thaw()
+                self.frozen = False
 
     def _wait_for_exit(self) -> int | None:
         if self._process is None:

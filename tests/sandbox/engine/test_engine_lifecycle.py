@@ -260,6 +260,10 @@ def test_later_layers_override_earlier_ones_in_opt(pool):
 def test_idle_environment_is_frozen_and_thawed_for_the_next_invocation(pool, make_function):
     function = make_function(COUNTER)
     pool.invoke(function, {})
+    # Frozen right after the result went back (by the freezer thread, off the caller's path).
+    give_up = time.monotonic() + 5
+    while not pool.environments()[0]["frozen"] and time.monotonic() < give_up:
+        time.sleep(0.005)
     [environment] = pool.environments()
     assert environment["state"] == "idle" and environment["frozen"] is True
     assert pool.invoke(function, {}).payload["count"] == 2
@@ -295,3 +299,25 @@ def test_configuration_change_gets_a_new_environment(pool, make_function):
     changed = pool.invoke(make_function(COUNTER, memory_mb=256), {})
     assert changed.cold_start and changed.payload["count"] == 1
     assert pool.stats.created == 2
+
+
+def test_an_idle_environments_background_thread_stops_while_it_is_frozen(pool, make_function):
+    function = make_function(
+        """
+        import threading, time
+        ticks = []
+        def tick():
+            while True:
+                ticks.append(time.monotonic())
+                time.sleep(0.01)
+        threading.Thread(target=tick, daemon=True).start()
+        def handler(event, context):
+            return len(ticks)
+        """
+    )
+    first = pool.invoke(function, {}).payload
+    time.sleep(0.5)
+    second = pool.invoke(function, {}).payload
+    # Running, the thread would have ticked about 50 times in the half second; frozen, it got at
+    # most the few ticks before the freeze took hold and the one on thawing.
+    assert second - first < 15

@@ -7,8 +7,8 @@ and log lines must agree field by field.
 aws-lambda-ric builds a native part when installed (g++, make, cmake, autoconf, automake,
 libtool, libcurl headers, python3), so it is not a Python dependency. Install it as a layer:
 
-    npm_config_python=/usr/bin/python3 npm install --prefix "$AWS_LAMBDA_RIC_LAYER/nodejs" \
-        aws-lambda-ric@3      # @3 for Node.js 20; @4 needs Node.js 22
+    PYTHON=/usr/bin/python3 npm install --prefix "$AWS_LAMBDA_RIC_LAYER/nodejs" \
+        aws-lambda-ric@3      # @3 for Node.js 20; @4 needs Node.js 22 (.ci/run does this)
 
 (node-gyp 9 needs Python's distutils, gone since Python 3.12: point it at a Python that has it)
 
@@ -34,7 +34,7 @@ PACKAGE = LAYER / "nodejs" / "node_modules" / "aws-lambda-ric"
 
 
 def _ric_entry() -> str | None:
-    if not list(PACKAGE.glob("build/Release/*.node")):  # not (yet) built
+    if not list(PACKAGE.glob("dist/*.node")):  # its native part is not (yet) built
         return None
     try:
         manifest = json.loads((PACKAGE / "package.json").read_text())

@@ -69,9 +69,13 @@ export const callbackError = (event, context, cb) => cb(new RangeError("out of r
 }
 
 
-def run_both(pool, handler: str, event: dict):
+def run_both(pool, handler: str, event: dict, **settings):
     ours = FunctionConfig(
-        name="conformance", handler=handler, runtime=node_runtime_name(), code=HANDLERS
+        name="conformance",
+        handler=handler,
+        runtime=node_runtime_name(),
+        code=HANDLERS,
+        **settings,
     )
     bootstrap = f'#!/bin/sh\ncd /var/task\nexec {node_binary()} {ENTRY} "$_HANDLER"\n'
     theirs = FunctionConfig(
@@ -80,6 +84,7 @@ def run_both(pool, handler: str, event: dict):
         runtime="provided.al2023",
         code={**HANDLERS, "bootstrap": bootstrap},
         layers=(str(LAYER),),
+        **settings,
     )
     return pool.invoke(ours, event), pool.invoke(theirs, event)
 
@@ -124,3 +129,27 @@ def test_invoke_error_log_lines_agree(pool):
     our_detail, their_detail = json.loads(our_line[4]), json.loads(their_line[4])
     assert set(our_detail) == set(their_detail)
     assert our_detail["errorType"] == their_detail["errorType"]
+
+
+def _json_records(result) -> list[dict]:
+    records = []
+    for line in result.logs.replace("\r", "\n").splitlines():
+        if line.startswith("{") and '"requestId"' in line and '"type"' not in line:
+            record = json.loads(line)
+            assert record.pop("requestId") == result.request_id
+            record.pop("timestamp")
+            records.append(record)
+    return records
+
+
+@pytest.mark.parametrize("handler", ["index.ok", "index.fails"])
+def test_json_log_records_agree(pool, handler):
+    ours, theirs = run_both(pool, handler, {}, log_format="JSON")
+    mine, aws = _json_records(ours), _json_records(theirs)
+    assert len(aws) == (3 if handler == "index.ok" else 1)
+    assert [set(record) for record in mine] == [set(record) for record in aws]
+    for record, expected in zip(mine, aws, strict=True):
+        message, expected_message = record["message"], expected["message"]
+        if isinstance(message, dict):  # an error: its stack is ours or theirs
+            message.pop("stackTrace"), expected_message.pop("stackTrace")
+        assert (record["level"], message) == (expected["level"], expected_message)

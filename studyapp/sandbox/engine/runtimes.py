@@ -17,6 +17,7 @@ in a cache the sandbox's host uid can read (identity.py), and bound read-only.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import os
@@ -248,6 +249,7 @@ def _directory_cache(key: str, uid: int, gid: int, build: Callable[[str], None])
         return cached_directory(key, uid, gid, build)
     if key not in _private_cache:  # not root: a private directory for this process
         directory = tempfile.mkdtemp(prefix=f"studyapp-{key}-")
+        atexit.register(shutil.rmtree, directory, True)
         build(directory)
         _private_cache[key] = directory
     return _private_cache[key]

@@ -3,8 +3,10 @@
     .venv/bin/python bench/sandbox_bench.py [OUT.md] [--warm N]
 
 Measures, for the same trivial handler:
-- warm invocation overhead: the round trip of EnvironmentPool.invoke minus the handler's own run
-  time measured inside the runtime (pipes, JSON, freeze/thaw, cgroup reads, log assembly);
+- warm invocation overhead: the round trip of EnvironmentPool.invoke minus the time the runtime
+  held the invocation, from the answer to its /next to its /response, as the supervisor measures
+  it (thaw, the Runtime API's side of the exchange, cgroup reads, log assembly; the runtime's own
+  work around the handler is inside the held time);
 - a cold start (new sandbox, bubblewrap + cgroup + interpreter + INIT);
 - python-lambda-local per call, through its command line (a new process per call, the way it is
   used) and through its Python API (a new multiprocessing process per call);

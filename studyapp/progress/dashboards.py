@@ -21,8 +21,6 @@ from django.urls import reverse
 from studyapp.accounts.models import Cohort, User
 from studyapp.cards.review import review_next
 from studyapp.cards.scheduling import study_settings_for, utc
-from studyapp.core.csv import csv_safe
-from studyapp.progress import selectors
 from studyapp.core.charts import (
     Chart,
     bar_list,
@@ -32,6 +30,8 @@ from studyapp.core.charts import (
     multi_line_chart,
     stacked_bar_chart,
 )
+from studyapp.core.csv import csv_safe
+from studyapp.progress import selectors
 from studyapp.quizzes import grading
 from studyapp.quizzes.models import DOMAIN_WEIGHTS, DOMAINS
 from studyapp.quizzes.selectors import questions_due_count

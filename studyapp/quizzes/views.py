@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studyapp.core.htmx import htmx_redirect
 from studyapp.core.charts import Chart, line_chart
+from studyapp.core.htmx import htmx_redirect
 from studyapp.quizzes import attempts, grading, quizbuilder, results
 from studyapp.quizzes.disclosure import item_reveals
 from studyapp.quizzes.models import DOMAINS, Attempt, AttemptQuestion

@@ -65,7 +65,7 @@ def test_host_roots_files_are_not_the_functions_own(pool, make_function):
         import os
         def handler(event, context):
             paths = ["/usr", "/usr/bin/env", "/var/lang", "/var/task", "/var/task/app.py",
-                     "/var/runtime/bootstrap.py"]
+                     "/var/runtime/launcher.py", "/var/runtime/awslambdaric/bootstrap.py"]
             return {"me": os.getuid(), "owners": {p: os.stat(p).st_uid for p in paths}}
         """
     )

@@ -1,6 +1,8 @@
 """The Lambda sandbox engine: execution environments, warm pools, billing, CLI and service.
 
-Pure standard library, no Django. The pieces the web app uses:
+Pure standard library, no Django (inside a sandbox: AWS's awslambdaric for python3.13, our own
+stdlib-only bootstrap for Node.js, or the function's own bootstrap for provided.al2023, all
+speaking the Lambda Runtime API that the supervisor serves). The pieces the web app uses:
 
 - `EnvironmentPool.invoke(FunctionConfig, event)` -> `InvocationResult` (in-process), or
 - `client.invoke(...)` against the sandbox service (`service.serve`), which holds the pools in a

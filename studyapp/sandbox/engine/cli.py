@@ -1,8 +1,13 @@
 """`lambda invoke` and `lambda serve`: the command-line contract of DESIGN.md.
 
-    lambda invoke --handler FILE[:FUNCTION] [--event FILE|-] [--memory MB] [--timeout S]
-                  [--env KEY=VALUE ...] [--repeat N] [--json]
+    lambda invoke [--runtime python3.13|nodejs20.x|provided.al2023] --handler FILE[:FUNCTION]
+                  [--event FILE|-] [--memory MB] [--timeout S] [--env KEY=VALUE ...]
+                  [--repeat N] [--json]
+
     lambda serve [--port 9001] [--host 127.0.0.1]    (needs the shared secret: SANDBOX_SECRET)
+
+For provided.al2023, FILE is the function's executable `bootstrap` and FUNCTION becomes
+`_HANDLER`; the Node.js runtime's name follows the Node.js major installed on the host.
 
 Usable as `python -m studyapp.sandbox.engine ...` and through Django's `manage.py lambda ...`.
 Exit status of invoke: 0 when every invocation succeeded, 1 when one failed, 2 on bad input.
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import sys
@@ -21,8 +27,9 @@ from typing import Any, NoReturn
 
 from . import service
 from .auth import secret_from_environment
-from .config import ConfigError, FunctionConfig
+from .config import DEFAULT_RUNTIME, ConfigError, FunctionConfig
 from .pool import EnvironmentPool
+from .runtimes import PROVIDED, runtime_for
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     invoke = commands.add_parser("invoke", help="invoke a handler file")
+    invoke.add_argument(
+        "--runtime",
+        default=DEFAULT_RUNTIME,
+        help=f"{DEFAULT_RUNTIME} (default), nodejs<major>.x or {PROVIDED}",
+    )
     invoke.add_argument(
         "--handler", required=True, help="FILE[:FUNCTION], FUNCTION defaults to handler"
     )
@@ -87,7 +99,11 @@ def main(argv: list[str] | None = None, *, secret: str | None = None) -> int:
 
 def invoke_request_from_args(args: argparse.Namespace) -> tuple[FunctionConfig, bytes, int]:
     """Validate the invoke arguments; ConfigError carries the one-line message."""
-    path, function = parse_handler_spec(args.handler)
+    try:
+        runtime = runtime_for(args.runtime)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    path, function = parse_handler_spec(args.handler, family=runtime.family)
     if args.repeat < 1:
         raise ConfigError("--repeat must be at least 1")
     environment = {}
@@ -100,7 +116,8 @@ def invoke_request_from_args(args: argparse.Namespace) -> tuple[FunctionConfig, 
     name = re.sub(r"[^A-Za-z0-9_-]", "-", path.stem)[:64] or "function"
     config = FunctionConfig(
         name=name,
-        handler=f"{path.stem}.{function}",
+        handler=function if runtime.family == "provided" else f"{path.stem}.{function}",
+        runtime=runtime.name,
         code_dir=str(path.parent),
         memory_mb=args.memory,
         timeout_s=args.timeout,
@@ -112,14 +129,29 @@ def invoke_request_from_args(args: argparse.Namespace) -> tuple[FunctionConfig, 
     return config.validate(), event, args.repeat
 
 
-def parse_handler_spec(spec: str) -> tuple[Path, str]:
+SOURCE_SUFFIXES = {"python": (".py",), "nodejs": (".mjs", ".js", ".cjs")}
+
+
+def parse_handler_spec(spec: str, *, family: str = "python") -> tuple[Path, str]:
+    """FILE and FUNCTION of --handler; for a custom runtime FUNCTION is any `_HANDLER` text."""
     file_part, function = spec, "handler"
     head, sep, tail = spec.rpartition(":")
-    if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", tail):
+    name_pattern = r"[^/:]+" if family == "provided" else r"[A-Za-z_$][A-Za-z0-9_$]*"
+    if sep and re.fullmatch(name_pattern, tail):
         file_part, function = head, tail
     path = Path(file_part)
-    if path.suffix != ".py" or not path.is_file():
-        raise ConfigError(f"--handler {file_part} is not a Python file")
+    if family == "provided":
+        if path.name != "bootstrap" or not path.is_file():
+            raise ConfigError(
+                f"--handler {file_part}: a custom runtime's executable is a file named bootstrap"
+            )
+        if not os.access(path, os.X_OK):
+            raise ConfigError(f"--handler {file_part} is not executable (chmod +x)")
+        return path.resolve(), function
+    suffixes = SOURCE_SUFFIXES[family]
+    if path.suffix not in suffixes or not path.is_file():
+        kind = "Python" if family == "python" else "JavaScript (.mjs, .js, .cjs)"
+        raise ConfigError(f"--handler {file_part} is not a {kind} file")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", path.stem):
         raise ConfigError(f"--handler {path.name}: the file name must be a valid module name")
     return path.resolve(), function
@@ -152,7 +184,12 @@ def run_invoke(config: FunctionConfig, event: bytes, *, repeat: int, as_json: bo
             if not as_json:
                 sys.stderr.write(result.logs)
                 sys.stderr.flush()
-                sys.stdout.write(json.dumps(result.payload) + "\n")
+                # The response as the function's runtime sent it (a Decimal keeps its digits).
+                if result.response is not None:
+                    sys.stdout.flush()
+                    sys.stdout.buffer.write(result.response + b"\n")
+                else:
+                    sys.stdout.write(json.dumps(result.payload) + "\n")
                 sys.stdout.flush()
     finally:
         pool.close()

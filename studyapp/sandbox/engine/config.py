@@ -14,10 +14,13 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .runtimes import PROVIDED, runtime_for
 
 MIN_MEMORY_MB = 128
 MAX_MEMORY_MB = 10_240
@@ -32,6 +35,8 @@ MAX_REQUEST_BYTES = 6 * 1024 * 1024  # 6,291,456
 MAX_RESPONSE_BYTES = 6_291_556  # the figure Lambda prints in Function.ResponseSizeTooLarge
 MAX_ACCOUNT_CHARS = 128
 LOG_FORMATS = ("Text", "JSON")
+DEFAULT_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+MAX_CUSTOM_HANDLER_CHARS = 128
 
 # Keys Lambda sets itself and refuses in a function's configuration.
 RESERVED_ENVIRONMENT_KEYS = frozenset(
@@ -93,6 +98,7 @@ class FunctionConfig:
     reserved_concurrency: int | None = None
     region: str = "us-east-1"
     account: str = ""
+    runtime: str = DEFAULT_RUNTIME
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "environment", dict(self.environment))
@@ -111,7 +117,18 @@ class FunctionConfig:
             raise ConfigError(
                 f"function name {self.name!r} must be 1-64 letters, digits, hyphens or underscores"
             )
-        if not _HANDLER_PATTERN.match(self.handler) or ".." in self.handler or "//" in self.handler:
+        try:
+            runtime_for(self.runtime)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        if self.runtime == PROVIDED:  # a custom runtime's handler is whatever it understands
+            if len(self.handler) > MAX_CUSTOM_HANDLER_CHARS or not self.handler.isprintable():
+                raise ConfigError(
+                    f"handler must be printable text of at most {MAX_CUSTOM_HANDLER_CHARS}"
+                )
+        elif (
+            not _HANDLER_PATTERN.match(self.handler) or ".." in self.handler or "//" in self.handler
+        ):
             raise ConfigError(f"handler {self.handler!r} must look like module.function")
         _check_int_range("memory", self.memory_mb, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB")
         _check_int_range("timeout", self.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "seconds")

@@ -2,14 +2,18 @@
 
 Lifecycle, as on Lambda:
 
-    new --invoke--> INIT (spawn, import the handler; timed, CPU unthrottled) --> busy --> idle
+    new --invoke--> INIT (spawn, until the runtime's first /next; timed, CPU unthrottled)
+        --> busy --> idle
     new --initialise()--> INIT --> idle   (provisioned concurrency: the first invocation is warm)
     idle (frozen) --invoke--> busy --> idle ...
     timeout / crash / OOM / init error / destroy() --> dead (every process killed, cgroup removed)
 
-The supervisor (this module) talks to the runtime (bootstrap.py) over two pipes and reads its
-stdout/stderr from a third. Every limit is enforced from out here: the wall-clock deadline by
-killing the whole cgroup, memory by the cgroup's SIGKILL, logs by a cap on what is kept.
+The supervisor (this module) serves the runtime the Lambda Runtime API (runtime_api.py) on the
+sandbox's own loopback and reads its stdout/stderr from a pipe and its log records from the
+telemetry pipe (telemetry.py). The runtime is python3.13 (AWS's awslambdaric), nodejs<major>.x
+(our bootstrap) or the function's own bootstrap (runtimes.py). Every limit is enforced from out
+here: the wall-clock deadline by killing the whole cgroup, memory by the cgroup's SIGKILL, the
+6 MB response limit by the API, logs by a cap on what is kept.
 
 /tmp after a timeout: Lambda keeps the environment's /tmp because it reuses the sandbox. Here a
 timeout destroys the environment and its tmpfs with it, so the next (cold) invocation starts with
@@ -40,11 +44,12 @@ from typing import Any
 from . import logs as platform_logs
 from .billing import billed_duration_ms, invocation_cost, round_ms
 from .cgroups import EnvironmentCgroup
-from .config import MAX_RESPONSE_BYTES, FunctionConfig
+from .config import FunctionConfig
 from .isolation import (
-    BOOTSTRAP_PATH,
     NOFILE_LIMIT,
     PIDS_LIMIT,
+    SANDBOX_OPT,
+    SANDBOX_TASK_ROOT,
     SANDBOX_UID,
     HostCapabilities,
     IsolationReport,
@@ -52,6 +57,7 @@ from .isolation import (
     cpu_share,
     host_capabilities,
     launcher_command,
+    sandbox_python,
 )
 from .logs import DEFAULT_LOG_CAP_BYTES, LogCollector, ReportMetrics
 from .results import (
@@ -61,13 +67,33 @@ from .results import (
     runtime_exit_error,
     timeout_error,
 )
+from .runtime_api import (
+    SANDBOX_API_HOST,
+    SANDBOX_API_PORT,
+    ApiMessage,
+    Invocation,
+    RuntimeApi,
+    listener_in_namespace,
+    listener_on_host,
+    trace_id_new,
+)
+from .runtimes import (
+    SANDBOX_RUNTIME_DIR,
+    TELEMETRY_FD_ENV,
+    runtime_command,
+    runtime_directory,
+    runtime_for,
+)
 from .staging import StagedFunction
+from .telemetry import TelemetryFrames
 
 MIB = 1024 * 1024
 ACCOUNT_ID = "123456789012"
-MAX_HEADER_BYTES = 4096
-MAX_MESSAGE_BYTES = MAX_RESPONSE_BYTES + MIB  # room for an error object
 READ_CHUNK = 1 << 16
+# How long a runtime that was refused its response (413) gets to log why and exit.
+AFTER_REFUSAL_GRACE_S = 1.0
+# How long a runtime that answered gets to ask for its next invocation before it is frozen anyway.
+AWAIT_NEXT_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -80,10 +106,6 @@ class SandboxSettings:
     use_bubblewrap: bool = True
     use_cgroups: bool = True
     freeze_idle: bool = True
-
-
-class ProtocolError(Exception):
-    """The runtime wrote something that is not a well-formed, bounded message."""
 
 
 class _Spawner:
@@ -121,48 +143,42 @@ class _Spawner:
 _spawner = _Spawner()
 
 
-class _MessageReader:
-    """Splits the runtime's byte stream into (header, body) messages, refusing oversize ones."""
+class _Freezer:
+    """Freezes idle environments from one background thread, once their result has gone back.
+
+    The cgroup v1 freezer's write is the slowest step of a warm invocation (it freezes every task
+    before it returns); Lambda too freezes after the response, not before it. An environment that
+    is invoked again before its turn comes is simply not frozen (its runtime sat in /next).
+    """
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._header: dict[str, Any] | None = None
+        self._requests: queue.SimpleQueue[tuple[ExecutionEnvironment, int]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
-    def feed(self, data: bytes) -> None:
-        self._buffer += data
-        if len(self._buffer) > MAX_MESSAGE_BYTES + MAX_HEADER_BYTES:
-            raise ProtocolError("message too large")
+    def submit(self, environment: ExecutionEnvironment, generation: int) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._serve, name="sandbox-freezer", daemon=True
+                )
+                self._thread.start()
+        self._requests.put((environment, generation))
 
-    def next_message(self) -> tuple[dict[str, Any], bytes] | None:
-        if self._header is None:
-            end = self._buffer.find(b"\n")
-            if end < 0:
-                if len(self._buffer) > MAX_HEADER_BYTES:
-                    raise ProtocolError("header too long")
-                return None
-            try:
-                header = json.loads(bytes(self._buffer[:end]))
-                length = int(header["length"])
-            except (ValueError, KeyError, TypeError) as error:
-                raise ProtocolError(f"malformed header: {error}") from None
-            if not isinstance(header, dict) or not 0 <= length <= MAX_MESSAGE_BYTES:
-                raise ProtocolError("message length out of bounds")
-            del self._buffer[: end + 1]
-            self._header = header
-        length = int(self._header["length"])
-        if len(self._buffer) < length:
-            return None
-        body = bytes(self._buffer[:length])
-        del self._buffer[:length]
-        header, self._header = self._header, None
-        return header, body
+    def _serve(self) -> None:
+        while True:
+            environment, generation = self._requests.get()
+            with contextlib.suppress(Exception):  # a failed freeze leaves it thawed, reported
+                environment._freeze_if_idle(generation)
+
+
+_freezer = _Freezer()
 
 
 @dataclass
 class _Outcome:
     kind: str  # message | exited | timeout | protocol
-    header: dict[str, Any] | None = None
-    body: bytes = b""
+    message: ApiMessage | None = None
     detail: str = ""
     returncode: int | None = None
 
@@ -175,6 +191,8 @@ class _Verdict:
     exited: bool = False
     handler_ms: float | None = None
     log_line: Callable[[float], str] | None = None
+    grace_s: float = 0.0  # how long the runtime may go on (logging, exiting) before it is killed
+    response: bytes | None = None
 
 
 ON_DEMAND = "on-demand"
@@ -184,9 +202,8 @@ PROVISIONED = "provisioned-concurrency"
 def lambda_environment(
     config: FunctionConfig, log_stream_name: str, initialization_type: str = ON_DEMAND
 ) -> dict[str, str]:
-    """The environment variables a Python function sees on Lambda, plus the function's own."""
-    import sys
-
+    """The environment variables a function sees on Lambda, plus the function's own."""
+    runtime = runtime_for(config.runtime)
     region = config.region
     env = {
         "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
@@ -197,7 +214,6 @@ def lambda_environment(
         "_HANDLER": config.handler,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
         "AWS_LAMBDA_FUNCTION_NAME": config.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -205,8 +221,18 @@ def lambda_environment(
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
     }
+    if runtime.execution_env:
+        env["AWS_EXECUTION_ENV"] = runtime.execution_env
+    if runtime.family == "nodejs":
+        major = runtime.name.removeprefix("nodejs").removesuffix(".x")
+        env["NODE_PATH"] = (
+            f"/opt/nodejs/node{major}/node_modules:/opt/nodejs/node_modules:"
+            "/var/runtime/node_modules:/var/runtime:/var/task"
+        )
     env.update(config.environment)
     env["AWS_LAMBDA_LOG_FORMAT"] = config.log_format
+    if config.log_format == "JSON":
+        env.setdefault("AWS_LAMBDA_LOG_LEVEL", "INFO")  # the application log level's default
     return env
 
 
@@ -248,10 +274,13 @@ class ExecutionEnvironment:
         self._pidfd: int | None = None
         self._fds: dict[str, int] = {}
         self._selector: selectors.BaseSelector | None = None
-        self._reader = _MessageReader()
+        self._api: RuntimeApi | None = None
+        self._frames = TelemetryFrames()
+        self.runtime = runtime_for(config.runtime)
         self._private_tmp: str | None = None
         self._oom_kills_seen = 0
         self._teardown_lock = threading.Lock()
+        self._idle_generation = 0  # bumped by every invocation: a pending freeze then lapses
         self.isolation = self._isolation_report()
 
     # -- public -------------------------------------------------------------------------------
@@ -282,6 +311,7 @@ class ExecutionEnvironment:
         *,
         request_id: str | None = None,
         client_context: dict[str, Any] | None = None,
+        identity: dict[str, Any] | None = None,
     ) -> InvocationResult:
         """Run one invocation; a cold start first if this environment has not started yet."""
         if self.state == "dead":
@@ -300,11 +330,16 @@ class ExecutionEnvironment:
                     function_name=self.config.name,
                     now=time.time(),
                     initialization_type=self.initialization_type,
+                    runtime_version=self.runtime.version,
+                    runtime_name=self.runtime.name,
                 )
             )
             failure = self._start(logs, request_id)
             init_ms = self.init_duration_ms
-            if failure is not None:
+            if failure is not None:  # as on Lambda, the invocation still starts (and fails)
+                logs.add_platform(
+                    platform_logs.start_line(request_id, log_format=log_format, now=time.time())
+                )
                 return self._finish(
                     logs, request_id, failure, duration_ms=0.0, init_ms=init_ms, cold=True
                 )
@@ -313,16 +348,17 @@ class ExecutionEnvironment:
         logs.add_platform(
             platform_logs.start_line(request_id, log_format=log_format, now=time.time())
         )
-        header = {
-            "request_id": request_id,
-            "deadline_ms": int((time.time() + self.config.timeout_s) * 1000),
-            "invoked_function_arn": function_arn(self.config),
-            "client_context": client_context,
-            "length": len(event),
-        }
-        message = json.dumps(header).encode() + b"\n" + event
+        invocation = Invocation(
+            request_id=request_id,
+            event=event,
+            deadline_ms=int((time.time() + self.config.timeout_s) * 1000),
+            function_arn=function_arn(self.config),
+            trace_id=trace_id_new(),
+            client_context=client_context,
+            identity=identity,
+        )
         started = time.monotonic()
-        outcome = self._exchange(started + self.config.timeout_s, logs, message)
+        outcome = self._exchange(started + self.config.timeout_s, logs, invocation)
         duration_ms = (time.monotonic() - started) * 1000
         return self._finish(
             logs, request_id, outcome, duration_ms=duration_ms, init_ms=init_ms, cold=cold
@@ -346,6 +382,8 @@ class ExecutionEnvironment:
                 function_name=self.config.name,
                 now=time.time(),
                 initialization_type=self.initialization_type,
+                runtime_version=self.runtime.version,
+                runtime_name=self.runtime.name,
             )
         )
         failure = self._start(logs, "")
@@ -363,10 +401,10 @@ class ExecutionEnvironment:
     def _init_failure(self, outcome: _Outcome | None) -> str:
         if outcome is None:
             return "the environment was destroyed during INIT"
-        header = outcome.header or {}
-        if outcome.kind == "message" and header.get("type") == "init_error":
+        message = outcome.message
+        if message is not None and message.type == "init_error":
             try:
-                error = json.loads(outcome.body)
+                error = json.loads(message.body)
                 return f"{error['errorType']}: {error['errorMessage']}"
             except (ValueError, TypeError, KeyError):
                 pass
@@ -393,7 +431,11 @@ class ExecutionEnvironment:
     # -- INIT ---------------------------------------------------------------------------------
 
     def _start(self, logs: LogCollector, request_id: str) -> _Outcome | None:
-        """Spawn the runtime and wait for INIT; None when ready, else what went wrong."""
+        """Spawn the runtime and wait for INIT; None when ready, else what went wrong.
+
+        INIT ends when the runtime first asks the Runtime API for an invocation (/next), as on
+        Lambda; a POST to /init/error or an exit before that is an INIT failure.
+        """
         started = time.monotonic()
         procs_files: list[str] = []
         if self._tree is not None:
@@ -404,124 +446,188 @@ class ExecutionEnvironment:
             # invocation on.
             self._cgroup.limit_cpu(float(self.host.cpu_count))
             procs_files = self._cgroup.procs_files()
-        request_r, request_w = os.pipe()
-        response_r, response_w = os.pipe()
         log_r, log_w = os.pipe()
-        self._fds = {"request_w": request_w, "response_r": response_r, "log_r": log_r}
+        self._fds = {"log_r": log_r}
         env = lambda_environment(self.config, self.log_stream_name, self.initialization_type)
+        close_after_spawn = [log_w]
+        inherited: tuple[int, ...] = ()
+        if self.runtime.uses_telemetry_pipe:
+            telemetry_r, telemetry_w = os.pipe()
+            self._fds["telemetry_r"] = telemetry_r
+            close_after_spawn.append(telemetry_w)
+            inherited = (telemetry_w,)
+            env[TELEMETRY_FD_ENV] = str(telemetry_w)
+        runtime_dir = runtime_directory(
+            self.runtime, uid=self.host.host_uid, gid=self.host.host_gid
+        )
+        listener = None
         if self.uses_bubblewrap:
+            info_r, info_w = os.pipe()
+            block_r, block_w = os.pipe()
+            self._fds.update(info_r=info_r, block_w=block_w)
+            close_after_spawn += [info_w, block_r]
+            env["AWS_LAMBDA_RUNTIME_API"] = f"{SANDBOX_API_HOST}:{SANDBOX_API_PORT}"
             command = bubblewrap_command(
                 self.host,
                 task_dir=self.staged.task_dir,
                 opt_dir=self.staged.opt_dir,
                 tmpfs_mb=self.config.ephemeral_storage_mb,
                 environment=env,
-                request_fd=request_r,
-                response_fd=response_w,
+                info_fd=info_w,
+                block_fd=block_r,
+                runtime_dir=runtime_dir,
+                argv=runtime_command(
+                    self.runtime,
+                    python=sandbox_python(self.host),
+                    runtime_dir=SANDBOX_RUNTIME_DIR,
+                    task_dir=SANDBOX_TASK_ROOT,
+                    opt_dir=SANDBOX_OPT,
+                    memory_mb=self.config.memory_mb,
+                ),
             )
             popen_env: dict[str, str] = {}
             cwd = "/"
+            pass_fds: tuple[int, ...] = (info_w, block_r, *inherited)
         else:
+            listener = listener_on_host()
+            env["AWS_LAMBDA_RUNTIME_API"] = f"{SANDBOX_API_HOST}:{listener.getsockname()[1]}"
             self._private_tmp = tempfile.mkdtemp(prefix="studyapp-sandbox-tmp-")
             env["TMPDIR"] = self._private_tmp
-            command = [
-                self.host.python,
-                "-I",
-                "-S",
-                BOOTSTRAP_PATH,
-                str(request_r),
-                str(response_w),
-                self.staged.task_dir,
-                self.staged.opt_dir or "/opt",
-            ]
-            popen_env, cwd = env, self.staged.task_dir
+            command = runtime_command(
+                self.runtime,
+                python=self.host.python,
+                runtime_dir=runtime_dir or self._private_tmp,
+                task_dir=self.staged.task_dir,
+                opt_dir=self.staged.opt_dir or "/opt",
+                memory_mb=self.config.memory_mb,
+            )
+            popen_env, cwd, pass_fds = env, self.staged.task_dir, inherited
         try:
             self._process = _spawner.spawn(
                 args=launcher_command(procs_files, command),
                 stdin=subprocess.DEVNULL,
                 stdout=log_w,
                 stderr=log_w,
-                pass_fds=(request_r, response_w),
+                pass_fds=pass_fds,
                 env=popen_env,
                 cwd=cwd,
                 start_new_session=True,
             )
+        except BaseException:
+            if listener is not None:
+                listener.close()
+            raise
         finally:
-            for fd in (request_r, response_w, log_w):
+            for fd in close_after_spawn:
                 os.close(fd)
-        for fd in self._fds.values():
-            os.set_blocking(fd, False)
         self._selector = selectors.DefaultSelector()
-        self._selector.register(response_r, selectors.EVENT_READ)
-        self._selector.register(log_r, selectors.EVENT_READ)
+        for fd in self._log_fds():
+            os.set_blocking(fd, False)
+            self._selector.register(fd, selectors.EVENT_READ)
         with contextlib.suppress(OSError, AttributeError):
             self._pidfd = os.pidfd_open(self._process.pid)
             self._selector.register(self._pidfd, selectors.EVENT_READ)
+        init_deadline = started + self.settings.init_timeout_s
+        if listener is None:
+            opened = self._open_api_in_namespace(init_deadline, logs)
+            if isinstance(opened, _Outcome):
+                return opened
+            listener = opened
+        self._api = RuntimeApi(listener, self._selector)
+        if self.uses_bubblewrap:  # the socket is there: let bubblewrap start the runtime
+            os.write(self._fds.pop("block_w"), b"1")
 
-        outcome = self._exchange(started + self.settings.init_timeout_s, logs)
+        outcome = self._exchange(init_deadline, logs)
         self.init_duration_ms = round_ms((time.monotonic() - started) * 1000)
-        if outcome.kind == "message" and outcome.header and outcome.header.get("type") == "ready":
+        message = outcome.message
+        if message is not None and message.type == "ready":
             if self._cgroup is not None:
                 self._cgroup.limit_cpu(cpu_share(self.config.memory_mb, self.host.cpu_count))
             return None
-        if outcome.kind == "message":
-            if outcome.header and outcome.header.get("type") == "init_error":
+        if message is not None:
+            if message.type == "init_error":
                 return outcome
             return _Outcome("protocol", detail="unexpected message during INIT")
         return outcome
 
-    # -- talking to the runtime ---------------------------------------------------------------
-
-    def _exchange(self, deadline: float, logs: LogCollector, outgoing: bytes = b"") -> _Outcome:
-        """Send `outgoing`, then wait for one message, the runtime's exit, or the deadline."""
-        assert self._selector is not None
-        selector = self._selector
-        pending = memoryview(outgoing)
-        request_w = self._fds["request_w"]
-        if pending:
-            selector.register(request_w, selectors.EVENT_WRITE)
+    def _open_api_in_namespace(self, deadline: float, logs: LogCollector):
+        """bubblewrap's info (the sandbox's pid), then the API's socket in its namespace."""
+        info_fd = self._fds.pop("info_r")
+        data = b""
         try:
-            while True:
-                try:
-                    message = self._reader.next_message()
-                except ProtocolError as error:
-                    return _Outcome("protocol", detail=str(error))
-                if message is not None:
-                    self._drain_logs(logs)
-                    return _Outcome("message", header=message[0], body=message[1])
+            while b"}" not in data:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return _Outcome("timeout")
-                for key, _events in selector.select(remaining):
-                    fd = key.fd
-                    if fd == request_w:
-                        try:
-                            written = os.write(fd, pending[:READ_CHUNK])
-                        except BlockingIOError:
-                            continue
-                        except OSError:  # the runtime is gone; its exit shows up next
-                            written = len(pending)
-                        pending = pending[written:]
-                        if not pending:
-                            selector.unregister(fd)
-                    elif fd == self._fds["log_r"]:
-                        self._read_logs(logs)
-                    elif fd == self._fds["response_r"]:
-                        data = _read_some(fd)
-                        if data is None:
-                            continue
-                        if not data:
-                            return self._runtime_exited(logs)
-                        try:
-                            self._reader.feed(data)
-                        except ProtocolError as error:
-                            return _Outcome("protocol", detail=str(error))
-                    elif fd == self._pidfd:
-                        return self._runtime_exited(logs)
+                ready, _, _ = select.select([info_fd], [], [], remaining)
+                if not ready:
+                    return _Outcome("timeout")
+                chunk = os.read(info_fd, 4096)
+                if not chunk:
+                    return self._runtime_exited(logs)
+                data += chunk
+                if len(data) > 65536:
+                    return _Outcome("protocol", detail="bubblewrap's info is too long")
         finally:
-            if pending:
-                with contextlib.suppress(KeyError, ValueError):
-                    selector.unregister(request_w)
+            os.close(info_fd)
+        try:
+            child_pid = int(json.loads(data)["child-pid"])
+            return listener_in_namespace(child_pid)
+        except (ValueError, KeyError, TypeError, OSError) as error:
+            return _Outcome("protocol", detail=f"cannot open the Runtime API: {error}")
+
+    # -- talking to the runtime ---------------------------------------------------------------
+
+    def _exchange(
+        self, deadline: float, logs: LogCollector, invocation: Invocation | None = None
+    ) -> _Outcome:
+        """Hand over `invocation`, then serve the Runtime API until the runtime says something
+        that ends this phase (ready, init error, a result), exits, or the deadline passes."""
+        assert self._selector is not None and self._api is not None
+        selector, api = self._selector, self._api
+        if invocation is not None:
+            api.deliver(invocation)
+        log_fds = self._log_fds()
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return _Outcome("timeout")
+            exited = False
+            # The API first: a runtime that posts its result and exits has still answered.
+            for key, events in sorted(selector.select(remaining), key=_api_first):
+                if key.data is api:
+                    message = api.handle(key, events)
+                    if message is not None:
+                        self._drain_logs(logs)
+                        return _Outcome("message", message=message)
+                elif key.fd in log_fds:
+                    self._read_logs(logs, key.fd)
+                elif key.fd == self._pidfd:
+                    exited = True
+            if exited:
+                return self._runtime_exited(logs)
+
+    def _await_next(self, logs: LogCollector) -> bool:
+        """After a result, serve the API until the runtime asks for its next invocation, which
+        is when Lambda freezes an environment: frozen there, the runtime sleeps in a read (cheap
+        to freeze) and the next event is handed over at once. False when the runtime exited."""
+        api, selector = self._api, self._selector
+        if api is None or selector is None:
+            return True
+        log_fds = self._log_fds()
+        give_up = time.monotonic() + AWAIT_NEXT_S
+        while not api.waiting:
+            remaining = give_up - time.monotonic()
+            if remaining <= 0:
+                return True  # still busy (a runtime that works after answering): freeze it so
+            for key, events in sorted(selector.select(remaining), key=_api_first):
+                if key.data is api:
+                    api.handle(key, events)  # anything but /next now is misuse, answered as such
+                elif key.fd in log_fds:
+                    self._read_logs(logs, key.fd)
+                elif key.fd == self._pidfd:
+                    return False
+        return True
 
     def _runtime_exited(self, logs: LogCollector) -> _Outcome:
         returncode = self._wait_for_exit()
@@ -529,34 +635,46 @@ class ExecutionEnvironment:
         self._drain_logs(logs, until_eof=True)
         return _Outcome("exited", returncode=returncode)
 
-    def _read_logs(self, logs: LogCollector) -> bool:
+    def _log_fds(self) -> list[int]:
+        return [self._fds[name] for name in ("log_r", "telemetry_r") if name in self._fds]
+
+    def _log_data(self, fd: int, data: bytes) -> bytes:
+        """Log text from what a log pipe gave (telemetry frames are unpacked)."""
+        if fd == self._fds.get("telemetry_r"):
+            return self._frames.feed(data) if data else self._frames.rest()
+        return data
+
+    def _read_logs(self, logs: LogCollector, fd: int) -> bool:
         """Read what is there; False on end of file."""
-        data = _read_some(self._fds["log_r"])
+        data = _read_some(fd)
         if data is None:
             return True
         if not data:
             with contextlib.suppress(KeyError, ValueError):
-                self._selector.unregister(self._fds["log_r"])  # type: ignore[union-attr]
+                self._selector.unregister(fd)  # type: ignore[union-attr]
+            logs.add_output(self._log_data(fd, b""))
             return False
-        logs.add_output(data)
+        logs.add_output(self._log_data(fd, data))
         return True
 
     def _drain_logs(self, logs: LogCollector, *, until_eof: bool = False) -> None:
         """Read what the function has written so far (all of it, up to EOF, once it is dead)."""
-        fd = self._fds.get("log_r")
-        if fd is None:
-            return
+        fds = self._log_fds()
         give_up = time.monotonic() + (2.0 if until_eof else 0.5)
-        while time.monotonic() < give_up:
-            data = _read_some(fd)
-            if data:
-                logs.add_output(data)
-                continue
-            if data == b"" or not until_eof:
-                return
-            ready, _, _ = select.select([fd], [], [], max(0.0, give_up - time.monotonic()))
-            if not ready:
-                return
+        while fds and time.monotonic() < give_up:
+            for fd in list(fds):
+                data = _read_some(fd)
+                if data:
+                    logs.add_output(self._log_data(fd, data))
+                    continue
+                if data == b"":
+                    logs.add_output(self._log_data(fd, b""))
+                if data == b"" or not until_eof:
+                    fds.remove(fd)
+            if fds and until_eof:
+                ready, _, _ = select.select(fds, [], [], max(0.0, give_up - time.monotonic()))
+                if not ready:
+                    return
 
     # -- finishing an invocation --------------------------------------------------------------
 
@@ -572,9 +690,13 @@ class ExecutionEnvironment:
     ) -> InvocationResult:
         log_format = self.config.log_format
         verdict = self._judge(outcome, request_id)
+        if verdict.keep_alive and not self._await_next(logs):
+            verdict.keep_alive = False  # the runtime exited after it answered
         if verdict.keep_alive and self._oom_happened():
             verdict.keep_alive = False  # a process of the environment was OOM-killed: reset it
         if not verdict.keep_alive:
+            if verdict.grace_s and self._process is not None and self._process.poll() is None:
+                self._exchange(time.monotonic() + verdict.grace_s, logs)
             self._kill_everything()
             self._drain_logs(logs, until_eof=True)
         oom = verdict.status == "error" and verdict.exited and self._oom_happened(since_start=True)
@@ -606,7 +728,9 @@ class ExecutionEnvironment:
         with self._teardown_lock:
             if verdict.keep_alive and self.state == "busy":
                 self.state = "idle"
-                self._freeze()
+                self._idle_generation += 1
+                if self._freezing:
+                    _freezer.submit(self, self._idle_generation)
             else:
                 self.state = "dead"
                 self._kill_everything()
@@ -628,32 +752,40 @@ class ExecutionEnvironment:
             cost=invocation_cost(self.config.memory_mb, billed),
             environment_id=self.id,
             handler_ms=verdict.handler_ms,
+            response=verdict.response,
         )
 
     def _judge(self, outcome: _Outcome, request_id: str) -> _Verdict:
         """Turn what happened into a status, Lambda's payload and the extra platform log line."""
         log_format = self.config.log_format
-        header = outcome.header or {}
-        if outcome.kind == "message" and header.get("type") == "result":
-            try:
-                payload = json.loads(outcome.body)
-            except ValueError:
-                return self._judge(_Outcome("protocol", detail="response is not JSON"), request_id)
-            if header.get("ok") is True:
+        message = outcome.message
+        if message is not None and message.type == "result":
+            if message.ok:
                 return _Verdict(
                     "success",
-                    payload,
+                    response_payload(message.body),
                     keep_alive=True,
-                    handler_ms=_as_float(header.get("handler_ms")),
+                    handler_ms=message.handler_ms,
+                    response=message.body,
                 )
+            try:
+                payload = json.loads(message.body)
+            except ValueError:
+                payload = None
             if not isinstance(payload, dict) or "errorType" not in payload:
                 return self._judge(_Outcome("protocol", detail="bad error object"), request_id)
+            # A runtime refused its response (413) exits, as AWS's runtime clients do.
+            refused = message.after_response is not None
             return _Verdict(
-                "error", payload, keep_alive=True, handler_ms=_as_float(header.get("handler_ms"))
+                "error",
+                payload,
+                keep_alive=not refused,
+                handler_ms=message.handler_ms,
+                grace_s=AFTER_REFUSAL_GRACE_S if refused else 0.0,
             )
-        if outcome.kind == "message" and header.get("type") == "init_error":
+        if message is not None and message.type == "init_error":
             try:
-                payload = json.loads(outcome.body)
+                payload = json.loads(message.body)
                 payload["requestId"] = request_id
                 return _Verdict("error", payload)
             except (ValueError, TypeError):
@@ -706,15 +838,27 @@ class ExecutionEnvironment:
 
     # -- freezing and teardown ----------------------------------------------------------------
 
+    @property
+    def _freezing(self) -> bool:
+        tree = self._tree
+        return bool(self.settings.freeze_idle and self._cgroup and tree and tree.has_freezer)
+
     def _freeze(self) -> None:
-        tree, group = self._tree, self._cgroup
-        if self.settings.freeze_idle and group is not None and tree and tree.has_freezer:
-            self.frozen = group.freeze()
+        if self._freezing and self._cgroup is not None:
+            self.frozen = self._cgroup.freeze()
+
+    def _freeze_if_idle(self, generation: int) -> None:
+        """The freezer thread's turn: freeze unless an invocation came (or it died) since."""
+        with self._teardown_lock:
+            if self.state == "idle" and self._idle_generation == generation and not self.frozen:
+                self._freeze()
 
     def _thaw(self) -> None:
-        if self.frozen and self._cgroup is not None:
-            self._cgroup.thaw()
-            self.frozen = False
+        with self._teardown_lock:
+            self._idle_generation += 1  # a freeze still pending for the last idle spell lapses
+            if self.frozen and self._cgroup is not None:
+                self._cgroup.thaw()
+                self.frozen = False
 
     def _wait_for_exit(self) -> int | None:
         if self._process is None:
@@ -743,6 +887,9 @@ class ExecutionEnvironment:
         if self._selector is not None:
             self._selector.close()
             self._selector = None
+        if self._api is not None:
+            self._api.close()
+            self._api = None
         for fd in [*self._fds.values(), self._pidfd]:
             if fd is not None:
                 with contextlib.suppress(OSError):
@@ -786,6 +933,18 @@ class ExecutionEnvironment:
             host_uid=host_uid,
             host_root=host_uid == 0,
         )
+
+
+def response_payload(body: bytes) -> Any:
+    """The function's response as the caller sees it: JSON when it is JSON, else its text."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+def _api_first(item: tuple[selectors.SelectorKey, int]) -> int:
+    return 0 if isinstance(item[0].data, RuntimeApi) else 1
 
 
 def _read_some(fd: int) -> bytes | None:

@@ -218,3 +218,8 @@ def _sweep_abandoned_builds(root: str) -> None:
                 with contextlib.suppress(OSError):
                     if now - entry.stat(follow_symlinks=False).st_mtime > _STALE_BUILD_S:
                         shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def cached_directory(name: str, uid: int, gid: int, build: Callable[[str], None]) -> str:
+    """A directory `name` in the cache that uid/gid can read, built by build() the first time."""
+    return _cached(name, uid, gid, build)

@@ -6,7 +6,7 @@ cgroup (memory, pids, cpu, freezer), with rlimits set before bubblewrap starts:
 - network: a fresh network namespace with nothing but its own loopback; the host's loopback
   (PostgreSQL on 127.0.0.1:5432, the web app) is a different interface and cannot be reached;
 - filesystem: an empty root with /usr and the Python prefix bound read-only, the code at
-  /var/task and the layers at /opt (read-only), the bootstrap at /var/runtime, /proc of the
+  /var/task and the layers at /opt (read-only), the runtime at /var/runtime, /proc of the
   sandbox's own pid namespace, a minimal /dev, and /tmp a tmpfs of the ephemeral-storage size;
   everything else is remounted read-only; no /work, /home, /root or /etc of the host (the
   Python prefix appears at /var/lang, where Lambda keeps its runtime);
@@ -38,7 +38,6 @@ from .identity import (
     SANDBOX_HOST_GID,
     SANDBOX_HOST_UID,
     privilege_drop_command,
-    readable_file,
     readable_tree,
 )
 
@@ -47,8 +46,7 @@ SANDBOX_GID = 993
 PIDS_LIMIT = 1024  # Lambda's quota for processes and threads
 NOFILE_LIMIT = 1024  # Lambda's quota for file descriptors
 MB_PER_VCPU = 1769
-BOOTSTRAP_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py")
-SANDBOX_BOOTSTRAP = "/var/runtime/bootstrap.py"
+SANDBOX_RUNTIME = "/var/runtime"
 SANDBOX_TASK_ROOT = "/var/task"
 SANDBOX_OPT = "/opt"
 SANDBOX_LANG = "/var/lang"  # where Lambda keeps its Python; the host's prefix is bound here
@@ -72,7 +70,6 @@ class HostCapabilities:
     host_gid: int = 0
     drop_privileges: tuple[str, ...] = ()  # the setpriv prefix that becomes host_uid, if any
     python_root: str = ""  # what is bound at /var/lang: the prefix, or a mirror the uid can read
-    bootstrap: str = BOOTSTRAP_PATH  # what is bound at /var/runtime/bootstrap.py
 
     @property
     def host_root(self) -> bool:
@@ -145,7 +142,7 @@ def host_capabilities() -> HostCapabilities:
     inside = _sandbox_path(python, prefix)
     missing: list[str] = []
     bwrap = shutil.which("bwrap")
-    setup = _RunAs(os.geteuid(), os.getegid(), (), prefix, BOOTSTRAP_PATH)
+    setup = _RunAs(os.geteuid(), os.getegid(), (), prefix)
     disable_userns: bool | None = None
     if bwrap is None:
         missing.append("bubblewrap is not installed")
@@ -182,7 +179,6 @@ def host_capabilities() -> HostCapabilities:
         host_gid=setup.gid,
         drop_privileges=setup.drop,
         python_root=setup.python_root,
-        bootstrap=setup.bootstrap,
     )
 
 
@@ -194,7 +190,6 @@ class _RunAs:
     gid: int
     drop: tuple[str, ...]
     python_root: str
-    bootstrap: str
 
 
 def _unprivileged_setup(
@@ -207,11 +202,10 @@ def _unprivileged_setup(
     uid, gid = SANDBOX_HOST_UID, SANDBOX_HOST_GID
     try:
         python_root = readable_tree(prefix, uid, gid)
-        bootstrap = readable_file(BOOTSTRAP_PATH, uid, gid)
     except OSError as error:
         return None, f"the Python runtime cannot be made readable to uid {uid} ({error})"
     drop = tuple(privilege_drop_command(setpriv, uid, gid))
-    setup = _RunAs(uid, gid, drop, python_root, bootstrap)
+    setup = _RunAs(uid, gid, drop, python_root)
     disable_userns = _probe(bwrap, python, setup)
     if disable_userns is None:
         return None, "bubblewrap cannot create namespaces as an unprivileged user here"
@@ -265,9 +259,6 @@ def _plain_command(
         bwrap,
         *_namespace_args(disable_userns),
         *_system_mounts(setup.python_root, mask_proc=mask_proc),
-        "--ro-bind",
-        setup.bootstrap,
-        SANDBOX_BOOTSTRAP,
         "--setenv",
         "LD_LIBRARY_PATH",
         SANDBOX_LIBRARY_PATH,
@@ -284,9 +275,7 @@ def plain_sandbox_command(
     (`mask_proc=False` leaves /proc's kernel knobs visible, to show the uid alone protects them).
     """
     assert host.bwrap is not None
-    setup = _RunAs(
-        host.host_uid, host.host_gid, host.drop_privileges, _lang_root(host), host.bootstrap
-    )
+    setup = _RunAs(host.host_uid, host.host_gid, host.drop_privileges, _lang_root(host))
     return _plain_command(
         host.bwrap, setup, disable_userns=host.bwrap_disable_userns, argv=argv, mask_proc=mask_proc
     )
@@ -375,10 +364,17 @@ def bubblewrap_command(
     opt_dir: str | None,
     tmpfs_mb: int,
     environment: dict[str, str],
-    request_fd: int,
-    response_fd: int,
+    info_fd: int,
+    block_fd: int,
+    runtime_dir: str | None,
+    argv: list[str],
 ) -> list[str]:
-    """The bwrap command line that starts the runtime in a fresh sandbox."""
+    """The bwrap command line that starts the runtime in a fresh sandbox.
+
+    bubblewrap writes the sandbox's pid to `info_fd` once its namespaces exist, then waits for a
+    byte on `block_fd` before it starts the runtime: the supervisor opens the Runtime API's
+    socket inside the sandbox's network namespace in between.
+    """
     assert host.bwrap is not None
     args = [*host.drop_privileges, host.bwrap, *_namespace_args(host.bwrap_disable_userns)]
     args += _system_mounts(_lang_root(host))
@@ -388,22 +384,15 @@ def bubblewrap_command(
         args += ["--ro-bind", opt_dir, SANDBOX_OPT]
     else:
         args += ["--dir", SANDBOX_OPT]
-    args += ["--ro-bind", host.bootstrap, SANDBOX_BOOTSTRAP]
+    if runtime_dir:
+        args += ["--ro-bind", runtime_dir, SANDBOX_RUNTIME]
+    else:
+        args += ["--dir", SANDBOX_RUNTIME]
     args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", SANDBOX_TASK_ROOT]
     for key, value in {"LD_LIBRARY_PATH": SANDBOX_LIBRARY_PATH, **environment}.items():
         args += ["--setenv", key, value]
-    args += [
-        "--",
-        sandbox_python(host),
-        "-I",
-        "-S",
-        SANDBOX_BOOTSTRAP,
-        str(request_fd),
-        str(response_fd),
-        SANDBOX_TASK_ROOT,
-        SANDBOX_OPT,
-    ]
-    return args
+    args += ["--info-fd", str(info_fd), "--block-fd", str(block_fd)]
+    return [*args, "--", *argv]
 
 
 # Joins the cgroups and lowers the rlimits, then becomes the sandbox (through setpriv first when

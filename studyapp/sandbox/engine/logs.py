@@ -25,9 +25,10 @@ _VERSION = sys.version_info
 RUNTIME_VERSION = f"python:{_VERSION.major}.{_VERSION.minor}.v{_VERSION.micro}"
 
 
-def runtime_version_arn(region: str) -> str:
+def runtime_version_arn(region: str, runtime_name: str | None = None) -> str:
     version = sys.version_info
-    return f"arn:aws:lambda:{region}::runtime:studyapp-sandbox-python{version.major}{version.minor}"
+    name = runtime_name or f"python{version.major}.{version.minor}"
+    return f"arn:aws:lambda:{region}::runtime:studyapp-sandbox-{name.replace('.', '')}"
 
 
 def iso_timestamp(epoch_s: float) -> str:
@@ -55,22 +56,24 @@ def init_start_line(
     function_name: str,
     now: float,
     initialization_type: str = "on-demand",
+    runtime_version: str = RUNTIME_VERSION,
+    runtime_name: str | None = None,
 ) -> str:
-    arn = runtime_version_arn(region)
+    arn = runtime_version_arn(region, runtime_name)
     if log_format == "JSON":
         return _platform_record(
             "platform.initStart",
             {
                 "initializationType": initialization_type,
                 "phase": "init",
-                "runtimeVersion": RUNTIME_VERSION,
+                "runtimeVersion": runtime_version,
                 "runtimeVersionArn": arn,
                 "functionName": function_name,
                 "functionVersion": "$LATEST",
             },
             now,
         )
-    return f"INIT_START Runtime Version: {RUNTIME_VERSION}\tRuntime Version ARN: {arn}\n"
+    return f"INIT_START Runtime Version: {runtime_version}\tRuntime Version ARN: {arn}\n"
 
 
 def start_line(request_id: str, *, log_format: str, now: float) -> str:

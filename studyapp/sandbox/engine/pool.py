@@ -141,6 +141,7 @@ class EnvironmentPool:
         event: Any,
         *,
         client_context: dict[str, Any] | None = None,
+        identity: dict[str, Any] | None = None,
         require_full_isolation: bool = False,
     ) -> InvocationResult:
         """Run one invocation on a warm environment if one is idle, on a new one otherwise.
@@ -177,7 +178,7 @@ class EnvironmentPool:
                 },
             )
         try:
-            result = environment.invoke(payload, client_context=client_context)
+            result = environment.invoke(payload, client_context=client_context, identity=identity)
         except BaseException:
             environment.destroy()
             raise

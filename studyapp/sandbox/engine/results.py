@@ -89,6 +89,8 @@ class InvocationResult:
     environment_id: str | None = None
     # Not part of the contract: the handler's own run time measured inside the runtime.
     handler_ms: float | None = field(default=None, repr=False)
+    # The response body exactly as the runtime posted it (a success only; not sent over the wire).
+    response: bytes | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:

@@ -90,7 +90,8 @@ def write_files(root: str, files: Mapping[str, str]) -> None:
         os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(path, 0o644)
+        # A custom runtime's `bootstrap` (and /opt's) is the one file Lambda executes.
+        os.chmod(path, 0o755 if relative == "bootstrap" else 0o644)
 
 
 def make_readable(root: str) -> None:

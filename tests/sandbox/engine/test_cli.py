@@ -157,3 +157,15 @@ def processes_with(marker: str) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def test_the_response_is_printed_as_the_runtime_sent_it(tmp_path):
+    handler = tmp_path / "money.py"
+    handler.write_text(
+        "from decimal import Decimal\n"
+        "def handler(event, context):\n"
+        "    return {'amount': Decimal('12345678901234567890.123456789')}\n"
+    )
+    done = run_cli("invoke", "--handler", str(handler))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == '{"amount": 12345678901234567890.123456789}\n'

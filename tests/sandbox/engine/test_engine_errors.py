@@ -159,11 +159,24 @@ def test_response_over_6_mb_is_function_response_size_too_large(pool, make_funct
     )
     result = pool.invoke(function, {})
     assert result.status == "error" and result.error_type == "Function.ResponseSizeTooLarge"
+    size = 6 * 1024 * 1024 + 202  # the JSON string's quotes
     assert result.payload == {
-        "errorMessage": "Response payload size exceeded maximum allowed payload size "
-        "(6291556 bytes).",
+        "errorMessage": f"Response payload size ({size} bytes) exceeded maximum allowed payload "
+        "size (6291556 bytes).",
         "errorType": "Function.ResponseSizeTooLarge",
     }
+
+
+def test_runtime_refused_its_response_logs_why_and_the_next_invocation_is_cold(pool, make_function):
+    function = make_function(
+        "def handler(event, context):\n    return 'x' * (6 * 1024 * 1024 + 200)\n",
+        memory_mb=512,
+    )
+    result = pool.invoke(function, {})
+    assert "LAMBDA_RUNTIME Failed to post handler success response. Http response code: 413." in (
+        result.logs
+    )
+    assert pool.invoke(function, {}).cold_start
 
 
 def test_response_just_under_6_mb_is_returned(pool, make_function):

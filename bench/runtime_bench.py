@@ -1,0 +1,225 @@
+"""Cold and warm figures per runtime, beside the floor they are measured against.
+
+    .venv/bin/python bench/runtime_bench.py [OUT.md] [--cold N] [--warm N] [--repeat N]
+
+For each runtime (python3.13 on awslambdaric, nodejs<major>.x on our bootstrap, provided.al2023
+with a bootstrap written in Python), the same trivial handler:
+- cold: Init Duration p50 over N fresh environments (each in a pool of its own);
+- the floor for Python: bubblewrap with the same namespaces and mounts starting the same
+  interpreter (`-I -S`) and importing the same handler file, nothing else (no cgroup, no API);
+  the issue's target is Init Duration <= 1.5x this;
+- warm: the round trip of EnvironmentPool.invoke p50, and the engine's overhead p50: the round
+  trip minus the time the runtime held the invocation (from the answer to /next to its /response,
+  measured by the supervisor: the Runtime API exchange itself is inside it); and the CPU time
+  per warm call of the supervisor (this process) and of the sandbox's processes (/proc), which
+  a busy machine distorts less than wall times;
+- `lambda invoke --repeat N`: the command's time per warm invocation beyond the first.
+Prints a Markdown section; writes it to OUT.md as well when given. The figures depend on what
+else the machine runs: the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig, host_capabilities
+from studyapp.sandbox.engine.isolation import plain_sandbox_command, sandbox_python
+from studyapp.sandbox.engine.runtimes import PYTHON, node_binary, node_runtime_name
+from studyapp.sandbox.engine.staging import stage_function
+
+PROJECT = Path(__file__).resolve().parents[1]
+PY_HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
+NODE_HANDLER = "export const handler = async () => ({ ok: true });\n"
+CUSTOM_BOOTSTRAP = """#!/var/lang/bin/python3 -IS
+import http.client, os
+connection = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"])
+while True:
+    connection.request("GET", "/2018-06-01/runtime/invocation/next")
+    answer = connection.getresponse()
+    request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+    answer.read()
+    path = f"/2018-06-01/runtime/invocation/{request_id}/response"
+    connection.request("POST", path, body=b'{"ok": true}')
+    connection.getresponse().read()
+"""
+
+
+def functions() -> dict[str, FunctionConfig]:
+    found = {
+        PYTHON: FunctionConfig(name="bench-py", handler="app.handler", code={"app.py": PY_HANDLER})
+    }
+    if node_binary():
+        found[node_runtime_name()] = FunctionConfig(
+            name="bench-node",
+            handler="index.handler",
+            runtime=node_runtime_name(),
+            code={"index.mjs": NODE_HANDLER},
+        )
+    found["provided.al2023"] = FunctionConfig(
+        name="bench-custom",
+        handler="none",
+        runtime="provided.al2023",
+        code={"bootstrap": CUSTOM_BOOTSTRAP},
+    )
+    return found
+
+
+def _sandbox_cpu_ms(pool: EnvironmentPool) -> float:
+    """CPU time (user + system) of every process of the pool's one environment, children that
+    ended included, from /proc (the cpuacct controller is not always there)."""
+    [slot] = pool._slots.values()  # the benchmark looks inside; nothing else should
+    [environment] = slot.idle
+    ticks = os.sysconf("SC_CLK_TCK")
+    stack, total = [environment._process.pid], 0
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+            with open(f"/proc/{pid}/task/{pid}/children") as handle:
+                stack.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return total * 1000 / ticks
+
+
+def measure_cold(function: FunctionConfig, count: int) -> float:
+    inits = []
+    for _ in range(count):
+        with EnvironmentPool() as pool:
+            result = pool.invoke(function, {})
+            assert result.status == "success", result.logs
+            inits.append(result.init_duration_ms)
+    return statistics.median(inits)
+
+
+def measure_warm(function: FunctionConfig, count: int) -> dict[str, float]:
+    """Wall figures p50, and CPU per call: the supervisor's (this process) and the sandbox's."""
+    trips, overheads = [], []
+    with EnvironmentPool() as pool:
+        pool.invoke(function, {})
+        sandbox_before, supervisor_before = _sandbox_cpu_ms(pool), time.process_time()
+        for _ in range(count):
+            started = time.perf_counter()
+            result = pool.invoke(function, {})
+            elapsed = (time.perf_counter() - started) * 1000
+            assert result.status == "success" and not result.cold_start
+            trips.append(elapsed)
+            overheads.append(elapsed - (result.handler_ms or 0.0))
+        supervisor_cpu = (time.process_time() - supervisor_before) * 1000 / count
+        sandbox_cpu = (_sandbox_cpu_ms(pool) - sandbox_before) / count
+    return {
+        "trip": statistics.median(trips),
+        "overhead": statistics.median(overheads),
+        "supervisor_cpu": supervisor_cpu,
+        "sandbox_cpu": sandbox_cpu,
+    }
+
+
+def measure_floor(count: int) -> float:
+    """bubblewrap + the interpreter + importing the handler file, nothing else."""
+    host = host_capabilities()
+    function = functions()[PYTHON]
+    staged = stage_function(function)
+    try:
+        argv = [
+            sandbox_python(host),
+            "-I",
+            "-S",
+            "-c",
+            "import sys; sys.path[:0] = ['/var/task']; import app",
+        ]
+        command = plain_sandbox_command(host, argv)
+        split = len(command) - 1 - command[::-1].index("--")  # bubblewrap's own "--"
+        command[split:split] = ["--ro-bind", staged.task_dir, "/var/task"]
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
+    finally:
+        staged.cleanup()
+
+
+def measure_cli_repeat(repeat: int) -> float:
+    """Milliseconds per warm invocation of `lambda invoke --repeat` beyond the first."""
+    with tempfile.TemporaryDirectory() as directory:
+        handler = Path(directory) / "app.py"
+        handler.write_text(PY_HANDLER)
+
+        def run(count: int) -> float:
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "studyapp.sandbox.engine", "invoke", "--handler",
+                 str(handler), "--repeat", str(count), "--json"],
+                check=True, capture_output=True, cwd=PROJECT,
+            )  # fmt: skip
+            return (time.perf_counter() - started) * 1000
+
+        once = statistics.median(run(1) for _ in range(3))
+        many = statistics.median(run(repeat) for _ in range(3))
+        return (many - once) / (repeat - 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", nargs="?")
+    parser.add_argument("--cold", type=int, default=7)
+    parser.add_argument("--warm", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=201)
+    args = parser.parse_args()
+    started = time.time()
+    load = os.getloadavg()[0]
+    floor = measure_floor(args.cold)
+    rows = []
+    for name, function in functions().items():
+        rows.append((name, measure_cold(function, args.cold), measure_warm(function, args.warm)))
+    per_call = measure_cli_repeat(args.repeat)
+    lines = [
+        "## Runtimes: cold and warm",
+        "",
+        f"Load average when the run started: {load:.1f} on {os.cpu_count()} cores.",
+        "",
+        "| runtime | cold Init Duration p50 | warm round trip p50 | engine warm overhead p50 "
+        "| supervisor CPU per warm call | sandbox CPU per warm call |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, cold, warm in rows:
+        lines.append(
+            f"| {name} | {cold:.1f} ms | {warm['trip']:.2f} ms "
+            f"| {warm['overhead']:.2f} ms | {warm['supervisor_cpu']:.2f} ms "
+            f"| {warm['sandbox_cpu']:.2f} ms |"
+        )
+    python_cold = rows[0][1]
+    lines += [
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| bubblewrap floor (same interpreter, same file imported) p50 | {floor:.1f} ms |",
+        f"| python cold Init Duration / floor (wall) | {python_cold / floor:.2f} |",
+        f"| `lambda invoke --repeat {args.repeat}` per warm call | {per_call:.2f} ms |",
+        "",
+        f"Command: `.venv/bin/python bench/runtime_bench.py --cold {args.cold} --warm "
+        f"{args.warm} --repeat {args.repeat}` ({time.time() - started:.0f} s)",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The supervisor's parsers for what a runtime writes: HTTP requests on the Runtime API and
+frames on the telemetry pipe, fed in whatever pieces the kernel hands over."""
+
+from __future__ import annotations
+
+import json
+import selectors
+import socket
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from studyapp.sandbox.engine.runtime_api import Invocation, RuntimeApi, listener_on_host
+from studyapp.sandbox.engine.telemetry import TelemetryFrames
+
+pytestmark = pytest.mark.pure
+
+
+def frame(message: bytes, frame_type: int = 0xA55A0003) -> bytes:
+    header = frame_type.to_bytes(4, "big") + len(message).to_bytes(4, "big") + bytes(8)
+    return header + message
+
+
+def split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({min(cut, len(data)) for cut in cuts})
+    pieces, start = [], 0
+    for point in [*points, len(data)]:
+        pieces.append(data[start:point])
+        start = point
+    return pieces
+
+
+@settings(max_examples=200)
+@given(
+    messages=st.lists(st.text(min_size=0, max_size=200), max_size=8),
+    cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=10),
+)
+def test_telemetry_frames_give_one_record_per_frame_however_they_are_split(messages, cuts):
+    stream = b"".join(frame(message.encode()) for message in messages)
+    frames = TelemetryFrames()
+    out = b"".join(frames.feed(piece) for piece in split(stream, cuts))
+    expected = b"".join(
+        message.encode() + (b"" if message.endswith("\n") else b"\n") for message in messages
+    )
+    assert out == expected and frames.rest() == b""
+
+
+def test_telemetry_that_is_not_frames_is_kept_as_it_came():
+    frames = TelemetryFrames()
+    assert frames.feed(b"plain text written to the pipe\n") == b"plain text written to the pipe\n"
+    assert frames.feed(frame(b"later")) == frame(b"later")
+
+
+class ApiHarness:
+    """A RuntimeApi on the host's loopback and a raw client connection to it."""
+
+    def __init__(self) -> None:
+        self.selector = selectors.DefaultSelector()
+        self.api = RuntimeApi(listener_on_host(), self.selector)
+        self.client = socket.create_connection(self.api.listener.getsockname())
+        self.client.settimeout(5)
+
+    def pump(self, rounds: int = 50):
+        messages = []
+        for _ in range(rounds):
+            events = self.selector.select(0.02)
+            if not events:
+                break
+            for key, mask in events:
+                message = self.api.handle(key, mask)
+                if message is not None:
+                    messages.append(message)
+        return messages
+
+    def answer(self) -> tuple[int, bytes]:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += self.client.recv(65536)
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(
+            next(
+                line.split(b":")[1]
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
+        )
+        while len(body) < length:
+            body += self.client.recv(65536)
+        return int(head.split()[1]), body
+
+    def close(self) -> None:
+        self.client.close()
+        self.api.close()
+        self.selector.close()
+
+
+def request(method: str, path: str, body: bytes = b"", chunked: bool = False) -> bytes:
+    head = f"{method} /2018-06-01/runtime/{path} HTTP/1.1\r\nHost: x\r\n"
+    if chunked:
+        chunks = b"".join(
+            f"{len(body[i : i + 7]):x}\r\n".encode() + body[i : i + 7] + b"\r\n"
+            for i in range(0, len(body), 7)
+        )
+        return (head + "Transfer-Encoding: chunked\r\n\r\n").encode() + chunks + b"0\r\n\r\n"
+    return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    body=st.binary(max_size=3000),
+    cuts=st.lists(st.integers(min_value=0, max_value=4000), max_size=6),
+    chunked=st.booleans(),
+)
+def test_a_response_posted_in_any_pieces_reaches_the_supervisor_whole(body, cuts, chunked):
+    harness = ApiHarness()
+    try:
+        harness.client.sendall(request("GET", "invocation/next"))
+        assert [m.type for m in harness.pump()] == ["ready"]
+        harness.api.deliver(Invocation("rid", b"{}", 0, "arn", "trace"))
+        assert harness.answer()[0] == 200
+        for piece in split(request("POST", "invocation/rid/response", body, chunked), cuts):
+            harness.client.sendall(piece)
+            messages = harness.pump(5)
+            if messages:
+                break
+        messages = messages or harness.pump()
+        assert len(messages) == 1 and messages[0].ok and messages[0].body == body
+        assert harness.answer() == (202, b'{"status":"OK"}')
+    finally:
+        harness.close()
+
+
+def test_a_malformed_request_gets_400_and_the_connection_closes():
+    harness = ApiHarness()
+    try:
+        harness.client.sendall(b"NONSENSE\r\n\r\n")
+        harness.pump()
+        status, body = harness.answer()
+        assert status == 400 and json.loads(body)["errorType"] == "InvalidRequestFormat"
+        harness.pump()
+        assert harness.client.recv(10) == b""
+    finally:
+        harness.close()
+
+
+def test_headers_over_the_limit_are_refused():
+    harness = ApiHarness()
+    try:
+        harness.client.sendall(b"GET / HTTP/1.1\r\nX: " + b"a" * 20000)
+        harness.pump()
+        assert harness.answer()[0] == 400
+    finally:
+        harness.close()

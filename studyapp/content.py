@@ -8,7 +8,7 @@ So bad input changes nothing, and a good import is idempotent (see each part's i
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
@@ -34,7 +34,7 @@ from studyapp.sandbox.importing import (
     sandbox_content_save,
 )
 from studyapp.topics.importing import NotesFile, courses_save
-from studyapp.topics.notes import notes_read
+from studyapp.topics.notes import notes_read, outline_report
 from studyapp.topics.search import search_index_rebuild
 
 
@@ -58,9 +58,18 @@ class ContentError(Exception):
 class ImportSummary:
     counts: dict[str, int]  # what the content holds now, by kind
     changes: dict[str, int]  # rows created, updated and archived by this import
+    warnings: list[ContentProblem] = field(default_factory=list)  # what was not taken, and why
+    notes: list[dict] = field(default_factory=list)  # what each notes file became
 
-    def to_dict(self) -> dict[str, int | dict[str, int]]:
-        return {**self.counts, "changes": self.changes}
+    def to_dict(self) -> dict:
+        return {
+            **self.counts,
+            "changes": self.changes,
+            "warnings": [
+                {"path": w.path, "line": w.line, "message": w.message} for w in self.warnings
+            ],
+            "notes": self.notes,
+        }
 
 
 def display_path(path: Path, source: Path) -> str:
@@ -70,12 +79,16 @@ def display_path(path: Path, source: Path) -> str:
         return str(path)
 
 
-def notes_files_read(source: Path, problems: list[ContentProblem]) -> list[NotesFile]:
+def notes_files_read(
+    source: Path, problems: list[ContentProblem], warnings: list[ContentProblem] | None = None
+) -> list[NotesFile]:
     files = []
     for path in sorted((source / "notes").glob("*.md")):
         reading = notes_read(path)
         shown = display_path(path, source)
         problems.extend(ContentProblem(shown, p.line, p.message) for p in reading.problems)
+        if warnings is not None:
+            warnings.extend(ContentProblem(shown, w.line, w.message) for w in reading.warnings)
         if reading.course is not None and not reading.problems:
             files.append(NotesFile(source=shown, outline=reading.course))
     seen: dict[str, str] = {}
@@ -138,17 +151,24 @@ def content_counts() -> dict[str, int]:
     }
 
 
-def content_import(source: Path) -> ImportSummary:
-    """Import everything under ``source``; raise ContentError (changing nothing) on bad input."""
+def content_import(source: Path, *, strict: bool = False) -> ImportSummary:
+    """Import everything under ``source``; raise ContentError (changing nothing) on bad input.
+
+    Warnings (a line that looked like a topic or key term and was not taken) are reported in the
+    summary; with ``strict`` they are errors too.
+    """
     if not source.is_dir():
         raise ContentError([ContentProblem(str(source), 0, "no such content folder")])
     problems: list[ContentProblem] = []
-    notes = notes_files_read(source, problems)
+    warnings: list[ContentProblem] = []
+    notes = notes_files_read(source, problems, warnings)
     question_files = question_files_check(source, notes, problems)
     sandbox = sandbox_files_check(source, notes, problems)
     card_files = card_files_check(source, notes, problems)
+    if strict:
+        problems.extend(warnings)
     if problems:
-        raise ContentError(problems)
+        raise ContentError(sorted(problems, key=lambda p: (p.path, p.line)))
     now = timezone.now()
     changes: Counter = Counter()
     with transaction.atomic():
@@ -160,4 +180,6 @@ def content_import(source: Path) -> ImportSummary:
     return ImportSummary(
         counts=content_counts(),
         changes={key: changes[key] for key in ("created", "updated", "archived")},
+        warnings=warnings,
+        notes=[{"path": file.source, **outline_report(file.outline)} for file in notes],
     )

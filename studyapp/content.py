@@ -33,6 +33,7 @@ from studyapp.sandbox.importing import (
     sandbox_content_read,
     sandbox_content_save,
 )
+from studyapp.topics.corrections import CorrectionsFile, correction_files_read, corrections_save
 from studyapp.topics.importing import NotesFile, courses_save
 from studyapp.topics.notes import notes_read, outline_report
 from studyapp.topics.search import search_index_rebuild
@@ -136,6 +137,18 @@ def card_files_check(
     return reading.files
 
 
+def correction_files_check(
+    source: Path, notes: list[NotesFile], problems: list[ContentProblem]
+) -> list[CorrectionsFile]:
+    files, found = correction_files_read(
+        source,
+        courses=[file.outline for file in notes],
+        display=lambda path: display_path(path, source),
+    )
+    problems.extend(ContentProblem(*problem) for problem in found)
+    return files
+
+
 def content_counts() -> dict[str, int]:
     from studyapp.cards.models import Card
     from studyapp.quizzes.models import Question
@@ -165,6 +178,7 @@ def content_import(source: Path, *, strict: bool = False) -> ImportSummary:
     question_files = question_files_check(source, notes, problems)
     sandbox = sandbox_files_check(source, notes, problems)
     card_files = card_files_check(source, notes, problems)
+    correction_files = correction_files_check(source, notes, problems)
     if strict:
         problems.extend(warnings)
     if problems:
@@ -173,6 +187,7 @@ def content_import(source: Path, *, strict: bool = False) -> ImportSummary:
     changes: Counter = Counter()
     with transaction.atomic():
         changes += courses_save(notes, now=now)
+        changes += corrections_save(correction_files, now=now)
         changes += questions_save(question_files, now=now)
         changes += sandbox_content_save(sandbox, now=now)
         changes += card_files_save(card_files, now=now)

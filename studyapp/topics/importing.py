@@ -177,7 +177,7 @@ def term_note_save(
             "kind": Note.Kind.BASIC,
             "source": Note.Source.NOTES,
             "front_md": term_front(outline.term, topic=topic),
-            "back_md": outline.definition,
+            "back_md": term_back(outline),
             "archived_at": None,
         },
     )
@@ -188,3 +188,10 @@ def term_note_save(
 def term_front(term: str, *, topic: Topic) -> str:
     context = " › ".join([topic.course.title, topic.section.title, topic.title])
     return f"{context}\n\nWhat is **{term}**?"
+
+
+def term_back(outline: KeyTermOutline) -> str:
+    """The definition, then each correction of the term as a dated block quote."""
+    from studyapp.topics.corrections import correction_markdown
+
+    return "\n\n".join([outline.definition, *(correction_markdown(c) for c in outline.corrections)])

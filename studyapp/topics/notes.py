@@ -58,6 +58,7 @@ class KeyTermOutline:
     slug: str
     definition: str  # Markdown: the text after the separator plus what is nested under it
     line: int
+    corrections: list = field(default_factory=list)  # CorrectionOutline, from corrections files
 
 
 @dataclass
@@ -94,6 +95,7 @@ class CourseOutline:
     warnings: list[Problem] = field(default_factory=list)
     # line number -> where it went: "title", "intro", "section:<slug>", "topic:<slug>"
     line_places: dict[int, str] = field(default_factory=dict)
+    source_lines: list[str] = field(default_factory=list, repr=False)
 
     @property
     def topics(self) -> list[TopicOutline]:
@@ -194,7 +196,7 @@ def notes_parse(
         title = title_from_name(name)
         why = "several '# ' headings, taken as sections" if firsts else "no '# Title' heading"
         warnings.append(Problem(1, f"{why}: the course is titled {title!r} after the file name"))
-    course = CourseOutline(title=title, slug=slugify(title), warnings=warnings)
+    course = CourseOutline(title=title, slug=slugify(title), warnings=warnings, source_lines=lines)
     problems: list[Problem] = []
     title_line = title_heading.index + 1 if title_heading else 1
     if not course.slug:

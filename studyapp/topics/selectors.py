@@ -36,7 +36,20 @@ def topic_get(*, course_slug: str, topic_slug: str) -> Topic:
 
 
 def topic_key_terms(topic: Topic) -> list[KeyTerm]:
-    return list(topic.key_terms.active().order_by("position"))
+    """The topic's key terms, each with ``active_corrections`` (a list) prefetched."""
+    from django.db.models import Prefetch
+
+    from studyapp.topics.models import Correction
+
+    corrections = Prefetch("corrections", Correction.objects.active(), to_attr="active_corrections")
+    return list(topic.key_terms.active().order_by("position").prefetch_related(corrections))
+
+
+def topic_corrections(topic: Topic) -> list:
+    """The corrections attached to the topic's lines and key terms, in the notes' order."""
+    return list(
+        topic.corrections.active().select_related("key_term").order_by("notes_line", "slug")
+    )
 
 
 @dataclass(frozen=True)

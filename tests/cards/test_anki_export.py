@@ -106,3 +106,24 @@ def test_export_anki_writes_the_package_from_the_command_line(full_deck, learner
 def test_export_anki_refuses_an_unknown_user(tmp_path):
     with pytest.raises(CommandError, match="no user 'nobody'"):
         call_command("export_anki", "--user", "nobody", "--out", str(tmp_path / "x.apkg"))
+
+
+def test_a_correction_is_on_the_back_of_its_card_in_anki(learner, tmp_path, settings):
+    call_command("import_content", "--source", str(settings.CONTENT_DIR), stdout=io.StringIO())
+    package = tmp_path / "lambda.apkg"
+    anki_package_write(user=learner, path=package, now=NOW)
+    collection = anki_import(tmp_path / "collection.anki2", package)
+    try:
+        [back] = [
+            collection.get_note(note_id)["Back"]
+            for note_id in collection.find_notes('"Front:*Reserved Concurrency*"')
+            if "What is <strong>Reserved Concurrency</strong>?"
+            in collection.get_note(note_id)["Front"]
+        ]
+    finally:
+        collection.close()
+    assert back.startswith("<p>Limits the maximum number of concurrent executions")
+    assert "<strong>Correction (4 Dec 2026):</strong> Reserved concurrency is both a cap" in back
+    assert 'href="https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"' in (
+        back
+    )

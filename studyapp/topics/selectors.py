@@ -36,20 +36,18 @@ def topic_get(*, course_slug: str, topic_slug: str) -> Topic:
 
 
 def topic_key_terms(topic: Topic) -> list[KeyTerm]:
-    """The topic's key terms, each with ``active_corrections`` (a list) prefetched."""
-    from django.db.models import Prefetch
-
-    from studyapp.topics.models import Correction
-
-    corrections = Prefetch("corrections", Correction.objects.active(), to_attr="active_corrections")
-    return list(topic.key_terms.active().order_by("position").prefetch_related(corrections))
+    return list(topic.key_terms.active().order_by("position"))
 
 
-def topic_corrections(topic: Topic) -> list:
-    """The corrections attached to the topic's lines and key terms, in the notes' order."""
-    return list(
+def topic_corrections(topic: Topic, *, key_terms: list[KeyTerm]) -> list:
+    """The corrections of the topic's lines and key terms, in the notes' order; each of
+    ``key_terms`` gets its own as ``active_corrections`` (one query for all of them)."""
+    corrections = list(
         topic.corrections.active().select_related("key_term").order_by("notes_line", "slug")
     )
+    for term in key_terms:
+        term.active_corrections = [c for c in corrections if c.key_term_id == term.pk]
+    return corrections
 
 
 @dataclass(frozen=True)

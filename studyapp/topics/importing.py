@@ -56,7 +56,9 @@ def courses_save(files: list[NotesFile], *, now: datetime) -> Counter:
     for position, notes in enumerate(files):
         course = course_save(notes, position=position, changes=changes, now=now)
         course_ids.add(course.id)
-    archive_missing(Course.objects, changes, keep_ids=course_ids, now=now)
+    # Courses uploaded in the browser (topics.uploading) are not the content folder's to archive.
+    from_files = Course.objects.exclude(source__startswith="upload:")
+    archive_missing(from_files, changes, keep_ids=course_ids, now=now)
     return changes
 
 

@@ -130,8 +130,7 @@ def notes_read(path: Path) -> NotesReading:
 def notes_decode_parse(raw: bytes, *, name: str) -> tuple[CourseOutline | None, list[Problem]]:
     """Decode a notes file's bytes as UTF-8 and parse it (``name`` is its file name)."""
     if len(raw) > MAX_NOTES_BYTES:
-        message = f"file is {len(raw) / 1024 / 1024:.1f} MB; notes files are limited to 2 MB"
-        return None, [Problem(1, message)]
+        return None, [Problem(1, "the file is larger than 2 MB, the limit for a notes file")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -1,0 +1,14 @@
+"""Instructor pages for notes, mounted under /teach/notes/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from studyapp.topics import teach_views as views
+
+app_name = "teach_notes"
+
+urlpatterns = [
+    path("upload/", views.notes_upload, name="upload"),
+    path("upload/confirm/", views.notes_upload_confirm, name="upload_confirm"),
+]

@@ -7,6 +7,7 @@ at those rows, stay. A topic (or key term) that left the notes is archived, neve
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,6 +81,7 @@ def course_save(notes: NotesFile, *, position: int, changes: Counter, now: datet
     )
     section_ids, topic_ids = set(), set()
     topic_position = 0
+    occurrences = term_occurrences(outline)
     for section_position, section_outline in enumerate(outline.sections):
         section = row_upsert(
             Section,
@@ -101,6 +103,7 @@ def course_save(notes: NotesFile, *, position: int, changes: Counter, now: datet
                 position=topic_position,
                 changes=changes,
                 now=now,
+                occurrences=occurrences,
             )
             topic_ids.add(topic.id)
             topic_position += 1
@@ -125,7 +128,10 @@ def topic_save(
     position: int,
     changes: Counter,
     now: datetime,
+    occurrences: dict[int, list[tuple[TopicOutline, KeyTermOutline]]] | None = None,
 ) -> Topic:
+    """Save a topic, its key terms and their cards. ``occurrences`` (from term_occurrences)
+    says which key terms the course defines more than once: only the first gives a card."""
     topic = row_upsert(
         Topic,
         changes,
@@ -159,7 +165,10 @@ def topic_save(
             },
         )
         term_ids.add(term.id)
-        note_ids.add(term_note_save(term_outline, term=term, topic=topic, changes=changes).id)
+        same = (occurrences or {}).get(id(term_outline), [(outline, term_outline)])
+        if same[0][1] is term_outline:  # a later occurrence is on the first one's card
+            note = term_note_save(same, term=term, topic=topic, changes=changes)
+            note_ids.add(note.id)
     archive_missing(topic.key_terms, changes, keep_ids=term_ids, now=now)
     archive_missing(
         topic.notes.filter(source=Note.Source.NOTES), changes, keep_ids=note_ids, now=now
@@ -167,21 +176,44 @@ def topic_save(
     return topic
 
 
+def term_occurrences(course: CourseOutline) -> dict[int, list[tuple[TopicOutline, KeyTermOutline]]]:
+    """Key terms by ``id()`` of their outline -> every occurrence of the same term in the course
+    (for a term defined once, just itself)."""
+    by_slug: dict[str, list[tuple[TopicOutline, KeyTermOutline]]] = {}
+    for topic in course.topics:
+        for term in topic.key_terms:
+            by_slug.setdefault(term.slug, []).append((topic, term))
+    return {id(term): same for same in by_slug.values() for _, term in same}
+
+
+# Abstract one-word terms ("Processing", "Reusability", "Decoupling") name an aspect of their
+# topic rather than a thing; "What is Processing?" asks nothing, so their card asks in context.
+THIN_TERM = re.compile(r"^[A-Z][a-z]+(?:ing|ity|ness|tion|sion|ment)$")
+
+
 def term_note_save(
-    outline: KeyTermOutline, *, term: KeyTerm, topic: Topic, changes: Counter
+    occurrences: list[tuple[TopicOutline, KeyTermOutline]],
+    *,
+    term: KeyTerm,
+    topic: Topic,
+    changes: Counter,
 ) -> Note:
-    """The flashcard of a key term: the term asked in its context, the definition as answer."""
+    """The flashcard of a key term: the term asked, the definition (every one the notes give,
+    when the term is defined in several topics) and any corrections as the answer. The review
+    page and the Anki note show the course and topic beside it, so the front does not repeat
+    them."""
+    first = occurrences[0][1]
     note = row_upsert(
         Note,
         changes,
-        lookup={"key": f"{topic.course.slug}/{topic.slug}/{outline.slug}"},
+        lookup={"key": f"{topic.course.slug}/{topic.slug}/{first.slug}"},
         values={
             "topic": topic,
             "key_term": term,
             "kind": Note.Kind.BASIC,
             "source": Note.Source.NOTES,
-            "front_md": term_front(outline.term, topic=topic),
-            "back_md": term_back(outline),
+            "front_md": term_front(first.term, topic_title=topic.title),
+            "back_md": term_back(occurrences),
             "archived_at": None,
         },
     )
@@ -189,13 +221,20 @@ def term_note_save(
     return note
 
 
-def term_front(term: str, *, topic: Topic) -> str:
-    context = " › ".join([topic.course.title, topic.section.title, topic.title])
-    return f"{context}\n\nWhat is **{term}**?"
+def term_front(term: str, *, topic_title: str) -> str:
+    if THIN_TERM.match(term):
+        return f"In {topic_title}, what does **{term}** cover?"
+    return f"What is **{term}**?"
 
 
-def term_back(outline: KeyTermOutline) -> str:
-    """The definition, then each correction of the term as a dated block quote."""
+def term_back(occurrences: list[tuple[TopicOutline, KeyTermOutline]]) -> str:
+    """The definition (each labelled with its topic when there are several), then each
+    correction of the term as a dated block quote."""
     from studyapp.topics.corrections import correction_markdown
 
-    return "\n\n".join([outline.definition, *(correction_markdown(c) for c in outline.corrections)])
+    if len(occurrences) == 1:
+        parts = [occurrences[0][1].definition]
+    else:
+        parts = [f"**In {topic.title}:** {term.definition}" for topic, term in occurrences]
+    corrections = [c for _, term in occurrences for c in term.corrections]
+    return "\n\n".join([*parts, *(correction_markdown(c) for c in corrections)])

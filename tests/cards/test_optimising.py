@@ -98,3 +98,18 @@ def test_the_settings_page_shows_log_loss_and_rmse_before_and_after(seeded_learn
     assert f"{evaluation['before']['log_loss']:.4f}" in page.text
     assert f"{evaluation['after']['log_loss']:.4f}" in page.text
     assert "parameters fitted to your reviews" in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pressing_optimise_runs_the_fit_on_the_task_worker(seeded_learner, client):
+    client.force_login(seeded_learner)
+    response = client.post("/review/settings/optimise/")
+    assert response.status_code == 302
+    assert StudySettings.objects.get(user=seeded_learner).parameters is None  # not in the request
+
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+
+    settings = StudySettings.objects.get(user=seeded_learner)
+    assert settings.optimisation_requested_at is not None
+    assert settings.parameters is not None
+    assert settings.parameters_evaluation["kept"] is True

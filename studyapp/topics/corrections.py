@@ -264,13 +264,85 @@ def correction_files_read(
     return files, problems
 
 
-def correction_markdown(correction: CorrectionOutline) -> str:
+def correction_markdown(*, dated: date, note: str, source_url: str) -> str:
     """How a correction reads under a card's answer: a dated block quote with its source."""
-    when = f"{correction.dated.day} {correction.dated:%b %Y}"
-    text = f"**Correction ({when}):** {correction.note}"
-    if correction.source_url:
-        text += f" ([source]({correction.source_url}))"
+    text = f"**Correction ({dated.day} {dated:%b %Y}):** {note}"
+    if source_url:
+        text += f" ([source]({source_url}))"
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+
+
+def browser_corrections(course_slug: str) -> dict[tuple[str, str], list[str]]:
+    """The corrections instructors added in the browser to a course's key terms, as card text,
+    by (topic slug, term slug): a content import keeps them on the cards."""
+    from studyapp.topics.models import Correction
+
+    found: dict[tuple[str, str], list[str]] = {}
+    rows = (
+        Correction.objects.active()
+        .filter(course__slug=course_slug, file="", key_term__isnull=False)
+        .select_related("topic", "key_term")
+        .order_by("pk")
+    )
+    for row in rows:
+        text = correction_markdown(dated=row.dated, note=row.note_md, source_url=row.source_url)
+        found.setdefault((row.topic.slug, row.key_term.slug), []).append(text)
+    return found
+
+
+def correction_add(
+    *,
+    topic,
+    key_term,
+    quote: str,
+    dated: date,
+    source_url: str,
+    note: str,
+) -> object:
+    """Add a correction in the browser to a key term of ``topic`` or to a quoted piece of its
+    text; the key term's card shows it under the answer at once. Raises ValueError when the
+    quote is not in the topic's text."""
+    from django.db import transaction
+    from django.utils.crypto import get_random_string
+    from django.utils.text import slugify
+
+    from studyapp.cards.models import Note
+    from studyapp.topics.models import Correction
+
+    quote = quote.strip()
+    if key_term is None:
+        if not quote or quote not in topic.body_md:
+            raise ValueError("Quote a piece of this topic's text exactly, or choose a key term.")
+        key_term = next(
+            (t for t in topic.key_terms.active() if quote in f"{t.term} {t.definition_md}"), None
+        )
+    slug = f"{slugify(note)[:40].strip('-') or 'correction'}-{get_random_string(6).lower()}"
+    with transaction.atomic():
+        correction = Correction.objects.create(
+            course=topic.course,
+            slug=slug,
+            topic=topic,
+            key_term=key_term,
+            quote=quote,
+            notes_line=0,
+            dated=dated,
+            source_url=source_url,
+            note_md=note.strip(),
+            file="",
+        )
+        if key_term is not None:
+            card_note = (
+                Note.objects.active()
+                .filter(topic__course=topic.course, key_term__slug=key_term.slug)
+                .order_by("topic__position")
+                .first()
+            )
+            if card_note is not None:
+                card_note.back_md += "\n\n" + correction_markdown(
+                    dated=dated, note=correction.note_md, source_url=source_url
+                )
+                card_note.save(update_fields=["back_md", "updated_at"])
+    return correction
 
 
 def corrections_save(files: list[CorrectionsFile], *, now: datetime) -> Counter:
@@ -301,5 +373,6 @@ def corrections_save(files: list[CorrectionsFile], *, now: datetime) -> Counter:
                 },
             )
             keep.add(row.pk)
-    archive_missing(Correction.objects.all(), changes, keep_ids=keep, now=now)
+    # Corrections added in the browser (file "") are not the content folder's to archive.
+    archive_missing(Correction.objects.exclude(file=""), changes, keep_ids=keep, now=now)
     return changes

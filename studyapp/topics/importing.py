@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import models
 
 from studyapp.cards.models import Card, Note
+from studyapp.topics.corrections import browser_corrections, correction_markdown
 from studyapp.topics.models import Course, KeyTerm, ScenarioCase, Section, Topic
 from studyapp.topics.notes import CourseOutline, KeyTermOutline, TopicOutline
 
@@ -82,6 +83,7 @@ def course_save(notes: NotesFile, *, position: int, changes: Counter, now: datet
     section_ids, topic_ids = set(), set()
     topic_position = 0
     occurrences = term_occurrences(outline)
+    added = browser_corrections(outline.slug)
     for section_position, section_outline in enumerate(outline.sections):
         section = row_upsert(
             Section,
@@ -104,6 +106,7 @@ def course_save(notes: NotesFile, *, position: int, changes: Counter, now: datet
                 changes=changes,
                 now=now,
                 occurrences=occurrences,
+                added=added,
             )
             topic_ids.add(topic.id)
             topic_position += 1
@@ -129,6 +132,7 @@ def topic_save(
     changes: Counter,
     now: datetime,
     occurrences: dict[int, list[tuple[TopicOutline, KeyTermOutline]]] | None = None,
+    added: dict[tuple[str, str], list[str]] | None = None,
 ) -> Topic:
     """Save a topic, its key terms and their cards. ``occurrences`` (from term_occurrences)
     says which key terms the course defines more than once: only the first gives a card."""
@@ -167,7 +171,7 @@ def topic_save(
         term_ids.add(term.id)
         same = (occurrences or {}).get(id(term_outline), [(outline, term_outline)])
         if same[0][1] is term_outline:  # a later occurrence is on the first one's card
-            note = term_note_save(same, term=term, topic=topic, changes=changes)
+            note = term_note_save(same, term=term, topic=topic, changes=changes, added=added)
             note_ids.add(note.id)
     archive_missing(topic.key_terms, changes, keep_ids=term_ids, now=now)
     archive_missing(
@@ -197,6 +201,7 @@ def term_note_save(
     term: KeyTerm,
     topic: Topic,
     changes: Counter,
+    added: dict[tuple[str, str], list[str]] | None = None,
 ) -> Note:
     """The flashcard of a key term: the term asked, the definition (every one the notes give,
     when the term is defined in several topics) and any corrections as the answer. The review
@@ -213,7 +218,7 @@ def term_note_save(
             "kind": Note.Kind.BASIC,
             "source": Note.Source.NOTES,
             "front_md": term_front(first.term, topic_title=topic.title),
-            "back_md": term_back(occurrences),
+            "back_md": term_back(occurrences, added=added or {}),
             "archived_at": None,
         },
     )
@@ -227,14 +232,23 @@ def term_front(term: str, *, topic_title: str) -> str:
     return f"What is **{term}**?"
 
 
-def term_back(occurrences: list[tuple[TopicOutline, KeyTermOutline]]) -> str:
+def term_back(
+    occurrences: list[tuple[TopicOutline, KeyTermOutline]],
+    *,
+    added: dict[tuple[str, str], list[str]] | None = None,
+) -> str:
     """The definition (each labelled with its topic when there are several), then each
-    correction of the term as a dated block quote."""
-    from studyapp.topics.corrections import correction_markdown
-
+    correction of the term as a dated block quote: from the corrections files, then those
+    added in the browser (``added``, by topic and term slug)."""
     if len(occurrences) == 1:
         parts = [occurrences[0][1].definition]
     else:
         parts = [f"**In {topic.title}:** {term.definition}" for topic, term in occurrences]
-    corrections = [c for _, term in occurrences for c in term.corrections]
-    return "\n\n".join([*parts, *(correction_markdown(c) for c in corrections)])
+    corrections = [
+        correction_markdown(dated=c.dated, note=c.note, source_url=c.source_url)
+        for _, term in occurrences
+        for c in term.corrections
+    ]
+    for topic, term in occurrences:
+        corrections.extend((added or {}).get((topic.slug, term.slug), []))
+    return "\n\n".join([*parts, *corrections])

@@ -11,4 +11,9 @@ app_name = "teach_notes"
 urlpatterns = [
     path("upload/", views.notes_upload, name="upload"),
     path("upload/confirm/", views.notes_upload_confirm, name="upload_confirm"),
+    path(
+        "corrections/<slug:course_slug>/<slug:topic_slug>/",
+        views.correction_new,
+        name="correction_new",
+    ),
 ]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studyapp.accounts.permissions import instructor_required
 from studyapp.cards.models import Card
+from studyapp.topics.corrections import correction_add
+from studyapp.topics.models import KeyTerm, Topic
 from studyapp.topics.notes import MAX_NOTES_BYTES
+from studyapp.topics.selectors import topic_get
 from studyapp.topics.uploading import notes_upload_check, notes_upload_save
 
 UPLOAD_SESSION_KEY = "notes_upload"
@@ -64,3 +68,55 @@ def notes_upload_confirm(request: HttpRequest) -> HttpResponse:
 
 def _cards_of(course) -> int:
     return Card.objects.active().filter(note__topic__course=course, note__archived_at=None).count()
+
+
+class CorrectionForm(forms.Form):
+    key_term = forms.ModelChoiceField(
+        queryset=KeyTerm.objects.none(),
+        required=False,
+        empty_label="A piece of the text (quote it below)",
+        help_text="The key term it corrects; its card shows the correction under the answer.",
+    )
+    quote = forms.CharField(
+        max_length=300, required=False, help_text="The text it corrects, exactly as written."
+    )
+    dated = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    source_url = forms.URLField(
+        label="Source", required=False, assume_scheme="https", help_text="A link (optional)."
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), help_text="Markdown.")
+
+    def __init__(self, *args, topic: Topic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key_term"].queryset = topic.key_terms.active().order_by("position")
+
+
+@require_http_methods(["GET", "POST"])
+@instructor_required
+def correction_new(request: HttpRequest, course_slug: str, topic_slug: str) -> HttpResponse:
+    try:
+        topic = topic_get(course_slug=course_slug, topic_slug=topic_slug)
+    except Topic.DoesNotExist:
+        raise Http404("No such topic") from None
+    form = CorrectionForm(
+        request.POST or None, topic=topic, initial={"dated": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            correction_add(
+                topic=topic,
+                key_term=data["key_term"],
+                quote=data["quote"],
+                dated=data["dated"],
+                source_url=data["source_url"],
+                note=data["note"],
+            )
+        except ValueError as error:
+            form.add_error("quote", str(error))
+        else:
+            messages.success(request, "Correction added beside the notes.")
+            return redirect(topic.get_absolute_url())
+    status = 400 if form.errors else 200
+    context = {"form": form, "topic": topic, "course": topic.course}
+    return render(request, "topics/teach/correction_new.html", context, status=status)

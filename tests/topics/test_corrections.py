@@ -136,3 +136,59 @@ def test_a_removed_correction_is_archived_and_leaves_the_card_back(content_copy)
     assert "on-demand mode" not in note.back_md
     assert Correction.objects.get(slug="kinesis-note").archived_at is not None
     assert counts["changes"]["created"] == 0
+
+
+def test_an_instructor_adds_a_correction_in_the_browser_beside_the_term_and_on_its_card(
+    lambda_course, instructor_client
+):
+    url = "/teach/notes/corrections/aws-lambda/memory-and-timeout/"
+    term = lambda_course.topics.get(slug="memory-and-timeout").key_terms.get(slug="timeout")
+    response = instructor_client.post(
+        url,
+        {
+            "key_term": term.pk,
+            "dated": "2026-12-04",
+            "source_url": "https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html",
+            "note": "API Gateway integrations still stop waiting after 29 seconds by default.",
+        },
+    )
+    assert response.status_code == 302
+    page = instructor_client.get("/topics/aws-lambda/memory-and-timeout/")
+    assert "stop waiting after 29 seconds" in page.text
+    note = Note.objects.get(key="aws-lambda/memory-and-timeout/timeout")
+    assert note.back_md.endswith(
+        "> **Correction (4 Dec 2026):** API Gateway integrations still stop waiting after 29 "
+        "seconds by default. ([source](https://docs.aws.amazon.com/lambda/latest/dg/"
+        "configuration-timeout.html))"
+    )
+
+
+def test_a_browser_correction_stays_through_a_content_import(lambda_course, instructor_client):
+    instructor_client.post(
+        "/teach/notes/corrections/aws-lambda/kinesis/",
+        {"quote": "real-time data streams", "dated": "2026-12-04", "note": "Also Firehose."},
+    )
+    before = Note.objects.get(key="aws-lambda/kinesis/real-time-processing").back_md
+    assert before.endswith("Also Firehose.")
+    counts = import_json(settings.CONTENT_DIR)
+    assert counts["changes"] == {"created": 0, "updated": 0, "archived": 0}
+    assert Correction.objects.get(quote="real-time data streams").archived_at is None
+
+
+def test_a_quote_not_in_the_topic_is_refused_and_nothing_is_saved(lambda_course, instructor_client):
+    response = instructor_client.post(
+        "/teach/notes/corrections/aws-lambda/kinesis/",
+        {"quote": "not in the notes", "dated": "2026-12-04", "note": "X."},
+    )
+    assert response.status_code == 400
+    assert "Quote a piece of this topic" in response.text
+    assert not Correction.objects.filter(file="").exists()
+
+
+def test_a_learner_cannot_add_corrections(lambda_course, learner_client):
+    response = learner_client.post(
+        "/teach/notes/corrections/aws-lambda/kinesis/",
+        {"quote": "real-time data streams", "dated": "2026-12-04", "note": "X."},
+    )
+    assert response.status_code == 403
+    assert not Correction.objects.filter(file="").exists()

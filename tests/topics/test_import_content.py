@@ -290,3 +290,20 @@ def test_a_bad_file_leaves_the_existing_course_untouched(content_dir):
     import_fails(content_dir)
     assert (Topic.objects.count(), Note.objects.count()) == before
     assert Topic.objects.filter(archived_at__isnull=False).count() == 0
+
+
+def test_every_term_of_every_dialect_file_becomes_a_card(content_dir):
+    dialects = Path(__file__).parent / "dialects"
+    for path in dialects.glob("*.md"):
+        shutil.copy(path, content_dir / "notes" / path.name)
+    counts = import_content(content_dir)
+    assert counts["courses"] == 5
+    assert counts["cards"] == 7 + 6 + 4 + 2 + 7  # SQS, DynamoDB, ECS, Kinesis, S3
+    assert sum(report["card_count"] for report in counts["notes"]) == counts["cards"]
+    assert [(Path(w["path"]).name, w["line"]) for w in counts["warnings"]] == [
+        ("amazon-sqs.md", 9),
+        ("kinesis.md", 1),
+        ("s3_study_notes.md", 1),
+        ("s3_study_notes.md", 20),
+        ("s3_study_notes.md", 23),
+    ]

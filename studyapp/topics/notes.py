@@ -40,6 +40,7 @@ BOLD_PARAGRAPH = re.compile(r"^(\*\*|__)(?P<text>[^*_\s].*?)\1\s*(?P<colon>:?)\s
 BOLD_START = re.compile(r"^(\*\*|__)(?P<inner>[^*_\s].*?)\1(?P<after>.*)$")
 SEPARATOR = re.compile(r"^\s*(?::|--|[-–—](?=\s|$))\s*(?P<rest>.*)$")
 BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[*+-]|\d{1,9}[.)])(?:[ \t]+(?P<rest>.*))?$")
+SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 CASE_TERMS = {"scenario", "solution"}
 OVERVIEW = "Overview"
 # Course pages live at /topics/<course>/, beside these pages (see topics/urls.py).
@@ -248,6 +249,16 @@ def notes_parse(
                     "text and is not taken as a topic; put a blank line before it",
                 )
             )
+            builder.text(number, line)
+        elif SETEXT.match(line) and previous_text.strip() and not after_blank:
+            if not BULLET.match(previous_text):
+                warnings.append(
+                    Problem(
+                        number - 1,
+                        f"{previous_text.strip()[:40]!r} is underlined as a heading, which is "
+                        "not read as a section or topic; write it as '## Heading'",
+                    )
+                )
             builder.text(number, line)
         elif builder.topic_open or not _is_term_bullet(line):
             builder.text(number, line)
@@ -475,7 +486,19 @@ def _fill_topic(topic: TopicOutline, lines: list[tuple[int, str]], warnings: lis
             current.rest.append(line)
             continue
         if base is not None and indent > base:
-            continue  # text nested under a list item that is not a key term
+            # Text nested under a list item that is not a key term stays text; a key-term
+            # bullet there is a near-miss (a grouped list: "- Queues" then "  - **T**: d").
+            if bullet and _term_split(bullet.group("rest") or "") is not None:
+                term = _term_split(bullet.group("rest") or "")[0]
+                warnings.append(
+                    Problem(
+                        number,
+                        f"the key term {term!r} is nested under a list item that is not a key "
+                        "term, so it gives no card; make the item above it a key term or a "
+                        "topic",
+                    )
+                )
+            continue
         close_term()
         base = None
         if opened:

@@ -153,3 +153,26 @@ def test_the_shipped_notes_give_no_warning_22_topics_and_41_terms(settings):
     assert course.warnings == []
     assert len(course.topics) == 22
     assert len(course.key_terms) == 41
+
+
+def test_a_key_term_nested_under_a_plain_list_item_is_a_warning():
+    course, _ = notes_parse(
+        "# SNS\n\n## Delivery\n\n**Protocols**\n\n- Push\n  - **HTTP/S**: Delivery to a web "
+        "endpoint.\n- **SMS**: Text messages.\n",
+        name="sns.md",
+    )
+    assert [term.term for term in course.key_terms] == ["SMS"]
+    (warning,) = course.warnings
+    assert warning.line == 8
+    assert "'HTTP/S' is nested under a list item that is not a key term" in warning.message
+
+
+def test_an_underlined_heading_is_a_warning_with_the_line_of_its_text():
+    course, _ = notes_parse(
+        "# SNS\n\nTopics and subscriptions\n------------------------\n\n**Fan-out**\n\n"
+        "- **Topic**: A channel.\n",
+        name="sns.md",
+    )
+    (warning,) = course.warnings
+    assert warning.line == 3
+    assert "'Topics and subscriptions' is underlined as a heading" in warning.message

@@ -14,6 +14,7 @@ urlpatterns = [
     path("progress/", include("studyapp.progress.urls")),
     path("teach/", progress_views.teach, name="teach"),
     path("teach/cohorts/", include("studyapp.accounts.cohort_urls")),
+    path("teach/notes/", include("studyapp.content.teach_urls")),
     path("teach/", include("studyapp.quizzes.teach_urls")),
     path("topics/", include("studyapp.topics.urls")),
     path("review/", include("studyapp.cards.urls")),

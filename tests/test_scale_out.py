@@ -124,5 +124,5 @@ def test_with_redis_url_a_task_runs_on_an_rq_worker(tmp_path):
     manage("rqworker", "--burst", "--job-class", "django_tasks_rq.backend.Job", "default")
     script = RESULT.replace("sys.argv[-1]", repr(task_id))
     assert manage("shell", "--no-imports", "-c", script) == (
-        "SUCCESSFUL | skipped: the fsrs[optimizer] extra is not installed"
+        "SUCCESSFUL | skipped: 0 reviews a day or more apart, 512 needed"
     )

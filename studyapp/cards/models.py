@@ -167,6 +167,11 @@ class StudySettings(models.Model):
         null=True, blank=True, help_text="FSRS parameters optimised on this learner's reviews."
     )
     parameters_optimised_at = models.DateTimeField(null=True, blank=True)
+    parameters_evaluation = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The last optimisation: log loss and RMSE before and after, on these reviews.",
+    )
     optimisation_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

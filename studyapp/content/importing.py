@@ -38,9 +38,10 @@ from studyapp.sandbox.importing import (
     sandbox_content_read,
     sandbox_content_save,
 )
+from studyapp.topics.corrections import CorrectionsFile, correction_files_read, corrections_save
 from studyapp.topics.importing import NotesFile, courses_save
 from studyapp.topics.models import Course, Section, Topic
-from studyapp.topics.notes import notes_read
+from studyapp.topics.notes import notes_read, outline_report
 from studyapp.topics.search import search_index_rebuild
 
 
@@ -64,11 +65,18 @@ class ContentError(Exception):
 class ImportSummary:
     counts: dict[str, int]  # what the content holds now, by kind
     changes: dict[str, int]  # rows created, updated and archived by this import
-    warnings: list[ContentProblem] = field(default_factory=list)  # imported anyway
+    warnings: list[ContentProblem] = field(default_factory=list)  # what was not taken, and why
+    notes: list[dict] = field(default_factory=list)  # what each notes file became
 
     def to_dict(self) -> dict:
-        warnings = [{"path": w.path, "line": w.line, "message": w.message} for w in self.warnings]
-        return {**self.counts, "changes": self.changes, "warnings": warnings}
+        return {
+            **self.counts,
+            "changes": self.changes,
+            "warnings": [
+                {"path": w.path, "line": w.line, "message": w.message} for w in self.warnings
+            ],
+            "notes": self.notes,
+        }
 
 
 def display_path(path: Path, source: Path) -> str:
@@ -78,12 +86,16 @@ def display_path(path: Path, source: Path) -> str:
         return str(path)
 
 
-def notes_files_read(source: Path, problems: list[ContentProblem]) -> list[NotesFile]:
+def notes_files_read(
+    source: Path, problems: list[ContentProblem], warnings: list[ContentProblem] | None = None
+) -> list[NotesFile]:
     files = []
     for path in sorted((source / "notes").glob("*.md")):
         reading = notes_read(path)
         shown = display_path(path, source)
         problems.extend(ContentProblem(shown, p.line, p.message) for p in reading.problems)
+        if warnings is not None:
+            warnings.extend(ContentProblem(shown, w.line, w.message) for w in reading.warnings)
         if reading.course is not None and not reading.problems:
             files.append(NotesFile(source=shown, outline=reading.course))
     seen: dict[str, str] = {}
@@ -131,6 +143,18 @@ def card_files_check(
     return reading.files
 
 
+def correction_files_check(
+    source: Path, notes: list[NotesFile], problems: list[ContentProblem]
+) -> list[CorrectionsFile]:
+    files, found = correction_files_read(
+        source,
+        courses=[file.outline for file in notes],
+        display=lambda path: display_path(path, source),
+    )
+    problems.extend(ContentProblem(*problem) for problem in found)
+    return files
+
+
 def content_counts() -> dict[str, int]:
     return {
         "courses": Course.objects.active().count(),
@@ -142,21 +166,30 @@ def content_counts() -> dict[str, int]:
     }
 
 
-def content_import(source: Path) -> ImportSummary:
-    """Import everything under ``source``; raise ContentError (changing nothing) on bad input."""
+def content_import(source: Path, *, strict: bool = False) -> ImportSummary:
+    """Import everything under ``source``; raise ContentError (changing nothing) on bad input.
+
+    Warnings (a line that looked like a topic or key term and was not taken) are reported in the
+    summary; with ``strict`` they are errors too.
+    """
     if not source.is_dir():
         raise ContentError([ContentProblem(str(source), 0, "no such content folder")])
     problems: list[ContentProblem] = []
-    notes = notes_files_read(source, problems)
+    warnings: list[ContentProblem] = []
+    notes = notes_files_read(source, problems, warnings)
     question_files = question_files_check(source, notes, problems)
     sandbox = sandbox_files_check(source, notes, problems)
     card_files = card_files_check(source, notes, problems)
+    correction_files = correction_files_check(source, notes, problems)
+    if strict:
+        problems.extend(warnings)
     if problems:
-        raise ContentError(problems)
+        raise ContentError(sorted(problems, key=lambda p: (p.path, p.line)))
     now = timezone.now()
     changes: Counter = Counter()
     with transaction.atomic():
         changes += courses_save(notes, now=now)
+        changes += corrections_save(correction_files, now=now)
         changes += term_cards_save(course_slugs=[file.outline.slug for file in notes], now=now)
         changes += questions_save(question_files, now=now)
         changes += sandbox_content_save(sandbox, now=now)
@@ -165,7 +198,8 @@ def content_import(source: Path) -> ImportSummary:
     return ImportSummary(
         counts=content_counts(),
         changes={key: changes[key] for key in ("created", "updated", "archived")},
-        warnings=question_check_warnings(source, question_files),
+        warnings=[*warnings, *question_check_warnings(source, question_files)],
+        notes=[{"path": file.source, **outline_report(file.outline)} for file in notes],
     )
 
 

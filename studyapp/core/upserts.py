@@ -25,7 +25,9 @@ def row_upsert[M: models.Model](
     if differing:
         for name, value in differing.items():
             setattr(row, name, value)
-        row.save(update_fields=list(differing))
+        # A modification time (auto_now) moves with every update: the Anki export relies on it.
+        stamps = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+        row.save(update_fields=[*differing, *stamps])
         changes["updated"] += 1
     return row
 

@@ -15,6 +15,9 @@ from studyapp.core.upserts import archive_missing, row_upsert
 from studyapp.topics.models import Course, KeyTerm, ScenarioCase, Section, Topic
 from studyapp.topics.notes import CourseOutline, TopicOutline
 
+# The source of a course uploaded in the browser: ``upload:<file name>``.
+UPLOAD_PREFIX = "upload:"
+
 
 @dataclass
 class NotesFile:
@@ -29,7 +32,9 @@ def courses_save(files: list[NotesFile], *, now: datetime) -> Counter:
     for position, notes in enumerate(files):
         course = course_save(notes, position=position, changes=changes, now=now)
         course_ids.add(course.id)
-    archive_missing(Course.objects, changes, keep_ids=course_ids, now=now)
+    # Courses uploaded in the browser (content.uploading) are not the content folder's to archive.
+    from_files = Course.objects.exclude(source__startswith=UPLOAD_PREFIX)
+    archive_missing(from_files, changes, keep_ids=course_ids, now=now)
     return changes
 
 

@@ -136,6 +136,39 @@ class ScenarioCase(models.Model):
         return self.topic.title
 
 
+class Correction(models.Model):
+    """A dated note that corrects a line of the notes or a key term, without editing the notes.
+
+    Imported from ``content/corrections/*.md`` (see ``topics.corrections``)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="corrections")
+    slug = models.SlugField(max_length=120)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="corrections")
+    key_term = models.ForeignKey(
+        KeyTerm, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+    )
+    quote = models.CharField(max_length=300, blank=True, help_text="The text it corrects.")
+    notes_line = models.PositiveIntegerField(help_text="The line of the notes it is attached to.")
+    dated = models.DateField()
+    source_url = models.URLField(max_length=500, blank=True)
+    note_md = models.TextField()
+    file = models.CharField(max_length=300, help_text="The corrections file, relative to content/.")
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "notes_line"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "slug"], name="correction_slug_unique_in_course"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} · {self.slug}"
+
+
 class ReadingProgress(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reading"

@@ -24,6 +24,17 @@ def topic_key_terms(topic: Topic) -> list[KeyTerm]:
     return list(topic.key_terms.active().order_by("position"))
 
 
+def topic_corrections(topic: Topic, *, key_terms: list[KeyTerm]) -> list:
+    """The corrections of the topic's lines and key terms, in the notes' order; each of
+    ``key_terms`` gets its own as ``active_corrections`` (one query for all of them)."""
+    corrections = list(
+        topic.corrections.active().select_related("key_term").order_by("notes_line", "slug")
+    )
+    for term in key_terms:
+        term.active_corrections = [c for c in corrections if c.key_term_id == term.pk]
+    return corrections
+
+
 @dataclass(frozen=True)
 class RelatedCounts:
     """How many of the topic's cards, quiz questions (or their versions) and samples exist."""

@@ -20,6 +20,7 @@ from studyapp.topics.rendering import body_with_terms
 from studyapp.topics.search import search
 from studyapp.topics.selectors import (
     glossary,
+    topic_corrections,
     topic_get,
     topic_key_terms,
     topic_related_counts,
@@ -61,6 +62,7 @@ def topic(request: HtmxHttpRequest, course_slug: str, topic_slug: str) -> HttpRe
         "case": getattr(topic, "case", None),
         "body": body_with_terms(topic.body_md, key_terms),
         "key_terms": key_terms,
+        "corrections": topic_corrections(topic, key_terms=key_terms),
         "progress": progress,
         "state": progress.state_of(topic),
         "previous": previous,

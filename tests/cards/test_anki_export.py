@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import genanki
 import pytest
 from django.core.management import CommandError, call_command
 
 from studyapp.cards.anki import DECK_NAME, anki_package_write
-from studyapp.cards.models import Card, Note
+from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog
+from studyapp.cards.review import review_record
 from tests.cards.conftest import NOW, note_add
 
 anki_collection = pytest.importorskip("anki.collection", reason="the anki package is a test extra")
@@ -19,17 +21,23 @@ import_export = pytest.importorskip("anki.import_export_pb2")
 pytestmark = pytest.mark.django_db
 
 
-def anki_import(collection_path: Path, package: Path):
-    """Import ``package`` into the Anki collection at ``collection_path`` as Anki's UI would."""
+def anki_import(collection_path: Path, package: Path, *, with_scheduling: bool = False):
+    """Import ``package`` into the Anki collection at ``collection_path`` as Anki's UI would
+    (by default as its import dialog starts: without "Import any learning progress")."""
+    collection, _ = anki_import_logged(collection_path, package, with_scheduling=with_scheduling)
+    return collection
+
+
+def anki_import_logged(collection_path: Path, package: Path, *, with_scheduling: bool = False):
+    """Import as :func:`anki_import` does; also return Anki's import log (new, updated, ...)."""
     collection = anki_collection.Collection(str(collection_path))
     request = import_export.ImportAnkiPackageRequest(
         package_path=str(package),
         options=import_export.ImportAnkiPackageOptions(
-            merge_notetypes=True, with_scheduling=False, with_deck_configs=False
+            merge_notetypes=True, with_scheduling=with_scheduling, with_deck_configs=False
         ),
     )
-    collection.import_anki_package(request)
-    return collection
+    return collection, collection.import_anki_package(request).log
 
 
 @pytest.fixture
@@ -106,3 +114,140 @@ def test_export_anki_writes_the_package_from_the_command_line(full_deck, learner
 def test_export_anki_refuses_an_unknown_user(tmp_path):
     with pytest.raises(CommandError, match="no user 'nobody'"):
         call_command("export_anki", "--user", "nobody", "--out", str(tmp_path / "x.apkg"))
+
+
+def test_a_correction_is_on_the_back_of_its_card_in_anki(learner, tmp_path, settings):
+    call_command("import_content", "--source", str(settings.CONTENT_DIR), stdout=io.StringIO())
+    package = tmp_path / "lambda.apkg"
+    anki_package_write(user=learner, path=package, now=NOW)
+    collection = anki_import(tmp_path / "collection.anki2", package)
+    try:
+        [back] = [
+            collection.get_note(note_id)["Back"]
+            for note_id in collection.find_notes('"Front:*Reserved Concurrency*"')
+            if "What is <strong>Reserved Concurrency</strong>?"
+            in collection.get_note(note_id)["Front"]
+        ]
+    finally:
+        collection.close()
+    assert back.startswith("<p>Limits the maximum number of concurrent executions")
+    assert "<strong>Correction (4 Dec 2026):</strong> Reserved concurrency is both a cap" in back
+    assert 'href="https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"' in (
+        back
+    )
+
+
+def reviews_make(deck, learner) -> dict[int, list[int]]:
+    """A learner's history: card 1 answered Good four times over a month, card 2 lapsing once,
+    card 3 answered once today (still learning); returns the ratings by our card id."""
+    cards = deck.cards()
+    answers = {
+        cards[0].pk: [(0, 3), (1, 3), (4, 3), (14, 3)],
+        cards[1].pk: [(0, 3), (1, 3), (5, 1), (5.01, 3), (7, 3)],
+        cards[2].pk: [(14, 2)],
+    }
+    by_card = {card.pk: card for card in cards}
+    for card_id, steps in answers.items():
+        for days, rating in steps:
+            review_record(
+                user=learner,
+                card=by_card[card_id],
+                rating=rating,
+                duration_ms=4_000,
+                now=NOW + timedelta(days=days),
+            )
+    return {card_id: [rating for _, rating in steps] for card_id, steps in answers.items()}
+
+
+def anki_card_of(collection, card: Card):
+    [note_id] = collection.find_notes(f'"Front:*term {card.note.front_md.split("term ")[1][:3]}*"')
+    return collection.get_note(note_id).cards()[card.ordinal - 1]
+
+
+def test_anki_imports_the_scheduling_of_every_reviewed_card(full_deck, learner, tmp_path):
+    reviews_make(full_deck, learner)
+    package = tmp_path / "ada.apkg"
+    anki_package_write(user=learner, path=package, now=NOW)
+    collection = anki_import(tmp_path / "c.anki2", package, with_scheduling=True)
+    try:
+        for schedule in CardSchedule.objects.filter(user=learner).select_related("card__note"):
+            anki_card = anki_card_of(collection, schedule.card)
+            assert anki_card.reps == schedule.reps
+            assert anki_card.lapses == schedule.lapses
+            assert anki_card.memory_state.stability == pytest.approx(
+                schedule.fsrs_card["stability"], rel=1e-3
+            )
+            assert anki_card.memory_state.difficulty == pytest.approx(
+                schedule.fsrs_card["difficulty"], rel=1e-3
+            )
+            if schedule.state == CardSchedule.State.REVIEW:
+                assert (anki_card.type, anki_card.queue) == (2, 2)
+                due_day = datetime.fromtimestamp(
+                    collection.crt + anki_card.due * 86400, tz=UTC
+                ).date()
+                assert abs((due_day - schedule.due.date()).days) <= 1
+            else:
+                assert anki_card.type in (1, 3)
+                assert anki_card.due == int(schedule.due.timestamp())
+        new_cards = collection.find_cards("is:new")
+        assert len(new_cards) == Card.objects.count() - CardSchedule.objects.count()
+    finally:
+        collection.close()
+
+
+def test_anki_imports_the_review_log_of_every_reviewed_card(full_deck, learner, tmp_path):
+    ratings = reviews_make(full_deck, learner)
+    package = tmp_path / "ada.apkg"
+    anki_package_write(user=learner, path=package, now=NOW)
+    collection = anki_import(tmp_path / "c.anki2", package, with_scheduling=True)
+    try:
+        for card in full_deck.cards():
+            anki_card = anki_card_of(collection, card)
+            eases = collection.db.list(
+                "SELECT ease FROM revlog WHERE cid = ? ORDER BY id", anki_card.id
+            )
+            assert eases == ratings.get(card.pk, [])
+        times = collection.db.list("SELECT id FROM revlog ORDER BY id")
+        assert times[0] == int(NOW.timestamp() * 1000)
+        assert len(times) == ReviewLog.objects.count()
+    finally:
+        collection.close()
+
+
+def test_a_second_import_of_an_unchanged_export_changes_nothing(full_deck, learner, tmp_path):
+    reviews_make(full_deck, learner)
+    package = tmp_path / "ada.apkg"
+    anki_package_write(user=learner, path=package, now=NOW)
+    collection, first = anki_import_logged(tmp_path / "c.anki2", package)
+    collection.close()
+    collection, second = anki_import_logged(tmp_path / "c.anki2", package)
+    collection.close()
+    assert len(first.new) == 6
+    assert len(second.new) == len(second.updated) == 0
+    assert len(second.duplicate) == 6
+
+
+def test_a_later_export_of_unchanged_cards_changes_nothing_in_anki(full_deck, learner, tmp_path):
+    anki_package_write(user=learner, path=tmp_path / "first.apkg", now=NOW)
+    anki_package_write(user=learner, path=tmp_path / "later.apkg", now=NOW + timedelta(days=3))
+    collection, _ = anki_import_logged(tmp_path / "c.anki2", tmp_path / "first.apkg")
+    collection.close()
+    collection, later = anki_import_logged(tmp_path / "c.anki2", tmp_path / "later.apkg")
+    collection.close()
+    assert len(later.new) == len(later.updated) == 0
+
+
+def test_the_leech_tag_survives_ankis_default_import(full_deck, learner, tmp_path):
+    card = full_deck.cards()[0]
+    review_record(user=learner, card=card, rating=3, duration_ms=1000, now=NOW)
+    CardSchedule.objects.filter(user=learner, card=card).update(leech=True)
+    package = tmp_path / "ada.apkg"
+    anki_package_write(user=learner, path=package, now=NOW)
+    collection = anki_import(tmp_path / "c.anki2", package)
+    try:
+        found = collection.find_notes("tag:lambda-study::leech")
+        assert [collection.get_note(note_id).guid for note_id in found] == [
+            genanki.guid_for(card.note.key)
+        ]
+    finally:
+        collection.close()

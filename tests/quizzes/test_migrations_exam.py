@@ -9,8 +9,8 @@ from django.utils import timezone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("quizzes", "0003_questionversion_shuffle_options")]
-AFTER = [("quizzes", "0004_attempt_title_one_question")]
+BEFORE = [("quizzes", "0004_questionversion_shuffle_options")]
+AFTER = [("quizzes", "0005_attempt_title_one_question")]
 
 
 def test_old_one_question_exam_titles_say_question(learner):

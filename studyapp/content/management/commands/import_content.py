@@ -1,4 +1,4 @@
-"""manage.py import_content [--source DIR] [--json]"""
+"""manage.py import_content [--source DIR] [--json] [--strict]"""
 
 from __future__ import annotations
 
@@ -19,10 +19,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print the counts as JSON"
         )
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="treat warnings (lines that looked like a topic or key term) as errors",
+        )
 
-    def handle(self, *args: object, source: Path | None, as_json: bool, **options: object) -> None:
+    def handle(
+        self, *args: object, source: Path | None, as_json: bool, strict: bool, **options: object
+    ) -> None:
         try:
-            summary = content_import(source or settings.CONTENT_DIR)
+            summary = content_import(source or settings.CONTENT_DIR, strict=strict)
         except ContentError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))

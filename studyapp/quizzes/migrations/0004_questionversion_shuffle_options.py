@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0002_authoring"),
+        ("quizzes", "0003_question_schedule_state_as_fsrs_state"),
     ]
 
     operations = [

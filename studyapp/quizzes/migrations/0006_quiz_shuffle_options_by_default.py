@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0004_attempt_title_one_question"),
+        ("quizzes", "0005_attempt_title_one_question"),
     ]
 
     operations = [

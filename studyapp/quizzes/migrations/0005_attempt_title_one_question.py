@@ -14,6 +14,6 @@ def one_questions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("quizzes", "0003_questionversion_shuffle_options")]
+    dependencies = [("quizzes", "0004_questionversion_shuffle_options")]
 
     operations = [migrations.RunPython(one_question, one_questions)]

@@ -13,14 +13,8 @@ from datetime import datetime, timedelta
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
-from django.http import HttpRequest
 
 from studyapp.accounts.models import SignUp
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address a request came from, as axes reads it (REMOTE_ADDR; set by the proxy)."""
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - a value, not a binding
 
 
 def login_address_blocked(*, address: str, now: datetime) -> bool:

@@ -26,8 +26,14 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from django.conf import settings
+from django.db.models import Count, Q
+
+from studyapp.quizzes.banks import bank_versions, version_data
 from studyapp.quizzes.formats import FORMATS, QuestionData
 from studyapp.quizzes.formats.model import DOMAINS
+from studyapp.quizzes.models import AttemptQuestion, Question
+from studyapp.topics.models import Course
 
 #: The exam guide's domain weights (SAP-C02), percent.
 DOMAIN_WEIGHTS = {"D1": 26, "D2": 29, "D3": 25, "D4": 20}
@@ -825,10 +831,6 @@ def text_check(*, text: str, format_name: str, source: str = "") -> list[Finding
 
 def answer_tallies(course=None) -> dict[str, AnswerTally]:
     """Per question key: the learners who answered it (graded) and those who got it wrong."""
-    from django.db.models import Count, Q
-
-    from studyapp.quizzes.models import AttemptQuestion
-
     rows = AttemptQuestion.objects.filter(correct__isnull=False)
     if course is not None:
         rows = rows.filter(version__question__course=course)
@@ -843,11 +845,6 @@ def answer_tallies(course=None) -> dict[str, AnswerTally]:
 
 def bank_report(course=None, *, min_learners: int | None = None) -> CheckReport:
     """Check the current versions of a bank's (or every bank's) published questions."""
-    from django.conf import settings
-
-    from studyapp.quizzes.banks import bank_versions, version_data
-    from studyapp.quizzes.models import Question
-
     versions = bank_versions(course).filter(question__status=Question.Status.PUBLISHED)
     questions = []
     paths = {}
@@ -866,7 +863,5 @@ def bank_report(course=None, *, min_learners: int | None = None) -> CheckReport:
 
 def bank_summaries() -> list[CheckReport]:
     """A report for every bank (active course) that has published questions."""
-    from studyapp.topics.models import Course
-
     reports = [bank_report(course) for course in Course.objects.active()]
     return [report for report in reports if report.questions]

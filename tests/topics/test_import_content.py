@@ -229,7 +229,8 @@ def test_a_key_term_without_a_definition_gives_no_card_and_a_warning(content_dir
 
 def test_the_shipped_notes_import_with_no_warning():
     counts = import_content(settings.CONTENT_DIR)
-    assert counts["warnings"] == []
+    # The question checker's findings are warnings too, about the question files.
+    assert [w for w in counts["warnings"] if "/notes/" in f"/{w['path']}"] == []
 
 
 def test_warnings_go_to_stderr_with_path_and_line(content_dir):

@@ -28,6 +28,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .identity import cached_directory
+
 ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 NODE_BOOTSTRAP_DIR = os.path.join(ENGINE_DIR, "runtime_files", "node")
 PYTHON_LAUNCHER = os.path.join(ENGINE_DIR, "runtime_files", "python", "launcher.py")
@@ -244,8 +246,6 @@ _private_cache: dict[str, str] = {}
 
 def _directory_cache(key: str, uid: int, gid: int, build: Callable[[str], None]) -> str:
     if os.geteuid() == 0:
-        from .identity import cached_directory
-
         return cached_directory(key, uid, gid, build)
     if key not in _private_cache:  # not root: a private directory for this process
         directory = tempfile.mkdtemp(prefix=f"studyapp-{key}-")

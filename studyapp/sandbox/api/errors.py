@@ -57,10 +57,10 @@ def function_arn(name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
 
 
-def not_found(name: str) -> LambdaApiError:
-    return LambdaApiError(
-        "ResourceNotFoundException", f"Function not found: {function_arn(name)}:$LATEST"
-    )
+def not_found(name: str, *, qualifier: str | None = None) -> LambdaApiError:
+    """Lambda's answer for a missing function (or version): the ARN as asked, no ``:$LATEST``."""
+    arn = function_arn(name) + (f":{qualifier}" if qualifier else "")
+    return LambdaApiError("ResourceNotFoundException", f"Function not found: {arn}")
 
 
 def error_response(error: LambdaApiError) -> HttpResponse:

@@ -25,11 +25,27 @@ def code_sha256(function: Function) -> str:
     return base64.b64encode(digest).decode()
 
 
+def runtime_version_arn(runtime: str = RUNTIME) -> str:
+    """A RuntimeVersionArn as Lambda writes it: no account, a 64-hex-digit version id."""
+    version = hashlib.sha256(f"{runtime}:sandbox".encode()).hexdigest()
+    return f"arn:aws:lambda:{REGION}::runtime:{version}"
+
+
 def function_configuration(
-    function: Function, *, invoke_config: FunctionInvokeConfig | None = None
+    function: Function,
+    *,
+    invoke_config: FunctionInvokeConfig | None = None,
+    qualifier: str | None = None,
+    listing: bool = False,
+    updating: bool = False,
 ) -> dict[str, Any]:
-    """The FunctionConfiguration shape (GetFunctionConfiguration, ListFunctions, updates)."""
-    arn = function_arn(function.name)
+    """The FunctionConfiguration shape (GetFunctionConfiguration, ListFunctions, updates).
+
+    As on AWS: the ARN carries the qualifier the caller named; ListFunctions items have no
+    State or LastUpdateStatus; an update's own answer says InProgress (the next read, once
+    the change is in place, says Successful).
+    """
+    arn = function_arn(function.name) + (f":{qualifier}" if qualifier else "")
     code_size = sum(len(text.encode()) for text in function.code.values())
     configuration: dict[str, Any] = {
         "FunctionName": function.name,
@@ -48,8 +64,6 @@ def function_configuration(
         "RevisionId": hashlib.sha256(
             f"{function.pk}:{function.updated_at.isoformat()}".encode()
         ).hexdigest()[:36],
-        "State": "Active",
-        "LastUpdateStatus": "Successful",
         "PackageType": "Zip",
         "Architectures": ["x86_64"],
         "EphemeralStorage": {"Size": function.ephemeral_storage_mb},
@@ -59,6 +73,14 @@ def function_configuration(
             "LogGroup": f"/aws/lambda/{function.name}",
         },
     }
+    if not listing:
+        configuration["State"] = "Active"
+        configuration["LastUpdateStatus"] = "Successful"
+        configuration["RuntimeVersionConfig"] = {"RuntimeVersionArn": runtime_version_arn()}
+    if updating:
+        configuration["LastUpdateStatus"] = "InProgress"
+        configuration["LastUpdateStatusReason"] = "The function is being created."
+        configuration["LastUpdateStatusReasonCode"] = "Creating"
     if function.environment:
         configuration["Environment"] = {"Variables": dict(function.environment)}
     if invoke_config is not None and invoke_config.dead_letter:

@@ -24,7 +24,13 @@ from django.views.decorators.csrf import csrf_exempt
 from studyapp.accounts.access_keys import access_key_authenticate
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.sandbox import async_invoke, concurrency
-from studyapp.sandbox.api.errors import LambdaApiError, error_response, function_arn, not_found
+from studyapp.sandbox.api.errors import (
+    REGION,
+    LambdaApiError,
+    error_response,
+    function_arn,
+    not_found,
+)
 from studyapp.sandbox.api.serializers import (
     event_invoke_config,
     function_configuration,
@@ -102,18 +108,27 @@ def function_resolve(*, user, reference: str, qualifier: str | None = None) -> F
             "satisfy constraint: Member must satisfy regular expression pattern",
         )
     name = match.group("name")
-    qualifier = qualifier or match.group("qualifier")
-    if match.group("account") not in (None, ACCOUNT_ID) or qualifier not in (None, "$LATEST"):
+    region = match.group("region")
+    if region is not None and region != REGION:
         raise LambdaApiError(
             "ResourceNotFoundException",
-            f"Function not found: {function_arn(name)}" + (f":{qualifier}" if qualifier else ""),
+            f"Functions from '{region}' are not reachable in this region ('{REGION}')",
         )
+    derived = match.group("qualifier")
+    if derived and qualifier and derived != qualifier:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "The derived qualifier from the function name does not match the specified qualifier.",
+        )
+    qualifier = qualifier or derived
+    if match.group("account") not in (None, ACCOUNT_ID) or qualifier not in (None, "$LATEST"):
+        raise not_found(name, qualifier=qualifier)
     function = (
         Function.objects.active().filter(owner=user, name=name).first()
         or Function.objects.active().samples().filter(name=name).first()
     )
     if function is None:
-        raise not_found(name)
+        raise not_found(name, qualifier=qualifier)
     return function
 
 
@@ -131,9 +146,15 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     return body
 
 
-def _configuration(function: Function, user) -> dict[str, Any]:
+def _configuration(function: Function, user, **shape: Any) -> dict[str, Any]:
     config = concurrency.invoke_config_for(user=user, function=function)
-    return function_configuration(function, invoke_config=config)
+    return function_configuration(function, invoke_config=config, **shape)
+
+
+def _qualifier_named(request: HttpRequest, reference: str) -> str | None:
+    """The qualifier the caller named (``Qualifier`` or the ARN's own), for the answer's ARN."""
+    match = FUNCTION_REFERENCE.match(reference)
+    return request.GET.get("Qualifier") or (match.group("qualifier") if match else None)
 
 
 # -- functions ----------------------------------------------------------------------------------
@@ -158,7 +179,7 @@ def functions_list(request: HttpRequest, user) -> HttpResponse:
             "InvalidParameterValueException", "Invalid Marker or MaxItems"
         ) from None
     page = functions[start : start + size]
-    body: dict[str, Any] = {"Functions": [_configuration(f, user) for f in page]}
+    body: dict[str, Any] = {"Functions": [_configuration(f, user, listing=True) for f in page]}
     if start + size < len(functions):
         body["NextMarker"] = str(start + size)
     return JsonResponse(body)
@@ -172,7 +193,9 @@ def function_get(request: HttpRequest, user, name: str) -> HttpResponse:
     function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
     config = concurrency.invoke_config_for(user=user, function=function)
     body: dict[str, Any] = {
-        "Configuration": function_configuration(function, invoke_config=config),
+        "Configuration": function_configuration(
+            function, invoke_config=config, qualifier=_qualifier_named(request, name)
+        ),
         "Code": {
             "RepositoryType": "S3",
             "Location": request.build_absolute_uri(function.get_absolute_url()),
@@ -188,7 +211,9 @@ def function_configuration_view(request: HttpRequest, user, name: str) -> HttpRe
     """GetFunctionConfiguration (GET) and UpdateFunctionConfiguration (PUT)."""
     function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
     if request.method == "GET":
-        return JsonResponse(_configuration(function, user))
+        return JsonResponse(
+            _configuration(function, user, qualifier=_qualifier_named(request, name))
+        )
     if request.method != "PUT":
         raise _method_not_allowed(request)
     body = _json_body(request)
@@ -209,7 +234,7 @@ def function_configuration_view(request: HttpRequest, user, name: str) -> HttpRe
             )
         function_update(function=function, user=user, settings=_settings_from(function, changes))
         function.refresh_from_db()
-    return JsonResponse(_configuration(function, user))
+    return JsonResponse(_configuration(function, user, updating=True))
 
 
 def _settings_from(function: Function, changes: dict[str, Any]) -> FunctionSettings:
@@ -322,11 +347,25 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
     if result.get("function_error"):
         response["X-Amz-Function-Error"] = result["function_error"]
     if request.headers.get("X-Amz-Log-Type") == "Tail":
-        tail = (result.get("logs") or "").encode()[-LOG_TAIL_BYTES:]
+        tail = invocation_log_tail(result.get("logs") or "")
         response["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
     if result.get("request_id"):
         response["x-amzn-RequestId"] = result["request_id"]
     return response
+
+
+def invocation_log_tail(logs: str) -> bytes:
+    """Invoke's LogResult: the last 4 KB of the invocation's own log, which starts at START.
+
+    The INIT phase's platform line (``INIT_START``, or the JSON format's ``platform.initStart``
+    record) is logged to the environment's stream but is not part of an invocation's tail.
+    """
+    lines = [
+        line
+        for line in logs.splitlines(keepends=True)
+        if not line.startswith("INIT_START") and '"platform.initStart"' not in line
+    ]
+    return "".join(lines).encode()[-LOG_TAIL_BYTES:]
 
 
 def _invoke_response(body: bytes, *, status: int) -> HttpResponse:
@@ -353,6 +392,13 @@ def _client_context(header: str | None) -> dict[str, Any] | None:
 @lambda_api
 def function_concurrency(request: HttpRequest, user, name: str) -> HttpResponse:
     """PutFunctionConcurrency (PUT), DeleteFunctionConcurrency (DELETE), GetFunctionConcurrency."""
+    if _qualifier_named(request, name):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "This operation is permitted on Lambda functions only. Aliases and versions do not "
+            "support this operation. Please specify either a function name or an unqualified "
+            "function ARN.",
+        )
     function = function_resolve(user=user, reference=name)
     if request.method == "GET":
         config = concurrency.invoke_config_for(user=user, function=function)

@@ -60,6 +60,10 @@ class DestinationError(ValueError):
     """A destination Lambda (or the sandbox) cannot deliver to; the message is for the caller."""
 
 
+class EventInvokeConfigMissing(Exception):
+    """The function has no asynchronous-invocation settings to update or delete."""
+
+
 # -- accepting ----------------------------------------------------------------------------------
 
 
@@ -386,19 +390,74 @@ def event_invoke_config_put(
     now: datetime | None = None,
 ) -> FunctionInvokeConfig:
     """PutFunctionEventInvokeConfig: settings left out go back to their defaults, like on AWS."""
-    if max_retry_attempts is not None and not 0 <= max_retry_attempts <= 2:
-        raise DestinationError("MaximumRetryAttempts must be between 0 and 2.")
-    if max_event_age_s is not None and not 60 <= max_event_age_s <= 21600:
-        raise DestinationError("MaximumEventAgeInSeconds must be between 60 and 21600.")
+    _event_settings_check(max_retry_attempts=max_retry_attempts, max_event_age_s=max_event_age_s)
     config = invoke_config_for(user=user, function=function)
     config.max_retry_attempts = 2 if max_retry_attempts is None else max_retry_attempts
     config.max_event_age_s = 21600 if max_event_age_s is None else max_event_age_s
+    config.max_retry_attempts_given = max_retry_attempts is not None
+    config.max_event_age_given = max_event_age_s is not None
     config.on_success = destination_check(on_success or "")
     config.on_failure = destination_check(on_failure or "")
     config.event_config_set = True
     config.event_config_modified_at = now or timezone.now()
     config.save()
     return config
+
+
+def event_invoke_config_update(
+    *,
+    user,
+    function: Function,
+    max_retry_attempts: int | None,
+    max_event_age_s: int | None,
+    on_success: str | None,
+    on_failure: str | None,
+    now: datetime | None = None,
+) -> FunctionInvokeConfig:
+    """UpdateFunctionEventInvokeConfig: only the settings given change (``None``: unchanged).
+
+    Raises ``EventInvokeConfigMissing`` when there is nothing to update, as AWS does.
+    """
+    _event_settings_check(max_retry_attempts=max_retry_attempts, max_event_age_s=max_event_age_s)
+    config = invoke_config_for(user=user, function=function)
+    if not config.event_config_set:
+        raise EventInvokeConfigMissing(function.name)
+    if max_retry_attempts is not None:
+        config.max_retry_attempts = max_retry_attempts
+        config.max_retry_attempts_given = True
+    if max_event_age_s is not None:
+        config.max_event_age_s = max_event_age_s
+        config.max_event_age_given = True
+    if on_success is not None:
+        config.on_success = destination_check(on_success)
+    if on_failure is not None:
+        config.on_failure = destination_check(on_failure)
+    config.event_config_modified_at = now or timezone.now()
+    config.save()
+    return config
+
+
+def event_invoke_config_delete(*, user, function: Function) -> None:
+    """DeleteFunctionEventInvokeConfig (``EventInvokeConfigMissing`` when there is none)."""
+    config = invoke_config_for(user=user, function=function)
+    if not config.event_config_set:
+        raise EventInvokeConfigMissing(function.name)
+    FunctionInvokeConfig.objects.filter(pk=config.pk).update(
+        event_config_set=False,
+        max_retry_attempts=2,
+        max_event_age_s=21600,
+        max_retry_attempts_given=False,
+        max_event_age_given=False,
+        on_success="",
+        on_failure="",
+    )
+
+
+def _event_settings_check(*, max_retry_attempts: int | None, max_event_age_s: int | None) -> None:
+    if max_retry_attempts is not None and not 0 <= max_retry_attempts <= 2:
+        raise DestinationError("MaximumRetryAttempts must be between 0 and 2.")
+    if max_event_age_s is not None and not 60 <= max_event_age_s <= 21600:
+        raise DestinationError("MaximumEventAgeInSeconds must be between 60 and 21600.")
 
 
 def dead_letter_put(*, user, function: Function, target_arn: str) -> FunctionInvokeConfig:

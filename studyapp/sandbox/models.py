@@ -251,6 +251,10 @@ class FunctionInvokeConfig(models.Model):
     on_failure = models.CharField(max_length=300, blank=True)
     dead_letter = models.CharField(max_length=300, blank=True)
     event_config_modified_at = models.DateTimeField(null=True, blank=True)
+    # Which of the two error-handling settings the learner gave (the rest are defaults, which
+    # Lambda's EventInvokeConfig answers leave out).
+    max_retry_attempts_given = models.BooleanField(default=False)
+    max_event_age_given = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

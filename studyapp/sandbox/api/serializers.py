@@ -96,21 +96,27 @@ def function_configuration(
     return configuration
 
 
-def event_invoke_config(function: Function, config: FunctionInvokeConfig) -> dict[str, Any]:
-    """The FunctionEventInvokeConfig shape (LastModified is a timestamp: epoch seconds)."""
-    destinations: dict[str, Any] = {}
-    if config.on_success:
-        destinations["OnSuccess"] = {"Destination": config.on_success}
-    if config.on_failure:
-        destinations["OnFailure"] = {"Destination": config.on_failure}
-    modified = config.event_config_modified_at
-    return {
-        "LastModified": modified.timestamp() if modified else 0,
-        "FunctionArn": function_arn(function.name) + ":$LATEST",
-        "MaximumRetryAttempts": config.max_retry_attempts,
-        "MaximumEventAgeInSeconds": config.max_event_age_s,
-        "DestinationConfig": destinations,
+def event_invoke_config(
+    function: Function, config: FunctionInvokeConfig, *, qualifier: str | None = None
+) -> dict[str, Any]:
+    """The FunctionEventInvokeConfig shape as AWS answers it: LastModified in epoch seconds,
+    both destinations always present (``{}`` when unset), and of the two error-handling
+    settings only those the learner gave."""
+    shape: dict[str, Any] = {
+        "LastModified": config.event_config_modified_at.timestamp()
+        if config.event_config_modified_at
+        else 0,
+        "FunctionArn": f"{function_arn(function.name)}:{qualifier or '$LATEST'}",
     }
+    if config.max_retry_attempts_given:
+        shape["MaximumRetryAttempts"] = config.max_retry_attempts
+    if config.max_event_age_given:
+        shape["MaximumEventAgeInSeconds"] = config.max_event_age_s
+    shape["DestinationConfig"] = {
+        "OnSuccess": {"Destination": config.on_success} if config.on_success else {},
+        "OnFailure": {"Destination": config.on_failure} if config.on_failure else {},
+    }
+    return shape
 
 
 def provisioned_config(config: FunctionInvokeConfig) -> dict[str, Any]:

@@ -29,5 +29,9 @@ urlpatterns = [
     re_path(
         rf"^2019-09-25/functions/{FUNCTION}/event-invoke-config/?$", views.event_invoke_config_view
     ),
+    re_path(
+        rf"^2019-09-25/functions/{FUNCTION}/event-invoke-config/list/?$",
+        views.event_invoke_configs_list,
+    ),
     re_path(r"^2016-08-19/account-settings/?$", views.account_settings),
 ]

@@ -26,9 +26,11 @@ from studyapp.accounts.sigv4 import SignatureError
 from studyapp.sandbox import async_invoke, concurrency
 from studyapp.sandbox.api.errors import (
     REGION,
+    FunctionNotFound,
     LambdaApiError,
     error_response,
-    function_arn,
+    event_invoke_config_missing,
+    function_missing,
     not_found,
 )
 from studyapp.sandbox.api.serializers import (
@@ -50,7 +52,7 @@ from studyapp.sandbox.engine.config import (
 )
 from studyapp.sandbox.engine.environment import ACCOUNT_ID
 from studyapp.sandbox.functions import FunctionSettings, function_update
-from studyapp.sandbox.models import Function, FunctionInvokeConfig
+from studyapp.sandbox.models import Function
 
 LOG_TAIL_BYTES = 4096
 MAX_LIST_ITEMS = 50
@@ -459,43 +461,81 @@ def provisioned_concurrency(request: HttpRequest, user, name: str) -> HttpRespon
     return JsonResponse(provisioned_config(config), status=202)
 
 
+EVENT_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+
+
 @lambda_api
 def event_invoke_config_view(request: HttpRequest, user, name: str) -> HttpResponse:
-    """Put/Get/DeleteFunctionEventInvokeConfig: retries, maximum event age, destinations."""
-    function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
+    """Put (PUT), Update (POST), Get and Delete FunctionEventInvokeConfig, with AWS's answers
+    for a function or a configuration that is not there."""
+    if request.method not in ("GET", "PUT", "POST", "DELETE"):
+        raise _method_not_allowed(request)
+    qualifier = _qualifier_named(request, name)
+    try:
+        function = function_resolve(
+            user=user, reference=name, qualifier=request.GET.get("Qualifier")
+        )
+    except FunctionNotFound as missing:
+        if request.method in ("PUT", "POST"):
+            raise function_missing() from None
+        raise event_invoke_config_missing(missing.name, missing.qualifier) from None
     config = concurrency.invoke_config_for(user=user, function=function)
     if request.method == "GET":
         if not config.event_config_set:
-            raise LambdaApiError(
-                "ResourceNotFoundException",
-                f"The function {function_arn(function.name)} doesn't have an EventInvokeConfig",
-            )
-        return JsonResponse(event_invoke_config(function, config))
+            raise event_invoke_config_missing(function.name, qualifier)
+        return JsonResponse(event_invoke_config(function, config, qualifier=qualifier))
     if request.method == "DELETE":
-        FunctionInvokeConfig.objects.filter(pk=config.pk).update(
-            event_config_set=False,
-            max_retry_attempts=2,
-            max_event_age_s=21600,
-            on_success="",
-            on_failure="",
-        )
+        try:
+            async_invoke.event_invoke_config_delete(user=user, function=function)
+        except async_invoke.EventInvokeConfigMissing:
+            raise event_invoke_config_missing(function.name, qualifier) from None
         return HttpResponse(status=204)
-    if request.method != "PUT":
-        raise _method_not_allowed(request)
     body = _json_body(request)
-    destinations = body.get("DestinationConfig") or {}
-    try:
-        config = async_invoke.event_invoke_config_put(
-            user=user,
-            function=function,
-            max_retry_attempts=body.get("MaximumRetryAttempts"),
-            max_event_age_s=body.get("MaximumEventAgeInSeconds"),
-            on_success=(destinations.get("OnSuccess") or {}).get("Destination"),
-            on_failure=(destinations.get("OnFailure") or {}).get("Destination"),
+    if not any(key in body for key in EVENT_SETTINGS):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "You must specify at least one of error handling or destination setting.",
         )
+    destinations = body.get("DestinationConfig")
+    settings = {
+        "max_retry_attempts": body.get("MaximumRetryAttempts"),
+        "max_event_age_s": body.get("MaximumEventAgeInSeconds"),
+        "on_success": _destination(destinations, "OnSuccess"),
+        "on_failure": _destination(destinations, "OnFailure"),
+    }
+    try:
+        if request.method == "PUT":
+            config = async_invoke.event_invoke_config_put(user=user, function=function, **settings)
+        else:
+            config = async_invoke.event_invoke_config_update(
+                user=user, function=function, **settings
+            )
+    except async_invoke.EventInvokeConfigMissing:
+        raise event_invoke_config_missing(function.name, qualifier) from None
     except async_invoke.DestinationError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
-    return JsonResponse(event_invoke_config(function, config))
+    return JsonResponse(event_invoke_config(function, config, qualifier=qualifier))
+
+
+def _destination(destinations: Any, key: str) -> str | None:
+    """A destination's ARN; "" when the config names the key without one; None when absent."""
+    if not isinstance(destinations, dict) or key not in destinations:
+        return None
+    return str((destinations.get(key) or {}).get("Destination") or "")
+
+
+@lambda_api
+def event_invoke_configs_list(request: HttpRequest, user, name: str) -> HttpResponse:
+    """ListFunctionEventInvokeConfigs: the function's one configuration, if it has one."""
+    if request.method != "GET":
+        raise _method_not_allowed(request)
+    try:
+        function = function_resolve(user=user, reference=name)
+    except FunctionNotFound:
+        raise function_missing() from None
+    config = concurrency.invoke_config_for(user=user, function=function)
+    configs = [event_invoke_config(function, config)] if config.event_config_set else []
+    return JsonResponse({"FunctionEventInvokeConfigs": configs})
 
 
 @lambda_api

@@ -136,3 +136,119 @@ def test_the_log_tail_of_a_cold_start_begins_at_start(lambda_client):
     logs = base64.b64decode(response["LogResult"]).decode()
     assert logs.startswith("START RequestId: ")
     assert "INIT_START" not in logs
+
+
+# -- EventInvokeConfig --------------------------------------------------------------------------
+
+SAMPLE = "handled-vs-unhandled-error"
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:failed-payments"
+
+
+def test_put_event_invoke_config_answers_only_the_settings_given(lambda_client):
+    put = lambda_client.put_function_event_invoke_config(
+        FunctionName=SAMPLE, MaximumRetryAttempts=1
+    )
+    assert put["FunctionArn"] == f"{ARN}:{SAMPLE}:$LATEST"
+    assert put["MaximumRetryAttempts"] == 1
+    assert "MaximumEventAgeInSeconds" not in put
+    assert put["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
+
+
+def test_put_event_invoke_config_without_any_setting_is_refused(lambda_client):
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+        lambda_client.put_function_event_invoke_config(FunctionName=SAMPLE)
+    assert error_of(raised) == (
+        400,
+        "InvalidParameterValueException",
+        "You must specify at least one of error handling or destination setting.",
+    )
+
+
+def test_put_event_invoke_config_on_a_missing_function_says_it_does_not_exist(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.put_function_event_invoke_config(
+            FunctionName="doesnotexist", MaximumRetryAttempts=1
+        )
+    assert error_of(raised) == (404, "ResourceNotFoundException", "The function doesn't exist.")
+
+
+def test_get_event_invoke_config_of_a_function_without_one(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function_event_invoke_config(FunctionName=SAMPLE)
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:{SAMPLE}:$LATEST doesn't have an EventInvokeConfig",
+    )
+
+
+def test_get_event_invoke_config_of_a_missing_function(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function_event_invoke_config(FunctionName="doesnotexist")
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:doesnotexist:$LATEST doesn't have an EventInvokeConfig",
+    )
+
+
+def test_update_event_invoke_config_changes_only_what_it_names(lambda_client):
+    lambda_client.put_function_event_invoke_config(FunctionName=SAMPLE, MaximumEventAgeInSeconds=60)
+    updated = lambda_client.update_function_event_invoke_config(
+        FunctionName=SAMPLE, MaximumRetryAttempts=0
+    )
+    assert updated["MaximumEventAgeInSeconds"] == 60
+    assert updated["MaximumRetryAttempts"] == 0
+    got = lambda_client.get_function_event_invoke_config(FunctionName=SAMPLE)
+    assert (got["MaximumEventAgeInSeconds"], got["MaximumRetryAttempts"]) == (60, 0)
+
+
+def test_update_event_invoke_config_with_none_to_update(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.update_function_event_invoke_config(
+            FunctionName=SAMPLE, MaximumRetryAttempts=0
+        )
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:{SAMPLE}:$LATEST doesn't have an EventInvokeConfig",
+    )
+
+
+def test_list_event_invoke_configs_lists_the_functions_configuration(lambda_client):
+    assert (
+        lambda_client.list_function_event_invoke_configs(FunctionName=SAMPLE)[
+            "FunctionEventInvokeConfigs"
+        ]
+        == []
+    )
+    lambda_client.put_function_event_invoke_config(
+        FunctionName=SAMPLE, DestinationConfig={"OnFailure": {"Destination": QUEUE}}
+    )
+    configs = lambda_client.list_function_event_invoke_configs(FunctionName=SAMPLE)
+    assert [c["DestinationConfig"] for c in configs["FunctionEventInvokeConfigs"]] == [
+        {"OnSuccess": {}, "OnFailure": {"Destination": QUEUE}}
+    ]
+
+
+def test_list_event_invoke_configs_of_a_missing_function(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.list_function_event_invoke_configs(FunctionName="doesnotexist")
+    assert error_of(raised) == (404, "ResourceNotFoundException", "The function doesn't exist.")
+
+
+def test_delete_event_invoke_config_when_there_is_none(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.delete_function_event_invoke_config(FunctionName=SAMPLE)
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:{SAMPLE}:$LATEST doesn't have an EventInvokeConfig",
+    )
+
+
+def test_delete_event_invoke_config_removes_it(lambda_client):
+    lambda_client.put_function_event_invoke_config(FunctionName=SAMPLE, MaximumRetryAttempts=2)
+    lambda_client.delete_function_event_invoke_config(FunctionName=SAMPLE)
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+        lambda_client.get_function_event_invoke_config(FunctionName=SAMPLE)

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0002_lambda_api'),
+        ("sandbox", "0002_lambda_api"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='functioninvokeconfig',
-            name='max_event_age_given',
+            model_name="functioninvokeconfig",
+            name="max_event_age_given",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='functioninvokeconfig',
-            name='max_retry_attempts_given',
+            model_name="functioninvokeconfig",
+            name="max_retry_attempts_given",
             field=models.BooleanField(default=False),
         ),
     ]

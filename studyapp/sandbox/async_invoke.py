@@ -107,6 +107,10 @@ def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None 
     if now - event.created_at >= scaled(config.max_event_age_s, user=user):
         _finish_failed(event, condition="EventAgeExceeded", now=now)
         return
+    if config.reserved_concurrency == 0:
+        # Lambda does not retry what can never run: straight to the on-failure destination.
+        _finish_failed(event, condition="ZeroReservedConcurrency", now=now)
+        return
     lease = timedelta(seconds=function.timeout_s + LEASE_MARGIN_S)
     with transaction.atomic():
         claimed = AsyncEvent.objects.filter(
@@ -281,6 +285,8 @@ def _finish_failed(event: AsyncEvent, *, condition: str, now: datetime) -> None:
 def destination_record(event: AsyncEvent, *, condition: str, now: datetime) -> dict[str, Any]:
     """Lambda's destination record for an asynchronous invocation."""
     result = event.last_result or {}
+    if condition == "ZeroReservedConcurrency":
+        result = {}  # never invoked: no response context, no response payload
     response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
     if condition != "Success" and result.get("function_error"):
         response["functionError"] = result["function_error"]
@@ -294,8 +300,9 @@ def destination_record(event: AsyncEvent, *, condition: str, now: datetime) -> d
             "approximateInvokeCount": event.attempts,
         },
         "requestPayload": event.payload,
-        "responseContext": response,
     }
+    if condition != "ZeroReservedConcurrency":
+        record["responseContext"] = response
     if "payload" in result and result.get("status") != "throttled":
         record["responsePayload"] = result["payload"]
     return record
@@ -318,9 +325,12 @@ def _deliver_failure(
         payload = result.get("payload") if isinstance(result.get("payload"), dict) else {}
         error_message = str(payload.get("errorMessage") or result.get("message") or "")
         attributes = {
-            "RequestID": event.request_id,
-            "ErrorCode": "200",
-            "ErrorMessage": error_message.encode()[:1024].decode(errors="ignore"),
+            "RequestID": {"DataType": "String", "StringValue": event.request_id},
+            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            "ErrorMessage": {
+                "DataType": "String",
+                "StringValue": error_message.encode()[:1024].decode(errors="ignore"),
+            },
         }
         _store(
             event,
@@ -337,7 +347,7 @@ def _store(
     kind: str,
     target: str,
     record: Any,
-    attributes: dict[str, str],
+    attributes: dict[str, dict[str, str]],
     now: datetime,
 ) -> None:
     from studyapp.sandbox.sqs import message_send, queue_for_arn
@@ -357,7 +367,7 @@ def _store(
         message_send(
             queue=queue,
             body=json.dumps(record),
-            attributes={name: {"StringValue": value} for name, value in attributes.items()},
+            attributes=attributes,
             now=now,
         )
 

@@ -25,6 +25,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "InvalidRequestContentException": (400, "message"),
     "ResourceConflictException": (409, "message"),
     "RequestTooLargeException": (413, "message"),
+    "RequestEntityTooLargeException": (413, "message"),
     "TooManyRequestsException": (429, "message"),
     "ServiceException": (500, "Message"),
     "AccessDeniedException": (403, "Message"),

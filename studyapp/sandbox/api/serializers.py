@@ -38,6 +38,7 @@ def function_configuration(
     qualifier: str | None = None,
     listing: bool = False,
     updating: bool = False,
+    creating: bool = False,
 ) -> dict[str, Any]:
     """The FunctionConfiguration shape (GetFunctionConfiguration, ListFunctions, updates).
 
@@ -77,6 +78,11 @@ def function_configuration(
         configuration["State"] = "Active"
         configuration["LastUpdateStatus"] = "Successful"
         configuration["RuntimeVersionConfig"] = {"RuntimeVersionArn": runtime_version_arn()}
+    if creating:
+        del configuration["LastUpdateStatus"]
+        configuration["State"] = "Pending"
+        configuration["StateReason"] = "The function is being created."
+        configuration["StateReasonCode"] = "Creating"
     if updating:
         configuration["LastUpdateStatus"] = "InProgress"
         configuration["LastUpdateStatusReason"] = "The function is being created."

@@ -15,6 +15,12 @@ urlpatterns = [
     re_path(
         rf"^2015-03-31/functions/{FUNCTION}/configuration/?$", views.function_configuration_view
     ),
+    re_path(rf"^2015-03-31/functions/{FUNCTION}/code/?$", views.function_code),
+    re_path(
+        r"^lambda-code/(?P<token>[A-Za-z0-9_:.-]+)/?$",
+        views.function_code_download,
+        name="lambda_api_code",
+    ),
     re_path(
         rf"^2015-03-31/functions/{FUNCTION}/invocations/?$",
         views.function_invoke,

@@ -17,13 +17,15 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from studyapp.accounts.access_keys import access_key_authenticate
 from studyapp.accounts.sigv4 import SignatureError
-from studyapp.sandbox import async_invoke, concurrency
+from studyapp.sandbox import async_invoke, concurrency, deploying
 from studyapp.sandbox.api.errors import (
     REGION,
     FunctionNotFound,
@@ -34,6 +36,8 @@ from studyapp.sandbox.api.errors import (
     not_found,
 )
 from studyapp.sandbox.api.serializers import (
+    RUNTIME,
+    code_sha256,
     event_invoke_config,
     function_configuration,
     provisioned_config,
@@ -55,8 +59,11 @@ from studyapp.sandbox.functions import FunctionSettings, function_update
 from studyapp.sandbox.models import Function
 
 LOG_TAIL_BYTES = 4096
+CODE_URL_SALT = "studyapp.sandbox.api.code-location"
 MAX_LIST_ITEMS = 50
-BODY_READ_LIMIT = MAX_REQUEST_BYTES + 64 * 1024
+BODY_READ_MARGIN = 64 * 1024
+CODE_URL_MAX_AGE_S = 600  # Code.Location links expire after 10 minutes, as on AWS
+HANDLER = re.compile(r"^[^\s]{1,128}$")
 FUNCTION_REFERENCE = re.compile(
     r"^(?:arn:aws:lambda:(?P<region>[a-z0-9-]+):)?(?:(?P<account>\d{12}):)?(?:function:)?"
     r"(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]+))?$"
@@ -72,8 +79,9 @@ def lambda_api(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
-            if length > BODY_READ_LIMIT:
-                raise _too_large(MAX_REQUEST_BYTES, "Invoke")
+            limit, operation = getattr(view, "body_limit", (MAX_REQUEST_BYTES, "Invoke"))
+            if length > limit + BODY_READ_MARGIN:
+                raise _too_large(limit, operation)
             if not hasattr(request, "_body"):
                 # Read it here: payloads up to Lambda's 6 MB are over Django's form-size limit.
                 request._body = request.read()
@@ -89,7 +97,7 @@ def lambda_api(view: View) -> View:
 
 def _too_large(limit: int, operation: str) -> LambdaApiError:
     return LambdaApiError(
-        "RequestTooLargeException",
+        "RequestTooLargeException" if operation == "Invoke" else "RequestEntityTooLargeException",
         f"Request must be smaller than {limit} bytes for the {operation} operation",
     )
 
@@ -162,9 +170,23 @@ def _qualifier_named(request: HttpRequest, reference: str) -> str | None:
 # -- functions ----------------------------------------------------------------------------------
 
 
+def body_limit(limit: int, operation: str) -> Callable[[View], View]:
+    """Let an operation's request body be larger than Invoke's 6 MB (a zip package)."""
+
+    def mark(view: View) -> View:
+        view.body_limit = (limit, operation)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 @lambda_api
+@body_limit(deploying.MAX_REQUEST_BYTES, "CreateFunction")
 def functions_list(request: HttpRequest, user) -> HttpResponse:
-    """ListFunctions: the learner's functions, then the samples they have not shadowed."""
+    """ListFunctions (GET): the learner's functions, then the samples they have not shadowed;
+    CreateFunction (POST)."""
+    if request.method == "POST":
+        return _function_create(request, user)
     if request.method != "GET":
         raise _method_not_allowed(request)
     own = list(Function.objects.active().owned_by(user).order_by("name"))
@@ -189,10 +211,14 @@ def functions_list(request: HttpRequest, user) -> HttpResponse:
 
 @lambda_api
 def function_get(request: HttpRequest, user, name: str) -> HttpResponse:
-    """GetFunction."""
-    if request.method != "GET":
+    """GetFunction (GET) and DeleteFunction (DELETE)."""
+    if request.method not in ("GET", "DELETE"):
         raise _method_not_allowed(request)
     function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
+    if request.method == "DELETE":
+        _refuse_sample(function)
+        deploying.function_delete(function=function, user=user)
+        return HttpResponse(status=204)
     config = concurrency.invoke_config_for(user=user, function=function)
     body: dict[str, Any] = {
         "Configuration": function_configuration(
@@ -200,7 +226,7 @@ def function_get(request: HttpRequest, user, name: str) -> HttpResponse:
         ),
         "Code": {
             "RepositoryType": "S3",
-            "Location": request.build_absolute_uri(function.get_absolute_url()),
+            "Location": code_location(request, function),
         },
     }
     if config.reserved_concurrency is not None:
@@ -227,16 +253,151 @@ def function_configuration_view(request: HttpRequest, user, name: str) -> HttpRe
             raise LambdaApiError("InvalidParameterValueException", str(error)) from None
     changes = {key: value for key, value in body.items() if key != "RevisionId"}
     if changes:
-        if function.is_sample:
-            raise LambdaApiError(
-                "AccessDeniedException",
-                f"The sample {function.name} is read-only: copy it in the sandbox to change its "
-                "code or settings (concurrency, event invoke and dead-letter settings are yours "
-                "to change).",
-            )
+        _refuse_sample(function)
         function_update(function=function, user=user, settings=_settings_from(function, changes))
         function.refresh_from_db()
     return JsonResponse(_configuration(function, user, updating=True))
+
+
+def _refuse_sample(function: Function) -> None:
+    if function.is_sample:
+        raise LambdaApiError(
+            "AccessDeniedException",
+            f"The sample {function.name} is read-only: copy it in the sandbox to change its "
+            "code or settings (concurrency, event invoke and dead-letter settings are yours "
+            "to change).",
+        )
+
+
+# -- deploying code -----------------------------------------------------------------------------
+
+
+def _package(value: Any) -> dict[str, str]:
+    """The files of a base64 ``ZipFile`` (how boto3 and the AWS CLI send ``fileb://``)."""
+    if not isinstance(value, str) or not value:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "The sandbox deploys a zip file given as ZipFile (S3 and container images are not "
+            "available here).",
+        )
+    try:
+        data = base64.b64decode(value, validate=True)
+    except ValueError:
+        raise LambdaApiError("InvalidParameterValueException", deploying.UNZIP_FAILED) from None
+    try:
+        return deploying.package_unpack(data=data)
+    except deploying.CodePackageError as error:
+        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+
+
+def _function_create(request: HttpRequest, user) -> HttpResponse:
+    body = _json_body(request)
+    name = body.get("FunctionName")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,48}", name):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ "
+            "(the sandbox's names are at most 48 characters)",
+        )
+    if body.get("PackageType", "Zip") != "Zip":
+        raise LambdaApiError(
+            "InvalidParameterValueException", "The sandbox deploys Zip packages only."
+        )
+    runtime, handler = body.get("Runtime"), body.get("Handler")
+    if not runtime or not handler:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "Runtime and Handler are mandatory parameters for functions created with "
+            "deployment packages.",
+        )
+    if runtime != RUNTIME:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"The sandbox runs the {RUNTIME} runtime only; Runtime {runtime} is not available.",
+        )
+    _check_handler(handler)
+    code = _package((body.get("Code") or {}).get("ZipFile"))
+    defaults = FunctionSettings(
+        memory_mb=128, timeout_s=3, ephemeral_storage_mb=512, environment={}, log_format="Text"
+    )
+    changes = {
+        k: body[k]
+        for k in ("MemorySize", "Timeout", "Environment", "EphemeralStorage", "LoggingConfig")
+        if k in body
+    }
+    settings = _settings_from_values(defaults, changes)
+    new = deploying.NewFunction(
+        name=name,
+        handler=handler,
+        description=str(body.get("Description") or "")[:256],
+        memory_mb=settings.memory_mb,
+        timeout_s=settings.timeout_s,
+        ephemeral_storage_mb=settings.ephemeral_storage_mb,
+        environment=settings.environment,
+        log_format=settings.log_format,
+    )
+    try:
+        function = deploying.function_create(user=user, new=new, code=code)
+    except deploying.FunctionExists:
+        raise LambdaApiError(
+            "ResourceConflictException", f"Function already exist: {name}"
+        ) from None
+    shape = _configuration(function, user, creating=True)
+    return JsonResponse(shape, status=201)
+
+
+def _check_handler(handler: Any) -> None:
+    if not isinstance(handler, str) or not HANDLER.match(handler):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{handler}' at 'handler' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [^\\s]+",
+        )
+
+
+@lambda_api
+@body_limit(deploying.MAX_REQUEST_BYTES, "UpdateFunctionCode")
+def function_code(request: HttpRequest, user, name: str) -> HttpResponse:
+    """UpdateFunctionCode: a new zip package replaces the function's files."""
+    if request.method != "PUT":
+        raise _method_not_allowed(request)
+    function = function_resolve(user=user, reference=name)
+    _refuse_sample(function)
+    body = _json_body(request)
+    code = _package(body.get("ZipFile"))
+    if not body.get("DryRun"):
+        deploying.function_code_replace(function=function, user=user, code=code)
+        function.refresh_from_db()
+    return JsonResponse(_configuration(function, user, updating=True))
+
+
+def code_location(request: HttpRequest, function: Function) -> str:
+    """A signed link to the function's code as a zip, valid for ten minutes (Code.Location)."""
+    token = signing.dumps({"f": function.pk, "sha": code_sha256(function)}, salt=CODE_URL_SALT)
+    return request.build_absolute_uri(reverse("lambda_api_code", args=[token]))
+
+
+@csrf_exempt
+@login_not_required
+def function_code_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The zip behind Code.Location: the link is the permission, as a presigned S3 URL is."""
+    try:
+        claims = signing.loads(token, salt=CODE_URL_SALT, max_age=CODE_URL_MAX_AGE_S)
+    except signing.SignatureExpired:
+        return HttpResponse("Request has expired", status=403, content_type="text/plain")
+    except signing.BadSignature:
+        return HttpResponse("Access Denied", status=403, content_type="text/plain")
+    function = Function.objects.filter(pk=claims.get("f")).first()
+    if function is None or code_sha256(function) != claims.get("sha"):
+        return HttpResponse(
+            "The specified key does not exist.", status=404, content_type="text/plain"
+        )
+    response = HttpResponse(
+        deploying.package_build(code=function.code), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{function.name}.zip"'
+    return response
 
 
 def _settings_from(function: Function, changes: dict[str, Any]) -> FunctionSettings:
@@ -248,7 +409,10 @@ def _settings_from(function: Function, changes: dict[str, Any]) -> FunctionSetti
             f"The sandbox cannot change {', '.join(unsupported)}; it changes "
             "MemorySize, Timeout, Environment, EphemeralStorage and LoggingConfig.",
         )
-    current = FunctionSettings.of(function)
+    return _settings_from_values(FunctionSettings.of(function), changes)
+
+
+def _settings_from_values(current: FunctionSettings, changes: dict[str, Any]) -> FunctionSettings:
     memory = changes.get("MemorySize", current.memory_mb)
     timeout = changes.get("Timeout", current.timeout_s)
     storage = (changes.get("EphemeralStorage") or {}).get("Size", current.ephemeral_storage_mb)

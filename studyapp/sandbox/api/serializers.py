@@ -10,7 +10,7 @@ from typing import Any
 
 from studyapp.sandbox.api.errors import REGION, function_arn
 from studyapp.sandbox.engine.environment import ACCOUNT_ID
-from studyapp.sandbox.models import Function, FunctionInvokeConfig
+from studyapp.sandbox.models import Function, FunctionAlias, FunctionInvokeConfig
 
 RUNTIME = "python3.13"
 
@@ -39,6 +39,7 @@ def function_configuration(
     listing: bool = False,
     updating: bool = False,
     creating: bool = False,
+    version: str = "$LATEST",
 ) -> dict[str, Any]:
     """The FunctionConfiguration shape (GetFunctionConfiguration, ListFunctions, updates).
 
@@ -60,7 +61,7 @@ def function_configuration(
         "MemorySize": function.memory_mb,
         "LastModified": lambda_timestamp(function.updated_at),
         "CodeSha256": code_sha256(function),
-        "Version": "$LATEST",
+        "Version": version,
         "TracingConfig": {"Mode": "PassThrough"},
         "RevisionId": hashlib.sha256(
             f"{function.pk}:{function.updated_at.isoformat()}".encode()
@@ -137,4 +138,20 @@ def provisioned_config(config: FunctionInvokeConfig) -> dict[str, Any]:
     }
     if config.provisioned_status_reason:
         shape["StatusReason"] = config.provisioned_status_reason
+    return shape
+
+
+def alias_configuration(alias: FunctionAlias) -> dict[str, Any]:
+    """The AliasConfiguration shape."""
+    shape: dict[str, Any] = {
+        "AliasArn": f"{function_arn(alias.function.name)}:{alias.name}",
+        "Name": alias.name,
+        "FunctionVersion": alias.function_version,
+        "Description": alias.description,
+        "RevisionId": hashlib.sha256(
+            f"alias:{alias.pk}:{alias.updated_at.isoformat()}".encode()
+        ).hexdigest()[:36],
+    }
+    if alias.additional_weights:
+        shape["RoutingConfig"] = {"AdditionalVersionWeights": dict(alias.additional_weights)}
     return shape

@@ -16,6 +16,12 @@ urlpatterns = [
         rf"^2015-03-31/functions/{FUNCTION}/configuration/?$", views.function_configuration_view
     ),
     re_path(rf"^2015-03-31/functions/{FUNCTION}/code/?$", views.function_code),
+    re_path(rf"^2015-03-31/functions/{FUNCTION}/versions/?$", views.function_versions),
+    re_path(rf"^2015-03-31/functions/{FUNCTION}/aliases/?$", views.function_aliases),
+    re_path(
+        rf"^2015-03-31/functions/{FUNCTION}/aliases/(?P<alias_name>[^/]+)/?$",
+        views.function_alias,
+    ),
     re_path(
         r"^lambda-code/(?P<token>[A-Za-z0-9_:.-]+)/?$",
         views.function_code_download,

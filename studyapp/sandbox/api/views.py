@@ -25,18 +25,20 @@ from django.views.decorators.csrf import csrf_exempt
 
 from studyapp.accounts.access_keys import access_key_authenticate
 from studyapp.accounts.sigv4 import SignatureError
-from studyapp.sandbox import async_invoke, concurrency, deploying
+from studyapp.sandbox import async_invoke, concurrency, deploying, versions
 from studyapp.sandbox.api.errors import (
     REGION,
     FunctionNotFound,
     LambdaApiError,
     error_response,
     event_invoke_config_missing,
+    function_arn,
     function_missing,
     not_found,
 )
 from studyapp.sandbox.api.serializers import (
     RUNTIME,
+    alias_configuration,
     code_sha256,
     event_invoke_config,
     function_configuration,
@@ -131,7 +133,7 @@ def function_resolve(*, user, reference: str, qualifier: str | None = None) -> F
             "The derived qualifier from the function name does not match the specified qualifier.",
         )
     qualifier = qualifier or derived
-    if match.group("account") not in (None, ACCOUNT_ID) or qualifier not in (None, "$LATEST"):
+    if match.group("account") not in (None, ACCOUNT_ID):
         raise not_found(name, qualifier=qualifier)
     function = (
         Function.objects.active().filter(owner=user, name=name).first()
@@ -139,7 +141,24 @@ def function_resolve(*, user, reference: str, qualifier: str | None = None) -> F
     )
     if function is None:
         raise not_found(name, qualifier=qualifier)
+    if qualifier not in (None, versions.LATEST):
+        try:
+            _at_qualifier(function, qualifier)
+        except (versions.VersionMissing, versions.AliasMissing):
+            raise not_found(name, qualifier=qualifier) from None
     return function
+
+
+def _at_qualifier(function: Function, qualifier: str | None) -> tuple[Function, str]:
+    """The function as a qualifier names it (an alias: its own version) and that version."""
+    if qualifier in (None, versions.LATEST):
+        return function, versions.LATEST
+    if not qualifier.isdigit():
+        qualifier = versions.alias_get(function=function, name=qualifier).function_version
+        if qualifier == versions.LATEST:
+            return function, versions.LATEST
+    version = versions.version_get(function=function, qualifier=qualifier)
+    return versions.function_at(function=function, version=version), str(version.number)
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
@@ -220,13 +239,15 @@ def function_get(request: HttpRequest, user, name: str) -> HttpResponse:
         deploying.function_delete(function=function, user=user)
         return HttpResponse(status=204)
     config = concurrency.invoke_config_for(user=user, function=function)
+    qualifier = _qualifier_named(request, name)
+    at, version = _at_qualifier(function, qualifier)
     body: dict[str, Any] = {
         "Configuration": function_configuration(
-            function, invoke_config=config, qualifier=_qualifier_named(request, name)
+            at, invoke_config=config, qualifier=qualifier, version=version
         ),
         "Code": {
             "RepositoryType": "S3",
-            "Location": code_location(request, function),
+            "Location": code_location(request, at),
         },
     }
     if config.reserved_concurrency is not None:
@@ -239,9 +260,9 @@ def function_configuration_view(request: HttpRequest, user, name: str) -> HttpRe
     """GetFunctionConfiguration (GET) and UpdateFunctionConfiguration (PUT)."""
     function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
     if request.method == "GET":
-        return JsonResponse(
-            _configuration(function, user, qualifier=_qualifier_named(request, name))
-        )
+        qualifier = _qualifier_named(request, name)
+        at, version = _at_qualifier(function, qualifier)
+        return JsonResponse(_configuration(at, user, qualifier=qualifier, version=version))
     if request.method != "PUT":
         raise _method_not_allowed(request)
     body = _json_body(request)
@@ -493,9 +514,12 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
         response["x-amzn-RequestId"] = request_id
         return response
     client_context = _client_context(request.headers.get("X-Amz-Client-Context"))
+    target, executed_version = versions.version_route(
+        function=function, qualifier=_qualifier_named(request, name)
+    )
     try:
         result = concurrency.function_run(
-            user=user, function=function, event=event, client_context=client_context
+            user=user, function=target, event=event, client_context=client_context
         )
     except client.SandboxRequestError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
@@ -510,6 +534,7 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
     if result.get("error_type") == "RequestTooLargeException":
         raise _too_large(MAX_REQUEST_BYTES, "Invoke")
     response = _invoke_response(json.dumps(result.get("payload")).encode(), status=200)
+    response["X-Amz-Executed-Version"] = executed_version
     if result.get("function_error"):
         response["X-Amz-Function-Error"] = result["function_error"]
     if request.headers.get("X-Amz-Log-Type") == "Tail":
@@ -700,6 +725,134 @@ def event_invoke_configs_list(request: HttpRequest, user, name: str) -> HttpResp
     config = concurrency.invoke_config_for(user=user, function=function)
     configs = [event_invoke_config(function, config)] if config.event_config_set else []
     return JsonResponse({"FunctionEventInvokeConfigs": configs})
+
+
+# -- versions and aliases -----------------------------------------------------------------------
+
+
+def _version_configuration(function: Function, user, version) -> dict[str, Any]:
+    at = versions.function_at(function=function, version=version)
+    number = str(version.number)
+    shape = _configuration(at, user, qualifier=number, version=number)
+    shape["Description"] = version.description
+    return shape
+
+
+@lambda_api
+def function_versions(request: HttpRequest, user, name: str) -> HttpResponse:
+    """PublishVersion (POST, 201) and ListVersionsByFunction (GET, $LATEST first)."""
+    function = function_resolve(user=user, reference=name)
+    if request.method == "GET":
+        items = [_configuration(function, user, qualifier="$LATEST", listing=True)] + [
+            _version_configuration(function, user, version)
+            for version in versions.versions_for(function=function)
+        ]
+        return JsonResponse({"Versions": items})
+    if request.method != "POST":
+        raise _method_not_allowed(request)
+    _refuse_sample(function)
+    body = _json_body(request)
+    expected = body.get("CodeSha256")
+    if expected and expected != code_sha256(function):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"CodeSHA256 ({expected}) is different from current CodeSHA256 in $LATEST "
+            f"({code_sha256(function)}). Please try again with the CodeSHA256 in $LATEST.",
+        )
+    version = versions.version_publish(
+        function=function, description=str(body.get("Description") or "")
+    )
+    return JsonResponse(_version_configuration(function, user, version), status=201)
+
+
+def _alias_target(function: Function, body: dict[str, Any]) -> dict[str, Any]:
+    weights = (
+        ((body.get("RoutingConfig") or {}).get("AdditionalVersionWeights"))
+        if ("RoutingConfig" in body)
+        else None
+    )
+    if weights is not None and not isinstance(weights, dict):
+        raise LambdaApiError(
+            "InvalidParameterValueException", "AdditionalVersionWeights must be a map."
+        )
+    return {
+        "version": body.get("FunctionVersion"),
+        "description": body.get("Description"),
+        "weights": weights,
+    }
+
+
+def _alias_errors(function: Function, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except versions.VersionMissing as missing:
+        raise not_found(function.name, qualifier=str(missing)) from None
+    except versions.AliasExists as exists:
+        raise LambdaApiError(
+            "ResourceConflictException",
+            f"Alias already exists: {function_arn(function.name)}:{exists}",
+        ) from None
+    except versions.VersionError as error:
+        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+
+
+@lambda_api
+def function_aliases(request: HttpRequest, user, name: str) -> HttpResponse:
+    """CreateAlias (POST, 201) and ListAliases (GET)."""
+    function = function_resolve(user=user, reference=name)
+    if request.method == "GET":
+        aliases = versions.aliases_for(function=function)
+        return JsonResponse({"Aliases": [alias_configuration(a) for a in aliases]})
+    if request.method != "POST":
+        raise _method_not_allowed(request)
+    _refuse_sample(function)
+    body = _json_body(request)
+    target = _alias_target(function, body)
+    alias = _alias_errors(
+        function,
+        lambda: versions.alias_create(
+            function=function,
+            name=str(body.get("Name") or ""),
+            version=str(target["version"] or ""),
+            description=str(target["description"] or ""),
+            weights=target["weights"],
+        ),
+    )
+    return JsonResponse(alias_configuration(alias), status=201)
+
+
+@lambda_api
+def function_alias(request: HttpRequest, user, name: str, alias_name: str) -> HttpResponse:
+    """GetAlias (GET), UpdateAlias (PUT), DeleteAlias (DELETE)."""
+    function = function_resolve(user=user, reference=name)
+    if request.method not in ("GET", "PUT", "DELETE"):
+        raise _method_not_allowed(request)
+    try:
+        alias = versions.alias_get(function=function, name=alias_name)
+    except versions.AliasMissing:
+        if request.method == "DELETE":
+            return HttpResponse(status=204)  # deleting what is not there succeeds, as on AWS
+        raise LambdaApiError(
+            "ResourceNotFoundException",
+            f"Cannot find alias arn: {function_arn(function.name)}:{alias_name}",
+        ) from None
+    if request.method == "GET":
+        return JsonResponse(alias_configuration(alias))
+    _refuse_sample(function)
+    if request.method == "DELETE":
+        versions.alias_delete(alias=alias)
+        return HttpResponse(status=204)
+    target = _alias_target(function, _json_body(request))
+    alias = _alias_errors(
+        function,
+        lambda: versions.alias_update(
+            alias=alias,
+            version=target["version"],
+            description=target["description"],
+            weights=target["weights"],
+        ),
+    )
+    return JsonResponse(alias_configuration(alias))
 
 
 @lambda_api

@@ -625,6 +625,16 @@ def provisioned_concurrency(request: HttpRequest, user, name: str) -> HttpRespon
     qualifier = request.GET.get("Qualifier", "")
     if not qualifier:
         raise LambdaApiError("InvalidParameterValueException", "A Qualifier is required.")
+    if qualifier == versions.LATEST:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
+        )
+    if qualifier.isdigit():
+        try:
+            versions.version_get(function=function, qualifier=qualifier)
+        except versions.VersionMissing:
+            raise not_found(function.name, qualifier=qualifier) from None
     config = concurrency.invoke_config_for(user=user, function=function)
     if request.method == "GET":
         if not config.provisioned_concurrency:

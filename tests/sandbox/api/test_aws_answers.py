@@ -252,3 +252,30 @@ def test_delete_event_invoke_config_removes_it(lambda_client):
     lambda_client.delete_function_event_invoke_config(FunctionName=SAMPLE)
     with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
         lambda_client.get_function_event_invoke_config(FunctionName=SAMPLE)
+
+
+# -- provisioned concurrency ----------------------------------------------------------------------
+
+
+def test_provisioned_concurrency_on_latest_is_refused(lambda_client, own_function):
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="$LATEST", ProvisionedConcurrentExecutions=1
+        )
+    assert error_of(raised) == (
+        400,
+        "InvalidParameterValueException",
+        "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
+    )
+
+
+def test_provisioned_concurrency_on_a_missing_version_is_not_found(lambda_client, own_function):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="42", ProvisionedConcurrentExecutions=1
+        )
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {ARN}:{own_function.name}:42",
+    )

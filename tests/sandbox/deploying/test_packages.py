@@ -7,7 +7,7 @@ import stat
 import zipfile
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studyapp.sandbox.deploying import (
@@ -103,8 +103,7 @@ PATHS = st.lists(
 ).map(lambda parts: "/".join(parts) + ".py")
 
 
+@settings(deadline=None)  # zipping is slow on a busy machine; the property is what matters
 @given(st.dictionaries(PATHS, st.text(max_size=200), min_size=1, max_size=8))
 def test_a_built_package_unpacks_to_the_same_files(code):
-    if any(other.startswith(path[:-3] + "/") for path in code for other in code):
-        return  # a file and a folder of the same name cannot both exist
     assert package_unpack(data=package_build(code=code)) == code

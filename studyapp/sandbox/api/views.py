@@ -657,7 +657,16 @@ def provisioned_concurrency(request: HttpRequest, user, name: str) -> HttpRespon
         config = concurrency.provisioned_put(user=user, function=function, count=count)
     except concurrency.ConcurrencyError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
-    return JsonResponse(provisioned_config(config), status=202)
+    # The answer is the request's state when it was accepted, as on AWS: IN_PROGRESS with
+    # nothing allocated yet (the environments are ready by the next read, which says READY).
+    accepted = provisioned_config(config)
+    if accepted["Status"] == "READY":
+        accepted.update(
+            Status="IN_PROGRESS",
+            AvailableProvisionedConcurrentExecutions=0,
+            AllocatedProvisionedConcurrentExecutions=0,
+        )
+    return JsonResponse(accepted, status=202)
 
 
 EVENT_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")

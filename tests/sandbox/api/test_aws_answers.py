@@ -279,3 +279,24 @@ def test_provisioned_concurrency_on_a_missing_version_is_not_found(lambda_client
         "ResourceNotFoundException",
         f"Function not found: {ARN}:{own_function.name}:42",
     )
+
+
+def test_provisioned_concurrency_is_in_progress_before_it_is_ready(
+    lambda_client, own_function, learner, full_isolation
+):
+    from studyapp.sandbox.concurrency import provisioned_delete
+
+    try:
+        put = lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="live", ProvisionedConcurrentExecutions=1
+        )
+        assert put["ResponseMetadata"]["HTTPStatusCode"] == 202
+        assert put["Status"] == "IN_PROGRESS"
+        assert put["RequestedProvisionedConcurrentExecutions"] == 1
+        assert put["AllocatedProvisionedConcurrentExecutions"] == 0
+        got = lambda_client.get_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="live"
+        )
+        assert (got["Status"], got["AllocatedProvisionedConcurrentExecutions"]) == ("READY", 1)
+    finally:
+        provisioned_delete(user=learner, function=own_function)

@@ -135,3 +135,46 @@ def test_a_canary_alias_splits_invocations_by_weight(lambda_client, checkout, fu
     # 10 % of 200 is 20; 5 to 40 holds with a probability above 99.9 %.
     assert 5 <= executed.count("2") <= 40
     assert executed.count("1") + executed.count("2") == 200
+
+
+def test_the_developer_loop_end_to_end_with_boto3(lambda_client, full_isolation):
+    """The issue's acceptance run: deploy, update, publish two versions, a 10 % canary alias,
+    a version by qualifier, the code downloaded from Code.Location, then delete."""
+    import urllib.request
+
+    lambda_client.create_function(
+        FunctionName="checkout",
+        Runtime="python3.13",
+        Role="arn:aws:iam::123456789012:role/lambda-basic",
+        Handler="app.handler",
+        Code={"ZipFile": package("one")},
+    )
+    lambda_client.get_waiter("function_active_v2").wait(FunctionName="checkout")
+    assert lambda_client.publish_version(FunctionName="checkout")["Version"] == "1"
+    lambda_client.update_function_code(FunctionName="checkout", ZipFile=package("two"))
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName="checkout")
+    assert lambda_client.publish_version(FunctionName="checkout")["Version"] == "2"
+    lambda_client.create_alias(
+        FunctionName="checkout",
+        Name="live",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}},
+    )
+    executed = [
+        lambda_client.invoke(FunctionName="checkout", Qualifier="live", Payload=b"{}")[
+            "ExecutedVersion"
+        ]
+        for _ in range(200)
+    ]
+    assert 5 <= executed.count("2") <= 40 and executed.count("1") == 200 - executed.count("2")
+    by_version = lambda_client.invoke(FunctionName="checkout", Qualifier="1", Payload=b"{}")
+    assert (by_version["ExecutedVersion"], answer_of(by_version)) == ("1", "one")
+    location = lambda_client.get_function(FunctionName="checkout")["Code"]["Location"]
+    with urllib.request.urlopen(location) as response:
+        downloaded = zipfile.ZipFile(io.BytesIO(response.read()))
+    assert downloaded.read("app.py").decode() == (
+        "def handler(event, context):\n    return {'version': 'two'}\n"
+    )
+    lambda_client.delete_function(FunctionName="checkout")
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+        lambda_client.get_function(FunctionName="checkout")

@@ -44,6 +44,14 @@ class AliasMissing(LookupError):
     """No such alias (``str`` is its name)."""
 
 
+class VersionInUse(ValueError):
+    """Aliases route to the version (``aliases`` names them)."""
+
+    def __init__(self, aliases: list[str]) -> None:
+        super().__init__(", ".join(aliases))
+        self.aliases = aliases
+
+
 class AliasExists(ValueError):
     """The function already has an alias of that name."""
 
@@ -83,6 +91,20 @@ def version_get(*, function: Function, qualifier: str) -> FunctionVersion:
     if version is None:
         raise VersionMissing(qualifier)
     return version
+
+
+def version_delete(*, function: Function, qualifier: str) -> None:
+    """Delete one published version, unless an alias routes to it."""
+    version = version_get(function=function, qualifier=qualifier)
+    number = str(version.number)
+    using = [
+        alias.name
+        for alias in function.aliases.order_by("name")
+        if alias.function_version == number or number in alias.additional_weights
+    ]
+    if using:
+        raise VersionInUse(using)
+    version.delete()
 
 
 def function_at(*, function: Function, version: FunctionVersion) -> Function:

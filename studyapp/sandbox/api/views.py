@@ -236,7 +236,11 @@ def function_get(request: HttpRequest, user, name: str) -> HttpResponse:
     function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
     if request.method == "DELETE":
         _refuse_sample(function)
-        deploying.function_delete(function=function, user=user)
+        qualifier = _qualifier_named(request, name)
+        if qualifier is None:
+            deploying.function_delete(function=function, user=user)
+            return HttpResponse(status=204)
+        _version_delete(function, qualifier)
         return HttpResponse(status=204)
     config = concurrency.invoke_config_for(user=user, function=function)
     qualifier = _qualifier_named(request, name)
@@ -278,6 +282,28 @@ def function_configuration_view(request: HttpRequest, user, name: str) -> HttpRe
         function_update(function=function, user=user, settings=_settings_from(function, changes))
         function.refresh_from_db()
     return JsonResponse(_configuration(function, user, updating=True))
+
+
+def _version_delete(function: Function, qualifier: str) -> None:
+    """DeleteFunction with a Qualifier: one published version goes, the function stays."""
+    if qualifier == versions.LATEST:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "$LATEST version cannot be deleted without deleting the function.",
+        )
+    if not qualifier.isdigit():
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "Deletion of aliases is not currently supported.",
+        )
+    try:
+        versions.version_delete(function=function, qualifier=qualifier)
+    except versions.VersionInUse as in_use:
+        raise LambdaApiError(
+            "ResourceConflictException",
+            "Unable to delete version because the following aliases reference it: "
+            f"[{', '.join(in_use.aliases)}]",
+        ) from None
 
 
 def _refuse_sample(function: Function) -> None:

@@ -178,3 +178,32 @@ def test_the_developer_loop_end_to_end_with_boto3(lambda_client, full_isolation)
     lambda_client.delete_function(FunctionName="checkout")
     with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
         lambda_client.get_function(FunctionName="checkout")
+
+
+def test_delete_function_with_a_version_qualifier_deletes_only_that_version(
+    lambda_client, checkout
+):
+    publish(lambda_client, "one")
+    publish(lambda_client, "two")
+    lambda_client.delete_function(FunctionName=checkout, Qualifier="1")
+    listed = lambda_client.list_versions_by_function(FunctionName=checkout)["Versions"]
+    assert [v["Version"] for v in listed] == ["$LATEST", "2"]
+
+
+def test_latest_cannot_be_deleted_on_its_own(lambda_client, checkout):
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+        lambda_client.delete_function(FunctionName=checkout, Qualifier="$LATEST")
+    assert raised.value.response["Error"]["Message"] == (
+        "$LATEST version cannot be deleted without deleting the function."
+    )
+    assert lambda_client.get_function(FunctionName=checkout)["Configuration"]["Version"]
+
+
+def test_a_version_an_alias_routes_to_cannot_be_deleted(lambda_client, checkout):
+    one = publish(lambda_client, "one")
+    lambda_client.create_alias(FunctionName=checkout, Name="live", FunctionVersion=one)
+    with pytest.raises(lambda_client.exceptions.ResourceConflictException) as raised:
+        lambda_client.delete_function(FunctionName=checkout, Qualifier=one)
+    assert raised.value.response["Error"]["Message"] == (
+        "Unable to delete version because the following aliases reference it: [live]"
+    )

@@ -269,6 +269,7 @@ def function_configuration_view(request: HttpRequest, user, name: str) -> HttpRe
         return JsonResponse(_configuration(at, user, qualifier=qualifier, version=version))
     if request.method != "PUT":
         raise _method_not_allowed(request)
+    _refuse_published(request, name)
     body = _json_body(request)
     if "DeadLetterConfig" in body:
         target = (body.pop("DeadLetterConfig") or {}).get("TargetArn", "")
@@ -304,6 +305,16 @@ def _version_delete(function: Function, qualifier: str) -> None:
             "Unable to delete version because the following aliases reference it: "
             f"[{', '.join(in_use.aliases)}]",
         ) from None
+
+
+def _refuse_published(request: HttpRequest, reference: str) -> None:
+    """Published versions are immutable and an alias is only a name: updates go to $LATEST."""
+    if _qualifier_named(request, reference) not in (None, versions.LATEST):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "Published versions cannot be changed: update $LATEST (the function's name or "
+            "unqualified ARN), then publish a new version.",
+        )
 
 
 def _refuse_sample(function: Function) -> None:
@@ -410,6 +421,7 @@ def function_code(request: HttpRequest, user, name: str) -> HttpResponse:
     if request.method != "PUT":
         raise _method_not_allowed(request)
     function = function_resolve(user=user, reference=name)
+    _refuse_published(request, name)
     _refuse_sample(function)
     body = _json_body(request)
     code = _package(body.get("ZipFile"))

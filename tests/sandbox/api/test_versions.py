@@ -207,3 +207,19 @@ def test_a_version_an_alias_routes_to_cannot_be_deleted(lambda_client, checkout)
     assert raised.value.response["Error"]["Message"] == (
         "Unable to delete version because the following aliases reference it: [live]"
     )
+
+
+def test_a_published_version_cannot_be_updated(lambda_client, checkout):
+    one = publish(lambda_client, "one")
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException):
+        lambda_client.update_function_code(FunctionName=f"{ARN}:{one}", ZipFile=package("x"))
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException):
+        lambda_client.update_function_configuration(FunctionName=f"{ARN}:{one}", Timeout=9)
+    version = lambda_client.get_function_configuration(FunctionName=checkout, Qualifier=one)
+    assert version["Timeout"] == 3
+    assert (
+        version["CodeSha256"]
+        == lambda_client.list_versions_by_function(FunctionName=checkout)["Versions"][1][
+            "CodeSha256"
+        ]
+    )

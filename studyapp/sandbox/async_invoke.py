@@ -46,6 +46,7 @@ from studyapp.sandbox.models import (
     Function,
     FunctionInvokeConfig,
 )
+from studyapp.sandbox.versions import version_route
 
 MAX_ASYNC_PAYLOAD_BYTES = 1_048_576  # 1 MB since late 2025 (was 256 KB)
 RETRY_DELAYS_S = (60, 120)  # before the first and the second retry
@@ -68,9 +69,16 @@ class EventInvokeConfigMissing(Exception):
 
 
 def async_event_accept(
-    *, user, function: Function, payload: Any, request_id: str, now: datetime | None = None
+    *,
+    user,
+    function: Function,
+    payload: Any,
+    request_id: str,
+    qualifier: str = "",
+    now: datetime | None = None,
 ) -> AsyncEvent:
-    """Queue an event for the function (the 202 of InvocationType=Event)."""
+    """Queue an event for the function (the 202 of InvocationType=Event); ``qualifier`` names
+    the version or alias to run (each attempt routes an alias anew, as Lambda does)."""
     from studyapp.sandbox import tasks
 
     now = now or timezone.now()
@@ -79,6 +87,7 @@ def async_event_accept(
             user=user,
             function=function,
             request_id=request_id,
+            qualifier="" if qualifier == "$LATEST" else qualifier,
             payload=payload,
             created_at=now,
             next_run_at=now,
@@ -128,9 +137,25 @@ def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None 
         )
     started = time.monotonic()
     try:
-        result: dict[str, Any] | None = function_run(
-            user=user, function=function, event=event.payload, source="async"
+        target, executed_version = version_route(
+            function=function, qualifier=event.qualifier or None
         )
+    except LookupError:  # the version or alias was deleted while the event waited
+        target, executed_version = None, ""
+    try:
+        if target is None:
+            result: dict[str, Any] | None = {
+                "status": "error",
+                "function_error": "Unhandled",
+                "payload": {
+                    "errorType": "ResourceNotFoundException",
+                    "errorMessage": f"Function not found: {function_arn(function.name)}:"
+                    f"{event.qualifier}",
+                },
+            }
+        else:
+            result = function_run(user=user, function=target, event=event.payload, source="async")
+            result["executed_version"] = executed_version
         outcome = _outcome_of(result)
     except client.SandboxServiceError as error:
         result = {"status": "unavailable", "message": str(error)}
@@ -287,7 +312,10 @@ def destination_record(event: AsyncEvent, *, condition: str, now: datetime) -> d
     result = event.last_result or {}
     if condition == "ZeroReservedConcurrency":
         result = {}  # never invoked: no response context, no response payload
-    response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+    response: dict[str, Any] = {
+        "statusCode": 200,
+        "executedVersion": result.get("executed_version") or "$LATEST",
+    }
     if condition != "Success" and result.get("function_error"):
         response["functionError"] = result["function_error"]
     record: dict[str, Any] = {
@@ -295,7 +323,7 @@ def destination_record(event: AsyncEvent, *, condition: str, now: datetime) -> d
         "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
         "requestContext": {
             "requestId": event.request_id,
-            "functionArn": function_arn(event.function.name) + ":$LATEST",
+            "functionArn": f"{function_arn(event.function.name)}:{event.qualifier or '$LATEST'}",
             "condition": condition,
             "approximateInvokeCount": event.attempts,
         },

@@ -295,6 +295,9 @@ class AsyncEvent(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="+")
     request_id = models.CharField(max_length=64, unique=True)
+    qualifier = models.CharField(
+        max_length=128, blank=True, help_text="The version or alias invoked; empty: $LATEST."
+    )
     payload = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     condition = models.CharField(

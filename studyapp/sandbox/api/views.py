@@ -546,7 +546,11 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
     if invocation_type == "Event":
         request_id = str(uuid.uuid4())
         async_invoke.async_event_accept(
-            user=user, function=function, payload=event, request_id=request_id
+            user=user,
+            function=function,
+            payload=event,
+            request_id=request_id,
+            qualifier=_qualifier_named(request, name) or "",
         )
         response = _invoke_response(b"", status=202)
         response["x-amzn-RequestId"] = request_id

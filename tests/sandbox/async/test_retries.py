@@ -210,3 +210,46 @@ def test_a_duplicate_task_for_an_attempt_already_made_does_nothing(learner, paym
     async_event_attempt_run(event_id=event.pk, number=1, now=T0)
     async_event_attempt_run(event_id=event.pk, number=1, now=T0)
     assert event.timeline.count() == 1
+
+
+def test_an_event_for_a_version_runs_that_version_and_its_record_says_so(learner, sandbox_service):
+    from studyapp.sandbox.deploying import NewFunction, function_code_replace, function_create
+    from studyapp.sandbox.versions import version_publish
+
+    def code(answer):
+        return {"app.py": f"def handler(event, context):\n    return {{'v': {answer!r}}}\n"}
+
+    new = NewFunction(
+        name="checkout",
+        handler="app.handler",
+        description="",
+        memory_mb=128,
+        timeout_s=3,
+        ephemeral_storage_mb=512,
+        environment={},
+        log_format="Text",
+    )
+    function = function_create(user=learner, new=new, code=code("one"))
+    version_publish(function=function)
+    function_code_replace(function=function, user=learner, code=code("two"))
+    event_invoke_config_put(
+        user=learner,
+        function=function,
+        max_retry_attempts=None,
+        max_event_age_s=None,
+        on_success="arn:aws:sqs:us-east-1:123456789012:done",
+        on_failure=None,
+    )
+    event = async_event_accept(
+        user=learner,
+        function=function,
+        payload={},
+        request_id=str(uuid.uuid4()),
+        qualifier="1",
+        now=T0,
+    )
+    event = run_until_finished(event)
+    record = DestinationRecord.objects.get(event=event).record
+    assert record["responsePayload"] == {"v": "one"}
+    assert record["responseContext"]["executedVersion"] == "1"
+    assert record["requestContext"]["functionArn"].endswith(":function:checkout:1")

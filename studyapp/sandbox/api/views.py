@@ -251,7 +251,7 @@ def function_get(request: HttpRequest, user, name: str) -> HttpResponse:
         ),
         "Code": {
             "RepositoryType": "S3",
-            "Location": code_location(request, at),
+            "Location": code_location(request, at, version),
         },
     }
     if config.reserved_concurrency is not None:
@@ -431,9 +431,10 @@ def function_code(request: HttpRequest, user, name: str) -> HttpResponse:
     return JsonResponse(_configuration(function, user, updating=True))
 
 
-def code_location(request: HttpRequest, function: Function) -> str:
-    """A signed link to the function's code as a zip, valid for ten minutes (Code.Location)."""
-    token = signing.dumps({"f": function.pk, "sha": code_sha256(function)}, salt=CODE_URL_SALT)
+def code_location(request: HttpRequest, function: Function, version: str = "$LATEST") -> str:
+    """A signed link to the code (of $LATEST or a version) as a zip, valid for ten minutes."""
+    claims = {"f": function.pk, "v": version, "sha": code_sha256(function)}
+    token = signing.dumps(claims, salt=CODE_URL_SALT)
     return request.build_absolute_uri(reverse("lambda_api_code", args=[token]))
 
 
@@ -448,6 +449,9 @@ def function_code_download(request: HttpRequest, token: str) -> HttpResponse:
     except signing.BadSignature:
         return HttpResponse("Access Denied", status=403, content_type="text/plain")
     function = Function.objects.filter(pk=claims.get("f")).first()
+    if function is not None and claims.get("v", "$LATEST") != versions.LATEST:
+        version = function.versions.filter(number=int(claims["v"])).first()
+        function = versions.function_at(function=function, version=version) if version else None
     if function is None or code_sha256(function) != claims.get("sha"):
         return HttpResponse(
             "The specified key does not exist.", status=404, content_type="text/plain"

@@ -223,3 +223,14 @@ def test_a_published_version_cannot_be_updated(lambda_client, checkout):
             "CodeSha256"
         ]
     )
+
+
+def test_code_location_of_a_version_downloads_that_versions_code(lambda_client, checkout):
+    import urllib.request
+
+    one = publish(lambda_client, "one")
+    lambda_client.update_function_code(FunctionName=checkout, ZipFile=package("two"))
+    location = lambda_client.get_function(FunctionName=checkout, Qualifier=one)["Code"]["Location"]
+    with urllib.request.urlopen(location) as response:
+        app = zipfile.ZipFile(io.BytesIO(response.read())).read("app.py").decode()
+    assert "'one'" in app

@@ -49,6 +49,7 @@ from studyapp.sandbox.models import (
     FunctionInvokeConfig,
 )
 from studyapp.sandbox.sqs import message_send, queue_for_arn, queue_name_from_arn
+from studyapp.sandbox.versions import version_route
 
 MAX_ASYNC_PAYLOAD_BYTES = 1_048_576  # 1 MB since late 2025 (was 256 KB)
 RETRY_DELAYS_S = (60, 120)  # before the first and the second retry
@@ -63,19 +64,31 @@ class DestinationError(Invalid, ValueError):
     """A destination Lambda (or the sandbox) cannot deliver to; the message is for the caller."""
 
 
+class EventInvokeConfigMissing(Exception):
+    """The function has no asynchronous-invocation settings to update or delete."""
+
+
 # -- accepting ----------------------------------------------------------------------------------
 
 
 def async_event_accept(
-    *, user, function: Function, payload: Any, request_id: str, now: datetime | None = None
+    *,
+    user,
+    function: Function,
+    payload: Any,
+    request_id: str,
+    qualifier: str = "",
+    now: datetime | None = None,
 ) -> AsyncEvent:
-    """Queue an event for the function (the 202 of InvocationType=Event)."""
+    """Queue an event for the function (the 202 of InvocationType=Event); ``qualifier`` names
+    the version or alias to run (each attempt routes an alias anew, as Lambda does)."""
     now = now or timezone.now()
     with transaction.atomic():
         event = AsyncEvent.objects.create(
             user=user,
             function=function,
             request_id=request_id,
+            qualifier="" if qualifier == "$LATEST" else qualifier,
             payload=payload,
             created_at=now,
             next_run_at=now,
@@ -102,6 +115,10 @@ def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None 
     if now - event.created_at >= scaled(config.max_event_age_s, user=user):
         _finish_failed(event, condition="EventAgeExceeded", now=now)
         return
+    if config.reserved_concurrency == 0:
+        # Lambda does not retry what can never run: straight to the on-failure destination.
+        _finish_failed(event, condition="ZeroReservedConcurrency", now=now)
+        return
     lease = timedelta(seconds=function.timeout_s + LEASE_MARGIN_S)
     with transaction.atomic():
         claimed = AsyncEvent.objects.filter(
@@ -119,9 +136,25 @@ def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None 
         )
     started = time.monotonic()
     try:
-        result: dict[str, Any] | None = function_run(
-            user=user, function=function, event=event.payload, source="async"
+        target, executed_version = version_route(
+            function=function, qualifier=event.qualifier or None
         )
+    except LookupError:  # the version or alias was deleted while the event waited
+        target, executed_version = None, ""
+    try:
+        if target is None:
+            result: dict[str, Any] | None = {
+                "status": "error",
+                "function_error": "Unhandled",
+                "payload": {
+                    "errorType": "ResourceNotFoundException",
+                    "errorMessage": f"Function not found: {function_arn(function.name)}:"
+                    f"{event.qualifier}",
+                },
+            }
+        else:
+            result = function_run(user=user, function=target, event=event.payload, source="async")
+            result["executed_version"] = executed_version
         outcome = _outcome_of(result)
     except client.SandboxServiceError as error:
         result = {"status": "unavailable", "message": str(error)}
@@ -272,7 +305,12 @@ def _finish_failed(event: AsyncEvent, *, condition: str, now: datetime) -> None:
 def destination_record(event: AsyncEvent, *, condition: str, now: datetime) -> dict[str, Any]:
     """Lambda's destination record for an asynchronous invocation."""
     result = event.last_result or {}
-    response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+    if condition == "ZeroReservedConcurrency":
+        result = {}  # never invoked: no response context, no response payload
+    response: dict[str, Any] = {
+        "statusCode": 200,
+        "executedVersion": result.get("executed_version") or "$LATEST",
+    }
     if condition != "Success" and result.get("function_error"):
         response["functionError"] = result["function_error"]
     record: dict[str, Any] = {
@@ -280,13 +318,14 @@ def destination_record(event: AsyncEvent, *, condition: str, now: datetime) -> d
         "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
         "requestContext": {
             "requestId": event.request_id,
-            "functionArn": function_arn(event.function.name) + ":$LATEST",
+            "functionArn": f"{function_arn(event.function.name)}:{event.qualifier or '$LATEST'}",
             "condition": condition,
             "approximateInvokeCount": event.attempts,
         },
         "requestPayload": event.payload,
-        "responseContext": response,
     }
+    if condition != "ZeroReservedConcurrency":
+        record["responseContext"] = response
     if "payload" in result and result.get("status") != "throttled":
         record["responsePayload"] = result["payload"]
     return record
@@ -309,9 +348,12 @@ def _deliver_failure(
         payload = result.get("payload") if isinstance(result.get("payload"), dict) else {}
         error_message = str(payload.get("errorMessage") or result.get("message") or "")
         attributes = {
-            "RequestID": event.request_id,
-            "ErrorCode": "200",
-            "ErrorMessage": error_message.encode()[:1024].decode(errors="ignore"),
+            "RequestID": {"DataType": "String", "StringValue": event.request_id},
+            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            "ErrorMessage": {
+                "DataType": "String",
+                "StringValue": error_message.encode()[:1024].decode(errors="ignore"),
+            },
         }
         _store(
             event,
@@ -328,7 +370,7 @@ def _store(
     kind: str,
     target: str,
     record: Any,
-    attributes: dict[str, str],
+    attributes: dict[str, dict[str, str]],
     now: datetime,
 ) -> None:
     DestinationRecord.objects.create(
@@ -346,7 +388,7 @@ def _store(
         message_send(
             queue=queue,
             body=json.dumps(record),
-            attributes={name: {"StringValue": value} for name, value in attributes.items()},
+            attributes=attributes,
             now=now,
         )
 
@@ -377,19 +419,74 @@ def event_invoke_config_put(
     now: datetime | None = None,
 ) -> FunctionInvokeConfig:
     """PutFunctionEventInvokeConfig: settings left out go back to their defaults, like on AWS."""
-    if max_retry_attempts is not None and not 0 <= max_retry_attempts <= 2:
-        raise DestinationError("MaximumRetryAttempts must be between 0 and 2.")
-    if max_event_age_s is not None and not 60 <= max_event_age_s <= 21600:
-        raise DestinationError("MaximumEventAgeInSeconds must be between 60 and 21600.")
+    _event_settings_check(max_retry_attempts=max_retry_attempts, max_event_age_s=max_event_age_s)
     config = invoke_config_for(user=user, function=function)
     config.max_retry_attempts = 2 if max_retry_attempts is None else max_retry_attempts
     config.max_event_age_s = 21600 if max_event_age_s is None else max_event_age_s
+    config.max_retry_attempts_given = max_retry_attempts is not None
+    config.max_event_age_given = max_event_age_s is not None
     config.on_success = destination_check(on_success or "")
     config.on_failure = destination_check(on_failure or "")
     config.event_config_set = True
     config.event_config_modified_at = now or timezone.now()
     config.save()
     return config
+
+
+def event_invoke_config_update(
+    *,
+    user,
+    function: Function,
+    max_retry_attempts: int | None,
+    max_event_age_s: int | None,
+    on_success: str | None,
+    on_failure: str | None,
+    now: datetime | None = None,
+) -> FunctionInvokeConfig:
+    """UpdateFunctionEventInvokeConfig: only the settings given change (``None``: unchanged).
+
+    Raises ``EventInvokeConfigMissing`` when there is nothing to update, as AWS does.
+    """
+    _event_settings_check(max_retry_attempts=max_retry_attempts, max_event_age_s=max_event_age_s)
+    config = invoke_config_for(user=user, function=function)
+    if not config.event_config_set:
+        raise EventInvokeConfigMissing(function.name)
+    if max_retry_attempts is not None:
+        config.max_retry_attempts = max_retry_attempts
+        config.max_retry_attempts_given = True
+    if max_event_age_s is not None:
+        config.max_event_age_s = max_event_age_s
+        config.max_event_age_given = True
+    if on_success is not None:
+        config.on_success = destination_check(on_success)
+    if on_failure is not None:
+        config.on_failure = destination_check(on_failure)
+    config.event_config_modified_at = now or timezone.now()
+    config.save()
+    return config
+
+
+def event_invoke_config_delete(*, user, function: Function) -> None:
+    """DeleteFunctionEventInvokeConfig (``EventInvokeConfigMissing`` when there is none)."""
+    config = invoke_config_for(user=user, function=function)
+    if not config.event_config_set:
+        raise EventInvokeConfigMissing(function.name)
+    FunctionInvokeConfig.objects.filter(pk=config.pk).update(
+        event_config_set=False,
+        max_retry_attempts=2,
+        max_event_age_s=21600,
+        max_retry_attempts_given=False,
+        max_event_age_given=False,
+        on_success="",
+        on_failure="",
+    )
+
+
+def _event_settings_check(*, max_retry_attempts: int | None, max_event_age_s: int | None) -> None:
+    if max_retry_attempts is not None and not 0 <= max_retry_attempts <= 2:
+        raise DestinationError("MaximumRetryAttempts must be between 0 and 2.")
+    if max_event_age_s is not None and not 60 <= max_event_age_s <= 21600:
+        raise DestinationError("MaximumEventAgeInSeconds must be between 60 and 21600.")
 
 
 def dead_letter_put(*, user, function: Function, target_arn: str) -> FunctionInvokeConfig:

@@ -248,6 +248,10 @@ class FunctionInvokeConfig(models.Model):
     on_failure = models.CharField(max_length=300, blank=True)
     dead_letter = models.CharField(max_length=300, blank=True)
     event_config_modified_at = models.DateTimeField(null=True, blank=True)
+    # Which of the two error-handling settings the learner gave (the rest are defaults, which
+    # Lambda's EventInvokeConfig answers leave out).
+    max_retry_attempts_given = models.BooleanField(default=False)
+    max_event_age_given = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -288,6 +292,9 @@ class AsyncEvent(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="+")
     request_id = models.CharField(max_length=64, unique=True)
+    qualifier = models.CharField(
+        max_length=128, blank=True, help_text="The version or alias invoked; empty: $LATEST."
+    )
     payload = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     condition = models.CharField(
@@ -443,3 +450,51 @@ class QueueBatch(models.Model):
 
     def __str__(self) -> str:
         return f"batch of {len(self.message_ids)} from {self.queue}: {self.outcome}"
+
+
+class FunctionVersion(models.Model):
+    """A published version: an immutable snapshot of a function's code and configuration."""
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    description = models.CharField(max_length=256, blank=True)
+    handler = models.CharField(max_length=128)
+    memory_mb = models.PositiveIntegerField()
+    timeout_s = models.PositiveIntegerField()
+    ephemeral_storage_mb = models.PositiveIntegerField()
+    environment = models.JSONField(default=dict, blank=True)
+    log_format = models.CharField(max_length=4)
+    code = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["function", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["function", "number"], name="version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.function.name}:{self.number}"
+
+
+class FunctionAlias(models.Model):
+    """A name for a version, optionally sending a share of invocations to a second version."""
+
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=128)
+    function_version = models.CharField(max_length=16, help_text='"$LATEST" or a number.')
+    description = models.CharField(max_length=256, blank=True)
+    additional_weights = models.JSONField(
+        default=dict, blank=True, help_text='{"<version>": share from 0 to 1}'
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["function", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["function", "name"], name="alias_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.function.name}:{self.name}"

@@ -26,6 +26,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "InvalidRequestContentException": (400, "message"),
     "ResourceConflictException": (409, "message"),
     "RequestTooLargeException": (413, "message"),
+    "RequestEntityTooLargeException": (413, "message"),
     "TooManyRequestsException": (429, "message"),
     "ServiceException": (500, "Message"),
     "AccessDeniedException": (403, "Message"),
@@ -73,10 +74,32 @@ def function_arn(name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
 
 
-def not_found(name: str) -> LambdaApiError:
+class FunctionNotFound(LambdaApiError):
+    """No such function (or version) for this caller; ``name`` and ``qualifier`` as asked."""
+
+    def __init__(self, name: str, qualifier: str | None) -> None:
+        arn = function_arn(name) + (f":{qualifier}" if qualifier else "")
+        super().__init__("ResourceNotFoundException", f"Function not found: {arn}")
+        self.name = name
+        self.qualifier = qualifier
+
+
+def not_found(name: str, *, qualifier: str | None = None) -> FunctionNotFound:
+    """Lambda's answer for a missing function (or version): the ARN as asked, no ``:$LATEST``."""
+    return FunctionNotFound(name, qualifier)
+
+
+def event_invoke_config_missing(name: str, qualifier: str | None) -> LambdaApiError:
+    """Get/Update/DeleteFunctionEventInvokeConfig with nothing there (or no such function)."""
+    arn = f"{function_arn(name)}:{qualifier or '$LATEST'}"
     return LambdaApiError(
-        "ResourceNotFoundException", f"Function not found: {function_arn(name)}:$LATEST"
+        "ResourceNotFoundException", f"The function {arn} doesn't have an EventInvokeConfig"
     )
+
+
+def function_missing() -> LambdaApiError:
+    """Put/UpdateFunctionEventInvokeConfig and ListFunctionEventInvokeConfigs on no function."""
+    return LambdaApiError("ResourceNotFoundException", "The function doesn't exist.")
 
 
 def error_response(error: LambdaApiError) -> HttpResponse:

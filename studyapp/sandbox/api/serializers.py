@@ -10,7 +10,7 @@ from typing import Any
 
 from studyapp.sandbox.api.errors import REGION, function_arn
 from studyapp.sandbox.engine.environment import ACCOUNT_ID
-from studyapp.sandbox.models import Function, FunctionInvokeConfig
+from studyapp.sandbox.models import Function, FunctionAlias, FunctionInvokeConfig
 
 RUNTIME = "python3.13"
 
@@ -25,11 +25,29 @@ def code_sha256(function: Function) -> str:
     return base64.b64encode(digest).decode()
 
 
+def runtime_version_arn(runtime: str = RUNTIME) -> str:
+    """A RuntimeVersionArn as Lambda writes it: no account, a 64-hex-digit version id."""
+    version = hashlib.sha256(f"{runtime}:sandbox".encode()).hexdigest()
+    return f"arn:aws:lambda:{REGION}::runtime:{version}"
+
+
 def function_configuration(
-    function: Function, *, invoke_config: FunctionInvokeConfig | None = None
+    function: Function,
+    *,
+    invoke_config: FunctionInvokeConfig | None = None,
+    qualifier: str | None = None,
+    listing: bool = False,
+    updating: bool = False,
+    creating: bool = False,
+    version: str = "$LATEST",
 ) -> dict[str, Any]:
-    """The FunctionConfiguration shape (GetFunctionConfiguration, ListFunctions, updates)."""
-    arn = function_arn(function.name)
+    """The FunctionConfiguration shape (GetFunctionConfiguration, ListFunctions, updates).
+
+    As on AWS: the ARN carries the qualifier the caller named; ListFunctions items have no
+    State or LastUpdateStatus; an update's own answer says InProgress (the next read, once
+    the change is in place, says Successful).
+    """
+    arn = function_arn(function.name) + (f":{qualifier}" if qualifier else "")
     code_size = sum(len(text.encode()) for text in function.code.values())
     configuration: dict[str, Any] = {
         "FunctionName": function.name,
@@ -43,13 +61,11 @@ def function_configuration(
         "MemorySize": function.memory_mb,
         "LastModified": lambda_timestamp(function.updated_at),
         "CodeSha256": code_sha256(function),
-        "Version": "$LATEST",
+        "Version": version,
         "TracingConfig": {"Mode": "PassThrough"},
         "RevisionId": hashlib.sha256(
             f"{function.pk}:{function.updated_at.isoformat()}".encode()
         ).hexdigest()[:36],
-        "State": "Active",
-        "LastUpdateStatus": "Successful",
         "PackageType": "Zip",
         "Architectures": ["x86_64"],
         "EphemeralStorage": {"Size": function.ephemeral_storage_mb},
@@ -59,6 +75,19 @@ def function_configuration(
             "LogGroup": f"/aws/lambda/{function.name}",
         },
     }
+    if not listing:
+        configuration["State"] = "Active"
+        configuration["LastUpdateStatus"] = "Successful"
+        configuration["RuntimeVersionConfig"] = {"RuntimeVersionArn": runtime_version_arn()}
+    if creating:
+        del configuration["LastUpdateStatus"]
+        configuration["State"] = "Pending"
+        configuration["StateReason"] = "The function is being created."
+        configuration["StateReasonCode"] = "Creating"
+    if updating:
+        configuration["LastUpdateStatus"] = "InProgress"
+        configuration["LastUpdateStatusReason"] = "The function is being created."
+        configuration["LastUpdateStatusReasonCode"] = "Creating"
     if function.environment:
         configuration["Environment"] = {"Variables": dict(function.environment)}
     if invoke_config is not None and invoke_config.dead_letter:
@@ -74,21 +103,27 @@ def function_configuration(
     return configuration
 
 
-def event_invoke_config(function: Function, config: FunctionInvokeConfig) -> dict[str, Any]:
-    """The FunctionEventInvokeConfig shape (LastModified is a timestamp: epoch seconds)."""
-    destinations: dict[str, Any] = {}
-    if config.on_success:
-        destinations["OnSuccess"] = {"Destination": config.on_success}
-    if config.on_failure:
-        destinations["OnFailure"] = {"Destination": config.on_failure}
-    modified = config.event_config_modified_at
-    return {
-        "LastModified": modified.timestamp() if modified else 0,
-        "FunctionArn": function_arn(function.name) + ":$LATEST",
-        "MaximumRetryAttempts": config.max_retry_attempts,
-        "MaximumEventAgeInSeconds": config.max_event_age_s,
-        "DestinationConfig": destinations,
+def event_invoke_config(
+    function: Function, config: FunctionInvokeConfig, *, qualifier: str | None = None
+) -> dict[str, Any]:
+    """The FunctionEventInvokeConfig shape as AWS answers it: LastModified in epoch seconds,
+    both destinations always present (``{}`` when unset), and of the two error-handling
+    settings only those the learner gave."""
+    shape: dict[str, Any] = {
+        "LastModified": config.event_config_modified_at.timestamp()
+        if config.event_config_modified_at
+        else 0,
+        "FunctionArn": f"{function_arn(function.name)}:{qualifier or '$LATEST'}",
     }
+    if config.max_retry_attempts_given:
+        shape["MaximumRetryAttempts"] = config.max_retry_attempts
+    if config.max_event_age_given:
+        shape["MaximumEventAgeInSeconds"] = config.max_event_age_s
+    shape["DestinationConfig"] = {
+        "OnSuccess": {"Destination": config.on_success} if config.on_success else {},
+        "OnFailure": {"Destination": config.on_failure} if config.on_failure else {},
+    }
+    return shape
 
 
 def provisioned_config(config: FunctionInvokeConfig) -> dict[str, Any]:
@@ -103,4 +138,20 @@ def provisioned_config(config: FunctionInvokeConfig) -> dict[str, Any]:
     }
     if config.provisioned_status_reason:
         shape["StatusReason"] = config.provisioned_status_reason
+    return shape
+
+
+def alias_configuration(alias: FunctionAlias) -> dict[str, Any]:
+    """The AliasConfiguration shape."""
+    shape: dict[str, Any] = {
+        "AliasArn": f"{function_arn(alias.function.name)}:{alias.name}",
+        "Name": alias.name,
+        "FunctionVersion": alias.function_version,
+        "Description": alias.description,
+        "RevisionId": hashlib.sha256(
+            f"alias:{alias.pk}:{alias.updated_at.isoformat()}".encode()
+        ).hexdigest()[:36],
+    }
+    if alias.additional_weights:
+        shape["RoutingConfig"] = {"AdditionalVersionWeights": dict(alias.additional_weights)}
     return shape

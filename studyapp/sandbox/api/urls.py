@@ -15,6 +15,18 @@ urlpatterns = [
     re_path(
         rf"^2015-03-31/functions/{FUNCTION}/configuration/?$", views.function_configuration_view
     ),
+    re_path(rf"^2015-03-31/functions/{FUNCTION}/code/?$", views.function_code),
+    re_path(rf"^2015-03-31/functions/{FUNCTION}/versions/?$", views.function_versions),
+    re_path(rf"^2015-03-31/functions/{FUNCTION}/aliases/?$", views.function_aliases),
+    re_path(
+        rf"^2015-03-31/functions/{FUNCTION}/aliases/(?P<alias_name>[^/]+)/?$",
+        views.function_alias,
+    ),
+    re_path(
+        r"^lambda-code/(?P<token>[A-Za-z0-9_:.-]+)/?$",
+        views.function_code_download,
+        name="lambda_api_code",
+    ),
     re_path(
         rf"^2015-03-31/functions/{FUNCTION}/invocations/?$",
         views.function_invoke,
@@ -28,6 +40,10 @@ urlpatterns = [
     ),
     re_path(
         rf"^2019-09-25/functions/{FUNCTION}/event-invoke-config/?$", views.event_invoke_config_view
+    ),
+    re_path(
+        rf"^2019-09-25/functions/{FUNCTION}/event-invoke-config/list/?$",
+        views.event_invoke_configs_list,
     ),
     re_path(r"^2016-08-19/account-settings/?$", views.account_settings),
 ]

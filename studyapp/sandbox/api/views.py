@@ -17,22 +17,31 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.core.errors import DomainError
-from studyapp.sandbox import async_invoke, concurrency
+from studyapp.sandbox import async_invoke, concurrency, deploying, versions
 from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
 from studyapp.sandbox.api.errors import (
+    REGION,
+    FunctionNotFound,
     LambdaApiError,
     error_response,
+    event_invoke_config_missing,
     function_arn,
+    function_missing,
     lambda_error_for,
     not_found,
 )
 from studyapp.sandbox.api.serializers import (
+    RUNTIME,
+    alias_configuration,
+    code_sha256,
     event_invoke_config,
     function_configuration,
     provisioned_config,
@@ -52,11 +61,14 @@ from studyapp.sandbox.engine.config import (
 from studyapp.sandbox.engine.environment import ACCOUNT_ID
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import function_update
-from studyapp.sandbox.models import Function, FunctionInvokeConfig
+from studyapp.sandbox.models import Function
 
 LOG_TAIL_BYTES = 4096
+CODE_URL_SALT = "studyapp.sandbox.api.code-location"
 MAX_LIST_ITEMS = 50
-BODY_READ_LIMIT = MAX_REQUEST_BYTES + 64 * 1024
+BODY_READ_MARGIN = 64 * 1024
+CODE_URL_MAX_AGE_S = 600  # Code.Location links expire after 10 minutes, as on AWS
+HANDLER = re.compile(r"^[^\s]{1,128}$")
 FUNCTION_REFERENCE = re.compile(
     r"^(?:arn:aws:lambda:(?P<region>[a-z0-9-]+):)?(?:(?P<account>\d{12}):)?(?:function:)?"
     r"(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]+))?$"
@@ -71,10 +83,11 @@ def lambda_api(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
+            limit, operation = getattr(view, "body_limit", (MAX_REQUEST_BYTES, "Invoke"))
             try:
-                body = api_body_read(request, limit=BODY_READ_LIMIT)
+                body = api_body_read(request, limit=limit + BODY_READ_MARGIN)
             except BodyTooLarge:
-                raise _too_large(MAX_REQUEST_BYTES, "Invoke") from None
+                raise _too_large(limit, operation) from None
             user = api_user_authenticate(request, body=body, now=timezone.now())
             return view(request, user, *args, **kwargs)
         except SignatureError as error:
@@ -89,7 +102,7 @@ def lambda_api(view: View) -> View:
 
 def _too_large(limit: int, operation: str) -> LambdaApiError:
     return LambdaApiError(
-        "RequestTooLargeException",
+        "RequestTooLargeException" if operation == "Invoke" else "RequestEntityTooLargeException",
         f"Request must be smaller than {limit} bytes for the {operation} operation",
     )
 
@@ -110,19 +123,45 @@ def function_resolve(*, user, reference: str, qualifier: str | None = None) -> F
             "satisfy constraint: Member must satisfy regular expression pattern",
         )
     name = match.group("name")
-    qualifier = qualifier or match.group("qualifier")
-    if match.group("account") not in (None, ACCOUNT_ID) or qualifier not in (None, "$LATEST"):
+    region = match.group("region")
+    if region is not None and region != REGION:
         raise LambdaApiError(
             "ResourceNotFoundException",
-            f"Function not found: {function_arn(name)}" + (f":{qualifier}" if qualifier else ""),
+            f"Functions from '{region}' are not reachable in this region ('{REGION}')",
         )
+    derived = match.group("qualifier")
+    if derived and qualifier and derived != qualifier:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "The derived qualifier from the function name does not match the specified qualifier.",
+        )
+    qualifier = qualifier or derived
+    if match.group("account") not in (None, ACCOUNT_ID):
+        raise not_found(name, qualifier=qualifier)
     function = (
         Function.objects.active().filter(owner=user, name=name).first()
         or Function.objects.active().samples().filter(name=name).first()
     )
     if function is None:
-        raise not_found(name)
+        raise not_found(name, qualifier=qualifier)
+    if qualifier not in (None, versions.LATEST):
+        try:
+            _at_qualifier(function, qualifier)
+        except (versions.VersionMissing, versions.AliasMissing):
+            raise not_found(name, qualifier=qualifier) from None
     return function
+
+
+def _at_qualifier(function: Function, qualifier: str | None) -> tuple[Function, str]:
+    """The function as a qualifier names it (an alias: its own version) and that version."""
+    if qualifier in (None, versions.LATEST):
+        return function, versions.LATEST
+    if not qualifier.isdigit():
+        qualifier = versions.alias_get(function=function, name=qualifier).function_version
+        if qualifier == versions.LATEST:
+            return function, versions.LATEST
+    version = versions.version_get(function=function, qualifier=qualifier)
+    return versions.function_at(function=function, version=version), str(version.number)
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
@@ -139,17 +178,37 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     return body
 
 
-def _configuration(function: Function, user) -> dict[str, Any]:
+def _configuration(function: Function, user, **shape: Any) -> dict[str, Any]:
     config = concurrency.invoke_config_for(user=user, function=function)
-    return function_configuration(function, invoke_config=config)
+    return function_configuration(function, invoke_config=config, **shape)
+
+
+def _qualifier_named(request: HttpRequest, reference: str) -> str | None:
+    """The qualifier the caller named (``Qualifier`` or the ARN's own), for the answer's ARN."""
+    match = FUNCTION_REFERENCE.match(reference)
+    return request.GET.get("Qualifier") or (match.group("qualifier") if match else None)
 
 
 # -- functions ----------------------------------------------------------------------------------
 
 
+def body_limit(limit: int, operation: str) -> Callable[[View], View]:
+    """Let an operation's request body be larger than Invoke's 6 MB (a zip package)."""
+
+    def mark(view: View) -> View:
+        view.body_limit = (limit, operation)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 @lambda_api
+@body_limit(deploying.MAX_REQUEST_BYTES, "CreateFunction")
 def functions_list(request: HttpRequest, user) -> HttpResponse:
-    """ListFunctions: the learner's functions, then the samples they have not shadowed."""
+    """ListFunctions (GET): the learner's functions, then the samples they have not shadowed;
+    CreateFunction (POST)."""
+    if request.method == "POST":
+        return _function_create(request, user)
     if request.method != "GET":
         raise _method_not_allowed(request)
     own = list(Function.objects.active().owned_by(user).order_by("name"))
@@ -166,7 +225,7 @@ def functions_list(request: HttpRequest, user) -> HttpResponse:
             "InvalidParameterValueException", "Invalid Marker or MaxItems"
         ) from None
     page = functions[start : start + size]
-    body: dict[str, Any] = {"Functions": [_configuration(f, user) for f in page]}
+    body: dict[str, Any] = {"Functions": [_configuration(f, user, listing=True) for f in page]}
     if start + size < len(functions):
         body["NextMarker"] = str(start + size)
     return JsonResponse(body)
@@ -174,16 +233,28 @@ def functions_list(request: HttpRequest, user) -> HttpResponse:
 
 @lambda_api
 def function_get(request: HttpRequest, user, name: str) -> HttpResponse:
-    """GetFunction."""
-    if request.method != "GET":
+    """GetFunction (GET) and DeleteFunction (DELETE)."""
+    if request.method not in ("GET", "DELETE"):
         raise _method_not_allowed(request)
     function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
+    if request.method == "DELETE":
+        _refuse_sample(function)
+        qualifier = _qualifier_named(request, name)
+        if qualifier is None:
+            deploying.function_delete(function=function, user=user)
+            return HttpResponse(status=204)
+        _version_delete(function, qualifier)
+        return HttpResponse(status=204)
     config = concurrency.invoke_config_for(user=user, function=function)
+    qualifier = _qualifier_named(request, name)
+    at, version = _at_qualifier(function, qualifier)
     body: dict[str, Any] = {
-        "Configuration": function_configuration(function, invoke_config=config),
+        "Configuration": function_configuration(
+            at, invoke_config=config, qualifier=qualifier, version=version
+        ),
         "Code": {
             "RepositoryType": "S3",
-            "Location": request.build_absolute_uri(function.get_absolute_url()),
+            "Location": code_location(request, at, version),
         },
     }
     if config.reserved_concurrency is not None:
@@ -196,9 +267,12 @@ def function_configuration_view(request: HttpRequest, user, name: str) -> HttpRe
     """GetFunctionConfiguration (GET) and UpdateFunctionConfiguration (PUT)."""
     function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
     if request.method == "GET":
-        return JsonResponse(_configuration(function, user))
+        qualifier = _qualifier_named(request, name)
+        at, version = _at_qualifier(function, qualifier)
+        return JsonResponse(_configuration(at, user, qualifier=qualifier, version=version))
     if request.method != "PUT":
         raise _method_not_allowed(request)
+    _refuse_published(request, name)
     body = _json_body(request)
     if "DeadLetterConfig" in body:
         target = (body.pop("DeadLetterConfig") or {}).get("TargetArn", "")
@@ -208,16 +282,188 @@ def function_configuration_view(request: HttpRequest, user, name: str) -> HttpRe
             raise LambdaApiError("InvalidParameterValueException", str(error)) from None
     changes = {key: value for key, value in body.items() if key != "RevisionId"}
     if changes:
-        if function.is_sample:
-            raise LambdaApiError(
-                "AccessDeniedException",
-                f"The sample {function.name} is read-only: copy it in the sandbox to change its "
-                "code or settings (concurrency, event invoke and dead-letter settings are yours "
-                "to change).",
-            )
+        _refuse_sample(function)
         function_update(function=function, user=user, settings=_settings_from(function, changes))
         function.refresh_from_db()
-    return JsonResponse(_configuration(function, user))
+    return JsonResponse(_configuration(function, user, updating=True))
+
+
+def _version_delete(function: Function, qualifier: str) -> None:
+    """DeleteFunction with a Qualifier: one published version goes, the function stays."""
+    if qualifier == versions.LATEST:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "$LATEST version cannot be deleted without deleting the function.",
+        )
+    if not qualifier.isdigit():
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "Deletion of aliases is not currently supported.",
+        )
+    try:
+        versions.version_delete(function=function, qualifier=qualifier)
+    except versions.VersionInUse as in_use:
+        raise LambdaApiError(
+            "ResourceConflictException",
+            "Unable to delete version because the following aliases reference it: "
+            f"[{', '.join(in_use.aliases)}]",
+        ) from None
+
+
+def _refuse_published(request: HttpRequest, reference: str) -> None:
+    """Published versions are immutable and an alias is only a name: updates go to $LATEST."""
+    if _qualifier_named(request, reference) not in (None, versions.LATEST):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "Published versions cannot be changed: update $LATEST (the function's name or "
+            "unqualified ARN), then publish a new version.",
+        )
+
+
+def _refuse_sample(function: Function) -> None:
+    if function.is_sample:
+        raise LambdaApiError(
+            "AccessDeniedException",
+            f"The sample {function.name} is read-only: copy it in the sandbox to change its "
+            "code or settings (concurrency, event invoke and dead-letter settings are yours "
+            "to change).",
+        )
+
+
+# -- deploying code -----------------------------------------------------------------------------
+
+
+def _package(value: Any) -> dict[str, str]:
+    """The files of a base64 ``ZipFile`` (how boto3 and the AWS CLI send ``fileb://``)."""
+    if not isinstance(value, str) or not value:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "The sandbox deploys a zip file given as ZipFile (S3 and container images are not "
+            "available here).",
+        )
+    try:
+        data = base64.b64decode(value, validate=True)
+    except ValueError:
+        raise LambdaApiError("InvalidParameterValueException", deploying.UNZIP_FAILED) from None
+    try:
+        return deploying.package_unpack(data=data)
+    except deploying.CodePackageError as error:
+        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+
+
+def _function_create(request: HttpRequest, user) -> HttpResponse:
+    body = _json_body(request)
+    name = body.get("FunctionName")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,48}", name):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ "
+            "(the sandbox's names are at most 48 characters)",
+        )
+    if body.get("PackageType", "Zip") != "Zip":
+        raise LambdaApiError(
+            "InvalidParameterValueException", "The sandbox deploys Zip packages only."
+        )
+    runtime, handler = body.get("Runtime"), body.get("Handler")
+    if not runtime or not handler:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "Runtime and Handler are mandatory parameters for functions created with "
+            "deployment packages.",
+        )
+    if runtime != RUNTIME:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"The sandbox runs the {RUNTIME} runtime only; Runtime {runtime} is not available.",
+        )
+    _check_handler(handler)
+    code = _package((body.get("Code") or {}).get("ZipFile"))
+    defaults = FunctionSettings(
+        memory_mb=128, timeout_s=3, ephemeral_storage_mb=512, environment={}, log_format="Text"
+    )
+    changes = {
+        k: body[k]
+        for k in ("MemorySize", "Timeout", "Environment", "EphemeralStorage", "LoggingConfig")
+        if k in body
+    }
+    settings = _settings_from_values(defaults, changes)
+    new = deploying.NewFunction(
+        name=name,
+        handler=handler,
+        description=str(body.get("Description") or "")[:256],
+        memory_mb=settings.memory_mb,
+        timeout_s=settings.timeout_s,
+        ephemeral_storage_mb=settings.ephemeral_storage_mb,
+        environment=settings.environment,
+        log_format=settings.log_format,
+    )
+    try:
+        function = deploying.function_create(user=user, new=new, code=code)
+    except deploying.FunctionExists:
+        raise LambdaApiError(
+            "ResourceConflictException", f"Function already exist: {name}"
+        ) from None
+    shape = _configuration(function, user, creating=True)
+    return JsonResponse(shape, status=201)
+
+
+def _check_handler(handler: Any) -> None:
+    if not isinstance(handler, str) or not HANDLER.match(handler):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{handler}' at 'handler' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [^\\s]+",
+        )
+
+
+@lambda_api
+@body_limit(deploying.MAX_REQUEST_BYTES, "UpdateFunctionCode")
+def function_code(request: HttpRequest, user, name: str) -> HttpResponse:
+    """UpdateFunctionCode: a new zip package replaces the function's files."""
+    if request.method != "PUT":
+        raise _method_not_allowed(request)
+    function = function_resolve(user=user, reference=name)
+    _refuse_published(request, name)
+    _refuse_sample(function)
+    body = _json_body(request)
+    code = _package(body.get("ZipFile"))
+    if not body.get("DryRun"):
+        deploying.function_code_replace(function=function, user=user, code=code)
+        function.refresh_from_db()
+    return JsonResponse(_configuration(function, user, updating=True))
+
+
+def code_location(request: HttpRequest, function: Function, version: str = "$LATEST") -> str:
+    """A signed link to the code (of $LATEST or a version) as a zip, valid for ten minutes."""
+    claims = {"f": function.pk, "v": version, "sha": code_sha256(function)}
+    token = signing.dumps(claims, salt=CODE_URL_SALT)
+    return request.build_absolute_uri(reverse("lambda_api_code", args=[token]))
+
+
+@csrf_exempt
+@login_not_required
+def function_code_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The zip behind Code.Location: the link is the permission, as a presigned S3 URL is."""
+    try:
+        claims = signing.loads(token, salt=CODE_URL_SALT, max_age=CODE_URL_MAX_AGE_S)
+    except signing.SignatureExpired:
+        return HttpResponse("Request has expired", status=403, content_type="text/plain")
+    except signing.BadSignature:
+        return HttpResponse("Access Denied", status=403, content_type="text/plain")
+    function = Function.objects.filter(pk=claims.get("f")).first()
+    if function is not None and claims.get("v", "$LATEST") != versions.LATEST:
+        version = function.versions.filter(number=int(claims["v"])).first()
+        function = versions.function_at(function=function, version=version) if version else None
+    if function is None or code_sha256(function) != claims.get("sha"):
+        return HttpResponse(
+            "The specified key does not exist.", status=404, content_type="text/plain"
+        )
+    response = HttpResponse(
+        deploying.package_build(code=function.code), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{function.name}.zip"'
+    return response
 
 
 def _settings_from(function: Function, changes: dict[str, Any]) -> FunctionSettings:
@@ -229,7 +475,10 @@ def _settings_from(function: Function, changes: dict[str, Any]) -> FunctionSetti
             f"The sandbox cannot change {', '.join(unsupported)}; it changes "
             "MemorySize, Timeout, Environment, EphemeralStorage and LoggingConfig.",
         )
-    current = FunctionSettings.of(function)
+    return _settings_from_values(FunctionSettings.of(function), changes)
+
+
+def _settings_from_values(current: FunctionSettings, changes: dict[str, Any]) -> FunctionSettings:
     memory = changes.get("MemorySize", current.memory_mb)
     timeout = changes.get("Timeout", current.timeout_s)
     storage = (changes.get("EphemeralStorage") or {}).get("Size", current.ephemeral_storage_mb)
@@ -304,15 +553,22 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
     if invocation_type == "Event":
         request_id = str(uuid.uuid4())
         async_invoke.async_event_accept(
-            user=user, function=function, payload=event, request_id=request_id
+            user=user,
+            function=function,
+            payload=event,
+            request_id=request_id,
+            qualifier=_qualifier_named(request, name) or "",
         )
         response = _invoke_response(b"", status=202)
         response["x-amzn-RequestId"] = request_id
         return response
     client_context = _client_context(request.headers.get("X-Amz-Client-Context"))
+    target, executed_version = versions.version_route(
+        function=function, qualifier=_qualifier_named(request, name)
+    )
     try:
         result = concurrency.function_run(
-            user=user, function=function, event=event, client_context=client_context
+            user=user, function=target, event=event, client_context=client_context
         )
     except client.SandboxRequestError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
@@ -327,14 +583,29 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
     if result.get("error_type") == "RequestTooLargeException":
         raise _too_large(MAX_REQUEST_BYTES, "Invoke")
     response = _invoke_response(json.dumps(result.get("payload")).encode(), status=200)
+    response["X-Amz-Executed-Version"] = executed_version
     if result.get("function_error"):
         response["X-Amz-Function-Error"] = result["function_error"]
     if request.headers.get("X-Amz-Log-Type") == "Tail":
-        tail = (result.get("logs") or "").encode()[-LOG_TAIL_BYTES:]
+        tail = invocation_log_tail(result.get("logs") or "")
         response["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
     if result.get("request_id"):
         response["x-amzn-RequestId"] = result["request_id"]
     return response
+
+
+def invocation_log_tail(logs: str) -> bytes:
+    """Invoke's LogResult: the last 4 KB of the invocation's own log, which starts at START.
+
+    The INIT phase's platform line (``INIT_START``, or the JSON format's ``platform.initStart``
+    record) is logged to the environment's stream but is not part of an invocation's tail.
+    """
+    lines = [
+        line
+        for line in logs.splitlines(keepends=True)
+        if not line.startswith("INIT_START") and '"platform.initStart"' not in line
+    ]
+    return "".join(lines).encode()[-LOG_TAIL_BYTES:]
 
 
 def _invoke_response(body: bytes, *, status: int) -> HttpResponse:
@@ -361,6 +632,13 @@ def _client_context(header: str | None) -> dict[str, Any] | None:
 @lambda_api
 def function_concurrency(request: HttpRequest, user, name: str) -> HttpResponse:
     """PutFunctionConcurrency (PUT), DeleteFunctionConcurrency (DELETE), GetFunctionConcurrency."""
+    if _qualifier_named(request, name):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "This operation is permitted on Lambda functions only. Aliases and versions do not "
+            "support this operation. Please specify either a function name or an unqualified "
+            "function ARN.",
+        )
     function = function_resolve(user=user, reference=name)
     if request.method == "GET":
         config = concurrency.invoke_config_for(user=user, function=function)
@@ -396,6 +674,16 @@ def provisioned_concurrency(request: HttpRequest, user, name: str) -> HttpRespon
     qualifier = request.GET.get("Qualifier", "")
     if not qualifier:
         raise LambdaApiError("InvalidParameterValueException", "A Qualifier is required.")
+    if qualifier == versions.LATEST:
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
+        )
+    if qualifier.isdigit():
+        try:
+            versions.version_get(function=function, qualifier=qualifier)
+        except versions.VersionMissing:
+            raise not_found(function.name, qualifier=qualifier) from None
     config = concurrency.invoke_config_for(user=user, function=function)
     if request.method == "GET":
         if not config.provisioned_concurrency:
@@ -418,46 +706,221 @@ def provisioned_concurrency(request: HttpRequest, user, name: str) -> HttpRespon
         config = concurrency.provisioned_put(user=user, function=function, count=count)
     except concurrency.ConcurrencyError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
-    return JsonResponse(provisioned_config(config), status=202)
+    # The answer is the request's state when it was accepted, as on AWS: IN_PROGRESS with
+    # nothing allocated yet (the environments are ready by the next read, which says READY).
+    accepted = provisioned_config(config)
+    if accepted["Status"] == "READY":
+        accepted.update(
+            Status="IN_PROGRESS",
+            AvailableProvisionedConcurrentExecutions=0,
+            AllocatedProvisionedConcurrentExecutions=0,
+        )
+    return JsonResponse(accepted, status=202)
+
+
+EVENT_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
 
 
 @lambda_api
 def event_invoke_config_view(request: HttpRequest, user, name: str) -> HttpResponse:
-    """Put/Get/DeleteFunctionEventInvokeConfig: retries, maximum event age, destinations."""
-    function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
+    """Put (PUT), Update (POST), Get and Delete FunctionEventInvokeConfig, with AWS's answers
+    for a function or a configuration that is not there."""
+    if request.method not in ("GET", "PUT", "POST", "DELETE"):
+        raise _method_not_allowed(request)
+    qualifier = _qualifier_named(request, name)
+    try:
+        function = function_resolve(
+            user=user, reference=name, qualifier=request.GET.get("Qualifier")
+        )
+    except FunctionNotFound as missing:
+        if request.method in ("PUT", "POST"):
+            raise function_missing() from None
+        raise event_invoke_config_missing(missing.name, missing.qualifier) from None
     config = concurrency.invoke_config_for(user=user, function=function)
     if request.method == "GET":
         if not config.event_config_set:
-            raise LambdaApiError(
-                "ResourceNotFoundException",
-                f"The function {function_arn(function.name)} doesn't have an EventInvokeConfig",
-            )
-        return JsonResponse(event_invoke_config(function, config))
+            raise event_invoke_config_missing(function.name, qualifier)
+        return JsonResponse(event_invoke_config(function, config, qualifier=qualifier))
     if request.method == "DELETE":
-        FunctionInvokeConfig.objects.filter(pk=config.pk).update(
-            event_config_set=False,
-            max_retry_attempts=2,
-            max_event_age_s=21600,
-            on_success="",
-            on_failure="",
-        )
+        try:
+            async_invoke.event_invoke_config_delete(user=user, function=function)
+        except async_invoke.EventInvokeConfigMissing:
+            raise event_invoke_config_missing(function.name, qualifier) from None
         return HttpResponse(status=204)
-    if request.method != "PUT":
-        raise _method_not_allowed(request)
     body = _json_body(request)
-    destinations = body.get("DestinationConfig") or {}
-    try:
-        config = async_invoke.event_invoke_config_put(
-            user=user,
-            function=function,
-            max_retry_attempts=body.get("MaximumRetryAttempts"),
-            max_event_age_s=body.get("MaximumEventAgeInSeconds"),
-            on_success=(destinations.get("OnSuccess") or {}).get("Destination"),
-            on_failure=(destinations.get("OnFailure") or {}).get("Destination"),
+    if not any(key in body for key in EVENT_SETTINGS):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            "You must specify at least one of error handling or destination setting.",
         )
+    destinations = body.get("DestinationConfig")
+    settings = {
+        "max_retry_attempts": body.get("MaximumRetryAttempts"),
+        "max_event_age_s": body.get("MaximumEventAgeInSeconds"),
+        "on_success": _destination(destinations, "OnSuccess"),
+        "on_failure": _destination(destinations, "OnFailure"),
+    }
+    try:
+        if request.method == "PUT":
+            config = async_invoke.event_invoke_config_put(user=user, function=function, **settings)
+        else:
+            config = async_invoke.event_invoke_config_update(
+                user=user, function=function, **settings
+            )
+    except async_invoke.EventInvokeConfigMissing:
+        raise event_invoke_config_missing(function.name, qualifier) from None
     except async_invoke.DestinationError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
-    return JsonResponse(event_invoke_config(function, config))
+    return JsonResponse(event_invoke_config(function, config, qualifier=qualifier))
+
+
+def _destination(destinations: Any, key: str) -> str | None:
+    """A destination's ARN; "" when the config names the key without one; None when absent."""
+    if not isinstance(destinations, dict) or key not in destinations:
+        return None
+    return str((destinations.get(key) or {}).get("Destination") or "")
+
+
+@lambda_api
+def event_invoke_configs_list(request: HttpRequest, user, name: str) -> HttpResponse:
+    """ListFunctionEventInvokeConfigs: the function's one configuration, if it has one."""
+    if request.method != "GET":
+        raise _method_not_allowed(request)
+    try:
+        function = function_resolve(user=user, reference=name)
+    except FunctionNotFound:
+        raise function_missing() from None
+    config = concurrency.invoke_config_for(user=user, function=function)
+    configs = [event_invoke_config(function, config)] if config.event_config_set else []
+    return JsonResponse({"FunctionEventInvokeConfigs": configs})
+
+
+# -- versions and aliases -----------------------------------------------------------------------
+
+
+def _version_configuration(function: Function, user, version) -> dict[str, Any]:
+    at = versions.function_at(function=function, version=version)
+    number = str(version.number)
+    shape = _configuration(at, user, qualifier=number, version=number)
+    shape["Description"] = version.description
+    return shape
+
+
+@lambda_api
+def function_versions(request: HttpRequest, user, name: str) -> HttpResponse:
+    """PublishVersion (POST, 201) and ListVersionsByFunction (GET, $LATEST first)."""
+    function = function_resolve(user=user, reference=name)
+    if request.method == "GET":
+        items = [_configuration(function, user, qualifier="$LATEST", listing=True)] + [
+            _version_configuration(function, user, version)
+            for version in versions.versions_for(function=function)
+        ]
+        return JsonResponse({"Versions": items})
+    if request.method != "POST":
+        raise _method_not_allowed(request)
+    _refuse_sample(function)
+    body = _json_body(request)
+    expected = body.get("CodeSha256")
+    if expected and expected != code_sha256(function):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"CodeSHA256 ({expected}) is different from current CodeSHA256 in $LATEST "
+            f"({code_sha256(function)}). Please try again with the CodeSHA256 in $LATEST.",
+        )
+    version = versions.version_publish(
+        function=function, description=str(body.get("Description") or "")
+    )
+    return JsonResponse(_version_configuration(function, user, version), status=201)
+
+
+def _alias_target(function: Function, body: dict[str, Any]) -> dict[str, Any]:
+    weights = (
+        ((body.get("RoutingConfig") or {}).get("AdditionalVersionWeights"))
+        if ("RoutingConfig" in body)
+        else None
+    )
+    if weights is not None and not isinstance(weights, dict):
+        raise LambdaApiError(
+            "InvalidParameterValueException", "AdditionalVersionWeights must be a map."
+        )
+    return {
+        "version": body.get("FunctionVersion"),
+        "description": body.get("Description"),
+        "weights": weights,
+    }
+
+
+def _alias_errors(function: Function, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except versions.VersionMissing as missing:
+        raise not_found(function.name, qualifier=str(missing)) from None
+    except versions.AliasExists as exists:
+        raise LambdaApiError(
+            "ResourceConflictException",
+            f"Alias already exists: {function_arn(function.name)}:{exists}",
+        ) from None
+    except versions.VersionError as error:
+        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
+
+
+@lambda_api
+def function_aliases(request: HttpRequest, user, name: str) -> HttpResponse:
+    """CreateAlias (POST, 201) and ListAliases (GET)."""
+    function = function_resolve(user=user, reference=name)
+    if request.method == "GET":
+        aliases = versions.aliases_for(function=function)
+        return JsonResponse({"Aliases": [alias_configuration(a) for a in aliases]})
+    if request.method != "POST":
+        raise _method_not_allowed(request)
+    _refuse_sample(function)
+    body = _json_body(request)
+    target = _alias_target(function, body)
+    alias = _alias_errors(
+        function,
+        lambda: versions.alias_create(
+            function=function,
+            name=str(body.get("Name") or ""),
+            version=str(target["version"] or ""),
+            description=str(target["description"] or ""),
+            weights=target["weights"],
+        ),
+    )
+    return JsonResponse(alias_configuration(alias), status=201)
+
+
+@lambda_api
+def function_alias(request: HttpRequest, user, name: str, alias_name: str) -> HttpResponse:
+    """GetAlias (GET), UpdateAlias (PUT), DeleteAlias (DELETE)."""
+    function = function_resolve(user=user, reference=name)
+    if request.method not in ("GET", "PUT", "DELETE"):
+        raise _method_not_allowed(request)
+    try:
+        alias = versions.alias_get(function=function, name=alias_name)
+    except versions.AliasMissing:
+        if request.method == "DELETE":
+            return HttpResponse(status=204)  # deleting what is not there succeeds, as on AWS
+        raise LambdaApiError(
+            "ResourceNotFoundException",
+            f"Cannot find alias arn: {function_arn(function.name)}:{alias_name}",
+        ) from None
+    if request.method == "GET":
+        return JsonResponse(alias_configuration(alias))
+    _refuse_sample(function)
+    if request.method == "DELETE":
+        versions.alias_delete(alias=alias)
+        return HttpResponse(status=204)
+    target = _alias_target(function, _json_body(request))
+    alias = _alias_errors(
+        function,
+        lambda: versions.alias_update(
+            alias=alias,
+            version=target["version"],
+            description=target["description"],
+            weights=target["weights"],
+        ),
+    )
+    return JsonResponse(alias_configuration(alias))
 
 
 @lambda_api

@@ -72,3 +72,41 @@ def test_aws_lambda_invoke_of_an_unknown_function_fails_with_the_error(
     )
     assert done.returncode != 0
     assert "ResourceNotFoundException" in done.stderr
+
+
+def test_aws_lambda_create_function_deploys_a_zip_given_as_fileb(
+    live_server, sandbox_service, api_samples, access_key, tmp_path, full_isolation
+):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "function.zip", "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return {'deployed': True}\n")
+    created = aws(
+        live_server,
+        access_key,
+        tmp_path,
+        "create-function",
+        "--function-name",
+        "deployed-from-cli",
+        "--runtime",
+        "python3.13",
+        "--role",
+        "arn:aws:iam::123456789012:role/lambda-basic",
+        "--handler",
+        "app.handler",
+        "--zip-file",
+        "fileb://function.zip",
+    )
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["State"] == "Pending"
+    invoked = aws(
+        live_server,
+        access_key,
+        tmp_path,
+        "invoke",
+        "--function-name",
+        "deployed-from-cli",
+        "out.json",
+    )
+    assert invoked.returncode == 0, invoked.stderr
+    assert json.loads((tmp_path / "out.json").read_text()) == {"deployed": True}

@@ -152,7 +152,10 @@ def test_event_invoke_config_round_trips_in_lambdas_shape(lambda_client):
     for shape in (put, got):
         assert shape["MaximumRetryAttempts"] == 1
         assert shape["MaximumEventAgeInSeconds"] == 120
-        assert shape["DestinationConfig"] == {"OnFailure": {"Destination": queue_arn}}
+        assert shape["DestinationConfig"] == {
+            "OnSuccess": {},
+            "OnFailure": {"Destination": queue_arn},
+        }
         assert shape["FunctionArn"].endswith(":function:handled-vs-unhandled-error:$LATEST")
 
 

@@ -19,7 +19,14 @@ from studyapp.sandbox.async_invoke import (
     event_invoke_config_put,
 )
 from studyapp.sandbox.concurrency import reserved_concurrency_put
-from studyapp.sandbox.models import AsyncAttempt, AsyncEvent, DestinationRecord, Function, Queue
+from studyapp.sandbox.models import (
+    AsyncAttempt,
+    AsyncEvent,
+    ConcurrencyLease,
+    DestinationRecord,
+    Function,
+    Queue,
+)
 from studyapp.sandbox.sqs import messages_on
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -112,12 +119,15 @@ def test_maximum_retry_attempts_zero_sends_the_event_to_the_dlq_after_one_try(le
     record = DestinationRecord.objects.get(event=event)
     assert record.kind == DestinationRecord.Kind.DEAD_LETTER
     assert record.record == FAILS  # a DLQ message is the original event...
-    assert record.attributes["RequestID"] == event.request_id  # ...with these attributes
-    assert record.attributes["ErrorCode"] == "200"
-    assert "Card declined" in record.attributes["ErrorMessage"]
+    attributes = record.attributes  # ...with these attributes, typed as AWS types them
+    assert attributes["RequestID"] == {"DataType": "String", "StringValue": event.request_id}
+    assert attributes["ErrorCode"] == {"DataType": "Number", "StringValue": "200"}
+    assert attributes["ErrorMessage"]["DataType"] == "String"
+    assert "Card declined" in attributes["ErrorMessage"]["StringValue"]
     (message,) = messages_on(Queue.objects.get(owner=learner, name="dlq"))
     assert json.loads(message.body) == FAILS
-    assert message.attributes["RequestID"] == {"StringValue": event.request_id}
+    assert message.attributes["ErrorCode"] == {"DataType": "Number", "StringValue": "200"}
+    assert message.attributes["RequestID"]["StringValue"] == event.request_id
 
 
 def test_a_success_goes_to_the_on_success_destination(learner, payments):
@@ -139,7 +149,11 @@ def test_a_success_goes_to_the_on_success_destination(learner, payments):
 
 
 def test_a_throttled_event_is_retried_until_it_is_too_old(learner, payments):
-    reserved_concurrency_put(user=learner, function=payments, reserved=0)
+    reserved_concurrency_put(user=learner, function=payments, reserved=1)
+    # The one reserved slot is held by a long-running invocation for the whole test.
+    ConcurrencyLease.objects.create(
+        user=learner, function=payments, acquired_at=T0, expires_at=T0 + timedelta(days=3650)
+    )
     event_invoke_config_put(
         user=learner,
         function=payments,
@@ -159,6 +173,36 @@ def test_a_throttled_event_is_retried_until_it_is_too_old(learner, payments):
     assert record.record["requestContext"]["condition"] == "EventAgeExceeded"
 
 
+def test_reserved_concurrency_zero_sends_the_event_straight_to_the_on_failure_destination(
+    learner, payments
+):
+    reserved_concurrency_put(user=learner, function=payments, reserved=0)
+    event_invoke_config_put(
+        user=learner,
+        function=payments,
+        max_retry_attempts=None,
+        max_event_age_s=None,
+        on_success=None,
+        on_failure=FAILURES,
+    )
+    event = run_until_finished(accept(learner, payments, SUCCEEDS))
+    assert event.status == AsyncEvent.Status.FAILED
+    assert event.condition == "ZeroReservedConcurrency"
+    assert event.timeline.count() == 0  # never invoked, never retried
+    record = DestinationRecord.objects.get(event=event)
+    assert record.record["requestContext"] == {
+        "requestId": event.request_id,
+        "functionArn": (
+            "arn:aws:lambda:us-east-1:123456789012:function:handled-vs-unhandled-error:$LATEST"
+        ),
+        "condition": "ZeroReservedConcurrency",
+        "approximateInvokeCount": 0,
+    }
+    assert record.record["requestPayload"] == SUCCEEDS
+    assert "responseContext" not in record.record
+    assert "responsePayload" not in record.record
+
+
 def test_a_duplicate_task_for_an_attempt_already_made_does_nothing(learner, payments):
     from studyapp.sandbox.async_invoke import async_event_attempt_run
 
@@ -166,3 +210,46 @@ def test_a_duplicate_task_for_an_attempt_already_made_does_nothing(learner, paym
     async_event_attempt_run(event_id=event.pk, number=1, now=T0)
     async_event_attempt_run(event_id=event.pk, number=1, now=T0)
     assert event.timeline.count() == 1
+
+
+def test_an_event_for_a_version_runs_that_version_and_its_record_says_so(learner, sandbox_service):
+    from studyapp.sandbox.deploying import NewFunction, function_code_replace, function_create
+    from studyapp.sandbox.versions import version_publish
+
+    def code(answer):
+        return {"app.py": f"def handler(event, context):\n    return {{'v': {answer!r}}}\n"}
+
+    new = NewFunction(
+        name="checkout",
+        handler="app.handler",
+        description="",
+        memory_mb=128,
+        timeout_s=3,
+        ephemeral_storage_mb=512,
+        environment={},
+        log_format="Text",
+    )
+    function = function_create(user=learner, new=new, code=code("one"))
+    version_publish(function=function)
+    function_code_replace(function=function, user=learner, code=code("two"))
+    event_invoke_config_put(
+        user=learner,
+        function=function,
+        max_retry_attempts=None,
+        max_event_age_s=None,
+        on_success="arn:aws:sqs:us-east-1:123456789012:done",
+        on_failure=None,
+    )
+    event = async_event_accept(
+        user=learner,
+        function=function,
+        payload={},
+        request_id=str(uuid.uuid4()),
+        qualifier="1",
+        now=T0,
+    )
+    event = run_until_finished(event)
+    record = DestinationRecord.objects.get(event=event).record
+    assert record["responsePayload"] == {"v": "one"}
+    assert record["responseContext"]["executedVersion"] == "1"
+    assert record["requestContext"]["functionArn"].endswith(":function:checkout:1")

@@ -1,0 +1,302 @@
+"""The Lambda API answers as AWS does: status code, error code and message text, as recorded
+from real AWS for the same calls (us-east-1, account 123456789012)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from studyapp.sandbox.functions import function_copy
+from studyapp.sandbox.models import Function
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function"
+
+
+def error_of(raised) -> tuple[int, str, str]:
+    response = raised.value.response
+    return (
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+    )
+
+
+@pytest.fixture
+def own_function(api_samples, learner):
+    return function_copy(
+        function=Function.objects.samples().get(name="environment-config"), user=learner
+    )
+
+
+def test_an_arn_in_another_region_is_not_reachable(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function(
+            FunctionName="arn:aws:lambda:eu-central-1:123456789012:function:cold-start-vs-warm"
+        )
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')",
+    )
+
+
+def test_a_function_in_another_region_is_not_invoked(lambda_client, learner):
+    from studyapp.sandbox.models import Invocation
+
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.invoke(
+            FunctionName="arn:aws:lambda:eu-central-1:123456789012:function:cold-start-vs-warm",
+            Payload=b"{}",
+        )
+    assert error_of(raised)[0] == 404
+    assert not Invocation.objects.filter(user=learner).exists()
+
+
+def test_an_arn_qualifier_that_differs_from_the_qualifier_parameter_is_refused(lambda_client):
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+        lambda_client.get_function(
+            FunctionName=f"{ARN}:cold-start-vs-warm:$LATEST", Qualifier="live"
+        )
+    assert error_of(raised) == (
+        400,
+        "InvalidParameterValueException",
+        "The derived qualifier from the function name does not match the specified qualifier.",
+    )
+
+
+def test_a_missing_function_is_named_without_latest(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function_configuration(FunctionName="i-dont-exist")
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {ARN}:i-dont-exist",
+    )
+
+
+def test_a_missing_version_is_named_with_its_number(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function(FunctionName="cold-start-vs-warm", Qualifier="1221")
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {ARN}:cold-start-vs-warm:1221",
+    )
+
+
+def test_reserved_concurrency_on_a_qualified_arn_is_refused(lambda_client):
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+        lambda_client.put_function_concurrency(
+            FunctionName=f"{ARN}:cold-start-vs-warm:$LATEST", ReservedConcurrentExecutions=2
+        )
+    assert error_of(raised) == (
+        400,
+        "InvalidParameterValueException",
+        "This operation is permitted on Lambda functions only. Aliases and versions do not "
+        "support this operation. Please specify either a function name or an unqualified "
+        "function ARN.",
+    )
+
+
+def test_get_function_has_a_runtime_version_and_a_qualified_arn_when_asked_for_latest(
+    lambda_client,
+):
+    function = lambda_client.get_function(FunctionName="cold-start-vs-warm", Qualifier="$LATEST")
+    configuration = function["Configuration"]
+    assert configuration["FunctionArn"] == f"{ARN}:cold-start-vs-warm:$LATEST"
+    assert configuration["RuntimeVersionConfig"]["RuntimeVersionArn"].startswith(
+        "arn:aws:lambda:us-east-1::runtime:"
+    )
+    unqualified = lambda_client.get_function(FunctionName="cold-start-vs-warm")
+    assert unqualified["Configuration"]["FunctionArn"] == f"{ARN}:cold-start-vs-warm"
+    assert unqualified["Configuration"]["State"] == "Active"
+    assert unqualified["Configuration"]["LastUpdateStatus"] == "Successful"
+
+
+def test_an_update_reports_in_progress_then_successful(lambda_client, own_function):
+    updated = lambda_client.update_function_configuration(FunctionName=own_function.name, Timeout=9)
+    assert updated["LastUpdateStatus"] == "InProgress"
+    assert updated["LastUpdateStatusReasonCode"] == "Creating"
+    assert updated["Timeout"] == 9
+    lambda_client.get_waiter("function_updated_v2").wait(
+        FunctionName=own_function.name, WaiterConfig={"Delay": 1, "MaxAttempts": 5}
+    )
+    after = lambda_client.get_function_configuration(FunctionName=own_function.name)
+    assert after["LastUpdateStatus"] == "Successful"
+    assert after["Timeout"] == 9
+
+
+def test_the_log_tail_of_a_cold_start_begins_at_start(lambda_client):
+    response = lambda_client.invoke(
+        FunctionName="cold-start-vs-warm", Payload=b"{}", LogType="Tail"
+    )
+    logs = base64.b64decode(response["LogResult"]).decode()
+    assert logs.startswith("START RequestId: ")
+    assert "INIT_START" not in logs
+
+
+# -- EventInvokeConfig --------------------------------------------------------------------------
+
+SAMPLE = "handled-vs-unhandled-error"
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:failed-payments"
+
+
+def test_put_event_invoke_config_answers_only_the_settings_given(lambda_client):
+    put = lambda_client.put_function_event_invoke_config(
+        FunctionName=SAMPLE, MaximumRetryAttempts=1
+    )
+    assert put["FunctionArn"] == f"{ARN}:{SAMPLE}:$LATEST"
+    assert put["MaximumRetryAttempts"] == 1
+    assert "MaximumEventAgeInSeconds" not in put
+    assert put["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
+
+
+def test_put_event_invoke_config_without_any_setting_is_refused(lambda_client):
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+        lambda_client.put_function_event_invoke_config(FunctionName=SAMPLE)
+    assert error_of(raised) == (
+        400,
+        "InvalidParameterValueException",
+        "You must specify at least one of error handling or destination setting.",
+    )
+
+
+def test_put_event_invoke_config_on_a_missing_function_says_it_does_not_exist(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.put_function_event_invoke_config(
+            FunctionName="doesnotexist", MaximumRetryAttempts=1
+        )
+    assert error_of(raised) == (404, "ResourceNotFoundException", "The function doesn't exist.")
+
+
+def test_get_event_invoke_config_of_a_function_without_one(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function_event_invoke_config(FunctionName=SAMPLE)
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:{SAMPLE}:$LATEST doesn't have an EventInvokeConfig",
+    )
+
+
+def test_get_event_invoke_config_of_a_missing_function(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function_event_invoke_config(FunctionName="doesnotexist")
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:doesnotexist:$LATEST doesn't have an EventInvokeConfig",
+    )
+
+
+def test_update_event_invoke_config_changes_only_what_it_names(lambda_client):
+    lambda_client.put_function_event_invoke_config(FunctionName=SAMPLE, MaximumEventAgeInSeconds=60)
+    updated = lambda_client.update_function_event_invoke_config(
+        FunctionName=SAMPLE, MaximumRetryAttempts=0
+    )
+    assert updated["MaximumEventAgeInSeconds"] == 60
+    assert updated["MaximumRetryAttempts"] == 0
+    got = lambda_client.get_function_event_invoke_config(FunctionName=SAMPLE)
+    assert (got["MaximumEventAgeInSeconds"], got["MaximumRetryAttempts"]) == (60, 0)
+
+
+def test_update_event_invoke_config_with_none_to_update(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.update_function_event_invoke_config(
+            FunctionName=SAMPLE, MaximumRetryAttempts=0
+        )
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:{SAMPLE}:$LATEST doesn't have an EventInvokeConfig",
+    )
+
+
+def test_list_event_invoke_configs_lists_the_functions_configuration(lambda_client):
+    assert (
+        lambda_client.list_function_event_invoke_configs(FunctionName=SAMPLE)[
+            "FunctionEventInvokeConfigs"
+        ]
+        == []
+    )
+    lambda_client.put_function_event_invoke_config(
+        FunctionName=SAMPLE, DestinationConfig={"OnFailure": {"Destination": QUEUE}}
+    )
+    configs = lambda_client.list_function_event_invoke_configs(FunctionName=SAMPLE)
+    assert [c["DestinationConfig"] for c in configs["FunctionEventInvokeConfigs"]] == [
+        {"OnSuccess": {}, "OnFailure": {"Destination": QUEUE}}
+    ]
+
+
+def test_list_event_invoke_configs_of_a_missing_function(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.list_function_event_invoke_configs(FunctionName="doesnotexist")
+    assert error_of(raised) == (404, "ResourceNotFoundException", "The function doesn't exist.")
+
+
+def test_delete_event_invoke_config_when_there_is_none(lambda_client):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.delete_function_event_invoke_config(FunctionName=SAMPLE)
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:{SAMPLE}:$LATEST doesn't have an EventInvokeConfig",
+    )
+
+
+def test_delete_event_invoke_config_removes_it(lambda_client):
+    lambda_client.put_function_event_invoke_config(FunctionName=SAMPLE, MaximumRetryAttempts=2)
+    lambda_client.delete_function_event_invoke_config(FunctionName=SAMPLE)
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+        lambda_client.get_function_event_invoke_config(FunctionName=SAMPLE)
+
+
+# -- provisioned concurrency ----------------------------------------------------------------------
+
+
+def test_provisioned_concurrency_on_latest_is_refused(lambda_client, own_function):
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="$LATEST", ProvisionedConcurrentExecutions=1
+        )
+    assert error_of(raised) == (
+        400,
+        "InvalidParameterValueException",
+        "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
+    )
+
+
+def test_provisioned_concurrency_on_a_missing_version_is_not_found(lambda_client, own_function):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="42", ProvisionedConcurrentExecutions=1
+        )
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {ARN}:{own_function.name}:42",
+    )
+
+
+def test_provisioned_concurrency_is_in_progress_before_it_is_ready(
+    lambda_client, own_function, learner, full_isolation
+):
+    from studyapp.sandbox.concurrency import provisioned_delete
+
+    try:
+        put = lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="live", ProvisionedConcurrentExecutions=1
+        )
+        assert put["ResponseMetadata"]["HTTPStatusCode"] == 202
+        assert put["Status"] == "IN_PROGRESS"
+        assert put["RequestedProvisionedConcurrentExecutions"] == 1
+        assert put["AllocatedProvisionedConcurrentExecutions"] == 0
+        got = lambda_client.get_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="live"
+        )
+        assert (got["Status"], got["AllocatedProvisionedConcurrentExecutions"]) == ("READY", 1)
+    finally:
+        provisioned_delete(user=learner, function=own_function)

@@ -228,7 +228,7 @@ def attempt_answer(
             chosen = sorted(set(option_ids))
             if any(option_id not in options for option_id in chosen):
                 raise AttemptError("That option does not belong to this question.")
-            if item.version.kind == "single" and len(chosen) > 1:
+            if item.version.kind != "multiple" and len(chosen) > 1:
                 raise AttemptError("Choose one option.")
             if attempt.mode == Attempt.Mode.PRACTICE:
                 return _practice_answer(attempt, item, chosen, options, now)

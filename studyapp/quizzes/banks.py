@@ -34,6 +34,15 @@ from studyapp.quizzes.models import Option, Question, QuestionVersion
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
 FORMAT_NAMES = tuple(FORMATS)
+#: The kinds a bank keeps; the formats read short-answer and numerical questions too.
+STORED_KINDS = ("single", "multiple", "truefalse")
+KIND_NAMES = {
+    "single": "single-answer",
+    "multiple": "multiple-response",
+    "truefalse": "true/false",
+    "shortanswer": "short-answer",
+    "numerical": "numerical",
+}
 
 
 class BankError(Exception):
@@ -218,6 +227,14 @@ def questions_import(
     if format_name not in FORMATS:
         raise BankError(f"unknown format {format_name!r} (known: {', '.join(FORMAT_NAMES)})")
     parsed = FORMATS[format_name].parse(text, source=source)
+    storable = [q for q in parsed.questions if q.kind in STORED_KINDS]
+    parsed.skipped.extend(
+        Problem(q.line, f"{KIND_NAMES[q.kind]} questions cannot be kept in a bank yet, skipped")
+        for q in parsed.questions
+        if q.kind not in STORED_KINDS
+    )
+    parsed.skipped.sort(key=lambda problem: problem.line)
+    parsed.questions = storable
     report = ImportReport(
         format=format_name,
         source=source,

@@ -209,7 +209,7 @@ def test_an_empty_options_section_is_an_error():
 
 def test_a_question_without_a_checked_option_is_an_error():
     assert error_lines(VALID.replace("[x]", "[ ]")) == [
-        "line 1: a single-answer question needs exactly one correct option (found 0)"
+        "line 1: a single-answer question needs an answer worth 100% (the best is worth 0%)"
     ]
 
 

@@ -7,9 +7,10 @@ A bank is a course: ``--bank aws-lambda`` imports into (or exports from) the que
 course with that slug. Importing is all or nothing: when the file has a syntax error, or refers
 to a topic or case the course does not have, nothing is saved and every problem is reported with
 its line. Question types the app does not have are skipped, each with its line and the reason.
-Questions are matched on their key (a GIFT ``[id:..]`` comment, a Moodle ``<idnumber>``, a title's
-slug, a Markdown ``## id``; else one derived from the text), so importing the same file twice
-changes nothing, and an edited question gets a new version (attempts keep theirs).
+Questions are matched on their key within the bank (a GIFT ``[id:..]`` comment, a Moodle
+``<idnumber>``, a title's slug, a Markdown ``## id``; else one derived from the text), so
+importing the same file twice changes nothing, an edited question gets a new version (attempts
+keep theirs), and the same key in another bank is another question.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ class ImportedQuestion:
     options: int
     action: str  # "new", "updated" or "unchanged"
 
+    @property
+    def action_name(self) -> str:
+        """The action as the import report's counts name it: created, updated, unchanged."""
+        return "created" if self.action == "new" else self.action
+
 
 @dataclass
 class ImportReport:
@@ -91,6 +97,10 @@ class ImportReport:
             "updated": counts["updated"] if self.ok else 0,
             "unchanged": counts["unchanged"] if self.ok else 0,
             "skipped_items": [{"line": p.line, "reason": p.message} for p in self.skipped],
+            "questions": [
+                {"line": q.line, "key": q.key, "title": q.title, "action": q.action_name}
+                for q in self.questions
+            ],
             "saved": self.saved,
         }
 
@@ -256,7 +266,7 @@ def questions_import(
         q.key: q
         for q in Question.objects.select_related("current_version__case__topic")
         .prefetch_related("current_version__topics")
-        .filter(key__in=[question.key for question in parsed.questions])
+        .filter(course=course, key__in=[question.key for question in parsed.questions])
     }
     planned = []
     for question in parsed.questions:
@@ -356,7 +366,11 @@ def _question_import(
     unless ``publish`` asks for it to be published."""
     content = question_content(data)
     digest = content_hash(content)
-    question = Question.objects.select_related("current_version").filter(key=data.key).first()
+    question = (
+        Question.objects.select_related("current_version")
+        .filter(course=course, key=data.key)
+        .first()
+    )
     if question is None:
         question = Question.objects.create(
             key=data.key,
@@ -375,9 +389,6 @@ def _question_import(
         if publish and question.status != Question.Status.PUBLISHED:
             question.status = Question.Status.PUBLISHED
             changed.append("status")
-        if question.course_id != course.id:
-            question.course = course
-            changed.append("course")
         if changed:
             question.save(update_fields=changed)
     current = question.current_version

@@ -64,7 +64,7 @@ def question_files_read(
 ) -> QuestionsReading:
     """Parse and check every ``*.md`` in ``folder`` (a missing folder holds no questions)."""
     reading = QuestionsReading()
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         shown = display(path)
         try:
@@ -84,10 +84,11 @@ def question_files_read(
                 (shown, question.line, message)
                 for message in question_reference_problems(question, result.course, course)
             )
-            if question.key in seen:
-                message = f"question {question.key!r} is also defined in {seen[question.key]}"
+            scoped = (result.course, question.key)  # a key is unique within its course
+            if scoped in seen:
+                message = f"question {question.key!r} is also defined in {seen[scoped]}"
                 problems.append((shown, question.line, message))
-            seen.setdefault(question.key, shown)
+            seen.setdefault(scoped, shown)
         reading.problems.extend(problems)
         if not problems:
             reading.files.append(QuestionFile(shown, result.course, result.questions))
@@ -204,7 +205,11 @@ def question_save(
     """Create or update one question; a new version only when its content changed."""
     content = question_content(data)
     digest = content_hash(content)
-    question = Question.objects.select_related("current_version").filter(key=data.key).first()
+    question = (
+        Question.objects.select_related("current_version")
+        .filter(course=course, key=data.key)
+        .first()
+    )
     differing: dict = {}
     if question is None:
         question = Question.objects.create(
@@ -218,7 +223,6 @@ def question_save(
         changes["created"] += 1
     else:
         values = {
-            "course": course,
             "source": source,
             "origin": origin,
             "status": Question.Status.PUBLISHED,

@@ -40,7 +40,9 @@ class Question(models.Model):
         IMPORTED = "imported", "Imported from a file"
         AUTHORED = "authored", "Written in the browser"
 
-    key = models.CharField(max_length=200, unique=True, help_text="Stable id across imports.")
+    key = models.CharField(
+        max_length=200, help_text="Stable id across imports; unique within its bank (course)."
+    )
     course = models.ForeignKey("topics.Course", on_delete=models.CASCADE, related_name="questions")
     current_version = models.ForeignKey(
         "QuestionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -58,6 +60,9 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "key"], name="question_key_unique_in_bank")
+        ]
 
     def __str__(self) -> str:
         return self.key
@@ -69,6 +74,7 @@ class QuestionVersion(models.Model):
     class Kind(models.TextChoices):
         SINGLE = "single", "Single answer"
         MULTIPLE = "multiple", "Multiple response"
+        TRUE_FALSE = "truefalse", "True/false"
 
     class Difficulty(models.TextChoices):
         EASY = "easy", "Easy"
@@ -96,9 +102,14 @@ class QuestionVersion(models.Model):
     title = models.CharField(max_length=255, blank=True, help_text="A short name (GIFT, Moodle).")
     text_format = models.CharField(
         max_length=10,
-        choices=[("markdown", "Markdown"), ("html", "HTML"), ("plain", "Plain text")],
+        choices=[
+            ("markdown", "Markdown"),
+            ("html", "HTML"),
+            ("plain", "Plain text"),
+            ("moodle", "Moodle auto-format"),
+        ],
         default="markdown",
-        help_text="How the texts were written; always shown through the Markdown renderer.",
+        help_text="How the texts were written, and so how they are shown.",
     )
     category = models.CharField(max_length=255, blank=True, help_text="Moodle category path.")
     content_hash = models.CharField(max_length=64, help_text="sha256 of what the version says.")

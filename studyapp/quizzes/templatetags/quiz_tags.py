@@ -13,7 +13,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from studyapp.markdown import render_inline, render_markdown
+from studyapp.markdown import render_inline, render_markdown, render_text
 from studyapp.quizzes.selectors import questions_due_count
 
 register = template.Library()
@@ -27,6 +27,18 @@ def markdown(text: str) -> SafeString:
 @register.filter
 def markdown_inline(text: str) -> SafeString:
     return render_inline(text)
+
+
+@register.filter
+def question_text(text: str, text_format: str) -> SafeString:
+    """A question's stem or explanation in the text format it was written in."""
+    return render_text(text, text_format)
+
+
+@register.filter
+def question_inline(text: str, text_format: str) -> SafeString:
+    """An option in its question's text format, without a Markdown paragraph around it."""
+    return render_text(text, text_format, inline=True)
 
 
 @register.inclusion_tag("quizzes/index.html#due-questions", takes_context=True)

@@ -57,6 +57,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report.as_json()))
         elif report.ok:
+            for question in report.questions:
+                self.stdout.write(f"{file}:{question.line}: {question.action_name}: {question.key}")
             counts = report.counts
             verb = "Would import" if options["dry_run"] else "Imported"
             self.stdout.write(

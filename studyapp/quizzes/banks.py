@@ -179,7 +179,7 @@ def bank_versions(course: Course | None = None, *, keys: list[str] | None = None
         .prefetch_related(
             Prefetch("options", queryset=Option.objects.order_by("position")), "topics"
         )
-        .order_by("question__course__position", "question__key")
+        .order_by("question__course__position", "question__created_at", "question__id")
     )
     if course is not None:
         versions = versions.filter(question__course=course)
@@ -258,6 +258,7 @@ def questions_import(
         for case in ScenarioCase.objects.filter(topic__course=course).select_related("topic")
     }
     used: set[str] = set()
+    _keys_by_text(parsed.questions, course)
     for question in parsed.questions:
         report.errors.extend(_reference_problems(question, course, topics, cases))
         question.key = _unique(question.key or derived_key(question), used)
@@ -274,10 +275,11 @@ def questions_import(
         if found is not None and found.current_version is not None:
             found.current_version.question = found
             keep_uncarried(question, found.current_version, course)
-        digest = content_hash(question_content(question))
+            if format_name == "aiken":
+                keep_what_aiken_cannot_say(question, found.current_version)
         if found is None:
             action = "new"
-        elif found.current_version is None or found.current_version.content_hash != digest:
+        elif found.current_version is None or not version_says(found.current_version, question):
             action = "updated"
         else:
             action = "unchanged"
@@ -326,6 +328,50 @@ def keep_uncarried(question: QuestionData, version: QuestionVersion, course: Cou
         question.difficulty = version.difficulty
     if not question.case and version.case_id:
         question.case = version.case.topic.slug
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _keys_by_text(questions: list[QuestionData], course: Course) -> None:
+    """A question whose file gives no key (Aiken has none) is the bank's question with the
+    same text, when exactly one has it; so an Aiken export imported again matches itself."""
+    keyless = [question for question in questions if not question.key]
+    if not keyless:
+        return
+    by_text: dict[str, list[str]] = {}
+    for key, stem in QuestionVersion.objects.filter(
+        question__course=course,
+        question__current_version=F("id"),
+        question__archived_at__isnull=True,
+    ).values_list("question__key", "stem_md"):
+        by_text.setdefault(_words(stem), []).append(key)
+    for question in keyless:
+        keys = by_text.get(_words(question.stem), [])
+        if len(keys) == 1:
+            question.key = keys[0]
+
+
+def keep_what_aiken_cannot_say(question: QuestionData, version: QuestionVersion) -> None:
+    """Aiken writes each text on one line and holds no title, format, feedback, weights,
+    category or tags: when the file says the same words and the same right answer as the bank's
+    question, the question keeps all of that as it is."""
+    stored = version_data(version)
+    if _words(question.stem) != _words(stored.stem):
+        return
+    question.stem = stored.stem
+    same_options = len(question.options) == len(stored.options) and all(
+        _words(new.text) == _words(old.text) and (new.fraction >= 1.0) == (old.fraction >= 1.0)
+        for new, old in zip(question.options, stored.options, strict=False)
+    )
+    if same_options:
+        question.options = stored.options
+    question.title = stored.title
+    question.text_format = stored.text_format
+    question.general_feedback = stored.general_feedback
+    question.category = stored.category
+    question.tags = stored.tags
 
 
 def _unique(key: str, used: set[str]) -> str:
@@ -392,8 +438,20 @@ def _question_import(
         if changed:
             question.save(update_fields=changed)
     current = question.current_version
-    if current is None or current.content_hash != digest:
+    if current is None or not version_says(current, data):
         version_create(
             question, content, digest=digest, topics=topics, cases=cases, now=now, author=author
         )
     return question
+
+
+def version_says(version: QuestionVersion, data: QuestionData) -> bool:
+    """True when ``version`` says what ``data`` says.
+
+    The stored hash covers the topics in the order their file listed them, which the database
+    does not keep; so when the hashes differ, the version is read back (topics in course order,
+    as every export writes them) and compared as content."""
+    content = question_content(data)
+    if version.content_hash == content_hash(content):
+        return True
+    return question_content(version_data(version)) == content

@@ -74,3 +74,32 @@ def test_aiken_carries_stems_options_and_the_key_of_single_answer_questions(cour
     assert sorted(carried(q) for q in after) == expected
     assert {q.text_format for q in after} == {"plain"}
     assert all(dataclasses.asdict(o)["feedback"] == "" for q in after for o in q.options)
+
+
+@pytest.mark.parametrize("fmt", ["gift", "moodle-xml", "markdown", "aiken"])
+def test_reimporting_an_export_of_imported_questions_changes_nothing(course, tmp_path, fmt):
+    import_questions(DATA / "bank.gift", "gift", "--bank", "amazon-s3")
+    text, _ = export_questions(fmt, "--bank", "amazon-s3")
+    path = tmp_path / "export"
+    path.write_text(text, encoding="utf-8")
+
+    code, report, stderr = import_questions(path, fmt, "--bank", "amazon-s3")
+
+    assert code == 0, stderr
+    assert (report["created"], report["updated"]) == (0, 0)
+    assert report["unchanged"] == report["imported"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["gift", "moodle-xml", "markdown", "aiken"])
+def test_imported_questions_export_import_export_gives_the_same_file(course, tmp_path, fmt):
+    import_questions(DATA / "bank.gift", "gift", "--bank", "amazon-s3")
+    first, _ = export_questions(fmt, "--bank", "amazon-s3")
+    path = tmp_path / "export"
+    path.write_text(first, encoding="utf-8")
+    Question.objects.all().delete()
+
+    code, _, stderr = import_questions(path, fmt, "--bank", "amazon-s3")
+    again, _ = export_questions(fmt, "--bank", "amazon-s3")
+
+    assert code == 0, stderr
+    assert again == first

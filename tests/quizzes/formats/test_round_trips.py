@@ -134,10 +134,7 @@ def markdown_questions(draw) -> list[QuestionData]:
     questions = []
     for key in keys:
         kind = draw(st.sampled_from(["single", "multiple"]))
-        question_options = [
-            dataclasses.replace(option, fraction=max(option.fraction, 0.0))
-            for option in draw(options(kind))
-        ]
+        question_options = draw(options(kind))
         for option in question_options:
             option.feedback = option.feedback or draw(block_text())
         questions.append(
@@ -152,6 +149,9 @@ def markdown_questions(draw) -> list[QuestionData]:
                 difficulty=draw(st.sampled_from(["easy", "medium", "hard"])),
                 tags=draw(st.lists(line_text().filter(lambda t: "," not in t), max_size=3)),
                 case=draw(st.one_of(st.just(""), SLUG)),
+                title=draw(st.one_of(st.just(""), line_text().map(str.strip))),
+                text_format=draw(st.sampled_from(["markdown", "html", "plain", "moodle"])),
+                category=draw(st.one_of(st.just(""), st.just("Lambda/Limits"))),
             )
         )
     return questions
@@ -237,10 +237,10 @@ def test_aiken_write_then_parse_gives_single_answer_questions_back():
     assert without_lines(aiken.parse(aiken.write(questions)).questions) == questions
 
 
-def test_gift_questions_keep_their_content_through_markdown_except_weights(data_text):
+def test_gift_questions_keep_everything_through_markdown_weights_included(data_text):
     original = gift.parse(data_text("features.gift")).questions[1]
 
     back = markdown.parse(markdown.write([original])).questions[0]
 
-    assert [o.text for o in back.options] == [o.text for o in original.options]
-    assert [o.fraction for o in back.options] == [0.5, 0.5, 0.0]
+    assert dataclasses.replace(back, line=0, difficulty="") == dataclasses.replace(original, line=0)
+    assert [o.fraction for o in back.options] == [0.5, 0.5, -1.0]

@@ -23,7 +23,15 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F, Prefetch
 
-from studyapp.quizzes.formats import FORMATS, OptionData, Problem, QuestionData, aiken
+from studyapp.quizzes.formats import (
+    FORMATS,
+    OptionData,
+    Problem,
+    QuestionData,
+    aiken,
+    gift,
+    markdown,
+)
 from studyapp.quizzes.formats.model import slugify
 from studyapp.quizzes.importing import (
     content_hash,
@@ -110,6 +118,7 @@ class BankExport:
     text: str
     count: int
     skipped: list[str]
+    losses: list[str] = field(default_factory=list)  # what was written without part of it
 
 
 # -- choosing the bank -------------------------------------------------------------------------
@@ -201,16 +210,48 @@ def questions_export(*, format_name: str, course: Course | None = None) -> BankE
         raise BankError(f"unknown format {format_name!r} (known: {', '.join(FORMAT_NAMES)})")
     versions = list(bank_versions(course))
     questions = [version_data(version) for version in versions]
+    losses = export_losses(questions, format_name=format_name)
     if format_name == "aiken":
         written = aiken.export(questions)
-        return BankExport(written.text, len(questions) - len(written.skipped), written.skipped)
+        count = len(questions) - len(written.skipped)
+        return BankExport(written.text, count, written.skipped, losses)
     if format_name == "markdown":
         courses = {version.question.course_id for version in versions}
         slug = course.slug if course else ""
         if not slug and len(courses) == 1:
             slug = versions[0].question.course.slug
-        return BankExport(FORMATS["markdown"].write(questions, course=slug), len(questions), [])
-    return BankExport(FORMATS[format_name].write(questions), len(questions), [])
+        text = FORMATS["markdown"].write(questions, course=slug)
+        return BankExport(text, len(questions), [], losses)
+    return BankExport(FORMATS[format_name].write(questions), len(questions), [], losses)
+
+
+#: What each format holds no place for; the bank keeps it when the file is imported over it.
+_NOT_CARRIED = {
+    "gift": ("topics", "domain", "difficulty", "case"),
+    "moodle-xml": ("topics", "domain", "difficulty", "case"),
+    "aiken": ("topics", "domain", "difficulty", "case", "title", "feedback", "tags"),
+    "markdown": (),
+}
+_FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses}
+
+
+def export_losses(questions: list[QuestionData], *, format_name: str) -> list[str]:
+    """Per question, what the format writes it without (never silently)."""
+    losses = []
+    check = _FORMAT_LOSSES.get(format_name)
+    for number, question in enumerate(questions, start=1):
+        reasons = list(check(question)) if check else []
+        missing = [name for name in _NOT_CARRIED[format_name] if _has(question, name)]
+        if missing:
+            reasons.append(f"{format_name} holds no {', '.join(missing)}")
+        losses.extend(f"question {number} ({question.key}): {reason}" for reason in reasons)
+    return losses
+
+
+def _has(question: QuestionData, name: str) -> bool:
+    if name == "feedback":
+        return bool(question.general_feedback or any(o.feedback for o in question.options))
+    return bool(getattr(question, name))
 
 
 # -- import --------------------------------------------------------------------------------------

@@ -103,3 +103,19 @@ def test_imported_questions_export_import_export_gives_the_same_file(course, tmp
 
     assert code == 0, stderr
     assert again == first
+
+
+def test_an_export_says_per_question_what_the_format_writes_it_without(bank):
+    _, stderr = export_questions("gift", "--bank", "amazon-s3")
+    lines = [line for line in stderr.splitlines() if line.startswith("written without:")]
+
+    assert len(lines) == 10
+    assert all(line.endswith("gift holds no topics, domain, difficulty") for line in lines)
+
+
+def test_markdown_writes_imported_questions_without_losing_anything(course):
+    import_questions(DATA / "bank.gift", "gift", "--bank", "amazon-s3")
+
+    _, stderr = export_questions("markdown", "--bank", "amazon-s3")
+
+    assert "written without" not in stderr

@@ -241,6 +241,11 @@ def attempt_answer(
         raise
 
 
+def option_weight(option) -> float:
+    """An option's weight; rows saved before weights existed count a correct option as 1."""
+    return option.fraction if option.fraction else (1.0 if option.is_correct else 0.0)
+
+
 def _practice_answer(attempt, item, chosen, options, now) -> AttemptQuestion:
     if item.answered_at is not None:
         raise AttemptClosed("This question has been answered already.")
@@ -248,8 +253,10 @@ def _practice_answer(attempt, item, chosen, options, now) -> AttemptQuestion:
         raise AttemptError("Choose an option first.")
     item.chosen = chosen
     item.answered_at = now
-    item.correct = grading.answer_is_correct(
-        chosen=chosen, correct=[i for i, option in options.items() if option.is_correct]
+    item.correct = grading.answer_earns_full_marks(
+        kind=item.version.kind,
+        chosen=chosen,
+        fractions={i: option_weight(option) for i, option in options.items()},
     )
     item.save(update_fields=["chosen", "answered_at", "correct"])
     item_review_record(attempt=attempt, item=item, now=now)
@@ -290,8 +297,11 @@ def attempt_submit(*, attempt: Attempt, now: datetime, ending: str = "submitted"
         items = list(fresh.items.select_related("version").prefetch_related("version__options"))
         for item in items:
             if fresh.mode == Attempt.Mode.EXAM or item.answered_at is not None:
-                correct_ids = [o.id for o in item.version.options.all() if o.is_correct]
-                item.correct = grading.answer_is_correct(chosen=item.chosen, correct=correct_ids)
+                item.correct = grading.answer_earns_full_marks(
+                    kind=item.version.kind,
+                    chosen=item.chosen,
+                    fractions={o.id: option_weight(o) for o in item.version.options.all()},
+                )
         AttemptQuestion.objects.bulk_update(items, ["correct"])
         correct = sum(1 for item in items if item.correct)
         fresh.submitted_at = submitted_at

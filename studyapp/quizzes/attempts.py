@@ -58,7 +58,7 @@ def question_pool(
 ) -> QuerySet[Question]:
     """Published questions matching the filters; ``missed``: the learner's last answer to
     them was wrong; ``due``: their spaced-repetition schedule is due."""
-    pool = Question.objects.published().filter(course__archived_at__isnull=True)
+    pool = Question.objects.in_pool().filter(course__archived_at__isnull=True)
     if topic_ids:
         pool = pool.filter(current_version__topics__in=topic_ids)
     if domains:

@@ -273,6 +273,7 @@ def questions_import(
     source: str = "",
     dry_run: bool = False,
     publish: bool = False,
+    pool: bool = False,
 ) -> ImportReport:
     """Read ``text`` and, unless ``dry_run`` or the file has errors, save its questions."""
     if format_name not in FORMATS:
@@ -349,6 +350,7 @@ def questions_import(
                 author=author,
                 now=now,
                 publish=publish,
+                pool=pool,
             )
     report.saved = True
     return report
@@ -446,6 +448,7 @@ def _question_import(
     author,
     now: datetime,
     publish: bool,
+    pool: bool = False,
 ) -> Question:
     """Create or update one question; a new version only when what it says changed.
 
@@ -464,6 +467,7 @@ def _question_import(
             course=course,
             status=Question.Status.PUBLISHED if publish else Question.Status.DRAFT,
             origin=Question.Origin.IMPORTED,
+            in_pool=pool,
             source=source[:300],
             author=author,
             created_at=now,
@@ -476,6 +480,9 @@ def _question_import(
         if publish and question.status != Question.Status.PUBLISHED:
             question.status = Question.Status.PUBLISHED
             changed.append("status")
+        if pool and not question.in_pool:
+            question.in_pool = True
+            changed.append("in_pool")
         if changed:
             question.save(update_fields=changed)
     current = question.current_version

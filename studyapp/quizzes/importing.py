@@ -218,6 +218,7 @@ def question_save(
             status=Question.Status.PUBLISHED,
             origin=origin,
             source=source,
+            in_pool=True,
             created_at=now,
         )
         changes["created"] += 1
@@ -226,6 +227,7 @@ def question_save(
             "source": source,
             "origin": origin,
             "status": Question.Status.PUBLISHED,
+            "in_pool": True,
             "archived_at": None,
         }
         differing = {k: v for k, v in values.items() if getattr(question, k) != v}

@@ -29,6 +29,12 @@ class QuestionQuerySet(ArchivableQuerySet):
         """Questions a learner can be asked: published, not archived, with a version."""
         return self.active().filter(status=Question.Status.PUBLISHED, current_version__isnull=False)
 
+    def in_pool(self):
+        """Published questions of the courses' curated pools: practice and exam simulations
+        for every learner draw from these only. An instructor's other questions reach learners
+        only through that instructor's quizzes, assigned to cohorts."""
+        return self.published().filter(in_pool=True)
+
 
 class Question(models.Model):
     class Status(models.TextChoices):
@@ -50,6 +56,11 @@ class Question(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.AUTHORED)
     source = models.CharField(max_length=300, blank=True, help_text="The file it came from.")
+    in_pool = models.BooleanField(
+        default=False,
+        help_text="In the course's curated pool (shipped content, or published to it on "
+        "purpose): practice and exam simulations for everyone draw from it.",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

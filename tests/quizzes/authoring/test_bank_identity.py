@@ -91,16 +91,22 @@ def test_the_report_lists_each_question_by_key_line_and_what_happened(course, tm
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_keeps_every_question_and_its_key(content_dir):
+def test_the_migrations_keep_every_question_and_put_shipped_ones_in_the_pool(content_dir):
     executor = MigrationExecutor(connection)
     executor.migrate([("quizzes", "0002_authoring")])
     old = executor.loader.project_state([("quizzes", "0002_authoring")]).apps
     course = old.get_model("topics", "Course").objects.create(slug="c", title="C", source="")
-    old.get_model("quizzes", "Question").objects.create(
-        key="kept", course=course, created_at=timezone.now()
+    old_question = old.get_model("quizzes", "Question")
+    old_question.objects.create(key="kept", course=course, created_at=timezone.now())
+    old_question.objects.create(
+        key="shipped", course=course, origin="content", created_at=timezone.now()
     )
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
-    assert list(Question.objects.values_list("key", "course__slug")) == [("kept", "c")]
+    assert list(Question.objects.order_by("key").values_list("key", "course__slug")) == [
+        ("kept", "c"),
+        ("shipped", "c"),
+    ]
+    assert set(Question.objects.filter(in_pool=True).values_list("key", flat=True)) == {"shipped"}

@@ -32,7 +32,9 @@ GIFT = """\
 def practice(course, learner, tmp_path: Path) -> Attempt:
     path = tmp_path / "moodle.gift"
     path.write_text(GIFT, encoding="utf-8")
-    code, report, stderr = import_questions(path, "gift", "--bank", "amazon-s3", "--publish")
+    code, report, stderr = import_questions(
+        path, "gift", "--bank", "amazon-s3", "--publish", "--pool"
+    )
     assert (code, report["created"]) == (0, 5), stderr
     return attempts.practice_start(
         user=learner, now=timezone.now(), count=200, rng=random.Random(1)

@@ -167,6 +167,11 @@ def version_data(version: QuestionVersion) -> QuestionData:
         difficulty=version.difficulty,
         tags=list(version.tags or []),
         case=version.case.topic.slug if version.case_id else "",
+        correct_feedback=(version.combined_feedback or {}).get("correctfeedback", ""),
+        partially_correct_feedback=(version.combined_feedback or {}).get(
+            "partiallycorrectfeedback", ""
+        ),
+        incorrect_feedback=(version.combined_feedback or {}).get("incorrectfeedback", ""),
     )
 
 
@@ -242,6 +247,8 @@ def export_losses(questions: list[QuestionData], *, format_name: str) -> list[st
     for number, question in enumerate(questions, start=1):
         reasons = list(check(question)) if check else []
         missing = [name for name in _NOT_CARRIED[format_name] if _has(question, name)]
+        if question.combined_feedback and format_name != "moodle-xml":
+            missing.append("correct/partially correct/incorrect feedback")
         if missing:
             reasons.append(f"{format_name} holds no {', '.join(missing)}")
         losses.extend(f"question {number} ({question.key}): {reason}" for reason in reasons)
@@ -251,6 +258,8 @@ def export_losses(questions: list[QuestionData], *, format_name: str) -> list[st
 def _has(question: QuestionData, name: str) -> bool:
     if name == "feedback":
         return bool(question.general_feedback or any(o.feedback for o in question.options))
+    if name == "difficulty":  # the default every question has says nothing
+        return question.difficulty not in ("", "medium")
     return bool(getattr(question, name))
 
 
@@ -317,6 +326,8 @@ def questions_import(
         if found is not None and found.current_version is not None:
             found.current_version.question = found
             keep_uncarried(question, found.current_version, course)
+            if format_name != "moodle-xml":
+                keep_combined_feedback(question, found.current_version)
             if format_name == "aiken":
                 keep_what_aiken_cannot_say(question, found.current_version)
         if found is None:
@@ -394,6 +405,15 @@ def _keys_by_text(questions: list[QuestionData], course: Course) -> None:
         keys = by_text.get(_words(question.stem), [])
         if len(keys) == 1:
             question.key = keys[0]
+
+
+def keep_combined_feedback(question: QuestionData, version: QuestionVersion) -> None:
+    """Only Moodle XML holds Moodle's combined feedback: a file in another format imported
+    over the bank keeps the question's as it is."""
+    stored = version.combined_feedback or {}
+    question.correct_feedback = stored.get("correctfeedback", "")
+    question.partially_correct_feedback = stored.get("partiallycorrectfeedback", "")
+    question.incorrect_feedback = stored.get("incorrectfeedback", "")
 
 
 def keep_what_aiken_cannot_say(question: QuestionData, version: QuestionVersion) -> None:

@@ -146,6 +146,8 @@ def question_content(question: QuestionData) -> dict:
         content["text_format"] = question.text_format
     if question.category.strip():
         content["category"] = question.category.strip()
+    if question.combined_feedback:
+        content["combined"] = question.combined_feedback
     return content
 
 
@@ -268,6 +270,7 @@ def version_create(
         title=content.get("title", ""),
         text_format=content.get("text_format", "markdown"),
         category=content.get("category", ""),
+        combined_feedback=content.get("combined", {}),
         content_hash=digest,
         author=author,
         created_at=now,

@@ -123,6 +123,12 @@ class QuestionVersion(models.Model):
         help_text="How the texts were written, and so how they are shown.",
     )
     category = models.CharField(max_length=255, blank=True, help_text="Moodle category path.")
+    combined_feedback = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Moodle's feedback for a right, partly right and wrong answer, by its "
+        "element name (correctfeedback, partiallycorrectfeedback, incorrectfeedback).",
+    )
     content_hash = models.CharField(max_length=64, help_text="sha256 of what the version says.")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -62,7 +62,21 @@ class QuestionData:
     tags: list[str] = field(default_factory=list)
     case: str = ""
     case_sensitive: bool = False
+    #: Moodle's combined feedback: shown for a right, partly right or wrong answer.
+    correct_feedback: str = ""
+    partially_correct_feedback: str = ""
+    incorrect_feedback: str = ""
     line: int = 0
+
+    @property
+    def combined_feedback(self) -> dict[str, str]:
+        """The combined feedback that is set, by Moodle's element names."""
+        values = {
+            "correctfeedback": self.correct_feedback,
+            "partiallycorrectfeedback": self.partially_correct_feedback,
+            "incorrectfeedback": self.incorrect_feedback,
+        }
+        return {name: text for name, text in values.items() if text}
 
 
 @dataclass

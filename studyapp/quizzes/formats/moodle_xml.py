@@ -196,6 +196,9 @@ def _read_question(
         title=title,
         text_format=_READ_FORMATS[raw_format],
         general_feedback=element.text_of("generalfeedback", "text"),
+        correct_feedback=element.text_of("correctfeedback", "text"),
+        partially_correct_feedback=element.text_of("partiallycorrectfeedback", "text"),
+        incorrect_feedback=element.text_of("incorrectfeedback", "text"),
         category=category,
         tags=[tag.text_of("text") for tag in _tags(element) if tag.text_of("text")],
         line=element.line,
@@ -299,6 +302,14 @@ def _question_element(question: QuestionData) -> str:
                 "    <shuffleanswers>true</shuffleanswers>",
                 "    <answernumbering>ABCD</answernumbering>",
             ]
+        )
+        lines.extend(
+            f'    <{name} format="{text_format}">{_rich_text(text)}</{name}>'
+            for name, text in (
+                ("correctfeedback", question.correct_feedback),
+                ("partiallycorrectfeedback", question.partially_correct_feedback),
+                ("incorrectfeedback", question.incorrect_feedback),
+            )
         )
     if question.kind == "shortanswer":
         lines.append(f"    <usecase>{1 if question.case_sensitive else 0}</usecase>")

@@ -110,7 +110,7 @@ def test_an_export_says_per_question_what_the_format_writes_it_without(bank):
     lines = [line for line in stderr.splitlines() if line.startswith("written without:")]
 
     assert len(lines) == 10
-    assert all(line.endswith("gift holds no topics, domain, difficulty") for line in lines)
+    assert all(line.endswith("gift holds no topics, domain") for line in lines)
 
 
 def test_markdown_writes_imported_questions_without_losing_anything(course):
@@ -119,3 +119,27 @@ def test_markdown_writes_imported_questions_without_losing_anything(course):
     _, stderr = export_questions("markdown", "--bank", "amazon-s3")
 
     assert "written without" not in stderr
+
+
+def test_moodles_combined_feedback_survives_the_bank_and_other_formats_say_they_lack_it(
+    course, tmp_path
+):
+    from tests.quizzes.formats.test_moodle_xml_format import COMBINED
+
+    path = tmp_path / "combined.xml"
+    path.write_text(COMBINED, encoding="utf-8")
+    import_questions(path, "moodle-xml", "--bank", "amazon-s3")
+    xml, _ = export_questions("moodle-xml", "--bank", "amazon-s3")
+    gift_text, stderr = export_questions("gift", "--bank", "amazon-s3")
+    gift_path = tmp_path / "again.gift"
+    gift_path.write_text(gift_text, encoding="utf-8")
+
+    _, report, _ = import_questions(gift_path, "gift", "--bank", "amazon-s3")
+
+    assert "<p>Your answer is correct.</p>" in xml and "Partly." in xml and "No." in xml
+    assert stderr == (
+        "written without: question 1 (c): "
+        "gift holds no correct/partially correct/incorrect feedback\n"
+    )
+    assert (report["unchanged"], report["updated"]) == (1, 0)
+    assert bank_data()[0].incorrect_feedback == "No."

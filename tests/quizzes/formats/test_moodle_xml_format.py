@@ -3,6 +3,8 @@ declarations refused."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from studyapp.quizzes.formats import moodle_xml
@@ -184,3 +186,33 @@ def test_the_writer_keeps_text_that_looks_like_cdata_end(quiz):
 
 def test_the_writer_roots_categories_in_the_course_top_category(quiz):
     assert "<text>$course$/top/Lambda/Limits</text>" in moodle_xml.write(quiz.questions)
+
+
+COMBINED = (
+    '<quiz><question type="multichoice"><name><text>C</text></name>'
+    '<questiontext format="html"><text>Which?</text></questiontext><single>true</single>'
+    '<correctfeedback format="html"><text><![CDATA[<p>Your answer is correct.</p>]]></text>'
+    "</correctfeedback>"
+    '<partiallycorrectfeedback format="html"><text>Partly.</text></partiallycorrectfeedback>'
+    '<incorrectfeedback format="html"><text>No.</text></incorrectfeedback>'
+    '<answer fraction="100"><text>a</text></answer>'
+    '<answer fraction="0"><text>b</text></answer></question></quiz>'
+)
+
+
+def test_moodles_correct_partially_correct_and_incorrect_feedback_are_kept():
+    question = moodle_xml.parse(COMBINED).questions[0]
+
+    assert (
+        question.correct_feedback,
+        question.partially_correct_feedback,
+        question.incorrect_feedback,
+    ) == ("<p>Your answer is correct.</p>", "Partly.", "No.")
+
+
+def test_the_writer_writes_the_combined_feedback_back():
+    question = moodle_xml.parse(COMBINED).questions[0]
+
+    again = moodle_xml.parse(moodle_xml.write([question])).questions[0]
+
+    assert dataclasses.replace(again, line=0) == dataclasses.replace(question, line=0)

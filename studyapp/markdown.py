@@ -1,15 +1,22 @@
-"""The one place that turns Markdown into safe HTML.
+"""The one place that turns Markdown (and the other text formats of questions) into safe HTML.
 
 Every piece of Markdown the app shows (notes, card faces, questions, explanations, lessons,
 anything an instructor or learner writes) goes through :func:`render_markdown`. The output is
 always passed through nh3 with an explicit allow-list: classes (for code highlighting) and ids
 (for heading anchors) survive, scripts, event handlers, styles and unknown tags do not.
+
+Questions imported from Moodle keep the text format they were written in, and
+:func:`render_text` shows each as Moodle does: ``html`` through the same allow-list,
+``markdown`` through the renderer, ``plain`` escaped with its line breaks and double spaces
+kept, ``moodle`` (Moodle's auto-format) with its line breaks kept and the HTML in it allowed
+through the allow-list, as Moodle's ``text_to_html`` does.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from html import escape
 
 import markdown
 import nh3
@@ -124,3 +131,30 @@ def render_inline(text: str) -> SafeString:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return mark_safe(html)  # noqa: S308 - sanitised by nh3 in _render
+
+
+_BETWEEN_TAGS = re.compile(r">\s+<")
+
+
+@lru_cache(maxsize=2048)
+def _render_text(text: str, text_format: str) -> str:
+    text = text.replace("\r\n", "\n")
+    if text_format == "html":
+        return sanitize_html(text)
+    if text_format == "plain":
+        # Moodle's FORMAT_PLAIN: escaped, double spaces kept, each line break a <br>.
+        return escape(text).replace("  ", "&nbsp; ").replace("\n", "<br>\n")
+    if text_format == "moodle":
+        # Moodle's text_to_html: no breaks between tags, every other line break a <br>.
+        return sanitize_html(_BETWEEN_TAGS.sub("><", text).replace("\n", "<br>\n"))
+    return _render(text)
+
+
+def render_text(text: str, text_format: str = "markdown", *, inline: bool = False) -> SafeString:
+    """Render a text written in ``text_format`` (markdown, html, plain or moodle) to safe HTML.
+
+    ``inline`` drops a Markdown fragment's wrapping paragraph (for an option); the other
+    formats have none to drop. An unknown format renders as Markdown."""
+    if text_format not in ("html", "plain", "moodle"):
+        return render_inline(text) if inline else render_markdown(text)
+    return mark_safe(_render_text(text or "", text_format))  # noqa: S308 - sanitised or escaped

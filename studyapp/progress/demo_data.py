@@ -118,6 +118,7 @@ def demo_questions_build(*, course: Course, topics: list[Topic], now: datetime) 
                 course=course,
                 status=Question.Status.PUBLISHED,
                 origin=Question.Origin.AUTHORED,
+                in_pool=True,
                 created_at=now,
             )
             version = QuestionVersion.objects.create(

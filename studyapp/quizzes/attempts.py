@@ -62,7 +62,7 @@ def question_pool(
 ) -> QuerySet[Question]:
     """Published questions matching the filters; ``missed``: the learner's last answer to
     them was wrong; ``due``: their spaced-repetition schedule is due."""
-    pool = Question.objects.asked()
+    pool = Question.objects.in_pool()
     if topic_ids:
         pool = pool.filter(current_version__topics__in=topic_ids)
     if domains:
@@ -335,7 +335,7 @@ def attempt_answer(
             chosen = sorted(set(option_ids or []))
             if any(option_id not in options for option_id in chosen):
                 raise AttemptError("That option does not belong to this question.")
-            if item.version.kind == "single" and len(chosen) > 1:
+            if item.version.kind != "multiple" and len(chosen) > 1:
                 raise AttemptError("Choose one option.")
             if attempt.mode == Attempt.Mode.PRACTICE:
                 return _practice_answer(attempt, item, chosen, options, now)
@@ -355,6 +355,11 @@ def item_option_ids(item: AttemptQuestion, letters: list[str]) -> list[int]:
     return [by_letter.get(letter.strip().upper(), -1) for letter in letters]
 
 
+def option_weight(option) -> float:
+    """An option's weight; rows saved before weights existed count a correct option as 1."""
+    return option.fraction if option.fraction else (1.0 if option.is_correct else 0.0)
+
+
 def _practice_answer(attempt, item, chosen, options, now) -> AttemptQuestion:
     if item.answered_at is not None:
         raise AttemptClosed("This question has been answered already.")
@@ -362,8 +367,10 @@ def _practice_answer(attempt, item, chosen, options, now) -> AttemptQuestion:
         raise AttemptError("Choose an option first.")
     item.chosen = chosen
     item.answered_at = now
-    item.correct = grading.answer_is_correct(
-        chosen=chosen, correct=[i for i, option in options.items() if option.is_correct]
+    item.correct = grading.answer_earns_full_marks(
+        kind=item.version.kind,
+        chosen=chosen,
+        fractions={i: option_weight(option) for i, option in options.items()},
     )
     item.save(update_fields=["chosen", "answered_at", "correct"])
     item_review_record(attempt=attempt, item=item, now=now)
@@ -404,8 +411,11 @@ def attempt_submit(*, attempt: Attempt, now: datetime, ending: str = "submitted"
         items = list(fresh.items.select_related("version").prefetch_related("version__options"))
         for item in items:
             if fresh.mode == Attempt.Mode.EXAM or item.answered_at is not None:
-                correct_ids = [o.id for o in item.version.options.all() if o.is_correct]
-                item.correct = grading.answer_is_correct(chosen=item.chosen, correct=correct_ids)
+                item.correct = grading.answer_earns_full_marks(
+                    kind=item.version.kind,
+                    chosen=item.chosen,
+                    fractions={o.id: option_weight(o) for o in item.version.options.all()},
+                )
         AttemptQuestion.objects.bulk_update(items, ["correct"])
         correct = sum(1 for item in items if item.correct)
         fresh.submitted_at = submitted_at

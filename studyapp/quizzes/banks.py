@@ -7,9 +7,10 @@ A bank is a course: ``--bank aws-lambda`` imports into (or exports from) the que
 course with that slug. Importing is all or nothing: when the file has a syntax error, or refers
 to a topic or case the course does not have, nothing is saved and every problem is reported with
 its line. Question types the app does not have are skipped, each with its line and the reason.
-Questions are matched on their key (a GIFT ``[id:..]`` comment, a Moodle ``<idnumber>``, a title's
-slug, a Markdown ``## id``; else one derived from the text), so importing the same file twice
-changes nothing, and an edited question gets a new version (attempts keep theirs).
+Questions are matched on their key within the bank (a GIFT ``[id:..]`` comment, a Moodle
+``<idnumber>``, a title's slug, a Markdown ``## id``; else one derived from the text), so
+importing the same file twice changes nothing, an edited question gets a new version (attempts
+keep theirs), and the same key in another bank is another question.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 
 from studyapp.core.errors import Invalid
-from studyapp.quizzes.formats import FORMATS, OptionData, Problem, QuestionData, aiken
+from studyapp.quizzes.formats import (
+    FORMATS,
+    OptionData,
+    Problem,
+    QuestionData,
+    aiken,
+    gift,
+    markdown,
+)
 from studyapp.quizzes.formats.model import slugify
 from studyapp.quizzes.importing import (
     content_hash,
@@ -35,6 +44,15 @@ from studyapp.quizzes.models import Option, Question, QuestionVersion
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
 FORMAT_NAMES = tuple(FORMATS)
+#: The kinds a bank keeps; the formats read short-answer and numerical questions too.
+STORED_KINDS = ("single", "multiple", "truefalse")
+KIND_NAMES = {
+    "single": "single-answer",
+    "multiple": "multiple-response",
+    "truefalse": "true/false",
+    "shortanswer": "short-answer",
+    "numerical": "numerical",
+}
 
 
 class BankError(Invalid):
@@ -52,6 +70,11 @@ class ImportedQuestion:
     kind: str
     options: int
     action: str  # "new", "updated" or "unchanged"
+
+    @property
+    def action_name(self) -> str:
+        """The action as the import report's counts name it: created, updated, unchanged."""
+        return "created" if self.action == "new" else self.action
 
 
 @dataclass
@@ -83,6 +106,10 @@ class ImportReport:
             "updated": counts["updated"] if self.ok else 0,
             "unchanged": counts["unchanged"] if self.ok else 0,
             "skipped_items": [{"line": p.line, "reason": p.message} for p in self.skipped],
+            "questions": [
+                {"line": q.line, "key": q.key, "title": q.title, "action": q.action_name}
+                for q in self.questions
+            ],
             "saved": self.saved,
         }
 
@@ -92,6 +119,7 @@ class BankExport:
     text: str
     count: int
     skipped: list[str]
+    losses: list[str] = field(default_factory=list)  # what was written without part of it
 
 
 # -- choosing the bank -------------------------------------------------------------------------
@@ -141,6 +169,11 @@ def version_data(version: QuestionVersion) -> QuestionData:
         tags=list(version.tags or []),
         case=version.case.topic.slug if version.case_id else "",
         shuffle=version.shuffle_options,
+        correct_feedback=(version.combined_feedback or {}).get("correctfeedback", ""),
+        partially_correct_feedback=(version.combined_feedback or {}).get(
+            "partiallycorrectfeedback", ""
+        ),
+        incorrect_feedback=(version.combined_feedback or {}).get("incorrectfeedback", ""),
     )
 
 
@@ -162,7 +195,7 @@ def bank_versions(course: Course | None = None, *, keys: list[str] | None = None
         .prefetch_related(
             Prefetch("options", queryset=Option.objects.order_by("position")), "topics"
         )
-        .order_by("question__course__position", "question__key")
+        .order_by("question__course__position", "question__created_at", "question__id")
     )
     if course is not None:
         versions = versions.filter(question__course=course)
@@ -184,16 +217,52 @@ def questions_export(*, format_name: str, course: Course | None = None) -> BankE
         raise BankError(f"unknown format {format_name!r} (known: {', '.join(FORMAT_NAMES)})")
     versions = list(bank_versions(course))
     questions = [version_data(version) for version in versions]
+    losses = export_losses(questions, format_name=format_name)
     if format_name == "aiken":
         written = aiken.export(questions)
-        return BankExport(written.text, len(questions) - len(written.skipped), written.skipped)
+        count = len(questions) - len(written.skipped)
+        return BankExport(written.text, count, written.skipped, losses)
     if format_name == "markdown":
         courses = {version.question.course_id for version in versions}
         slug = course.slug if course else ""
         if not slug and len(courses) == 1:
             slug = versions[0].question.course.slug
-        return BankExport(FORMATS["markdown"].write(questions, course=slug), len(questions), [])
-    return BankExport(FORMATS[format_name].write(questions), len(questions), [])
+        text = FORMATS["markdown"].write(questions, course=slug)
+        return BankExport(text, len(questions), [], losses)
+    return BankExport(FORMATS[format_name].write(questions), len(questions), [], losses)
+
+
+#: What each format holds no place for; the bank keeps it when the file is imported over it.
+_NOT_CARRIED = {
+    "gift": ("topics", "domain", "difficulty", "case"),
+    "moodle-xml": ("topics", "domain", "difficulty", "case"),
+    "aiken": ("topics", "domain", "difficulty", "case", "title", "feedback", "tags"),
+    "markdown": (),
+}
+_FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses}
+
+
+def export_losses(questions: list[QuestionData], *, format_name: str) -> list[str]:
+    """Per question, what the format writes it without (never silently)."""
+    losses = []
+    check = _FORMAT_LOSSES.get(format_name)
+    for number, question in enumerate(questions, start=1):
+        reasons = list(check(question)) if check else []
+        missing = [name for name in _NOT_CARRIED[format_name] if _has(question, name)]
+        if question.combined_feedback and format_name != "moodle-xml":
+            missing.append("correct/partially correct/incorrect feedback")
+        if missing:
+            reasons.append(f"{format_name} holds no {', '.join(missing)}")
+        losses.extend(f"question {number} ({question.key}): {reason}" for reason in reasons)
+    return losses
+
+
+def _has(question: QuestionData, name: str) -> bool:
+    if name == "feedback":
+        return bool(question.general_feedback or any(o.feedback for o in question.options))
+    if name == "difficulty":  # the default every question has says nothing
+        return question.difficulty not in ("", "medium")
+    return bool(getattr(question, name))
 
 
 # -- import --------------------------------------------------------------------------------------
@@ -215,11 +284,20 @@ def questions_import(
     source: str = "",
     dry_run: bool = False,
     publish: bool = False,
+    pool: bool = False,
 ) -> ImportReport:
     """Read ``text`` and, unless ``dry_run`` or the file has errors, save its questions."""
     if format_name not in FORMATS:
         raise BankError(f"unknown format {format_name!r} (known: {', '.join(FORMAT_NAMES)})")
     parsed = FORMATS[format_name].parse(text, source=source)
+    storable = [q for q in parsed.questions if q.kind in STORED_KINDS]
+    parsed.skipped.extend(
+        Problem(q.line, f"{KIND_NAMES[q.kind]} questions cannot be kept in a bank yet, skipped")
+        for q in parsed.questions
+        if q.kind not in STORED_KINDS
+    )
+    parsed.skipped.sort(key=lambda problem: problem.line)
+    parsed.questions = storable
     report = ImportReport(
         format=format_name,
         source=source,
@@ -233,6 +311,7 @@ def questions_import(
         for case in ScenarioCase.objects.filter(topic__course=course).select_related("topic")
     }
     used: set[str] = set()
+    _keys_by_text(parsed.questions, course)
     for question in parsed.questions:
         report.errors.extend(_reference_problems(question, course, topics, cases))
         question.key = _unique(question.key or derived_key(question), used)
@@ -241,7 +320,7 @@ def questions_import(
         q.key: q
         for q in Question.objects.select_related("current_version__case__topic")
         .prefetch_related("current_version__topics")
-        .filter(key__in=[question.key for question in parsed.questions])
+        .filter(course=course, key__in=[question.key for question in parsed.questions])
     }
     planned = []
     for question in parsed.questions:
@@ -249,10 +328,13 @@ def questions_import(
         if found is not None and found.current_version is not None:
             found.current_version.question = found
             keep_uncarried(question, found.current_version, course)
-        digest = content_hash(question_content(question))
+            if format_name != "moodle-xml":
+                keep_combined_feedback(question, found.current_version)
+            if format_name == "aiken":
+                keep_what_aiken_cannot_say(question, found.current_version)
         if found is None:
             action = "new"
-        elif found.current_version is None or found.current_version.content_hash != digest:
+        elif found.current_version is None or not version_says(found.current_version, question):
             action = "updated"
         else:
             action = "unchanged"
@@ -281,6 +363,7 @@ def questions_import(
                 author=author,
                 now=now,
                 publish=publish,
+                pool=pool,
             )
     report.saved = True
     return report
@@ -301,6 +384,59 @@ def keep_uncarried(question: QuestionData, version: QuestionVersion, course: Cou
         question.difficulty = version.difficulty
     if not question.case and version.case_id:
         question.case = version.case.topic.slug
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _keys_by_text(questions: list[QuestionData], course: Course) -> None:
+    """A question whose file gives no key (Aiken has none) is the bank's question with the
+    same text, when exactly one has it; so an Aiken export imported again matches itself."""
+    keyless = [question for question in questions if not question.key]
+    if not keyless:
+        return
+    by_text: dict[str, list[str]] = {}
+    for key, stem in QuestionVersion.objects.filter(
+        question__course=course,
+        question__current_version=F("id"),
+        question__archived_at__isnull=True,
+    ).values_list("question__key", "stem_md"):
+        by_text.setdefault(_words(stem), []).append(key)
+    for question in keyless:
+        keys = by_text.get(_words(question.stem), [])
+        if len(keys) == 1:
+            question.key = keys[0]
+
+
+def keep_combined_feedback(question: QuestionData, version: QuestionVersion) -> None:
+    """Only Moodle XML holds Moodle's combined feedback: a file in another format imported
+    over the bank keeps the question's as it is."""
+    stored = version.combined_feedback or {}
+    question.correct_feedback = stored.get("correctfeedback", "")
+    question.partially_correct_feedback = stored.get("partiallycorrectfeedback", "")
+    question.incorrect_feedback = stored.get("incorrectfeedback", "")
+
+
+def keep_what_aiken_cannot_say(question: QuestionData, version: QuestionVersion) -> None:
+    """Aiken writes each text on one line and holds no title, format, feedback, weights,
+    category or tags: when the file says the same words and the same right answer as the bank's
+    question, the question keeps all of that as it is."""
+    stored = version_data(version)
+    if _words(question.stem) != _words(stored.stem):
+        return
+    question.stem = stored.stem
+    same_options = len(question.options) == len(stored.options) and all(
+        _words(new.text) == _words(old.text) and (new.fraction >= 1.0) == (old.fraction >= 1.0)
+        for new, old in zip(question.options, stored.options, strict=False)
+    )
+    if same_options:
+        question.options = stored.options
+    question.title = stored.title
+    question.text_format = stored.text_format
+    question.general_feedback = stored.general_feedback
+    question.category = stored.category
+    question.tags = stored.tags
 
 
 def _unique(key: str, used: set[str]) -> str:
@@ -334,6 +470,7 @@ def _question_import(
     author,
     now: datetime,
     publish: bool,
+    pool: bool = False,
 ) -> Question:
     """Create or update one question; a new version only when what it says changed.
 
@@ -341,13 +478,18 @@ def _question_import(
     unless ``publish`` asks for it to be published."""
     content = question_content(data)
     digest = content_hash(content)
-    question = Question.objects.select_related("current_version").filter(key=data.key).first()
+    question = (
+        Question.objects.select_related("current_version")
+        .filter(course=course, key=data.key)
+        .first()
+    )
     if question is None:
         question = Question.objects.create(
             key=data.key,
             course=course,
             status=Question.Status.PUBLISHED if publish else Question.Status.DRAFT,
             origin=Question.Origin.IMPORTED,
+            in_pool=pool,
             source=source[:300],
             author=author,
             created_at=now,
@@ -360,14 +502,26 @@ def _question_import(
         if publish and question.status != Question.Status.PUBLISHED:
             question.status = Question.Status.PUBLISHED
             changed.append("status")
-        if question.course_id != course.id:
-            question.course = course
-            changed.append("course")
+        if pool and not question.in_pool:
+            question.in_pool = True
+            changed.append("in_pool")
         if changed:
             question.save(update_fields=changed)
     current = question.current_version
-    if current is None or current.content_hash != digest:
+    if current is None or not version_says(current, data):
         version_create(
             question, content, digest=digest, topics=topics, cases=cases, now=now, author=author
         )
     return question
+
+
+def version_says(version: QuestionVersion, data: QuestionData) -> bool:
+    """True when ``version`` says what ``data`` says.
+
+    The stored hash covers the topics in the order their file listed them, which the database
+    does not keep; so when the hashes differ, the version is read back (topics in course order,
+    as every export writes them) and compared as content."""
+    content = question_content(data)
+    if version.content_hash == content_hash(content):
+        return True
+    return question_content(version_data(version)) == content

@@ -351,6 +351,12 @@ class ImportForm(forms.Form):
     publish = forms.BooleanField(
         required=False, help_text="Publish new questions at once (otherwise they are drafts)."
     )
+    pool = forms.BooleanField(
+        required=False,
+        label="Add to the course's pool",
+        help_text="Practice and exam simulations for every learner draw from the pool; "
+        "otherwise learners see these questions only in your quizzes.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -43,12 +43,31 @@ MEETS = "Meets competencies"
 NEEDS_IMPROVEMENT = "Needs improvement"
 
 AGAIN, HARD, GOOD = Rating.AGAIN, Rating.HARD, Rating.GOOD
+#: A weight this close to 100% is full marks (Moodle keeps fractions to seven decimals).
+FULL_MARK = 1 - 1e-6
 
 
 def answer_is_correct(*, chosen: Iterable[int], correct: Iterable[int]) -> bool:
     """All-or-nothing, as on the exam: exactly the correct options, no more and no fewer."""
     chosen_set, correct_set = set(chosen), set(correct)
     return bool(chosen_set) and chosen_set == correct_set
+
+
+def answer_earns_full_marks(
+    *, kind: str, chosen: Iterable[int], fractions: dict[int, float]
+) -> bool:
+    """Whether an answer is right, for questions with Moodle's weights (option id -> fraction).
+
+    A single-answer or true/false question is right when the chosen option is worth 100%
+    (Moodle allows several such options, and partial credit on others, which is not right). A
+    multiple-response question is all-or-nothing, as on the exam: exactly the options worth
+    something, no more and no fewer."""
+    chosen_set = set(chosen)
+    if kind != "multiple":
+        return len(chosen_set) == 1 and fractions.get(next(iter(chosen_set)), 0.0) >= FULL_MARK
+    return answer_is_correct(
+        chosen=chosen_set, correct=[i for i, fraction in fractions.items() if fraction > 0]
+    )
 
 
 def scaled_score(*, correct: int, total: int) -> int:

@@ -64,7 +64,7 @@ def question_files_read(
 ) -> QuestionsReading:
     """Parse and check every ``*.md`` in ``folder`` (a missing folder holds no questions)."""
     reading = QuestionsReading()
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         shown = display(path)
         try:
@@ -84,10 +84,11 @@ def question_files_read(
                 (shown, question.line, message)
                 for message in question_reference_problems(question, result.course, course)
             )
-            if question.key in seen:
-                message = f"question {question.key!r} is also defined in {seen[question.key]}"
+            scoped = (result.course, question.key)  # a key is unique within its course
+            if scoped in seen:
+                message = f"question {question.key!r} is also defined in {seen[scoped]}"
                 problems.append((shown, question.line, message))
-            seen.setdefault(question.key, shown)
+            seen.setdefault(scoped, shown)
         reading.problems.extend(problems)
         if not problems:
             reading.files.append(QuestionFile(shown, result.course, result.questions))
@@ -147,6 +148,8 @@ def question_content(question: QuestionData) -> dict:
         content["category"] = question.category.strip()
     if not question.shuffle:
         content["shuffle"] = False
+    if question.combined_feedback:
+        content["combined"] = question.combined_feedback
     return content
 
 
@@ -206,7 +209,11 @@ def question_save(
     """Create or update one question; a new version only when its content changed."""
     content = question_content(data)
     digest = content_hash(content)
-    question = Question.objects.select_related("current_version").filter(key=data.key).first()
+    question = (
+        Question.objects.select_related("current_version")
+        .filter(course=course, key=data.key)
+        .first()
+    )
     differing: dict = {}
     if question is None:
         question = Question.objects.create(
@@ -215,15 +222,16 @@ def question_save(
             status=Question.Status.PUBLISHED,
             origin=origin,
             source=source,
+            in_pool=True,
             created_at=now,
         )
         changes["created"] += 1
     else:
         values = {
-            "course": course,
             "source": source,
             "origin": origin,
             "status": Question.Status.PUBLISHED,
+            "in_pool": True,
             "archived_at": None,
         }
         differing = {k: v for k, v in values.items() if getattr(question, k) != v}
@@ -265,6 +273,7 @@ def version_create(
         text_format=content.get("text_format", "markdown"),
         category=content.get("category", ""),
         shuffle_options=content.get("shuffle", True),
+        combined_feedback=content.get("combined", {}),
         content_hash=digest,
         author=author,
         created_at=now,

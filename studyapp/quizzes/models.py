@@ -44,6 +44,12 @@ class QuestionQuerySet(ArchivableQuerySet):
         """Published questions of courses that are not archived: what quizzes draw from."""
         return self.published().filter(active_q("course"))
 
+    def in_pool(self):
+        """Published questions of the courses' curated pools: practice and exam simulations
+        for every learner draw from these only. An instructor's other questions reach learners
+        only through that instructor's quizzes, assigned to cohorts."""
+        return self.asked().filter(in_pool=True)
+
 
 class Question(models.Model):
     class Status(models.TextChoices):
@@ -55,7 +61,9 @@ class Question(models.Model):
         IMPORTED = "imported", "Imported from a file"
         AUTHORED = "authored", "Written in the browser"
 
-    key = models.CharField(max_length=200, unique=True, help_text="Stable id across imports.")
+    key = models.CharField(
+        max_length=200, help_text="Stable id across imports; unique within its bank (course)."
+    )
     course = models.ForeignKey("topics.Course", on_delete=models.CASCADE, related_name="questions")
     current_version = models.ForeignKey(
         "QuestionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -63,6 +71,11 @@ class Question(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.AUTHORED)
     source = models.CharField(max_length=300, blank=True, help_text="The file it came from.")
+    in_pool = models.BooleanField(
+        default=False,
+        help_text="In the course's curated pool (shipped content, or published to it on "
+        "purpose): practice and exam simulations for everyone draw from it.",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -73,6 +86,9 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "key"], name="question_key_unique_in_bank")
+        ]
 
     def __str__(self) -> str:
         return self.key
@@ -84,6 +100,7 @@ class QuestionVersion(models.Model):
     class Kind(models.TextChoices):
         SINGLE = "single", "Single answer"
         MULTIPLE = "multiple", "Multiple response"
+        TRUE_FALSE = "truefalse", "True/false"
 
     class Difficulty(models.TextChoices):
         EASY = "easy", "Easy"
@@ -111,15 +128,26 @@ class QuestionVersion(models.Model):
     title = models.CharField(max_length=255, blank=True, help_text="A short name (GIFT, Moodle).")
     text_format = models.CharField(
         max_length=10,
-        choices=[("markdown", "Markdown"), ("html", "HTML"), ("plain", "Plain text")],
+        choices=[
+            ("markdown", "Markdown"),
+            ("html", "HTML"),
+            ("plain", "Plain text"),
+            ("moodle", "Moodle auto-format"),
+        ],
         default="markdown",
-        help_text="How the texts were written; always shown through the Markdown renderer.",
+        help_text="How the texts were written, and so how they are shown.",
     )
     category = models.CharField(max_length=255, blank=True, help_text="Moodle category path.")
     shuffle_options = models.BooleanField(
         default=True,
         help_text="Show the options in an order of each attempt's own (Moodle's shuffleanswers); "
         "options that refer to others, such as 'All of the above', keep their place.",
+    )
+    combined_feedback = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Moodle's feedback for a right, partly right and wrong answer, by its "
+        "element name (correctfeedback, partiallycorrectfeedback, incorrectfeedback).",
     )
     content_hash = models.CharField(max_length=64, help_text="sha256 of what the version says.")
     author = models.ForeignKey(

@@ -120,7 +120,7 @@ def first_attempts(attempts: list[Attempt]) -> list[Attempt]:
 
 def random_guess_score(item: ItemInfo) -> float | None:
     """Mean of the options' fractions for a single-answer question; None for multiple response."""
-    if item.kind != "single" or not item.option_fractions:
+    if item.kind not in ("single", "truefalse") or not item.option_fractions:
         return None
     return mean(list(item.option_fractions))
 

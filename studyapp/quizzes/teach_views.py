@@ -343,6 +343,7 @@ def question_import(request: HttpRequest) -> HttpResponse:
                 "format": form.cleaned_data["format"],
                 "bank": course.slug,
                 "publish": form.cleaned_data["publish"],
+                "pool": form.cleaned_data["pool"],
             }
     status = 400 if form.errors or (report and not report.ok) else 200
     findings = []
@@ -370,6 +371,7 @@ def question_import_confirm(request: HttpRequest) -> HttpResponse:
             now=timezone.now(),
             source=pending["name"],
             publish=pending["publish"],
+            pool=pending.get("pool", False),
         )
     except banks.BankError as error:
         messages.error(request, str(error))

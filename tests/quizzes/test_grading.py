@@ -99,3 +99,26 @@ def test_the_domain_breakdown_counts_and_classifies_each_domain():
     assert breakdown["D1"].classification == grading.MEETS
     assert breakdown["D2"].classification == grading.NEEDS_IMPROVEMENT
     assert "D3" not in breakdown
+
+
+# --- Moodle's weights ---------------------------------------------------------------------
+
+
+def test_a_single_answer_is_right_only_with_an_option_worth_100_percent():
+    fractions = {1: 1.0, 2: 0.5, 3: 0.0}
+
+    assert grading.answer_earns_full_marks(kind="single", chosen=[1], fractions=fractions)
+    assert not grading.answer_earns_full_marks(kind="single", chosen=[2], fractions=fractions)
+
+
+def test_any_of_several_full_mark_answers_is_right():
+    fractions = {1: 1.0, 2: 1.0, 3: 0.0}
+
+    assert grading.answer_earns_full_marks(kind="single", chosen=[2], fractions=fractions)
+
+
+def test_one_full_weight_and_negative_others_is_right_with_the_full_weight_alone():
+    fractions = {1: 1.0, 2: -0.5, 3: -0.5}
+
+    assert grading.answer_earns_full_marks(kind="multiple", chosen=[1], fractions=fractions)
+    assert not grading.answer_earns_full_marks(kind="multiple", chosen=[1, 2], fractions=fractions)

@@ -27,23 +27,26 @@
     The general explanation.
 
 Reading rules: the ``## id`` heading gives the key (a slug, unique in the file); metadata lines
-follow it up to the first blank line (``topics`` and ``domain`` required, ``difficulty`` defaults
-to ``medium``); the stem runs to ``### Options``; every option needs a ``Why:`` line; one ``[x]``
-makes a single-answer question (correct option 1.0), two or more a multiple-response question
-scored all-or-nothing (each correct option 1/k of the mark, wrong ones 0). Lines inside fenced
-code blocks are never read as headings, options or ``Why:`` lines. Text is always Markdown.
+follow it up to the first blank line (``difficulty`` defaults to ``medium``; the content importer,
+not the format, requires ``topics``, ``domain`` and a non-empty ``Why:`` for every option); the
+stem runs to ``### Options``; every option has a ``Why:`` line; one ``[x]`` makes a single-answer
+question (correct option 1.0), two or more a multiple-response question (each correct option 1/k
+of the mark, wrong ones 0). Lines inside fenced code blocks are never read as headings, options
+or ``Why:`` lines.
 ``shuffle: no`` keeps the options in the written order for every learner (Moodle's
 ``shuffleanswers``); without it they are shuffled per attempt, except options that refer to the
 others ("All of the above"), which keep their place.
 
-Writing produces the same layout, so ``parse(write(questions))`` gives the questions back for what
-the format carries: key, metadata, stem, options (correct or not), explanations and general
-explanation, plus the front matter's course. Weights are not carried (an option is written as
-``[x]`` when its fraction is above 0), nor are title, category and text format (HTML passes
-through Markdown as it is). The writer never invents metadata: a question without topics or a
-domain is written without those lines, and reading the file back reports them as missing so an
-author fills them in. A question without a key gets its title's slug, else ``question-<n>``,
-made unique in the file.
+What Moodle's formats bring is carried by optional metadata lines, written only when they say
+something: ``title:``, ``format:`` (html, plain or moodle; Markdown by default), ``category:``,
+``kind:`` (when the checks do not tell it: a true/false question, or a multiple-response question
+with one positive weight) and ``weights:`` (percentages, in option order, when they are not equal
+shares: partial credit and negative weights).
+
+Writing produces the same layout, so ``parse(write(questions))`` gives the questions back:
+key, metadata, stem, options, weights, explanations and general explanation, plus the front
+matter's course. :func:`losses` names what it cannot hold (typed-answer questions). A question
+without a key gets its title's slug, else ``question-<n>``, made unique in the file.
 """
 
 from __future__ import annotations
@@ -52,21 +55,37 @@ import re
 from dataclasses import dataclass, field
 
 from studyapp.quizzes.formats.model import (
+    CHOICE_KINDS,
     DIFFICULTIES,
     DOMAINS,
+    TEXT_FORMATS,
     OptionData,
     ParseResult,
     Problem,
     QuestionData,
+    format_percent,
     is_slug,
     normalize_fraction,
+    parse_percent,
     slugify,
     split_lines,
     validate_question,
 )
 
 DEFAULT_DIFFICULTY = "medium"
-METADATA_KEYS = ("topics", "domain", "difficulty", "tags", "case", "shuffle")
+METADATA_KEYS = (
+    "topics",
+    "domain",
+    "difficulty",
+    "tags",
+    "case",
+    "title",
+    "format",
+    "category",
+    "kind",
+    "weights",
+    "shuffle",
+)
 SHUFFLE_VALUES = {"yes": True, "no": False}
 _QUESTION_RE = re.compile(r"^##(?:\s+(.*?))?\s*$")
 _SECTION_RE = re.compile(r"^###(?:\s+(.*?))?\s*$")
@@ -178,8 +197,9 @@ def _read_question(heading: _Line, lines: list[_Line], errors: _Errors) -> Quest
         errors.add(heading.number, "the question heading needs an id: '## some-question-id'")
     elif not is_slug(key):
         errors.add(heading.number, f"the question id {key!r} is not a slug (like 'my-question')")
-    question = QuestionData(stem="", options=[], kind="single", key=key, line=heading.number)
+    question = QuestionData(stem="", options=[], kind="", key=key, line=heading.number)
     body = _read_metadata(question, lines, errors)
+    weights = question.options  # a "weights:" line, kept here until the options are read
     stem, options, explanation = _split_sections(heading, body, errors)
     question.stem = _join(stem)
     question.general_feedback = _join(explanation)
@@ -187,15 +207,34 @@ def _read_question(heading: _Line, lines: list[_Line], errors: _Errors) -> Quest
         errors.add(heading.number, "the question has no '### Options' section")
     else:
         _read_options(question, options, errors)
+    _apply_weights(question, weights, heading.number, errors)
     errors.extend(Problem(heading.number, m) for m in validate_question(question))
     return question
+
+
+def _apply_weights(
+    question: QuestionData, weights: list[OptionData], line: int, errors: _Errors
+) -> None:
+    if not weights:
+        return
+    if len(weights) != len(question.options):
+        count = len(question.options)
+        errors.add(line, f"weights: gives {len(weights)} weights for {count} options")
+        return
+    for option, weight in zip(question.options, weights, strict=True):
+        if (weight.fraction > 0) != (option.fraction > 0):
+            errors.add(line, "weights: a checked option needs a positive weight, others none")
+            return
+        option.fraction = weight.fraction
 
 
 def _read_metadata(question: QuestionData, lines: list[_Line], errors: _Errors) -> list[_Line]:
     """Fill metadata from the lines after the heading; return the lines that follow it."""
     index = 0
-    while index < len(lines) and not lines[index].text.strip():
-        index += 1
+    if lines and not lines[0].text.strip():
+        # A blank line straight after the heading: no metadata; the stem follows.
+        question.difficulty = DEFAULT_DIFFICULTY
+        return lines
     seen: dict[str, int] = {}
     while index < len(lines) and lines[index].text.strip() and not lines[index].fenced:
         line = lines[index]
@@ -208,9 +247,6 @@ def _read_metadata(question: QuestionData, lines: list[_Line], errors: _Errors) 
             seen[match.group(1)] = line.number
             _set_metadata(question, match.group(1), match.group(2).strip(), line.number, errors)
         index += 1
-    for required in ("topics", "domain"):
-        if required not in seen:
-            errors.add(question.line, f"missing {required}: line")
     if "difficulty" not in seen:
         question.difficulty = DEFAULT_DIFFICULTY
     return lines[index:]
@@ -246,6 +282,26 @@ def _set_metadata(question: QuestionData, key: str, value: str, line: int, error
             question.shuffle = SHUFFLE_VALUES[value.lower()]
         else:
             errors.add(line, f"shuffle must be yes or no (got {value!r})")
+    elif key == "title":
+        question.title = value
+    elif key == "category":
+        question.category = value
+    elif key == "format":
+        if value in TEXT_FORMATS:
+            question.text_format = value
+        else:
+            errors.add(line, f"format must be one of {', '.join(TEXT_FORMATS)} (got {value!r})")
+    elif key == "kind":
+        if value in CHOICE_KINDS:
+            question.kind = value
+        else:
+            errors.add(line, f"kind must be one of {', '.join(CHOICE_KINDS)} (got {value!r})")
+    elif key == "weights":
+        fractions = [parse_percent(part) for part in _comma_list(value)]
+        if None in fractions or not fractions:
+            errors.add(line, "weights: are percentages separated by commas, like 100, -50")
+        else:
+            question.options = [OptionData("", fraction) for fraction in fractions]
     else:
         errors.add(line, f"unknown metadata {key!r} (known: {', '.join(METADATA_KEYS)})")
 
@@ -293,10 +349,8 @@ def _read_options(question: QuestionData, lines: list[_Line], errors: _Errors) -
     for option in options:
         if option.why is None:
             errors.add(option.line, "the option has no 'Why:' line")
-        elif not _strip_block(option.why):
-            errors.add(option.line, "the option's 'Why:' explanation is empty")
     correct = sum(option.correct for option in options)
-    question.kind = "multiple" if correct >= 2 else "single"
+    question.kind = question.kind or ("multiple" if correct >= 2 else "single")
     weight = normalize_fraction(1 / correct) if correct else 0.0
     question.options = [
         OptionData(
@@ -390,15 +444,40 @@ def _question_text(question: QuestionData, key: str) -> str:
 
 
 def _metadata_lines(question: QuestionData) -> list[str]:
+    checked = [option.fraction > 0 for option in question.options]
+    fractions = [normalize_fraction(option.fraction) for option in question.options]
+    derived_kind = "multiple" if sum(checked) >= 2 else "single"
     values = {
         "topics": ", ".join(question.topics),
         "domain": question.domain,
         "difficulty": question.difficulty,
         "tags": ", ".join(question.tags),
         "case": question.case,
+        "title": question.title,
+        "format": "" if question.text_format == "markdown" else question.text_format,
+        "category": question.category,
+        "kind": "" if question.kind == derived_kind else question.kind,
+        "weights": ""
+        if fractions == _equal_shares(checked)
+        else ", ".join(format_percent(fraction) for fraction in fractions),
         "shuffle": "" if question.shuffle else "no",
     }
     return [f"{key}: {value}" for key, value in values.items() if value]
+
+
+def _equal_shares(checked: list[bool]) -> list[float]:
+    keys = sum(checked)
+    return [normalize_fraction(1 / keys) if flag and keys else 0.0 for flag in checked]
+
+
+def losses(question: QuestionData) -> list[str]:
+    """What the Markdown format cannot hold of this question (said per question on export)."""
+    lost = []
+    if question.kind not in CHOICE_KINDS:
+        lost.append(f"the Markdown format holds choice questions only, not {question.kind}")
+    if "\n" in question.title or "\n" in question.category:
+        lost.append("a title or category on several lines is written on one")
+    return lost
 
 
 def _indented(text: str) -> str:

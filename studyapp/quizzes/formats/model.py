@@ -15,8 +15,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-KINDS = ("single", "multiple")
-TEXT_FORMATS = ("markdown", "html", "plain")
+KINDS = ("single", "multiple", "truefalse", "shortanswer", "numerical")
+#: Kinds with options to choose from; the others take a typed answer.
+CHOICE_KINDS = ("single", "multiple", "truefalse")
+#: ``moodle`` is Moodle's auto-format (FORMAT_MOODLE): HTML allowed, line breaks kept.
+TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
 DOMAINS = ("D1", "D2", "D3", "D4")
 DIFFICULTIES = ("easy", "medium", "hard")
 
@@ -29,16 +32,21 @@ _SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 @dataclass
 class OptionData:
-    """One answer option of a question."""
+    """One answer option of a question, or one accepted answer of a typed-answer question.
+
+    A short answer's text may hold Moodle's ``*`` wildcard; a numerical answer's text is the
+    number (or ``*``: any other number) and ``tolerance`` the accepted error either side.
+    """
 
     text: str
     fraction: float
     feedback: str = ""
+    tolerance: float = 0.0
 
 
 @dataclass
 class QuestionData:
-    """A single-answer or multiple-response question, independent of any file format."""
+    """A question of one of :data:`KINDS`, independent of any file format."""
 
     stem: str
     options: list[OptionData]
@@ -56,7 +64,22 @@ class QuestionData:
     #: May the options be shown in a different order to each learner (Moodle's shuffleanswers)?
     #: Options that refer to others ("All of the above") keep their place even then.
     shuffle: bool = True
+    case_sensitive: bool = False
+    #: Moodle's combined feedback: shown for a right, partly right or wrong answer.
+    correct_feedback: str = ""
+    partially_correct_feedback: str = ""
+    incorrect_feedback: str = ""
     line: int = 0
+
+    @property
+    def combined_feedback(self) -> dict[str, str]:
+        """The combined feedback that is set, by Moodle's element names."""
+        values = {
+            "correctfeedback": self.correct_feedback,
+            "partiallycorrectfeedback": self.partially_correct_feedback,
+            "incorrectfeedback": self.incorrect_feedback,
+        }
+        return {name: text for name, text in values.items() if text}
 
 
 @dataclass
@@ -92,7 +115,7 @@ def validate_question(question: QuestionData) -> list[str]:
     if not question.stem.strip():
         problems.append("the question text is empty")
     if question.kind not in KINDS:
-        problems.append(f"unknown kind {question.kind!r} (expected 'single' or 'multiple')")
+        problems.append(f"unknown kind {question.kind!r} (expected one of {', '.join(KINDS)})")
     if question.text_format not in TEXT_FORMATS:
         problems.append(f"unknown text format {question.text_format!r}")
     if question.domain and question.domain not in DOMAINS:
@@ -105,6 +128,8 @@ def validate_question(question: QuestionData) -> list[str]:
 
 def _option_problems(question: QuestionData) -> list[str]:
     options = question.options
+    if question.kind in ("shortanswer", "numerical"):
+        return _typed_answer_problems(question)
     if len(options) < 2:
         return [f"a question needs at least 2 options (found {len(options)})"]
     problems = [
@@ -112,44 +137,90 @@ def _option_problems(question: QuestionData) -> list[str]:
         for number, option in enumerate(options, start=1)
         if not option.text.strip()
     ]
-    problems.extend(
-        f"option {number} has a weight outside -100%..100% ({format_percent(option.fraction)}%)"
-        for number, option in enumerate(options, start=1)
-        if not -1.0 <= option.fraction <= 1.0
-    )
-    positive = [option.fraction for option in options if option.fraction > 0]
-    if question.kind == "single":
-        problems.extend(_single_answer_problems(positive))
+    problems.extend(_weight_problems(options))
+    fractions = [option.fraction for option in options]
+    if question.kind in ("single", "truefalse"):
+        problems.extend(_single_answer_problems(fractions))
     elif question.kind == "multiple":
-        problems.extend(_multiple_response_problems(positive))
+        problems.extend(_multiple_response_problems(fractions))
+    if question.kind == "truefalse" and [o.text for o in options] != ["True", "False"]:
+        problems.append("a true/false question has the options 'True' and 'False'")
     return problems
 
 
-def _single_answer_problems(positive: list[float]) -> list[str]:
-    if len(positive) != 1:
+def _weight_problems(options: list[OptionData]) -> list[str]:
+    return [
+        f"option {number} has a weight outside -100%..100% ({format_percent(option.fraction)}%)"
+        for number, option in enumerate(options, start=1)
+        if not -1.0 <= option.fraction <= 1.0
+    ]
+
+
+def _single_answer_problems(fractions: list[float]) -> list[str]:
+    """As Moodle: one answer (at least) is worth 100%; others may give partial or negative
+    credit."""
+    best = max(fractions, default=0.0)
+    if not math.isclose(best, 1.0, abs_tol=1e-6):
         return [
-            f"a single-answer question needs exactly one correct option (found {len(positive)})"
-        ]
-    if not math.isclose(positive[0], 1.0, abs_tol=1e-6):
-        return [
-            "the correct option of a single-answer question must be worth 100% "
-            f"(it is worth {format_percent(positive[0])}%)"
+            "a single-answer question needs an answer worth 100% "
+            f"(the best is worth {format_percent(best)}%)"
         ]
     return []
 
 
-def _multiple_response_problems(positive: list[float]) -> list[str]:
-    if len(positive) < 2:
-        return [
-            f"a multiple-response question needs at least 2 correct options (found {len(positive)})"
-        ]
+def _multiple_response_problems(fractions: list[float]) -> list[str]:
+    """As Moodle: the positive weights add up to 100% (one 100% answer and negative others
+    is a multiple-response question too)."""
+    positive = [fraction for fraction in fractions if fraction > 0]
     total = sum(positive)
-    if not math.isclose(total, 1.0, abs_tol=1e-5):
+    if not positive or not math.isclose(total, 1.0, abs_tol=1e-5):
         return [
             "the positive weights of a multiple-response question must add up to 100% "
             f"(they add up to {format_percent(total)}%)"
         ]
     return []
+
+
+def _typed_answer_problems(question: QuestionData) -> list[str]:
+    options = question.options
+    if not options:
+        return ["a question needs at least one accepted answer"]
+    problems = [
+        f"answer {number} has no text"
+        for number, option in enumerate(options, start=1)
+        if not option.text.strip()
+    ]
+    problems.extend(_weight_problems(options))
+    if question.kind == "numerical":
+        problems.extend(
+            f"answer {number} is not a number: {option.text!r}"
+            for number, option in enumerate(options, start=1)
+            if option.text.strip() and option.text != "*" and parse_number(option.text) is None
+        )
+        problems.extend(
+            f"answer {number} has a negative tolerance"
+            for number, option in enumerate(options, start=1)
+            if option.tolerance < 0
+        )
+    if not any(math.isclose(o.fraction, 1.0, abs_tol=1e-6) for o in options):
+        problems.append("one accepted answer must be worth 100%")
+    return problems
+
+
+def parse_number(text: str) -> float | None:
+    """A number as Moodle's numerical questions accept it (``3``, ``-2.5``, ``1e3``)."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def format_number(value: float) -> str:
+    """The shortest text that reads back to the same float (``3`` rather than ``3.0``)."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
 
 
 def slugify(value: str) -> str:

@@ -1,4 +1,5 @@
-"""Moodle XML: read and write ``<quiz>`` files of multichoice and truefalse questions.
+"""Moodle XML: read and write ``<quiz>`` files of multichoice, truefalse, shortanswer and
+numerical questions.
 
 Read:
 
@@ -7,11 +8,15 @@ Read:
 * ``<question type="multichoice">``: ``<name>``, ``<questiontext format=..>``,
   ``<generalfeedback>``, ``<answer fraction="..">`` with ``<text>`` and ``<feedback>``,
   ``<single>``, ``<idnumber>`` (the key; else the name's slug) and ``<tags>``;
-  ``<shuffleanswers>`` and other display settings are ignored;
+  ``<shuffleanswers>`` (kept as the question's shuffle setting); other display settings are
+  ignored;
 * ``<question type="truefalse">`` as the two options "True" and "False";
+* ``<question type="shortanswer">``: the accepted answers and ``<usecase>``;
+* ``<question type="numerical">``: the answers (``*`` is any other number) and their
+  ``<tolerance>``;
 * every other type is skipped with its line and the reason.
 
-Text formats: ``html`` and ``moodle_auto_format`` read as ``"html"``, ``markdown`` as
+Text formats: ``html`` as ``"html"``, ``moodle_auto_format`` as ``"moodle"``, ``markdown`` as
 ``"markdown"``, ``plain_text`` as ``"plain"``.
 
 The file is refused when it holds a ``<!DOCTYPE`` or ``<!ENTITY`` declaration: no entity is ever
@@ -30,8 +35,10 @@ from studyapp.quizzes.formats.model import (
     Problem,
     QuestionData,
     derive_key,
+    format_number,
     format_percent,
     moodle_category,
+    parse_number,
     parse_percent,
     readable_category,
     validate_question,
@@ -40,15 +47,18 @@ from studyapp.quizzes.formats.model import (
 _DECLARATION_RE = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _READ_FORMATS = {
     "html": "html",
-    "moodle_auto_format": "html",
+    "moodle_auto_format": "moodle",
     "markdown": "markdown",
     "plain_text": "plain",
 }
-_WRITE_FORMATS = {"html": "html", "markdown": "markdown", "plain": "plain_text"}
+_WRITE_FORMATS = {
+    "html": "html",
+    "markdown": "markdown",
+    "plain": "plain_text",
+    "moodle": "moodle_auto_format",
+}
 _TYPE_NAMES = {
     "essay": "essay",
-    "numerical": "numerical",
-    "shortanswer": "short-answer",
     "match": "matching",
     "description": "description",
     "multianswer": "embedded-answer (cloze)",
@@ -152,10 +162,15 @@ def _read_quiz(quiz: _Element, result: ParseResult) -> None:
         kind = element.attributes.get("type", "")
         if kind == "category":
             category = readable_category(element.text_of("category", "text"))
-        elif kind in ("multichoice", "truefalse"):
+        elif kind in ("multichoice", "truefalse", "shortanswer", "numerical"):
             question = _read_question(element, kind, category, result)
-            if question is not None:
-                result.errors.extend(Problem(question.line, m) for m in validate_question(question))
+            problems = validate_question(question) if question is not None else []
+            if problems:
+                # Moodle stores such a question with a notice; it cannot be graded here, so it
+                # is left out with its line and the reason, and the rest of the file is read.
+                reason = "; ".join(problems)
+                result.skipped.append(Problem(question.line, f"{reason}, skipped"))
+            elif question is not None:
                 result.questions.append(question)
         elif not kind:
             result.errors.append(Problem(element.line, "a <question> needs a type attribute"))
@@ -182,6 +197,9 @@ def _read_question(
         title=title,
         text_format=_READ_FORMATS[raw_format],
         general_feedback=element.text_of("generalfeedback", "text"),
+        correct_feedback=element.text_of("correctfeedback", "text"),
+        partially_correct_feedback=element.text_of("partiallycorrectfeedback", "text"),
+        incorrect_feedback=element.text_of("incorrectfeedback", "text"),
         category=category,
         tags=[tag.text_of("text") for tag in _tags(element) if tag.text_of("text")],
         line=element.line,
@@ -194,6 +212,10 @@ def _read_question(
     if kind == "truefalse":
         return _as_true_false(question, options, result)
     question.options = options
+    if kind in ("shortanswer", "numerical"):
+        question.kind = kind
+        question.case_sensitive = _is_true(element.text_of("usecase") or "0")
+        return question
     question.kind = "single" if _is_true(element.text_of("single") or "true") else "multiple"
     question.shuffle = _is_true(element.text_of("shuffleanswers") or "true")
     return question
@@ -209,10 +231,14 @@ def _read_answer(answer: _Element) -> OptionData:
     fraction = parse_percent(raw)
     if fraction is None:
         raise ValueError(f"bad fraction {raw!r} in an <answer> (write a percentage like 50)")
+    tolerance = parse_number(answer.text_of("tolerance") or "0")
+    if tolerance is None:
+        raise ValueError(f"bad tolerance {answer.text_of('tolerance')!r} in an <answer>")
     return OptionData(
         text=answer.text_of("text"),
         fraction=fraction,
         feedback=answer.text_of("feedback", "text"),
+        tolerance=tolerance,
     )
 
 
@@ -228,6 +254,7 @@ def _as_true_false(
         message = "a truefalse question needs the answers 'true' and 'false'"
         result.errors.append(Problem(question.line, message))
         return None
+    question.kind = "truefalse"
     question.options = [
         OptionData("True", by_text["true"].fraction, by_text["true"].feedback),
         OptionData("False", by_text["false"].fraction, by_text["false"].feedback),
@@ -261,18 +288,34 @@ def _category_element(category: str) -> str:
 
 def _question_element(question: QuestionData) -> str:
     text_format = _WRITE_FORMATS[question.text_format]
+    moodle_type = "multichoice" if question.kind in ("single", "multiple") else question.kind
     lines = [
-        '  <question type="multichoice">',
+        f'  <question type="{moodle_type}">',
         f"    <name><text>{_escape(question.title)}</text></name>",
         f'    <questiontext format="{text_format}">{_rich_text(question.stem)}</questiontext>',
         f'    <generalfeedback format="{text_format}">'
         f"{_rich_text(question.general_feedback)}</generalfeedback>",
         f"    <idnumber>{_escape(question.key)}</idnumber>",
-        f"    <single>{'true' if question.kind == 'single' else 'false'}</single>",
-        f"    <shuffleanswers>{'true' if question.shuffle else 'false'}</shuffleanswers>",
-        "    <answernumbering>ABCD</answernumbering>",
     ]
-    lines.extend(_answer_element(option, text_format) for option in question.options)
+    if moodle_type == "multichoice":
+        lines.extend(
+            [
+                f"    <single>{'true' if question.kind == 'single' else 'false'}</single>",
+                f"    <shuffleanswers>{'true' if question.shuffle else 'false'}</shuffleanswers>",
+                "    <answernumbering>ABCD</answernumbering>",
+            ]
+        )
+        lines.extend(
+            f'    <{name} format="{text_format}">{_rich_text(text)}</{name}>'
+            for name, text in (
+                ("correctfeedback", question.correct_feedback),
+                ("partiallycorrectfeedback", question.partially_correct_feedback),
+                ("incorrectfeedback", question.incorrect_feedback),
+            )
+        )
+    if question.kind == "shortanswer":
+        lines.append(f"    <usecase>{1 if question.case_sensitive else 0}</usecase>")
+    lines.extend(_answer_element(option, question, text_format) for option in question.options)
     if question.tags:
         tags = "".join(f"<tag><text>{_escape(tag)}</text></tag>" for tag in question.tags)
         lines.append(f"    <tags>{tags}</tags>")
@@ -280,11 +323,20 @@ def _question_element(question: QuestionData) -> str:
     return "\n".join(lines)
 
 
-def _answer_element(option: OptionData, text_format: str) -> str:
+def _answer_element(option: OptionData, question: QuestionData, text_format: str) -> str:
+    # Moodle keeps true/false answers as the words "true" and "false", typed answers as text.
+    text = option.text.lower() if question.kind == "truefalse" else option.text
+    answer_format = text_format if question.kind in ("single", "multiple") else "moodle_auto_format"
+    tolerance = (
+        f"<tolerance>{format_number(option.tolerance)}</tolerance>"
+        if question.kind == "numerical"
+        else ""
+    )
     return (
-        f'    <answer fraction="{format_percent(option.fraction)}" format="{text_format}">'
-        f"{_rich_text(option.text)}"
-        f'<feedback format="{text_format}">{_rich_text(option.feedback)}</feedback></answer>'
+        f'    <answer fraction="{format_percent(option.fraction)}" format="{answer_format}">'
+        f"{_rich_text(text)}"
+        f'<feedback format="{text_format}">{_rich_text(option.feedback)}</feedback>'
+        f"{tolerance}</answer>"
     )
 
 

@@ -11,10 +11,24 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
+from studyapp.markdown import render_text
 from studyapp.quizzes.selectors import questions_due_count
 
 register = template.Library()
+
+
+@register.filter
+def question_text(text: str, text_format: str) -> SafeString:
+    """A question's stem or explanation in the text format it was written in."""
+    return render_text(text, text_format)
+
+
+@register.filter
+def question_inline(text: str, text_format: str) -> SafeString:
+    """An option in its question's text format, without a Markdown paragraph around it."""
+    return render_text(text, text_format, inline=True)
 
 
 @register.inclusion_tag("quizzes/index.html#due-questions", takes_context=True)

@@ -32,7 +32,7 @@ def test_the_preview_lists_what_would_be_imported_and_skipped_and_saves_nothing(
     assert "Ready to import 6 questions into amazon-s3" in html
     assert "Lambda timeout" in html
     assert "Line 36: essay questions are not supported, skipped" in html
-    assert "Line 45: short-answer questions are not supported, skipped" in html
+    assert "Line 45: short-answer questions cannot be kept in a bank yet, skipped" in html
     assert not Question.objects.exists()
 
 
@@ -45,6 +45,17 @@ def test_confirming_imports_the_previewed_file(instructor_client, instructor, co
         response.content.decode()
     )
     assert Question.objects.filter(status="published", author=instructor).count() == 6
+
+
+def test_imported_questions_join_the_courses_pool_only_when_asked(instructor_client, course):
+    upload(instructor_client, "bank.gift", "gift", publish="on")
+    instructor_client.post(reverse("teach:question_import_confirm"))
+    assert not Question.objects.filter(in_pool=True).exists()
+
+    upload(instructor_client, "bank.gift", "gift", publish="on", pool="on")
+    instructor_client.post(reverse("teach:question_import_confirm"))
+
+    assert Question.objects.filter(in_pool=True).count() == 6
 
 
 def test_a_file_with_errors_lists_every_error_and_cannot_be_confirmed(instructor_client, course):

@@ -35,9 +35,9 @@ def test_gift_import_reports_each_skipped_type_with_its_line(course):
 
     assert report["skipped_items"] == [
         {"line": 36, "reason": "essay questions are not supported, skipped"},
-        {"line": 38, "reason": "numerical questions are not supported, skipped"},
+        {"line": 38, "reason": "numerical questions cannot be kept in a bank yet, skipped"},
         {"line": 40, "reason": "matching questions are not supported, skipped"},
-        {"line": 45, "reason": "short-answer questions are not supported, skipped"},
+        {"line": 45, "reason": "short-answer questions cannot be kept in a bank yet, skipped"},
     ]
     assert f"{DATA / 'bank.gift'}:36: skipped: essay" in stderr
 
@@ -86,10 +86,10 @@ def test_gift_category_applies_to_the_questions_after_it(course):
     assert current("html").category == "Lambda/Networking"
 
 
-def test_gift_true_false_is_a_two_option_single_answer_with_its_feedback(course):
+def test_gift_true_false_is_a_true_false_question_with_its_feedback(course):
     import_questions(DATA / "bank.gift", "gift")
 
-    assert current("true-or-false").kind == "single"
+    assert current("true-or-false").kind == "truefalse"
     assert options_of("true-or-false") == [
         ("True", 0.0, False, "No: 15 minutes is the limit."),
         ("False", 1.0, True, "Right, it is false."),
@@ -140,7 +140,7 @@ def test_a_gift_syntax_error_imports_nothing_and_lists_every_error_with_its_line
     assert report["imported"] == 0
     assert report["errors"] == [
         {"line": 3, "message": "'{' is not closed: the answers block needs a '}'"},
-        {"line": 7, "message": "bad weight in answer 1: write a percentage like %50% or %-100%"},
+        {"line": 7, "message": "bad weight in answer 1: %150% is outside -100%..100%"},
         {"line": 9, "message": "not enough answers: a choice question needs at least 2"},
     ]
     assert not Question.objects.exists()

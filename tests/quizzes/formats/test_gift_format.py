@@ -139,10 +139,10 @@ def test_comment_lines_are_ignored_even_inside_a_question():
     assert [o.text for o in question.options] == ["a", "b"]
 
 
-def test_false_becomes_two_options_with_false_correct_and_both_feedbacks(features):
+def test_false_becomes_a_true_false_question_with_false_correct_and_both_feedbacks(features):
     question = features["True or false"]
 
-    assert question.kind == "single"
+    assert question.kind == "truefalse"
     assert question.options == [
         OptionData("True", 0.0, "No: 15 minutes is the limit."),
         OptionData("False", 1.0, "Yes, it is false."),
@@ -175,9 +175,9 @@ def test_html_and_plain_prefixes_set_their_formats(features):
     assert features["Plain"].text_format == "plain"
 
 
-def test_moodle_auto_format_and_no_prefix_read_as_html(features):
-    assert features["Moodle auto"].text_format == "html"
-    assert features["Lambda timeout"].text_format == "html"
+def test_moodle_auto_format_and_no_prefix_read_as_moodle_auto_format(features):
+    assert features["Moodle auto"].text_format == "moodle"
+    assert features["Lambda timeout"].text_format == "moodle"
 
 
 def test_numbering_typed_into_texts_is_kept_and_options_keep_file_order(features):
@@ -213,11 +213,8 @@ def test_unsupported_question_types_are_skipped_with_line_and_reason(data_text):
 
     assert [str(problem) for problem in result.skipped] == [
         "line 1: essay questions are not supported, skipped",
-        "line 3: numerical questions are not supported, skipped",
         "line 5: matching questions are not supported, skipped",
-        "line 10: short-answer questions are not supported, skipped",
-        "line 12: missing-word questions (text after the answers block) are not supported, skipped",
-        "line 14: descriptions (text without an answers block) are not questions, skipped",
+        "line 14: a description (text without an answers block) is not a question, skipped",
     ]
 
 
@@ -225,7 +222,12 @@ def test_skipped_items_do_not_stop_the_other_questions(data_text):
     result = gift.parse(data_text("skipped.gift"))
 
     assert result.errors == []
-    assert [q.title for q in result.questions] == ["Kept"]
+    assert [q.title for q in result.questions] == [
+        "Numerical",
+        "Short answer",
+        "Missing word",
+        "Kept",
+    ]
 
 
 def test_general_feedback_alone_is_an_essay():
@@ -247,14 +249,19 @@ def test_a_closing_brace_without_an_opening_one_is_an_error():
     assert error_messages("Which? =a ~b}") == ["line 1: '}' without an opening '{'"]
 
 
-def test_an_answers_block_without_answer_markers_is_an_error():
-    assert error_messages("Which?{just text}") == [
-        "line 1: the answers block holds no answers (each answer starts with '=' or '~')"
+def test_an_answers_block_without_answer_markers_is_a_short_answer_as_in_moodle():
+    question = only_question("Which?{just text}")
+
+    assert (question.kind, question.options) == ("shortanswer", [OptionData("just text", 1.0)])
+
+
+def test_answers_without_text_are_dropped_as_moodle_drops_them_when_it_saves():
+    result = gift.parse("Which?{~ ~}")
+
+    assert (result.errors, result.questions) == ([], [])
+    assert [str(p) for p in result.skipped] == [
+        "line 1: a question needs at least 2 options (found 0), skipped"
     ]
-
-
-def test_a_block_with_markers_but_no_answer_text_is_an_error():
-    assert error_messages("Which?{~ ~}") == ["line 1: answer 1 has no text"]
 
 
 def test_a_single_answer_is_not_enough_for_a_choice_question():
@@ -263,16 +270,16 @@ def test_a_single_answer_is_not_enough_for_a_choice_question():
     ]
 
 
-def test_a_weight_that_is_not_a_number_is_an_error():
-    assert error_messages("Which?{\n~%abc%a\n~b}") == [
-        "line 2: bad weight in answer 1: write a percentage like %50% or %-100%"
-    ]
+def test_a_weight_that_is_not_a_number_is_part_of_the_answer_text_as_in_moodle():
+    question = only_question("Which?{\n~%abc%a\n=b}")
+
+    assert question.options[0] == OptionData("%abc%a", 0.0)
 
 
-def test_an_unclosed_weight_is_an_error():
-    assert error_messages("Which?{~%50 a ~%50%b}") == [
-        "line 1: bad weight in answer 1: write a percentage like %50% or %-100%"
-    ]
+def test_an_unclosed_weight_is_part_of_the_answer_text_as_in_moodle():
+    question = only_question("Which?{~%50 a ~%100%b}")
+
+    assert [o.text for o in question.options] == ["%50 a", "b"]
 
 
 def test_a_weight_beyond_100_percent_is_an_error():
@@ -281,52 +288,63 @@ def test_a_weight_beyond_100_percent_is_an_error():
     ]
 
 
-def test_text_before_the_first_answer_is_an_error():
-    assert error_messages("Which?{stray =a ~b}") == [
-        "line 1: text before the first answer: 'stray'"
+def test_text_before_the_first_answer_is_a_wrong_answer_as_in_moodle():
+    question = only_question("Which?{stray =a ~b}")
+
+    assert [(o.text, o.fraction) for o in question.options] == [
+        ("stray", 0.0),
+        ("a", 1.0),
+        ("b", 0.0),
     ]
 
 
-def test_an_unclosed_title_is_an_error():
-    assert error_messages("::Title without end Which?{=a ~b}") == [
-        "line 1: the title is not closed with '::'"
-    ]
+def test_an_unclosed_title_is_no_title_and_the_text_goes_on_as_in_moodle():
+    question = only_question("::Title without end Which?{=a ~b}")
+
+    assert (question.title, question.stem) == ("", "Title without end Which?")
 
 
-def test_multiple_response_weights_must_add_up_to_100_percent():
-    assert error_messages("Which?{~%50%a ~%40%b ~c}") == [
+def test_multiple_response_weights_that_do_not_add_up_skip_the_question_with_the_reason():
+    result = gift.parse("Which?{~%50%a ~%40%b ~c}\n\nKept?{=a ~b}")
+
+    assert [str(p) for p in result.skipped] == [
         "line 1: the positive weights of a multiple-response question must add up to 100% "
-        "(they add up to 90%)"
+        "(they add up to 90%), skipped"
     ]
+    assert [q.stem for q in result.questions] == ["Kept?"]
 
 
-def test_multiple_response_needs_two_positive_weights():
-    assert error_messages("Which?{~%100%a ~b ~c}") == [
-        "line 1: a multiple-response question needs at least 2 correct options (found 1)"
-    ]
+def test_one_full_weight_and_negative_others_is_a_multiple_response_question():
+    question = only_question("Which?{~%100%a ~%-50%b ~%-50%c}")
+
+    assert question.kind == "multiple"
+    assert [o.fraction for o in question.options] == [1.0, -0.5, -0.5]
 
 
-def test_two_equals_answers_are_not_a_single_answer_question():
-    assert error_messages("Which?{=a =b ~c}") == [
-        "line 1: a single-answer question needs exactly one correct option (found 2)"
-    ]
+def test_two_equals_answers_make_a_single_answer_question_with_two_right_answers():
+    question = only_question("Which?{=a =b ~c}")
+
+    assert question.kind == "single"
+    assert [o.fraction for o in question.options] == [1.0, 1.0, 0.0]
 
 
-def test_an_empty_stem_is_an_error():
-    assert error_messages("::Only a title::{=a ~b}") == ["line 1: the question text is empty"]
+def test_an_empty_stem_skips_the_question_with_the_reason():
+    result = gift.parse("::Only a title::{=a ~b}")
+
+    assert [str(p) for p in result.skipped] == ["line 1: the question text is empty, skipped"]
 
 
-def test_a_category_line_needs_a_blank_line_after_it():
-    assert error_messages("$CATEGORY: A\nWhich?{=a ~b}") == [
-        "line 1: a $CATEGORY line must be followed by a blank line"
-    ]
+def test_a_question_straight_after_a_category_line_is_read_in_that_category():
+    result = gift.parse("$CATEGORY: A\nWhich?{=a ~b}")
+
+    assert [(q.stem, q.category, q.line) for q in result.questions] == [("Which?", "A", 2)]
 
 
 def test_errors_are_collected_for_the_whole_file_with_their_lines():
-    text = "Good?{=a ~b}\n\nBad?{~%x%a ~b}\n\nWorse?{=a ~b\n"
+    text = "Good?{=a ~b}\n\nBad?{~%150%a ~b}\n\nWorse?{=a ~b\n"
 
     assert error_messages(text) == [
-        "line 3: bad weight in answer 1: write a percentage like %50% or %-100%",
+        "line 3: bad weight in answer 1: %150% is outside -100%..100%",
         "line 5: '{' is not closed: the answers block needs a '}'",
     ]
 

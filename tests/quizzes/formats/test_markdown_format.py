@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from studyapp.quizzes.formats import markdown
 from studyapp.quizzes.formats.model import OptionData, ParseResult, QuestionData
+from studyapp.quizzes.importing import CourseSlugs, question_reference_problems
 
 VALID = """\
 ## a-question
@@ -129,12 +132,14 @@ def test_a_file_without_front_matter_has_no_course():
 # --- errors ------------------------------------------------------------------------------------
 
 
-def test_missing_topics_is_an_error_on_the_heading():
-    assert error_lines(VALID.replace("topics: handlers\n", "")) == ["line 1: missing topics: line"]
+def test_topics_and_domain_are_optional_in_the_format_and_required_by_the_content_importer():
+    text = VALID.replace("topics: handlers\ndomain: D1\n", "difficulty: easy\n")
+    question = markdown.parse(text).questions[0]
 
-
-def test_missing_domain_is_an_error_on_the_heading():
-    assert error_lines(VALID.replace("domain: D1\n", "")) == ["line 1: missing domain: line"]
+    assert error_lines(text) == []
+    assert question_reference_problems(
+        question, "c", CourseSlugs(topics=frozenset(), cases=frozenset())
+    ) == ["a question needs at least one topic", "a question needs a domain (D1 to D4)"]
 
 
 def test_an_unknown_domain_is_an_error_on_its_line():
@@ -157,7 +162,8 @@ def test_a_topic_that_is_not_a_slug_is_an_error():
 
 def test_an_unknown_metadata_key_is_an_error():
     assert error_lines(VALID.replace("domain: D1", "domain: D1\nlevel: 3")) == [
-        "line 4: unknown metadata 'level' (known: topics, domain, difficulty, tags, case, shuffle)"
+        "line 4: unknown metadata 'level' (known: topics, domain, difficulty, tags, case, "
+        "title, format, category, kind, weights, shuffle)"
     ]
 
 
@@ -173,10 +179,33 @@ def test_an_option_without_why_is_an_error_on_the_option_line():
     ]
 
 
-def test_an_empty_why_is_an_error():
-    assert error_lines(VALID.replace("Why: Because not.", "Why:")) == [
-        "line 11: the option's 'Why:' explanation is empty"
-    ]
+def test_an_empty_why_is_read_and_the_content_importer_requires_one():
+    text = VALID.replace("Why: Because not.", "Why:")
+    question = markdown.parse(text).questions[0]
+
+    assert error_lines(text) == []
+    assert "option 2 has no explanation (Why:)" in question_reference_problems(
+        question, "c", CourseSlugs(topics=frozenset({"handlers"}), cases=frozenset())
+    )
+
+
+def test_title_format_category_kind_and_weights_are_carried_by_metadata():
+    question = QuestionData(
+        "<p>Which?</p>",
+        [OptionData("yellow", 1.0, "y"), OptionData("red", -0.5), OptionData("blue", -0.5)],
+        "multiple",
+        key="colours",
+        title="Colours: a title",
+        text_format="html",
+        category="Lambda/Limits",
+        difficulty="hard",
+    )
+
+    text = markdown.write([question])
+
+    assert "title: Colours: a title\nformat: html\ncategory: Lambda/Limits\n" in text
+    assert "kind: multiple\nweights: 100, -50, -50\n" in text
+    assert markdown.parse(text).questions[0] == dataclasses.replace(question, line=1)
 
 
 def test_a_why_line_that_is_not_indented_is_an_error():
@@ -209,7 +238,7 @@ def test_an_empty_options_section_is_an_error():
 
 def test_a_question_without_a_checked_option_is_an_error():
     assert error_lines(VALID.replace("[x]", "[ ]")) == [
-        "line 1: a single-answer question needs exactly one correct option (found 0)"
+        "line 1: a single-answer question needs an answer worth 100% (the best is worth 0%)"
     ]
 
 
@@ -284,16 +313,14 @@ def test_the_writer_omits_metadata_a_question_does_not_have():
     assert markdown.write([question]).startswith("## k\n\nWhich?\n")
 
 
-def test_reading_back_a_question_without_metadata_reports_what_is_missing():
+def test_a_question_written_without_metadata_reads_back():
     question = QuestionData(
-        "Which?", [OptionData("a", 1.0, "yes"), OptionData("b", 0.0, "no")], "single"
+        "Which?", [OptionData("a", 1.0, "yes"), OptionData("b", 0.0, "no")], "single", key="k"
     )
-    question.key = "k"
 
-    messages = [e.message for e in markdown.parse(markdown.write([question])).errors]
+    back = markdown.parse(markdown.write([question])).questions
 
-    assert "missing topics: line" in messages
-    assert "missing domain: line" in messages
+    assert back == [dataclasses.replace(question, difficulty="medium", line=1)]
 
 
 def test_the_writer_derives_unique_keys_for_questions_without_one():

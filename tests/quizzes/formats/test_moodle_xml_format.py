@@ -1,6 +1,9 @@
-"""Moodle XML: multichoice and truefalse read, other types skipped, declarations refused."""
+"""Moodle XML: multichoice, truefalse, shortanswer and numerical read, other types skipped,
+declarations refused."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
@@ -13,9 +16,14 @@ def quiz(data_text) -> ParseResult:
     return moodle_xml.parse(data_text("quiz.xml"))
 
 
-def test_multichoice_and_truefalse_questions_are_read_in_order(quiz):
+def test_multichoice_truefalse_and_numerical_questions_are_read_in_order(quiz):
     assert quiz.errors == []
-    assert [q.title for q in quiz.questions] == ["Lambda timeout", "Pick two", "Thirty minutes"]
+    assert [q.title for q in quiz.questions] == [
+        "Lambda timeout",
+        "Pick two",
+        "Thirty minutes",
+        "Seconds",
+    ]
 
 
 def test_a_single_answer_question_keeps_texts_fractions_and_feedback(quiz):
@@ -46,6 +54,7 @@ def test_idnumber_gives_the_key_and_else_the_name_slug_does(quiz):
         "lambda-timeout",
         "serverless-pair",
         "thirty-minutes",
+        "seconds",
     ]
 
 
@@ -54,10 +63,11 @@ def test_tags_are_read(quiz):
 
 
 def test_text_formats_map_to_the_model(quiz):
-    assert [q.text_format for q in quiz.questions] == ["html", "markdown", "plain"]
+    assert [q.text_format for q in quiz.questions] == ["html", "markdown", "plain", "html"]
 
 
-def test_truefalse_becomes_two_options_with_their_feedback(quiz):
+def test_truefalse_becomes_a_true_false_question_with_its_feedback(quiz):
+    assert quiz.questions[2].kind == "truefalse"
     assert quiz.questions[2].options == [
         OptionData("True", 0.0, "No: 15 minutes is the limit."),
         OptionData("False", 1.0, "Yes, it is false."),
@@ -65,13 +75,54 @@ def test_truefalse_becomes_two_options_with_their_feedback(quiz):
 
 
 def test_questions_record_the_line_of_their_question_element(quiz):
-    assert [q.line for q in quiz.questions] == [9, 42, 62]
+    assert [q.line for q in quiz.questions] == [9, 42, 62, 86]
 
 
 def test_other_question_types_are_skipped_with_line_and_reason(quiz):
     assert [str(p) for p in quiz.skipped] == [
         "line 78: essay questions are not supported, skipped",
-        "line 86: numerical questions are not supported, skipped",
+    ]
+
+
+def test_a_numerical_question_keeps_its_answer_and_tolerance(quiz):
+    question = quiz.questions[3]
+
+    assert (question.kind, question.options) == ("numerical", [OptionData("900", 1.0)])
+
+
+def test_moodle_auto_format_is_kept_as_its_own_format():
+    text = (
+        '<quiz><question type="shortanswer"><name><text>S</text></name>'
+        '<questiontext format="moodle_auto_format"><text>Which service?</text></questiontext>'
+        "<usecase>1</usecase>"
+        '<answer fraction="100"><text>Lambda</text></answer>'
+        '<answer fraction="50"><text>*lambda*</text></answer></question></quiz>'
+    )
+
+    question = moodle_xml.parse(text).questions[0]
+
+    assert (question.text_format, question.kind, question.case_sensitive) == (
+        "moodle",
+        "shortanswer",
+        True,
+    )
+    assert question.options == [OptionData("Lambda", 1.0), OptionData("*lambda*", 0.5)]
+
+
+def test_grades_moodle_only_warns_about_skip_the_question_not_the_file():
+    text = (
+        '<quiz><question type="multichoice"><name><text>M</text></name>'
+        "<questiontext><text>Which?</text></questiontext><single>false</single>"
+        '<answer fraction="50"><text>a</text></answer>'
+        '<answer fraction="0"><text>b</text></answer></question></quiz>'
+    )
+
+    result = moodle_xml.parse(text)
+
+    assert (result.errors, result.questions) == ([], [])
+    assert [str(p) for p in result.skipped] == [
+        "line 1: the positive weights of a multiple-response question must add up to 100% "
+        "(they add up to 50%), skipped"
     ]
 
 
@@ -115,14 +166,14 @@ def test_a_fraction_that_is_not_a_number_is_an_error():
     ]
 
 
-def test_a_question_failing_validation_is_an_error_on_its_line():
+def test_a_question_failing_validation_is_skipped_on_its_line():
     text = (
         "<quiz>\n\n<question type='multichoice'><questiontext><text>Q</text></questiontext>"
         "<answer fraction='100'><text>a</text></answer></question></quiz>"
     )
 
-    assert [str(e) for e in moodle_xml.parse(text).errors] == [
-        "line 3: a question needs at least 2 options (found 1)"
+    assert [str(e) for e in moodle_xml.parse(text).skipped] == [
+        "line 3: a question needs at least 2 options (found 1), skipped"
     ]
 
 
@@ -135,3 +186,33 @@ def test_the_writer_keeps_text_that_looks_like_cdata_end(quiz):
 
 def test_the_writer_roots_categories_in_the_course_top_category(quiz):
     assert "<text>$course$/top/Lambda/Limits</text>" in moodle_xml.write(quiz.questions)
+
+
+COMBINED = (
+    '<quiz><question type="multichoice"><name><text>C</text></name>'
+    '<questiontext format="html"><text>Which?</text></questiontext><single>true</single>'
+    '<correctfeedback format="html"><text><![CDATA[<p>Your answer is correct.</p>]]></text>'
+    "</correctfeedback>"
+    '<partiallycorrectfeedback format="html"><text>Partly.</text></partiallycorrectfeedback>'
+    '<incorrectfeedback format="html"><text>No.</text></incorrectfeedback>'
+    '<answer fraction="100"><text>a</text></answer>'
+    '<answer fraction="0"><text>b</text></answer></question></quiz>'
+)
+
+
+def test_moodles_correct_partially_correct_and_incorrect_feedback_are_kept():
+    question = moodle_xml.parse(COMBINED).questions[0]
+
+    assert (
+        question.correct_feedback,
+        question.partially_correct_feedback,
+        question.incorrect_feedback,
+    ) == ("<p>Your answer is correct.</p>", "Partly.", "No.")
+
+
+def test_the_writer_writes_the_combined_feedback_back():
+    question = moodle_xml.parse(COMBINED).questions[0]
+
+    again = moodle_xml.parse(moodle_xml.write([question])).questions[0]
+
+    assert dataclasses.replace(again, line=0) == dataclasses.replace(question, line=0)

@@ -36,21 +36,28 @@ def test_a_question_needs_two_options():
     ]
 
 
-def test_a_single_answer_question_needs_exactly_one_correct_option():
-    assert validate_question(question("single", 1.0, 1.0)) == [
-        "a single-answer question needs exactly one correct option (found 2)"
-    ]
+def test_a_single_answer_question_may_have_two_right_answers_as_in_moodle():
+    assert validate_question(question("single", 1.0, 1.0)) == []
 
 
-def test_the_correct_option_of_a_single_answer_question_is_worth_100_percent():
+def test_a_single_answer_question_may_give_partial_credit_to_other_options():
+    assert validate_question(question("single", 1.0, 0.5, -0.5)) == []
+
+
+def test_a_single_answer_question_needs_an_option_worth_100_percent():
     assert validate_question(question("single", 0.5, 0.0)) == [
-        "the correct option of a single-answer question must be worth 100% (it is worth 50%)"
+        "a single-answer question needs an answer worth 100% (the best is worth 50%)"
     ]
 
 
-def test_a_multiple_response_question_needs_two_correct_options():
-    assert validate_question(question("multiple", 1.0, 0.0, 0.0)) == [
-        "a multiple-response question needs at least 2 correct options (found 1)"
+def test_one_option_worth_100_percent_and_negative_others_is_a_multiple_response_question():
+    assert validate_question(question("multiple", 1.0, -0.5, -0.5)) == []
+
+
+def test_the_positive_weights_of_a_multiple_response_question_add_up_to_100_percent():
+    assert validate_question(question("multiple", 0.5, 0.4, 0.0)) == [
+        "the positive weights of a multiple-response question must add up to 100% "
+        "(they add up to 90%)"
     ]
 
 
@@ -62,7 +69,8 @@ def test_the_stem_must_not_be_empty():
 
 def test_an_unknown_kind_is_reported():
     assert validate_question(question("matching", 1.0, 0.0)) == [
-        "unknown kind 'matching' (expected 'single' or 'multiple')"
+        "unknown kind 'matching' (expected one of single, multiple, truefalse, shortanswer, "
+        "numerical)"
     ]
 
 

@@ -75,11 +75,57 @@ def gift_questions(draw) -> QuestionData:
         kind=kind,
         key=key,
         title=title,
-        text_format=draw(st.sampled_from(["markdown", "html", "plain"])),
+        text_format=draw(st.sampled_from(["markdown", "html", "plain", "moodle"])),
         general_feedback=draw(st.one_of(st.just(""), block_text(gift_text()))),
         category="/".join(draw(category_parts)),
         tags=draw(st.lists(st.from_regex(r"[a-z0-9\[\]\\]{1,8}", fullmatch=True), max_size=3)),
     )
+
+
+NUMBER = st.one_of(
+    st.integers(-5000, 5000).map(str),
+    st.decimals(-1000, 1000, places=3, allow_nan=False, allow_infinity=False).map(str),
+)
+TOLERANCE = st.sampled_from([0.0, 0.5, 2.0, 0.005, 60.0])
+
+
+@st.composite
+def typed_options(draw, kind: str) -> list[OptionData]:
+    """The answers of a true/false, short-answer or numerical question."""
+    feedback = st.one_of(st.just(""), block_text(gift_text()))
+    if kind == "truefalse":
+        truth = draw(st.booleans())
+        return [
+            OptionData("True", 1.0 if truth else 0.0, draw(feedback)),
+            OptionData("False", 0.0 if truth else 1.0, draw(feedback)),
+        ]
+    partial = st.sampled_from([1.0, 0.5, 0.25, 0.0])
+    if kind == "shortanswer":
+        # GIFT tells matching from short answer by "->" (see gift.losses), so none here.
+        texts = st.one_of(gift_text().filter(lambda t: "->" not in t), st.just("*lambda*"))
+        answers = [OptionData(draw(texts), 1.0, draw(feedback))]
+        answers += [
+            OptionData(draw(texts), draw(partial), draw(feedback))
+            for _ in range(draw(st.integers(0, 2)))
+        ]
+        return answers
+    answers = [OptionData(draw(NUMBER), 1.0, draw(feedback), draw(TOLERANCE))]
+    answers += [
+        OptionData(draw(NUMBER), draw(partial), draw(feedback), draw(TOLERANCE))
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    if draw(st.booleans()):
+        answers.append(OptionData("*", 0.0, draw(feedback)))
+    return answers
+
+
+@st.composite
+def typed_questions(draw) -> QuestionData:
+    """True/false, short-answer and numerical questions as GIFT and Moodle XML hold them."""
+    question = draw(gift_questions())
+    question.kind = draw(st.sampled_from(["truefalse", "shortanswer", "numerical"]))
+    question.options = draw(typed_options(question.kind))
+    return question
 
 
 @st.composite
@@ -88,10 +134,7 @@ def markdown_questions(draw) -> list[QuestionData]:
     questions = []
     for key in keys:
         kind = draw(st.sampled_from(["single", "multiple"]))
-        question_options = [
-            dataclasses.replace(option, fraction=max(option.fraction, 0.0))
-            for option in draw(options(kind))
-        ]
+        question_options = draw(options(kind))
         for option in question_options:
             option.feedback = option.feedback or draw(block_text())
         questions.append(
@@ -106,6 +149,9 @@ def markdown_questions(draw) -> list[QuestionData]:
                 difficulty=draw(st.sampled_from(["easy", "medium", "hard"])),
                 tags=draw(st.lists(line_text().filter(lambda t: "," not in t), max_size=3)),
                 case=draw(st.one_of(st.just(""), SLUG)),
+                title=draw(st.one_of(st.just(""), line_text().map(str.strip))),
+                text_format=draw(st.sampled_from(["markdown", "html", "plain", "moodle"])),
+                category=draw(st.one_of(st.just(""), st.just("Lambda/Limits"))),
             )
         )
     return questions
@@ -115,6 +161,28 @@ def markdown_questions(draw) -> list[QuestionData]:
 @given(st.lists(gift_questions(), min_size=1, max_size=3))
 def test_gift_write_then_parse_gives_the_questions_back(questions):
     result = gift.parse(gift.write(questions))
+
+    assert result.errors == []
+    assert without_lines(result.questions) == questions
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(typed_questions(), min_size=1, max_size=3))
+def test_gift_write_then_parse_gives_typed_answer_questions_back(questions):
+    result = gift.parse(gift.write(questions))
+
+    assert result.errors == []
+    assert result.skipped == []
+    assert without_lines(result.questions) == questions
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(typed_questions(), min_size=1, max_size=3), st.booleans())
+def test_moodle_xml_write_then_parse_gives_typed_answer_questions_back(questions, case):
+    for question in questions:
+        question.case_sensitive = case and question.kind == "shortanswer"
+
+    result = moodle_xml.parse(moodle_xml.write(questions))
 
     assert result.errors == []
     assert without_lines(result.questions) == questions
@@ -169,10 +237,10 @@ def test_aiken_write_then_parse_gives_single_answer_questions_back():
     assert without_lines(aiken.parse(aiken.write(questions)).questions) == questions
 
 
-def test_gift_questions_keep_their_content_through_markdown_except_weights(data_text):
+def test_gift_questions_keep_everything_through_markdown_weights_included(data_text):
     original = gift.parse(data_text("features.gift")).questions[1]
 
     back = markdown.parse(markdown.write([original])).questions[0]
 
-    assert [o.text for o in back.options] == [o.text for o in original.options]
-    assert [o.fraction for o in back.options] == [0.5, 0.5, 0.0]
+    assert dataclasses.replace(back, line=0, difficulty="") == dataclasses.replace(original, line=0)
+    assert [o.fraction for o in back.options] == [0.5, 0.5, -1.0]

@@ -28,6 +28,8 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=1) from error
         for reason in exported.skipped:
             self.stderr.write(f"left out: {reason}")
+        for loss in exported.losses:
+            self.stderr.write(f"written without: {loss}")
         if out is None:
             self.stdout.write(exported.text, ending="")
             return

@@ -28,6 +28,12 @@ class Command(BaseCommand):
             "--publish", action="store_true", help="publish new questions (default: drafts)"
         )
         parser.add_argument("--dry-run", action="store_true", help="report, save nothing")
+        parser.add_argument(
+            "--pool",
+            action="store_true",
+            help="add the questions to the course's curated pool, which practice and exam "
+            "simulations draw from for every learner (default: only through quizzes)",
+        )
 
     def handle(self, *args, file: Path, format_name: str, bank: str | None, **options) -> None:
         text = self._read(file)
@@ -44,6 +50,7 @@ class Command(BaseCommand):
                 source=str(file),
                 dry_run=options["dry_run"],
                 publish=options["publish"],
+                pool=options["pool"],
             )
         except BankError as error:
             if options["json"]:
@@ -57,6 +64,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report.as_json()))
         elif report.ok:
+            for question in report.questions:
+                self.stdout.write(f"{file}:{question.line}: {question.action_name}: {question.key}")
             counts = report.counts
             verb = "Would import" if options["dry_run"] else "Imported"
             self.stdout.write(

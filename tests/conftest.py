@@ -77,6 +77,18 @@ def sandbox_secret() -> str:
     return settings.SANDBOX_SECRET
 
 
+@pytest.fixture
+def latest_migrations_afterwards(transactional_db):
+    """For a test that migrates the database back: every migration applied again afterwards, so
+    the tests after it find the schema they expect."""
+    yield
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

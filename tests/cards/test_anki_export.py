@@ -86,8 +86,11 @@ def test_anki_imports_every_card_with_fields_and_tags(full_deck, learner, tmp_pa
 def test_a_new_export_after_an_edit_updates_the_note_in_anki(full_deck, learner, tmp_path):
     anki_package_write(user=learner, path=tmp_path / "first.apkg", now=NOW)
     note = Note.objects.get(key="aws-lambda/topic-0/term-0")
-    note.back_md = "An edited definition."
-    note.save()
+    # Edited a minute later (Anki keeps a note's time in whole seconds: an edit within the same
+    # second as the first export would look unchanged); the clock is moved, not waited for.
+    Note.objects.filter(pk=note.pk).update(
+        back_md="An edited definition.", updated_at=note.updated_at + timedelta(minutes=1)
+    )
     anki_package_write(user=learner, path=tmp_path / "second.apkg", now=NOW + timedelta(days=1))
     collection = anki_import(tmp_path / "collection.anki2", tmp_path / "first.apkg")
     collection.close()

@@ -10,6 +10,7 @@ file SQLite database and ports of its own; the last test stops it with Ctrl-C.
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import threading
 import uuid
@@ -30,6 +31,8 @@ from tests.faults.supervised import (
     wait_for,
 )
 from tests.faults.test_exam_restart import OPTION, REMAINING, exam_state, stored
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 RESTARTING = "The sandbox is restarting, try again in a few seconds."
 BATCH = re.compile(r"/sandbox/runs/([0-9a-f-]{36})/")
@@ -317,15 +320,29 @@ class Practiser:
             self.errors.append(f"question {position}: {reply.status} {reply.text[:200]}")
 
     def recorded(self, database) -> dict[tuple[int, int], str]:
+        """What the database holds, as the letters the options were shown under."""
         attempts = sorted({attempt for attempt, _ in self.acknowledged})
         rows = sql(
             database,
-            "SELECT attempt_id, position, chosen FROM quizzes_attemptquestion "
+            "SELECT attempt_id, position, chosen, option_order, version_id "
+            "FROM quizzes_attemptquestion "
             f"WHERE attempt_id IN ({', '.join('?' * len(attempts))}) "
             "AND answered_at IS NOT NULL",
             *attempts,
         )
-        return {(attempt, position): chosen for attempt, position, chosen in rows}
+        recorded = {}
+        for attempt, position, chosen, option_order, version in rows:
+            shown = json.loads(option_order or "[]") or [
+                option
+                for (option,) in sql(
+                    database,
+                    "SELECT id FROM quizzes_option WHERE version_id = ? ORDER BY position",
+                    version,
+                )
+            ]
+            letters = [LETTERS[shown.index(option)] for option in json.loads(chosen)]
+            recorded[(attempt, position)] = f"[{', '.join(letters)}]"
+        return recorded
 
 
 def test_a_killed_web_server_comes_back_with_every_answer_and_the_exam_deadline_kept(stack):

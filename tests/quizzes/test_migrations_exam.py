@@ -7,7 +7,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("latest_migrations_afterwards"),
+]
 
 BEFORE = [("quizzes", "0004_questionversion_shuffle_options")]
 AFTER = [("quizzes", "0005_attempt_title_one_question")]

@@ -13,6 +13,8 @@ BEFORE = [("quizzes", "0002_authoring")]
 AFTER = [("quizzes", "0003_question_schedule_state_as_fsrs_state")]
 WHEN = datetime(2026, 3, 2, tzinfo=UTC)
 
+pytestmark = pytest.mark.usefixtures("latest_migrations_afterwards")
+
 
 def migrate(targets):
     executor = MigrationExecutor(connection)

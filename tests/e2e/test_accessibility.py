@@ -18,7 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from studyapp.accounts.demo import DEMO_LOGINS, demo_users_ensure
-from studyapp.content import content_import
+from studyapp.content.importing import content_import
 from studyapp.progress.demo_data import demo_seed
 from tests.e2e.conftest import log_in
 

@@ -31,7 +31,7 @@ def notes_upload(request: HttpRequest) -> HttpResponse:
             (upload.name, upload.read(MAX_NOTES_BYTES + 1))
             for upload in request.FILES.getlist("files")
         ]
-        preview = notes_upload_check(files=files)
+        preview = notes_upload_check(files=files, user=request.user)
         if preview.ok:
             request.session[UPLOAD_SESSION_KEY] = [(f.name, f.text) for f in preview.files]
         else:
@@ -49,7 +49,7 @@ def notes_upload_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("teach_notes:upload")
     try:
         changes, courses = notes_upload_save(
-            files=[(name, text) for name, text in pending], now=timezone.now()
+            files=[(name, text) for name, text in pending], user=request.user, now=timezone.now()
         )
     except ValueError as error:
         messages.error(request, f"Nothing was imported: {error}")

@@ -16,6 +16,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Max
 
+from studyapp.accounts.models import User
 from studyapp.cards.term_cards import term_cards_save
 from studyapp.topics.importing import UPLOAD_PREFIX, NotesFile, course_save
 from studyapp.topics.models import Course
@@ -58,8 +59,8 @@ class NotesUploadPreview:
         return bool(self.files) and not self.problems and not any(f.problems for f in self.files)
 
 
-def notes_upload_check(*, files: list[tuple[str, bytes]]) -> NotesUploadPreview:
-    """Read each uploaded file as notes; nothing is written."""
+def notes_upload_check(*, files: list[tuple[str, bytes]], user: User) -> NotesUploadPreview:
+    """Read each uploaded file as notes for ``user`` (an instructor); nothing is written."""
     preview = NotesUploadPreview(files=[])
     if not files:
         preview.problems.append("Choose at least one notes file (Markdown, UTF-8).")
@@ -90,17 +91,29 @@ def notes_upload_check(*, files: list[tuple[str, bytes]]) -> NotesUploadPreview:
                     "folder; edit that file instead, or give this file another title",
                 )
             )
+        elif existing is not None and existing.uploaded_by_id not in (None, user.pk):
+            uploaded.problems.append(
+                Problem(
+                    1,
+                    f"the course {course.title!r} was uploaded by another instructor; only they "
+                    "may upload it again, so give this file another title",
+                )
+            )
         uploaded.existing = existing
     return preview
 
 
-def notes_upload_save(*, files: list[tuple[str, str]], now: datetime) -> tuple[Counter, list]:
+def notes_upload_save(
+    *, files: list[tuple[str, str]], user: User, now: datetime
+) -> tuple[Counter, list]:
     """Check again and save uploaded notes (``(name, text)`` pairs) in one transaction.
 
     Returns the changes and the courses; raises ValueError (saving nothing) when a check fails,
     e.g. because a file in the content folder took the course's slug since the preview.
     """
-    preview = notes_upload_check(files=[(name, text.encode("utf-8")) for name, text in files])
+    preview = notes_upload_check(
+        files=[(name, text.encode("utf-8")) for name, text in files], user=user
+    )
     if not preview.ok:
         problems = [
             *preview.problems,
@@ -115,7 +128,9 @@ def notes_upload_save(*, files: list[tuple[str, str]], now: datetime) -> tuple[C
             position = uploaded.existing.position if uploaded.existing else last + 1
             last = max(last, position)
             notes = NotesFile(source=f"{UPLOAD_PREFIX}{uploaded.name}", outline=uploaded.course)
-            courses.append(course_save(notes, position=position, changes=changes, now=now))
+            course = course_save(notes, position=position, changes=changes, now=now)
+            Course.objects.filter(pk=course.pk, uploaded_by=None).update(uploaded_by=user)
+            courses.append(course)
         changes += term_cards_save(course_slugs=[course.slug for course in courses], now=now)
         search_index_rebuild()
     return changes, courses

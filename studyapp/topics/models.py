@@ -41,6 +41,14 @@ class Course(models.Model):
     title = models.CharField(max_length=200)
     intro_md = models.TextField(blank=True)
     source = models.CharField(max_length=300, help_text="The notes file, relative to content/.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The instructor who uploaded it in the browser; only they may upload it again.",
+    )
     position = models.PositiveIntegerField(default=0)
     archived_at = models.DateTimeField(null=True, blank=True)
 

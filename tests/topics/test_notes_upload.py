@@ -122,3 +122,33 @@ def test_the_content_import_leaves_uploaded_courses_alone(instructor_client):
     instructor_client.post(CONFIRM)
     call_command("import_content", "--source", str(settings.CONTENT_DIR), stdout=io.StringIO())
     assert Course.objects.get(slug="amazon-sqs").archived_at is None
+
+
+def test_the_uploader_is_recorded_and_another_instructor_cannot_replace_the_course(
+    instructor_client, instructor, client, django_user_model
+):
+    from studyapp.accounts.roles import instructor_grant
+
+    preview(instructor_client, notes_file("amazon-sqs.md"))
+    instructor_client.post(CONFIRM)
+    course = Course.objects.get(slug="amazon-sqs")
+    assert course.uploaded_by == instructor
+    other = django_user_model.objects.create_user(username="hopper", password="x")
+    instructor_grant(user=other)
+    client.force_login(other)
+
+    page = preview(client, notes_file("amazon-sqs.md"))
+
+    assert page.status_code == 400
+    assert "was uploaded by another instructor" in page.text
+    assert client.post(CONFIRM).status_code == 302  # nothing pending: nothing imported
+    course.refresh_from_db()
+    assert course.uploaded_by == instructor and course.source == "upload:amazon-sqs.md"
+
+
+def test_the_uploader_may_upload_an_edited_file_again(instructor_client, instructor):
+    preview(instructor_client, notes_file("amazon-sqs.md"))
+    instructor_client.post(CONFIRM)
+    page = preview(instructor_client, notes_file("amazon-sqs.md"))
+    assert page.status_code == 200
+    assert "was uploaded by another instructor" not in page.text

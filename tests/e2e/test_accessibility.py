@@ -47,8 +47,9 @@ def page_kind(path: str) -> tuple[str, ...]:
     return (*parts[:2], str(len(parts)))
 
 
-def crawl(page: Page, base: str) -> list[str]:
-    """Paths of one page of each kind reachable from the home page by links."""
+def crawl(page: Page, base: str, check) -> list[str]:
+    """Paths of one page of each kind reachable from the home page by links; ``check(path)``
+    runs on each page as it is reached."""
     queue, seen_kinds, visited = ["/"], set(), []
     while queue and len(visited) < MAX_PAGES:
         path = queue.pop(0)
@@ -60,6 +61,7 @@ def crawl(page: Page, base: str) -> list[str]:
         if response is None or response.status != 200:
             continue
         visited.append(path)
+        check(path)
         hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         for href in hrefs:
             parts = urlsplit(href)
@@ -93,13 +95,16 @@ def test_every_page_a_demo_user_reaches_has_no_serious_accessibility_violation(
 ):
     login = LOGINS[role]
     log_in(page, live_server, username=login.username, password=login.password)
-    paths = crawl(page, live_server.url)
-    assert len(paths) >= 10, paths
     axe = Axe()
     problems = []
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        for path in paths:
-            page.goto(live_server.url + path)
-            problems += [f"{scheme} {path}: {v}" for v in violations(page, axe)]
+
+    def check(path: str, scheme: str = "light") -> None:
+        problems.extend(f"{scheme} {path}: {v}" for v in violations(page, axe))
+
+    paths = crawl(page, live_server.url, check)  # light mode, as the crawl reaches each page
+    assert len(paths) >= 10, paths
+    page.emulate_media(color_scheme="dark")
+    for path in paths:
+        page.goto(live_server.url + path)
+        check(path, "dark")
     assert problems == [], "\n".join(problems)

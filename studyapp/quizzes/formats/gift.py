@@ -528,7 +528,9 @@ def losses(question: QuestionData) -> list[str]:
     lost = []
     if question.kind == "shortanswer" and question.case_sensitive:
         lost.append("GIFT has no case-sensitive short answers: Moodle reads them as ignoring case")
-    if question.kind == "shortanswer" and any("->" in option.text for option in question.options):
+    if question.kind == "shortanswer" and any(
+        "->" in option.text or "->" in option.feedback for option in question.options
+    ):
         lost.append("GIFT reads a short answer containing '->' as a matching question")
     if question.kind == "numerical" and any(
         option.text == "*" and option is not question.options[-1] for option in question.options

@@ -101,7 +101,9 @@ def typed_options(draw, kind: str) -> list[OptionData]:
         ]
     partial = st.sampled_from([1.0, 0.5, 0.25, 0.0])
     if kind == "shortanswer":
-        # GIFT tells matching from short answer by "->" (see gift.losses), so none here.
+        # GIFT tells matching from short answer by "->" anywhere in the answers, feedback
+        # included (see gift.losses), so none here.
+        feedback = feedback.filter(lambda t: "->" not in t)
         texts = st.one_of(gift_text().filter(lambda t: "->" not in t), st.just("*lambda*"))
         answers = [OptionData(draw(texts), 1.0, draw(feedback))]
         answers += [

@@ -91,13 +91,14 @@ def wait_for(database: Path, sql: str, expected, process: subprocess.Popen | Non
 
 
 def test_an_event_survives_a_worker_killed_mid_attempt_with_every_attempt_recorded(
-    tmp_path, sandbox_service_url, full_isolation
+    tmp_path, sandbox_service_url, sandbox_secret, full_isolation
 ):
     database = tmp_path / "db.sqlite3"
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "SANDBOX_URL": sandbox_service_url,
+        "SANDBOX_SECRET": sandbox_secret,
         "DJANGO_SETTINGS_MODULE": "studyapp.settings",
     }
     manage(env, "migrate", "--noinput")

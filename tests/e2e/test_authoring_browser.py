@@ -43,6 +43,10 @@ def write_question(page: Page, live_server) -> None:
     page.get_by_label("Topics").select_option(label="Amazon S3 › Buckets and Objects")
     page.get_by_label("Domain").select_option("D2")
     page.get_by_label("Published").check()
+    # The live preview and the checker answer each change: let the last of them finish before
+    # saving, as a person reading the preview would (the test server's in-memory SQLite
+    # connection is shared by its threads and cannot serve two requests at once).
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Save question").click()
     expect(page.get_by_text("Question published: version 1 saved.")).to_be_visible()
 

@@ -298,7 +298,9 @@ class AsyncEvent(models.Model):
     payload = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     condition = models.CharField(
-        max_length=20, blank=True, help_text="RetriesExhausted or EventAgeExceeded when it failed."
+        max_length=40,
+        blank=True,
+        help_text="RetriesExhausted, EventAgeExceeded or ZeroReservedConcurrency when it failed.",
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     function_errors = models.PositiveSmallIntegerField(default=0)

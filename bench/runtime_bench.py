@@ -31,10 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig, host_capabilities
-from studyapp.sandbox.engine.isolation import plain_sandbox_command, sandbox_python
-from studyapp.sandbox.engine.runtimes import PYTHON, node_binary, node_runtime_name
-from studyapp.sandbox.engine.staging import stage_function
+from studyapp.engine import EnvironmentPool, FunctionConfig, host_capabilities
+from studyapp.engine.isolation import plain_sandbox_command, sandbox_python
+from studyapp.engine.runtimes import PYTHON, node_binary, node_runtime_name
+from studyapp.engine.staging import stage_function
 
 PROJECT = Path(__file__).resolve().parents[1]
 PY_HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
@@ -161,7 +161,7 @@ def measure_cli_repeat(repeat: int) -> float:
         def run(count: int) -> float:
             started = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "studyapp.sandbox.engine", "invoke", "--handler",
+                [sys.executable, "-m", "studyapp.engine", "invoke", "--handler",
                  str(handler), "--repeat", str(count), "--json"],
                 check=True, capture_output=True, cwd=PROJECT,
             )  # fmt: skip

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig, host_capabilities
+from studyapp.engine import EnvironmentPool, FunctionConfig, host_capabilities
 
 HANDLER = "def handler(event, context):\n    return {'ok': True, 'echo': event}\n"
 EVENT = {"key": "value"}

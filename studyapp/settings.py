@@ -261,7 +261,7 @@ QUIZ_STATISTICS_MIN_LEARNERS = int(os.environ.get("QUIZ_STATISTICS_MIN_LEARNERS"
 # invocations in flight, and "run N at once" allows N up to SANDBOX_MAX_BATCH.
 SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:9001")
 # Every request to the sandbox service is signed with this shared secret (HMAC, see
-# sandbox/engine/auth.py). On one machine it is generated into var/ like the secret key, so the
+# engine/auth.py). On one machine it is generated into var/ like the secret key, so the
 # web app, the task worker and `lambda serve` started from the same checkout agree; with sandbox
 # hosts on other machines set the same SANDBOX_SECRET everywhere.
 SANDBOX_SECRET = os.environ.get("SANDBOX_SECRET") or secret_key_from_file(SANDBOX_SECRET_FILE)

@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "studyapp"
-ENGINE = "studyapp.sandbox.engine"
+ENGINE = "studyapp.engine"
 
 
 def contracts() -> dict[str, dict]:

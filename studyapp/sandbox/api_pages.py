@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from studyapp.engine import client
+from studyapp.engine.hosts import routing_key
 from studyapp.sandbox import async_invoke, concurrency, sqs
-from studyapp.sandbox.engine import client
-from studyapp.sandbox.engine.hosts import routing_key
 from studyapp.sandbox.models import Function
 from studyapp.sandbox.runs import engine_account, sandbox_error_message
 

@@ -38,9 +38,9 @@ from django.utils import timezone
 
 from studyapp.core.errors import Invalid, NotFound
 from studyapp.core.tasks import domain_errors_logged
+from studyapp.engine import client
 from studyapp.sandbox.api.errors import function_arn
 from studyapp.sandbox.concurrency import account_for, function_run, invoke_config_for
-from studyapp.sandbox.engine import client
 from studyapp.sandbox.models import (
     AsyncAttempt,
     AsyncEvent,

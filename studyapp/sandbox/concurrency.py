@@ -30,7 +30,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from studyapp.core.errors import Invalid
-from studyapp.sandbox.engine import client
+from studyapp.engine import client
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import (
     ConcurrencyLease,

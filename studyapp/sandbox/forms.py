@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 
-from studyapp.sandbox.engine.config import (
+from studyapp.engine.config import (
     MAX_EPHEMERAL_MB,
     MAX_MEMORY_MB,
     MAX_TIMEOUT_S,

@@ -23,8 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from studyapp.core.upserts import archive_missing, row_upsert
-from studyapp.sandbox.concurrency import provisioned_refresh
-from studyapp.sandbox.engine.config import (
+from studyapp.engine.config import (
     MAX_EPHEMERAL_MB,
     MAX_LAYERS,
     MAX_MEMORY_MB,
@@ -35,6 +34,7 @@ from studyapp.sandbox.engine.config import (
     ConfigError,
     check_environment,
 )
+from studyapp.sandbox.concurrency import provisioned_refresh
 from studyapp.sandbox.models import NAME_PATTERN, EventTemplate, Function, FunctionInvokeConfig
 from studyapp.topics.models import Topic
 

@@ -15,7 +15,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from studyapp.sandbox.engine import billing
+from studyapp.engine import billing
 from studyapp.sandbox.models import Invocation
 from studyapp.sandbox.runs import EnvironmentSummary, batch_environments
 

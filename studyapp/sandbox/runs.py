@@ -49,9 +49,9 @@ from django.db import OperationalError, close_old_connections, connection, trans
 from django.utils import timezone
 
 from studyapp.core.errors import Conflict, Invalid, NotFound
-from studyapp.sandbox.engine import client
-from studyapp.sandbox.engine.config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
-from studyapp.sandbox.engine.hosts import routing_key
+from studyapp.engine import client
+from studyapp.engine.config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
+from studyapp.engine.hosts import routing_key
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 

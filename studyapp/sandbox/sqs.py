@@ -39,10 +39,10 @@ from django.utils import timezone
 
 from studyapp.core.errors import Invalid, NotFound
 from studyapp.core.tasks import domain_errors_logged
+from studyapp.engine import client
+from studyapp.engine.environment import ACCOUNT_ID
 from studyapp.sandbox.api.errors import REGION
 from studyapp.sandbox.concurrency import account_for, function_run
-from studyapp.sandbox.engine import client
-from studyapp.sandbox.engine.environment import ACCOUNT_ID
 from studyapp.sandbox.models import Function, Queue, QueueBatch, QueueMessage
 
 QUEUE_ARN = re.compile(r"^arn:aws:sqs:[a-z0-9-]+:\d{12}:(?P<name>[A-Za-z0-9_-]{1,80})$")

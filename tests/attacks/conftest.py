@@ -2,7 +2,7 @@
 
 Tests that start sandboxes skip (with the reason) on machines without bubblewrap and cgroups;
 tests marked `pure` (billing, validation) run everywhere. The fixtures (pool, make_function)
-live in tests/plugins/sandbox_engine.py, shared with tests/sandbox/engine/.
+live in tests/plugins/sandbox_engine.py, shared with tests/engine/.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig
+from studyapp.engine import EnvironmentPool, FunctionConfig
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from studyapp.sandbox.engine import host_capabilities
-from studyapp.sandbox.engine.isolation import plain_sandbox_command, sandbox_python
+from studyapp.engine import host_capabilities
+from studyapp.engine.isolation import plain_sandbox_command, sandbox_python
 from tests.attacks.host import host_processes_with, status_fields
 
 NO_CAPABILITIES = "0000000000000000"

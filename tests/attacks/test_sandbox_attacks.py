@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.sandbox.engine import EnvironmentPool
+from studyapp.engine import EnvironmentPool
 from tests.attacks.host import host_processes_with
 
 PROJECT = Path(__file__).resolve().parents[2]

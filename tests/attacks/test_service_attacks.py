@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.sandbox.engine import EnvironmentPool, auth
-from studyapp.sandbox.engine.service import MAX_BODY_BYTES, MAX_FILES, MAX_JSON_DEPTH, make_server
+from studyapp.engine import EnvironmentPool, auth
+from studyapp.engine.service import MAX_BODY_BYTES, MAX_FILES, MAX_JSON_DEPTH, make_server
 
 PROJECT = Path(__file__).resolve().parents[2]
 SECRET = "attack-tests-shared-secret-0123456789abcdef"
@@ -343,7 +343,7 @@ def test_an_accounts_own_idle_environment_makes_room_for_its_next_function(servi
 def test_the_engine_service_does_not_start_without_a_secret():
     env = {key: value for key, value in os.environ.items() if key != "SANDBOX_SECRET"}
     finished = subprocess.run(
-        [sys.executable, "-m", "studyapp.sandbox.engine", "serve", "--port", "0"],
+        [sys.executable, "-m", "studyapp.engine", "serve", "--port", "0"],
         cwd=PROJECT,
         env=env,
         capture_output=True,

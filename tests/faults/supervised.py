@@ -24,7 +24,7 @@ from typing import Any
 
 from supervisor.xmlrpc import SupervisorTransport
 
-from studyapp.sandbox.engine import client as sandbox_client
+from studyapp.engine import client as sandbox_client
 from tests.faults.server import PROJECT, Reply, free_port, manage
 
 DEADLINE_S = 90

@@ -57,7 +57,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 @pytest.fixture
 def full_isolation(stack: Stack) -> None:
     """A learner's own function runs only with the sandbox's full isolation."""
-    from studyapp.sandbox.engine import client
+    from studyapp.engine import client
 
     health = client.health(base_url=stack.sandbox_url, secret=stack.sandbox_secret)
     if not health["full_isolation"]:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from studyapp.engine import client as sandbox_client
 from studyapp.sandbox import runs
-from studyapp.sandbox.engine import client as sandbox_client
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 from tests.faults.server import free_port

@@ -1,4 +1,4 @@
-"""Fixtures of the tests that start real sandboxes without Django (tests/sandbox/engine/ and
+"""Fixtures of the tests that start real sandboxes without Django (tests/engine/ and
 tests/attacks/): a pool, functions from source, and the skip on hosts that cannot isolate.
 
 Registered for the whole suite in tests/conftest.py (``pytest_plugins``); nothing here is
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig, host_capabilities
+from studyapp.engine import EnvironmentPool, FunctionConfig, host_capabilities
 
 MakeFunction = Callable[..., FunctionConfig]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.sandbox.engine import client
+from studyapp.engine import client
 
 PROJECT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30
@@ -77,7 +77,7 @@ def provisioned_environments(sandbox_url: str, user, function) -> list[dict]:
     """The provisioned environments of this learner's function in the sandbox service now."""
     from django.conf import settings
 
-    from studyapp.sandbox.engine.hosts import routing_key
+    from studyapp.engine.hosts import routing_key
     from studyapp.sandbox.runs import engine_account
 
     account = engine_account(user)

@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpResponse
 
 from studyapp.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
-from studyapp.sandbox.engine.environment import ACCOUNT_ID
+from studyapp.engine.environment import ACCOUNT_ID
 
 REGION = "us-east-1"
 

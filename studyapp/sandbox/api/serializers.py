@@ -8,8 +8,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from studyapp.engine.environment import ACCOUNT_ID
 from studyapp.sandbox.api.errors import REGION, function_arn
-from studyapp.sandbox.engine.environment import ACCOUNT_ID
 from studyapp.sandbox.models import Function, FunctionAlias, FunctionInvokeConfig
 
 RUNTIME = "python3.13"

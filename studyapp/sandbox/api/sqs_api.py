@@ -37,10 +37,10 @@ from django.views.decorators.http import require_POST
 
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from studyapp.engine.environment import ACCOUNT_ID
 from studyapp.sandbox import sqs
 from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
 from studyapp.sandbox.api.errors import REGION
-from studyapp.sandbox.engine.environment import ACCOUNT_ID
 from studyapp.sandbox.models import Queue, QueueMessage
 
 CONTENT_TYPE = "application/x-amz-json-1.0"

@@ -25,6 +25,19 @@ from django.views.decorators.csrf import csrf_exempt
 
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.core.errors import DomainError
+from studyapp.engine import client
+from studyapp.engine.config import (
+    MAX_EPHEMERAL_MB,
+    MAX_MEMORY_MB,
+    MAX_REQUEST_BYTES,
+    MAX_TIMEOUT_S,
+    MIN_EPHEMERAL_MB,
+    MIN_MEMORY_MB,
+    MIN_TIMEOUT_S,
+    ConfigError,
+    check_environment,
+)
+from studyapp.engine.environment import ACCOUNT_ID
 from studyapp.sandbox import async_invoke, concurrency, deploying, versions
 from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
 from studyapp.sandbox.api.errors import (
@@ -46,19 +59,6 @@ from studyapp.sandbox.api.serializers import (
     function_configuration,
     provisioned_config,
 )
-from studyapp.sandbox.engine import client
-from studyapp.sandbox.engine.config import (
-    MAX_EPHEMERAL_MB,
-    MAX_MEMORY_MB,
-    MAX_REQUEST_BYTES,
-    MAX_TIMEOUT_S,
-    MIN_EPHEMERAL_MB,
-    MIN_MEMORY_MB,
-    MIN_TIMEOUT_S,
-    ConfigError,
-    check_environment,
-)
-from studyapp.sandbox.engine.environment import ACCOUNT_ID
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import function_update
 from studyapp.sandbox.models import Function

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from studyapp.engine.hosts import hosts_ranked, routing_key
 from studyapp.sandbox.concurrency import (
     ACCOUNT_LIMIT_REASON,
     RESERVED_LIMIT_REASON,
@@ -19,7 +20,6 @@ from studyapp.sandbox.concurrency import (
     provisioned_put,
     reserved_concurrency_put,
 )
-from studyapp.sandbox.engine.hosts import hosts_ranked, routing_key
 from studyapp.sandbox.models import ConcurrencyLease, Function, FunctionInvokeConfig
 from studyapp.sandbox.runs import engine_account
 

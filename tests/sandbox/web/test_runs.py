@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from studyapp.engine.hosts import hosts_ranked, routing_key
 from studyapp.sandbox import runs
-from studyapp.sandbox.engine.hosts import hosts_ranked, routing_key
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import function_copy
 from studyapp.sandbox.models import Function, Invocation

@@ -1,7 +1,7 @@
 """`manage.py lambda invoke|serve ...`: a thin wrapper around the sandbox engine's CLI.
 
-All parsing and validation lives in studyapp.sandbox.engine.cli so that the same command works
-without Django (`python -m studyapp.sandbox.engine ...`). Django adds one thing: `serve` takes the
+All parsing and validation lives in studyapp.engine.cli so that the same command works
+without Django (`python -m studyapp.engine ...`). Django adds one thing: `serve` takes the
 web app's SANDBOX_SECRET, so the service and the web app started from one checkout agree with no
 set-up. A secret generated into var/ belongs to this machine: binding an address other machines can
 reach needs SANDBOX_SECRET set in the environment (the value the web hosts use).
@@ -16,9 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from studyapp.sandbox.engine import cli
-from studyapp.sandbox.engine.auth import SECRET_VARIABLE, secret_from_environment
-from studyapp.sandbox.engine.service import LOOPBACK_HOSTS
+from studyapp.engine import cli
+from studyapp.engine.auth import SECRET_VARIABLE, secret_from_environment
+from studyapp.engine.service import LOOPBACK_HOSTS
 
 
 class Command(BaseCommand):

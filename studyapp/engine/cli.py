@@ -9,7 +9,7 @@
 For provided.al2023, FILE is the function's executable `bootstrap` and FUNCTION becomes
 `_HANDLER`; the Node.js runtime's name follows the Node.js major installed on the host.
 
-Usable as `python -m studyapp.sandbox.engine ...` and through Django's `manage.py lambda ...`.
+Usable as `python -m studyapp.engine ...` and through Django's `manage.py lambda ...`.
 Exit status of invoke: 0 when every invocation succeeded, 1 when one failed, 2 on bad input.
 """
 

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.sandbox.engine import FunctionConfig
-from studyapp.sandbox.engine.runtimes import node_binary, node_runtime_name
+from studyapp.engine import FunctionConfig
+from studyapp.engine.runtimes import node_binary, node_runtime_name
 
-PROJECT = Path(__file__).resolve().parents[3]
+PROJECT = Path(__file__).resolve().parents[2]
 LAYER = Path(os.environ.get("AWS_LAMBDA_RIC_LAYER", PROJECT / ".node-ric"))
 PACKAGE = LAYER / "nodejs" / "node_modules" / "aws-lambda-ric"
 

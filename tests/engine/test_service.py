@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.sandbox.engine import EnvironmentPool, client
-from studyapp.sandbox.engine.service import make_server
+from studyapp.engine import EnvironmentPool, client
+from studyapp.engine.service import make_server
 
-PROJECT = Path(__file__).resolve().parents[3]
+PROJECT = Path(__file__).resolve().parents[2]
 FUNCTION = {
     "name": "service-fn",
     "handler": "app.handler",
@@ -106,7 +106,7 @@ def test_client_reads_the_same_sandbox_url_variable_as_the_web_app(monkeypatch):
 
 def test_serve_command_stops_on_sigterm_and_destroys_every_environment(service_secret):
     process = subprocess.Popen(
-        [sys.executable, "-m", "studyapp.sandbox.engine", "serve", "--port", "0"],
+        [sys.executable, "-m", "studyapp.engine", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -130,7 +130,7 @@ def test_serve_command_stops_on_sigterm_and_destroys_every_environment(service_s
 
 
 def test_service_protocol_is_documented_in_the_module_docstring():
-    from studyapp.sandbox.engine import service
+    from studyapp.engine import service
 
     for needle in (
         "POST /invoke",
@@ -146,7 +146,7 @@ def test_invoke_body_must_be_json(service_url, service_secret):
     import urllib.error
     import urllib.request
 
-    from studyapp.sandbox.engine import auth
+    from studyapp.engine import auth
 
     headers = auth.sign(service_secret, "POST", "/invoke", b"{nope")
     request = urllib.request.Request(

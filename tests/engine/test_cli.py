@@ -1,4 +1,4 @@
-"""The `lambda invoke` command-line contract (through `python -m studyapp.sandbox.engine`)."""
+"""The `lambda invoke` command-line contract (through `python -m studyapp.engine`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[3]
+PROJECT = Path(__file__).resolve().parents[2]
 CONTRACT_KEYS = {
     "request_id",
     "status",
@@ -53,7 +53,7 @@ def handler_file(tmp_path: Path) -> Path:
 
 def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "studyapp.sandbox.engine", *args],
+        [sys.executable, "-m", "studyapp.engine", *args],
         input=stdin,
         capture_output=True,
         text=True,

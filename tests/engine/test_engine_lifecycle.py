@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.sandbox.engine import EnvironmentPool, FunctionConfig
+from studyapp.engine import EnvironmentPool, FunctionConfig
 
 REPORT_PATTERN = re.compile(
     r"^REPORT RequestId: (?P<id>[0-9a-f-]{36})\t"

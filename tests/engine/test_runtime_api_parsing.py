@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.sandbox.engine.runtime_api import Invocation, RuntimeApi, listener_on_host
-from studyapp.sandbox.engine.telemetry import TelemetryFrames
+from studyapp.engine.runtime_api import Invocation, RuntimeApi, listener_on_host
+from studyapp.engine.telemetry import TelemetryFrames
 
 pytestmark = pytest.mark.pure
 

@@ -1,6 +1,6 @@
 """A small standard-library client for the sandbox service (see service.py for the protocol).
 
-    from studyapp.sandbox.engine import client
+    from studyapp.engine import client
     result = client.invoke({"name": "hello", "handler": "app.handler",
                             "code": {"app.py": source}}, {"key": "value"})
 

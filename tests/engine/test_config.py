@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studyapp.sandbox.engine import ConfigError, FunctionConfig
+from studyapp.engine import ConfigError, FunctionConfig
 
 pytestmark = pytest.mark.pure
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from studyapp.sandbox.engine import FunctionConfig
-from studyapp.sandbox.engine.runtimes import node_binary, node_runtime_name
+from studyapp.engine import FunctionConfig
+from studyapp.engine.runtimes import node_binary, node_runtime_name
 
 pytestmark = pytest.mark.skipif(node_binary() is None, reason="Node.js is not installed")
 
@@ -202,10 +202,10 @@ def test_cli_invokes_a_node_handler(tmp_path):
     handler.write_text(ESM_COUNTER)
     done = subprocess.run(
         [
-            sys.executable, "-m", "studyapp.sandbox.engine", "invoke",
+            sys.executable, "-m", "studyapp.engine", "invoke",
             "--runtime", node_runtime_name(), "--handler", str(handler), "--repeat", "2", "--json",
         ],
-        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[3], timeout=60,
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=60,
         check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from studyapp.sandbox.engine import FunctionConfig
+from studyapp.engine import FunctionConfig
 
-PROJECT = Path(__file__).resolve().parents[3]
+PROJECT = Path(__file__).resolve().parents[2]
 
 # A custom runtime written in Python with nothing but the standard library.
 LOOPING_BOOTSTRAP = """#!/usr/bin/env python3
@@ -126,7 +126,7 @@ def test_cli_runs_a_custom_runtime_with_function_as_handler(tmp_path):
     bootstrap.chmod(0o755)
     done = subprocess.run(
         [
-            sys.executable, "-m", "studyapp.sandbox.engine", "invoke",
+            sys.executable, "-m", "studyapp.engine", "invoke",
             "--runtime", "provided.al2023", "--handler", f"{bootstrap}:function.handler",
             "--repeat", "2", "--json",
         ],
@@ -145,7 +145,7 @@ def test_cli_refuses_a_custom_runtime_file_not_named_bootstrap(tmp_path):
     other.chmod(0o755)
     done = subprocess.run(
         [
-            sys.executable, "-m", "studyapp.sandbox.engine", "invoke",
+            sys.executable, "-m", "studyapp.engine", "invoke",
             "--runtime", "provided.al2023", "--handler", str(other),
         ],
         capture_output=True, text=True, cwd=PROJECT, timeout=60, check=False,

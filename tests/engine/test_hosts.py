@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.sandbox.engine import client
-from studyapp.sandbox.engine.hosts import hosts_ranked, routing_key, service_urls
+from studyapp.engine import client
+from studyapp.engine.hosts import hosts_ranked, routing_key, service_urls
 
-PROJECT = Path(__file__).resolve().parents[3]
+PROJECT = Path(__file__).resolve().parents[2]
 HOSTS = ["http://10.0.0.1:9001", "http://10.0.0.2:9001", "http://10.0.0.3:9001"]
 KEYS = [f"account-{n % 7}/function-{n}" for n in range(1200)]
 
@@ -86,7 +86,7 @@ def test_when_every_host_is_down_the_message_names_each_of_them():
 
 def start_service() -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "studyapp.sandbox.engine", "serve", "--port", "0"],
+        [sys.executable, "-m", "studyapp.engine", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

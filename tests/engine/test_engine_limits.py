@@ -12,16 +12,16 @@ import textwrap
 
 import pytest
 
-from studyapp.sandbox.engine import (
+from studyapp.engine import (
     EnvironmentPool,
     IsolationUnavailableError,
     SandboxSettings,
     full_isolation_available,
     host_capabilities,
 )
-from studyapp.sandbox.engine.cgroups import CPU_PERIOD_US
-from studyapp.sandbox.engine.identity import SANDBOX_HOST_UID
-from studyapp.sandbox.engine.isolation import cpu_share
+from studyapp.engine.cgroups import CPU_PERIOD_US
+from studyapp.engine.identity import SANDBOX_HOST_UID
+from studyapp.engine.isolation import cpu_share
 
 CPU_BOUND = """
     import time

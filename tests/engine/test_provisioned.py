@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from studyapp.sandbox.engine import ConfigError, EnvironmentPool
+from studyapp.engine import ConfigError, EnvironmentPool
 
 PROBE = """
     import os, time, uuid

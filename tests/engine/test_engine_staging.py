@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.sandbox.engine import FunctionConfig
-from studyapp.sandbox.engine.identity import SANDBOX_HOST_GID
-from studyapp.sandbox.engine.staging import stage_function
+from studyapp.engine import FunctionConfig
+from studyapp.engine.identity import SANDBOX_HOST_GID
+from studyapp.engine.staging import stage_function
 
 HANDLER = "def handler(event, context):\n    return 'read'\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studyapp.sandbox.engine import billing
+from studyapp.engine import billing
 
 pytestmark = pytest.mark.pure
 

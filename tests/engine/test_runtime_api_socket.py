@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from studyapp.sandbox.engine import host_capabilities
-from studyapp.sandbox.engine.isolation import plain_sandbox_command, sandbox_python
-from studyapp.sandbox.engine.runtime_api import listener_in_namespace
+from studyapp.engine import host_capabilities
+from studyapp.engine.isolation import plain_sandbox_command, sandbox_python
+from studyapp.engine.runtime_api import listener_in_namespace
 
 CLIENT = """
 import socket, time

@@ -74,8 +74,14 @@ def invoke(
     base_url: str | None = None,
     timeout_s: float | None = None,
     secret: str | None = None,
+    request_id: str | None = None,
+    invoked_qualifier: str | None = None,
 ) -> dict[str, Any]:
-    """Invoke a function in the sandbox service and return the result object."""
+    """Invoke a function in the sandbox service and return the result object.
+
+    ``request_id`` is the invocation's id when the caller chose it (else the service picks
+    one); ``invoked_qualifier`` the version or alias it was invoked by (its ARN is the one the
+    handler's context reports)."""
     spec = function.to_dict() if isinstance(function, FunctionConfig) else dict(function)
     if timeout_s is None:
         timeout_s = float(spec.get("timeout_s", 3)) + STARTUP_MARGIN_S
@@ -85,6 +91,10 @@ def invoke(
         "client_context": dict(client_context) if client_context is not None else None,
         "require_full_isolation": require_full_isolation,
     }
+    if request_id is not None:
+        body["request_id"] = request_id
+    if invoked_qualifier is not None:
+        body["invoked_qualifier"] = invoked_qualifier
     return _request(
         "POST",
         "/invoke",

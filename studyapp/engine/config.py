@@ -63,6 +63,8 @@ RESERVED_ENVIRONMENT_KEYS = frozenset(
 )
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+LATEST = "$LATEST"
+_VERSION_PATTERN = re.compile(r"\$LATEST|[1-9][0-9]{0,9}")
 _ENV_KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _HANDLER_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*\.[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -99,6 +101,7 @@ class FunctionConfig:
     region: str = "us-east-1"
     account: str = ""
     runtime: str = DEFAULT_RUNTIME
+    version: str = LATEST  # "$LATEST" or a published version's number: its own environments
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "environment", dict(self.environment))
@@ -117,6 +120,8 @@ class FunctionConfig:
             raise ConfigError(
                 f"function name {self.name!r} must be 1-64 letters, digits, hyphens or underscores"
             )
+        if not isinstance(self.version, str) or not _VERSION_PATTERN.fullmatch(self.version):
+            raise ConfigError("version must be $LATEST or a published version's number")
         try:
             runtime_for(self.runtime)
         except ValueError as error:

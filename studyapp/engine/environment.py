@@ -216,7 +216,7 @@ def lambda_environment(
         "AWS_DEFAULT_REGION": region,
         "AWS_LAMBDA_FUNCTION_NAME": config.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": config.version,
         "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
@@ -236,8 +236,10 @@ def lambda_environment(
     return env
 
 
-def function_arn(config: FunctionConfig) -> str:
-    return f"arn:aws:lambda:{config.region}:{ACCOUNT_ID}:function:{config.name}"
+def function_arn(config: FunctionConfig, qualifier: str | None = None) -> str:
+    """The function's ARN; with ``qualifier`` (a version or an alias) the qualified ARN."""
+    arn = f"arn:aws:lambda:{config.region}:{ACCOUNT_ID}:function:{config.name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
 
 
 class ExecutionEnvironment:
@@ -265,7 +267,7 @@ class ExecutionEnvironment:
         self.invocations = 0
         self.init_duration_ms: float | None = None
         today = datetime.now(UTC).strftime("%Y/%m/%d")
-        self.log_stream_name = f"{today}/[$LATEST]{uuid.uuid4().hex}"
+        self.log_stream_name = f"{today}/[{config.version}]{uuid.uuid4().hex}"
         self.uses_bubblewrap = self.settings.use_bubblewrap and self.host.bwrap is not None
         tree = self.host.cgroups if self.settings.use_cgroups else None
         self._tree = tree
@@ -312,8 +314,14 @@ class ExecutionEnvironment:
         request_id: str | None = None,
         client_context: dict[str, Any] | None = None,
         identity: dict[str, Any] | None = None,
+        invoked_qualifier: str | None = None,
     ) -> InvocationResult:
-        """Run one invocation; a cold start first if this environment has not started yet."""
+        """Run one invocation; a cold start first if this environment has not started yet.
+
+        ``request_id`` is the invocation's id when the caller chose it (an asynchronous event
+        keeps its id through every retry); ``invoked_qualifier`` is the version or alias the
+        caller named, so the handler's ``invoked_function_arn`` is the ARN as invoked.
+        """
         if self.state == "dead":
             raise RuntimeError("this execution environment has been destroyed")
         request_id = request_id or str(uuid.uuid4())
@@ -332,13 +340,19 @@ class ExecutionEnvironment:
                     initialization_type=self.initialization_type,
                     runtime_version=self.runtime.version,
                     runtime_name=self.runtime.name,
+                    function_version=self.config.version,
                 )
             )
             failure = self._start(logs, request_id)
             init_ms = self.init_duration_ms
             if failure is not None:  # as on Lambda, the invocation still starts (and fails)
                 logs.add_platform(
-                    platform_logs.start_line(request_id, log_format=log_format, now=time.time())
+                    platform_logs.start_line(
+                        request_id,
+                        log_format=log_format,
+                        now=time.time(),
+                        version=self.config.version,
+                    )
                 )
                 return self._finish(
                     logs, request_id, failure, duration_ms=0.0, init_ms=init_ms, cold=True
@@ -346,13 +360,15 @@ class ExecutionEnvironment:
         else:
             self._thaw()
         logs.add_platform(
-            platform_logs.start_line(request_id, log_format=log_format, now=time.time())
+            platform_logs.start_line(
+                request_id, log_format=log_format, now=time.time(), version=self.config.version
+            )
         )
         invocation = Invocation(
             request_id=request_id,
             event=event,
             deadline_ms=int((time.time() + self.config.timeout_s) * 1000),
-            function_arn=function_arn(self.config),
+            function_arn=function_arn(self.config, invoked_qualifier),
             trace_id=trace_id_new(),
             client_context=client_context,
             identity=identity,
@@ -384,6 +400,7 @@ class ExecutionEnvironment:
                 initialization_type=self.initialization_type,
                 runtime_version=self.runtime.version,
                 runtime_name=self.runtime.name,
+                function_version=self.config.version,
             )
         )
         failure = self._start(logs, "")

@@ -58,6 +58,7 @@ def init_start_line(
     initialization_type: str = "on-demand",
     runtime_version: str = RUNTIME_VERSION,
     runtime_name: str | None = None,
+    function_version: str = "$LATEST",
 ) -> str:
     arn = runtime_version_arn(region, runtime_name)
     if log_format == "JSON":
@@ -69,19 +70,19 @@ def init_start_line(
                 "runtimeVersion": runtime_version,
                 "runtimeVersionArn": arn,
                 "functionName": function_name,
-                "functionVersion": "$LATEST",
+                "functionVersion": function_version,
             },
             now,
         )
     return f"INIT_START Runtime Version: {runtime_version}\tRuntime Version ARN: {arn}\n"
 
 
-def start_line(request_id: str, *, log_format: str, now: float) -> str:
+def start_line(request_id: str, *, log_format: str, now: float, version: str = "$LATEST") -> str:
     if log_format == "JSON":
         return _platform_record(
-            "platform.start", {"requestId": request_id, "version": "$LATEST"}, now
+            "platform.start", {"requestId": request_id, "version": version}, now
         )
-    return f"START RequestId: {request_id} Version: $LATEST\n"
+    return f"START RequestId: {request_id} Version: {version}\n"
 
 
 def end_line(request_id: str, *, log_format: str) -> str:

@@ -143,8 +143,13 @@ class EnvironmentPool:
         client_context: dict[str, Any] | None = None,
         identity: dict[str, Any] | None = None,
         require_full_isolation: bool = False,
+        request_id: str | None = None,
+        invoked_qualifier: str | None = None,
     ) -> InvocationResult:
         """Run one invocation on a warm environment if one is idle, on a new one otherwise.
+
+        ``request_id`` (else a new one) names the invocation in its result and log lines;
+        ``invoked_qualifier`` is the version or alias the caller named (the invoked ARN's).
 
         Raises ConfigError for a configuration or event Lambda would refuse, and
         IsolationUnavailableError when full isolation is required but missing.
@@ -158,6 +163,7 @@ class EnvironmentPool:
         if len(payload) > MAX_REQUEST_BYTES:
             return self._refused(
                 config,
+                request_id,
                 "error",
                 error_object(
                     "RequestTooLargeException",
@@ -169,6 +175,7 @@ class EnvironmentPool:
         if environment is None:
             return self._refused(
                 config,
+                request_id,
                 "throttled",
                 {
                     **error_object("TooManyRequestsException", "Rate Exceeded."),
@@ -178,7 +185,13 @@ class EnvironmentPool:
                 },
             )
         try:
-            result = environment.invoke(payload, client_context=client_context, identity=identity)
+            result = environment.invoke(
+                payload,
+                request_id=request_id,
+                client_context=client_context,
+                identity=identity,
+                invoked_qualifier=invoked_qualifier,
+            )
         except BaseException:
             environment.destroy()
             raise
@@ -284,12 +297,14 @@ class EnvironmentPool:
             del self._slots[key]
             slot.staged.cleanup()
 
-    def _refused(self, config: FunctionConfig, status: str, payload: dict) -> InvocationResult:
+    def _refused(
+        self, config: FunctionConfig, request_id: str | None, status: str, payload: dict
+    ) -> InvocationResult:
         isolation = ExecutionEnvironment(
             config, StagedFunction("", None), settings=self.settings, host=self.host
         ).isolation
         return InvocationResult(
-            request_id=str(uuid.uuid4()),
+            request_id=request_id or str(uuid.uuid4()),
             status=status,
             payload=payload,
             function_error=None,
@@ -374,7 +389,9 @@ class EnvironmentPool:
         return answer
 
     def _release_other_versions(self, config: FunctionConfig) -> list[ExecutionEnvironment]:
-        """Stop keeping the function's environments of other pool keys (hold the lock).
+        """Stop keeping the function's environments of other pool keys of the same version
+        (hold the lock): new code or settings of $LATEST replace the old; a published version's
+        provisioned environments are its own, whatever another version keeps.
 
         Returns the idle ones, to destroy outside the lock; busy ones become on-demand.
         """
@@ -385,6 +402,7 @@ class EnvironmentPool:
                 other_key == key
                 or slot.config.name != config.name
                 or slot.config.account != config.account
+                or slot.config.version != config.version
                 or not (slot.provisioned_target or slot.provisioned)
             ):
                 continue

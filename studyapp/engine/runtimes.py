@@ -5,7 +5,8 @@ Every runtime speaks the Lambda Runtime API (runtime_api.py) and nothing else to
 - `python3.13` (the minor follows the host's Python): AWS's own runtime interface client,
   `awslambdaric`, started by a launcher that puts /var/task, the layers and /var/runtime on
   sys.path of an isolated interpreter (`python -I -S`). Its log records come through the
-  telemetry pipe `_LAMBDA_TELEMETRY_LOG_FD` in frames, as on Lambda.
+  telemetry pipe `_LAMBDA_TELEMETRY_LOG_FD` in frames, as on Lambda. /var/runtime also holds
+  boto3, as Lambda's Python runtimes ship it (a function's own copy in its package wins).
 - `nodejs20.x` (the major follows the host's Node.js): a bootstrap of our own written with Node's
   standard library only (runtime_files/node/index.mjs).
 - `provided.al2023`: the function's own executable `bootstrap` (in /var/task, else /opt), with
@@ -33,7 +34,21 @@ from .identity import cached_directory
 ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 NODE_BOOTSTRAP_DIR = os.path.join(ENGINE_DIR, "runtime_files", "node")
 PYTHON_LAUNCHER = os.path.join(ENGINE_DIR, "runtime_files", "python", "launcher.py")
-PYTHON_RUNTIME_PACKAGES = ("awslambdaric", "simplejson", "snapshot-restore-py")
+# What the python runtime's /var/runtime holds: AWS's runtime interface client, and the AWS SDK
+# that Lambda's Python runtimes ship (boto3 with what it imports), copied from the project's own
+# installed dependencies (pinned in pyproject.toml), never bound from the host's site-packages.
+PYTHON_RUNTIME_PACKAGES = (
+    "awslambdaric",
+    "simplejson",
+    "snapshot-restore-py",
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "python-dateutil",
+    "six",
+    "urllib3",
+)
 SANDBOX_RUNTIME_DIR = "/var/runtime"
 TELEMETRY_FD_ENV = "_LAMBDA_TELEMETRY_LOG_FD"
 DIRECTORY_LAYOUT = 2  # bumped when what a runtime directory holds changes (2: bytecode)
@@ -174,7 +189,7 @@ def _package_files(distribution: str) -> list[str]:
         files = metadata.files(distribution) or []
     except metadata.PackageNotFoundError:
         raise RuntimeUnavailableError(
-            f"the python runtime needs the {distribution} package (pip install awslambdaric)"
+            f"the python runtime needs the {distribution} package (pip install -e .)"
         ) from None
     paths = []
     for file in files:

@@ -23,7 +23,9 @@ POST /invoke
                    "reserved_concurrency": null | N},
                "event": <any JSON value, default {}>,
                "client_context": null | {...},
-               "require_full_isolation": true}     # false only for shipped samples
+               "require_full_isolation": true,     # false only for shipped samples
+               "request_id": null | "<id>",        # the invocation's id, chosen by the caller
+               "invoked_qualifier": null | "live"} # the version or alias the caller named
     200:      the result object, exactly the CLI's --json object: request_id, status
               (success|error|timeout|oom|throttled), payload, function_error, error_type, logs,
               cold_start, duration_ms, billed_duration_ms, init_duration_ms, memory_size_mb,
@@ -63,6 +65,7 @@ SIGTERM or SIGINT stops the server and destroys every environment with all its p
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import threading
@@ -80,6 +83,10 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_FILES = 1000  # code and layer files together, per request
 MAX_JSON_DEPTH = 64  # nesting of the whole request body, the event included
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# What a caller may choose as an invocation's id and name as its qualifier: text that goes into
+# log lines and a Runtime API header as it is, so nothing else.
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+QUALIFIER = re.compile(r"\$LATEST|[A-Za-z0-9_-]{1,128}")
 
 
 class RequestRefused(Exception):
@@ -136,12 +143,29 @@ class SandboxService:
     def invoke(self, body: Any) -> tuple[int, dict[str, Any]]:
         if not isinstance(body, dict):
             return _bad_request("the request body must be a JSON object")
-        unknown = set(body) - {"function", "event", "client_context", "require_full_isolation"}
+        unknown = set(body) - {
+            "function",
+            "event",
+            "client_context",
+            "require_full_isolation",
+            "request_id",
+            "invoked_qualifier",
+        }
         if unknown:
             return _bad_request(f"unknown field(s): {', '.join(sorted(unknown))}")
         client_context = body.get("client_context")
         if client_context is not None and not isinstance(client_context, dict):
             return _bad_request("client_context must be an object")
+        request_id = body.get("request_id")
+        if request_id is not None and not (
+            isinstance(request_id, str) and REQUEST_ID.fullmatch(request_id)
+        ):
+            return _bad_request("request_id must be 1-64 letters, digits and hyphens")
+        qualifier = body.get("invoked_qualifier")
+        if qualifier is not None and not (
+            isinstance(qualifier, str) and QUALIFIER.fullmatch(qualifier)
+        ):
+            return _bad_request("invoked_qualifier must be $LATEST, a version or an alias name")
         try:
             config = function_from_wire(body.get("function"))
             result = self.pool.invoke(
@@ -149,6 +173,8 @@ class SandboxService:
                 body.get("event", {}),
                 client_context=client_context,
                 require_full_isolation=body.get("require_full_isolation", True) is not False,
+                request_id=request_id,
+                invoked_qualifier=qualifier,
             )
         except ConfigError as error:
             return _bad_request(str(error))

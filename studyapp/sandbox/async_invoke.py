@@ -153,7 +153,15 @@ def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None 
                 },
             }
         else:
-            result = function_run(user=user, function=target, event=event.payload, source="async")
+            result = function_run(
+                user=user,
+                function=target,
+                event=event.payload,
+                source="async",
+                request_id=event.request_id,
+                version=executed_version,
+                qualifier=event.qualifier or None,
+            )
             result["executed_version"] = executed_version
         outcome = _outcome_of(result)
     except client.SandboxServiceError as error:

@@ -20,6 +20,7 @@ one stops counting against the limits soon after.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -208,22 +209,33 @@ def function_run(
     event: Any,
     client_context: dict[str, Any] | None = None,
     source: str = "api",
+    request_id: str | None = None,
+    version: str = "$LATEST",
+    qualifier: str | None = None,
 ) -> dict[str, Any]:
     """Run one invocation under the learner's concurrency settings; the engine's result object.
+
+    ``request_id`` is the invocation's id (an asynchronous event's own, through every retry;
+    else a new one): the handler's ``context.aws_request_id`` and its log lines carry it.
+    ``version`` is the version that runs (``function`` as it was published) and ``qualifier``
+    the version or alias the caller named, so the handler sees the ARN it was invoked by.
 
     Raises ``client.SandboxServiceError`` when the service is down or refuses the request. The
     invocation is recorded in the learner's history (``Invocation``) like a run from the page.
     """
-    spec = engine_spec(user=user, function=function)
+    spec = {**engine_spec(user=user, function=function), "version": version}
+    request_id = request_id or str(uuid.uuid4())
     started = timezone.now()
     lease = concurrency_acquire(user=user, function=function, now=started)
     if isinstance(lease, Throttled):
-        result = throttled_result(lease)
+        result = {**throttled_result(lease), "request_id": request_id}
     else:
         try:
             result = client.invoke(
                 spec,
                 event,
+                request_id=request_id,
+                invoked_qualifier=qualifier,
                 client_context=client_context,
                 require_full_isolation=not function.is_sample,
                 base_url=django_settings.SANDBOX_URL,

@@ -151,3 +151,80 @@ def test_text_logs_keep_a_traceback_as_one_record_with_its_lines(pool, make_func
     result = pool.invoke(function, {})
     assert "\r" not in result.logs
     assert "[ERROR] ValueError: boom\nTraceback (most recent call last):\n" in result.logs
+
+
+def _pinned(distribution: str) -> str:
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    for requirement in pyproject["project"]["dependencies"]:
+        name, _, version = requirement.partition("==")
+        if name == distribution:
+            return version
+    raise AssertionError(f"{distribution} is not pinned in pyproject.toml")
+
+
+BOTO3 = """
+import boto3
+import botocore
+
+def handler(event, context):
+    client = boto3.client("s3", region_name="us-east-1")
+    return {
+        "boto3": boto3.__version__,
+        "botocore": botocore.__version__,
+        "file": boto3.__file__,
+        "client": client.meta.service_model.service_name,
+    }
+"""
+
+
+def test_a_handler_imports_the_boto3_the_project_pins(pool, make_function):
+    result = pool.invoke(make_function(BOTO3), {})
+    assert result.status == "success", result.payload
+    assert result.payload == {
+        "boto3": _pinned("boto3"),
+        "botocore": _pinned("botocore"),
+        "file": "/var/runtime/boto3/__init__.py",
+        "client": "s3",
+    }
+
+
+BOTO3_WRITE = """
+import os
+import boto3
+
+def handler(event, context):
+    folder = os.path.dirname(boto3.__file__)
+    outcomes = {}
+    for label, attempt in {
+        "append": lambda: open(boto3.__file__, "a").write("x = 1\\n"),
+        "create": lambda: open(os.path.join(folder, "extra.py"), "w").write("x = 1\\n"),
+        "remove": lambda: os.remove(boto3.__file__),
+    }.items():
+        try:
+            attempt()
+            outcomes[label] = "written"
+        except OSError as error:
+            outcomes[label] = os.strerror(error.errno)
+    outcomes["read_only_mount"] = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    return outcomes
+"""
+
+
+def test_the_runtimes_boto3_is_read_only_to_the_handler(pool, make_function):
+    result = pool.invoke(make_function(BOTO3_WRITE), {})
+    refused = {"Read-only file system", "Permission denied"}  # mount and owner both refuse
+    assert result.payload.pop("read_only_mount") is True
+    assert set(result.payload) == {"append", "create", "remove"}
+    assert set(result.payload.values()) <= refused
+
+
+def test_a_functions_own_boto3_comes_before_the_runtimes(pool, make_function):
+    config = make_function("import boto3\ndef handler(event, context):\n    return boto3.OWN\n")
+    code = {**config.code, "boto3/__init__.py": "OWN = 'packaged with the function'\n"}
+    from dataclasses import replace
+
+    result = pool.invoke(replace(config, code=code), {})
+    assert result.payload == "packaged with the function"

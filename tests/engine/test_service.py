@@ -160,3 +160,66 @@ def test_invoke_body_must_be_json(service_url, service_secret):
 
 def cgroups_named(name: str) -> list[Path]:
     return [path for path in Path("/sys/fs/cgroup").glob(f"*/**/studyapp-sandbox/{name}")]
+
+
+IDENTITY = {
+    "name": "service-fn",
+    "handler": "app.handler",
+    "code": {
+        "app.py": "import os\ndef handler(event, context):\n"
+        "    return [context.aws_request_id, context.function_version,\n"
+        "            os.environ['AWS_LAMBDA_FUNCTION_VERSION'], context.invoked_function_arn]\n"
+    },
+}
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:service-fn"
+
+
+def test_the_caller_chooses_the_request_id_version_and_invoked_qualifier(service_url):
+    request_id = "5a0d5d6e-1b1e-4a4b-9d55-0f0c2a3b4c5d"
+    result = client.invoke(
+        {**IDENTITY, "version": "2"},
+        {},
+        base_url=service_url,
+        request_id=request_id,
+        invoked_qualifier="live",
+    )
+    assert result["request_id"] == request_id
+    assert result["payload"] == [request_id, "2", "2", f"{ARN}:live"]
+    assert f"START RequestId: {request_id} Version: 2\n" in result["logs"]
+    assert f"REPORT RequestId: {request_id}\t" in result["logs"]
+    unqualified = client.invoke(IDENTITY, {}, base_url=service_url)
+    assert unqualified["payload"][1:] == ["$LATEST", "$LATEST", ARN]
+    assert unqualified["request_id"] != request_id
+
+
+def test_each_version_runs_in_environments_of_its_own(service_url):
+    latest = client.invoke(IDENTITY, {}, base_url=service_url)
+    version = client.invoke({**IDENTITY, "version": "1"}, {}, base_url=service_url)
+    assert version["cold_start"] is True
+    assert version["environment_id"] != latest["environment_id"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("request_id", "x\r\nX-Injected: 1", "request_id must be 1-64 letters"),
+        ("request_id", "a" * 65, "request_id must be 1-64 letters"),
+        ("request_id", "abc\n", "request_id must be 1-64 letters"),
+        ("invoked_qualifier", "live\nSTART", "invoked_qualifier must be"),
+        ("invoked_qualifier", "live\n", "invoked_qualifier must be"),
+    ],
+)
+def test_a_request_id_or_qualifier_that_could_forge_a_line_is_refused(
+    service_url, field, value, message
+):
+    with pytest.raises(client.SandboxRequestError, match=message) as caught:
+        client.invoke(IDENTITY, {}, base_url=service_url, **{field: value})
+    assert caught.value.status == 400
+
+
+def test_a_version_that_is_not_latest_or_a_number_is_refused(service_url):
+    with pytest.raises(client.SandboxRequestError, match="version must be") as caught:
+        client.invoke({**IDENTITY, "version": "live"}, {}, base_url=service_url)
+    with pytest.raises(client.SandboxRequestError, match="version must be"):
+        client.invoke({**IDENTITY, "version": "1\n"}, {}, base_url=service_url)
+    assert caught.value.status == 400

@@ -563,12 +563,16 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
         response["x-amzn-RequestId"] = request_id
         return response
     client_context = _client_context(request.headers.get("X-Amz-Client-Context"))
-    target, executed_version = versions.version_route(
-        function=function, qualifier=_qualifier_named(request, name)
-    )
+    qualifier = _qualifier_named(request, name)
+    target, executed_version = versions.version_route(function=function, qualifier=qualifier)
     try:
         result = concurrency.function_run(
-            user=user, function=target, event=event, client_context=client_context
+            user=user,
+            function=target,
+            event=event,
+            client_context=client_context,
+            version=executed_version,
+            qualifier=qualifier,
         )
     except client.SandboxRequestError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
@@ -834,8 +838,9 @@ def function_versions(request: HttpRequest, user, name: str) -> HttpResponse:
 
 
 def _alias_target(function: Function, body: dict[str, Any]) -> dict[str, Any]:
+    # RoutingConfig given without weights (`--routing-config '{}'`) ends a canary, as on AWS.
     weights = (
-        ((body.get("RoutingConfig") or {}).get("AdditionalVersionWeights"))
+        ((body.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
         if ("RoutingConfig" in body)
         else None
     )

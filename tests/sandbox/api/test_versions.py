@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from math import comb
 
 import pytest
 
@@ -40,8 +41,33 @@ def publish(lambda_client, answer: str) -> str:
     return lambda_client.publish_version(FunctionName="checkout")["Version"]
 
 
+def share_bounds(n: int, p: float, *, failure: float = 1e-7) -> tuple[int, int]:
+    """The narrowest counts [low, high] around n*p outside which Binomial(n, p) falls with a
+    probability below ``failure`` (exact tails): a weighted alias's count outside them means a
+    wrong split, not bad luck (at most 1 run in 10 million)."""
+    pmf = [comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+    low = high = round(n * p)
+    while 1 - sum(pmf[low : high + 1]) >= failure:
+        if high == n or (low > 0 and pmf[low - 1] >= pmf[high + 1]):
+            low -= 1
+        else:
+            high += 1
+    return low, high
+
+
 def answer_of(response) -> str:
     return json.loads(response["Payload"].read())["version"]
+
+
+def test_the_share_bounds_fail_a_wrong_split_and_almost_never_a_right_one():
+    low, high = share_bounds(200, 0.1)
+    assert (low, high) == (2, 45)
+    tail = sum(
+        comb(200, k) * 0.1**k * 0.9 ** (200 - k) for k in range(200 + 1) if not low <= k <= high
+    )
+    assert tail < 1e-7
+    assert not low <= 200 * 0.5 <= high  # a 50 % split fails, so does none at all
+    assert not low <= 0 <= high
 
 
 def test_publish_version_snapshots_the_code(lambda_client, checkout, full_isolation):
@@ -132,8 +158,9 @@ def test_a_canary_alias_splits_invocations_by_weight(lambda_client, checkout, fu
         version = response["ExecutedVersion"]
         assert answer_of(response) == {"1": "one", "2": "two"}[version]
         executed.append(version)
-    # 10 % of 200 is 20; 5 to 40 holds with a probability above 99.9 %.
-    assert 5 <= executed.count("2") <= 40
+    low, high = share_bounds(200, 0.1)
+    assert low > 0 and high < 200 * 0.3  # both versions answer, in about a tenth of the calls
+    assert low <= executed.count("2") <= high
     assert executed.count("1") + executed.count("2") == 200
 
 
@@ -166,7 +193,8 @@ def test_the_developer_loop_end_to_end_with_boto3(lambda_client, full_isolation)
         ]
         for _ in range(200)
     ]
-    assert 5 <= executed.count("2") <= 40 and executed.count("1") == 200 - executed.count("2")
+    low, high = share_bounds(200, 0.1)
+    assert low <= executed.count("2") <= high and executed.count("1") == 200 - executed.count("2")
     by_version = lambda_client.invoke(FunctionName="checkout", Qualifier="1", Payload=b"{}")
     assert (by_version["ExecutedVersion"], answer_of(by_version)) == ("1", "one")
     location = lambda_client.get_function(FunctionName="checkout")["Code"]["Location"]

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studyapp.engine import client
 from studyapp.engine.hosts import routing_key
-from studyapp.sandbox import async_invoke, concurrency, sqs
+from studyapp.sandbox import async_invoke, concurrency, sqs, versions
 from studyapp.sandbox.models import Function
-from studyapp.sandbox.runs import engine_account, sandbox_error_message
+from studyapp.sandbox.presenting import qualified_runs_view
+from studyapp.sandbox.runs import EventError, engine_account, event_parse, sandbox_error_message
 
 
 def function_for_name(*, user, name: str) -> Function:
@@ -175,6 +176,36 @@ def account_page(request: HttpRequest) -> HttpResponse:
             "unreserved": concurrency.unreserved_available(user=request.user),
         },
     )
+
+
+@require_POST
+def qualified_invoke(request: HttpRequest, name: str) -> HttpResponse:
+    """Invoke the function N times as a version or alias names it, as Invoke with a Qualifier
+    does: each result says which version answered (ExecutedVersion), so a canary alias's split
+    shows."""
+    function = function_for_name(user=request.user, name=name)
+    qualifier = request.POST.get("qualifier") or versions.LATEST
+    count = _int(request.POST.get("count"), default=1, low=1, high=settings.SANDBOX_MAX_BATCH)
+    context: dict[str, Any] = {"function": function}
+    try:
+        event = event_parse(request.POST.get("event") or "{}")
+        results = [
+            concurrency.qualified_run(
+                user=request.user, function=function, qualifier=qualifier, event=event
+            )
+            for _ in range(count)
+        ]
+    except EventError as error:
+        context["alias_refusal"] = str(error)
+    except (versions.VersionMissing, versions.AliasMissing):
+        context["alias_refusal"] = f"{function.name} has no version or alias {qualifier!r}."
+    except client.SandboxServiceError as error:
+        context["alias_refusal"] = sandbox_error_message(error)
+    else:
+        context["alias_runs"] = qualified_runs_view(qualifier=qualifier, results=results)
+    if request.htmx:
+        return render(request, "sandbox/function.html#alias-runs", context)
+    return render(request, "sandbox/qualified_runs.html", context)
 
 
 def _int(value: Any, *, default: int, low: int = 0, high: int = 1_000_000) -> int:

@@ -111,11 +111,11 @@ def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None 
     if event is None or event.finished or event.attempts != number - 1 or event.next_run_at > now:
         return
     function, user = event.function, event.user
-    config = invoke_config_for(user=user, function=function)
+    config = invoke_config_for(user=user, function=function, qualifier=event.qualifier)
     if now - event.created_at >= scaled(config.max_event_age_s, user=user):
         _finish_failed(event, condition="EventAgeExceeded", now=now)
         return
-    if config.reserved_concurrency == 0:
+    if invoke_config_for(user=user, function=function).reserved_concurrency == 0:
         # Lambda does not retry what can never run: straight to the on-failure destination.
         _finish_failed(event, condition="ZeroReservedConcurrency", now=now)
         return
@@ -195,7 +195,7 @@ def attempt_finish(
         if event.attempts != attempt.number:
             return
         user, function = event.user, event.function
-        config = invoke_config_for(user=user, function=function)
+        config = invoke_config_for(user=user, function=function, qualifier=event.qualifier)
         event.last_result = result
         event.lease_expires_at = None
         if outcome == AsyncAttempt.Outcome.SUCCESS:
@@ -306,7 +306,9 @@ def _finish_failed(event: AsyncEvent, *, condition: str, now: datetime) -> None:
         if AsyncEvent.objects.filter(pk=event.pk, status__in=AsyncEvent.FINISHED).exists():
             return
         _finish(event, status=AsyncEvent.Status.FAILED, condition=condition, now=now)
-        config = invoke_config_for(user=event.user, function=event.function)
+        config = invoke_config_for(
+            user=event.user, function=event.function, qualifier=event.qualifier
+        )
         _deliver_failure(event, config=config, condition=condition, now=now)
 
 
@@ -351,7 +353,9 @@ def _deliver_failure(
     if config.on_failure:
         record = destination_record(event, condition=condition, now=now)
         _store(event, DestinationRecord.Kind.ON_FAILURE, config.on_failure, record, {}, now)
-    if config.dead_letter:
+    # The dead-letter queue is the function's own setting, whichever version or alias ran.
+    dead_letter = invoke_config_for(user=event.user, function=event.function).dead_letter
+    if dead_letter:
         result = event.last_result or {}
         payload = result.get("payload") if isinstance(result.get("payload"), dict) else {}
         error_message = str(payload.get("errorMessage") or result.get("message") or "")
@@ -366,7 +370,7 @@ def _deliver_failure(
         _store(
             event,
             DestinationRecord.Kind.DEAD_LETTER,
-            config.dead_letter,
+            dead_letter,
             event.payload,
             attributes,
             now,
@@ -425,10 +429,12 @@ def event_invoke_config_put(
     on_success: str | None,
     on_failure: str | None,
     now: datetime | None = None,
+    qualifier: str = "",
 ) -> FunctionInvokeConfig:
-    """PutFunctionEventInvokeConfig: settings left out go back to their defaults, like on AWS."""
+    """PutFunctionEventInvokeConfig (of the function's $LATEST, or of the version or alias
+    ``qualifier``): settings left out go back to their defaults, like on AWS."""
     _event_settings_check(max_retry_attempts=max_retry_attempts, max_event_age_s=max_event_age_s)
-    config = invoke_config_for(user=user, function=function)
+    config = invoke_config_for(user=user, function=function, qualifier=qualifier)
     config.max_retry_attempts = 2 if max_retry_attempts is None else max_retry_attempts
     config.max_event_age_s = 21600 if max_event_age_s is None else max_event_age_s
     config.max_retry_attempts_given = max_retry_attempts is not None
@@ -450,13 +456,14 @@ def event_invoke_config_update(
     on_success: str | None,
     on_failure: str | None,
     now: datetime | None = None,
+    qualifier: str = "",
 ) -> FunctionInvokeConfig:
     """UpdateFunctionEventInvokeConfig: only the settings given change (``None``: unchanged).
 
     Raises ``EventInvokeConfigMissing`` when there is nothing to update, as AWS does.
     """
     _event_settings_check(max_retry_attempts=max_retry_attempts, max_event_age_s=max_event_age_s)
-    config = invoke_config_for(user=user, function=function)
+    config = invoke_config_for(user=user, function=function, qualifier=qualifier)
     if not config.event_config_set:
         raise EventInvokeConfigMissing(function.name)
     if max_retry_attempts is not None:
@@ -474,9 +481,9 @@ def event_invoke_config_update(
     return config
 
 
-def event_invoke_config_delete(*, user, function: Function) -> None:
+def event_invoke_config_delete(*, user, function: Function, qualifier: str = "") -> None:
     """DeleteFunctionEventInvokeConfig (``EventInvokeConfigMissing`` when there is none)."""
-    config = invoke_config_for(user=user, function=function)
+    config = invoke_config_for(user=user, function=function, qualifier=qualifier)
     if not config.event_config_set:
         raise EventInvokeConfigMissing(function.name)
     FunctionInvokeConfig.objects.filter(pk=config.pk).update(
@@ -495,6 +502,15 @@ def _event_settings_check(*, max_retry_attempts: int | None, max_event_age_s: in
         raise DestinationError("MaximumRetryAttempts must be between 0 and 2.")
     if max_event_age_s is not None and not 60 <= max_event_age_s <= 21600:
         raise DestinationError("MaximumEventAgeInSeconds must be between 60 and 21600.")
+
+
+def event_invoke_configs_for(*, user, function: Function) -> list[FunctionInvokeConfig]:
+    """ListFunctionEventInvokeConfigs: the settings of $LATEST, then of versions and aliases."""
+    return list(
+        FunctionInvokeConfig.objects.filter(
+            user=user, function=function, event_config_set=True
+        ).order_by("qualifier")
+    )
 
 
 def dead_letter_put(*, user, function: Function, target_arn: str) -> FunctionInvokeConfig:

@@ -20,6 +20,7 @@ one stops counting against the limits soon after.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from django.utils import timezone
 
 from studyapp.core.errors import Invalid
 from studyapp.engine import client
+from studyapp.sandbox import versions
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import (
     ConcurrencyLease,
@@ -86,10 +88,23 @@ def unreserved_minimum(limit: int) -> int:
     return max(1, limit // 10)
 
 
-def invoke_config_for(*, user, function: Function) -> FunctionInvokeConfig:
-    """The learner's settings for the function (unsaved defaults when there are none yet)."""
-    config = FunctionInvokeConfig.objects.filter(user=user, function=function).first()
-    return config or FunctionInvokeConfig(user=user, function=function)
+def invoke_config_for(*, user, function: Function, qualifier: str = "") -> FunctionInvokeConfig:
+    """The learner's settings for the function, or for one of its versions or aliases
+    (``qualifier``; ``$LATEST`` is the function's own); unsaved defaults when there are none."""
+    qualifier = "" if qualifier == versions.LATEST else qualifier
+    config = FunctionInvokeConfig.objects.filter(
+        user=user, function=function, qualifier=qualifier
+    ).first()
+    return config or FunctionInvokeConfig(user=user, function=function, qualifier=qualifier)
+
+
+def provisioned_total(*, user, function: Function, exclude: str | None = None) -> int:
+    """The provisioned concurrency the learner keeps on the function, its versions and aliases
+    (all but the qualifier ``exclude``)."""
+    rows = FunctionInvokeConfig.objects.filter(user=user, function=function)
+    if exclude is not None:
+        rows = rows.exclude(qualifier=exclude)
+    return rows.aggregate(total=Sum("provisioned_concurrency"))["total"] or 0
 
 
 def reserved_total(*, user, exclude: Function | None = None) -> int:
@@ -109,10 +124,11 @@ def reserved_concurrency_put(*, user, function: Function, reserved: int) -> Func
             f"UnreservedConcurrentExecution below its minimum value of [{minimum}]."
         )
     config = invoke_config_for(user=user, function=function)
-    if config.provisioned_concurrency > reserved:
+    provisioned = provisioned_total(user=user, function=function)
+    if provisioned > reserved:
         raise ConcurrencyError(
             "Specified ReservedConcurrentExecutions is below the function's provisioned "
-            f"concurrency ({config.provisioned_concurrency})."
+            f"concurrency ({provisioned})."
         )
     config.reserved_concurrency = reserved
     config.save()
@@ -120,7 +136,7 @@ def reserved_concurrency_put(*, user, function: Function, reserved: int) -> Func
 
 
 def reserved_concurrency_delete(*, user, function: Function) -> None:
-    FunctionInvokeConfig.objects.filter(user=user, function=function).update(
+    FunctionInvokeConfig.objects.filter(user=user, function=function, qualifier="").update(
         reserved_concurrency=None
     )
 
@@ -259,6 +275,29 @@ def function_run(
     return result
 
 
+def qualified_run(
+    *,
+    user,
+    function: Function,
+    qualifier: str | None,
+    event: Any,
+    client_context: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], str]:
+    """Invoke the function as ``qualifier`` names it ($LATEST, a version, or an alias, whose
+    weights pick a version anew for each call); the result and the version that ran
+    (ExecutedVersion). ``versions.VersionMissing`` / ``AliasMissing`` when there is none."""
+    target, executed_version = versions.version_route(function=function, qualifier=qualifier)
+    result = function_run(
+        user=user,
+        function=target,
+        event=event,
+        client_context=client_context,
+        version=executed_version,
+        qualifier=qualifier,
+    )
+    return result, executed_version
+
+
 # -- provisioned concurrency ------------------------------------------------------------------
 
 NO_PROVISIONING = (
@@ -268,17 +307,22 @@ NO_PROVISIONING = (
 )
 
 
-def provisioned_put(*, user, function: Function, count: int) -> FunctionInvokeConfig:
-    """Record the requested provisioned concurrency and ask the sandbox to initialise it."""
+def provisioned_put(
+    *, user, function: Function, count: int, qualifier: str = ""
+) -> FunctionInvokeConfig:
+    """Record the requested provisioned concurrency (of the function, or of a version or alias
+    of it) and ask the sandbox to initialise it."""
     if count < 1:
         raise ConcurrencyError("ProvisionedConcurrentExecutions must be at least 1.")
-    config = invoke_config_for(user=user, function=function)
-    if config.reserved_concurrency is not None and count > config.reserved_concurrency:
+    config = invoke_config_for(user=user, function=function, qualifier=qualifier)
+    reserved = invoke_config_for(user=user, function=function).reserved_concurrency
+    total = count + provisioned_total(user=user, function=function, exclude=config.qualifier)
+    if reserved is not None and total > reserved:
         raise ConcurrencyError(
-            f"Requested Provisioned Concurrency ({count}) should not be greater than the "
-            f"reservedConcurrentExecution for function ({config.reserved_concurrency})."
+            f"Requested Provisioned Concurrency ({total}) should not be greater than the "
+            f"reservedConcurrentExecution for function ({reserved})."
         )
-    if config.reserved_concurrency is None and count > unreserved_available(user=user) - (
+    if reserved is None and total > unreserved_available(user=user) - (
         unreserved_minimum(account_for(user).concurrency_limit)
     ):
         raise ConcurrencyError(
@@ -293,8 +337,8 @@ def provisioned_put(*, user, function: Function, count: int) -> FunctionInvokeCo
     return provisioned_apply(config=config)
 
 
-def provisioned_delete(*, user, function: Function) -> None:
-    config = invoke_config_for(user=user, function=function)
+def provisioned_delete(*, user, function: Function, qualifier: str = "") -> None:
+    config = invoke_config_for(user=user, function=function, qualifier=qualifier)
     if config.pk is None:
         return
     config.provisioned_concurrency = 0
@@ -305,16 +349,84 @@ def provisioned_delete(*, user, function: Function) -> None:
     provisioned_apply(config=config)
 
 
-def provisioned_apply(*, config: FunctionInvokeConfig) -> FunctionInvokeConfig:
-    """Ask the service to keep ``provisioned_concurrency`` environments initialised."""
-    spec = engine_spec(user=config.user, function=config.function)
+def provisioned_for_version(*, user, function: Function, version: str) -> int:
+    """What the learner keeps provisioned of one version: the sum over the qualifiers that
+    name it (the version itself and the aliases pointing at it share its environments)."""
+    total = 0
+    rows = FunctionInvokeConfig.objects.filter(
+        user=user, function=function, provisioned_concurrency__gt=0
+    )
+    for row in rows:
+        try:
+            _at, named = versions.version_at(function=function, qualifier=row.qualifier)
+        except LookupError:
+            continue
+        if named == version:
+            total += row.provisioned_concurrency
+    return total
+
+
+def _version_provision(*, user, function: Function, at: Function, version: str) -> dict:
+    """Ask the service to keep what the learner provisions of one version (``at``: the
+    function as that version was published) initialised; its answer."""
+    spec = {**engine_spec(user=user, function=at), "version": version}
+    return client.provision(
+        spec,
+        provisioned_for_version(user=user, function=function, version=version),
+        require_full_isolation=not function.is_sample,
+        base_url=django_settings.SANDBOX_URL,
+        secret=django_settings.SANDBOX_SECRET,
+    )
+
+
+def qualifier_settings_delete(
+    *, user, function: Function, qualifier: str, at: Function, version: str
+) -> None:
+    """A version or alias is deleted: its provisioned concurrency and event invoke settings go
+    with it, as on AWS (a new alias of the same name starts with none). ``at`` and ``version``:
+    what the qualifier named, read before it went, whose environments are then released (but
+    for what other qualifiers of that version keep)."""
+    rows = FunctionInvokeConfig.objects.filter(user=user, function=function, qualifier=qualifier)
+    provisioned = rows.filter(provisioned_concurrency__gt=0).exists()
+    rows.delete()
+    if provisioned:  # (a service that is down holds no environments to release)
+        with contextlib.suppress(client.SandboxServiceError):
+            _version_provision(user=user, function=function, at=at, version=version)
+
+
+def provisioned_alias_moved(*, user, function: Function, alias: str, before: str) -> None:
+    """After an alias with provisioned concurrency moved from version ``before`` to another:
+    its environments move with it (the old version keeps only what other qualifiers ask)."""
+    config = FunctionInvokeConfig.objects.filter(
+        user=user, function=function, qualifier=alias, provisioned_concurrency__gt=0
+    ).first()
+    if config is None:
+        return
     try:
-        answer = client.provision(
-            spec,
-            config.provisioned_concurrency,
-            require_full_isolation=not config.function.is_sample,
-            base_url=django_settings.SANDBOX_URL,
-            secret=django_settings.SANDBOX_SECRET,
+        at, version = versions.version_at(function=function, qualifier=before)
+        _version_provision(user=user, function=function, at=at, version=version)
+    except (LookupError, client.SandboxServiceError):
+        pass  # the old version is gone, or the service is down: nothing of it to release now
+    config.provisioned_status = FunctionInvokeConfig.ProvisionedStatus.IN_PROGRESS
+    config.save()
+    provisioned_apply(config=config)
+
+
+def provisioned_apply(*, config: FunctionInvokeConfig) -> FunctionInvokeConfig:
+    """Ask the service to keep ``provisioned_concurrency`` environments initialised (of the
+    version the configuration's qualifier names: an alias's own version)."""
+    try:
+        function, version = versions.version_at(
+            function=config.function, qualifier=config.qualifier
+        )
+    except LookupError:  # the version or alias is gone, and its provisioned concurrency too
+        config.provisioned_concurrency = config.provisioned_allocated = 0
+        config.provisioned_status = config.provisioned_status_reason = ""
+        config.save()
+        return config
+    try:
+        answer = _version_provision(
+            user=config.user, function=config.function, at=function, version=version
         )
     except client.SandboxServiceError as error:
         if config.provisioned_concurrency:
@@ -328,7 +440,7 @@ def provisioned_apply(*, config: FunctionInvokeConfig) -> FunctionInvokeConfig:
         return config
     if config.provisioned_concurrency:
         ready = int(answer.get("provisioned", 0))
-        config.provisioned_allocated = ready
+        config.provisioned_allocated = min(ready, config.provisioned_concurrency)
         config.provisioned_status = (
             FunctionInvokeConfig.ProvisionedStatus.READY
             if ready >= config.provisioned_concurrency
@@ -350,7 +462,9 @@ def provisioned_refresh(*, function: Function) -> list[FunctionInvokeConfig]:
     refreshed = []
     for config in configs:
         if config.function.archived_at is not None:
-            provisioned_delete(user=config.user, function=config.function)
+            provisioned_delete(
+                user=config.user, function=config.function, qualifier=config.qualifier
+            )
             continue
         config.provisioned_status = FunctionInvokeConfig.ProvisionedStatus.IN_PROGRESS
         config.provisioned_status_reason = ""

@@ -156,6 +156,7 @@ def function_create(*, user, new: NewFunction, code: dict[str, str]) -> Function
                 environment=dict(new.environment),
                 log_format=new.log_format,
                 code=code,
+                deployed=True,
             )
     except IntegrityError:  # created by a concurrent request
         raise FunctionExists(new.name) from None

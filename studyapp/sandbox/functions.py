@@ -12,12 +12,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from studyapp.core.errors import NotFound
+from studyapp.core.errors import NotAllowed, NotFound
 from studyapp.sandbox.concurrency import provisioned_refresh
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import NAME_MAX_LENGTH, Function
 
 MAX_CODE_BYTES = 256 * 1024
+DEPLOYED_READ_ONLY = (
+    "This function was deployed from a package: its code changes only by deploying a new one "
+    "(UpdateFunctionCode). Choose “Edit a copy” to change the code here."
+)
 
 
 def function_for_user(*, user, pk: int | None = None, sample: str | None = None) -> Function:
@@ -94,6 +98,8 @@ def function_update(*, function: Function, user, settings: FunctionSettings) -> 
     """
     if function.owner_id != user.pk:
         raise NotFound("No such function.")
+    if function.deployed and settings.code not in (None, function.main_source):
+        raise NotAllowed(DEPLOYED_READ_ONLY)
     before = (FunctionSettings.of(function), dict(function.code))
     function.memory_mb = settings.memory_mb
     function.timeout_s = settings.timeout_s

@@ -92,6 +92,11 @@ class Function(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
     )
     source = models.CharField(max_length=300, blank=True, help_text="A sample's folder.")
+    deployed = models.BooleanField(
+        default=False,
+        help_text="Created through the Lambda API from a package: its code changes only by a "
+        "new package, as on Lambda (the page shows it read-only and offers a copy to edit).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -224,7 +229,12 @@ class LambdaAccount(models.Model):
 
 
 class FunctionInvokeConfig(models.Model):
-    """One learner's concurrency and asynchronous-invocation settings for one function."""
+    """One learner's concurrency and asynchronous-invocation settings for one function, or for
+    one of its versions or aliases (``qualifier``), as Lambda keeps them: reserved concurrency
+    and the dead-letter queue belong to the function (the row with no qualifier, which is also
+    ``$LATEST``'s); event invoke settings to ``$LATEST``, a version or an alias each;
+    provisioned concurrency to a version or an alias (the sandbox's pages also keep it on the
+    function itself)."""
 
     class ProvisionedStatus(models.TextChoices):
         IN_PROGRESS = "IN_PROGRESS", "In progress"
@@ -233,6 +243,9 @@ class FunctionInvokeConfig(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="+")
+    qualifier = models.CharField(
+        max_length=128, blank=True, help_text="A version or alias; empty: the function ($LATEST)."
+    )
     reserved_concurrency = models.PositiveIntegerField(null=True, blank=True)
     provisioned_concurrency = models.PositiveIntegerField(default=0)
     provisioned_allocated = models.PositiveIntegerField(default=0)
@@ -255,7 +268,9 @@ class FunctionInvokeConfig(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "function"], name="invoke_config_per_user")
+            models.UniqueConstraint(
+                fields=["user", "function", "qualifier"], name="invoke_config_per_qualifier"
+            )
         ]
 
     def __str__(self) -> str:

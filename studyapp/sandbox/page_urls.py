@@ -17,5 +17,6 @@ urlpatterns = [
     path("lambda/<str:name>/queue/send/", api_pages.queue_send, name="queue_send"),
     path("lambda/<str:name>/queue/poll/", api_pages.queue_poll_now, name="queue_poll"),
     path("lambda/<str:name>/queue/settings/", api_pages.queue_settings, name="queue_settings"),
+    path("lambda/<str:name>/invoke/", api_pages.qualified_invoke, name="qualified_invoke"),
     path("lambda/account/", api_pages.account_page, name="account"),
 ]

@@ -10,14 +10,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils.safestring import SafeString
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from studyapp.engine import billing
-from studyapp.sandbox.models import Invocation
+from studyapp.sandbox.models import Function, Invocation
 from studyapp.sandbox.runs import EnvironmentSummary, batch_environments
+from studyapp.sandbox.versions import LATEST, alias_shares, aliases_for, versions_for
 
 
 def usd(value: float) -> str:
@@ -132,3 +134,92 @@ def code_highlighted(source: str) -> SafeString:
         source, PythonLexer(), HtmlFormatter(linenos="table", cssclass="highlight", wrapcode=True)
     )
     return SafeString(html)  # Pygments escapes every character of the source it renders
+
+
+# -- versions and aliases -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AliasView:
+    name: str
+    description: str
+    routes: list[Figure]  # "version 1" -> "90 %"
+
+
+def _version_label(version: str) -> str:
+    return version if version == LATEST else f"version {version}"
+
+
+def function_versions_view(*, function: Function) -> dict[str, Any]:
+    """The function's published versions and its aliases with their weights (page context)."""
+    aliases = [
+        AliasView(
+            name=alias.name,
+            description=alias.description,
+            routes=[
+                Figure(_version_label(version), f"{share * 100:g} %")
+                for version, share in alias_shares(alias)
+            ],
+        )
+        for alias in aliases_for(function=function)
+    ]
+    published = versions_for(function=function)
+    qualifiers = [
+        Choice(LATEST, LATEST),
+        *(Choice(str(v.number), f"version {v.number}") for v in published),
+        *(Choice(a.name, f"alias {a.name}") for a in aliases),
+    ]
+    return {
+        "versions": published,
+        "aliases": aliases,
+        "qualifiers": qualifiers,
+        "chosen_qualifier": aliases[0].name if aliases else LATEST,
+        "max_batch": settings.SANDBOX_MAX_BATCH,
+    }
+
+
+@dataclass(frozen=True)
+class QualifiedRun:
+    executed_version: str
+    status: str
+    payload_json: str
+    request_id: str
+    duration_ms: float | None
+
+
+@dataclass(frozen=True)
+class QualifiedRunsView:
+    qualifier: str
+    runs: list[QualifiedRun]
+    tally: list[Figure]  # "version 1" -> "9 of 10"
+
+
+def qualified_runs_view(
+    *, qualifier: str, results: list[tuple[dict[str, Any], str]]
+) -> QualifiedRunsView:
+    """Invocations of one qualifier, each with the version that answered, and the count each
+    version answered."""
+    runs = [
+        QualifiedRun(
+            executed_version=version,
+            status=str(result.get("status") or ""),
+            payload_json=json.dumps(result.get("payload"), ensure_ascii=False),
+            request_id=str(result.get("request_id") or ""),
+            duration_ms=result.get("duration_ms"),
+        )
+        for result, version in results
+    ]
+    counts: dict[str, int] = {}
+    for run in runs:
+        counts[run.executed_version] = counts.get(run.executed_version, 0) + 1
+    tally = [
+        Figure(_version_label(version), f"{count} of {len(runs)}")
+        for version, count in sorted(counts.items(), key=lambda item: (item[0] != LATEST, item[0]))
+    ]
+    return QualifiedRunsView(qualifier=qualifier, runs=runs, tally=tally)

@@ -116,6 +116,12 @@ def function_at(*, function: Function, version: FunctionVersion) -> Function:
     return snapshot
 
 
+def alias_shares(alias: FunctionAlias) -> list[tuple[str, float]]:
+    """Where the alias sends its invocations: (version, share of them), its own version first."""
+    extra = sum(alias.additional_weights.values())
+    return [(alias.function_version, 1.0 - extra), *alias.additional_weights.items()]
+
+
 def alias_get(*, function: Function, name: str) -> FunctionAlias:
     alias = function.aliases.filter(name=name).first()
     if alias is None:
@@ -199,6 +205,19 @@ def alias_update(
 
 def alias_delete(*, alias: FunctionAlias) -> None:
     alias.delete()
+
+
+def version_at(*, function: Function, qualifier: str | None) -> tuple[Function, str]:
+    """The function as a qualifier names it (an alias: its own version, not its canary) and
+    that version's name; ``VersionMissing`` / ``AliasMissing`` when there is no such one."""
+    if qualifier in (None, "", LATEST):
+        return function, LATEST
+    if not qualifier.isdigit():
+        qualifier = alias_get(function=function, name=qualifier).function_version
+        if qualifier == LATEST:
+            return function, LATEST
+    version = version_get(function=function, qualifier=qualifier)
+    return function_at(function=function, version=version), str(version.number)
 
 
 def version_route(*, function: Function, qualifier: str | None, rng=random) -> tuple[Function, str]:

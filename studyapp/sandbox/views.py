@@ -16,7 +16,7 @@ from studyapp.markdown import render_markdown
 from studyapp.sandbox import functions as sandbox_functions
 from studyapp.sandbox.forms import RunForm, event_templates, event_text
 from studyapp.sandbox.models import EventTemplate, Function, Invocation
-from studyapp.sandbox.presenting import batch_view, code_highlighted
+from studyapp.sandbox.presenting import batch_view, code_highlighted, function_versions_view
 from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history, run_start
 from studyapp.sandbox.selectors import function_list
 
@@ -32,12 +32,15 @@ def index(request: HttpRequest) -> HttpResponse:
 def _page_context(
     request: HttpRequest, function: Function, form: RunForm | None = None, **extra: Any
 ) -> dict[str, Any]:
-    editable = function.owner_id == request.user.pk
+    owned = function.owner_id == request.user.pk
+    editable = owned and not function.deployed
     if form is None:
         form = RunForm(initial=RunForm.initial_for(function), function=function, editable=editable)
     return {
         "function": function,
+        "owned": owned,
         "editable": editable,
+        **(function_versions_view(function=function) if owned else {}),
         "form": form,
         "lesson": render_markdown(function.lesson_md),
         "code_view": None if editable else code_highlighted(function.main_source),
@@ -109,7 +112,7 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run(request: HttpRequest, pk: int) -> HttpResponse:
     function = sandbox_functions.function_for_user(user=request.user, pk=pk)
-    editable = function.owner_id == request.user.pk
+    editable = function.owner_id == request.user.pk and not function.deployed
     form = RunForm(request.POST, function=function, editable=editable)
     if not form.is_valid():
         return _form_invalid(request, function, form)

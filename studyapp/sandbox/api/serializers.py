@@ -103,9 +103,7 @@ def function_configuration(
     return configuration
 
 
-def event_invoke_config(
-    function: Function, config: FunctionInvokeConfig, *, qualifier: str | None = None
-) -> dict[str, Any]:
+def event_invoke_config(function: Function, config: FunctionInvokeConfig) -> dict[str, Any]:
     """The FunctionEventInvokeConfig shape as AWS answers it: LastModified in epoch seconds,
     both destinations always present (``{}`` when unset), and of the two error-handling
     settings only those the learner gave."""
@@ -113,7 +111,7 @@ def event_invoke_config(
         "LastModified": config.event_config_modified_at.timestamp()
         if config.event_config_modified_at
         else 0,
-        "FunctionArn": f"{function_arn(function.name)}:{qualifier or '$LATEST'}",
+        "FunctionArn": f"{function_arn(function.name)}:{config.qualifier or '$LATEST'}",
     }
     if config.max_retry_attempts_given:
         shape["MaximumRetryAttempts"] = config.max_retry_attempts

@@ -146,22 +146,10 @@ def function_resolve(*, user, reference: str, qualifier: str | None = None) -> F
         raise not_found(name, qualifier=qualifier)
     if qualifier not in (None, versions.LATEST):
         try:
-            _at_qualifier(function, qualifier)
+            versions.version_at(function=function, qualifier=qualifier)
         except (versions.VersionMissing, versions.AliasMissing):
             raise not_found(name, qualifier=qualifier) from None
     return function
-
-
-def _at_qualifier(function: Function, qualifier: str | None) -> tuple[Function, str]:
-    """The function as a qualifier names it (an alias: its own version) and that version."""
-    if qualifier in (None, versions.LATEST):
-        return function, versions.LATEST
-    if not qualifier.isdigit():
-        qualifier = versions.alias_get(function=function, name=qualifier).function_version
-        if qualifier == versions.LATEST:
-            return function, versions.LATEST
-    version = versions.version_get(function=function, qualifier=qualifier)
-    return versions.function_at(function=function, version=version), str(version.number)
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
@@ -243,11 +231,15 @@ def function_get(request: HttpRequest, user, name: str) -> HttpResponse:
         if qualifier is None:
             deploying.function_delete(function=function, user=user)
             return HttpResponse(status=204)
+        at, version = versions.version_at(function=function, qualifier=qualifier)
         _version_delete(function, qualifier)
+        concurrency.qualifier_settings_delete(
+            user=user, function=function, qualifier=qualifier, at=at, version=version
+        )
         return HttpResponse(status=204)
     config = concurrency.invoke_config_for(user=user, function=function)
     qualifier = _qualifier_named(request, name)
-    at, version = _at_qualifier(function, qualifier)
+    at, version = versions.version_at(function=function, qualifier=qualifier)
     body: dict[str, Any] = {
         "Configuration": function_configuration(
             at, invoke_config=config, qualifier=qualifier, version=version
@@ -268,7 +260,7 @@ def function_configuration_view(request: HttpRequest, user, name: str) -> HttpRe
     function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
     if request.method == "GET":
         qualifier = _qualifier_named(request, name)
-        at, version = _at_qualifier(function, qualifier)
+        at, version = versions.version_at(function=function, qualifier=qualifier)
         return JsonResponse(_configuration(at, user, qualifier=qualifier, version=version))
     if request.method != "PUT":
         raise _method_not_allowed(request)
@@ -563,16 +555,13 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
         response["x-amzn-RequestId"] = request_id
         return response
     client_context = _client_context(request.headers.get("X-Amz-Client-Context"))
-    qualifier = _qualifier_named(request, name)
-    target, executed_version = versions.version_route(function=function, qualifier=qualifier)
     try:
-        result = concurrency.function_run(
+        result, executed_version = concurrency.qualified_run(
             user=user,
-            function=target,
+            function=function,
+            qualifier=_qualifier_named(request, name),
             event=event,
             client_context=client_context,
-            version=executed_version,
-            qualifier=qualifier,
         )
     except client.SandboxRequestError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
@@ -673,22 +662,22 @@ def function_concurrency(request: HttpRequest, user, name: str) -> HttpResponse:
 
 @lambda_api
 def provisioned_concurrency(request: HttpRequest, user, name: str) -> HttpResponse:
-    """Put/Get/DeleteProvisionedConcurrencyConfig (on $LATEST, which AWS itself refuses)."""
+    """Put/Get/DeleteProvisionedConcurrencyConfig of a version or an alias (AWS refuses
+    $LATEST, and an alias that routes to it)."""
     function = function_resolve(user=user, reference=name)
     qualifier = request.GET.get("Qualifier", "")
     if not qualifier:
         raise LambdaApiError("InvalidParameterValueException", "A Qualifier is required.")
-    if qualifier == versions.LATEST:
+    try:
+        _at, version = versions.version_at(function=function, qualifier=qualifier)
+    except (versions.VersionMissing, versions.AliasMissing):
+        raise not_found(function.name, qualifier=qualifier) from None
+    if version == versions.LATEST:
         raise LambdaApiError(
             "InvalidParameterValueException",
             "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
         )
-    if qualifier.isdigit():
-        try:
-            versions.version_get(function=function, qualifier=qualifier)
-        except versions.VersionMissing:
-            raise not_found(function.name, qualifier=qualifier) from None
-    config = concurrency.invoke_config_for(user=user, function=function)
+    config = concurrency.invoke_config_for(user=user, function=function, qualifier=qualifier)
     if request.method == "GET":
         if not config.provisioned_concurrency:
             raise LambdaApiError(
@@ -697,7 +686,7 @@ def provisioned_concurrency(request: HttpRequest, user, name: str) -> HttpRespon
             )
         return JsonResponse(provisioned_config(config))
     if request.method == "DELETE":
-        concurrency.provisioned_delete(user=user, function=function)
+        concurrency.provisioned_delete(user=user, function=function, qualifier=qualifier)
         return HttpResponse(status=204)
     if request.method != "PUT":
         raise _method_not_allowed(request)
@@ -707,7 +696,9 @@ def provisioned_concurrency(request: HttpRequest, user, name: str) -> HttpRespon
             "InvalidParameterValueException", "ProvisionedConcurrentExecutions must be an integer"
         )
     try:
-        config = concurrency.provisioned_put(user=user, function=function, count=count)
+        config = concurrency.provisioned_put(
+            user=user, function=function, count=count, qualifier=qualifier
+        )
     except concurrency.ConcurrencyError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
     # The answer is the request's state when it was accepted, as on AWS: IN_PROGRESS with
@@ -740,14 +731,16 @@ def event_invoke_config_view(request: HttpRequest, user, name: str) -> HttpRespo
         if request.method in ("PUT", "POST"):
             raise function_missing() from None
         raise event_invoke_config_missing(missing.name, missing.qualifier) from None
-    config = concurrency.invoke_config_for(user=user, function=function)
+    config = concurrency.invoke_config_for(user=user, function=function, qualifier=qualifier or "")
     if request.method == "GET":
         if not config.event_config_set:
             raise event_invoke_config_missing(function.name, qualifier)
-        return JsonResponse(event_invoke_config(function, config, qualifier=qualifier))
+        return JsonResponse(event_invoke_config(function, config))
     if request.method == "DELETE":
         try:
-            async_invoke.event_invoke_config_delete(user=user, function=function)
+            async_invoke.event_invoke_config_delete(
+                user=user, function=function, qualifier=config.qualifier
+            )
         except async_invoke.EventInvokeConfigMissing:
             raise event_invoke_config_missing(function.name, qualifier) from None
         return HttpResponse(status=204)
@@ -763,6 +756,7 @@ def event_invoke_config_view(request: HttpRequest, user, name: str) -> HttpRespo
         "max_event_age_s": body.get("MaximumEventAgeInSeconds"),
         "on_success": _destination(destinations, "OnSuccess"),
         "on_failure": _destination(destinations, "OnFailure"),
+        "qualifier": config.qualifier,
     }
     try:
         if request.method == "PUT":
@@ -775,7 +769,7 @@ def event_invoke_config_view(request: HttpRequest, user, name: str) -> HttpRespo
         raise event_invoke_config_missing(function.name, qualifier) from None
     except async_invoke.DestinationError as error:
         raise LambdaApiError("InvalidParameterValueException", str(error)) from None
-    return JsonResponse(event_invoke_config(function, config, qualifier=qualifier))
+    return JsonResponse(event_invoke_config(function, config))
 
 
 def _destination(destinations: Any, key: str) -> str | None:
@@ -787,16 +781,17 @@ def _destination(destinations: Any, key: str) -> str | None:
 
 @lambda_api
 def event_invoke_configs_list(request: HttpRequest, user, name: str) -> HttpResponse:
-    """ListFunctionEventInvokeConfigs: the function's one configuration, if it has one."""
+    """ListFunctionEventInvokeConfigs: the configurations of $LATEST, versions and aliases."""
     if request.method != "GET":
         raise _method_not_allowed(request)
     try:
         function = function_resolve(user=user, reference=name)
     except FunctionNotFound:
         raise function_missing() from None
-    config = concurrency.invoke_config_for(user=user, function=function)
-    configs = [event_invoke_config(function, config)] if config.event_config_set else []
-    return JsonResponse({"FunctionEventInvokeConfigs": configs})
+    configs = async_invoke.event_invoke_configs_for(user=user, function=function)
+    return JsonResponse(
+        {"FunctionEventInvokeConfigs": [event_invoke_config(function, c) for c in configs]}
+    )
 
 
 # -- versions and aliases -----------------------------------------------------------------------
@@ -913,9 +908,14 @@ def function_alias(request: HttpRequest, user, name: str, alias_name: str) -> Ht
         return JsonResponse(alias_configuration(alias))
     _refuse_sample(function)
     if request.method == "DELETE":
+        at, version = versions.version_at(function=function, qualifier=alias.name)
         versions.alias_delete(alias=alias)
+        concurrency.qualifier_settings_delete(
+            user=user, function=function, qualifier=alias.name, at=at, version=version
+        )
         return HttpResponse(status=204)
     target = _alias_target(function, _json_body(request))
+    before = alias.function_version
     alias = _alias_errors(
         function,
         lambda: versions.alias_update(
@@ -925,6 +925,10 @@ def function_alias(request: HttpRequest, user, name: str, alias_name: str) -> Ht
             weights=target["weights"],
         ),
     )
+    if alias.function_version != before:
+        concurrency.provisioned_alias_moved(
+            user=user, function=function, alias=alias.name, before=before
+        )
     return JsonResponse(alias_configuration(alias))
 
 

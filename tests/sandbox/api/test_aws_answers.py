@@ -286,6 +286,8 @@ def test_provisioned_concurrency_is_in_progress_before_it_is_ready(
 ):
     from studyapp.sandbox.concurrency import provisioned_delete
 
+    lambda_client.publish_version(FunctionName=own_function.name)
+    lambda_client.create_alias(FunctionName=own_function.name, Name="live", FunctionVersion="1")
     try:
         put = lambda_client.put_provisioned_concurrency_config(
             FunctionName=own_function.name, Qualifier="live", ProvisionedConcurrentExecutions=1
@@ -299,4 +301,247 @@ def test_provisioned_concurrency_is_in_progress_before_it_is_ready(
         )
         assert (got["Status"], got["AllocatedProvisionedConcurrentExecutions"]) == ("READY", 1)
     finally:
-        provisioned_delete(user=learner, function=own_function)
+        provisioned_delete(user=learner, function=own_function, qualifier="live")
+
+
+def test_provisioned_concurrency_on_an_alias_that_does_not_exist_is_not_found(
+    lambda_client, own_function
+):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="nope", ProvisionedConcurrentExecutions=1
+        )
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {ARN}:{own_function.name}:nope",
+    )
+
+
+def test_provisioned_concurrency_on_an_alias_of_latest_is_refused(lambda_client, own_function):
+    lambda_client.create_alias(
+        FunctionName=own_function.name, Name="dev", FunctionVersion="$LATEST"
+    )
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="dev", ProvisionedConcurrentExecutions=1
+        )
+    assert error_of(raised) == (
+        400,
+        "InvalidParameterValueException",
+        "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
+    )
+
+
+def test_provisioned_concurrency_is_kept_per_version_and_alias(
+    lambda_client, own_function, learner, full_isolation
+):
+    from studyapp.sandbox.concurrency import provisioned_delete
+
+    name = own_function.name
+    lambda_client.publish_version(FunctionName=name)
+    lambda_client.update_function_configuration(FunctionName=name, Timeout=7)
+    lambda_client.publish_version(FunctionName=name)
+    lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion="2")
+    try:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=1
+        )
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=2
+        )
+        one = lambda_client.get_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
+        live = lambda_client.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+        assert (one["Status"], one["AllocatedProvisionedConcurrentExecutions"]) == ("READY", 1)
+        assert (live["Status"], live["AllocatedProvisionedConcurrentExecutions"]) == ("READY", 2)
+        with pytest.raises(
+            lambda_client.exceptions.ProvisionedConcurrencyConfigNotFoundException
+        ) as raised:
+            lambda_client.get_provisioned_concurrency_config(FunctionName=name, Qualifier="2")
+        assert error_of(raised) == (
+            404,
+            "ProvisionedConcurrencyConfigNotFoundException",
+            "No Provisioned Concurrency Config found for this function",
+        )
+        # The alias's provisioned environments serve it warm: its version's, not version 1's.
+        warm = lambda_client.invoke(FunctionName=name, Qualifier="live", LogType="Tail")
+        assert warm["ExecutedVersion"] == "2"
+        assert "Init Duration" not in base64.b64decode(warm["LogResult"]).decode()
+        lambda_client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
+        with pytest.raises(lambda_client.exceptions.ProvisionedConcurrencyConfigNotFoundException):
+            lambda_client.get_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
+        again = lambda_client.get_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="live"
+        )
+        assert again["RequestedProvisionedConcurrentExecutions"] == 2
+    finally:
+        for qualifier in ("1", "live"):
+            provisioned_delete(user=learner, function=own_function, qualifier=qualifier)
+
+
+def test_provisioned_concurrency_of_all_versions_stays_within_the_reservation(
+    lambda_client, own_function, learner, full_isolation
+):
+    from studyapp.sandbox.concurrency import provisioned_delete
+
+    name = own_function.name
+    lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
+    lambda_client.publish_version(FunctionName=name)
+    lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    try:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=1
+        )
+        with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
+            lambda_client.put_provisioned_concurrency_config(
+                FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=2
+            )
+        assert error_of(raised) == (
+            400,
+            "InvalidParameterValueException",
+            "Requested Provisioned Concurrency (3) should not be greater than the "
+            "reservedConcurrentExecution for function (2).",
+        )
+    finally:
+        provisioned_delete(user=learner, function=own_function, qualifier="1")
+
+
+# -- EventInvokeConfig by version and alias -------------------------------------------------------
+
+
+@pytest.fixture
+def versioned(lambda_client, own_function):
+    name = own_function.name
+    lambda_client.publish_version(FunctionName=name)
+    lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    return name
+
+
+def test_event_invoke_config_is_kept_per_qualifier(lambda_client, versioned):
+    name = versioned
+    lambda_client.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=2)
+    lambda_client.put_function_event_invoke_config(
+        FunctionName=name, Qualifier="1", MaximumRetryAttempts=1
+    )
+    put = lambda_client.put_function_event_invoke_config(
+        FunctionName=name, Qualifier="live", MaximumRetryAttempts=0
+    )
+    assert put["FunctionArn"] == f"{ARN}:{name}:live"
+    got = {
+        qualifier: lambda_client.get_function_event_invoke_config(
+            FunctionName=name, **({"Qualifier": qualifier} if qualifier else {})
+        )
+        for qualifier in ("", "$LATEST", "1", "live")
+    }
+    assert {q: (g["FunctionArn"], g["MaximumRetryAttempts"]) for q, g in got.items()} == {
+        "": (f"{ARN}:{name}:$LATEST", 2),
+        "$LATEST": (f"{ARN}:{name}:$LATEST", 2),
+        "1": (f"{ARN}:{name}:1", 1),
+        "live": (f"{ARN}:{name}:live", 0),
+    }
+    listed = lambda_client.list_function_event_invoke_configs(FunctionName=name)
+    assert sorted(c["FunctionArn"] for c in listed["FunctionEventInvokeConfigs"]) == [
+        f"{ARN}:{name}:$LATEST",
+        f"{ARN}:{name}:1",
+        f"{ARN}:{name}:live",
+    ]
+    updated = lambda_client.update_function_event_invoke_config(
+        FunctionName=f"{ARN}:{name}:live", MaximumEventAgeInSeconds=120
+    )
+    assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (0, 120)
+    lambda_client.delete_function_event_invoke_config(FunctionName=name, Qualifier="1")
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function_event_invoke_config(FunctionName=name, Qualifier="1")
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:{name}:1 doesn't have an EventInvokeConfig",
+    )
+    still = lambda_client.get_function_event_invoke_config(FunctionName=name)
+    assert still["MaximumRetryAttempts"] == 2
+
+
+def test_update_event_invoke_config_of_an_alias_without_one(lambda_client, versioned):
+    lambda_client.put_function_event_invoke_config(FunctionName=versioned, MaximumRetryAttempts=1)
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.update_function_event_invoke_config(
+            FunctionName=versioned, Qualifier="live", MaximumRetryAttempts=0
+        )
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:{versioned}:live doesn't have an EventInvokeConfig",
+    )
+
+
+def test_event_invoke_config_of_an_alias_that_does_not_exist(lambda_client, versioned):
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function_event_invoke_config(FunctionName=versioned, Qualifier="nope")
+    assert error_of(raised) == (
+        404,
+        "ResourceNotFoundException",
+        f"The function {ARN}:{versioned}:nope doesn't have an EventInvokeConfig",
+    )
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.put_function_event_invoke_config(
+            FunctionName=versioned, Qualifier="nope", MaximumRetryAttempts=0
+        )
+    assert error_of(raised) == (404, "ResourceNotFoundException", "The function doesn't exist.")
+
+
+def test_a_version_and_an_alias_of_it_share_its_provisioned_environments_until_the_alias_moves(
+    lambda_client, own_function, learner, sandbox_service, full_isolation
+):
+    from studyapp.sandbox.concurrency import provisioned_delete
+    from tests.sandbox.service import provisioned_environments
+
+    name = own_function.name
+    lambda_client.publish_version(FunctionName=name)
+    lambda_client.update_function_configuration(FunctionName=name, Timeout=7)
+    lambda_client.publish_version(FunctionName=name)
+    lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    try:
+        for qualifier in ("1", "live"):
+            lambda_client.put_provisioned_concurrency_config(
+                FunctionName=name, Qualifier=qualifier, ProvisionedConcurrentExecutions=1
+            )
+        # Version 1 is asked for once by itself and once through the alias: two environments.
+        assert len(provisioned_environments(sandbox_service, learner, own_function)) == 2
+        lambda_client.update_alias(FunctionName=name, Name="live", FunctionVersion="2")
+        assert len(provisioned_environments(sandbox_service, learner, own_function)) == 2
+        moved = lambda_client.invoke(FunctionName=name, Qualifier="live", LogType="Tail")
+        assert moved["ExecutedVersion"] == "2"
+        assert "Init Duration" not in base64.b64decode(moved["LogResult"]).decode()
+        kept = lambda_client.invoke(FunctionName=name, Qualifier="1", LogType="Tail")
+        assert "Init Duration" not in base64.b64decode(kept["LogResult"]).decode()
+    finally:
+        for qualifier in ("1", "live"):
+            provisioned_delete(user=learner, function=own_function, qualifier=qualifier)
+    assert provisioned_environments(sandbox_service, learner, own_function) == []
+
+
+def test_deleting_an_alias_deletes_its_settings_and_releases_its_environments(
+    lambda_client, own_function, learner, sandbox_service, full_isolation
+):
+    from tests.sandbox.service import provisioned_environments
+
+    name = own_function.name
+    lambda_client.publish_version(FunctionName=name)
+    lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    lambda_client.put_function_event_invoke_config(
+        FunctionName=name, Qualifier="live", MaximumRetryAttempts=0
+    )
+    lambda_client.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=1
+    )
+    assert len(provisioned_environments(sandbox_service, learner, own_function)) == 1
+    lambda_client.delete_alias(FunctionName=name, Name="live")
+    assert provisioned_environments(sandbox_service, learner, own_function) == []
+    lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.get_function_event_invoke_config(FunctionName=name, Qualifier="live")
+    assert error_of(raised)[2] == (
+        f"The function {ARN}:{name}:live doesn't have an EventInvokeConfig"
+    )
+    with pytest.raises(lambda_client.exceptions.ProvisionedConcurrencyConfigNotFoundException):
+        lambda_client.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")

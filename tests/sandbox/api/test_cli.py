@@ -183,6 +183,9 @@ def test_the_readme_developer_loop_with_the_aws_cli(
     )
     answer = json.loads((tmp_path / "out.json").read_text())["answer"]
     assert (invoked["ExecutedVersion"], answer) in {("1", "one"), ("2", "two")}
+    by_version = run("invoke", "--function-name", "orders", "--qualifier", "1", "out.json")
+    assert by_version["ExecutedVersion"] == "1"
+    assert json.loads((tmp_path / "out.json").read_text()) == {"answer": "one"}
     tail = base64.b64decode(invoked["LogResult"]).decode()
     assert tail.startswith("START RequestId: ")
     assert f"Version: {invoked['ExecutedVersion']}\n" in tail

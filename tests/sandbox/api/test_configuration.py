@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from studyapp.sandbox.concurrency import provisioned_delete
+from studyapp.sandbox.concurrency import invoke_config_for, provisioned_delete, provisioned_put
 from studyapp.sandbox.functions import function_copy
 from studyapp.sandbox.models import Function, FunctionInvokeConfig
 from tests.sandbox.service import provisioned_environments
@@ -46,10 +46,10 @@ def test_update_function_configuration_changes_memory_timeout_and_environment(
 def test_updating_the_configuration_moves_provisioned_concurrency_to_the_new_version(
     lambda_client, own_function, learner, sandbox_service, full_isolation
 ):
+    """Provisioned concurrency kept on the function itself (the concurrency page's, on
+    $LATEST) follows its code and settings."""
     try:
-        lambda_client.put_provisioned_concurrency_config(
-            FunctionName=own_function.name, Qualifier="live", ProvisionedConcurrentExecutions=2
-        )
+        provisioned_put(user=learner, function=own_function, count=2)
         assert [
             env["memory_size_mb"]
             for env in provisioned_environments(sandbox_service, learner, own_function)
@@ -58,28 +58,61 @@ def test_updating_the_configuration_moves_provisioned_concurrency_to_the_new_ver
         environments = provisioned_environments(sandbox_service, learner, own_function)
         assert [env["memory_size_mb"] for env in environments] == [512, 512]
         assert all(env["initialization_type"] == "provisioned-concurrency" for env in environments)
-        config = lambda_client.get_provisioned_concurrency_config(
-            FunctionName=own_function.name, Qualifier="live"
-        )
-        assert (
-            config["Status"] == "READY" and config["AllocatedProvisionedConcurrentExecutions"] == 2
-        )
+        config = invoke_config_for(user=learner, function=own_function)
+        assert (config.provisioned_status, config.provisioned_allocated) == ("READY", 2)
     finally:
         provisioned_delete(user=learner, function=own_function)
+
+
+def test_a_published_versions_provisioned_concurrency_stays_when_latest_changes(
+    lambda_client, own_function, learner, sandbox_service, full_isolation
+):
+    """A published version is immutable: updating $LATEST leaves its environments as they are."""
+    lambda_client.publish_version(FunctionName=own_function.name)
+    try:
+        lambda_client.put_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="1", ProvisionedConcurrentExecutions=2
+        )
+        before = provisioned_environments(sandbox_service, learner, own_function)
+        assert [env["memory_size_mb"] for env in before] == [256, 256]
+        lambda_client.update_function_configuration(FunctionName=own_function.name, MemorySize=512)
+        after = provisioned_environments(sandbox_service, learner, own_function)
+        assert sorted(env["environment_id"] for env in after) == sorted(
+            env["environment_id"] for env in before
+        )
+        config = lambda_client.get_provisioned_concurrency_config(
+            FunctionName=own_function.name, Qualifier="1"
+        )
+        assert (config["Status"], config["AllocatedProvisionedConcurrentExecutions"]) == (
+            "READY",
+            2,
+        )
+    finally:
+        provisioned_delete(user=learner, function=own_function, qualifier="1")
 
 
 def test_deleting_provisioned_concurrency_after_an_update_leaves_no_environment_provisioned(
     lambda_client, own_function, learner, sandbox_service, full_isolation
 ):
+    provisioned_put(user=learner, function=own_function, count=1)
+    lambda_client.update_function_configuration(FunctionName=own_function.name, Timeout=7)
+    provisioned_delete(user=learner, function=own_function)
+    assert provisioned_environments(sandbox_service, learner, own_function) == []
+    assert not FunctionInvokeConfig.objects.get(user=learner).provisioned_concurrency
+
+
+def test_deleting_a_versions_provisioned_concurrency_through_the_api_releases_it(
+    lambda_client, own_function, learner, sandbox_service, full_isolation
+):
+    lambda_client.publish_version(FunctionName=own_function.name)
     lambda_client.put_provisioned_concurrency_config(
-        FunctionName=own_function.name, Qualifier="live", ProvisionedConcurrentExecutions=1
+        FunctionName=own_function.name, Qualifier="1", ProvisionedConcurrentExecutions=1
     )
     lambda_client.update_function_configuration(FunctionName=own_function.name, Timeout=7)
     lambda_client.delete_provisioned_concurrency_config(
-        FunctionName=own_function.name, Qualifier="live"
+        FunctionName=own_function.name, Qualifier="1"
     )
     assert provisioned_environments(sandbox_service, learner, own_function) == []
-    assert not FunctionInvokeConfig.objects.get(user=learner).provisioned_concurrency
 
 
 def test_update_function_configuration_refuses_a_reserved_environment_variable(

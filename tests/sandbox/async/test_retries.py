@@ -239,6 +239,7 @@ def test_an_event_for_a_version_runs_that_version_and_its_record_says_so(learner
         max_event_age_s=None,
         on_success="arn:aws:sqs:us-east-1:123456789012:done",
         on_failure=None,
+        qualifier="1",  # as on AWS, an event to version 1 follows version 1's settings
     )
     event = async_event_accept(
         user=learner,

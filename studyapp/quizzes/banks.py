@@ -44,15 +44,6 @@ from studyapp.quizzes.models import Option, Question, QuestionVersion
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
 FORMAT_NAMES = tuple(FORMATS)
-#: The kinds a bank keeps; the formats read short-answer and numerical questions too.
-STORED_KINDS = ("single", "multiple", "truefalse")
-KIND_NAMES = {
-    "single": "single-answer",
-    "multiple": "multiple-response",
-    "truefalse": "true/false",
-    "shortanswer": "short-answer",
-    "numerical": "numerical",
-}
 
 
 class BankError(Invalid):
@@ -154,7 +145,9 @@ def version_data(version: QuestionVersion) -> QuestionData:
     return QuestionData(
         stem=version.stem_md,
         options=[
-            OptionData(text=o.text_md, fraction=fraction, feedback=o.explanation_md)
+            OptionData(
+                text=o.text_md, fraction=fraction, feedback=o.explanation_md, tolerance=o.tolerance
+            )
             for o, fraction in zip(options, option_fractions(options), strict=True)
         ],
         kind=version.kind,
@@ -169,6 +162,7 @@ def version_data(version: QuestionVersion) -> QuestionData:
         tags=list(version.tags or []),
         case=version.case.topic.slug if version.case_id else "",
         shuffle=version.shuffle_options,
+        case_sensitive=version.case_sensitive,
         correct_feedback=(version.combined_feedback or {}).get("correctfeedback", ""),
         partially_correct_feedback=(version.combined_feedback or {}).get(
             "partiallycorrectfeedback", ""
@@ -227,8 +221,14 @@ def questions_export(*, format_name: str, course: Course | None = None) -> BankE
         slug = course.slug if course else ""
         if not slug and len(courses) == 1:
             slug = versions[0].question.course.slug
-        text = FORMATS["markdown"].write(questions, course=slug)
-        return BankExport(text, len(questions), [], losses)
+        skipped = [
+            f"question {number} ({question.key}): {markdown.unexportable_reason(question)}"
+            for number, question in enumerate(questions, start=1)
+            if markdown.unexportable_reason(question)
+        ]
+        held = [question for question in questions if not markdown.unexportable_reason(question)]
+        text = FORMATS["markdown"].write(held, course=slug)
+        return BankExport(text, len(held), skipped, losses)
     return BankExport(FORMATS[format_name].write(questions), len(questions), [], losses)
 
 
@@ -239,7 +239,7 @@ _NOT_CARRIED = {
     "aiken": ("topics", "domain", "difficulty", "case", "title", "feedback", "tags"),
     "markdown": (),
 }
-_FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses}
+_FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses, "aiken": aiken.losses}
 
 
 def export_losses(questions: list[QuestionData], *, format_name: str) -> list[str]:
@@ -290,14 +290,6 @@ def questions_import(
     if format_name not in FORMATS:
         raise BankError(f"unknown format {format_name!r} (known: {', '.join(FORMAT_NAMES)})")
     parsed = FORMATS[format_name].parse(text, source=source)
-    storable = [q for q in parsed.questions if q.kind in STORED_KINDS]
-    parsed.skipped.extend(
-        Problem(q.line, f"{KIND_NAMES[q.kind]} questions cannot be kept in a bank yet, skipped")
-        for q in parsed.questions
-        if q.kind not in STORED_KINDS
-    )
-    parsed.skipped.sort(key=lambda problem: problem.line)
-    parsed.questions = storable
     report = ImportReport(
         format=format_name,
         source=source,

@@ -150,6 +150,10 @@ def question_content(question: QuestionData) -> dict:
         content["shuffle"] = False
     if question.combined_feedback:
         content["combined"] = question.combined_feedback
+    if question.kind == "numerical":
+        content["tolerances"] = [option.tolerance for option in question.options]
+    if question.case_sensitive:
+        content["case_sensitive"] = True
     return content
 
 
@@ -274,12 +278,14 @@ def version_create(
         category=content.get("category", ""),
         shuffle_options=content.get("shuffle", True),
         combined_feedback=content.get("combined", {}),
+        case_sensitive=content.get("case_sensitive", False),
         content_hash=digest,
         author=author,
         created_at=now,
     )
     version.topics.set([topics[slug] for slug in content["topics"]])
     fractions = content.get("fractions") or equal_shares([o[1] for o in content["options"]])
+    tolerances = content.get("tolerances") or [0.0] * len(fractions)
     Option.objects.bulk_create(
         Option(
             version=version,
@@ -287,10 +293,11 @@ def version_create(
             text_md=text,
             is_correct=correct,
             fraction=fraction,
+            tolerance=tolerance,
             explanation_md=explanation,
         )
-        for position, ((text, correct, explanation), fraction) in enumerate(
-            zip(content["options"], fractions, strict=True)
+        for position, ((text, correct, explanation), fraction, tolerance) in enumerate(
+            zip(content["options"], fractions, tolerances, strict=True)
         )
     )
     question.current_version = version

@@ -101,6 +101,11 @@ class QuestionVersion(models.Model):
         SINGLE = "single", "Single answer"
         MULTIPLE = "multiple", "Multiple response"
         TRUE_FALSE = "truefalse", "True/false"
+        SHORT_ANSWER = "shortanswer", "Short answer"
+        NUMERICAL = "numerical", "Numerical"
+
+    #: Kinds answered by typing (a text input), not by choosing options.
+    TYPED_KINDS = ("shortanswer", "numerical")
 
     class Difficulty(models.TextChoices):
         EASY = "easy", "Easy"
@@ -110,7 +115,10 @@ class QuestionVersion(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     stem_md = models.TextField()
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    case_sensitive = models.BooleanField(
+        default=False, help_text="A short answer's case must match (Moodle's usecase)."
+    )
     general_explanation_md = models.TextField(blank=True)
     domain = models.CharField(max_length=2, choices=list(DOMAINS.items()))
     difficulty = models.CharField(
@@ -172,6 +180,12 @@ class QuestionVersion(models.Model):
         return f"{self.question.key} v{self.number}"
 
     @property
+    def is_typed(self) -> bool:
+        """Answered by typing: a short answer or a number (its options are the accepted
+        answers, never shown before the answer)."""
+        return self.kind in self.TYPED_KINDS
+
+    @property
     def domain_name(self) -> str:
         return DOMAINS.get(self.domain, self.domain)
 
@@ -187,6 +201,9 @@ class Option(models.Model):
         "shares adding up to 1 for a multiple response's keys. is_correct is fraction > 0.",
     )
     explanation_md = models.TextField(blank=True)
+    tolerance = models.FloatField(
+        default=0.0, help_text="A numerical answer's accepted error either side (nominal)."
+    )
 
     class Meta:
         ordering = ["version", "position"]
@@ -235,6 +252,12 @@ class Attempt(models.Model):
     )
     question_count = models.PositiveIntegerField(default=0)
     correct_count = models.PositiveIntegerField(null=True, blank=True)
+    marks = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The marks earned, with partial credit (a practice session or an "
+        "instructor's quiz); an exam simulation is all-or-nothing, so its marks are its count.",
+    )
     scaled_score = models.PositiveIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
 
@@ -264,6 +287,14 @@ class AttemptQuestion(models.Model):
     position = models.PositiveIntegerField(help_text="1-based order within the attempt.")
     version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+")
     chosen = models.JSONField(default=list, blank=True, help_text="Chosen Option ids.")
+    response = models.TextField(
+        blank=True, help_text="The typed answer of a short-answer or numerical question."
+    )
+    mark = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The mark earned, 0..1 (partial credit); None until graded.",
+    )
     shown_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
@@ -285,7 +316,7 @@ class AttemptQuestion(models.Model):
 
     @property
     def is_answered(self) -> bool:
-        return bool(self.chosen)
+        return bool(self.chosen) or bool(self.response.strip())
 
     @property
     def time_to_answer(self):

@@ -470,11 +470,17 @@ def _equal_shares(checked: list[bool]) -> list[float]:
     return [normalize_fraction(1 / keys) if flag and keys else 0.0 for flag in checked]
 
 
+def unexportable_reason(question: QuestionData) -> str:
+    """Why a question cannot be written in the Markdown format (left out, said per question on
+    export), or "" when it can."""
+    if question.kind not in CHOICE_KINDS:
+        return f"the Markdown format holds choice questions only, not {question.kind}"
+    return ""
+
+
 def losses(question: QuestionData) -> list[str]:
     """What the Markdown format cannot hold of this question (said per question on export)."""
     lost = []
-    if question.kind not in CHOICE_KINDS:
-        lost.append(f"the Markdown format holds choice questions only, not {question.kind}")
     if "\n" in question.title or "\n" in question.category:
         lost.append("a title or category on several lines is written on one")
     return lost

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from studyapp.quizzes import attempts
 from studyapp.quizzes.assignments import assignment_create
+from studyapp.quizzes.authoring import version_diff
 from studyapp.quizzes.banks import bank_data, questions_export, questions_import
 from studyapp.quizzes.formats import FORMATS
 from studyapp.quizzes.item_analysis import quiz_analysis
@@ -407,3 +408,17 @@ def test_typed_questions_survive_export_and_import_through_the_bank(course, ques
 
     assert bank_data(course) == before
     assert questions_export(format_name=fmt, course=course).text == exported.text
+
+
+def test_the_version_diff_shows_a_changed_tolerance(imported, course):
+    questions_import(
+        text=GIFT.replace("10240:1024", "10240:2048"), format_name="gift", course=course, now=NOW
+    )
+    first, second = imported["Memory"].versions.order_by("number")
+
+    changed = [
+        (line.kind, line.text) for line in version_diff(first, second) if line.kind != "same"
+    ]
+
+    assert ("removed", "B. [x] (50%) 10240 ± 1024") in changed
+    assert ("added", "B. [x] (50%) 10240 ± 2048") in changed

@@ -422,3 +422,22 @@ def test_the_version_diff_shows_a_changed_tolerance(imported, course):
 
     assert ("removed", "B. [x] (50%) 10240 ± 1024") in changed
     assert ("added", "B. [x] (50%) 10240 ± 2048") in changed
+
+
+def test_saving_a_typed_exam_answer_with_htmx_returns_no_accepted_answer(
+    imported, learner, learner_client
+):
+    exam = exam_of(learner, [imported["Memory"]], now=timezone.now())
+    url = reverse("quizzes:answer", args=[exam.pk, 1])
+
+    saved = learner_client.post(url, {"response": "10,240"}, HTTP_HX_REQUEST="true")
+    refused = learner_client.post(url, {"response": "ten thousand"}, HTTP_HX_REQUEST="true")
+
+    assert saved.status_code == 200
+    assert "Answer saved at" in saved.content.decode()
+    for fragment in (saved.content.decode(), refused.content.decode()):
+        assert "1024" not in fragment.replace("10,240", "")
+        assert "No: it is 10,240 MB." not in fragment
+    assert refused.status_code == 400
+    assert "is not a number" in refused.content.decode()
+    assert item_of(exam, "Memory").response == "10,240"  # the refused answer changed nothing

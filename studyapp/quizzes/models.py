@@ -117,7 +117,9 @@ class QuestionVersion(models.Model):
     stem_md = models.TextField()
     kind = models.CharField(max_length=12, choices=Kind.choices)
     case_sensitive = models.BooleanField(
-        default=False, help_text="A short answer's case must match (Moodle's usecase)."
+        default=False,
+        db_default=False,
+        help_text="A short answer's case must match (Moodle's usecase).",
     )
     general_explanation_md = models.TextField(blank=True)
     domain = models.CharField(max_length=2, choices=list(DOMAINS.items()))
@@ -202,7 +204,9 @@ class Option(models.Model):
     )
     explanation_md = models.TextField(blank=True)
     tolerance = models.FloatField(
-        default=0.0, help_text="A numerical answer's accepted error either side (nominal)."
+        default=0.0,
+        db_default=0.0,
+        help_text="A numerical answer's accepted error either side (nominal).",
     )
 
     class Meta:
@@ -288,7 +292,10 @@ class AttemptQuestion(models.Model):
     version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+")
     chosen = models.JSONField(default=list, blank=True, help_text="Chosen Option ids.")
     response = models.TextField(
-        blank=True, help_text="The typed answer of a short-answer or numerical question."
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The typed answer of a short-answer or numerical question.",
     )
     mark = models.FloatField(
         null=True,

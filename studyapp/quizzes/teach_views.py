@@ -32,7 +32,7 @@ from studyapp.quizzes.forms import (
     question_editor_check,
     question_form_initial,
 )
-from studyapp.quizzes.models import Question, Quiz
+from studyapp.quizzes.models import Question, QuestionVersion, Quiz
 from studyapp.topics.models import Course
 
 IMPORT_SESSION_KEY = "question_import"
@@ -136,6 +136,7 @@ def _preview_context(form: QuestionForm, rows) -> dict:
     )
     return {
         "stem": draft.stem,
+        "typed": draft.kind in QuestionVersion.TYPED_KINDS,
         "explanation": draft.general_feedback,
         "rows": shown,
         "findings": checking.question_check(draft) if draft.stem.strip() and shown else [],

@@ -295,3 +295,25 @@ def test_a_numerical_answer_that_is_not_a_number_is_refused_beside_the_answers(
     assert response.status_code == 400
     assert "Answer 1 is not a number: &#x27;fifteen minutes&#x27;." in response.content.decode()
     assert not Question.objects.exists()
+
+
+def test_the_preview_of_a_numerical_question_shows_weights_and_tolerances(instructor_client, topic):
+    data = post_data(
+        topic,
+        kind="numerical",
+        **{
+            "option_count": "2",
+            "option-0-text": "900",
+            "option-1-text": "900",
+            "option-1-correct": None,
+            "option-1-weight": "50",
+            "option-1-tolerance": "60",
+        },
+    )
+
+    response = instructor_client.post(reverse("teach:question_preview"), data)
+
+    html = response.content.decode()
+    assert "Learners type their answer in a box" in html
+    assert '<span class="badge">50%</span>' in html
+    assert '<span class="badge">± 60</span>' in html

@@ -102,6 +102,8 @@ def version_text(version: QuestionVersion) -> list[str]:
         mark = "x" if option.fraction > 0 else " "
         weight = f" ({format_percent(option.fraction)}%)" if option.fraction not in (0, 1) else ""
         lines.append(f"{chr(65 + index)}. [{mark}]{weight} {option.text}")
+        if option.pinned:
+            lines.append("   Pinned: keeps its place")
         lines += [f"   Why: {line}" for line in option.feedback.splitlines()]
     if data.general_feedback:
         lines += ["", "Explanation:", *data.general_feedback.splitlines()]

@@ -187,6 +187,11 @@ class Option(models.Model):
         "shares adding up to 1 for a multiple response's keys. is_correct is fraction > 0.",
     )
     explanation_md = models.TextField(blank=True)
+    pinned = models.BooleanField(
+        default=False,
+        help_text="Keep this option at its written position when the others are shuffled "
+        "(options that refer to the others, such as 'All of the above', keep theirs anyway).",
+    )
 
     class Meta:
         ordering = ["version", "position"]

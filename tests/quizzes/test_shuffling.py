@@ -7,6 +7,7 @@ same letters; grading, statistics and exports keep the author's option identitie
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -454,3 +456,34 @@ def test_importing_a_format_without_pins_over_the_bank_keeps_the_pin(
         question__key="pinned-by-the-author", question__current_version=F("id")
     )
     assert [o.pinned for o in version.options.order_by("position")] == [0, 0, 1, 0, 0]
+
+
+def test_the_export_names_the_authors_options_not_the_letters_they_were_shown_under(
+    bank, learner, learner_client
+):
+    now = timezone.now()
+    exam = attempts.exam_start(user=learner, now=now, count=6, rng=random.Random(3))
+    picked: dict[int, Option] = {}
+    for item in exam.items.all():
+        last_shown = item.shown_options()[-1]  # the option shown under the last letter
+        attempts.attempt_answer(
+            attempt=exam, position=item.position, letters=[last_shown.shown_letter], now=now
+        )
+        picked[item.position] = last_shown
+    attempts.attempt_submit(attempt=exam, now=now)
+
+    rows = json.loads(learner_client.get(reverse("progress:export")).content)["attempt_answers"]
+    assert len(rows) == 6
+    for row in rows:
+        item = exam.items.get(position=row["position"])
+        assert row["chosen"] == [picked[row["position"]].pk]
+        assert row["option_order"] == item.option_order
+    written_last = {
+        row["position"]: max(
+            Option.objects.filter(version__question__key=row["version__question__key"]),
+            key=lambda option: option.position,
+        ).pk
+        for row in rows
+    }
+    # the shuffle moved the author's last option away from the last letter somewhere
+    assert any(picked[p].pk != written_last[p] for p in picked)

@@ -192,23 +192,29 @@ def option_is_pinned(text: str) -> bool:
     return bool(PINNED_OPTION.search(text.strip()))
 
 
+def option_keeps_place(option: Option) -> bool:
+    """True for an option its author pinned, or one that names the others."""
+    return option.pinned or option_is_pinned(option.text_md)
+
+
 def option_order_shuffle(*, seed: str, options: list[Option], shuffle: bool) -> list[int]:
     """The options' ids in the order one attempt shows them.
 
     Deterministic from ``seed`` (so the same attempt always gets the same order, whatever
-    reloads it); pinned options (:func:`option_is_pinned`) keep their written place and the
-    others are shuffled among the remaining places. ``shuffle`` False keeps the written order.
+    reloads it); pinned options (:func:`option_keeps_place`: pinned by the author, or naming
+    the others) keep their written place and the others are shuffled among the remaining
+    places. ``shuffle`` False keeps the written order.
     The ids are the author's option identities: grading, statistics and exports use them, never
     the display position.
     """
     written = sorted(options, key=lambda option: option.position)
     if not shuffle:
         return [option.id for option in written]
-    movable = [option.id for option in written if not option_is_pinned(option.text_md)]
+    movable = [option.id for option in written if not option_keeps_place(option)]
     rng = random.Random(hashlib.sha256(seed.encode()).digest())
     rng.shuffle(movable)
     moved = iter(movable)
-    return [option.id if option_is_pinned(option.text_md) else next(moved) for option in written]
+    return [option.id if option_keeps_place(option) else next(moved) for option in written]
 
 
 def attempt_option_seed(*, attempt: Attempt, position: int, version_id: int) -> str:

@@ -104,6 +104,8 @@ def version_text(version: QuestionVersion) -> list[str]:
         weight = f" ({format_percent(option.fraction)}%)" if option.fraction not in (0, 1) else ""
         tolerance = f" ± {format_number(option.tolerance)}" if option.tolerance else ""
         lines.append(f"{chr(65 + index)}. [{mark}]{weight} {option.text}{tolerance}")
+        if option.pinned:
+            lines.append("   Pinned: keeps its place")
         lines += [f"   Why: {line}" for line in option.feedback.splitlines()]
     if data.general_feedback:
         lines += ["", "Explanation:", *data.general_feedback.splitlines()]

@@ -146,7 +146,11 @@ def version_data(version: QuestionVersion) -> QuestionData:
         stem=version.stem_md,
         options=[
             OptionData(
-                text=o.text_md, fraction=fraction, feedback=o.explanation_md, tolerance=o.tolerance
+                text=o.text_md,
+                fraction=fraction,
+                feedback=o.explanation_md,
+                tolerance=o.tolerance,
+                pinned=o.pinned,
             )
             for o, fraction in zip(options, option_fractions(options), strict=True)
         ],
@@ -253,6 +257,12 @@ def export_losses(questions: list[QuestionData], *, format_name: str) -> list[st
             missing.append("correct/partially correct/incorrect feedback")
         if missing:
             reasons.append(f"{format_name} holds no {', '.join(missing)}")
+        pinned = [chr(65 + i) for i, option in enumerate(question.options) if option.pinned]
+        if pinned and format_name != "markdown":
+            reasons.append(
+                f"{format_name} cannot pin an option: {', '.join(pinned)} is shuffled with "
+                "the others after an import (only the Markdown format keeps a pin)"
+            )
         losses.extend(f"question {number} ({question.key}): {reason}" for reason in reasons)
     return losses
 
@@ -322,6 +332,8 @@ def questions_import(
             keep_uncarried(question, found.current_version, course)
             if format_name != "moodle-xml":
                 keep_combined_feedback(question, found.current_version)
+            if format_name != "markdown":
+                keep_pins(question, found.current_version)
             if format_name == "aiken":
                 keep_what_aiken_cannot_say(question, found.current_version)
         if found is None:
@@ -376,6 +388,14 @@ def keep_uncarried(question: QuestionData, version: QuestionVersion, course: Cou
         question.difficulty = version.difficulty
     if not question.case and version.case_id:
         question.case = version.case.topic.slug
+
+
+def keep_pins(question: QuestionData, version: QuestionVersion) -> None:
+    """Only the Markdown format holds an option's pin: a file in another format imported over
+    the bank keeps the pin of every option whose text it still has."""
+    pinned = {_words(option.text_md) for option in version.options.all() if option.pinned}
+    for option in question.options:
+        option.pinned = option.pinned or _words(option.text) in pinned
 
 
 def _words(text: str) -> str:

@@ -68,7 +68,8 @@ class QuestionForm(forms.Form):
         label="Keep the options in the written order",
         required=False,
         help_text="Otherwise each attempt shows them in an order of its own; options that refer "
-        "to the others (All of the above) keep their place either way.",
+        "to the others (All of the above) and options marked Keep in place keep their place "
+        "either way.",
     )
     status = forms.ChoiceField(
         choices=Question.Status.choices, initial="draft", widget=forms.RadioSelect
@@ -98,6 +99,7 @@ class OptionRow:
     weight: str = ""
     explanation: str = ""
     tolerance: str = ""
+    pinned: bool = False
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -122,6 +124,7 @@ def option_rows_from_post(data) -> list[OptionRow]:
             weight=data.get(f"option-{i}-weight", "").strip().rstrip("%"),
             explanation=data.get(f"option-{i}-explanation", ""),
             tolerance=data.get(f"option-{i}-tolerance", "").strip(),
+            pinned=data.get(f"option-{i}-pinned") == "on",
         )
         for i in range(count)
     ]
@@ -154,6 +157,7 @@ def option_rows_from_version(version: QuestionVersion | None) -> list[OptionRow]
             correct=option.is_correct,
             weight=format_percent(option.fraction) if custom and option.fraction else "",
             explanation=option.explanation_md,
+            pinned=option.pinned,
         )
         for option in options
     ]
@@ -247,7 +251,12 @@ def question_editor_check(form: QuestionForm, rows: list[OptionRow]) -> EditorCh
     data = _question_data(
         form.cleaned_data,
         [
-            OptionData(text=row.text.strip(), fraction=fraction, feedback=row.explanation.strip())
+            OptionData(
+                text=row.text.strip(),
+                fraction=fraction,
+                feedback=row.explanation.strip(),
+                pinned=row.pinned,
+            )
             for row, fraction in zip(filled, fractions, strict=True)
         ],
     )

@@ -120,7 +120,8 @@ def question_reference_problems(
 def question_content(question: QuestionData) -> dict:
     """What a version says, in a stable shape: its hash decides whether a new version is due.
 
-    Title, text format, category and weights other than equal shares are added only when they
+    Title, text format, category, pinned options and weights other than equal shares are added
+    only when they
     differ from what the Markdown question files always meant, so the hashes of questions
     imported before they existed stay the same (no spurious new versions)."""
     content = {
@@ -148,6 +149,9 @@ def question_content(question: QuestionData) -> dict:
         content["category"] = question.category.strip()
     if not question.shuffle:
         content["shuffle"] = False
+    pinned = [index for index, option in enumerate(question.options) if option.pinned]
+    if pinned:
+        content["pinned"] = pinned
     if question.combined_feedback:
         content["combined"] = question.combined_feedback
     if question.kind == "numerical":
@@ -286,6 +290,7 @@ def version_create(
     version.topics.set([topics[slug] for slug in content["topics"]])
     fractions = content.get("fractions") or equal_shares([o[1] for o in content["options"]])
     tolerances = content.get("tolerances") or [0.0] * len(fractions)
+    pinned = set(content.get("pinned", []))
     Option.objects.bulk_create(
         Option(
             version=version,
@@ -295,6 +300,7 @@ def version_create(
             fraction=fraction,
             tolerance=tolerance,
             explanation_md=explanation,
+            pinned=position in pinned,
         )
         for position, ((text, correct, explanation), fraction, tolerance) in enumerate(
             zip(content["options"], fractions, tolerances, strict=True)

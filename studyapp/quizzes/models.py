@@ -208,6 +208,11 @@ class Option(models.Model):
         db_default=0.0,
         help_text="A numerical answer's accepted error either side (nominal).",
     )
+    pinned = models.BooleanField(
+        default=False,
+        help_text="Keep this option at its written position when the others are shuffled "
+        "(options that refer to the others, such as 'All of the above', keep theirs anyway).",
+    )
 
     class Meta:
         ordering = ["version", "position"]

@@ -35,7 +35,9 @@ of the mark, wrong ones 0). Lines inside fenced code blocks are never read as he
 or ``Why:`` lines.
 ``shuffle: no`` keeps the options in the written order for every learner (Moodle's
 ``shuffleanswers``); without it they are shuffled per attempt, except options that refer to the
-others ("All of the above"), which keep their place.
+others ("All of the above"), which keep their place, and options the author pinned: an indented
+``Pinned: yes`` line between the option's text and its ``Why:`` line keeps that option at its
+written position while the others move.
 
 What Moodle's formats bring is carried by optional metadata lines, written only when they say
 something: ``title:``, ``format:`` (html, plain or moodle; Markdown by default), ``category:``,
@@ -93,6 +95,7 @@ _OPTION_RE = re.compile(r"^- \[( |x|X)\](?:\s+(.*))?$")
 _METADATA_RE = re.compile(r"^([A-Za-z_]+):(.*)$")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 _WHY = "Why:"
+_PINNED = "Pinned:"
 
 
 @dataclass
@@ -108,6 +111,7 @@ class _Option:
     correct: bool
     text: list[str] = field(default_factory=list)
     why: list[str] | None = None
+    pinned: bool = False
 
 
 class _Errors(list[Problem]):
@@ -357,6 +361,7 @@ def _read_options(question: QuestionData, lines: list[_Line], errors: _Errors) -
             text=_strip_block(option.text),
             fraction=weight if option.correct else 0.0,
             feedback=_strip_block(option.why or []),
+            pinned=option.pinned,
         )
         for option in options
     ]
@@ -372,12 +377,26 @@ def _collect_options(lines: list[_Line], errors: _Errors) -> list[_Option]:
             if options:
                 _option_part(options[-1]).append("")
         elif options and line.text[:1] in (" ", "\t"):
-            _add_option_line(options[-1], _dedent(line.text), line.fenced)
+            text = _dedent(line.text)
+            if not line.fenced and text.startswith(_PINNED):
+                _read_pin(options[-1], text, line.number, errors)
+            else:
+                _add_option_line(options[-1], text, line.fenced)
         elif line.text.startswith(_WHY):
             errors.add(line.number, "indent the 'Why:' line under its option (two spaces)")
         else:
             errors.add(line.number, "expected an option ('- [x] ...' or '- [ ] ...')")
     return options
+
+
+def _read_pin(option: _Option, text: str, number: int, errors: _Errors) -> None:
+    value = text.removeprefix(_PINNED).strip()
+    if option.why is not None:
+        errors.add(number, "write 'Pinned: yes' before the option's 'Why:' line")
+    elif value.lower() not in SHUFFLE_VALUES:
+        errors.add(number, f"Pinned: must be yes or no (got {value!r})")
+    else:
+        option.pinned = SHUFFLE_VALUES[value.lower()]
 
 
 def _option_part(option: _Option) -> list[str]:
@@ -437,6 +456,8 @@ def _question_text(question: QuestionData, key: str) -> str:
     for option in question.options:
         mark = "x" if option.fraction > 0 else " "
         lines.append(_indented(f"- [{mark}] {option.text}"))
+        if option.pinned:
+            lines.append(f"  {_PINNED} yes")
         lines.append(_indented(f"  {_WHY} {option.feedback}".rstrip()))
     if question.general_feedback:
         lines.extend(["", "### Explanation", "", question.general_feedback])

@@ -36,12 +36,15 @@ class OptionData:
 
     A short answer's text may hold Moodle's ``*`` wildcard; a numerical answer's text is the
     number (or ``*``: any other number) and ``tolerance`` the accepted error either side.
+    ``pinned``: the author keeps the option at its written position when the others are
+    shuffled (only the Markdown format holds it).
     """
 
     text: str
     fraction: float
     feedback: str = ""
     tolerance: float = 0.0
+    pinned: bool = False
 
 
 @dataclass

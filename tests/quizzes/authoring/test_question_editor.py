@@ -317,3 +317,43 @@ def test_the_preview_of_a_numerical_question_shows_weights_and_tolerances(instru
     assert "Learners type their answer in a box" in html
     assert '<span class="badge">50%</span>' in html
     assert '<span class="badge">± 60</span>' in html
+
+
+def test_keep_in_place_pins_one_option_and_the_editor_shows_it_again(instructor_client, topic):
+    instructor_client.post(NEW, post_data(topic, status="published", **{"option-1-pinned": "on"}))
+    question = Question.objects.get()
+    version = question.current_version
+    assert [o.pinned for o in version.options.all()] == [False, True, False]
+    assert version.shuffle_options is True  # the others still move
+
+    page = instructor_client.get(reverse("teach:question_edit", args=[question.pk])).content
+    html = page.decode()
+    assert 'name="option-1-pinned" id="option-1-pinned" checked' in html
+    assert 'name="option-0-pinned" id="option-0-pinned">' in html
+
+
+def test_unpinning_an_option_makes_a_new_version_and_the_history_says_so(instructor_client, topic):
+    instructor_client.post(NEW, post_data(topic, **{"option-2-pinned": "on"}))
+    question = Question.objects.get()
+    url = reverse("teach:question_edit", args=[question.pk])
+
+    instructor_client.post(url, post_data(topic, **{"option-2-pinned": "on"}))
+    assert question.versions.count() == 1  # the same pin says nothing new
+    instructor_client.post(url, post_data(topic))
+
+    question.refresh_from_db()
+    assert question.versions.count() == 2
+    assert [o.pinned for o in question.current_version.options.all()] == [False, False, False]
+    history = instructor_client.get(reverse("teach:question_history", args=[question.pk]))
+    assert "Pinned: keeps its place" in history.content.decode()
+
+
+def test_a_pinned_option_moved_down_in_the_editor_keeps_its_pin(instructor_client, topic):
+    response = instructor_client.post(
+        NEW, post_data(topic, action="down-0", **{"option-0-pinned": "on"})
+    )
+
+    html = response.content.decode()
+    assert not Question.objects.exists()
+    assert 'name="option-1-pinned" id="option-1-pinned" checked' in html
+    assert 'name="option-0-pinned" id="option-0-pinned">' in html

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.quizzes import attempts, grading
+from studyapp.quizzes import attempts, banks, grading
 from studyapp.quizzes.banks import option_fractions
-from studyapp.quizzes.formats import gift
+from studyapp.quizzes.formats import FORMATS, gift
 from studyapp.quizzes.formats.model import derived_fractions
+from studyapp.quizzes.forms import option_rows_from_version
 from studyapp.quizzes.models import Question
 from tests.quizzes.authoring.conftest import import_questions
 
@@ -146,3 +147,34 @@ def test_the_guess_score_stays_sensible_with_negative_distractors():
 
     assert random_guess_score(two) is None  # as Moodle: no guess score for multiple response
     assert random_guess_score(one) == 0.25
+
+
+def test_exports_write_the_negative_distractor_weights_and_markdown_its_checkboxes(bank):
+    written = {name: banks.questions_export(format_name=name).text for name in FORMATS}
+    q1 = written["gift"].split("// [id:q1]")[1].split("}")[0]
+
+    assert "~%50%Option q1 A." in q1
+    assert "~%-50%Option q1 B." in q1
+    assert '<answer fraction="-50"' in written["moodle-xml"]
+    markdown_q1 = written["markdown"].split("## q1\n")[1].split("## q2\n")[0]
+    assert "weights:" not in markdown_q1  # the checkboxes say it all
+    assert "- [ ] Option q1 B." in markdown_q1
+
+
+def test_the_editor_shows_explicit_weights_and_hides_derived_ones(bank, tmp_path: Path):
+    path = tmp_path / "moodle.xml"
+    path.write_text(MOODLE_XML, encoding="utf-8")
+    import_questions(path, "moodle-xml", "--bank", "amazon-s3")
+    explicit = Question.objects.get(key="zero-distractors").current_version
+
+    rows = option_rows_from_version(explicit)
+    derived = option_rows_from_version(bank["q1"].current_version)
+
+    # 50/50/0/0 differs from the derived 50/50/-50/-50: the editor keeps it as written.
+    assert [(row.correct, row.weight) for row in rows] == [
+        (True, "50"),
+        (True, "50"),
+        (False, ""),
+        (False, ""),
+    ]
+    assert [row.weight for row in derived] == ["", "", "", ""]

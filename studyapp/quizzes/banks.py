@@ -33,10 +33,9 @@ from studyapp.quizzes.formats import (
     gift,
     markdown,
 )
-from studyapp.quizzes.formats.model import slugify
+from studyapp.quizzes.formats.model import derived_fractions, slugify
 from studyapp.quizzes.importing import (
     content_hash,
-    equal_shares,
     question_content,
     version_create,
 )
@@ -176,11 +175,11 @@ def version_data(version: QuestionVersion) -> QuestionData:
 
 
 def option_fractions(options: list[Option]) -> list[float]:
-    """The options' weights; rows written without any (all 0) count each correct option as an
-    equal share, as all-or-nothing grading means."""
+    """The options' weights; rows written without any (all 0) get the weights derived from their
+    correct marks (:func:`derived_fractions`)."""
     if any(option.fraction for option in options):
         return [option.fraction for option in options]
-    return equal_shares([option.is_correct for option in options])
+    return derived_fractions([option.is_correct for option in options])
 
 
 def bank_versions(course: Course | None = None, *, keys: list[str] | None = None):

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from django import forms
 from django.utils import timezone
 
-from studyapp.quizzes.banks import FORMAT_NAMES
+from studyapp.quizzes.banks import FORMAT_NAMES, option_fractions
 from studyapp.quizzes.formats import FORMATS, OptionData, QuestionData, validate_question
 from studyapp.quizzes.formats.model import (
+    derived_fractions,
     format_number,
     format_percent,
     parse_number,
     parse_percent,
 )
-from studyapp.quizzes.importing import equal_shares
 from studyapp.quizzes.models import DOMAINS, Assignment, Question, QuestionVersion, Quiz
 from studyapp.topics.models import Course, Topic
 
@@ -145,21 +145,18 @@ def option_rows_from_version(version: QuestionVersion | None) -> list[OptionRow]
             )
             for option in options
         ]
-    shares = equal_shares([option.is_correct for option in options])
-    custom = any(
-        abs(option.fraction - share) > 1e-6
-        for option, share in zip(options, shares, strict=True)
-        if option.fraction
-    )
+    weights = option_fractions(options)
+    shares = derived_fractions([option.is_correct for option in options])
+    custom = any(abs(weight - share) > 1e-6 for weight, share in zip(weights, shares, strict=True))
     return [
         OptionRow(
             text=option.text_md,
             correct=option.is_correct,
-            weight=format_percent(option.fraction) if custom and option.fraction else "",
+            weight=format_percent(weight) if custom and weight else "",
             explanation=option.explanation_md,
             pinned=option.pinned,
         )
-        for option in options
+        for option, weight in zip(options, weights, strict=True)
     ]
 
 
@@ -233,7 +230,7 @@ def question_editor_check(form: QuestionForm, rows: list[OptionRow]) -> EditorCh
             row.errors.append("A positive weight makes the option correct: tick it.")
         fractions.append(value or 0.0)
     if not weighted:
-        fractions = equal_shares([row.correct for row in filled])
+        fractions = derived_fractions([row.correct for row in filled])
     correct = sum(row.correct for row in filled)
     kind = form.data.get("kind", "single")
     if len(filled) < 2:

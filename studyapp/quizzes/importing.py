@@ -21,7 +21,7 @@ from pathlib import Path
 from django.db.models import Max
 
 from studyapp.quizzes.formats import FORMATS, QuestionData
-from studyapp.quizzes.formats.model import normalize_fraction
+from studyapp.quizzes.formats.model import derived_fractions, normalize_fraction
 from studyapp.quizzes.models import Option, Question, QuestionVersion
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
@@ -120,9 +120,9 @@ def question_reference_problems(
 def question_content(question: QuestionData) -> dict:
     """What a version says, in a stable shape: its hash decides whether a new version is due.
 
-    Title, text format, category, pinned options and weights other than equal shares are added
-    only when they
-    differ from what the Markdown question files always meant, so the hashes of questions
+    Title, text format, category, pinned options and weights other than the derived ones
+    (:func:`derived_fractions`) are added only when they differ from what the Markdown question
+    files always meant, so the hashes of questions
     imported before they existed stay the same (no spurious new versions)."""
     content = {
         "stem": question.stem.strip(),
@@ -139,7 +139,7 @@ def question_content(question: QuestionData) -> dict:
         ],
     }
     fractions = [normalize_fraction(option.fraction) for option in question.options]
-    if fractions != equal_shares([option.fraction > 0 for option in question.options]):
+    if fractions != derived_fractions([option.fraction > 0 for option in question.options]):
         content["fractions"] = fractions
     if question.title.strip():
         content["title"] = question.title.strip()
@@ -159,12 +159,6 @@ def question_content(question: QuestionData) -> dict:
     if question.case_sensitive:
         content["case_sensitive"] = True
     return content
-
-
-def equal_shares(correct: list[bool]) -> list[float]:
-    """Fractions when each correct option is an equal share of the mark and wrong ones are 0."""
-    keys = sum(correct)
-    return [normalize_fraction(1 / keys) if flag and keys else 0.0 for flag in correct]
 
 
 def content_hash(content: dict) -> str:
@@ -288,7 +282,7 @@ def version_create(
         created_at=now,
     )
     version.topics.set([topics[slug] for slug in content["topics"]])
-    fractions = content.get("fractions") or equal_shares([o[1] for o in content["options"]])
+    fractions = content.get("fractions") or derived_fractions([o[1] for o in content["options"]])
     tolerances = content.get("tolerances") or [0.0] * len(fractions)
     pinned = set(content.get("pinned", []))
     Option.objects.bulk_create(

@@ -50,6 +50,14 @@ class QuestionQuerySet(ArchivableQuerySet):
         only through that instructor's quizzes, assigned to cohorts."""
         return self.asked().filter(in_pool=True)
 
+    def drawable_by(self, user):
+        """Published questions an instructor may put in a quiz, by hand or by a rule: the
+        courses' curated pools, the banks they uploaded and the questions they wrote or
+        imported; never another instructor's own questions."""
+        return self.asked().filter(
+            Q(in_pool=True) | Q(author_id=user.pk) | Q(course__uploaded_by_id=user.pk)
+        )
+
 
 class Question(models.Model):
     class Status(models.TextChoices):

@@ -219,7 +219,7 @@ def _builder_context(request: HttpRequest, quiz: Quiz, **extra) -> dict:
             topic=filters.get("topic"),
             domain=filters.get("domain", ""),
             tag=filters.get("tag", ""),
-            published_only=True,
+            drawable_by=request.user,
         ).exclude(pk__in=chosen)[:30]
         if request.GET
         else []
@@ -261,7 +261,9 @@ def quiz_builder(request: HttpRequest, quiz_id: int) -> HttpResponse:
 @instructor_required
 def quiz_item_add(request: HttpRequest, quiz_id: int) -> HttpResponse:
     quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
-    question = get_object_or_404(Question.objects.published(), pk=request.POST.get("question"))
+    question = get_object_or_404(
+        Question.objects.drawable_by(request.user), pk=request.POST.get("question")
+    )
     quizbuilder.quiz_item_add(quiz=quiz, question=question)
     return redirect(f"{quiz.get_absolute_url()}#items")
 

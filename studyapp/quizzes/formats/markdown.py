@@ -42,8 +42,9 @@ written position while the others move.
 What Moodle's formats bring is carried by optional metadata lines, written only when they say
 something: ``title:``, ``format:`` (html, plain or moodle; Markdown by default), ``category:``,
 ``kind:`` (when the checks do not tell it: a true/false question, or a multiple-response question
-with one positive weight) and ``weights:`` (percentages, in option order, when they are not equal
-shares: partial credit and negative weights).
+with one positive weight) and ``weights:`` (percentages, in option order, when they are not the
+weights the checkboxes give, see :func:`derived_fractions`: each correct option 1/k and, with two
+or more correct options, each distractor -1/k).
 
 Writing produces the same layout, so ``parse(write(questions))`` gives the questions back:
 key, metadata, stem, options, weights, explanations and general explanation, plus the front
@@ -65,6 +66,7 @@ from studyapp.quizzes.formats.model import (
     ParseResult,
     Problem,
     QuestionData,
+    derived_fractions,
     format_percent,
     is_slug,
     normalize_fraction,
@@ -355,15 +357,15 @@ def _read_options(question: QuestionData, lines: list[_Line], errors: _Errors) -
             errors.add(option.line, "the option has no 'Why:' line")
     correct = sum(option.correct for option in options)
     question.kind = question.kind or ("multiple" if correct >= 2 else "single")
-    weight = normalize_fraction(1 / correct) if correct else 0.0
+    fractions = derived_fractions([option.correct for option in options])
     question.options = [
         OptionData(
             text=_strip_block(option.text),
-            fraction=weight if option.correct else 0.0,
+            fraction=fraction,
             feedback=_strip_block(option.why or []),
             pinned=option.pinned,
         )
-        for option in options
+        for option, fraction in zip(options, fractions, strict=True)
     ]
 
 
@@ -479,16 +481,11 @@ def _metadata_lines(question: QuestionData) -> list[str]:
         "category": question.category,
         "kind": "" if question.kind == derived_kind else question.kind,
         "weights": ""
-        if fractions == _equal_shares(checked)
+        if fractions == derived_fractions(checked)
         else ", ".join(format_percent(fraction) for fraction in fractions),
         "shuffle": "" if question.shuffle else "no",
     }
     return [f"{key}: {value}" for key, value in values.items() if value]
-
-
-def _equal_shares(checked: list[bool]) -> list[float]:
-    keys = sum(checked)
-    return [normalize_fraction(1 / keys) if flag and keys else 0.0 for flag in checked]
 
 
 def unexportable_reason(question: QuestionData) -> str:

@@ -248,6 +248,20 @@ def normalize_fraction(value: float) -> float:
     return round(value, FRACTION_DECIMALS) + 0.0
 
 
+def derived_fractions(correct: list[bool]) -> list[float]:
+    """The weights of a question written with plain correct/incorrect marks (a Markdown
+    question's ``[x]``, the editor's "correct" boxes): each of the k correct options is worth
+    1/k. In a multiple-response question (k >= 2) each distractor is worth -1/k, as Moodle's own
+    GIFT export writes one (``{~%50%A ~%50%B ~%-50%C}``), so that choosing every option, or one
+    right and one wrong option, earns nothing; a single-answer question's distractors are 0."""
+    keys = sum(correct)
+    if not keys:
+        return [0.0] * len(correct)
+    share = normalize_fraction(1 / keys)
+    wrong = -share if keys >= 2 else 0.0
+    return [share if flag else wrong for flag in correct]
+
+
 def parse_percent(text: str) -> float | None:
     """Read a percentage such as ``50``, ``-100`` or ``33.33333`` as a fraction; None if invalid."""
     if not re.fullmatch(r"-?\d+(?:\.\d+)?", text.strip()):

@@ -9,6 +9,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from studyapp.progress.dashboards import learner_dashboard, streak_days
+from studyapp.progress.selectors import ScorePoint
 from studyapp.quizzes.models import Attempt
 from tests.progress.conftest import NOW
 
@@ -231,6 +232,7 @@ def test_the_score_history_lists_finished_attempts_oldest_first(world, learner):
     world.attempt(learner, answers=[(q, True)], at=NOW, submitted=False)  # still open
     board = learner_dashboard(learner, now=NOW)
     assert [s["scaled_score"] for s in board.scores] == [550, 1000]
+    assert set(board.scores[0]) == set(ScorePoint.__annotations__)
     chart = board.charts["scores"]
     assert [row[1] for row in chart.rows] == ["550", "1000"]
     assert [line.css for line in chart.lines] == ["chart-axis", "chart-reference"]

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from studyapp.accounts.cohorts import cohort_create
 from studyapp.accounts.models import Membership
-from studyapp.progress.export import ExportedUser, LearnerExport
 from studyapp.progress.dashboards import cohort_dashboard
+from studyapp.progress.export import ExportedUser, LearnerExport
 from studyapp.sandbox.models import Function
 
 pytestmark = pytest.mark.django_db

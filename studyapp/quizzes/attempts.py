@@ -383,10 +383,13 @@ def _typed_response(item: AttemptQuestion, response: str) -> str:
 
 
 def item_option_ids(item: AttemptQuestion, letters: list[str]) -> list[int]:
-    """The ids of the options shown under ``letters`` in this attempt's order of the options
-    (-1 for a letter no option is shown under, which the caller refuses)."""
+    """The ids of the options shown under ``letters`` in this attempt's order of the options.
+    A letter no option is shown under is refused, like an option of another question."""
     by_letter = {option.shown_letter: option.id for option in item.shown_options()}
-    return [by_letter.get(letter.strip().upper(), -1) for letter in letters]
+    wanted = [letter.strip().upper() for letter in letters]
+    if any(letter not in by_letter for letter in wanted):
+        raise AttemptError("That option does not belong to this question.")
+    return [by_letter[letter] for letter in wanted]
 
 
 def attempt_gives_partial_credit(attempt: Attempt) -> bool:

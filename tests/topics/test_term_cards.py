@@ -3,11 +3,7 @@ course and topic show once beside the card, not again inside its front."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 
 from studyapp.cards.models import Card, Note
 from studyapp.topics.models import KeyTerm
@@ -16,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def imported(db):
-    call_command("import_content", "--source", str(settings.CONTENT_DIR), stdout=io.StringIO())
+def imported(samples):
+    return samples
 
 
 def test_a_thin_one_word_term_is_asked_in_its_topics_context(imported):

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget
 
+from studyapp.core.errors import Conflict, Invalid
 from studyapp.markdown import render_markdown
 from studyapp.sandbox import functions as sandbox_functions
 from studyapp.sandbox.forms import RunForm, event_templates, event_text
@@ -57,7 +58,7 @@ def _function_page(request: HttpRequest, function: Function) -> HttpResponse:
             run = batch_view(batch_invocations(user=request.user, batch=uuid.UUID(batch)))
         except ValueError:
             raise Http404("No such run.") from None
-    return render(request, PAGE, _page_context(request, function, run=run))
+    return render(request, PAGE, _page_context(request, function, run=run, show=run is not None))
 
 
 @require_GET
@@ -79,6 +80,19 @@ def copy(request: HttpRequest, pk: int) -> HttpResponse:
     original = sandbox_functions.function_for_user(user=request.user, pk=pk)
     function = sandbox_functions.function_copy(function=original, user=request.user)
     messages.success(request, f"This is your own copy, “{function.name}”: edit it and run it.")
+    return redirect(function)
+
+
+@require_POST
+def rename(request: HttpRequest, pk: int) -> HttpResponse:
+    function = sandbox_functions.owned_function_for_user(user=request.user, pk=pk)
+    name = request.POST.get("name", "")
+    try:
+        sandbox_functions.function_rename(function=function, user=request.user, name=name)
+    except (Invalid, Conflict) as refusal:
+        context = _page_context(request, function, rename_error=refusal.message, new_name=name)
+        return render(request, PAGE, context, status=400)
+    messages.success(request, f"Renamed: this function is now “{function.name}”.")
     return redirect(function)
 
 
@@ -128,14 +142,13 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except RunRefused as refusal:
         if request.htmx:
-            return render(request, f"{PAGE}#result", {"refusal": str(refusal)})
+            return render(request, f"{PAGE}#result", {"refusal": str(refusal), "show": True})
         messages.error(request, str(refusal))
         return redirect(function)
     if not request.htmx:
         return redirect(f"{function.get_absolute_url()}?run={started.batch}")
-    return render(
-        request, f"{PAGE}#result", _result_context(request, function, started.invocations)
-    )
+    context = _result_context(request, function, started.invocations)
+    return render(request, f"{PAGE}#result", {**context, "show": True})
 
 
 def _form_invalid(request: HttpRequest, function: Function, form: RunForm) -> HttpResponse:

@@ -12,7 +12,6 @@ urlpatterns = [
     path("functions/<int:pk>/", views.function, name="function"),
     path("functions/<int:pk>/copy/", views.copy, name="copy"),
     path("functions/<int:pk>/save/", views.save, name="save"),
-    path("functions/<int:pk>/rename/", views.rename, name="rename"),
     path("functions/<int:pk>/delete/", views.delete, name="delete"),
     path("functions/<int:pk>/run/", views.run, name="run"),
     path("runs/<uuid:batch>/", views.run_result, name="run_result"),

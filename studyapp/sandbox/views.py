@@ -84,19 +84,6 @@ def copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def rename(request: HttpRequest, pk: int) -> HttpResponse:
-    function = sandbox_functions.owned_function_for_user(user=request.user, pk=pk)
-    name = request.POST.get("name", "")
-    try:
-        sandbox_functions.function_rename(function=function, user=request.user, name=name)
-    except (Invalid, Conflict) as refusal:
-        context = _page_context(request, function, rename_error=refusal.message, new_name=name)
-        return render(request, PAGE, context, status=400)
-    messages.success(request, f"Renamed: this function is now “{function.name}”.")
-    return redirect(function)
-
-
-@require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     function = sandbox_functions.owned_function_for_user(user=request.user, pk=pk)
     sandbox_functions.function_archive(function=function, user=request.user)
@@ -108,7 +95,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 def save(request: HttpRequest, pk: int) -> HttpResponse:
     function = sandbox_functions.owned_function_for_user(user=request.user, pk=pk)
     form = RunForm(request.POST, function=function, editable=True)
-    if not form.is_valid():
+    if not form.is_valid() or not _renamed(request, function, form):
         return _form_invalid(request, function, form)
     sandbox_functions.function_update(
         function=function, user=request.user, settings=form.run_settings()
@@ -125,7 +112,7 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
     function = sandbox_functions.function_for_user(user=request.user, pk=pk)
     editable = function.owner_id == request.user.pk
     form = RunForm(request.POST, function=function, editable=editable)
-    if not form.is_valid():
+    if not form.is_valid() or (editable and not _renamed(request, function, form)):
         return _form_invalid(request, function, form)
     run_settings = form.run_settings()
     if editable:
@@ -149,6 +136,21 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"{function.get_absolute_url()}?run={started.batch}")
     context = _result_context(request, function, started.invocations)
     return render(request, f"{PAGE}#result", {**context, "show": True})
+
+
+def _renamed(request: HttpRequest, function: Function, form: RunForm) -> bool:
+    """Apply the name field (own functions) before anything else is saved; False, with the
+    reason beside the field and nothing changed, when the name is refused. A form without the
+    field (a script's post) keeps the name."""
+    if "name" not in form.data:
+        return True
+    name = form.cleaned_data.get("name", "")
+    try:
+        sandbox_functions.function_rename(function=function, user=request.user, name=name)
+    except (Invalid, Conflict) as refusal:
+        form.add_error("name", refusal.message)
+        return False
+    return True
 
 
 def _form_invalid(request: HttpRequest, function: Function, form: RunForm) -> HttpResponse:

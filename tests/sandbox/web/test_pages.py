@@ -290,14 +290,16 @@ def test_deleting_a_function_releases_its_provisioned_environments(
 
 
 @pytest.mark.django_db
-def test_a_learner_renames_their_function(samples, learner_client, learner):
+def test_a_learner_renames_their_function_with_save(samples, learner_client, learner):
     function = function_copy(function=sample("timeout-guard"), user=learner)
     response = learner_client.post(
-        reverse("sandbox:rename", args=[function.pk]), {"name": "my_guard-2"}, follow=True
+        reverse("sandbox:save", args=[function.pk]), form_data(function, name=" my_guard-2 ")
     )
+    assert response.status_code == 302
     function.refresh_from_db()
     assert function.name == "my_guard-2"
-    assert "this function is now “my_guard-2”" in response.content.decode()
+    page = learner_client.get(function.get_absolute_url()).content.decode()
+    assert 'value="my_guard-2"' in page
 
 
 @pytest.mark.django_db
@@ -319,19 +321,26 @@ def test_a_learner_renames_their_function(samples, learner_client, learner):
         ("mine", "You already have a function named “mine”."),
     ],
 )
-def test_a_rename_is_refused_with_a_message_and_changes_nothing(
+def test_a_rename_is_refused_beside_the_field_and_nothing_is_saved_or_run(
     samples, learner_client, learner, name, message
 ):
     function = function_copy(function=sample("timeout-guard"), user=learner)
     other = function_copy(function=sample("timeout-guard"), user=learner)
     other.name = "mine"
     other.save()
-    response = learner_client.post(reverse("sandbox:rename", args=[function.pk]), {"name": name})
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert message in html and 'id="rename-error"' in html
+    changed = "def handler(e, c):\n    return 'changed'\n"
+    for view in ("save", "run"):
+        response = learner_client.post(
+            reverse(f"sandbox:{view}", args=[function.pk]),
+            form_data(function, name=name, code=changed, memory_mb=512),
+        )
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert message in html and 'id="id_name_error"' in html
     function.refresh_from_db()
-    assert function.name == "timeout-guard-copy"
+    assert function.name == "timeout-guard-copy" and function.memory_mb != 512
+    assert "changed" not in function.main_source
+    assert not Invocation.objects.exists()
 
 
 @pytest.mark.django_db
@@ -341,22 +350,19 @@ def test_a_deleted_functions_name_can_be_taken_by_a_rename(samples, learner_clie
     function = function_copy(function=sample("timeout-guard"), user=learner)
     assert function.name == "timeout-guard-copy-2"
     learner_client.post(
-        reverse("sandbox:rename", args=[function.pk]), {"name": "timeout-guard-copy"}
+        reverse("sandbox:save", args=[function.pk]), form_data(function, name="timeout-guard-copy")
     )
     function.refresh_from_db()
     assert function.name == "timeout-guard-copy"
 
 
 @pytest.mark.django_db
-def test_a_sample_and_another_learners_function_cannot_be_renamed(
-    samples, learner_client, other_learner
-):
-    theirs = function_copy(function=sample("timeout-guard"), user=other_learner)
-    for function in (sample("timeout-guard"), theirs):
-        response = learner_client.post(reverse("sandbox:rename", args=[function.pk]), {"name": "x"})
-        assert response.status_code == 404
-    theirs.refresh_from_db()
-    assert theirs.name == "timeout-guard-copy"
+def test_a_sample_has_no_name_field(samples, learner_client):
+    function = sample("timeout-guard")
+    form = RunForm(form_data(function, name="renamed"), function=function, editable=False)
+    assert form.is_valid() and "name" not in form.cleaned_data
+    page = learner_client.get(function.get_absolute_url()).content.decode()
+    assert 'name="name"' not in page
 
 
 @pytest.mark.django_db

@@ -5,8 +5,9 @@ writing past it fails with ENOSPC, and none of it is the function's memory. A tm
 that here: its pages are charged to the memory cgroup of the process that writes them, wherever
 the tmpfs was mounted, so 2,000 MB written at 256 MB of memory ends in an OOM kill, not ENOSPC.
 
-So each environment gets its own ext4 filesystem in a sparse file (disk is used only as the
-function writes), attached to a loop device with direct I/O (the image's own pages are not cached
+So each environment gets its own ext4 filesystem in a file whose blocks are reserved on the
+host's disk up front (fallocate: instant, nothing written; an environment the disk has no room
+for is refused, and sandboxes can never fill the host's disk), attached to a loop device with direct I/O (the image's own pages are not cached
 a second time), mounted on the host (nosuid, nodev) and bound by bubblewrap at /tmp, mode 1777,
 empty (no lost+found). The filesystem is sized so that what the function can write is the setting,
 to the MB.
@@ -145,7 +146,15 @@ def _run(*command: str) -> str:
 
 def _format(image: str, image_kib: int) -> None:
     with open(image, "wb") as handle:
-        handle.truncate(image_kib * 1024)  # sparse: no disk used until the function writes
+        # Reserved on the host's disk now (unwritten extents: instant, nothing written), so a
+        # full /tmp is always the function's ENOSPC, never an I/O error of an image that could
+        # not grow, and sandboxes together can never fill the host's disk.
+        try:
+            os.posix_fallocate(handle.fileno(), 0, image_kib * 1024)
+        except OSError as error:
+            raise StorageError(
+                f"no room on the host's disk for a {image_kib // 1024} MB /tmp ({error.strerror})"
+            ) from None
     _run(
         "mkfs.ext4",
         "-q",

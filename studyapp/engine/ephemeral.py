@@ -7,10 +7,10 @@ the tmpfs was mounted, so 2,000 MB written at 256 MB of memory ends in an OOM ki
 
 So each environment gets its own ext4 filesystem in a file whose blocks are reserved on the
 host's disk up front (fallocate: instant, nothing written; an environment the disk has no room
-for is refused, and sandboxes can never fill the host's disk), attached to a loop device with direct I/O (the image's own pages are not cached
-a second time), mounted on the host (nosuid, nodev) and bound by bubblewrap at /tmp, mode 1777,
-empty (no lost+found). The filesystem is sized so that what the function can write is the setting,
-to the MB.
+for is refused, and sandboxes can never fill the host's disk), attached to a loop device with
+direct I/O (the image's own pages are not cached a second time), mounted on the host (nosuid,
+nodev) and bound by bubblewrap at /tmp, mode 1777, empty (no lost+found). The filesystem is
+sized so that what the function can write is the setting, to the MB.
 
 Memory: what the function writes still goes through the page cache and is charged to its memory
 cgroup, as on any Linux, but those pages are reclaimable: under the limit the kernel writes them

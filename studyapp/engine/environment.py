@@ -6,7 +6,8 @@ Lifecycle, as on Lambda:
         --> busy --> idle
     new --initialise()--> INIT --> idle   (provisioned concurrency: the first invocation is warm)
     idle (frozen) --invoke--> busy --> idle ...
-    timeout / crash / OOM / init error / destroy() --> dead (every process killed, cgroup removed)
+    timeout / crash / OOM / init error --> reset (processes killed, /tmp kept; see below)
+    destroy() --> dead (every process killed, cgroup and /tmp removed)
 
 The supervisor (this module) serves the runtime the Lambda Runtime API (runtime_api.py) on the
 sandbox's own loopback and reads its stdout/stderr from a pipe and its log records from the
@@ -15,9 +16,13 @@ telemetry pipe (telemetry.py). The runtime is python3.13 (AWS's awslambdaric), n
 here: the wall-clock deadline by killing the whole cgroup, memory by the cgroup's SIGKILL, the
 6 MB response limit by the API, logs by a cap on what is kept.
 
-/tmp after a timeout: Lambda keeps the environment's /tmp because it reuses the sandbox. Here a
-timeout destroys the environment and its tmpfs with it, so the next (cold) invocation starts with
-an empty /tmp. Warm invocations share /tmp exactly as on Lambda.
+After a timeout, a crash, an OOM kill or a failed INIT the environment is reset, as on Lambda:
+every process of it is killed and the next invocation starts a new runtime (a cold start, INIT
+again), but the environment itself stays, and with it its /tmp (ephemeral.py), which the next
+runtime finds as the last one left it. Only destroy() (idle reaping, eviction, closing the pool)
+ends an environment and removes its /tmp.
+
+    busy --timeout / crash / OOM / init error--> reset --invoke--> INIT --> busy ...
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from . import logs as platform_logs
 from .billing import billed_duration_ms, invocation_cost, round_ms
 from .cgroups import EnvironmentCgroup
 from .config import FunctionConfig
+from .ephemeral import EphemeralStorage, storage_create
 from .isolation import (
     NOFILE_LIMIT,
     PIDS_LIMIT,
@@ -258,7 +264,7 @@ class ExecutionEnvironment:
         self.settings = settings or SandboxSettings()
         self.host = host or host_capabilities()
         self.id = uuid.uuid4().hex[:12]
-        self.state = "new"  # new | idle | busy | dead
+        self.state = "new"  # new | idle | busy | reset (runtime gone, /tmp kept) | dead
         self.frozen = False
         self.created_at = time.time()
         self.last_used_at = self.created_at
@@ -278,6 +284,8 @@ class ExecutionEnvironment:
         self._frames = TelemetryFrames()
         self.runtime = runtime_for(config.runtime)
         self._private_tmp: str | None = None
+        self._storage: EphemeralStorage | None = None  # /tmp: lives as long as the environment
+        self._runtimes_started = 0
         self._oom_kills_seen = 0
         self._teardown_lock = threading.Lock()
         self._idle_generation = 0  # bumped by every invocation: a pending freeze then lapses
@@ -287,7 +295,7 @@ class ExecutionEnvironment:
 
     @property
     def alive(self) -> bool:
-        return self.state in ("idle", "busy")
+        return self.state in ("idle", "busy", "reset")
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -319,7 +327,7 @@ class ExecutionEnvironment:
         request_id = request_id or str(uuid.uuid4())
         log_format = self.config.log_format
         logs = LogCollector(self.settings.log_cap_bytes)
-        cold = self.state == "new"
+        cold = self.state in ("new", "reset")
         init_ms: float | None = None
         self.state = "busy"
         if cold:
@@ -365,13 +373,13 @@ class ExecutionEnvironment:
         )
 
     def initialise(self) -> str | None:
-        """Run INIT ahead of any invocation (provisioned concurrency).
+        """Run INIT ahead of any invocation (provisioned concurrency), or again after a reset.
 
         None once the runtime is ready (the environment is then idle and frozen, and its first
         invocation is warm: no INIT_START, no Init Duration); otherwise why INIT failed, and
         the environment is dead.
         """
-        if self.state != "new":
+        if self.state not in ("new", "reset"):
             raise RuntimeError("this execution environment has already started")
         self.state = "busy"
         logs = LogCollector(self.settings.log_cap_bytes)
@@ -436,10 +444,18 @@ class ExecutionEnvironment:
         INIT ends when the runtime first asks the Runtime API for an invocation (/next), as on
         Lambda; a POST to /init/error or an exit before that is an INIT failure.
         """
+        self._runtimes_started += 1
+        self._oom_kills_seen = 0
+        self._frames = TelemetryFrames()
+        if self.uses_bubblewrap and self.host.tmp_on_disk and self._storage is None:
+            self._storage = storage_create(
+                f"{os.getpid()}-{self.id}", self.config.ephemeral_storage_mb
+            )
         started = time.monotonic()
         procs_files: list[str] = []
         if self._tree is not None:
-            self._cgroup = self._tree.create(f"{os.getpid()}-{self.id}")
+            # A new group for every runtime the environment starts (a reset starts another).
+            self._cgroup = self._tree.create(f"{os.getpid()}-{self.id}-{self._runtimes_started}")
             self._cgroup.limit_memory(self.config.memory_mb * MIB)
             self._cgroup.limit_pids(self.settings.pids_limit)
             # INIT runs unthrottled, like Lambda's init phase; the share applies from the first
@@ -471,7 +487,8 @@ class ExecutionEnvironment:
                 self.host,
                 task_dir=self.staged.task_dir,
                 opt_dir=self.staged.opt_dir,
-                tmpfs_mb=self.config.ephemeral_storage_mb,
+                tmp_dir=self._storage.path if self._storage is not None else None,
+                tmp_mb=self.config.ephemeral_storage_mb,
                 environment=env,
                 info_fd=info_w,
                 block_fd=block_r,
@@ -491,7 +508,8 @@ class ExecutionEnvironment:
         else:
             listener = listener_on_host()
             env["AWS_LAMBDA_RUNTIME_API"] = f"{SANDBOX_API_HOST}:{listener.getsockname()[1]}"
-            self._private_tmp = tempfile.mkdtemp(prefix="studyapp-sandbox-tmp-")
+            if self._private_tmp is None:  # kept across runtime restarts, as /tmp is
+                self._private_tmp = tempfile.mkdtemp(prefix="studyapp-sandbox-tmp-")
             env["TMPDIR"] = self._private_tmp
             command = runtime_command(
                 self.runtime,
@@ -732,9 +750,13 @@ class ExecutionEnvironment:
                 if self._freezing:
                     _freezer.submit(self, self._idle_generation)
             else:
-                self.state = "dead"
                 self._kill_everything()
-                self._release()
+                if self.state == "busy":  # not destroyed meanwhile: only the runtime goes
+                    self.state = "reset"
+                    self._release_runtime()
+                else:
+                    self.state = "dead"
+                    self._release()
         return InvocationResult(
             request_id=request_id,
             status=status,
@@ -883,7 +905,17 @@ class ExecutionEnvironment:
         self.frozen = False
 
     def _release(self) -> None:
-        """Close descriptors and remove the cgroup; the processes are already dead."""
+        """Release everything the environment holds, /tmp included; the processes are dead."""
+        self._release_runtime()
+        if self._storage is not None:
+            self._storage.remove()
+            self._storage = None
+        if self._private_tmp:
+            shutil.rmtree(self._private_tmp, ignore_errors=True)
+            self._private_tmp = None
+
+    def _release_runtime(self) -> None:
+        """Close the runtime's descriptors and remove its cgroup; its processes are dead."""
         if self._selector is not None:
             self._selector.close()
             self._selector = None
@@ -899,9 +931,6 @@ class ExecutionEnvironment:
         if self._cgroup is not None:
             self._cgroup.destroy()
             self._cgroup = None
-        if self._private_tmp:
-            shutil.rmtree(self._private_tmp, ignore_errors=True)
-            self._private_tmp = None
 
     def _isolation_report(self) -> IsolationReport:
         tree = self._tree
@@ -924,7 +953,8 @@ class ExecutionEnvironment:
             cpu_cgroup=cpu,
             pids_limit=self.settings.pids_limit if pids else None,
             nofile=NOFILE_LIMIT,
-            tmpfs_mb=self.config.ephemeral_storage_mb if bwrap else None,
+            ephemeral_storage_mb=self.config.ephemeral_storage_mb if bwrap else None,
+            tmp_apart_from_memory=bwrap and self.host.tmp_on_disk,
             readonly_root=bwrap,
             uid=SANDBOX_UID if bwrap else os.geteuid(),
             freezer=freezer,

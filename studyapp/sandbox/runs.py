@@ -124,6 +124,20 @@ def event_parse(text: str) -> Any:
         ) from None
 
 
+def learner_cap_message(*, in_flight: int, limit: int) -> str:
+    """Why a learner with `in_flight` invocations queued or running may not start more: at most
+    `limit` of them run at once, the rest of a batch waits its turn."""
+    running = min(in_flight, limit)
+    waiting = in_flight - running
+    counts = f"{running} invocation{'s' if running != 1 else ''} running"
+    if waiting:
+        counts += f" and {waiting} waiting for a turn"
+    return (
+        f"You already have {counts}; the sandbox runs at most {limit} of yours at once, so "
+        "that everyone gets a turn. Wait for them to finish, then run again."
+    )
+
+
 def isolation_refusal(*, function: Function, health: dict[str, Any]) -> str | None:
     """Why this function may not run on a host described by the service's /health, or None."""
     if function.is_sample or health.get("full_isolation") is True:
@@ -240,11 +254,7 @@ def run_start(
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         in_flight = Invocation.objects.filter(user=user).in_flight().count()
         if in_flight >= limit:
-            raise RunRefused(
-                f"You already have {in_flight} invocation{'s' if in_flight != 1 else ''} "
-                f"running; the sandbox runs at most {limit} of yours at once so that everyone "
-                "gets a turn. Wait for one to finish, then run again."
-            )
+            raise RunRefused(learner_cap_message(in_flight=in_flight, limit=limit))
         invocations = Invocation.objects.bulk_create(
             Invocation(
                 function=function,

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget
 
+from studyapp.core.errors import Conflict, Invalid
 from studyapp.markdown import render_markdown
 from studyapp.sandbox import functions as sandbox_functions
 from studyapp.sandbox.forms import RunForm, event_templates, event_text
@@ -57,7 +58,7 @@ def _function_page(request: HttpRequest, function: Function) -> HttpResponse:
             run = batch_view(batch_invocations(user=request.user, batch=uuid.UUID(batch)))
         except ValueError:
             raise Http404("No such run.") from None
-    return render(request, PAGE, _page_context(request, function, run=run))
+    return render(request, PAGE, _page_context(request, function, run=run, show=run is not None))
 
 
 @require_GET
@@ -94,7 +95,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 def save(request: HttpRequest, pk: int) -> HttpResponse:
     function = sandbox_functions.owned_function_for_user(user=request.user, pk=pk)
     form = RunForm(request.POST, function=function, editable=True)
-    if not form.is_valid():
+    if not form.is_valid() or not _renamed(request, function, form):
         return _form_invalid(request, function, form)
     sandbox_functions.function_update(
         function=function, user=request.user, settings=form.run_settings()
@@ -111,7 +112,7 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
     function = sandbox_functions.function_for_user(user=request.user, pk=pk)
     editable = function.owner_id == request.user.pk
     form = RunForm(request.POST, function=function, editable=editable)
-    if not form.is_valid():
+    if not form.is_valid() or (editable and not _renamed(request, function, form)):
         return _form_invalid(request, function, form)
     run_settings = form.run_settings()
     if editable:
@@ -128,14 +129,28 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except RunRefused as refusal:
         if request.htmx:
-            return render(request, f"{PAGE}#result", {"refusal": str(refusal)})
+            return render(request, f"{PAGE}#result", {"refusal": str(refusal), "show": True})
         messages.error(request, str(refusal))
         return redirect(function)
     if not request.htmx:
         return redirect(f"{function.get_absolute_url()}?run={started.batch}")
-    return render(
-        request, f"{PAGE}#result", _result_context(request, function, started.invocations)
-    )
+    context = _result_context(request, function, started.invocations)
+    return render(request, f"{PAGE}#result", {**context, "show": True})
+
+
+def _renamed(request: HttpRequest, function: Function, form: RunForm) -> bool:
+    """Apply the name field (own functions) before anything else is saved; False, with the
+    reason beside the field and nothing changed, when the name is refused. A form without the
+    field (a script's post) keeps the name."""
+    if "name" not in form.data:
+        return True
+    name = form.cleaned_data.get("name", "")
+    try:
+        sandbox_functions.function_rename(function=function, user=request.user, name=name)
+    except (Invalid, Conflict) as refusal:
+        form.add_error("name", refusal.message)
+        return False
+    return True
 
 
 def _form_invalid(request: HttpRequest, function: Function, form: RunForm) -> HttpResponse:

@@ -225,3 +225,43 @@ def test_another_process_run_is_left_alone_until_past_its_deadline(samples, lear
     late = started + timedelta(seconds=3 + runs.STALE_MARGIN_S + 1)
     [invocation] = runs.batch_invocations(user=learner, batch=elsewhere.batch, now=late)
     assert invocation.status == "error" and invocation.message == runs.INTERRUPTED_MESSAGE
+
+
+ECHO = "def handler(event, context):\n    return {'event': event}\n"
+
+
+@pytest.mark.parametrize("event", ["x", 3, None, [1]])
+def test_any_json_value_is_an_event_of_a_page_run(samples, learner, full_isolation, event):
+    copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    settings = FunctionSettings(**{**FunctionSettings.of(copy).__dict__, "code": ECHO})
+    started = runs.run_start(
+        function=copy, user=learner, run_settings=settings, event=event, wait_s=0
+    )
+    assert started.wait(timeout_s=60)
+    [invocation] = runs.batch_invocations(user=learner, batch=started.batch)
+    assert invocation.status == "success", invocation.message
+    assert invocation.result["payload"] == {"event": event}
+
+
+def test_the_cap_message_counts_the_running_and_the_waiting_apart(
+    samples, learner, full_isolation, settings
+):
+    settings.SANDBOX_MAX_RUNNING_PER_LEARNER = 1
+    copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    run_settings = FunctionSettings(**{**FunctionSettings.of(copy).__dict__, "code": SLOW_HANDLER})
+    run_settings = FunctionSettings(**{**run_settings.__dict__, "timeout_s": 10})
+    first = runs.run_start(
+        function=copy, user=learner, run_settings=run_settings, event={}, count=3, wait_s=0
+    )
+    try:
+        with pytest.raises(runs.RunRefused) as refused:
+            runs.run_start(
+                function=copy, user=learner, run_settings=run_settings, event={}, wait_s=0
+            )
+    finally:
+        assert first.wait(timeout_s=60)
+    assert str(refused.value) == (
+        "You already have 1 invocation running and 2 waiting for a turn; the sandbox runs at "
+        "most 1 of yours at once, so that everyone gets a turn. Wait for them to finish, then "
+        "run again."
+    )

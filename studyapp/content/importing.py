@@ -38,6 +38,7 @@ from studyapp.sandbox.importing import (
     sandbox_content_read,
     sandbox_content_save,
 )
+from studyapp.sandbox.trying import TrySetupError, try_setup_parse
 from studyapp.topics.corrections import CorrectionsFile, correction_files_read, corrections_save
 from studyapp.topics.importing import NotesFile, courses_save
 from studyapp.topics.models import Course, Section, Topic
@@ -131,6 +132,37 @@ def sandbox_files_check(
     return reading
 
 
+def try_links_check(
+    source: Path,
+    files: list[QuestionFile],
+    sandbox: SandboxReading,
+    problems: list[ContentProblem],
+) -> None:
+    """Every question's ``try:`` line names a sample being imported and settings it knows."""
+    samples = frozenset(function.name for function in sandbox.functions)
+    events = frozenset(event.slug for event in sandbox.events)
+    for question_file in files:
+        lines: list[str] | None = None
+        for question in question_file.questions:
+            if not question.try_it:
+                continue
+            try:
+                try_setup_parse(question.try_it, samples=samples, events=events)
+            except TrySetupError as error:
+                if lines is None:
+                    path = source.parent / question_file.source
+                    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+                line = next(
+                    (
+                        number
+                        for number in range(question.line, len(lines) + 1)
+                        if lines[number - 1].startswith("try:")
+                    ),
+                    question.line,
+                )
+                problems.append(ContentProblem(question_file.source, line, str(error)))
+
+
 def card_files_check(
     source: Path, notes: list[NotesFile], problems: list[ContentProblem]
 ) -> list[CardsFile]:
@@ -179,6 +211,7 @@ def content_import(source: Path, *, strict: bool = False) -> ImportSummary:
     notes = notes_files_read(source, problems, warnings)
     question_files = question_files_check(source, notes, problems)
     sandbox = sandbox_files_check(source, notes, problems)
+    try_links_check(source, question_files, sandbox, problems)
     card_files = card_files_check(source, notes, problems)
     correction_files = correction_files_check(source, notes, problems)
     if strict:

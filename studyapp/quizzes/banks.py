@@ -169,6 +169,7 @@ def version_data(version: QuestionVersion) -> QuestionData:
         tags=list(version.tags or []),
         case=version.case.topic.slug if version.case_id else "",
         shuffle=version.shuffle_options,
+        try_it=version.try_it,
         correct_feedback=(version.combined_feedback or {}).get("correctfeedback", ""),
         partially_correct_feedback=(version.combined_feedback or {}).get(
             "partiallycorrectfeedback", ""

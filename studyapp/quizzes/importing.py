@@ -150,6 +150,8 @@ def question_content(question: QuestionData) -> dict:
         content["shuffle"] = False
     if question.combined_feedback:
         content["combined"] = question.combined_feedback
+    if question.try_it.strip():
+        content["try"] = question.try_it.strip()
     return content
 
 
@@ -274,6 +276,7 @@ def version_create(
         category=content.get("category", ""),
         shuffle_options=content.get("shuffle", True),
         combined_feedback=content.get("combined", {}),
+        try_it=content.get("try", ""),
         content_hash=digest,
         author=author,
         created_at=now,

@@ -149,6 +149,12 @@ class QuestionVersion(models.Model):
         help_text="Moodle's feedback for a right, partly right and wrong answer, by its "
         "element name (correctfeedback, partiallycorrectfeedback, incorrectfeedback).",
     )
+    try_it = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="A sample function and the settings that show the behaviour the question is "
+        "about ('sample key=value ...'); the review screen links to it once answered.",
+    )
     content_hash = models.CharField(max_length=64, help_text="sha256 of what the version says.")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

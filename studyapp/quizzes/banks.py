@@ -39,7 +39,7 @@ from studyapp.quizzes.importing import (
     question_content,
     version_create,
 )
-from studyapp.quizzes.models import Option, Question, QuestionVersion
+from studyapp.quizzes.models import CaseStudy, Option, Question, QuestionVersion
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
 FORMAT_NAMES = tuple(FORMATS)
@@ -163,9 +163,12 @@ def version_data(version: QuestionVersion) -> QuestionData:
         domain=version.domain,
         difficulty=version.difficulty,
         tags=list(version.tags or []),
-        case=version.case.topic.slug if version.case_id else "",
+        case=version.case.topic.slug
+        if version.case_id
+        else (version.case_study.slug if version.case_study_id else ""),
         shuffle=version.shuffle_options,
         case_sensitive=version.case_sensitive,
+        try_it=version.try_it,
         correct_feedback=(version.combined_feedback or {}).get("correctfeedback", ""),
         partially_correct_feedback=(version.combined_feedback or {}).get(
             "partiallycorrectfeedback", ""
@@ -188,7 +191,7 @@ def bank_versions(course: Course | None = None, *, keys: list[str] | None = None
         QuestionVersion.objects.filter(
             question__current_version=F("id"), question__archived_at__isnull=True
         )
-        .select_related("question", "case__topic")
+        .select_related("question", "case__topic", "case_study")
         .prefetch_related(
             Prefetch("options", queryset=Option.objects.order_by("position")), "topics"
         )
@@ -237,9 +240,9 @@ def questions_export(*, format_name: str, course: Course | None = None) -> BankE
 
 #: What each format holds no place for; the bank keeps it when the file is imported over it.
 _NOT_CARRIED = {
-    "gift": ("topics", "domain", "difficulty", "case"),
-    "moodle-xml": ("topics", "domain", "difficulty", "case"),
-    "aiken": ("topics", "domain", "difficulty", "case", "title", "feedback", "tags"),
+    "gift": ("topics", "domain", "difficulty", "case", "try"),
+    "moodle-xml": ("topics", "domain", "difficulty", "case", "try"),
+    "aiken": ("topics", "domain", "difficulty", "case", "try", "title", "feedback", "tags"),
     "markdown": (),
 }
 _FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses, "aiken": aiken.losses}
@@ -269,6 +272,8 @@ def export_losses(questions: list[QuestionData], *, format_name: str) -> list[st
 def _has(question: QuestionData, name: str) -> bool:
     if name == "feedback":
         return bool(question.general_feedback or any(o.feedback for o in question.options))
+    if name == "try":
+        return bool(question.try_it)
     if name == "difficulty":  # the default every question has says nothing
         return question.difficulty not in ("", "medium")
     return bool(getattr(question, name))
@@ -311,15 +316,18 @@ def questions_import(
         case.topic.slug: case
         for case in ScenarioCase.objects.filter(topic__course=course).select_related("topic")
     }
+    studies = {study.slug: study for study in CaseStudy.objects.active().filter(course=course)}
     used: set[str] = set()
     _keys_by_text(parsed.questions, course)
     for question in parsed.questions:
-        report.errors.extend(_reference_problems(question, course, topics, cases))
+        report.errors.extend(_reference_problems(question, course, topics, cases | studies))
         question.key = _unique(question.key or derived_key(question), used)
     report.errors.sort(key=lambda problem: problem.line)
     existing = {
         q.key: q
-        for q in Question.objects.select_related("current_version__case__topic")
+        for q in Question.objects.select_related(
+            "current_version__case__topic", "current_version__case_study"
+        )
         .prefetch_related("current_version__topics")
         .filter(course=course, key__in=[question.key for question in parsed.questions])
     }
@@ -329,6 +337,8 @@ def questions_import(
         if found is not None and found.current_version is not None:
             found.current_version.question = found
             keep_uncarried(question, found.current_version, course)
+            if format_name != "markdown" and not question.try_it:
+                question.try_it = found.current_version.try_it  # only Markdown carries try:
             if format_name != "moodle-xml":
                 keep_combined_feedback(question, found.current_version)
             if format_name != "markdown":
@@ -387,6 +397,8 @@ def keep_uncarried(question: QuestionData, version: QuestionVersion, course: Cou
         question.difficulty = version.difficulty
     if not question.case and version.case_id:
         question.case = version.case.topic.slug
+    elif not question.case and version.case_study_id:
+        question.case = version.case_study.slug
 
 
 def keep_pins(question: QuestionData, version: QuestionVersion) -> None:

@@ -22,7 +22,7 @@ from django.db.models import Max
 
 from studyapp.quizzes.formats import FORMATS, QuestionData
 from studyapp.quizzes.formats.model import derived_fractions, normalize_fraction
-from studyapp.quizzes.models import Option, Question, QuestionVersion
+from studyapp.quizzes.models import CaseStudy, Option, Question, QuestionVersion
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
 
@@ -158,6 +158,8 @@ def question_content(question: QuestionData) -> dict:
         content["tolerances"] = [option.tolerance for option in question.options]
     if question.case_sensitive:
         content["case_sensitive"] = True
+    if question.try_it.strip():
+        content["try"] = question.try_it.strip()
     return content
 
 
@@ -177,6 +179,7 @@ def questions_save(files: list[QuestionFile], *, now: datetime) -> Counter:
             case.topic.slug: case
             for case in ScenarioCase.objects.filter(topic__course=course).select_related("topic")
         }
+        studies = {study.slug: study for study in CaseStudy.objects.active().filter(course=course)}
         for data in question_file.questions:
             question = question_save(
                 data,
@@ -184,6 +187,7 @@ def questions_save(files: list[QuestionFile], *, now: datetime) -> Counter:
                 source=question_file.source,
                 topics=topics,
                 cases=cases,
+                case_studies=studies,
                 changes=changes,
                 now=now,
             )
@@ -207,6 +211,7 @@ def question_save(
     changes: Counter,
     now: datetime,
     origin: str = Question.Origin.CONTENT,
+    case_studies: dict[str, CaseStudy] | None = None,
 ) -> Question:
     """Create or update one question; a new version only when its content changed."""
     content = question_content(data)
@@ -243,7 +248,15 @@ def question_save(
             question.save(update_fields=list(differing))
     current = question.current_version
     if current is None or current.content_hash != digest:
-        version_create(question, content, digest=digest, topics=topics, cases=cases, now=now)
+        version_create(
+            question,
+            content,
+            digest=digest,
+            topics=topics,
+            cases=cases,
+            case_studies=case_studies,
+            now=now,
+        )
     if current is not None and (differing or current.content_hash != digest):
         changes["updated"] += 1
     return question
@@ -258,9 +271,18 @@ def version_create(
     cases: dict[str, ScenarioCase],
     now: datetime,
     author=None,
+    case_studies: dict[str, CaseStudy] | None = None,
 ) -> QuestionVersion:
     """Write a new version of ``question`` and make it the current one."""
     number = (question.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    case = cases.get(content["case"]) if content["case"] else None
+    case_study = None
+    if content["case"] and case is None:  # not a case of the notes: a case study's slug
+        case_study = (case_studies or {}).get(content["case"]) or (
+            CaseStudy.objects.active()
+            .filter(course_id=question.course_id, slug=content["case"])
+            .first()
+        )
     version = QuestionVersion.objects.create(
         question=question,
         number=number,
@@ -270,13 +292,15 @@ def version_create(
         domain=content["domain"],
         difficulty=content["difficulty"],
         tags=content["tags"],
-        case=cases.get(content["case"]) if content["case"] else None,
+        case=case,
+        case_study=case_study,
         title=content.get("title", ""),
         text_format=content.get("text_format", "markdown"),
         category=content.get("category", ""),
         shuffle_options=content.get("shuffle", True),
         combined_feedback=content.get("combined", {}),
         case_sensitive=content.get("case_sensitive", False),
+        try_it=content.get("try", ""),
         content_hash=digest,
         author=author,
         created_at=now,

@@ -4,6 +4,8 @@ the learner's account settings (concurrency limit, study time factor)."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +19,7 @@ from studyapp.engine import client
 from studyapp.engine.hosts import routing_key
 from studyapp.sandbox import async_invoke, concurrency, sqs
 from studyapp.sandbox.models import Function
-from studyapp.sandbox.runs import engine_account, sandbox_error_message
+from studyapp.sandbox.runs import EventError, engine_account, event_parse, sandbox_error_message
 from studyapp.sandbox.selectors import function_by_name
 
 
@@ -38,11 +40,31 @@ def async_events(request: HttpRequest, name: str) -> HttpResponse:
         "records": async_invoke.records_for(user=request.user, function=function),
         "config": concurrency.invoke_config_for(user=request.user, function=function),
         "account": concurrency.account_for(request.user),
+        "payload_text": json.dumps(
+            function.default_event.body if function.default_event else {}, indent=2
+        ),
     }
     template = "sandbox/async_events.html"
     if request.htmx:
         template += "#events"
     return render(request, template, context)
+
+
+@require_POST
+def async_send(request: HttpRequest, name: str) -> HttpResponse:
+    """Send one event with InvocationType=Event from the page (as ``aws lambda invoke
+    --invocation-type Event`` does): accepted at once, then tried by the task worker."""
+    function = function_for_name(user=request.user, name=name)
+    try:
+        payload = event_parse(request.POST.get("payload", "") or "{}")
+    except EventError as error:
+        messages.error(request, str(error))
+    else:
+        event = async_invoke.async_event_accept(
+            user=request.user, function=function, payload=payload, request_id=str(uuid.uuid4())
+        )
+        messages.success(request, f"Accepted (202): request {event.request_id}.")
+    return redirect("lambda_pages:async_events", name=function.name)
 
 
 @require_GET

@@ -20,6 +20,7 @@ from studyapp.sandbox.models import EventTemplate, Function, Invocation
 from studyapp.sandbox.presenting import batch_view, code_highlighted
 from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history, run_start
 from studyapp.sandbox.selectors import function_list
+from studyapp.sandbox.trying import run_initial_from_query
 
 PAGE = "sandbox/function.html"
 
@@ -35,7 +36,12 @@ def _page_context(
 ) -> dict[str, Any]:
     editable = function.owner_id == request.user.pk
     if form is None:
-        form = RunForm(initial=RunForm.initial_for(function), function=function, editable=editable)
+        initial = run_initial_from_query(
+            request.GET,
+            initial=RunForm.initial_for(function),
+            events={template.slug: template.body for template in event_templates()},
+        )
+        form = RunForm(initial=initial, function=function, editable=editable)
     return {
         "function": function,
         "editable": editable,
@@ -44,7 +50,8 @@ def _page_context(
         "code_view": None if editable else code_highlighted(function.main_source),
         "other_files": sorted(path for path in function.code if path != function.module_path),
         "templates": event_templates(),
-        "selected_template": function.default_event.slug if function.default_event else "",
+        "selected_template": form.initial.get("event_template")
+        or (function.default_event.slug if function.default_event else ""),
         "history": function_history(function=function, user=request.user),
         "run_limit": settings.SANDBOX_MAX_RUNNING_PER_LEARNER,
         **extra,

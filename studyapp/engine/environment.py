@@ -6,7 +6,8 @@ Lifecycle, as on Lambda:
         --> busy --> idle
     new --initialise()--> INIT --> idle   (provisioned concurrency: the first invocation is warm)
     idle (frozen) --invoke--> busy --> idle ...
-    timeout / crash / OOM / init error / destroy() --> dead (every process killed, cgroup removed)
+    timeout / crash / OOM / init error / destroy() --> dead (every process killed, cgroup removed;
+        after a timeout the answer goes back first and the teardown runs in the background)
 
 The supervisor (this module) serves the runtime the Lambda Runtime API (runtime_api.py) on the
 sandbox's own loopback and reads its stdout/stderr from a pipe and its log records from the
@@ -42,6 +43,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import logs as platform_logs
+from .account import function_arn
 from .billing import billed_duration_ms, invocation_cost, round_ms
 from .cgroups import EnvironmentCgroup
 from .config import FunctionConfig
@@ -88,7 +90,6 @@ from .staging import StagedFunction
 from .telemetry import TelemetryFrames
 
 MIB = 1024 * 1024
-ACCOUNT_ID = "123456789012"
 READ_CHUNK = 1 << 16
 # How long a runtime that was refused its response (413) gets to log why and exit.
 AFTER_REFUSAL_GRACE_S = 1.0
@@ -175,6 +176,57 @@ class _Freezer:
 _freezer = _Freezer()
 
 
+class _Teardowns:
+    """Destroys dead environments from background threads, after their answer has gone back.
+
+    Killing what a fork bomb started and removing its cgroup can take seconds; Lambda answers
+    at the deadline and resets the sandbox afterwards, and so does this supervisor: the caller
+    never waits on a teardown. ``wait`` lets an owner that must leave nothing behind (the pool
+    closing, the command line's exit) wait for the ones still running.
+    """
+
+    def __init__(self) -> None:
+        self._threads: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, environment: ExecutionEnvironment) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(environment,), name="sandbox-teardown", daemon=True
+        )
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+
+    def _run(self, environment: ExecutionEnvironment) -> None:
+        try:
+            environment._teardown()
+        finally:
+            with self._lock:
+                self._threads.discard(threading.current_thread())
+
+    def wait(self, timeout_s: float = 30.0) -> bool:
+        """Wait for the teardowns under way; True when none is left."""
+        give_up = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                pending = [t for t in self._threads if t is not threading.current_thread()]
+            if not pending:
+                return True
+            for thread in pending:
+                thread.join(max(0.0, give_up - time.monotonic()))
+            if time.monotonic() >= give_up:
+                with self._lock:
+                    return not self._threads
+
+
+_teardowns = _Teardowns()
+
+
+def teardowns_wait(timeout_s: float = 30.0) -> bool:
+    """Wait until every environment that was given up has been destroyed (True when done)."""
+    return _teardowns.wait(timeout_s)
+
+
 @dataclass
 class _Outcome:
     kind: str  # message | exited | timeout | protocol
@@ -234,10 +286,6 @@ def lambda_environment(
     if config.log_format == "JSON":
         env.setdefault("AWS_LAMBDA_LOG_LEVEL", "INFO")  # the application log level's default
     return env
-
-
-def function_arn(config: FunctionConfig) -> str:
-    return f"arn:aws:lambda:{config.region}:{ACCOUNT_ID}:function:{config.name}"
 
 
 class ExecutionEnvironment:
@@ -352,7 +400,7 @@ class ExecutionEnvironment:
             request_id=request_id,
             event=event,
             deadline_ms=int((time.time() + self.config.timeout_s) * 1000),
-            function_arn=function_arn(self.config),
+            function_arn=function_arn(self.config.name, region=self.config.region),
             trace_id=trace_id_new(),
             client_context=client_context,
             identity=identity,
@@ -427,6 +475,12 @@ class ExecutionEnvironment:
             self._kill_everything()
             if not was_busy:
                 self._release()
+
+    def _teardown(self) -> None:
+        """Kill and release a dead environment (the teardown thread's work)."""
+        with self._teardown_lock:
+            self._kill_everything()
+            self._release()
 
     # -- INIT ---------------------------------------------------------------------------------
 
@@ -697,8 +751,13 @@ class ExecutionEnvironment:
         if not verdict.keep_alive:
             if verdict.grace_s and self._process is not None and self._process.poll() is None:
                 self._exchange(time.monotonic() + verdict.grace_s, logs)
-            self._kill_everything()
-            self._drain_logs(logs, until_eof=True)
+            if outcome.kind == "timeout":
+                # Answer at the deadline with what was logged so far; killing what the function
+                # left running (a fork bomb's thousands of processes) happens afterwards.
+                self._drain_logs(logs)
+            else:
+                self._kill_everything()
+                self._drain_logs(logs, until_eof=True)
         oom = verdict.status == "error" and verdict.exited and self._oom_happened(since_start=True)
         status = "oom" if oom else verdict.status
         if status == "timeout":
@@ -733,8 +792,8 @@ class ExecutionEnvironment:
                     _freezer.submit(self, self._idle_generation)
             else:
                 self.state = "dead"
-                self._kill_everything()
-                self._release()
+        if self.state == "dead":
+            _teardowns.submit(self)
         return InvocationResult(
             request_id=request_id,
             status=status,

@@ -39,7 +39,7 @@ from django.utils import timezone
 from studyapp.core.errors import Invalid, NotFound
 from studyapp.core.tasks import domain_errors_logged
 from studyapp.engine import client
-from studyapp.sandbox.api.errors import function_arn
+from studyapp.engine.account import function_arn, sqs_queue_arn
 from studyapp.sandbox.concurrency import account_for, function_run, invoke_config_for
 from studyapp.sandbox.models import (
     AsyncAttempt,
@@ -403,7 +403,7 @@ def destination_check(arn: str) -> str:
     if queue_name_from_arn(arn) is None:
         raise DestinationError(
             f"The destination {arn} is not supported here: the sandbox delivers to its "
-            "simulated SQS queues (arn:aws:sqs:us-east-1:123456789012:QUEUE_NAME)."
+            f"simulated SQS queues ({sqs_queue_arn('QUEUE_NAME')})."
         )
     return arn
 

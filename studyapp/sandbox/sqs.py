@@ -40,8 +40,7 @@ from django.utils import timezone
 from studyapp.core.errors import Invalid, NotFound
 from studyapp.core.tasks import domain_errors_logged
 from studyapp.engine import client
-from studyapp.engine.environment import ACCOUNT_ID
-from studyapp.sandbox.api.errors import REGION
+from studyapp.engine.account import ACCOUNT_ID, REGION, sqs_queue_arn
 from studyapp.sandbox.concurrency import account_for, function_run
 from studyapp.sandbox.models import Function, Queue, QueueBatch, QueueMessage
 
@@ -76,7 +75,7 @@ def queue_name_from_arn(arn: str) -> str | None:
 
 
 def queue_arn(queue: Queue) -> str:
-    return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue.name}"
+    return sqs_queue_arn(queue.name)
 
 
 def queue_for_arn(*, user, arn: str, now: datetime | None = None) -> Queue | None:

@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.core.errors import DomainError
 from studyapp.engine import client
+from studyapp.engine.account import ACCOUNT_ID, REGION, function_arn
 from studyapp.engine.config import (
     MAX_EPHEMERAL_MB,
     MAX_MEMORY_MB,
@@ -37,16 +38,13 @@ from studyapp.engine.config import (
     ConfigError,
     check_environment,
 )
-from studyapp.engine.environment import ACCOUNT_ID
 from studyapp.sandbox import async_invoke, concurrency, deploying, versions
 from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
 from studyapp.sandbox.api.errors import (
-    REGION,
     FunctionNotFound,
     LambdaApiError,
     error_response,
     event_invoke_config_missing,
-    function_arn,
     function_missing,
     lambda_error_for,
     not_found,

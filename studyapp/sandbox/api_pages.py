@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from studyapp.engine import client
 from studyapp.engine.hosts import routing_key
 from studyapp.sandbox import async_invoke, concurrency, sqs
+from studyapp.sandbox.messages import sandbox_error_message
 from studyapp.sandbox.models import Function
-from studyapp.sandbox.runs import engine_account, sandbox_error_message
+from studyapp.sandbox.runs import engine_account
 
 
 def function_for_name(*, user, name: str) -> Function:

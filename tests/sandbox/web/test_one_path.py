@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from studyapp.accounts.access_keys import access_key_create
-from studyapp.sandbox import invoking
+from studyapp.sandbox import invoking, sqs
 from studyapp.sandbox.async_invoke import async_event_accept, async_event_attempt_run
 from studyapp.sandbox.concurrency import (
     ACCOUNT_LIMIT_REASON,
@@ -29,7 +29,13 @@ from studyapp.sandbox.concurrency import (
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.invoking import invocation_lanes_run
 from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE
-from studyapp.sandbox.models import AsyncAttempt, ConcurrencyLease, Function, Invocation
+from studyapp.sandbox.models import (
+    AsyncAttempt,
+    ConcurrencyLease,
+    Function,
+    Invocation,
+    QueueMessage,
+)
 from tests.plugins.task_worker import INVOCATION_TASK, invocation_tasks_run
 from tests.sandbox.api.conftest import client_for
 
@@ -230,3 +236,21 @@ def test_a_batch_takes_one_lease_per_lane_and_gives_them_back(samples, learner, 
     statuses = Invocation.objects.filter(batch=started.batch).values_list("status", flat=True)
     assert list(statuses) == ["success"] * 5
     assert isinstance(started.batch, uuid.UUID)
+
+
+def test_poll_now_on_the_queue_page_leaves_the_batch_to_the_worker(
+    samples, learner, client, settings
+):
+    settings.SANDBOX_URL = "http://127.0.0.1:9"  # a call from the web would fail here
+    function = sample("sqs-partial-batch")
+    queue = sqs.event_source_queue(user=learner, function=function)
+    sqs.message_send(queue=queue, body='{"id": 1}', now=timezone.now())
+    client.force_login(learner)
+
+    response = client.post(reverse("lambda_pages:queue_poll", args=[function.name]))
+
+    assert response.status_code == 302
+    assert not Invocation.objects.exists()  # nothing was invoked in the web process
+    assert QueueMessage.objects.get(queue=queue).receive_count == 0
+    polls = DBTaskResult.objects.filter(task_path="studyapp.sandbox.sqs.queue_poll_task")
+    assert polls.filter(status="READY").exists()

@@ -58,13 +58,14 @@ from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE, logger, sandbox_error_message
 from studyapp.sandbox.models import ConcurrencyLease, Function, Invocation
 from studyapp.sandbox.runs import (
-    ISOLATION_REFUSAL,
     RUNNER_ID,
     RunRefused,
     RunStarted,
     batch_invocations,
     config_snapshot,
     invocations_expire_stale,
+    isolation_refusal,
+    isolation_required,
 )
 
 CALL_MARGIN_S = 30.0  # a synchronous call waits its timeout plus this for the worker
@@ -216,7 +217,7 @@ def run_start(
                     for lane, lease in enumerate(leases)
                 ],
                 spec=spec,
-                require_full_isolation=not function.is_sample,
+                require_full_isolation=isolation_required(function),
             )
     if throttle is not None:
         raise RunThrottled(throttle.explanation)
@@ -262,7 +263,7 @@ def invocation_call(
         _lanes_enqueue(
             lanes=[{"lease": lease.pk, "invocations": [invocation.pk]}],
             spec=spec,
-            require_full_isolation=not function.is_sample,
+            require_full_isolation=isolation_required(function),
             client_context=client_context,
         )
     return _finished_result(invocation.pk, wait_s=int(spec["timeout_s"]) + CALL_MARGIN_S)
@@ -341,7 +342,7 @@ def function_run(
             pk=invocation.pk,
             lease_id=lease.pk,
             spec=spec,
-            require_full_isolation=not function.is_sample,
+            require_full_isolation=isolation_required(function),
             client_context=client_context,
         )
     finally:
@@ -473,8 +474,7 @@ def invocation_execute(
 
 def _failure_message(error: client.SandboxServiceError) -> str:
     if isinstance(error, client.SandboxRequestError) and error.error_type == "IsolationUnavailable":
-        missing = str(error).partition(": ")[2] or "bubblewrap or cgroups missing"
-        return ISOLATION_REFUSAL.format(missing=missing)
+        return isolation_refusal(str(error).partition(": ")[2])
     return sandbox_error_message(error)
 
 

@@ -7,7 +7,7 @@ A run is started by ``invoking.run_start`` (the one invocation path); the page p
 Isolation policy: shipped samples run with whatever isolation the host offers (each result says
 which protections were active); learner-owned code runs only when the sandbox service has full
 isolation (bubblewrap + memory, pids and cpu cgroups), otherwise the service refuses it and the
-learner reads why (``isolation_refusal``).
+learner reads why (``isolation_required``, ``isolation_refusal``).
 
 A run is lost only when the task worker running it dies: the row then stays in flight with no
 one to finish it. ``invocations_expire_stale`` (called on every read) marks such an invocation
@@ -83,12 +83,15 @@ def event_parse(text: str) -> Any:
         ) from None
 
 
-def isolation_refusal(*, function: Function, health: dict[str, Any]) -> str | None:
-    """Why this function may not run on a host described by the service's /health, or None."""
-    if function.is_sample or health.get("full_isolation") is True:
-        return None
-    missing = (health.get("host") or {}).get("missing") or ["bubblewrap or cgroups missing"]
-    return ISOLATION_REFUSAL.format(missing="; ".join(missing))
+def isolation_required(function: Function) -> bool:
+    """Learner-owned code runs only with the sandbox's full isolation; shipped samples run with
+    whatever the host offers (each result says which protections were active)."""
+    return not function.is_sample
+
+
+def isolation_refusal(missing: str) -> str:
+    """What the learner reads when the sandbox refused their code for lack of full isolation."""
+    return ISOLATION_REFUSAL.format(missing=missing or "bubblewrap or cgroups missing")
 
 
 def engine_account(user) -> str:

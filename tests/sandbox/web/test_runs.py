@@ -159,11 +159,10 @@ def test_a_batch_over_the_maximum_is_refused(samples, learner, settings):
 
 def test_learner_code_needs_full_isolation_but_samples_do_not(samples, learner):
     copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
-    partial = {"full_isolation": False, "host": {"missing": ["bubblewrap is not installed"]}}
-    refusal = runs.isolation_refusal(function=copy, health=partial)
-    assert refusal and "bubblewrap is not installed" in refusal and "samples still run" in refusal
-    assert runs.isolation_refusal(function=sample("cold-start-vs-warm"), health=partial) is None
-    assert runs.isolation_refusal(function=copy, health={"full_isolation": True}) is None
+    assert runs.isolation_required(copy) is True
+    assert runs.isolation_required(sample("cold-start-vs-warm")) is False
+    refusal = runs.isolation_refusal("bubblewrap is not installed")
+    assert "bubblewrap is not installed" in refusal and "samples still run" in refusal
 
 
 def test_a_run_when_the_service_is_down_tells_the_learner_in_plain_words_and_logs_details(

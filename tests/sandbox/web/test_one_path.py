@@ -254,3 +254,16 @@ def test_poll_now_on_the_queue_page_leaves_the_batch_to_the_worker(
     assert QueueMessage.objects.get(queue=queue).receive_count == 0
     polls = DBTaskResult.objects.filter(task_path="studyapp.sandbox.sqs.queue_poll_task")
     assert polls.filter(status="READY").exists()
+
+
+def test_an_api_call_while_the_sandbox_is_down_answers_in_plain_words(
+    samples, learner, live_server, access_key, settings, task_worker
+):
+    settings.SANDBOX_URL = "http://127.0.0.1:9"  # nothing listens there
+    lambda_client = client_for(live_server, access_key)
+    with pytest.raises(ClientError) as raised:
+        lambda_client.invoke(FunctionName="cold-start-vs-warm", Payload=b"{}")
+    answer = raised.value.response
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert answer["Error"]["Code"] == "ServiceException"
+    assert answer["Error"]["Message"] == "The sandbox is unavailable; try again in a moment."

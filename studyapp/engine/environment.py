@@ -8,6 +8,7 @@ Lifecycle, as on Lambda:
     idle (frozen) --invoke--> busy --> idle ...
     timeout / crash / OOM / init error --> reset (processes killed, /tmp kept; see below)
     destroy() --> dead (every process killed, cgroup and /tmp removed)
+    (after a timeout the answer goes back first; the killing runs in the background)
 
 The supervisor (this module) serves the runtime the Lambda Runtime API (runtime_api.py) on the
 sandbox's own loopback and reads its stdout/stderr from a pipe and its log records from the
@@ -47,6 +48,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import logs as platform_logs
+from .account import function_arn
 from .billing import billed_duration_ms, invocation_cost, round_ms
 from .cgroups import EnvironmentCgroup
 from .config import FunctionConfig
@@ -94,12 +96,13 @@ from .staging import StagedFunction
 from .telemetry import TelemetryFrames
 
 MIB = 1024 * 1024
-ACCOUNT_ID = "123456789012"
 READ_CHUNK = 1 << 16
 # How long a runtime that was refused its response (413) gets to log why and exit.
 AFTER_REFUSAL_GRACE_S = 1.0
 # How long a runtime that answered gets to ask for its next invocation before it is frozen anyway.
 AWAIT_NEXT_S = 0.25
+# How long a new INIT waits for the old runtime of a reset environment to be killed.
+RUNTIME_GONE_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,57 @@ class _Freezer:
 _freezer = _Freezer()
 
 
+class _Teardowns:
+    """Destroys dead environments from background threads, after their answer has gone back.
+
+    Killing what a fork bomb started and removing its cgroup can take seconds; Lambda answers
+    at the deadline and resets the sandbox afterwards, and so does this supervisor: the caller
+    never waits on a teardown. ``wait`` lets an owner that must leave nothing behind (the pool
+    closing, the command line's exit) wait for the ones still running.
+    """
+
+    def __init__(self) -> None:
+        self._threads: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, environment: ExecutionEnvironment) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(environment,), name="sandbox-teardown", daemon=True
+        )
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+
+    def _run(self, environment: ExecutionEnvironment) -> None:
+        try:
+            environment._teardown()
+        finally:
+            with self._lock:
+                self._threads.discard(threading.current_thread())
+
+    def wait(self, timeout_s: float = 30.0) -> bool:
+        """Wait for the teardowns under way; True when none is left."""
+        give_up = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                pending = [t for t in self._threads if t is not threading.current_thread()]
+            if not pending:
+                return True
+            for thread in pending:
+                thread.join(max(0.0, give_up - time.monotonic()))
+            if time.monotonic() >= give_up:
+                with self._lock:
+                    return not self._threads
+
+
+_teardowns = _Teardowns()
+
+
+def teardowns_wait(timeout_s: float = 30.0) -> bool:
+    """Wait until every environment that was given up has been destroyed (True when done)."""
+    return _teardowns.wait(timeout_s)
+
+
 @dataclass
 class _Outcome:
     kind: str  # message | exited | timeout | protocol
@@ -242,10 +296,6 @@ def lambda_environment(
     return env
 
 
-def function_arn(config: FunctionConfig) -> str:
-    return f"arn:aws:lambda:{config.region}:{ACCOUNT_ID}:function:{config.name}"
-
-
 class ExecutionEnvironment:
     """One sandboxed runtime. Not thread-safe: the pool gives it one invocation at a time."""
 
@@ -288,6 +338,10 @@ class ExecutionEnvironment:
         self._runtimes_started = 0
         self._oom_kills_seen = 0
         self._teardown_lock = threading.Lock()
+        # Cleared while a reset environment's old runtime is killed in the background: the next
+        # INIT waits for it, so two runtimes never share the environment.
+        self._runtime_gone = threading.Event()
+        self._runtime_gone.set()
         self._idle_generation = 0  # bumped by every invocation: a pending freeze then lapses
         self.isolation = self._isolation_report()
 
@@ -328,6 +382,8 @@ class ExecutionEnvironment:
         log_format = self.config.log_format
         logs = LogCollector(self.settings.log_cap_bytes)
         cold = self.state in ("new", "reset")
+        if cold:
+            self._runtime_gone.wait(RUNTIME_GONE_WAIT_S)
         init_ms: float | None = None
         self.state = "busy"
         if cold:
@@ -360,7 +416,7 @@ class ExecutionEnvironment:
             request_id=request_id,
             event=event,
             deadline_ms=int((time.time() + self.config.timeout_s) * 1000),
-            function_arn=function_arn(self.config),
+            function_arn=function_arn(self.config.name, region=self.config.region),
             trace_id=trace_id_new(),
             client_context=client_context,
             identity=identity,
@@ -381,6 +437,7 @@ class ExecutionEnvironment:
         """
         if self.state not in ("new", "reset"):
             raise RuntimeError("this execution environment has already started")
+        self._runtime_gone.wait(RUNTIME_GONE_WAIT_S)
         self.state = "busy"
         logs = LogCollector(self.settings.log_cap_bytes)
         logs.add_platform(
@@ -435,6 +492,17 @@ class ExecutionEnvironment:
             self._kill_everything()
             if not was_busy:
                 self._release()
+
+    def _teardown(self) -> None:
+        """The teardown thread's work: kill every process; a reset environment then releases its
+        runtime only (its /tmp stays for the next runtime), a dead one everything."""
+        with self._teardown_lock:
+            self._kill_everything()
+            if self.state == "reset":
+                self._release_runtime()
+            else:
+                self._release()
+        self._runtime_gone.set()
 
     # -- INIT ---------------------------------------------------------------------------------
 
@@ -715,8 +783,13 @@ class ExecutionEnvironment:
         if not verdict.keep_alive:
             if verdict.grace_s and self._process is not None and self._process.poll() is None:
                 self._exchange(time.monotonic() + verdict.grace_s, logs)
-            self._kill_everything()
-            self._drain_logs(logs, until_eof=True)
+            if outcome.kind == "timeout":
+                # Answer at the deadline with what was logged so far; killing what the function
+                # left running (a fork bomb's thousands of processes) happens afterwards.
+                self._drain_logs(logs)
+            else:
+                self._kill_everything()
+                self._drain_logs(logs, until_eof=True)
         oom = verdict.status == "error" and verdict.exited and self._oom_happened(since_start=True)
         status = "oom" if oom else verdict.status
         if status == "timeout":
@@ -743,6 +816,7 @@ class ExecutionEnvironment:
         logs.add_platform(report)
         self.invocations += 1
         self.last_used_at = time.time()
+        teardown = False
         with self._teardown_lock:
             if verdict.keep_alive and self.state == "busy":
                 self.state = "idle"
@@ -750,13 +824,14 @@ class ExecutionEnvironment:
                 if self._freezing:
                     _freezer.submit(self, self._idle_generation)
             else:
-                self._kill_everything()
+                teardown = True
                 if self.state == "busy":  # not destroyed meanwhile: only the runtime goes
                     self.state = "reset"
-                    self._release_runtime()
+                    self._runtime_gone.clear()
                 else:
                     self.state = "dead"
-                    self._release()
+        if teardown:
+            _teardowns.submit(self)
         return InvocationResult(
             request_id=request_id,
             status=status,

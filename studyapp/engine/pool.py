@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
-from .environment import PROVISIONED, ExecutionEnvironment, SandboxSettings
+from .environment import PROVISIONED, ExecutionEnvironment, SandboxSettings, teardowns_wait
 from .isolation import HostCapabilities, host_capabilities
 from .results import InvocationResult, error_object
 from .staging import StagedFunction, stage_function
@@ -511,5 +511,6 @@ class EnvironmentPool:
                 environment.destroy()
                 self.stats.destroyed += 1
             slot.staged.cleanup()
+        teardowns_wait()
         if self._reaper is not None and self._reaper is not threading.current_thread():
             self._reaper.join(timeout=5)

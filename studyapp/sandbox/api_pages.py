@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from studyapp.engine import client
 from studyapp.engine.hosts import routing_key
 from studyapp.sandbox import async_invoke, concurrency, sqs
+from studyapp.sandbox.messages import sandbox_error_message
 from studyapp.sandbox.models import Function
-from studyapp.sandbox.runs import EventError, engine_account, event_parse, sandbox_error_message
+from studyapp.sandbox.runs import EventError, engine_account, event_parse
 from studyapp.sandbox.selectors import function_by_name
 
 
@@ -183,11 +184,12 @@ def queue_send(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_POST
 def queue_poll_now(request: HttpRequest, name: str) -> HttpResponse:
-    """Deliver one batch now (the worker does this by itself while messages wait)."""
+    """Ask the worker to poll now (it does so by itself while messages wait); the function runs
+    in the worker, as every invocation does, never in the web process."""
     function = function_for_name(user=request.user, name=name)
     queue = sqs.event_source_queue(user=request.user, function=function)
-    if sqs.queue_poll(queue=queue) is None:
-        messages.info(request, "No batch was ready: no visible messages, or the window is open.")
+    sqs.queue_poll_schedule(queue=queue, at=timezone.now())
+    messages.info(request, "The poller looks at the queue now: a batch appears here once it ran.")
     return redirect("lambda_pages:queue", name=function.name)
 
 

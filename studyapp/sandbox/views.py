@@ -16,9 +16,10 @@ from studyapp.core.errors import Conflict, Invalid
 from studyapp.markdown import render_markdown
 from studyapp.sandbox import functions as sandbox_functions
 from studyapp.sandbox.forms import RunForm, event_templates, event_text
+from studyapp.sandbox.invoking import run_start
 from studyapp.sandbox.models import EventTemplate, Function, Invocation
 from studyapp.sandbox.presenting import batch_view, code_highlighted
-from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history, run_start
+from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history
 from studyapp.sandbox.selectors import function_list
 from studyapp.sandbox.trying import run_initial_from_query
 

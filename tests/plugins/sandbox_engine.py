@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.engine import EnvironmentPool, FunctionConfig, host_capabilities
+from studyapp.engine.environment import teardowns_wait
 
 MakeFunction = Callable[..., FunctionConfig]
 
@@ -64,7 +65,9 @@ def service_secret(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def only_reset_environments(pool: EnvironmentPool, count: int = 1) -> bool:
     """After timeouts or crashes: `count` environments are left, each reset (its runtime killed,
-    its /tmp kept, as on Lambda), and no cgroup of theirs, so no process of theirs, remains."""
+    its /tmp kept, as on Lambda), and no cgroup of theirs, so no process of theirs, remains
+    once the background teardown that follows a timeout has finished."""
+    assert teardowns_wait(30.0), "the teardowns did not finish within 30 s"
     environments = pool.environments()
     if [env["state"] for env in environments] != ["reset"] * count:
         return False

@@ -9,12 +9,8 @@ import pytest
 from django.urls import reverse
 
 from studyapp.sandbox.async_invoke import async_event_accept, async_events_run_due
-from studyapp.sandbox.concurrency import (
-    account_for,
-    function_run,
-    provisioned_delete,
-    provisioned_put,
-)
+from studyapp.sandbox.concurrency import account_for, provisioned_delete, provisioned_put
+from studyapp.sandbox.invoking import function_run
 from studyapp.sandbox.models import Function, QueueMessage
 
 pytestmark = pytest.mark.django_db
@@ -88,14 +84,18 @@ def test_the_concurrency_page_tells_provisioned_environments_from_on_demand_ones
     function = Function.objects.samples().get(name="cold-start-vs-warm")
     try:
         provisioned_put(user=learner, function=function, count=1)
-        function_run(user=learner, function=function, event={})  # served by the provisioned one
+        function_run(
+            user=learner, function=function, event={}, source="api"
+        )  # served by the provisioned one
         page = learner_client.get(reverse("lambda_pages:concurrency", args=[function.name]))
         rows = [r.split("</tr>")[0] for r in page.content.decode().split("<tr>") if "<td>" in r]
         assert len(rows) == 1
         assert '<span class="badge">provisioned</span>' in rows[0]
         assert "INIT provisioned-concurrency" in rows[0]
         provisioned_delete(user=learner, function=function)
-        function_run(user=learner, function=function, event={})  # a cold start, on demand
+        function_run(
+            user=learner, function=function, event={}, source="api"
+        )  # a cold start, on demand
         page = learner_client.get(reverse("lambda_pages:concurrency", args=[function.name]))
         rows = [r.split("</tr>")[0] for r in page.content.decode().split("<tr>") if "<td>" in r]
         assert len(rows) == 1

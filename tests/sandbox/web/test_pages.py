@@ -181,7 +181,7 @@ def test_the_event_picker_fills_the_event_with_a_template(samples, learner_clien
 
 @pytest.mark.django_db(transaction=True)
 def test_running_a_sample_shows_the_report_the_badge_and_the_cost(
-    samples, learner_client, sandbox_service
+    samples, learner_client, sandbox_service, task_worker
 ):
     function = sample("cold-start-vs-warm")
     response = learner_client.post(
@@ -197,7 +197,7 @@ def test_running_a_sample_shows_the_report_the_badge_and_the_cost(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_long_run_returns_at_once_and_the_page_follows_it(
-    samples, learner_client, sandbox_service
+    samples, learner_client, sandbox_service, task_worker
 ):
     function = sample("timeout-guard")  # works for about 2.5 s, then stops before its timeout
     started = time.monotonic()

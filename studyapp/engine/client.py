@@ -33,6 +33,7 @@ from . import auth
 from .config import FunctionConfig
 from .hosts import hosts_ranked, routing_key
 from .hosts import service_urls as parse_service_urls
+from .shapes import FunctionSpec, InvokeRequest, InvokeResult
 
 DEFAULT_URL = "http://127.0.0.1:9001"
 URL_VARIABLE = "SANDBOX_URL"
@@ -65,9 +66,12 @@ def service_urls(base_url: str | None = None) -> list[str]:
     return parse_service_urls(base_url or os.environ.get(URL_VARIABLE) or DEFAULT_URL)
 
 
+_NO_EVENT: Any = object()
+
+
 def invoke(
-    function: FunctionConfig | Mapping[str, Any],
-    event: Any = None,
+    function: FunctionConfig | FunctionSpec,
+    event: Any = _NO_EVENT,
     *,
     client_context: Mapping[str, Any] | None = None,
     require_full_isolation: bool = True,
@@ -76,18 +80,18 @@ def invoke(
     secret: str | None = None,
     request_id: str | None = None,
     invoked_qualifier: str | None = None,
-) -> dict[str, Any]:
+) -> InvokeResult:
     """Invoke a function in the sandbox service and return the result object.
 
     ``request_id`` is the invocation's id when the caller chose it (else the service picks
     one); ``invoked_qualifier`` the version or alias it was invoked by (its ARN is the one the
     handler's context reports)."""
-    spec = function.to_dict() if isinstance(function, FunctionConfig) else dict(function)
+    spec: FunctionSpec = function.to_dict() if isinstance(function, FunctionConfig) else function
     if timeout_s is None:
         timeout_s = float(spec.get("timeout_s", 3)) + STARTUP_MARGIN_S
-    body = {
+    body: InvokeRequest = {
         "function": spec,
-        "event": {} if event is None else event,
+        "event": {} if event is _NO_EVENT else event,  # None is the JSON event null
         "client_context": dict(client_context) if client_context is not None else None,
         "require_full_isolation": require_full_isolation,
     }

@@ -20,7 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .account import REGION
 from .runtimes import PROVIDED, runtime_for
+from .shapes import FunctionSpec
 
 MIN_MEMORY_MB = 128
 MAX_MEMORY_MB = 10_240
@@ -98,7 +100,7 @@ class FunctionConfig:
     layers: tuple[Layer, ...] = ()
     log_format: str = "Text"
     reserved_concurrency: int | None = None
-    region: str = "us-east-1"
+    region: str = REGION
     account: str = ""
     runtime: str = DEFAULT_RUNTIME
     version: str = LATEST  # "$LATEST" or a published version's number: its own environments
@@ -198,7 +200,7 @@ class FunctionConfig:
 
     # -- serialisation ------------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FunctionSpec:
         data = asdict(self)
         data["layers"] = [layer if isinstance(layer, str) else dict(layer) for layer in self.layers]
         return data

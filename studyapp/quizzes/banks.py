@@ -33,26 +33,16 @@ from studyapp.quizzes.formats import (
     gift,
     markdown,
 )
-from studyapp.quizzes.formats.model import slugify
+from studyapp.quizzes.formats.model import derived_fractions, slugify
 from studyapp.quizzes.importing import (
     content_hash,
-    equal_shares,
     question_content,
     version_create,
 )
-from studyapp.quizzes.models import Option, Question, QuestionVersion
+from studyapp.quizzes.models import CaseStudy, Option, Question, QuestionVersion
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
 FORMAT_NAMES = tuple(FORMATS)
-#: The kinds a bank keeps; the formats read short-answer and numerical questions too.
-STORED_KINDS = ("single", "multiple", "truefalse")
-KIND_NAMES = {
-    "single": "single-answer",
-    "multiple": "multiple-response",
-    "truefalse": "true/false",
-    "shortanswer": "short-answer",
-    "numerical": "numerical",
-}
 
 
 class BankError(Invalid):
@@ -154,7 +144,13 @@ def version_data(version: QuestionVersion) -> QuestionData:
     return QuestionData(
         stem=version.stem_md,
         options=[
-            OptionData(text=o.text_md, fraction=fraction, feedback=o.explanation_md)
+            OptionData(
+                text=o.text_md,
+                fraction=fraction,
+                feedback=o.explanation_md,
+                tolerance=o.tolerance,
+                pinned=o.pinned,
+            )
             for o, fraction in zip(options, option_fractions(options), strict=True)
         ],
         kind=version.kind,
@@ -167,8 +163,12 @@ def version_data(version: QuestionVersion) -> QuestionData:
         domain=version.domain,
         difficulty=version.difficulty,
         tags=list(version.tags or []),
-        case=version.case.topic.slug if version.case_id else "",
+        case=version.case.topic.slug
+        if version.case_id
+        else (version.case_study.slug if version.case_study_id else ""),
         shuffle=version.shuffle_options,
+        case_sensitive=version.case_sensitive,
+        try_it=version.try_it,
         correct_feedback=(version.combined_feedback or {}).get("correctfeedback", ""),
         partially_correct_feedback=(version.combined_feedback or {}).get(
             "partiallycorrectfeedback", ""
@@ -178,11 +178,11 @@ def version_data(version: QuestionVersion) -> QuestionData:
 
 
 def option_fractions(options: list[Option]) -> list[float]:
-    """The options' weights; rows written without any (all 0) count each correct option as an
-    equal share, as all-or-nothing grading means."""
+    """The options' weights; rows written without any (all 0) get the weights derived from their
+    correct marks (:func:`derived_fractions`)."""
     if any(option.fraction for option in options):
         return [option.fraction for option in options]
-    return equal_shares([option.is_correct for option in options])
+    return derived_fractions([option.is_correct for option in options])
 
 
 def bank_versions(course: Course | None = None, *, keys: list[str] | None = None):
@@ -191,7 +191,7 @@ def bank_versions(course: Course | None = None, *, keys: list[str] | None = None
         QuestionVersion.objects.filter(
             question__current_version=F("id"), question__archived_at__isnull=True
         )
-        .select_related("question", "case__topic")
+        .select_related("question", "case__topic", "case_study")
         .prefetch_related(
             Prefetch("options", queryset=Option.objects.order_by("position")), "topics"
         )
@@ -227,19 +227,25 @@ def questions_export(*, format_name: str, course: Course | None = None) -> BankE
         slug = course.slug if course else ""
         if not slug and len(courses) == 1:
             slug = versions[0].question.course.slug
-        text = FORMATS["markdown"].write(questions, course=slug)
-        return BankExport(text, len(questions), [], losses)
+        skipped = [
+            f"question {number} ({question.key}): {markdown.unexportable_reason(question)}"
+            for number, question in enumerate(questions, start=1)
+            if markdown.unexportable_reason(question)
+        ]
+        held = [question for question in questions if not markdown.unexportable_reason(question)]
+        text = FORMATS["markdown"].write(held, course=slug)
+        return BankExport(text, len(held), skipped, losses)
     return BankExport(FORMATS[format_name].write(questions), len(questions), [], losses)
 
 
 #: What each format holds no place for; the bank keeps it when the file is imported over it.
 _NOT_CARRIED = {
-    "gift": ("topics", "domain", "difficulty", "case"),
-    "moodle-xml": ("topics", "domain", "difficulty", "case"),
-    "aiken": ("topics", "domain", "difficulty", "case", "title", "feedback", "tags"),
+    "gift": ("topics", "domain", "difficulty", "case", "try"),
+    "moodle-xml": ("topics", "domain", "difficulty", "case", "try"),
+    "aiken": ("topics", "domain", "difficulty", "case", "try", "title", "feedback", "tags"),
     "markdown": (),
 }
-_FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses}
+_FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses, "aiken": aiken.losses}
 
 
 def export_losses(questions: list[QuestionData], *, format_name: str) -> list[str]:
@@ -253,6 +259,12 @@ def export_losses(questions: list[QuestionData], *, format_name: str) -> list[st
             missing.append("correct/partially correct/incorrect feedback")
         if missing:
             reasons.append(f"{format_name} holds no {', '.join(missing)}")
+        pinned = [chr(65 + i) for i, option in enumerate(question.options) if option.pinned]
+        if pinned and format_name != "markdown":
+            reasons.append(
+                f"{format_name} cannot pin an option: {', '.join(pinned)} is shuffled with "
+                "the others after an import (only the Markdown format keeps a pin)"
+            )
         losses.extend(f"question {number} ({question.key}): {reason}" for reason in reasons)
     return losses
 
@@ -260,6 +272,8 @@ def export_losses(questions: list[QuestionData], *, format_name: str) -> list[st
 def _has(question: QuestionData, name: str) -> bool:
     if name == "feedback":
         return bool(question.general_feedback or any(o.feedback for o in question.options))
+    if name == "try":
+        return bool(question.try_it)
     if name == "difficulty":  # the default every question has says nothing
         return question.difficulty not in ("", "medium")
     return bool(getattr(question, name))
@@ -290,14 +304,6 @@ def questions_import(
     if format_name not in FORMATS:
         raise BankError(f"unknown format {format_name!r} (known: {', '.join(FORMAT_NAMES)})")
     parsed = FORMATS[format_name].parse(text, source=source)
-    storable = [q for q in parsed.questions if q.kind in STORED_KINDS]
-    parsed.skipped.extend(
-        Problem(q.line, f"{KIND_NAMES[q.kind]} questions cannot be kept in a bank yet, skipped")
-        for q in parsed.questions
-        if q.kind not in STORED_KINDS
-    )
-    parsed.skipped.sort(key=lambda problem: problem.line)
-    parsed.questions = storable
     report = ImportReport(
         format=format_name,
         source=source,
@@ -310,15 +316,18 @@ def questions_import(
         case.topic.slug: case
         for case in ScenarioCase.objects.filter(topic__course=course).select_related("topic")
     }
+    studies = {study.slug: study for study in CaseStudy.objects.active().filter(course=course)}
     used: set[str] = set()
     _keys_by_text(parsed.questions, course)
     for question in parsed.questions:
-        report.errors.extend(_reference_problems(question, course, topics, cases))
+        report.errors.extend(_reference_problems(question, course, topics, cases | studies))
         question.key = _unique(question.key or derived_key(question), used)
     report.errors.sort(key=lambda problem: problem.line)
     existing = {
         q.key: q
-        for q in Question.objects.select_related("current_version__case__topic")
+        for q in Question.objects.select_related(
+            "current_version__case__topic", "current_version__case_study"
+        )
         .prefetch_related("current_version__topics")
         .filter(course=course, key__in=[question.key for question in parsed.questions])
     }
@@ -328,8 +337,12 @@ def questions_import(
         if found is not None and found.current_version is not None:
             found.current_version.question = found
             keep_uncarried(question, found.current_version, course)
+            if format_name != "markdown" and not question.try_it:
+                question.try_it = found.current_version.try_it  # only Markdown carries try:
             if format_name != "moodle-xml":
                 keep_combined_feedback(question, found.current_version)
+            if format_name != "markdown":
+                keep_pins(question, found.current_version)
             if format_name == "aiken":
                 keep_what_aiken_cannot_say(question, found.current_version)
         if found is None:
@@ -384,6 +397,16 @@ def keep_uncarried(question: QuestionData, version: QuestionVersion, course: Cou
         question.difficulty = version.difficulty
     if not question.case and version.case_id:
         question.case = version.case.topic.slug
+    elif not question.case and version.case_study_id:
+        question.case = version.case_study.slug
+
+
+def keep_pins(question: QuestionData, version: QuestionVersion) -> None:
+    """Only the Markdown format holds an option's pin: a file in another format imported over
+    the bank keeps the pin of every option whose text it still has."""
+    pinned = {_words(option.text_md) for option in version.options.all() if option.pinned}
+    for option in question.options:
+        option.pinned = option.pinned or _words(option.text) in pinned
 
 
 def _words(text: str) -> str:

@@ -21,8 +21,8 @@ from pathlib import Path
 from django.db.models import Max
 
 from studyapp.quizzes.formats import FORMATS, QuestionData
-from studyapp.quizzes.formats.model import normalize_fraction
-from studyapp.quizzes.models import Option, Question, QuestionVersion
+from studyapp.quizzes.formats.model import derived_fractions, normalize_fraction
+from studyapp.quizzes.models import CaseStudy, Option, Question, QuestionVersion
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
 
@@ -120,8 +120,9 @@ def question_reference_problems(
 def question_content(question: QuestionData) -> dict:
     """What a version says, in a stable shape: its hash decides whether a new version is due.
 
-    Title, text format, category and weights other than equal shares are added only when they
-    differ from what the Markdown question files always meant, so the hashes of questions
+    Title, text format, category, pinned options and weights other than the derived ones
+    (:func:`derived_fractions`) are added only when they differ from what the Markdown question
+    files always meant, so the hashes of questions
     imported before they existed stay the same (no spurious new versions)."""
     content = {
         "stem": question.stem.strip(),
@@ -138,7 +139,7 @@ def question_content(question: QuestionData) -> dict:
         ],
     }
     fractions = [normalize_fraction(option.fraction) for option in question.options]
-    if fractions != equal_shares([option.fraction > 0 for option in question.options]):
+    if fractions != derived_fractions([option.fraction > 0 for option in question.options]):
         content["fractions"] = fractions
     if question.title.strip():
         content["title"] = question.title.strip()
@@ -148,15 +149,18 @@ def question_content(question: QuestionData) -> dict:
         content["category"] = question.category.strip()
     if not question.shuffle:
         content["shuffle"] = False
+    pinned = [index for index, option in enumerate(question.options) if option.pinned]
+    if pinned:
+        content["pinned"] = pinned
     if question.combined_feedback:
         content["combined"] = question.combined_feedback
+    if question.kind == "numerical":
+        content["tolerances"] = [option.tolerance for option in question.options]
+    if question.case_sensitive:
+        content["case_sensitive"] = True
+    if question.try_it.strip():
+        content["try"] = question.try_it.strip()
     return content
-
-
-def equal_shares(correct: list[bool]) -> list[float]:
-    """Fractions when each correct option is an equal share of the mark and wrong ones are 0."""
-    keys = sum(correct)
-    return [normalize_fraction(1 / keys) if flag and keys else 0.0 for flag in correct]
 
 
 def content_hash(content: dict) -> str:
@@ -175,6 +179,7 @@ def questions_save(files: list[QuestionFile], *, now: datetime) -> Counter:
             case.topic.slug: case
             for case in ScenarioCase.objects.filter(topic__course=course).select_related("topic")
         }
+        studies = {study.slug: study for study in CaseStudy.objects.active().filter(course=course)}
         for data in question_file.questions:
             question = question_save(
                 data,
@@ -182,6 +187,7 @@ def questions_save(files: list[QuestionFile], *, now: datetime) -> Counter:
                 source=question_file.source,
                 topics=topics,
                 cases=cases,
+                case_studies=studies,
                 changes=changes,
                 now=now,
             )
@@ -205,6 +211,7 @@ def question_save(
     changes: Counter,
     now: datetime,
     origin: str = Question.Origin.CONTENT,
+    case_studies: dict[str, CaseStudy] | None = None,
 ) -> Question:
     """Create or update one question; a new version only when its content changed."""
     content = question_content(data)
@@ -241,7 +248,15 @@ def question_save(
             question.save(update_fields=list(differing))
     current = question.current_version
     if current is None or current.content_hash != digest:
-        version_create(question, content, digest=digest, topics=topics, cases=cases, now=now)
+        version_create(
+            question,
+            content,
+            digest=digest,
+            topics=topics,
+            cases=cases,
+            case_studies=case_studies,
+            now=now,
+        )
     if current is not None and (differing or current.content_hash != digest):
         changes["updated"] += 1
     return question
@@ -256,9 +271,18 @@ def version_create(
     cases: dict[str, ScenarioCase],
     now: datetime,
     author=None,
+    case_studies: dict[str, CaseStudy] | None = None,
 ) -> QuestionVersion:
     """Write a new version of ``question`` and make it the current one."""
     number = (question.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    case = cases.get(content["case"]) if content["case"] else None
+    case_study = None
+    if content["case"] and case is None:  # not a case of the notes: a case study's slug
+        case_study = (case_studies or {}).get(content["case"]) or (
+            CaseStudy.objects.active()
+            .filter(course_id=question.course_id, slug=content["case"])
+            .first()
+        )
     version = QuestionVersion.objects.create(
         question=question,
         number=number,
@@ -268,18 +292,23 @@ def version_create(
         domain=content["domain"],
         difficulty=content["difficulty"],
         tags=content["tags"],
-        case=cases.get(content["case"]) if content["case"] else None,
+        case=case,
+        case_study=case_study,
         title=content.get("title", ""),
         text_format=content.get("text_format", "markdown"),
         category=content.get("category", ""),
         shuffle_options=content.get("shuffle", True),
         combined_feedback=content.get("combined", {}),
+        case_sensitive=content.get("case_sensitive", False),
+        try_it=content.get("try", ""),
         content_hash=digest,
         author=author,
         created_at=now,
     )
     version.topics.set([topics[slug] for slug in content["topics"]])
-    fractions = content.get("fractions") or equal_shares([o[1] for o in content["options"]])
+    fractions = content.get("fractions") or derived_fractions([o[1] for o in content["options"]])
+    tolerances = content.get("tolerances") or [0.0] * len(fractions)
+    pinned = set(content.get("pinned", []))
     Option.objects.bulk_create(
         Option(
             version=version,
@@ -287,10 +316,12 @@ def version_create(
             text_md=text,
             is_correct=correct,
             fraction=fraction,
+            tolerance=tolerance,
             explanation_md=explanation,
+            pinned=position in pinned,
         )
-        for position, ((text, correct, explanation), fraction) in enumerate(
-            zip(content["options"], fractions, strict=True)
+        for position, ((text, correct, explanation), fraction, tolerance) in enumerate(
+            zip(content["options"], fractions, tolerances, strict=True)
         )
     )
     question.current_version = version

@@ -63,16 +63,16 @@ class NavigatorItem:
 def attempt_navigator(attempt: Attempt) -> list[NavigatorItem]:
     """Every question's position, answered and flagged state, in order, in one light query."""
     rows = attempt.items.order_by("position").values_list(
-        "position", "chosen", "answered_at", "flagged"
+        "position", "chosen", "response", "answered_at", "flagged"
     )
     return [
         NavigatorItem(
             position=position,
-            is_answered=bool(chosen),
+            is_answered=bool(chosen) or bool(response.strip()),
             is_open=answered_at is None,
             flagged=flagged,
         )
-        for position, chosen, answered_at, flagged in rows
+        for position, chosen, response, answered_at, flagged in rows
     ]
 
 
@@ -82,7 +82,7 @@ def attempt_item(attempt: Attempt, position: int) -> AttemptQuestion | None:
     when the page shows them (after the answer)."""
     return (
         attempt.items.filter(position=position)
-        .select_related("version__case__topic__course")
+        .select_related("version__case__topic__course", "version__case_study")
         .prefetch_related(
             Prefetch("version__options", queryset=Option.objects.order_by("position"))
         )
@@ -101,7 +101,9 @@ def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
     """The attempt's questions in order, with each version's options and topics loaded (the
     review of a whole attempt; a question page uses :func:`attempt_item`)."""
     return list(
-        attempt.items.select_related("version__question", "version__case__topic").prefetch_related(
+        attempt.items.select_related(
+            "version__question", "version__case__topic", "version__case_study"
+        ).prefetch_related(
             Prefetch("version__options", queryset=Option.objects.order_by("position")),
             Prefetch("version__topics", queryset=Topic.objects.select_related("course")),
         )

@@ -46,7 +46,7 @@ def canary(learner, sandbox_service, full_isolation):
 
 
 def test_a_learner_reads_a_deployed_function_and_watches_its_canary_alias_split(
-    page: Page, live_server, canary
+    page: Page, live_server, canary, task_worker
 ):
     log_in(page, live_server, username="ada", password="correct-horse-42")
     page.goto(f"{live_server.url}{canary.get_absolute_url()}")

@@ -25,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.core.errors import DomainError
-from studyapp.engine import client
+from studyapp.engine.account import ACCOUNT_ID, REGION, function_arn
 from studyapp.engine.config import (
     MAX_EPHEMERAL_MB,
     MAX_MEMORY_MB,
@@ -37,16 +37,13 @@ from studyapp.engine.config import (
     ConfigError,
     check_environment,
 )
-from studyapp.engine.environment import ACCOUNT_ID
-from studyapp.sandbox import async_invoke, concurrency, deploying, versions
+from studyapp.sandbox import async_invoke, concurrency, deploying, invoking, versions
 from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
 from studyapp.sandbox.api.errors import (
-    REGION,
     FunctionNotFound,
     LambdaApiError,
     error_response,
     event_invoke_config_missing,
-    function_arn,
     function_missing,
     lambda_error_for,
     not_found,
@@ -62,6 +59,7 @@ from studyapp.sandbox.api.serializers import (
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import function_update
 from studyapp.sandbox.models import Function
+from studyapp.sandbox.selectors import function_by_name
 
 LOG_TAIL_BYTES = 4096
 CODE_URL_SALT = "studyapp.sandbox.api.code-location"
@@ -138,10 +136,7 @@ def function_resolve(*, user, reference: str, qualifier: str | None = None) -> F
     qualifier = qualifier or derived
     if match.group("account") not in (None, ACCOUNT_ID):
         raise not_found(name, qualifier=qualifier)
-    function = (
-        Function.objects.active().filter(owner=user, name=name).first()
-        or Function.objects.active().samples().filter(name=name).first()
-    )
+    function = function_by_name(user=user, name=name)
     if function is None:
         raise not_found(name, qualifier=qualifier)
     if qualifier not in (None, versions.LATEST):
@@ -371,9 +366,7 @@ def _function_create(request: HttpRequest, user) -> HttpResponse:
         )
     _check_handler(handler)
     code = _package((body.get("Code") or {}).get("ZipFile"))
-    defaults = FunctionSettings(
-        memory_mb=128, timeout_s=3, ephemeral_storage_mb=512, environment={}, log_format="Text"
-    )
+    defaults = FunctionSettings.defaults()
     changes = {
         k: body[k]
         for k in ("MemorySize", "Timeout", "Environment", "EphemeralStorage", "LoggingConfig")
@@ -556,17 +549,16 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
         return response
     client_context = _client_context(request.headers.get("X-Amz-Client-Context"))
     try:
-        result, executed_version = concurrency.qualified_run(
+        result, executed_version = invoking.qualified_call(
             user=user,
             function=function,
             qualifier=_qualifier_named(request, name),
             event=event,
             client_context=client_context,
         )
-    except client.SandboxRequestError as error:
-        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
-    except client.SandboxServiceError as error:
-        raise LambdaApiError("ServiceException", f"The sandbox is unavailable: {error}") from None
+    except invoking.InvocationFailed as failure:
+        error_type = "ServiceException" if failure.unavailable else "InvalidParameterValueException"
+        raise LambdaApiError(error_type, failure.message) from None
     if result.get("status") == "throttled":
         raise LambdaApiError(
             "TooManyRequestsException",

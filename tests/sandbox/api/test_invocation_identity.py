@@ -181,3 +181,24 @@ def test_an_asynchronous_event_to_an_alias_runs_its_version_under_the_alias_arn(
     assert record["responsePayload"]["invokedArn"] == f"{ARN}:live"
     assert record["responseContext"]["executedVersion"] == "1"
     assert record["requestContext"]["functionArn"] == f"{ARN}:live"
+
+
+def test_a_page_run_carries_the_request_id_its_row_was_given_before_it_ran(lambda_client, whoami):
+    from studyapp.sandbox.function_settings import FunctionSettings
+    from studyapp.sandbox.invoking import run_start
+    from tests.plugins.task_worker import batch_finished
+
+    function = Function.objects.active().get(name=whoami)
+    started = run_start(
+        function=function,
+        user=function.owner,
+        run_settings=FunctionSettings.of(function),
+        event={},
+        count=2,
+    )
+    chosen = sorted(invocation.request_id for invocation in started.invocations)
+    assert all(chosen) and len(set(chosen)) == 2
+    finished = batch_finished(user=function.owner, batch=started.batch)
+    assert sorted(row.result["payload"]["requestId"] for row in finished) == chosen
+    assert sorted(row.request_id for row in finished) == chosen
+    assert {row.result["payload"]["invokedArn"] for row in finished} == {ARN}

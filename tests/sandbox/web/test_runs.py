@@ -236,7 +236,9 @@ ECHO = "def handler(event, context):\n    return {'event': event}\n"
 def test_any_json_value_is_an_event_of_a_page_run(samples, learner, full_isolation, event):
     copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
     run_settings = FunctionSettings(**{**FunctionSettings.of(copy).__dict__, "code": ECHO})
-    started = invoking.run_start(function=copy, user=learner, run_settings=run_settings, event=event)
+    started = invoking.run_start(
+        function=copy, user=learner, run_settings=run_settings, event=event
+    )
     assert invocation_tasks_run() == 1
 
     [invocation] = runs.batch_invocations(user=learner, batch=started.batch)

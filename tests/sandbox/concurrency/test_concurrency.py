@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from studyapp.engine.hosts import hosts_ranked, routing_key
+from studyapp.engine.hosts import routing_key
 from studyapp.sandbox.concurrency import (
     ACCOUNT_LIMIT_REASON,
     RESERVED_LIMIT_REASON,
@@ -23,6 +23,7 @@ from studyapp.sandbox.invoking import invocation_call
 from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE
 from studyapp.sandbox.models import ConcurrencyLease, Function, FunctionInvokeConfig, Invocation
 from studyapp.sandbox.runs import engine_account
+from tests.sandbox.service import down_host_ranked_first
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -166,11 +167,7 @@ def test_an_api_invocation_fails_over_to_the_next_sandbox_host_when_its_own_is_d
 ):
     cold = functions["cold-start-vs-warm"]
     key = routing_key({"account": engine_account(learner), "name": cold.name})
-    down = next(  # a closed port that this learner's function ranks above the running service
-        url
-        for url in (f"http://127.0.0.1:{port}" for port in range(1, 40))
-        if hosts_ranked(key, [url, sandbox_service])[0] == url
-    )
+    down = down_host_ranked_first(key, sandbox_service)
     settings.SANDBOX_URL = f"{down},{sandbox_service}"
     result = invocation_call(user=learner, function=cold, event={})
     assert result["status"] == "success"

@@ -179,8 +179,8 @@ def test_a_learner_sees_their_own_environments_and_an_instructor_the_whole_sandb
     client, learner, instructor, samples, sandbox_service
 ):
     function = Function.objects.samples().get(name="cold-start-vs-warm")
-    function_run(user=learner, function=function, event={})
-    function_run(user=instructor, function=function, event={})
+    function_run(user=learner, function=function, event={}, source="page")
+    function_run(user=instructor, function=function, event={}, source="page")
     url = reverse("lambda_pages:concurrency", args=[function.name])
     client.force_login(learner)
     page = client.get(url).content.decode()

@@ -412,7 +412,7 @@ def test_a_json_string_event_is_accepted_by_the_form(samples, learner):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_answer_to_run_asks_to_be_shown_and_its_polling_does_not(
-    samples, learner_client, sandbox_service
+    samples, learner_client, sandbox_service, task_worker
 ):
     function = sample("timeout-guard")
     response = learner_client.post(

@@ -12,13 +12,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from studyapp.engine.hosts import hosts_ranked, routing_key
+from studyapp.engine.hosts import routing_key
 from studyapp.sandbox import invoking, runs
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import function_copy
 from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE
 from studyapp.sandbox.models import Function, Invocation
 from tests.plugins.task_worker import invocation_tasks_run
+from tests.sandbox.service import down_host_ranked_first
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -182,11 +183,7 @@ def test_a_run_fails_over_to_the_next_sandbox_host_when_its_own_is_down(
 ):
     function = sample("cold-start-vs-warm")
     key = routing_key({"account": runs.engine_account(learner), "name": function.name})
-    down = next(  # a closed port that this learner's function ranks above the running service
-        url
-        for url in (f"http://127.0.0.1:{port}" for port in range(1, 40))
-        if hosts_ranked(key, [url, sandbox_service])[0] == url
-    )
+    down = down_host_ranked_first(key, sandbox_service)
     settings.SANDBOX_URL = f"{down},{sandbox_service}"
     [invocation] = run(function, learner)
     assert invocation.status == "success" and invocation.message == ""
@@ -238,8 +235,13 @@ ECHO = "def handler(event, context):\n    return {'event': event}\n"
 @pytest.mark.parametrize("event", ["x", 3, None, [1]])
 def test_any_json_value_is_an_event_of_a_page_run(samples, learner, full_isolation, event):
     copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    run_settings = FunctionSettings(**{**FunctionSettings.of(copy).__dict__, "code": ECHO})
+    started = invoking.run_start(
+        function=copy, user=learner, run_settings=run_settings, event=event
+    )
+    assert invocation_tasks_run() == 1
 
-    [invocation] = run(copy, learner, event=event, code=ECHO)
+    [invocation] = runs.batch_invocations(user=learner, batch=started.batch)
 
     assert invocation.status == "success", invocation.message
     assert invocation.result["payload"] == {"event": event}

@@ -1,6 +1,7 @@
 // The function page: after Run, the result panel comes into view and takes the focus, so a
 // keyboard or screen-reader user lands on it and a sighted one sees it without scrolling.
-// Only the answer to Run carries data-show; the panel's polling updates never move the page.
+// Only the answer to Run carries data-show; the panel's polling updates never move the page
+// (they keep the focus on the heading when it had it).
 (function () {
   "use strict";
 
@@ -16,6 +17,28 @@
     panel.scrollIntoView({ block: "start" });
   }
 
-  document.addEventListener("htmx:afterSettle", show);
+  // A run is followed by polling, which swaps the whole panel: the heading that had the focus
+  // is replaced, so its successor takes the focus back (without scrolling the page).
+  var headingHadFocus = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var focused = document.activeElement;
+    headingHadFocus = !!(focused && focused.id === "result-heading" &&
+      event.detail.target && event.detail.target.id === "result");
+  });
+
+  function keepFocus() {
+    if (!headingHadFocus) return;
+    headingHadFocus = false;
+    var heading = document.getElementById("result-heading");
+    if (heading && document.activeElement !== heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+    }
+  }
+
+  document.addEventListener("htmx:afterSettle", function () {
+    keepFocus();
+    show();
+  });
   document.addEventListener("DOMContentLoaded", show);
 })();

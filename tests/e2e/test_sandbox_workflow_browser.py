@@ -59,7 +59,7 @@ def overflowing(page: Page, container: str, children: str) -> list[str]:
 
 @pytest.mark.parametrize("screen", sorted(SCREENS))
 def test_copy_edit_rename_run_and_see_the_result_without_scrolling(
-    page: Page, live_server, learner, imported, full_isolation, screen
+    page: Page, live_server, learner, imported, full_isolation, screen, task_worker
 ):
     page.set_viewport_size(SCREENS[screen])
     log_in(page, live_server, username="ada", password="correct-horse-42")

@@ -1,14 +1,15 @@
 """ "Try it in the sandbox" in a real browser: from an answered question, each new lesson's link
 opens its sample set up for the learner, and running it shows the behaviour the lesson names.
 
-One page load and one run each. The task worker's part of an asynchronous event (its attempts
-and retries) is done here by the function the worker runs, with the clock moved to each
-attempt, as tests/sandbox/async does.
+One page load and one run each. Runs from the page go through the task worker that runs beside
+the test (the `task_worker` fixture); the worker's part of an asynchronous event (its attempts
+and retries) and of a queue's poll is done here by the function the worker runs, with the clock
+moved to each attempt or receive, as tests/sandbox/async and tests/sandbox/sqs do.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings as django_settings
@@ -19,7 +20,8 @@ from studyapp.content.importing import content_import
 from studyapp.quizzes.attempts import attempt_answer, attempt_create
 from studyapp.quizzes.models import Attempt, Question
 from studyapp.sandbox.async_invoke import async_events_run_due
-from studyapp.sandbox.models import AsyncEvent
+from studyapp.sandbox.models import AsyncEvent, Queue
+from studyapp.sandbox.sqs import queue_poll
 from tests.e2e.conftest import log_in
 from tests.sandbox.service import sandbox_service, sandbox_service_url
 
@@ -56,6 +58,16 @@ def try_it(page: Page, live_server, learner, key: str) -> None:
     page.get_by_role("button", name="Try it in the sandbox").click()
 
 
+def deliver_a_batch(page: Page, *, now: datetime) -> None:
+    """Click "Deliver a batch now", then do what the worker does for that click: one poll of the
+    queue it scheduled, at ``now``; then show the page again."""
+    page.get_by_role("button", name="Deliver a batch now").click()
+    expect(page.get_by_text("The poller looks at the queue now")).to_be_visible()
+    queue = Queue.objects.get(next_poll_at__isnull=False, function__isnull=False)
+    queue_poll(queue=queue, now=now)
+    page.reload()
+
+
 def run_and_wait(page: Page, button: str = "Run") -> None:
     page.get_by_role("button", name=button, exact=True).click()
     expect(page.locator("#result .run-progress")).to_contain_text(
@@ -72,7 +84,7 @@ def test_reserved_concurrency_zero_throttles_the_queue_s_batch_with_rate_exceede
     ).to_be_visible()
     page.get_by_label("Message body").fill('{"orderId": "o-1"}')
     page.get_by_role("button", name="Send").click()
-    page.get_by_role("button", name="Deliver a batch now").click()
+    deliver_a_batch(page, now=timezone.now())
     batch = page.locator(".timeline li").first
     expect(batch).to_contain_text("throttled")
     expect(batch).to_contain_text("TooManyRequestsException: Rate Exceeded.")
@@ -81,7 +93,7 @@ def test_reserved_concurrency_zero_throttles_the_queue_s_batch_with_rate_exceede
 
 
 def test_provisioned_concurrency_serves_one_warm_and_spills_the_second_over_cold(
-    page: Page, live_server, learner, imported, sandbox_service
+    page: Page, live_server, learner, imported, sandbox_service, task_worker
 ):
     try_it(page, live_server, learner, "provisioned-concurrency-spillover")
     expect(page.get_by_label("Invocations at once")).to_have_value("2")
@@ -132,19 +144,20 @@ def test_a_poison_message_is_moved_to_the_dead_letter_queue_after_max_receive_co
     expect(page.get_by_label("maxReceiveCount (empty: no redrive)")).to_have_value("2")
     page.get_by_label("Message body").fill("not json")
     page.get_by_role("button", name="Send").click()
-    deliver = page.get_by_role("button", name="Deliver a batch now")
+    step = timedelta(minutes=30)  # past any visibility timeout: the message is back each time
     for receives in (1, 2):
-        deliver.click()
+        deliver_a_batch(page, now=timezone.now() + receives * step)
         expect(page.locator(".timeline li")).to_have_count(receives)
         expect(page.locator(".timeline li").first).to_contain_text("failed")
     expect(page.get_by_text("received 2×")).to_be_visible()
-    deliver.click()  # the third receive would exceed maxReceiveCount: redrive instead
+    # The third receive would exceed maxReceiveCount: redrive instead.
+    deliver_a_batch(page, now=timezone.now() + 3 * step)
     expect(page.get_by_role("heading", name="Dead-letter queue (1)")).to_be_visible()
     expect(page.get_by_text("after 2 receives")).to_be_visible()
 
 
 def test_the_policy_simulation_denies_a_cross_account_call_without_both_allows(
-    page: Page, live_server, learner, imported, sandbox_service
+    page: Page, live_server, learner, imported, sandbox_service, task_worker
 ):
     try_it(page, live_server, learner, "cross-account-synchronous-invoke")
     expect(page.get_by_label("Event (JSON)")).to_contain_text('"other-account-invokes"')
@@ -158,7 +171,7 @@ def test_the_policy_simulation_denies_a_cross_account_call_without_both_allows(
 
 
 def test_a_trace_has_an_initialization_span_on_the_cold_start_only(
-    page: Page, live_server, learner, imported, sandbox_service
+    page: Page, live_server, learner, imported, sandbox_service, task_worker
 ):
     try_it(page, live_server, learner, "xray-find-slow-dependency")
     run_and_wait(page)

@@ -25,7 +25,7 @@ from studyapp.cards.models import Card
 from studyapp.cards.term_cards import term_cards_save
 from studyapp.quizzes.checking import files_check, import_warnings
 from studyapp.quizzes.models import Question
-from studyapp.quizzes.importing import (
+from studyapp.quizzes.question_import import (
     QuestionFile,
     course_slugs_from_outlines,
     question_files_read,

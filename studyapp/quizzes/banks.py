@@ -172,10 +172,10 @@ def questions_export(*, format_name: str, course: Course | None = None) -> BankE
 
 #: What each format holds no place for; the bank keeps it when the file is imported over it.
 _NOT_CARRIED = {
-    "gift": ("topics", "domain", "difficulty", "case"),
+    "gift": ("topics", "domain", "difficulty", "case", "files"),
     "moodle-xml": ("topics", "domain", "difficulty", "case"),
-    "aiken": ("topics", "domain", "difficulty", "case", "title", "feedback", "tags"),
-    "markdown": (),
+    "aiken": ("topics", "domain", "difficulty", "case", "title", "feedback", "tags", "files"),
+    "markdown": ("files",),
 }
 _FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses}
 
@@ -196,6 +196,7 @@ def export_losses(questions: list[QuestionData], *, format_name: str) -> list[st
 
 
 def _has(question: QuestionData, name: str) -> bool:
+    """Does the question hold something under ``name`` (``files``: attachments)?"""
     if name == "feedback":
         return bool(question.general_feedback or any(o.feedback for o in question.options))
     if name == "difficulty":  # the default every question has says nothing

@@ -70,10 +70,6 @@ class PlannedQuestion:
     action: str  # created, updated or unchanged
     reason: str
 
-    @property
-    def action_name(self) -> str:
-        return self.action
-
 
 @dataclass
 class ImportReport:
@@ -97,14 +93,6 @@ class ImportReport:
     @property
     def counts(self) -> Counter:
         return Counter(question.action for question in self.questions)
-
-    def lines(self, path: str) -> list[str]:
-        """The report as ``path:line: action: key (reason)`` lines, in the file's order."""
-        rows = [
-            (q.line, f"{path}:{q.line}: {q.action}: {q.key} ({q.reason})") for q in self.questions
-        ]
-        rows += [(p.line, f"{path}:{p.line}: {SKIPPED}: {p.message}") for p in self.skipped]
-        return [text for _line, text in sorted(rows, key=lambda row: row[0])]
 
     def as_json(self) -> dict:
         """The ``import_questions --json`` object: imported, skipped and errors first."""

@@ -12,10 +12,8 @@ urlpatterns = [
     path("accounts/", include("studyapp.accounts.urls")),
     path("home/", progress_views.home, name="home"),
     path("progress/", include("studyapp.progress.urls")),
-    path("teach/", progress_views.teach, name="teach"),
-    path("teach/cohorts/", include("studyapp.accounts.cohort_urls")),
-    path("teach/notes/", include("studyapp.content.teach_urls")),
-    path("teach/", include("studyapp.quizzes.teach_urls")),
+    # Every instructor page: studyapp/teach_urls.py gathers each app's.
+    path("teach/", include("studyapp.teach_urls")),
     path("topics/", include("studyapp.topics.urls")),
     path("review/", include("studyapp.cards.urls")),
     path("quizzes/", include("studyapp.quizzes.urls")),

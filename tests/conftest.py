@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.plugins.sandbox_engine"]
+pytest_plugins = ["tests.plugins.sandbox_engine", "tests.plugins.content"]
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -2,9 +2,10 @@
 
 Run by the content import (and a notes upload) after the topics app has saved the courses and
 their corrections. A term the notes define in several topics (Execution Role) is one card with
-every definition, on the first topic's note. Each note is keyed ``course/topic/term``, so
-re-importing updates it in place (a learner's reviews stay), and the note of a term or topic that
-left the notes is archived, never deleted.
+every definition, on the first topic's note. A term nested under another in the notes is a card
+of its own that asks in the context of the term above it, whose back still lists it. Each note is
+keyed ``course/topic/term``, so re-importing updates it in place (a learner's reviews stay), and
+the note of a term or topic that left the notes is archived, never deleted.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ from studyapp.topics.models import Correction, KeyTerm
 THIN_TERM = re.compile(r"^[A-Z][a-z]+(?:ing|ity|ness|tion|sion|ment)$")
 
 
-def term_front(term: str, *, topic_title: str) -> str:
-    """The question; the review page and the Anki note show the course and topic beside it."""
+def term_front(term: str, *, topic_title: str, parent: str = "") -> str:
+    """The question; the review page and the Anki note show the course and topic beside it.
+
+    A term nested under another ("AWS Services" under "Event-Driven Architecture") asks in the
+    context of that term, as a thin term asks in the context of its topic."""
+    if parent:
+        return f"In {parent}, what does **{term}** cover?"
     if THIN_TERM.match(term):
         return f"In {topic_title}, what does **{term}** cover?"
     return f"What is **{term}**?"
@@ -63,7 +69,7 @@ def term_note_save(
             "key_term": first,
             "kind": Note.Kind.BASIC,
             "source": Note.Source.NOTES,
-            "front_md": term_front(first.term, topic_title=topic.title),
+            "front_md": term_front(first.term, topic_title=topic.title, parent=first.parent_term),
             "back_md": term_back(occurrences, corrections),
             "archived_at": None,
         },

@@ -1,4 +1,4 @@
-"""Instructor pages for notes, mounted under /teach/notes/."""
+"""Instructor pages for notes; studyapp/teach_urls.py mounts them under /teach/notes/."""
 
 from __future__ import annotations
 

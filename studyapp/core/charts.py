@@ -1,46 +1,89 @@
-"""Charts as server-rendered, accessible SVG: no chart script to download.
+"""The geometry of the accessible SVG charts: numbers and coordinates, no markup.
 
-Every chart comes with a title, a one-sentence text summary, and its data as a table, so a
-screen reader (or anyone who wants the numbers) gets the same facts. Colours come from CSS
-classes (static/css/progress.css), so charts follow the light and dark themes.
+templates/includes/chart.html draws a Chart: the SVG (templates/includes/chart_svg.html) with
+its title and description, the one-sentence summary, and the data as a table, so a screen
+reader (or anyone who wants the numbers) gets the same facts. Nothing here writes SVG or HTML;
+the template escapes every text. Colours come from the CSS classes named here
+(static/css/progress.css), so charts follow the light and dark themes. A chart's ids come from
+its slug, which the page gives it: the same in every process, different for each chart on a page.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+
+@dataclass(frozen=True)
+class Rect:
+    """A bar, a heatmap cell or a legend key; tip is its tooltip (empty: none)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+    tip: str = ""
+    rx: float = 0
 
 
 @dataclass(frozen=True)
+class Line:
+    """An axis or a reference line."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    css: str
+
+
+@dataclass(frozen=True)
+class Polyline:
+    points: tuple[tuple[float, float], ...]
+    css: str
+
+
+@dataclass(frozen=True)
+class Point:
+    cx: float
+    cy: float
+    r: float
+    css: str
+    tip: str
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text on the chart: a tick, a row or column label, a legend name, a value."""
+
+    x: float
+    y: float
+    text: str
+    anchor: str = "start"  # start, middle or end
+    css: str = "chart-tick"
+    rotate: float = 0  # degrees around (x, y)
+
+
+@dataclass
 class Chart:
+    """One chart: its words (title, summary, table) and what to draw, in drawing order by kind:
+    rects, then polylines, points, lines, and labels on top."""
+
     title: str
     summary: str
-    svg: SafeString
+    slug: str
+    width: float
+    height: float
     headers: tuple[str, ...]
     rows: list[tuple[object, ...]] = field(default_factory=list)
-    slug: str = ""
-
-
-def chart_uid(*, title: str, summary: str) -> str:
-    """The id suffix a chart's title and description go by: the same for the same chart in
-    every process and every request (no counter), different for different charts on a page."""
-    return hashlib.blake2s(f"{title}\0{summary}".encode(), digest_size=5).hexdigest()
-
-
-def _svg(*, title: str, summary: str, width: int, height: int, body: list[str]) -> SafeString:
-    uid = chart_uid(title=title, summary=summary)
-    return mark_safe(  # noqa: S308 - every text below is escaped as it is written
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="chart-title-{uid} chart-desc-{uid}" preserveAspectRatio="xMidYMid meet">'
-        f'<title id="chart-title-{uid}">{escape(title)}</title>'
-        f'<desc id="chart-desc-{uid}">{escape(summary)}</desc>' + "".join(body) + "</svg>"
-    )
+    rects: list[Rect] = field(default_factory=list)
+    polylines: list[Polyline] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
 
 
 def _nice_max(value: float) -> float:
@@ -54,62 +97,11 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
-def bar_chart(
-    *,
-    title: str,
-    summary: str,
-    labels: Sequence[str],
-    values: Sequence[float],
-    value_header: str = "Value",
-    label_header: str = "Day",
-    tick_every: int = 5,
-    slug: str = "",
-) -> Chart:
-    width, height, left, bottom, top = 640, 220, 40, 28, 12
-    plot_w, plot_h = width - left - 8, height - bottom - top
-    y_max = _nice_max(max(values, default=0))
-    slot = plot_w / max(len(values), 1)
-    body = [
-        format_html(
-            '<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}"/>',
-            left, top + plot_h, width - 8, top + plot_h,
-        ),
-        format_html('<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
-                    left - 6, top + 10, _fmt(y_max)),
-        format_html('<text class="chart-tick" x="{}" y="{}" text-anchor="end">0</text>',
-                    left - 6, top + plot_h),
-    ]  # fmt: skip
-    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        bar_h = plot_h * value / y_max if y_max else 0
-        x = left + index * slot + slot * 0.15
-        body.append(
-            format_html(
-                '<rect class="chart-bar" x="{}" y="{}" width="{}" height="{}">'
-                "<title>{}: {}</title></rect>",
-                _n(x), _n(top + plot_h - bar_h), _n(slot * 0.7), _n(bar_h), label, _fmt(value),
-            )
-        )  # fmt: skip
-        if index % tick_every == 0:
-            body.append(
-                format_html(
-                    '<text class="chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    _n(x + slot * 0.35), height - 8, label,
-                )
-            )  # fmt: skip
-    return Chart(
-        title=title,
-        summary=summary,
-        svg=_svg(title=title, summary=summary, width=width, height=height, body=body),
-        headers=(label_header, value_header),
-        rows=[(label, _fmt(value)) for label, value in zip(labels, values, strict=True)],
-        slug=slug,
-    )
-
-
 def line_chart(
     *,
     title: str,
     summary: str,
+    slug: str,
     labels: Sequence[str],
     values: Sequence[float],
     y_min: float,
@@ -117,7 +109,6 @@ def line_chart(
     reference: tuple[float, str] | None = None,
     value_header: str = "Value",
     label_header: str = "When",
-    slug: str = "",
 ) -> Chart:
     width, height, left, bottom, top = 640, 220, 48, 28, 12
     plot_w, plot_h = width - left - 12, height - bottom - top
@@ -128,169 +119,151 @@ def line_chart(
     def x_of(index: int) -> float:
         return left + (plot_w * index / (len(values) - 1) if len(values) > 1 else plot_w / 2)
 
-    body = [
-        format_html('<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}"/>',
-                    left, top + plot_h, width - 12, top + plot_h),
-        format_html('<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
-                    left - 6, _n(y_of(y_max) + 4), _fmt(y_max)),
-        format_html('<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
-                    left - 6, _n(y_of(y_min)), _fmt(y_min)),
-    ]  # fmt: skip
-    if reference is not None:
-        ref_value, ref_label = reference
-        body.append(
-            format_html(
-                '<line class="chart-reference" x1="{}" y1="{}" x2="{}" y2="{}"/>'
-                '<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
-                left, _n(y_of(ref_value)), width - 12, _n(y_of(ref_value)),
-                width - 14, _n(y_of(ref_value) - 4), ref_label,
-            )
-        )  # fmt: skip
-    if values:
-        points = " ".join(f"{x_of(i):.1f},{y_of(v):.1f}" for i, v in enumerate(values))
-        body.append(format_html('<polyline class="chart-line" points="{}"/>', points))
-        for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-            body.append(
-                format_html(
-                    '<circle class="chart-point" cx="{}" cy="{}" r="4">'
-                    "<title>{}: {}</title></circle>",
-                    _n(x_of(index)), _n(y_of(value)), label, _fmt(value),
-                )
-            )  # fmt: skip
-    return Chart(
+    chart = Chart(
         title=title,
         summary=summary,
-        svg=_svg(title=title, summary=summary, width=width, height=height, body=body),
+        slug=slug,
+        width=width,
+        height=height,
         headers=(label_header, value_header),
         rows=[(label, _fmt(value)) for label, value in zip(labels, values, strict=True)],
-        slug=slug,
     )
+    chart.lines.append(Line(left, top + plot_h, width - 12, top + plot_h, "chart-axis"))
+    chart.labels += [
+        Label(left - 6, _n(y_of(y_max) + 4), _fmt(y_max), "end"),
+        Label(left - 6, _n(y_of(y_min)), _fmt(y_min), "end"),
+    ]
+    if reference is not None:
+        ref_value, ref_label = reference
+        ref_y = _n(y_of(ref_value))
+        chart.lines.append(Line(left, ref_y, width - 12, ref_y, "chart-reference"))
+        chart.labels.append(Label(width - 14, _n(y_of(ref_value) - 4), ref_label, "end"))
+    if values:
+        chart.polylines.append(
+            Polyline(tuple((_n(x_of(i)), _n(y_of(v))) for i, v in enumerate(values)), "chart-line")
+        )
+        for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+            chart.points.append(
+                Point(_n(x_of(index)), _n(y_of(value)), 4, "chart-point", f"{label}: {_fmt(value)}")
+            )
+    return chart
 
 
 def calendar_heatmap(
-    *, title: str, summary: str, counts: dict[date, int], end: date, weeks: int = 53, slug: str = ""
+    *, title: str, summary: str, slug: str, counts: dict[date, int], end: date, weeks: int = 53
 ) -> Chart:
     """A year of days as GitHub-style squares, Monday at the top, the last column ending at end."""
     cell, gap, left, top = 11, 2, 28, 16
     start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
     peak = max(counts.values(), default=0)
-    body = []
+    chart = Chart(
+        title=title,
+        summary=summary,
+        slug=slug,
+        width=left + weeks * (cell + gap),
+        height=top + 7 * (cell + gap),
+        headers=("Day", "Reviews"),
+        rows=[(d.isoformat(), n) for d, n in sorted(counts.items()) if start <= d <= end and n],
+    )
     for label, row in (("Mon", 0), ("Wed", 2), ("Fri", 4)):
-        body.append(
-            format_html('<text class="chart-tick" x="0" y="{}">{}</text>',
-                        top + row * (cell + gap) + 9, label)
-        )  # fmt: skip
+        chart.labels.append(Label(0, top + row * (cell + gap) + 9, label))
     day = start
     while day <= end:
         week, weekday = (day - start).days // 7, day.weekday()
         value = counts.get(day, 0)
         level = 0 if value == 0 or peak == 0 else 1 + min(3, int(4 * value / (peak + 1)))
-        body.append(
-            format_html(
-                '<rect class="heat-{}" x="{}" y="{}" width="{}" height="{}" rx="2">'
-                "<title>{}: {} review{}</title></rect>",
-                level, left + week * (cell + gap), top + weekday * (cell + gap), cell, cell,
-                day.isoformat(), value, "" if value == 1 else "s",
-            )
-        )  # fmt: skip
+        tip = f"{day.isoformat()}: {value} review{'' if value == 1 else 's'}"
+        x = left + week * (cell + gap)
+        chart.rects.append(
+            Rect(x, top + weekday * (cell + gap), cell, cell, f"heat-{level}", tip, 2)
+        )
         if day.day == 1:
-            body.append(
-                format_html('<text class="chart-tick" x="{}" y="10">{}</text>',
-                            left + week * (cell + gap), day.strftime("%b"))
-            )  # fmt: skip
+            chart.labels.append(Label(x, 10, day.strftime("%b")))
         day += timedelta(days=1)
-    width = left + weeks * (cell + gap)
-    height = top + 7 * (cell + gap)
-    rows = [(d.isoformat(), n) for d, n in sorted(counts.items()) if start <= d <= end and n]
-    return Chart(
-        title=title,
-        summary=summary,
-        svg=_svg(title=title, summary=summary, width=width, height=height, body=body),
-        headers=("Day", "Reviews"),
-        rows=rows,
-        slug=slug,
-    )
+    return chart
 
 
 def matrix_heatmap(
     *,
     title: str,
     summary: str,
+    slug: str,
     row_labels: Sequence[str],
     column_labels: Sequence[str],
     values: Sequence[Sequence[float | None]],
-    slug: str = "",
 ) -> Chart:
     """Rows x columns of values from 0 to 1 (None: no data), e.g. learners x topics mastery."""
     cell, left, top = 22, 150, 120
-    body = []
+    chart = Chart(
+        title=title,
+        summary=summary,
+        slug=slug,
+        width=left + len(column_labels) * cell + 8,
+        height=top + len(row_labels) * cell + 8,
+        headers=("", *column_labels),
+    )
     for col, label in enumerate(column_labels):
-        x = left + col * cell + cell / 2
-        body.append(
-            format_html(
-                '<text class="chart-tick" x="{}" y="{}" '
-                'transform="rotate(-55 {} {})">{}</text>',
-                _n(x), top - 6, _n(x), top - 6, _shorten(label),
-            )
-        )  # fmt: skip
-    table_rows = []
+        chart.labels.append(
+            Label(_n(left + col * cell + cell / 2), top - 6, _shorten(label), rotate=-55)
+        )
     for row, label in enumerate(row_labels):
         y = top + row * cell
-        body.append(
-            format_html('<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
-                        left - 6, y + 15, _shorten(label))
-        )  # fmt: skip
+        chart.labels.append(Label(left - 6, y + 15, _shorten(label), "end"))
         for col, value in enumerate(values[row]):
             level = "none" if value is None else str(min(4, int(value * 5)))
             shown = "no data" if value is None else f"{value:.0%}"
-            body.append(
-                format_html(
-                    '<rect class="mastery-{}" x="{}" y="{}" width="{}" height="{}" rx="3">'
-                    "<title>{}, {}: {}</title></rect>",
-                    level, left + col * cell + 1, y + 1, cell - 2, cell - 2,
-                    label, column_labels[col], shown,
+            chart.rects.append(
+                Rect(
+                    left + col * cell + 1,
+                    y + 1,
+                    cell - 2,
+                    cell - 2,
+                    f"mastery-{level}",
+                    f"{label}, {column_labels[col]}: {shown}",
+                    3,
                 )
-            )  # fmt: skip
-        table_rows.append(
+            )
+        chart.rows.append(
             (label, *("—" if value is None else f"{value:.0%}" for value in values[row]))
         )
-    width = left + len(column_labels) * cell + 8
-    height = top + len(row_labels) * cell + 8
-    return Chart(
-        title=title,
-        summary=summary,
-        svg=_svg(title=title, summary=summary, width=width, height=height, body=body),
-        headers=("", *column_labels),
-        rows=table_rows,
-        slug=slug,
-    )
+    return chart
 
 
 def stacked_bar_chart(
     *,
     title: str,
     summary: str,
+    slug: str,
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[float]]],
     label_header: str = "Day",
     tick_every: int = 5,
-    slug: str = "",
 ) -> Chart:
-    """Bars made of up to four stacked parts (e.g. cards and questions due), with a legend."""
+    """Bars made of up to four stacked parts (e.g. cards and questions due), with a legend when
+    there are two parts or more."""
     width, height, left, bottom, top = 640, 236, 40, 28, 28
     plot_w, plot_h = width - left - 8, height - bottom - top
     totals = [sum(values[i] for _, values in series) for i in range(len(labels))]
     y_max = _nice_max(max(totals, default=0))
     slot = plot_w / max(len(labels), 1)
-    body = [
-        format_html('<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}"/>',
-                    left, top + plot_h, width - 8, top + plot_h),
-        format_html('<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
-                    left - 6, top + 10, _fmt(y_max)),
-        format_html('<text class="chart-tick" x="{}" y="{}" text-anchor="end">0</text>',
-                    left - 6, top + plot_h),
-        *_legend([name for name, _ in series], x=left, y=12, kind="bar"),
-    ]  # fmt: skip
+    chart = Chart(
+        title=title,
+        summary=summary,
+        slug=slug,
+        width=width,
+        height=height,
+        headers=(label_header, *(name for name, _ in series), "Total"),
+        rows=[
+            (label, *(_fmt(values[i]) for _, values in series), _fmt(totals[i]))
+            for i, label in enumerate(labels)
+        ],
+    )
+    chart.lines.append(Line(left, top + plot_h, width - 8, top + plot_h, "chart-axis"))
+    chart.labels += [
+        Label(left - 6, top + 10, _fmt(y_max), "end"),
+        Label(left - 6, top + plot_h, "0", "end"),
+    ]
+    _legend(chart, [name for name, _ in series], x=left, y=12, kind="bar")
     for index, label in enumerate(labels):
         x = left + index * slot + slot * 0.15
         base = top + plot_h
@@ -298,47 +271,33 @@ def stacked_bar_chart(
             value = values[index]
             bar_h = plot_h * value / y_max if y_max else 0
             if value:
-                body.append(
-                    format_html(
-                        '<rect class="chart-bar chart-series-{}" x="{}" y="{}" width="{}" '
-                        'height="{}"><title>{}, {}: {}</title></rect>',
-                        number, _n(x), _n(base - bar_h), _n(slot * 0.7), _n(bar_h),
-                        label, name, _fmt(value),
+                chart.rects.append(
+                    Rect(
+                        _n(x),
+                        _n(base - bar_h),
+                        _n(slot * 0.7),
+                        _n(bar_h),
+                        f"chart-bar chart-series-{number}",
+                        f"{label}, {name}: {_fmt(value)}",
                     )
-                )  # fmt: skip
+                )
             base -= bar_h
         if index % tick_every == 0:
-            body.append(
-                format_html(
-                    '<text class="chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    _n(x + slot * 0.35), height - 8, label,
-                )
-            )  # fmt: skip
-    rows = [
-        (label, *(_fmt(values[i]) for _, values in series), _fmt(totals[i]))
-        for i, label in enumerate(labels)
-    ]
-    return Chart(
-        title=title,
-        summary=summary,
-        svg=_svg(title=title, summary=summary, width=width, height=height, body=body),
-        headers=(label_header, *(name for name, _ in series), "Total"),
-        rows=rows,
-        slug=slug,
-    )
+            chart.labels.append(Label(_n(x + slot * 0.35), height - 8, label, "middle"))
+    return chart
 
 
 def multi_line_chart(
     *,
     title: str,
     summary: str,
+    slug: str,
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[float | None]]],
     y_min: float,
     y_max: float,
     percent: bool = False,
     label_header: str = "When",
-    slug: str = "",
 ) -> Chart:
     """Several lines over the same labels; None leaves a gap (no data that period)."""
     width, height, left, bottom, top = 640, 236, 48, 28, 28
@@ -355,63 +314,59 @@ def multi_line_chart(
             return "—"
         return f"{value:.0%}" if percent else _fmt(value)
 
-    body = [
-        format_html('<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}"/>',
-                    left, top + plot_h, width - 12, top + plot_h),
-        format_html('<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
-                    left - 6, _n(y_of(y_max) + 4), shown(y_max)),
-        format_html('<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
-                    left - 6, _n(y_of(y_min)), shown(y_min)),
-        *_legend([name for name, _ in series], x=left, y=12, kind="line"),
-    ]  # fmt: skip
+    chart = Chart(
+        title=title,
+        summary=summary,
+        slug=slug,
+        width=width,
+        height=height,
+        headers=(label_header, *(name for name, _ in series)),
+        rows=[
+            (label, *(shown(values[i]) for _, values in series)) for i, label in enumerate(labels)
+        ],
+    )
+    chart.lines.append(Line(left, top + plot_h, width - 12, top + plot_h, "chart-axis"))
+    chart.labels += [
+        Label(left - 6, _n(y_of(y_max) + 4), shown(y_max), "end"),
+        Label(left - 6, _n(y_of(y_min)), shown(y_min), "end"),
+    ]
+    _legend(chart, [name for name, _ in series], x=left, y=12, kind="line")
     for number, (name, values) in enumerate(series):
-        segment: list[str] = []
+        segment: list[tuple[float, float]] = []
         segments = [segment]
         for index, value in enumerate(values):
             if value is None:
                 segment = []
                 segments.append(segment)
                 continue
-            segment.append(f"{x_of(index):.1f},{y_of(value):.1f}")
-            body.append(
-                format_html(
-                    '<circle class="chart-point chart-series-{}" cx="{}" cy="{}" r="3">'
-                    "<title>{}, {}: {}</title></circle>",
-                    number, _n(x_of(index)), _n(y_of(value)), labels[index], name, shown(value),
+            x, y = _n(x_of(index)), _n(y_of(value))
+            segment.append((x, y))
+            chart.points.append(
+                Point(
+                    x,
+                    y,
+                    3,
+                    f"chart-point chart-series-{number}",
+                    f"{labels[index]}, {name}: {shown(value)}",
                 )
-            )  # fmt: skip
-        for points in segments:
-            if len(points) > 1:
-                body.append(
-                    format_html(
-                        '<polyline class="chart-line chart-series-{}" points="{}"/>',
-                        number, " ".join(points),
-                    )
-                )  # fmt: skip
+            )
+        chart.polylines += [
+            Polyline(tuple(points), f"chart-line chart-series-{number}")
+            for points in segments
+            if len(points) > 1
+        ]
     step = max(1, len(labels) // 6)
     for index, label in enumerate(labels):
         if index % step == 0:
-            body.append(
-                format_html(
-                    '<text class="chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    _n(x_of(index)), height - 8, label,
-                )
-            )  # fmt: skip
-    rows = [(label, *(shown(values[i]) for _, values in series)) for i, label in enumerate(labels)]
-    return Chart(
-        title=title,
-        summary=summary,
-        svg=_svg(title=title, summary=summary, width=width, height=height, body=body),
-        headers=(label_header, *(name for name, _ in series)),
-        rows=rows,
-        slug=slug,
-    )
+            chart.labels.append(Label(_n(x_of(index)), height - 8, label, "middle"))
+    return chart
 
 
 def bar_list(
     *,
     title: str,
     summary: str,
+    slug: str,
     labels: Sequence[str],
     values: Sequence[float | None],
     x_min: float,
@@ -421,7 +376,6 @@ def bar_list(
     label_header: str = "",
     value_header: str = "Value",
     missing: str = "not enough data",
-    slug: str = "",
 ) -> Chart:
     """Horizontal bars, one a row (e.g. readiness per exam domain); None says ``missing``."""
     row_h, left, top, right = 30, 230, 22, 70
@@ -432,85 +386,67 @@ def bar_list(
     def x_of(value: float) -> float:
         return left + plot_w * (min(max(value, x_min), x_max) - x_min) / (x_max - x_min)
 
-    body = [
-        format_html('<text class="chart-tick" x="{}" y="12" text-anchor="start">{}</text>',
-                    left, _fmt(x_min)),
-        format_html('<text class="chart-tick" x="{}" y="12" text-anchor="end">{}</text>',
-                    left + plot_w, _fmt(x_max)),
-    ]  # fmt: skip
-    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = top + index * row_h
-        body.append(
-            format_html('<text class="chart-tick chart-label" x="{}" y="{}" text-anchor="end">'
-                        "{}</text>", left - 8, y + 18, _shorten(label, 34))
-        )  # fmt: skip
-        body.append(
-            format_html(
-                '<rect class="chart-track" x="{}" y="{}" width="{}" height="{}" rx="3"/>',
-                left, y + 6, plot_w, row_h - 12,
-            )
-        )  # fmt: skip
-        if value is None:
-            body.append(
-                format_html('<text class="chart-tick" x="{}" y="{}">{}</text>',
-                            left + 6, y + 19, missing)
-            )  # fmt: skip
-            continue
-        passes = reference is None or value >= reference[0]
-        body.append(
-            format_html(
-                '<rect class="chart-bar {}" x="{}" y="{}" width="{}" height="{}" rx="3">'
-                "<title>{}: {}</title></rect>"
-                '<text class="chart-tick" x="{}" y="{}">{}</text>',
-                "chart-bar-good" if passes else "chart-bar-short",
-                left, y + 6, _n(x_of(value) - left), row_h - 12, label, _fmt(value),
-                left + plot_w + 6, y + 19, _fmt(value),
-            )
-        )  # fmt: skip
-    if reference is not None:
-        ref_value, ref_label = reference
-        body.append(
-            format_html(
-                '<line class="chart-reference" x1="{}" y1="{}" x2="{}" y2="{}"/>'
-                '<text class="chart-tick" x="{}" y="12" text-anchor="middle">{}</text>',
-                _n(x_of(ref_value)), top, _n(x_of(ref_value)), height - 4,
-                _n(x_of(ref_value)), ref_label,
-            )
-        )  # fmt: skip
     note_list = list(notes) or [""] * len(labels)
-    rows = [
-        (label, missing if value is None else _fmt(value), *([note] if notes else []))
-        for label, value, note in zip(labels, values, note_list, strict=True)
-    ]
-    return Chart(
+    chart = Chart(
         title=title,
         summary=summary,
-        svg=_svg(title=title, summary=summary, width=width, height=height, body=body),
-        headers=(label_header, value_header, *(["Based on"] if notes else [])),
-        rows=rows,
         slug=slug,
+        width=width,
+        height=height,
+        headers=(label_header, value_header, *(["Based on"] if notes else [])),
+        rows=[
+            (label, missing if value is None else _fmt(value), *([note] if notes else []))
+            for label, value, note in zip(labels, values, note_list, strict=True)
+        ],
     )
+    chart.labels += [
+        Label(left, 12, _fmt(x_min), "start"),
+        Label(left + plot_w, 12, _fmt(x_max), "end"),
+    ]
+    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = top + index * row_h
+        chart.labels.append(
+            Label(left - 8, y + 18, _shorten(label, 34), "end", "chart-tick chart-label")
+        )
+        chart.rects.append(Rect(left, y + 6, plot_w, row_h - 12, "chart-track", rx=3))
+        if value is None:
+            chart.labels.append(Label(left + 6, y + 19, missing))
+            continue
+        passes = reference is None or value >= reference[0]
+        chart.rects.append(
+            Rect(
+                left,
+                y + 6,
+                _n(x_of(value) - left),
+                row_h - 12,
+                "chart-bar chart-bar-good" if passes else "chart-bar chart-bar-short",
+                f"{label}: {_fmt(value)}",
+                3,
+            )
+        )
+        chart.labels.append(Label(left + plot_w + 6, y + 19, _fmt(value)))
+    if reference is not None:
+        ref_value, ref_label = reference
+        ref_x = _n(x_of(ref_value))
+        chart.lines.append(Line(ref_x, top, ref_x, height - 4, "chart-reference"))
+        chart.labels.append(Label(ref_x, 12, ref_label, "middle"))
+    return chart
 
 
-def _legend(names: Sequence[str], *, x: int, y: int, kind: str) -> list[str]:
+def _legend(chart: Chart, names: Sequence[str], *, x: int, y: int, kind: str) -> None:
     if len(names) < 2:
-        return []
-    parts = []
+        return
     for number, name in enumerate(names):
         left = x + number * 150
-        parts.append(
-            format_html(
-                '<rect class="chart-{}-key chart-series-{}" x="{}" y="{}" width="12" height="12" '
-                'rx="2"/><text class="chart-tick" x="{}" y="{}">{}</text>',
-                kind, number, left, y - 10, left + 16, y, name,
-            )
-        )  # fmt: skip
-    return parts
+        chart.rects.append(
+            Rect(left, y - 10, 12, 12, f"chart-{kind}-key chart-series-{number}", rx=2)
+        )
+        chart.labels.append(Label(left + 16, y, name))
 
 
-def _n(value: float) -> str:
-    """A coordinate with one decimal: enough for a crisp SVG, short in the page."""
-    return f"{value:.1f}"
+def _n(value: float) -> float:
+    """A coordinate to one decimal: enough for a crisp SVG, short in the page."""
+    return round(value, 1)
 
 
 def _fmt(value: float) -> str:

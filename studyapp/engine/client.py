@@ -33,6 +33,7 @@ from . import auth
 from .config import FunctionConfig
 from .hosts import hosts_ranked, routing_key
 from .hosts import service_urls as parse_service_urls
+from .shapes import FunctionSpec, InvokeRequest, InvokeResult
 
 DEFAULT_URL = "http://127.0.0.1:9001"
 URL_VARIABLE = "SANDBOX_URL"
@@ -66,7 +67,7 @@ def service_urls(base_url: str | None = None) -> list[str]:
 
 
 def invoke(
-    function: FunctionConfig | Mapping[str, Any],
+    function: FunctionConfig | FunctionSpec,
     event: Any = None,
     *,
     client_context: Mapping[str, Any] | None = None,
@@ -74,12 +75,12 @@ def invoke(
     base_url: str | None = None,
     timeout_s: float | None = None,
     secret: str | None = None,
-) -> dict[str, Any]:
+) -> InvokeResult:
     """Invoke a function in the sandbox service and return the result object."""
-    spec = function.to_dict() if isinstance(function, FunctionConfig) else dict(function)
+    spec: FunctionSpec = function.to_dict() if isinstance(function, FunctionConfig) else function
     if timeout_s is None:
         timeout_s = float(spec.get("timeout_s", 3)) + STARTUP_MARGIN_S
-    body = {
+    body: InvokeRequest = {
         "function": spec,
         "event": {} if event is None else event,
         "client_context": dict(client_context) if client_context is not None else None,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .runtimes import PROVIDED, runtime_for
+from .shapes import FunctionSpec
 
 MIN_MEMORY_MB = 128
 MAX_MEMORY_MB = 10_240
@@ -193,7 +194,7 @@ class FunctionConfig:
 
     # -- serialisation ------------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FunctionSpec:
         data = asdict(self)
         data["layers"] = [layer if isinstance(layer, str) else dict(layer) for layer in self.layers]
         return data

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .billing import Cost
+from .shapes import InvokeResult
 
 STATUSES = ("success", "error", "timeout", "oom", "throttled")
 
@@ -96,7 +97,7 @@ class InvocationResult:
     def ok(self) -> bool:
         return self.status == "success"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> InvokeResult:
         return {
             "request_id": self.request_id,
             "status": self.status,

@@ -275,7 +275,7 @@ class LearnerDashboard:
     masteries: list[TopicMastery]
     course_map: list[CourseMap]
     study_next: list[TopicMastery]
-    scores: list[dict]
+    scores: list[selectors.ScorePoint]
     domains: list[DomainReadiness]
     overall_readiness: int | None
     assignments: list[selectors.AssignmentStatus]

@@ -9,6 +9,7 @@ only after it ends.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypedDict
 
 from studyapp.accounts.models import Membership, User
 from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings
@@ -19,8 +20,36 @@ from studyapp.topics.models import ReadingProgress
 
 EXPORT_FORMAT = 1
 
+Rows = list[dict[str, Any]]
 
-def learner_export(user: User, *, now: datetime) -> dict:
+
+class ExportedUser(TypedDict):
+    username: str
+    email: str
+    time_zone: str
+    date_joined: datetime
+
+
+class LearnerExport(TypedDict):
+    """The export's document (format 1): each list holds the named model's rows as values()."""
+
+    format: int
+    exported_at: datetime
+    user: ExportedUser
+    study_settings: Rows
+    cohorts: Rows
+    card_reviews: Rows
+    card_schedules: Rows
+    attempts: Rows
+    attempt_answers: Rows
+    question_reviews: Rows
+    question_schedules: Rows
+    reading: Rows
+    functions: Rows
+    invocations: Rows
+
+
+def learner_export(user: User, *, now: datetime) -> LearnerExport:
     """Everything the app keeps about ``user``'s studying, as plain JSON-ready values."""
     return {
         "format": EXPORT_FORMAT,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -328,7 +329,19 @@ def topics_read(user_ids: list[int]) -> set[tuple[int, int]]:
 # -- quizzes ----------------------------------------------------------------------------------
 
 
-def score_history(user: User, *, limit: int = 30) -> list[dict]:
+class ScorePoint(TypedDict):
+    """One finished, scored attempt: a point of the dashboard's score chart."""
+
+    id: int
+    mode: str
+    title: str
+    submitted_at: datetime
+    scaled_score: int
+    correct_count: int
+    question_count: int
+
+
+def score_history(user: User, *, limit: int = 30) -> list[ScorePoint]:
     """The learner's last ``limit`` submitted attempts with a scaled score, oldest first."""
     rows = list(
         Attempt.objects.filter(user=user, submitted_at__isnull=False, scaled_score__isnull=False)

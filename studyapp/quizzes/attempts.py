@@ -24,6 +24,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from studyapp.core.errors import Conflict, Invalid
 from studyapp.quizzes import grading
+from studyapp.quizzes.banks import option_fractions
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Option, Question
 from studyapp.quizzes.scheduling import question_review_record
 from studyapp.quizzes.selectors import NavigatorItem, attempt_item
@@ -191,23 +192,29 @@ def option_is_pinned(text: str) -> bool:
     return bool(PINNED_OPTION.search(text.strip()))
 
 
+def option_keeps_place(option: Option) -> bool:
+    """True for an option its author pinned, or one that names the others."""
+    return option.pinned or option_is_pinned(option.text_md)
+
+
 def option_order_shuffle(*, seed: str, options: list[Option], shuffle: bool) -> list[int]:
     """The options' ids in the order one attempt shows them.
 
     Deterministic from ``seed`` (so the same attempt always gets the same order, whatever
-    reloads it); pinned options (:func:`option_is_pinned`) keep their written place and the
-    others are shuffled among the remaining places. ``shuffle`` False keeps the written order.
+    reloads it); pinned options (:func:`option_keeps_place`: pinned by the author, or naming
+    the others) keep their written place and the others are shuffled among the remaining
+    places. ``shuffle`` False keeps the written order.
     The ids are the author's option identities: grading, statistics and exports use them, never
     the display position.
     """
     written = sorted(options, key=lambda option: option.position)
     if not shuffle:
         return [option.id for option in written]
-    movable = [option.id for option in written if not option_is_pinned(option.text_md)]
+    movable = [option.id for option in written if not option_keeps_place(option)]
     rng = random.Random(hashlib.sha256(seed.encode()).digest())
     rng.shuffle(movable)
     moved = iter(movable)
-    return [option.id if option_is_pinned(option.text_md) else next(moved) for option in written]
+    return [option.id if option_keeps_place(option) else next(moved) for option in written]
 
 
 def attempt_option_seed(*, attempt: Attempt, position: int, version_id: int) -> str:
@@ -259,7 +266,9 @@ def attempt_create(
                         attempt=attempt, position=position, version_id=question.current_version_id
                     ),
                     options=options.get(question.current_version_id, []),
-                    shuffle=shuffle_options and question.current_version.shuffle_options,
+                    shuffle=shuffle_options
+                    and question.current_version.shuffle_options
+                    and not question.current_version.is_typed,
                 ),
             )
             for position, question in enumerate(questions, start=1)
@@ -317,18 +326,28 @@ def attempt_answer(
     position: int,
     option_ids: list[int] | None = None,
     letters: list[str] | None = None,
+    response: str | None = None,
     now: datetime,
 ) -> AttemptQuestion:
-    """Save the learner's choice for question ``position``: the options' ids, or (as pages post
-    them) the letters the options are shown under in this attempt.
+    """Save the learner's answer to question ``position``: for a choice question the options'
+    ids, or (as pages post them) the letters the options are shown under in this attempt; for a
+    short-answer or numerical question the typed ``response``.
 
     Refused after the deadline (the exam is then submitted as it stood) and after submission.
-    In an exam the answer can change until submission, and an empty choice clears it; in
+    In an exam the answer can change until submission, and an empty answer clears it; in
     practice the first answer is final and is graded (and scheduled) at once.
     """
     try:
         with transaction.atomic():
             item = _locked_open_item(attempt, position, now)
+            if item.version.is_typed:
+                typed = _typed_response(item, response or "")
+                if attempt.mode == Attempt.Mode.PRACTICE:
+                    return _practice_answer(attempt, item, [], typed, now)
+                item.response = typed
+                item.answered_at = now if typed else None
+                item.save(update_fields=["response", "answered_at"])
+                return item
             options = {option.id: option for option in item.version.options.all()}
             if letters is not None:
                 option_ids = item_option_ids(item, letters)
@@ -338,7 +357,7 @@ def attempt_answer(
             if item.version.kind != "multiple" and len(chosen) > 1:
                 raise AttemptError("Choose one option.")
             if attempt.mode == Attempt.Mode.PRACTICE:
-                return _practice_answer(attempt, item, chosen, options, now)
+                return _practice_answer(attempt, item, chosen, "", now)
             item.chosen = chosen
             item.answered_at = now if chosen else None
             item.save(update_fields=["chosen", "answered_at"])
@@ -348,31 +367,77 @@ def attempt_answer(
         raise
 
 
+#: The longest typed answer kept (a short answer is a word or a phrase).
+MAX_RESPONSE = 500
+
+
+def _typed_response(item: AttemptQuestion, response: str) -> str:
+    """A typed answer as it is kept: trimmed; a numerical one must read as a number (as Moodle
+    asks again rather than marking "3 cm" wrong)."""
+    typed = response.strip()
+    if len(typed) > MAX_RESPONSE:
+        raise AttemptError(f"An answer is at most {MAX_RESPONSE} characters.")
+    if typed and item.version.kind == "numerical" and grading.number_parse(typed) is None:
+        raise AttemptError(f"{typed!r} is not a number: type a number such as 42, -2.5 or 1e3.")
+    return typed
+
+
 def item_option_ids(item: AttemptQuestion, letters: list[str]) -> list[int]:
-    """The ids of the options shown under ``letters`` in this attempt's order of the options
-    (-1 for a letter no option is shown under, which the caller refuses)."""
+    """The ids of the options shown under ``letters`` in this attempt's order of the options.
+    A letter no option is shown under is refused, like an option of another question."""
     by_letter = {option.shown_letter: option.id for option in item.shown_options()}
-    return [by_letter.get(letter.strip().upper(), -1) for letter in letters]
+    wanted = [letter.strip().upper() for letter in letters]
+    if any(letter not in by_letter for letter in wanted):
+        raise AttemptError("That option does not belong to this question.")
+    return [by_letter[letter] for letter in wanted]
 
 
-def option_weight(option) -> float:
-    """An option's weight; rows saved before weights existed count a correct option as 1."""
-    return option.fraction if option.fraction else (1.0 if option.is_correct else 0.0)
+def attempt_gives_partial_credit(attempt: Attempt) -> bool:
+    """Moodle's partial credit in practice and in instructors' quizzes; the timed exam
+    simulation stays all-or-nothing, as the real exam is."""
+    return attempt.mode != Attempt.Mode.EXAM or attempt.quiz_id is not None
 
 
-def _practice_answer(attempt, item, chosen, options, now) -> AttemptQuestion:
+def item_grade(*, attempt: Attempt, item: AttemptQuestion) -> grading.Grade:
+    """Grade the item's saved answer under the attempt's rules."""
+    version = item.version
+    options = list(version.options.all())
+    return grading.answer_grade(
+        kind=version.kind,
+        options=[
+            grading.GradedOption(
+                id=option.id, text=option.text_md, fraction=weight, tolerance=option.tolerance
+            )
+            for option, weight in zip(options, option_fractions(options), strict=True)
+        ],
+        chosen=item.chosen,
+        response=item.response,
+        case_sensitive=version.case_sensitive,
+        partial_credit=attempt_gives_partial_credit(attempt),
+    )
+
+
+def item_grade_apply(*, attempt: Attempt, item: AttemptQuestion) -> None:
+    """Set the item's grade (not saved); a typed answer's ``chosen`` becomes the accepted
+    answer it matched, which the review marks and item statistics count."""
+    grade = item_grade(attempt=attempt, item=item)
+    item.correct, item.mark = grade.correct, grade.mark
+    if item.version.is_typed:
+        item.chosen = [grade.matched] if grade.matched is not None else []
+
+
+def _practice_answer(attempt, item, chosen, response, now) -> AttemptQuestion:
     if item.answered_at is not None:
         raise AttemptClosed("This question has been answered already.")
-    if not chosen:
-        raise AttemptError("Choose an option first.")
+    if not chosen and not response:
+        raise AttemptError(
+            "Type an answer first." if item.version.is_typed else "Choose an option first."
+        )
     item.chosen = chosen
+    item.response = response
     item.answered_at = now
-    item.correct = grading.answer_earns_full_marks(
-        kind=item.version.kind,
-        chosen=chosen,
-        fractions={i: option_weight(option) for i, option in options.items()},
-    )
-    item.save(update_fields=["chosen", "answered_at", "correct"])
+    item_grade_apply(attempt=attempt, item=item)
+    item.save(update_fields=["chosen", "response", "answered_at", "correct", "mark"])
     item_review_record(attempt=attempt, item=item, now=now)
     if not attempt.items.filter(answered_at__isnull=True).exists():
         attempt_submit(attempt=attempt, now=now)
@@ -411,16 +476,13 @@ def attempt_submit(*, attempt: Attempt, now: datetime, ending: str = "submitted"
         items = list(fresh.items.select_related("version").prefetch_related("version__options"))
         for item in items:
             if fresh.mode == Attempt.Mode.EXAM or item.answered_at is not None:
-                item.correct = grading.answer_earns_full_marks(
-                    kind=item.version.kind,
-                    chosen=item.chosen,
-                    fractions={o.id: option_weight(o) for o in item.version.options.all()},
-                )
-        AttemptQuestion.objects.bulk_update(items, ["correct"])
+                item_grade_apply(attempt=fresh, item=item)
+        AttemptQuestion.objects.bulk_update(items, ["chosen", "correct", "mark"])
         correct = sum(1 for item in items if item.correct)
         fresh.submitted_at = submitted_at
         fresh.ending = ending
         fresh.correct_count = correct
+        fresh.marks = round(sum(item.mark or 0.0 for item in items), 7)
         fresh.question_count = len(items)
         if fresh.mode == Attempt.Mode.EXAM:
             fresh.scaled_score = grading.scaled_score(correct=correct, total=len(items))
@@ -429,7 +491,7 @@ def attempt_submit(*, attempt: Attempt, now: datetime, ending: str = "submitted"
                 if item.answered_at is not None:
                     item_review_record(attempt=fresh, item=item, now=submitted_at)
         fresh.save()
-    for name in ("submitted_at", "ending", "correct_count", "question_count"):
+    for name in ("submitted_at", "ending", "correct_count", "question_count", "marks"):
         setattr(attempt, name, getattr(fresh, name))
     attempt.scaled_score, attempt.passed = fresh.scaled_score, fresh.passed
     return attempt

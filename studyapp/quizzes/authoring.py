@@ -18,7 +18,7 @@ from django.utils.crypto import get_random_string
 
 from studyapp.quizzes.banks import media_files, version_data
 from studyapp.quizzes.formats import QuestionData
-from studyapp.quizzes.formats.model import format_percent, slugify
+from studyapp.quizzes.formats.model import format_number, format_percent, slugify
 from studyapp.quizzes.models import Question, QuestionVersion
 from studyapp.quizzes.question_import import content_hash, question_content, version_create
 from studyapp.topics.models import Course, ScenarioCase, Topic
@@ -93,7 +93,8 @@ def version_text(version: QuestionVersion) -> list[str]:
     data = version_data(version)
     lines = [f"Title: {data.title}"] if data.title else []
     lines += [
-        f"Kind: {version.get_kind_display()}",
+        f"Kind: {version.get_kind_display()}"
+        + (" (case counts)" if version.case_sensitive else ""),
         f"Domain: {data.domain or '-'}  Difficulty: {data.difficulty or '-'}",
         f"Topics: {', '.join(data.topics) or '-'}",
         f"Tags: {', '.join(data.tags) or '-'}",
@@ -105,7 +106,10 @@ def version_text(version: QuestionVersion) -> list[str]:
     for index, option in enumerate(data.options):
         mark = "x" if option.fraction > 0 else " "
         weight = f" ({format_percent(option.fraction)}%)" if option.fraction not in (0, 1) else ""
-        lines.append(f"{chr(65 + index)}. [{mark}]{weight} {option.text}")
+        tolerance = f" ± {format_number(option.tolerance)}" if option.tolerance else ""
+        lines.append(f"{chr(65 + index)}. [{mark}]{weight} {option.text}{tolerance}")
+        if option.pinned:
+            lines.append("   Pinned: keeps its place")
         lines += [f"   Why: {line}" for line in option.feedback.splitlines()]
     if data.general_feedback:
         lines += ["", "Explanation:", *data.general_feedback.splitlines()]

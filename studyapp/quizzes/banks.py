@@ -15,20 +15,11 @@ from django.db.models import F, Prefetch
 
 from studyapp.core.errors import Invalid
 from studyapp.quizzes.formats import FORMATS, OptionData, QuestionData, aiken, gift, markdown
-from studyapp.quizzes.formats.model import FileData, normalize_fraction
+from studyapp.quizzes.formats.model import FileData, derived_fractions
 from studyapp.quizzes.models import Option, QuestionMedia, QuestionVersion
 from studyapp.topics.models import Course
 
 FORMAT_NAMES = tuple(FORMATS)
-#: The kinds a bank keeps; the formats read short-answer and numerical questions too.
-STORED_KINDS = ("single", "multiple", "truefalse")
-KIND_NAMES = {
-    "single": "single-answer",
-    "multiple": "multiple-response",
-    "truefalse": "true/false",
-    "shortanswer": "short-answer",
-    "numerical": "numerical",
-}
 
 
 class BankError(Invalid):
@@ -75,7 +66,13 @@ def version_data(version: QuestionVersion) -> QuestionData:
     return QuestionData(
         stem=version.stem_md,
         options=[
-            OptionData(text=o.text_md, fraction=fraction, feedback=o.explanation_md)
+            OptionData(
+                text=o.text_md,
+                fraction=fraction,
+                feedback=o.explanation_md,
+                tolerance=o.tolerance,
+                pinned=o.pinned,
+            )
             for o, fraction in zip(options, option_fractions(options), strict=True)
         ],
         kind=version.kind,
@@ -90,6 +87,7 @@ def version_data(version: QuestionVersion) -> QuestionData:
         tags=list(version.tags or []),
         case=version.case.topic.slug if version.case_id else "",
         shuffle=version.shuffle_options,
+        case_sensitive=version.case_sensitive,
         correct_feedback=(version.combined_feedback or {}).get("correctfeedback", ""),
         partially_correct_feedback=(version.combined_feedback or {}).get(
             "partiallycorrectfeedback", ""
@@ -107,18 +105,12 @@ def media_files(version: QuestionVersion) -> list[FileData]:
     ]
 
 
-def equal_shares(correct: list[bool]) -> list[float]:
-    """Fractions when each correct option is an equal share of the mark and wrong ones are 0."""
-    keys = sum(correct)
-    return [normalize_fraction(1 / keys) if flag and keys else 0.0 for flag in correct]
-
-
 def option_fractions(options: list[Option]) -> list[float]:
-    """The options' weights; rows written without any (all 0) count each correct option as an
-    equal share, as all-or-nothing grading means."""
+    """The options' weights; rows written without any (all 0) get the weights derived from their
+    correct marks (:func:`derived_fractions`)."""
     if any(option.fraction for option in options):
         return [option.fraction for option in options]
-    return equal_shares([option.is_correct for option in options])
+    return derived_fractions([option.is_correct for option in options])
 
 
 def bank_versions(course: Course | None = None, *, keys: list[str] | None = None):
@@ -165,8 +157,14 @@ def questions_export(*, format_name: str, course: Course | None = None) -> BankE
         slug = course.slug if course else ""
         if not slug and len(courses) == 1:
             slug = versions[0].question.course.slug
-        text = FORMATS["markdown"].write(questions, course=slug)
-        return BankExport(text, len(questions), [], losses)
+        skipped = [
+            f"question {number} ({question.key}): {markdown.unexportable_reason(question)}"
+            for number, question in enumerate(questions, start=1)
+            if markdown.unexportable_reason(question)
+        ]
+        held = [question for question in questions if not markdown.unexportable_reason(question)]
+        text = FORMATS["markdown"].write(held, course=slug)
+        return BankExport(text, len(held), skipped, losses)
     return BankExport(FORMATS[format_name].write(questions), len(questions), [], losses)
 
 
@@ -177,7 +175,7 @@ _NOT_CARRIED = {
     "aiken": ("topics", "domain", "difficulty", "case", "title", "feedback", "tags", "files"),
     "markdown": ("files",),
 }
-_FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses}
+_FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses, "aiken": aiken.losses}
 
 
 def export_losses(questions: list[QuestionData], *, format_name: str) -> list[str]:
@@ -191,6 +189,12 @@ def export_losses(questions: list[QuestionData], *, format_name: str) -> list[st
             missing.append("correct/partially correct/incorrect feedback")
         if missing:
             reasons.append(f"{format_name} holds no {', '.join(missing)}")
+        pinned = [chr(65 + i) for i, option in enumerate(question.options) if option.pinned]
+        if pinned and format_name != "markdown":
+            reasons.append(
+                f"{format_name} cannot pin an option: {', '.join(pinned)} is shuffled with "
+                "the others after an import (only the Markdown format keeps a pin)"
+            )
         losses.extend(f"question {number} ({question.key}): {reason}" for reason in reasons)
     return losses
 

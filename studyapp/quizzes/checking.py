@@ -31,7 +31,7 @@ from django.db.models import Count, Q
 
 from studyapp.quizzes.banks import bank_versions, version_data
 from studyapp.quizzes.formats import FORMATS, QuestionData
-from studyapp.quizzes.formats.model import DOMAINS
+from studyapp.quizzes.formats.model import CHOICE_KINDS, DOMAINS
 from studyapp.quizzes.models import AttemptQuestion, Question
 from studyapp.topics.models import Course
 
@@ -265,10 +265,16 @@ def _emphasised(stem: str, start: int, end: int) -> bool:
 
 
 def question_check(question: QuestionData, *, path: str = "") -> list[Finding]:
-    """Every item-writing flaw of one question (an empty list: none found), errors first."""
+    """Every item-writing flaw of one question (an empty list: none found), errors first.
+
+    The rules about options and distractors (:data:`CHOICE_RULES`) read choice questions only:
+    a short-answer or numerical question's accepted answers are not options a learner picks
+    from. The rules about the stem, the references and the explanation read every question."""
     found: list[Finding] = []
+    choice = question.kind in CHOICE_KINDS
     for rule in QUESTION_RULES:
-        found.extend(rule(question))
+        if choice or rule not in CHOICE_RULES:
+            found.extend(rule(question))
     found.sort(key=lambda finding: SEVERITY_ORDER[finding.severity])
     return [
         Finding(f.rule, f.severity, f.reason, f.hint, question.key, path, question.line)
@@ -539,6 +545,23 @@ def rule_option_explanation(question: QuestionData) -> list[Finding]:
     ]
 
 
+def rule_typed_explanation(question: QuestionData) -> list[Finding]:
+    """A short-answer or numerical question explains its answer in its general explanation or
+    in an accepted answer's feedback (choice questions: :func:`rule_option_explanation`)."""
+    if question.kind in CHOICE_KINDS or plain_text(question.general_feedback):
+        return []
+    if any(plain_text(option.feedback) for option in question.options):
+        return []
+    return [
+        _finding(
+            "no-explanation",
+            Severity.WARNING,
+            "nothing explains why the accepted answer is right",
+            "add a general explanation, or feedback to the accepted answer",
+        )
+    ]
+
+
 def rule_reference(question: QuestionData) -> list[Finding]:
     if references(question):
         return []
@@ -552,6 +575,7 @@ def rule_reference(question: QuestionData) -> list[Finding]:
     ]
 
 
+#: Every rule, in the order findings are listed (errors first all the same).
 QUESTION_RULES = (
     rule_correct_longest,
     rule_correct_more_specific,
@@ -562,7 +586,21 @@ QUESTION_RULES = (
     rule_absolute_words,
     rule_negative_stem,
     rule_option_explanation,
+    rule_typed_explanation,
     rule_reference,
+)
+#: The rules about options and distractors, which read choice questions only.
+CHOICE_RULES = frozenset(
+    {
+        rule_correct_longest,
+        rule_correct_more_specific,
+        rule_all_none_of_the_above,
+        rule_choose_count,
+        rule_duplicate_options,
+        rule_stem_cue,
+        rule_absolute_words,
+        rule_option_explanation,
+    }
 )
 
 

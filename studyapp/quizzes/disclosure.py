@@ -65,10 +65,12 @@ def attempt_answers_export(*, user) -> list[dict]:
                     "version__question__key": item.version.question.key,
                     "version__number": item.version.number,
                     "chosen": item.chosen,
+                    "response": item.response,
                     "option_order": item.option_order,
                     "shown_at": item.shown_at,
                     "answered_at": item.answered_at,
                     "correct": item.correct,
+                    "mark": item.mark,
                 }
             )
         else:

@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from django import forms
 from django.utils import timezone
 
-from studyapp.quizzes.banks import FORMAT_NAMES, equal_shares
+from studyapp.quizzes.banks import FORMAT_NAMES, option_fractions
 from studyapp.quizzes.formats import FORMATS, OptionData, QuestionData, validate_question
-from studyapp.quizzes.formats.model import format_percent, parse_percent
+from studyapp.quizzes.formats.model import (
+    derived_fractions,
+    format_number,
+    format_percent,
+    parse_number,
+    parse_percent,
+)
 from studyapp.quizzes.models import DOMAINS, Assignment, Question, QuestionVersion, Quiz
 from studyapp.topics.models import Course, Topic
 
@@ -53,11 +59,17 @@ class QuestionForm(forms.Form):
         choices=QuestionVersion.Difficulty.choices, initial="medium", required=False
     )
     tags = forms.CharField(required=False, help_text="Comma separated, e.g. throttling, rds.")
+    case_sensitive = forms.BooleanField(
+        label="A short answer's case counts",
+        required=False,
+        help_text="Otherwise 'lambda' is as right as 'Lambda' (Moodle's default).",
+    )
     fixed_option_order = forms.BooleanField(
         label="Keep the options in the written order",
         required=False,
         help_text="Otherwise each attempt shows them in an order of its own; options that refer "
-        "to the others (All of the above) keep their place either way.",
+        "to the others (All of the above) and options marked Keep in place keep their place "
+        "either way.",
     )
     status = forms.ChoiceField(
         choices=Question.Status.choices, initial="draft", widget=forms.RadioSelect
@@ -86,11 +98,18 @@ class OptionRow:
     correct: bool = False
     weight: str = ""
     explanation: str = ""
+    tolerance: str = ""
+    pinned: bool = False
     errors: list[str] = field(default_factory=list)
 
     @property
     def is_blank(self) -> bool:
-        return not (self.text.strip() or self.explanation.strip() or self.weight.strip())
+        return not (
+            self.text.strip()
+            or self.explanation.strip()
+            or self.weight.strip()
+            or self.tolerance.strip()
+        )
 
 
 def option_rows_from_post(data) -> list[OptionRow]:
@@ -104,6 +123,8 @@ def option_rows_from_post(data) -> list[OptionRow]:
             correct=data.get(f"option-{i}-correct") == "on",
             weight=data.get(f"option-{i}-weight", "").strip().rstrip("%"),
             explanation=data.get(f"option-{i}-explanation", ""),
+            tolerance=data.get(f"option-{i}-tolerance", "").strip(),
+            pinned=data.get(f"option-{i}-pinned") == "on",
         )
         for i in range(count)
     ]
@@ -113,20 +134,29 @@ def option_rows_from_version(version: QuestionVersion | None) -> list[OptionRow]
     if version is None:
         return [OptionRow() for _ in range(4)]
     options = list(version.options.all())
-    shares = equal_shares([option.is_correct for option in options])
-    custom = any(
-        abs(option.fraction - share) > 1e-6
-        for option, share in zip(options, shares, strict=True)
-        if option.fraction
-    )
+    if version.is_typed:
+        return [
+            OptionRow(
+                text=option.text_md,
+                correct=option.fraction > 0,
+                weight=format_percent(option.fraction),
+                explanation=option.explanation_md,
+                tolerance=format_number(option.tolerance) if option.tolerance else "",
+            )
+            for option in options
+        ]
+    weights = option_fractions(options)
+    shares = derived_fractions([option.is_correct for option in options])
+    custom = any(abs(weight - share) > 1e-6 for weight, share in zip(weights, shares, strict=True))
     return [
         OptionRow(
             text=option.text_md,
             correct=option.is_correct,
-            weight=format_percent(option.fraction) if custom and option.fraction else "",
+            weight=format_percent(weight) if custom and weight else "",
             explanation=option.explanation_md,
+            pinned=option.pinned,
         )
-        for option in options
+        for option, weight in zip(options, weights, strict=True)
     ]
 
 
@@ -154,9 +184,35 @@ class EditorCheck:
     options_errors: list[str]
 
 
+def typed_answers_check(rows: list[OptionRow]) -> list[OptionData]:
+    """The accepted answers of a short-answer or numerical question: a weight when given, else
+    100% when ticked and 0% (an answer with feedback only) when not."""
+    answers = []
+    for row in rows:
+        if not row.text.strip():
+            row.errors.append("Write the accepted answer, or remove it.")
+        fraction = parse_percent(row.weight) if row.weight else (1.0 if row.correct else 0.0)
+        if fraction is None:
+            row.errors.append("Write the weight as a percentage, like 100 or 50.")
+        tolerance = parse_number(row.tolerance) if row.tolerance else 0.0
+        if tolerance is None or tolerance < 0:
+            row.errors.append("Write the tolerance as a number of 0 or more, like 0.5.")
+        answers.append(
+            OptionData(
+                text=row.text.strip(),
+                fraction=fraction or 0.0,
+                feedback=row.explanation.strip(),
+                tolerance=tolerance or 0.0,
+            )
+        )
+    return answers
+
+
 def question_editor_check(form: QuestionForm, rows: list[OptionRow]) -> EditorCheck:
     """Validate the form and its options together; errors go beside their fields."""
     form.is_valid()
+    if form.data.get("kind") in QuestionVersion.TYPED_KINDS:
+        return _typed_question_check(form, rows)
     options_errors: list[str] = []
     filled = [row for row in rows if not row.is_blank]
     for row in filled:
@@ -174,7 +230,7 @@ def question_editor_check(form: QuestionForm, rows: list[OptionRow]) -> EditorCh
             row.errors.append("A positive weight makes the option correct: tick it.")
         fractions.append(value or 0.0)
     if not weighted:
-        fractions = equal_shares([row.correct for row in filled])
+        fractions = derived_fractions([row.correct for row in filled])
     correct = sum(row.correct for row in filled)
     kind = form.data.get("kind", "single")
     if len(filled) < 2:
@@ -189,27 +245,49 @@ def question_editor_check(form: QuestionForm, rows: list[OptionRow]) -> EditorCh
         form.add_error("kind", message)
     if form.errors or options_errors or any(row.errors for row in rows):
         return EditorCheck(None, options_errors)
-    cleaned = form.cleaned_data
-    topics = list(cleaned["topics"])
-    data = QuestionData(
-        stem=cleaned["stem_md"].strip(),
-        options=[
-            OptionData(text=row.text.strip(), fraction=fraction, feedback=row.explanation.strip())
+    data = _question_data(
+        form.cleaned_data,
+        [
+            OptionData(
+                text=row.text.strip(),
+                fraction=fraction,
+                feedback=row.explanation.strip(),
+                pinned=row.pinned,
+            )
             for row, fraction in zip(filled, fractions, strict=True)
         ],
-        kind=cleaned["kind"],
-        title=cleaned["title"].strip(),
-        general_feedback=cleaned["general_explanation_md"].strip(),
-        topics=[topic.slug for topic in topics],
-        domain=cleaned["domain"],
-        difficulty=cleaned["difficulty"] or "medium",
-        tags=[tag.strip() for tag in cleaned["tags"].split(",") if tag.strip()],
-        shuffle=not cleaned.get("fixed_option_order"),
     )
     problems = [p for p in validate_question(data) if "weight" in p]
     if problems:
         return EditorCheck(None, [problem[0].upper() + problem[1:] + "." for problem in problems])
     return EditorCheck(data, [])
+
+
+def _typed_question_check(form: QuestionForm, rows: list[OptionRow]) -> EditorCheck:
+    answers = typed_answers_check([row for row in rows if not row.is_blank])
+    if form.errors or any(row.errors for row in rows):
+        return EditorCheck(None, [])
+    data = _question_data(form.cleaned_data, answers)
+    problems = validate_question(data)
+    if problems:
+        return EditorCheck(None, [problem[0].upper() + problem[1:] + "." for problem in problems])
+    return EditorCheck(data, [])
+
+
+def _question_data(cleaned: dict, options: list[OptionData]) -> QuestionData:
+    return QuestionData(
+        stem=cleaned["stem_md"].strip(),
+        options=options,
+        kind=cleaned["kind"],
+        title=cleaned["title"].strip(),
+        general_feedback=cleaned["general_explanation_md"].strip(),
+        topics=[topic.slug for topic in cleaned["topics"]],
+        domain=cleaned["domain"],
+        difficulty=cleaned["difficulty"] or "medium",
+        tags=[tag.strip() for tag in cleaned["tags"].split(",") if tag.strip()],
+        shuffle=not cleaned.get("fixed_option_order"),
+        case_sensitive=cleaned["kind"] == "shortanswer" and bool(cleaned.get("case_sensitive")),
+    )
 
 
 def question_form_initial(question: Question | None) -> dict:
@@ -226,6 +304,7 @@ def question_form_initial(question: Question | None) -> dict:
         "difficulty": version.difficulty,
         "tags": ", ".join(version.tags or []),
         "fixed_option_order": not version.shuffle_options,
+        "case_sensitive": version.case_sensitive,
         "status": question.status,
     }
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import random
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -68,6 +70,144 @@ def answer_earns_full_marks(
     return answer_is_correct(
         chosen=chosen_set, correct=[i for i, fraction in fractions.items() if fraction > 0]
     )
+
+
+@dataclass(frozen=True)
+class GradedOption:
+    """What grading needs of an option or an accepted answer: its id, its text (a short answer,
+    possibly with ``*`` wildcards, or a number, ``*`` being any other number), its weight and a
+    numerical answer's tolerance."""
+
+    id: int
+    text: str
+    fraction: float
+    tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A graded answer: the mark (0..1), whether it is right, and the accepted answer a typed
+    response matched (None: none, or a choice question)."""
+
+    mark: float
+    correct: bool
+    matched: int | None = None
+
+
+def mark_floor(value: float) -> float:
+    """A question's mark stays within 0..1: negative weights never take marks from others."""
+    return min(max(value, 0.0), 1.0)
+
+
+def choice_mark(*, chosen: Iterable[int], fractions: dict[int, float]) -> float:
+    """Moodle's partial credit for multiple choice: the chosen options' weights added up,
+    floored at 0 and capped at 1 (one option for a single-answer question)."""
+    return mark_floor(sum(fractions.get(option_id, 0.0) for option_id in set(chosen)))
+
+
+_WILDCARDS = re.compile(r"(?<!\\)\*+")
+
+
+def short_answer_matches(*, response: str, answer: str, case_sensitive: bool) -> bool:
+    """Moodle's short-answer rule: the trimmed response matches the whole answer, where each
+    run of ``*`` matches any text (``\\*`` is a literal star), both in Unicode NFC; the case is
+    ignored unless ``case_sensitive``. The answer ``*`` alone matches any response."""
+    if answer == "*":
+        return True
+    answer = unicodedata.normalize("NFC", answer)
+    text = unicodedata.normalize("NFC", response).strip()
+    pieces = [re.escape(piece.replace("\\*", "*")) for piece in _WILDCARDS.split(answer)]
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.fullmatch(".*".join(pieces), text, flags) is not None
+
+
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
+def number_parse(response: str) -> float | None:
+    """A typed number as Moodle reads one: a decimal point, an optional exponent, commas only
+    as thousands separators (``1,000.5``); None when it is not a number."""
+    text = response.strip().replace(" ", "")
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    if not _NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def number_within(*, value: float, answer: float, tolerance: float) -> bool:
+    """Moodle's nominal tolerance: ``answer - tolerance <= value <= answer + tolerance``, with
+    the same tiny allowance Moodle adds so that 3.1415 ± 0.0005 takes 3.141 and 3.142."""
+    margin = abs(tolerance)
+    margin += 1e-14 * max(margin, abs(answer), 1e-14)
+    return answer - margin <= value <= answer + margin
+
+
+def typed_match(
+    *, kind: str, response: str, answers: Sequence[GradedOption], case_sensitive: bool = False
+) -> GradedOption | None:
+    """The first accepted answer (in the author's order, as Moodle) that the response matches;
+    None when none does or a numerical response is not a number."""
+    if kind == "numerical":
+        value = number_parse(response)
+        if value is None:
+            return None
+        for answer in answers:
+            if answer.text.strip() == "*":
+                return answer
+            target = number_parse(answer.text)
+            if target is not None and number_within(
+                value=value, answer=target, tolerance=answer.tolerance
+            ):
+                return answer
+        return None
+    for answer in answers:
+        if short_answer_matches(
+            response=response, answer=answer.text, case_sensitive=case_sensitive
+        ):
+            return answer
+    return None
+
+
+def answer_grade(
+    *,
+    kind: str,
+    options: Sequence[GradedOption],
+    chosen: Iterable[int] = (),
+    response: str = "",
+    case_sensitive: bool = False,
+    partial_credit: bool,
+) -> Grade:
+    """Grade one answer.
+
+    With ``partial_credit`` (practice, instructors' quizzes) the mark is Moodle's: the chosen
+    options' weights added up, or the weight of the accepted answer a typed response matches,
+    floored at 0 and capped at 1; the answer is right at full marks. Without it (the timed exam
+    simulation, as the real exam) a choice question is all-or-nothing
+    (:func:`answer_earns_full_marks`) and a typed answer is right only when it matches an answer
+    worth 100%; the mark is then 1 or 0."""
+    matched = None
+    if kind in ("shortanswer", "numerical"):
+        found = (
+            typed_match(
+                kind=kind, response=response, answers=options, case_sensitive=case_sensitive
+            )
+            if response.strip()
+            else None
+        )
+        matched = found.id if found else None
+        mark = mark_floor(found.fraction) if found else 0.0
+        if not partial_credit:
+            mark = 1.0 if mark >= FULL_MARK else 0.0
+        return Grade(mark=mark, correct=mark >= FULL_MARK, matched=matched)
+    fractions = {option.id: option.fraction for option in options}
+    if not partial_credit:
+        right = answer_earns_full_marks(kind=kind, chosen=chosen, fractions=fractions)
+        return Grade(mark=1.0 if right else 0.0, correct=right)
+    mark = choice_mark(chosen=chosen, fractions=fractions) if set(chosen) else 0.0
+    return Grade(mark=mark, correct=mark >= FULL_MARK)
 
 
 def scaled_score(*, correct: int, total: int) -> int:

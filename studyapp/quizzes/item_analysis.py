@@ -113,7 +113,8 @@ def quiz_analysis(
             versions[key] = item.version  # the latest version asked wins
             order.setdefault(key, len(order))
             learners.setdefault(key, set()).add(attempt.user_id)
-            marks[key] = 1.0 if item.correct else 0.0
+            # The mark with partial credit (answers graded before it count as 1 or 0).
+            marks[key] = item.mark if item.mark is not None else (1.0 if item.correct else 0.0)
             positions = {
                 option.pk: index for index, option in enumerate(item.version.options.all())
             }
@@ -125,7 +126,13 @@ def quiz_analysis(
     for key in keys:
         options = list(versions[key].options.all())
         infos.append(
-            statistics.ItemInfo(key, 1.0, versions[key].kind, tuple(option_fractions(options)))
+            statistics.ItemInfo(
+                key,
+                1.0,
+                versions[key].kind,
+                tuple(option_fractions(options)),
+                tuple(option.text_md for option in options),
+            )
         )
     kept = statistics.first_attempts(rows)
     same = all(set(row.marks) == set(keys) for row in kept)
@@ -150,7 +157,12 @@ def quiz_analysis(
                 version=version,
                 stats=item_stats,
                 options=[
-                    OptionRow(chr(65 + index) if index < 26 else str(index), o.text_md, f, count)
+                    OptionRow(
+                        chr(65 + index) if index < 26 else str(index),
+                        option_label(o, kind=version.kind),
+                        f,
+                        count,
+                    )
                     for index, (o, f, count) in enumerate(
                         zip(
                             options,
@@ -166,6 +178,13 @@ def quiz_analysis(
             )
         )
     return QuizAnalysis(quiz, first_only, result, items, same)
+
+
+def option_label(option: Option, *, kind: str) -> str:
+    """An option as the statistics name it: a numerical answer with its tolerance."""
+    if kind == "numerical" and option.text_md != "*" and option.tolerance:
+        return f"{option.text_md} ± {option.tolerance:g}"
+    return option.text_md
 
 
 def _number(value: float | None, digits: int = 2) -> str:

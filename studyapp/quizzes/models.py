@@ -50,6 +50,14 @@ class QuestionQuerySet(ArchivableQuerySet):
         only through that instructor's quizzes, assigned to cohorts."""
         return self.asked().filter(in_pool=True)
 
+    def drawable_by(self, user):
+        """Published questions an instructor may put in a quiz, by hand or by a rule: the
+        courses' curated pools, the banks they uploaded and the questions they wrote or
+        imported; never another instructor's own questions."""
+        return self.asked().filter(
+            Q(in_pool=True) | Q(author_id=user.pk) | Q(course__uploaded_by_id=user.pk)
+        )
+
 
 class Question(models.Model):
     class Status(models.TextChoices):
@@ -101,6 +109,11 @@ class QuestionVersion(models.Model):
         SINGLE = "single", "Single answer"
         MULTIPLE = "multiple", "Multiple response"
         TRUE_FALSE = "truefalse", "True/false"
+        SHORT_ANSWER = "shortanswer", "Short answer"
+        NUMERICAL = "numerical", "Numerical"
+
+    #: Kinds answered by typing (a text input), not by choosing options.
+    TYPED_KINDS = ("shortanswer", "numerical")
 
     class Difficulty(models.TextChoices):
         EASY = "easy", "Easy"
@@ -110,7 +123,12 @@ class QuestionVersion(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     stem_md = models.TextField()
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    case_sensitive = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="A short answer's case must match (Moodle's usecase).",
+    )
     general_explanation_md = models.TextField(blank=True)
     domain = models.CharField(max_length=2, choices=list(DOMAINS.items()))
     difficulty = models.CharField(
@@ -172,6 +190,12 @@ class QuestionVersion(models.Model):
         return f"{self.question.key} v{self.number}"
 
     @property
+    def is_typed(self) -> bool:
+        """Answered by typing: a short answer or a number (its options are the accepted
+        answers, never shown before the answer)."""
+        return self.kind in self.TYPED_KINDS
+
+    @property
     def domain_name(self) -> str:
         return DOMAINS.get(self.domain, self.domain)
 
@@ -187,6 +211,16 @@ class Option(models.Model):
         "shares adding up to 1 for a multiple response's keys. is_correct is fraction > 0.",
     )
     explanation_md = models.TextField(blank=True)
+    tolerance = models.FloatField(
+        default=0.0,
+        db_default=0.0,
+        help_text="A numerical answer's accepted error either side (nominal).",
+    )
+    pinned = models.BooleanField(
+        default=False,
+        help_text="Keep this option at its written position when the others are shuffled "
+        "(options that refer to the others, such as 'All of the above', keep theirs anyway).",
+    )
 
     class Meta:
         ordering = ["version", "position"]
@@ -267,6 +301,12 @@ class Attempt(models.Model):
     )
     question_count = models.PositiveIntegerField(default=0)
     correct_count = models.PositiveIntegerField(null=True, blank=True)
+    marks = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The marks earned, with partial credit (a practice session or an "
+        "instructor's quiz); an exam simulation is all-or-nothing, so its marks are its count.",
+    )
     scaled_score = models.PositiveIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
 
@@ -296,6 +336,17 @@ class AttemptQuestion(models.Model):
     position = models.PositiveIntegerField(help_text="1-based order within the attempt.")
     version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+")
     chosen = models.JSONField(default=list, blank=True, help_text="Chosen Option ids.")
+    response = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The typed answer of a short-answer or numerical question.",
+    )
+    mark = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The mark earned, 0..1 (partial credit); None until graded.",
+    )
     shown_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
@@ -317,7 +368,7 @@ class AttemptQuestion(models.Model):
 
     @property
     def is_answered(self) -> bool:
-        return bool(self.chosen)
+        return bool(self.chosen) or bool(self.response.strip())
 
     @property
     def time_to_answer(self):

@@ -38,15 +38,18 @@ from django.db.models import F, Max, Q, QuerySet
 from studyapp.core.errors import NotAllowed
 from studyapp.quizzes.banks import (
     FORMAT_NAMES,
-    KIND_NAMES,
-    STORED_KINDS,
     BankError,
-    equal_shares,
     media_files,
     version_data,
 )
 from studyapp.quizzes.formats import FORMATS, ParseResult, Problem, QuestionData
-from studyapp.quizzes.formats.model import FileData, is_slug, normalize_fraction, slugify
+from studyapp.quizzes.formats.model import (
+    FileData,
+    derived_fractions,
+    is_slug,
+    normalize_fraction,
+    slugify,
+)
 from studyapp.quizzes.models import Option, Question, QuestionMedia, QuestionVersion
 from studyapp.topics.importing import bank_course_create
 from studyapp.topics.models import Course, ScenarioCase, Topic
@@ -204,18 +207,11 @@ def banks_for_instructor(user) -> QuerySet[Course]:
 
 
 def questions_parse(*, text: str, format_name: str, source: str = "") -> ParseResult:
-    """Read ``text`` in a format; kinds a bank cannot keep are skipped with their line."""
+    """Read ``text`` in a format; the format skips what a bank cannot keep (essay, matching,
+    description...) with its line and the reason."""
     if format_name not in FORMATS:
         raise BankError(f"unknown format {format_name!r} (known: {', '.join(FORMAT_NAMES)})")
-    parsed = FORMATS[format_name].parse(text, source=source)
-    parsed.skipped.extend(
-        Problem(q.line, f"{KIND_NAMES[q.kind]} questions cannot be kept in a bank yet, skipped")
-        for q in parsed.questions
-        if q.kind not in STORED_KINDS
-    )
-    parsed.skipped.sort(key=lambda problem: problem.line)
-    parsed.questions = [q for q in parsed.questions if q.kind in STORED_KINDS]
-    return parsed
+    return FORMATS[format_name].parse(text, source=source)
 
 
 @dataclass(frozen=True)
@@ -381,6 +377,8 @@ def import_plan(
             if format_name != "moodle-xml":
                 keep_combined_feedback(question, stored.current_version)
                 keep_files(question, stored.current_version)
+            if format_name != "markdown":
+                keep_pins(question, stored.current_version)
             if format_name == "aiken":
                 keep_what_aiken_cannot_say(question, stored.current_version)
         action, reason = _action(question, stored, placement)
@@ -466,6 +464,14 @@ def keep_combined_feedback(question: QuestionData, version: QuestionVersion) -> 
     question.correct_feedback = stored.get("correctfeedback", "")
     question.partially_correct_feedback = stored.get("partiallycorrectfeedback", "")
     question.incorrect_feedback = stored.get("incorrectfeedback", "")
+
+
+def keep_pins(question: QuestionData, version: QuestionVersion) -> None:
+    """Only the Markdown format holds an option's pin: a file in another format imported over
+    the bank keeps the pin of every option whose text it still has."""
+    pinned = {_words(option.text_md) for option in version.options.all() if option.pinned}
+    for option in question.options:
+        option.pinned = option.pinned or _words(option.text) in pinned
 
 
 def keep_files(question: QuestionData, version: QuestionVersion) -> None:
@@ -639,9 +645,10 @@ def questions_save(files: list[QuestionFile], *, now: datetime) -> Counter:
 def question_content(question: QuestionData) -> dict:
     """What a version says, in a stable shape: its hash decides whether a new version is due.
 
-    Title, text format, category, weights other than equal shares and files are added only
-    when they differ from what the Markdown question files always meant, so the hashes of
-    questions imported before they existed stay the same (no spurious new versions)."""
+    Title, text format, category, pinned options, weights other than the derived ones
+    (:func:`derived_fractions`), tolerances, case sensitivity and files are added only when
+    they differ from what the Markdown question files always meant, so the hashes of questions
+    imported before they existed stay the same (no spurious new versions)."""
     content = {
         "stem": question.stem.strip(),
         "kind": question.kind,
@@ -657,7 +664,7 @@ def question_content(question: QuestionData) -> dict:
         ],
     }
     fractions = [normalize_fraction(option.fraction) for option in question.options]
-    if fractions != equal_shares([option.fraction > 0 for option in question.options]):
+    if fractions != derived_fractions([option.fraction > 0 for option in question.options]):
         content["fractions"] = fractions
     if question.title.strip():
         content["title"] = question.title.strip()
@@ -667,8 +674,15 @@ def question_content(question: QuestionData) -> dict:
         content["category"] = question.category.strip()
     if not question.shuffle:
         content["shuffle"] = False
+    pinned = [index for index, option in enumerate(question.options) if option.pinned]
+    if pinned:
+        content["pinned"] = pinned
     if question.combined_feedback:
         content["combined"] = question.combined_feedback
+    if question.kind == "numerical":
+        content["tolerances"] = [option.tolerance for option in question.options]
+    if question.case_sensitive:
+        content["case_sensitive"] = True
     if question.files:
         content["files"] = [
             [file.area, file.path, file.name, hashlib.sha256(file.content).hexdigest()]
@@ -728,12 +742,15 @@ def version_create(
         category=content.get("category", ""),
         shuffle_options=content.get("shuffle", True),
         combined_feedback=content.get("combined", {}),
+        case_sensitive=content.get("case_sensitive", False),
         content_hash=digest,
         author=author,
         created_at=now,
     )
     version.topics.set([topics[slug] for slug in content["topics"]])
-    fractions = content.get("fractions") or equal_shares([o[1] for o in content["options"]])
+    fractions = content.get("fractions") or derived_fractions([o[1] for o in content["options"]])
+    tolerances = content.get("tolerances") or [0.0] * len(fractions)
+    pinned = set(content.get("pinned", []))
     Option.objects.bulk_create(
         Option(
             version=version,
@@ -741,10 +758,12 @@ def version_create(
             text_md=text,
             is_correct=correct,
             fraction=fraction,
+            tolerance=tolerance,
             explanation_md=explanation,
+            pinned=position in pinned,
         )
-        for position, ((text, correct, explanation), fraction) in enumerate(
-            zip(content["options"], fractions, strict=True)
+        for position, ((text, correct, explanation), fraction, tolerance) in enumerate(
+            zip(content["options"], fractions, tolerances, strict=True)
         )
     )
     QuestionMedia.objects.bulk_create(

@@ -83,8 +83,9 @@ def quiz_rule_add(
 
 
 def rule_pool(rule: QuizRule) -> QuerySet[Question]:
-    """Published questions matching the rule (topic, domain and tag together)."""
-    pool = Question.objects.asked()
+    """Published questions the quiz's owner may draw from (:meth:`QuestionQuerySet.drawable_by`)
+    matching the rule (topic, domain and tag together)."""
+    pool = Question.objects.drawable_by(rule.quiz.owner)
     if rule.topic_id:
         pool = pool.filter(current_version__topics=rule.topic_id)
     if rule.domain:
@@ -101,12 +102,13 @@ def questions_search(
     domain: str = "",
     tag: str = "",
     status: str = "",
-    published_only: bool = False,
+    drawable_by=None,
 ) -> QuerySet[Question]:
-    """The bank filtered by text (stem, title or key), topic, domain, tag and status."""
+    """The bank filtered by text (stem, title or key), topic, domain, tag and status; with
+    ``drawable_by`` (an instructor), only the published questions they may put in a quiz."""
     questions = Question.objects.active().filter(current_version__isnull=False)
-    if published_only:
-        questions = questions.filter(status=Question.Status.PUBLISHED)
+    if drawable_by is not None:
+        questions = Question.objects.drawable_by(drawable_by)
     elif status:
         questions = questions.filter(status=status)
     if text.strip():
@@ -136,7 +138,7 @@ def quiz_questions_draw(quiz: Quiz, *, rng: random.Random) -> list[Question]:
     ]
     chosen = {question.pk for question in picked}
     drawn: list[Question] = []
-    for rule in quiz.rules.select_related("topic").order_by("position", "id"):
+    for rule in quiz.rules.select_related("topic", "quiz__owner").order_by("position", "id"):
         pool = [question for question in rule_pool(rule) if question.pk not in chosen]
         pool.sort(key=lambda question: question.pk)
         take = rng.sample(pool, min(rule.count, len(pool)))
@@ -151,7 +153,8 @@ def quiz_questions_draw(quiz: Quiz, *, rng: random.Random) -> list[Question]:
 def quiz_question_estimate(quiz: Quiz) -> int:
     """How many questions an attempt will have (hand-picked plus what the rules can draw)."""
     picked = quiz.items.filter(question__status=Question.Status.PUBLISHED).count()
-    return picked + sum(min(rule.count, rule_pool(rule).count()) for rule in quiz.rules.all())
+    rules = quiz.rules.select_related("quiz__owner")
+    return picked + sum(min(rule.count, rule_pool(rule).count()) for rule in rules)
 
 
 # -- learners ---------------------------------------------------------------------------------

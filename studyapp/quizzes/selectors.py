@@ -63,16 +63,16 @@ class NavigatorItem:
 def attempt_navigator(attempt: Attempt) -> list[NavigatorItem]:
     """Every question's position, answered and flagged state, in order, in one light query."""
     rows = attempt.items.order_by("position").values_list(
-        "position", "chosen", "answered_at", "flagged"
+        "position", "chosen", "response", "answered_at", "flagged"
     )
     return [
         NavigatorItem(
             position=position,
-            is_answered=bool(chosen),
+            is_answered=bool(chosen) or bool(response.strip()),
             is_open=answered_at is None,
             flagged=flagged,
         )
-        for position, chosen, answered_at, flagged in rows
+        for position, chosen, response, answered_at, flagged in rows
     ]
 
 

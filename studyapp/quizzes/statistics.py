@@ -11,7 +11,8 @@ R = T - x the rest of the test, every variance and covariance divides by S - 1:
 * discriminative efficiency = 100 * Cov(x, R) / CovMax, where CovMax is the covariance of x sorted
   against R sorted;
 * random guess score = mean of the options' fractions for a single-answer question, None for
-  multiple response;
+  multiple response; for a short-answer or numerical question the weight of its ``*`` answer
+  (any other response), else 0;
 * quiz level: Cronbach's alpha = 100 * P / (P - 1) * (1 - sum Var(x_i) / Var(T)); error ratio =
   100 * sqrt(1 - alpha / 100); standard error = error ratio * SD(T) / 100.
 
@@ -43,6 +44,8 @@ class ItemInfo:
     max_mark: float
     kind: str = "single"
     option_fractions: tuple[float, ...] = ()
+    #: The accepted answers' texts of a short-answer or numerical question.
+    option_texts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -119,14 +122,21 @@ def first_attempts(attempts: list[Attempt]) -> list[Attempt]:
 
 
 def random_guess_score(item: ItemInfo) -> float | None:
-    """Mean of the options' fractions for a single-answer question; None for multiple response."""
+    """Mean of the options' fractions for a single-answer question; None for multiple response.
+    A typed answer is guessed only by the ``*`` answer (any response), as in Moodle."""
+    if item.kind in ("shortanswer", "numerical"):
+        return next(
+            (f for t, f in zip(item.option_texts, item.option_fractions, strict=False) if t == "*"),
+            0.0,
+        )
     if item.kind not in ("single", "truefalse") or not item.option_fractions:
         return None
     return mean(list(item.option_fractions))
 
 
 def option_counts(item: ItemInfo, attempts: list[Attempt]) -> list[int]:
-    """How many learners chose each option (a learner counts once per option)."""
+    """How many learners chose each option (a learner counts once per option); for a typed
+    answer, how many responses each accepted answer matched."""
     counts = [0] * len(item.option_fractions)
     for attempt in attempts:
         for index in set(attempt.choices.get(item.key, [])):

@@ -1,4 +1,5 @@
-"""Instructor pages, mounted under /teach/ (every view is instructor_required)."""
+"""The quizzes' instructor pages (every view is instructor_required); studyapp/teach_urls.py
+mounts them under /teach/ beside every other instructor page."""
 
 from __future__ import annotations
 

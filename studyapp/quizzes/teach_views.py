@@ -34,7 +34,7 @@ from studyapp.quizzes.forms import (
     question_editor_check,
     question_form_initial,
 )
-from studyapp.quizzes.models import Question, Quiz
+from studyapp.quizzes.models import Question, QuestionVersion, Quiz
 from studyapp.topics.models import Course
 
 IMPORT_SESSION_KEY = "question_import"
@@ -138,6 +138,7 @@ def _preview_context(form: QuestionForm, rows) -> dict:
     )
     return {
         "stem": draft.stem,
+        "typed": draft.kind in QuestionVersion.TYPED_KINDS,
         "explanation": draft.general_feedback,
         "rows": shown,
         "findings": checking.question_check(draft) if draft.stem.strip() and shown else [],
@@ -220,7 +221,7 @@ def _builder_context(request: HttpRequest, quiz: Quiz, **extra) -> dict:
             topic=filters.get("topic"),
             domain=filters.get("domain", ""),
             tag=filters.get("tag", ""),
-            published_only=True,
+            drawable_by=request.user,
         ).exclude(pk__in=chosen)[:30]
         if request.GET
         else []
@@ -262,7 +263,9 @@ def quiz_builder(request: HttpRequest, quiz_id: int) -> HttpResponse:
 @instructor_required
 def quiz_item_add(request: HttpRequest, quiz_id: int) -> HttpResponse:
     quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
-    question = get_object_or_404(Question.objects.published(), pk=request.POST.get("question"))
+    question = get_object_or_404(
+        Question.objects.drawable_by(request.user), pk=request.POST.get("question")
+    )
     quizbuilder.quiz_item_add(quiz=quiz, question=question)
     return redirect(f"{quiz.get_absolute_url()}#items")
 

@@ -211,7 +211,11 @@ def answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse
     now = timezone.now()
     try:
         saved = attempts.attempt_answer(
-            attempt=attempt, position=position, letters=request.POST.getlist("option"), now=now
+            attempt=attempt,
+            position=position,
+            letters=request.POST.getlist("option"),
+            response=request.POST.get("response"),
+            now=now,
         )
     except attempts.DeadlinePassed:
         return time_up(request, attempt)
@@ -328,6 +332,7 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
             "scaling_method": grading.SCALING_METHOD,
             "pass_score": grading.PASS_SCORE,
             "answered_count": summary.answered,
+            "partial_credit": attempts.attempt_gives_partial_credit(attempt),
             "is_owner": attempt.user_id == request.user.pk,
         },
     )

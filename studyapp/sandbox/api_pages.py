@@ -18,14 +18,12 @@ from studyapp.engine.hosts import routing_key
 from studyapp.sandbox import async_invoke, concurrency, sqs
 from studyapp.sandbox.models import Function
 from studyapp.sandbox.runs import engine_account, sandbox_error_message
+from studyapp.sandbox.selectors import function_by_name
 
 
 def function_for_name(*, user, name: str) -> Function:
     """The learner's own function of that name, else the sample (another learner's: 404)."""
-    function = (
-        Function.objects.active().filter(owner=user, name=name).first()
-        or Function.objects.active().samples().filter(name=name).first()
-    )
+    function = function_by_name(user=user, name=name)
     if function is None:
         raise Http404("No such function.")
     return function

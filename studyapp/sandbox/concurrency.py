@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from studyapp.core.errors import Invalid
 from studyapp.engine import client
+from studyapp.engine.shapes import FunctionSpec, InvokeResult
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import (
     ConcurrencyLease,
@@ -172,7 +173,7 @@ def concurrency_in_use(*, user, function: Function | None = None, now: datetime 
 # -- running ----------------------------------------------------------------------------------
 
 
-def engine_spec(*, user, function: Function) -> dict[str, Any]:
+def engine_spec(*, user, function: Function) -> FunctionSpec:
     """The sandbox service's FunctionConfig for this learner's view of the function."""
     spec = function_spec(function, user, FunctionSettings.of(function))
     spec["reserved_concurrency"] = invoke_config_for(
@@ -181,7 +182,7 @@ def engine_spec(*, user, function: Function) -> dict[str, Any]:
     return spec
 
 
-def throttled_result(throttle: Throttled) -> dict[str, Any]:
+def throttled_result(throttle: Throttled) -> InvokeResult:
     """A throttle in the shape of the engine's result object (no environment was used)."""
     return {
         "request_id": "",

@@ -19,6 +19,11 @@ class FunctionSettings:
     code: str | None = None  # the handler's module; None keeps the stored code
 
     @classmethod
+    def defaults(cls) -> FunctionSettings:
+        """A new function's settings: the Function model's defaults, stated only there."""
+        return cls.of(Function())
+
+    @classmethod
     def of(cls, function: Function) -> FunctionSettings:
         return cls(
             memory_mb=function.memory_mb,

@@ -52,6 +52,7 @@ from studyapp.core.errors import Conflict, Invalid, NotFound
 from studyapp.engine import client
 from studyapp.engine.config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
 from studyapp.engine.hosts import routing_key
+from studyapp.engine.shapes import FunctionSpec
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 
@@ -160,7 +161,7 @@ def layer_files(name: str) -> dict[str, str]:
     return _layer_files_cached(str(folder), stamp)
 
 
-def function_spec(function: Function, user, run_settings: FunctionSettings) -> dict[str, Any]:
+def function_spec(function: Function, user, run_settings: FunctionSettings) -> FunctionSpec:
     """The FunctionConfig dict the sandbox service runs (validated here as the engine would)."""
     code = dict(function.code)
     if run_settings.code is not None:

@@ -8,6 +8,15 @@ from studyapp.sandbox.models import Function
 from studyapp.topics.models import Topic
 
 
+def function_by_name(*, user, name: str) -> Function | None:
+    """The function ``name`` names for this user: their own of that name, else the shipped
+    sample of that name; another learner's function is never found (None)."""
+    return (
+        Function.objects.active().filter(owner=user, name=name).first()
+        or Function.objects.active().samples().filter(name=name).first()
+    )
+
+
 def function_list(*, user, topic_key: str = "") -> dict[str, Any]:
     """The shipped samples (with their topic) and the user's own functions, in two queries.
 

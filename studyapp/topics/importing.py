@@ -137,6 +137,7 @@ def topic_save(
             values={
                 "term": term_outline.term,
                 "definition_md": term_outline.definition,
+                "parent_term": term_outline.parent,
                 "position": term_position,
                 "archived_at": None,
             },

@@ -118,6 +118,12 @@ class KeyTerm(models.Model):
     slug = models.SlugField(max_length=120)
     term = models.CharField(max_length=200)
     definition_md = models.TextField()
+    parent_term = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The key term this one is nested under in the notes (its card asks in that "
+        "context); empty for a term of the topic's own list.",
+    )
     position = models.PositiveIntegerField(default=0)
     archived_at = models.DateTimeField(null=True, blank=True)
 

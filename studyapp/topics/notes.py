@@ -11,7 +11,9 @@ The notes style (see content/README.md, "Notes"):
 - A bullet (``*``, ``-``, ``+`` or ``1.``) at the list's own indentation of the form
   ``**Term**: definition``, ``**Term:** definition`` or ``**Term** - definition`` (also with an
   en or em dash) is a key term. Lines that continue it (indented, or lazily unindented as
-  Markdown allows) join its definition; nested bullets and paragraphs stay with it.
+  Markdown allows) join its definition; nested bullets and paragraphs stay with it. A nested
+  bullet of the same form is a key term of its own too (its card asks in the context of the
+  term above it), while it stays in that term's definition.
 - Key terms directly under a section (or under the title) make that section's own topic, named
   after the section ("Overview" under the title).
 - A topic whose terms are ``**Scenario**:`` and ``**Solution**:`` is a scenario case.
@@ -59,6 +61,7 @@ class KeyTermOutline:
     slug: str
     definition: str  # Markdown: the text after the separator plus what is nested under it
     line: int
+    parent: str = ""  # the key term this one is nested under ("" at the list's own level)
     corrections: list = field(default_factory=list)  # CorrectionOutline, from corrections files
 
 
@@ -403,7 +406,29 @@ class _OpenTerm:
     outline: KeyTermOutline
     first: list[str]  # the first paragraph's lines, joined into the definition
     rest: list[str]  # nested bullets and later paragraphs, dedented into the definition
+    numbers: list[int] = field(default_factory=list)  # the source line of each of ``rest``
     blank: bool = False  # a blank line came since the item began
+
+    def nest(self, number: int, line: str) -> None:
+        self.rest.append(line)
+        self.numbers.append(number)
+
+
+def _nested_terms(term: _OpenTerm, warnings: list[Problem]) -> list[KeyTermOutline]:
+    """The key terms of the bullets nested under ``term`` (read as a list of their own), each
+    marked with the term it is nested under."""
+    indents = [
+        _indent(line[: len(line) - len(line.lstrip())]) for line in term.rest if line.strip()
+    ]
+    if not indents:
+        return []
+    cut = min(indents)
+    lines = [(n, line.expandtabs(4)[cut:]) for n, line in zip(term.numbers, term.rest, strict=True)]
+    inner = TopicOutline(title=term.outline.term, slug=term.outline.slug, line=term.outline.line)
+    _fill_topic(inner, lines, warnings)
+    for child in inner.key_terms:
+        child.parent = child.parent or term.outline.term
+    return inner.key_terms
 
 
 def _at_column(previous: str, line: str) -> str:
@@ -430,6 +455,7 @@ def _fill_topic(topic: TopicOutline, lines: list[tuple[int, str]], warnings: lis
             current.outline.definition = "\n".join([" ".join(current.first), *nested]).strip()
             if current.outline.definition:
                 terms.append(current.outline)
+                terms.extend(_nested_terms(current, warnings))
             else:
                 warnings.append(
                     Problem(
@@ -444,11 +470,11 @@ def _fill_topic(topic: TopicOutline, lines: list[tuple[int, str]], warnings: lis
             if line.strip().startswith(fence):
                 fence = ""
             if current is not None:
-                current.rest.append(line)
+                current.nest(number, line)
             continue
         if not line.strip():
             if current is not None:
-                current.rest.append(line)
+                current.nest(number, line)
                 current.blank = True
             continue
         bullet = BULLET.match(line)
@@ -478,12 +504,12 @@ def _fill_topic(topic: TopicOutline, lines: list[tuple[int, str]], warnings: lis
             if not current.rest:
                 current.first.append(line.strip())  # continues the definition's paragraph
             else:
-                current.rest.append(_at_column(current.rest[-1], line))
+                current.nest(number, _at_column(current.rest[-1], line))
             continue
         if current is not None and indent > (base or 0):
             if opened:
                 fence = opened.group("fence")[:3]
-            current.rest.append(line)
+            current.nest(number, line)
             continue
         if base is not None and indent > base:
             # Text nested under a list item that is not a key term stays text; a key-term

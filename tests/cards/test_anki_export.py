@@ -254,3 +254,78 @@ def test_the_leech_tag_survives_ankis_default_import(full_deck, learner, tmp_pat
         ]
     finally:
         collection.close()
+
+
+def test_every_review_log_row_reaches_anki_with_its_ease_interval_and_time(
+    full_deck, learner, tmp_path
+):
+    reviews_make(full_deck, learner)
+    slow = full_deck.cards()[3]
+    review_record(user=learner, card=slow, rating=4, duration_ms=95_000, now=NOW)
+    package = tmp_path / "ada.apkg"
+    anki_package_write(user=learner, path=package, now=NOW)
+    collection = anki_import(tmp_path / "c.anki2", package, with_scheduling=True)
+    try:
+        card_ids = {card.pk: anki_card_of(collection, card).id for card in full_deck.cards()}
+        rows = collection.db.all(
+            "SELECT id, cid, ease, ivl, lastIvl, time, type FROM revlog ORDER BY id"
+        )
+    finally:
+        collection.close()
+    logs = list(ReviewLog.objects.filter(user=learner).order_by("reviewed_at", "pk"))
+    assert len(rows) == len(logs) == 11  # ten from reviews_make, one slow answer
+    last_interval: dict[int, int] = {}
+    for row, log in zip(rows, logs, strict=True):
+        revlog_id, cid, ease, interval, previous, time_ms, kind = row
+        assert abs(revlog_id - int(log.reviewed_at.timestamp() * 1000)) < 10
+        assert cid == card_ids[log.card_id]
+        assert ease == log.rating
+        seconds = (log.due_after - log.reviewed_at).total_seconds()
+        if log.state_after == CardSchedule.State.REVIEW:
+            assert interval == round(seconds / 86400) >= 1  # days, as Anki keeps reviews
+        else:
+            assert interval == -int(seconds) < 0  # negative seconds: a learning step
+        assert previous == last_interval.get(cid, 0)
+        last_interval[cid] = interval
+        # Anki records at most 60 s of answering time per review, as its own reviewer does
+        assert time_ms == min(log.duration_ms, 60_000)
+        expected_kind = {None: 0, 1: 0, 2: 1, 3: 2}[log.state_before]  # learn, review, relearn
+        assert kind == expected_kind
+    assert sorted({row[6] for row in rows}) == [0, 1, 2]  # the lapse made a relearning row
+    assert [row[5] for row in rows].count(60_000) == 1
+
+
+def test_a_second_import_with_scheduling_of_an_unchanged_export_changes_nothing(
+    full_deck, learner, tmp_path
+):
+    reviews_make(full_deck, learner)
+    package = tmp_path / "ada.apkg"
+    anki_package_write(user=learner, path=package, now=NOW)
+
+    def state(collection):
+        cards = [collection.get_card(cid) for cid in collection.find_cards("")]
+        return sorted(
+            (
+                c.id,
+                c.type,
+                c.queue,
+                c.due,
+                c.ivl,
+                c.reps,
+                c.lapses,
+                (c.memory_state.stability, c.memory_state.difficulty) if c.memory_state else None,
+            )
+            for c in cards
+        ), collection.db.list("SELECT id FROM revlog ORDER BY id")
+
+    collection, first = anki_import_logged(tmp_path / "c.anki2", package, with_scheduling=True)
+    before = state(collection)
+    collection.close()
+    collection, second = anki_import_logged(tmp_path / "c.anki2", package, with_scheduling=True)
+    after = state(collection)
+    collection.close()
+    assert len(first.new) == 6
+    assert len(second.new) == len(second.updated) == 0
+    assert len(second.duplicate) == 6
+    assert after == before
+    assert len(after[1]) == ReviewLog.objects.count()

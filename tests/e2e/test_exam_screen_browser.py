@@ -132,3 +132,31 @@ def test_a_finished_exams_review_filters_wrong_answers_and_starts_practice_of_th
     assert [item.version.question_id for item in practice.items.select_related("version")] == (
         missed
     )
+
+
+def test_an_exam_by_keyboard_alone_chooses_moves_back_and_forth_and_keeps_the_answers(
+    page: Page, live_server, learner, long_bank
+):
+    log_in(page, live_server, username="ada", password="correct-horse-42")
+    start_exam(page, live_server, count=3)
+    choices = page.locator(".quiz-choice input")
+    keys_ready(page)
+    page.keyboard.press("b")  # a letter chooses that option
+    expect(choices.nth(1)).to_be_checked()
+    expect(page.locator("#save-status")).to_contain_text("Answer saved")
+    page.keyboard.press("n")
+    expect(page.get_by_role("heading", name="Question 2 of 3")).to_be_visible()
+    keys_ready(page)
+    page.keyboard.press("3")  # so does its number
+    expect(choices.nth(2)).to_be_checked()
+    expect(page.locator("#save-status")).to_contain_text("Answer saved")
+    page.keyboard.press("p")
+    expect(page.get_by_role("heading", name="Question 1 of 3")).to_be_visible()
+    expect(choices.nth(1)).to_be_checked()  # the answer was kept by the server
+    keys_ready(page)
+    page.keyboard.press("Enter")  # Enter goes on to the next question
+    expect(page.get_by_role("heading", name="Question 2 of 3")).to_be_visible()
+    expect(choices.nth(2)).to_be_checked()
+    exam = Attempt.objects.get()
+    chosen = {item.position: item.chosen for item in exam.items.all()}
+    assert len(chosen[1]) == len(chosen[2]) == 1 and chosen[3] == []

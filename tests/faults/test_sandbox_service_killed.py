@@ -90,13 +90,6 @@ def service(settings) -> Iterator[Service]:
         service.stop()
 
 
-@pytest.fixture
-def samples(db, settings):
-    from studyapp.content.importing import content_import
-
-    return content_import(settings.CONTENT_DIR)
-
-
 def processes_with(marker: str) -> list[int]:
     """Processes of this machine whose environment holds ``marker`` (the sandboxed runtime's)."""
     found = []

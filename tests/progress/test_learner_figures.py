@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import fsrs
 import pytest
+from django.template.loader import render_to_string
 
 from studyapp.progress.dashboards import learner_dashboard, streak_days
+from studyapp.progress.selectors import ScorePoint
 from studyapp.quizzes.models import Attempt
 from tests.progress.conftest import NOW
 
@@ -133,7 +135,9 @@ def test_the_heatmap_counts_card_and_quiz_answers_per_study_day(world, learner):
     world.review(learner, at=datetime(2025, 2, 1, 9, tzinfo=UTC))  # over a year ago
     chart = learner_dashboard(learner, now=NOW).charts["heatmap"]
     assert chart.rows == [("2026-02-01", 1), ("2026-03-03", 3)]
-    assert "<title>2026-03-03: 3 reviews</title>" in chart.svg
+    assert "<title>2026-03-03: 3 reviews</title>" in render_to_string(
+        "includes/chart_svg.html", {"chart": chart}
+    )
 
 
 def test_the_streak_runs_back_from_yesterday_when_today_has_no_answer(world, learner):
@@ -228,9 +232,10 @@ def test_the_score_history_lists_finished_attempts_oldest_first(world, learner):
     world.attempt(learner, answers=[(q, True)], at=NOW, submitted=False)  # still open
     board = learner_dashboard(learner, now=NOW)
     assert [s["scaled_score"] for s in board.scores] == [550, 1000]
+    assert set(board.scores[0]) == set(ScorePoint.__annotations__)
     chart = board.charts["scores"]
     assert [row[1] for row in chart.rows] == ["550", "1000"]
-    assert 'class="chart-reference"' in chart.svg
+    assert [line.css for line in chart.lines] == ["chart-axis", "chart-reference"]
 
 
 def test_readiness_scales_a_domains_recent_accuracy_once_it_has_ten_answers(world, learner):

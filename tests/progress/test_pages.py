@@ -14,6 +14,7 @@ from django.utils import timezone
 from studyapp.accounts.cohorts import cohort_create
 from studyapp.accounts.models import Membership
 from studyapp.progress.dashboards import cohort_dashboard
+from studyapp.progress.export import ExportedUser, LearnerExport
 from studyapp.sandbox.models import Function
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,8 @@ def test_the_data_download_is_an_attachment_with_only_the_learners_own_data(
     assert data["attempts"] == [] and data["attempt_answers"] == []
     assert [f["name"] for f in data["functions"]] == ["mine"]
     assert "password" not in response.content.decode()
+    assert set(data) == set(LearnerExport.__annotations__)  # the document its type names
+    assert set(data["user"]) == set(ExportedUser.__annotations__)
 
 
 def test_the_teach_page_links_each_cohort_dashboard(instructor_client, cohort):

@@ -6,22 +6,28 @@ same letters; grading, statistics and exports keep the author's option identitie
 
 from __future__ import annotations
 
+import io
+import json
 import random
 import re
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.db.models import F
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.quizzes import attempts, quizbuilder
+from studyapp.quizzes import attempts, question_import, quizbuilder
 from studyapp.quizzes.attempts import option_is_pinned, option_order_shuffle
 from studyapp.quizzes.banks import questions_export
 from studyapp.quizzes.formats import markdown, moodle_xml
 from studyapp.quizzes.item_analysis import quiz_analysis
 from studyapp.quizzes.models import Attempt, Option, QuestionVersion, Quiz
+from studyapp.topics.models import Course
 from tests.quizzes.conftest import NOTES, import_content
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +286,204 @@ def test_item_statistics_count_the_authors_options_whatever_letter_they_were_sho
         ("C", 6),
         ("D", 0),
     ]
+
+
+# -- options the author pinned -------------------------------------------------------------------
+
+AUTHOR_PINNED_BANK = """---
+course: amazon-s3
+---
+
+## pinned-by-the-author
+topics: buckets-and-objects
+domain: D2
+
+A team stores build artefacts. Which service keeps them durably at the lowest cost?
+
+### Options
+
+- [ ] Amazon EBS volumes.
+  Why: Block storage, attached to one instance.
+- [ ] Amazon EFS.
+  Why: A shared file system, dearer per GB.
+- [ ] Keep the artefacts on the build hosts and copy them as needed between hosts.
+  Pinned: yes
+  Why: Not durable.
+- [x] Amazon S3.
+  Why: Durable object storage at the lowest cost.
+- [ ] Amazon ElastiCache.
+  Why: A cache, not storage.
+"""
+
+
+@pytest.fixture
+def author_pinned_bank(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "quizzes").mkdir()
+    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
+    (tmp_path / "quizzes" / "bank.md").write_text(AUTHOR_PINNED_BANK, encoding="utf-8")
+    import_content(tmp_path)
+
+
+def test_the_markdown_format_reads_and_writes_a_pinned_option():
+    [question] = markdown.parse(AUTHOR_PINNED_BANK).questions
+    assert [option.pinned for option in question.options] == [False, False, True, False, False]
+    assert question.options[2].text == (
+        "Keep the artefacts on the build hosts and copy them as needed between hosts."
+    )
+    assert question.options[2].feedback == "Not durable."
+    written = markdown.write([question], course="amazon-s3")
+    assert written == AUTHOR_PINNED_BANK.replace("domain: D2\n", "domain: D2\ndifficulty: medium\n")
+    assert markdown.parse(written).questions == [question]
+
+
+def test_an_option_the_author_pinned_keeps_its_place_over_many_attempts_while_the_others_move(
+    author_pinned_bank, learner, django_user_model
+):
+    version = QuestionVersion.objects.get(question__key="pinned-by-the-author")
+    written = [o.pk for o in version.options.order_by("position")]
+    assert [o.pinned for o in version.options.order_by("position")] == [0, 0, 1, 0, 0]
+    other = django_user_model.objects.create_user(username="bo", password="correct-horse-42")
+    seen: set[tuple[int, ...]] = set()
+    first_places: set[int] = set()
+    for n in range(30):
+        exam = attempts.exam_start(user=learner if n % 2 else other, now=timezone.now())
+        order = exam.items.get(version=version).option_order
+        assert sorted(order) == sorted(written)
+        assert order[2] == written[2]  # the pinned option, always third
+        seen.add(tuple(order))
+        first_places.add(order[0])
+        # stable for that attempt: the order is stored and served again on a reload
+        assert exam.items.get(version=version).option_order == order
+    assert len(seen) > 5
+    assert first_places == {written[0], written[1], written[3], written[4]}  # every other moves
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pins=st.lists(st.booleans(), min_size=2, max_size=8),
+    seeds=st.lists(st.text(max_size=12), min_size=1, max_size=5),
+)
+def test_every_pinned_option_keeps_its_place_for_any_seed(pins, seeds):
+    options = [
+        Option(id=200 + i, position=i, text_md=f"Option {i}", is_correct=False, pinned=pinned)
+        for i, pinned in enumerate(pins)
+    ]
+    for seed in seeds:
+        order = option_order_shuffle(seed=seed, options=options, shuffle=True)
+        assert sorted(order) == [option.id for option in options]
+        assert order == option_order_shuffle(seed=seed, options=options, shuffle=True)
+        for option in options:
+            if option.pinned:
+                assert order[option.position] == option.id
+
+
+def test_the_unpinned_options_of_a_pinned_question_reach_every_free_place():
+    options = [
+        Option(id=300 + i, position=i, text_md=f"Option {i}", is_correct=False, pinned=i == 0)
+        for i in range(4)
+    ]
+    orders_seen = {
+        tuple(option_order_shuffle(seed=str(n), options=options, shuffle=True)) for n in range(200)
+    }
+    assert {order[0] for order in orders_seen} == {300}
+    assert len(orders_seen) == 6  # 3! orders of the three free options, all reached
+
+
+def test_the_markdown_export_and_import_round_trip_keeps_the_pin(author_pinned_bank):
+    exported = questions_export(format_name="markdown").text
+    assert exported.count("Pinned: yes") == 1
+    [question] = markdown.parse(exported).questions
+    assert [option.pinned for option in question.options] == [False, False, True, False, False]
+    report = question_import.questions_import(
+        text=exported, format_name="markdown", bank=Course.objects.get().slug, now=timezone.now()
+    )
+    assert [q.action for q in report.questions] == ["unchanged"]
+
+
+def test_a_pin_written_after_why_or_with_another_value_is_a_clear_error():
+    after = AUTHOR_PINNED_BANK.replace(
+        "  Pinned: yes\n  Why: Not durable.", "  Why: Not durable.\n  Pinned: yes"
+    )
+    maybe = AUTHOR_PINNED_BANK.replace("Pinned: yes", "Pinned: perhaps")
+    assert [str(e) for e in markdown.parse(after).errors] == [
+        "line 19: write 'Pinned: yes' before the option's 'Why:' line"
+    ]
+    assert [str(e) for e in markdown.parse(maybe).errors] == [
+        "line 18: Pinned: must be yes or no (got 'perhaps')"
+    ]
+
+
+@pytest.mark.parametrize("format_name", ["gift", "aiken", "moodle-xml"])
+def test_formats_that_cannot_hold_a_pin_say_so_per_question_on_stderr(
+    author_pinned_bank, format_name, tmp_path
+):
+    err = io.StringIO()
+    call_command(
+        "export_questions", "--format", format_name, "--out", str(tmp_path / "out"), stderr=err
+    )
+    assert (
+        "written without: question 1 (pinned-by-the-author): "
+        f"{format_name} cannot pin an option: C is shuffled with the others after an import "
+        "(only the Markdown format keeps a pin)"
+    ) in err.getvalue().splitlines()
+
+
+def test_the_markdown_export_says_nothing_is_lost(author_pinned_bank, tmp_path):
+    err = io.StringIO()
+    call_command(
+        "export_questions", "--format", "markdown", "--out", str(tmp_path / "out"), stderr=err
+    )
+    assert "written without" not in err.getvalue()
+
+
+def test_moodle_xml_keeps_question_level_shuffleanswers_only(author_pinned_bank):
+    exported = questions_export(format_name="moodle-xml").text
+    assert exported.count("<shuffleanswers>true</shuffleanswers>") == 1
+    assert exported.count("<shuffleanswers>") == 1
+
+
+@pytest.mark.parametrize("format_name", ["gift", "moodle-xml"])
+def test_importing_a_format_without_pins_over_the_bank_keeps_the_pin(
+    author_pinned_bank, format_name
+):
+    exported = questions_export(format_name=format_name).text
+    report = question_import.questions_import(
+        text=exported, format_name=format_name, bank=Course.objects.get().slug, now=timezone.now()
+    )
+    assert report.saved and [q.action for q in report.questions] == ["unchanged"]
+    version = QuestionVersion.objects.get(
+        question__key="pinned-by-the-author", question__current_version=F("id")
+    )
+    assert [o.pinned for o in version.options.order_by("position")] == [0, 0, 1, 0, 0]
+
+
+def test_the_export_names_the_authors_options_not_the_letters_they_were_shown_under(
+    bank, learner, learner_client
+):
+    now = timezone.now()
+    exam = attempts.exam_start(user=learner, now=now, count=6, rng=random.Random(3))
+    picked: dict[int, Option] = {}
+    for item in exam.items.all():
+        last_shown = item.shown_options()[-1]  # the option shown under the last letter
+        attempts.attempt_answer(
+            attempt=exam, position=item.position, letters=[last_shown.shown_letter], now=now
+        )
+        picked[item.position] = last_shown
+    attempts.attempt_submit(attempt=exam, now=now)
+
+    rows = json.loads(learner_client.get(reverse("progress:export")).content)["attempt_answers"]
+    assert len(rows) == 6
+    for row in rows:
+        item = exam.items.get(position=row["position"])
+        assert row["chosen"] == [picked[row["position"]].pk]
+        assert row["option_order"] == item.option_order
+    written_last = {
+        row["position"]: max(
+            Option.objects.filter(version__question__key=row["version__question__key"]),
+            key=lambda option: option.position,
+        ).pk
+        for row in rows
+    }
+    # the shuffle moved the author's last option away from the last letter somewhere
+    assert any(picked[p].pk != written_last[p] for p in picked)

@@ -1,19 +1,15 @@
-"""Fixtures of the topic tests: the shipped Lambda course, imported the way an operator does."""
+"""Fixtures of the topic tests: the shipped Lambda course, imported."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 
 from studyapp.topics.models import Course, Topic
 
 
 @pytest.fixture
-def lambda_course(db) -> Course:
-    call_command("import_content", "--source", str(settings.CONTENT_DIR), stdout=io.StringIO())
+def lambda_course(samples) -> Course:
+    """The shipped course, as `manage.py import_content` leaves it (tests/plugins/content.py)."""
     return Course.objects.get(slug="aws-lambda")
 
 

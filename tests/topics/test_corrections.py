@@ -24,7 +24,9 @@ SHIPPED = {
     "go-and-dotnet-runtime-names": ("lambda-functions", "runtime"),
     "vpc-attachment": ("vpc-integration", "vpc-to-vpc-connections"),
     "reserved-concurrency-is-also-a-guarantee": ("concurrency-and-scaling", "reserved-concurrency"),
-    "cloudwatch-events-is-eventbridge": ("event-sources", "event-driven-architecture"),
+    # "CloudWatch Events" is on the line of AWS Services, the term nested under Event-Driven
+    # Architecture: the correction goes to the card of the line it quotes.
+    "cloudwatch-events-is-eventbridge": ("event-sources", "aws-services"),
     "lambda-authorizers": ("api-gateway", "authorization"),
     "no-s3-modification-event": ("s3-integration", "triggers"),
     "snapstart": ("performance-optimization", "cold-start-management"),

@@ -76,16 +76,18 @@ def write_notes(content_dir: Path, name: str, text: str | bytes) -> Path:
     return path
 
 
-def test_the_lambda_notes_give_22_topics_41_key_terms_and_40_term_cards():
+def test_the_lambda_notes_give_22_topics_43_key_terms_and_42_term_cards():
     counts = import_content(settings.CONTENT_DIR)
     assert counts["courses"] >= 1
     assert counts["topics"] >= 22
-    assert counts["cards"] >= 41
+    assert counts["cards"] >= 42
     lambda_course = Course.objects.get(slug="aws-lambda")
     assert lambda_course.topics.count() == 22
-    assert KeyTerm.objects.filter(topic__course=lambda_course).count() == 41
-    # Execution Role is defined in two topics and gives one card with both definitions.
-    assert Note.objects.filter(topic__course=lambda_course, source="notes").count() == 40
+    # 41 terms of the topics' own lists and 2 nested under Event-Driven Architecture
+    # (AWS Services, Custom Applications), each a card of its own.
+    assert KeyTerm.objects.filter(topic__course=lambda_course).count() == 43
+    # Execution Role is defined in two topics and gives one card with both definitions: 43 - 1.
+    assert Note.objects.filter(topic__course=lambda_course, source="notes").count() == 42
 
 
 def test_a_second_import_reports_the_same_and_changes_nothing():
@@ -118,13 +120,21 @@ def test_a_prose_only_section_is_kept_as_prose():
     assert not conclusion.topics.exists()
 
 
-def test_nested_bullets_stay_nested_under_their_key_term():
+def test_nested_bullets_stay_nested_under_their_key_term_and_nested_terms_are_terms_too():
     import_content(settings.CONTENT_DIR)
     term = KeyTerm.objects.get(topic__slug="event-sources", slug="event-driven-architecture")
     html = render_markdown(term.definition_md)
     assert "<ul>" in html
     assert "<strong>AWS Services</strong>" in html
-    assert not KeyTerm.objects.filter(slug="aws-services").exists()
+    assert "<strong>Custom Applications</strong>" in html
+    nested = KeyTerm.objects.filter(topic__slug="event-sources", parent_term=term.term)
+    assert [(t.slug, t.definition_md) for t in nested.order_by("position")] == [
+        ("aws-services", "S3, DynamoDB, Kinesis, SNS, SQS, CloudWatch Events, API Gateway, etc."),
+        (
+            "custom-applications",
+            "HTTP requests, notifications from a mobile app, or direct invocation via AWS SDKs.",
+        ),
+    ]
 
 
 def test_a_term_card_asks_the_term_and_answers_with_the_definition():
@@ -145,7 +155,8 @@ def test_notes_on_another_service_in_the_same_style_import_the_same_way(content_
         "storage-classes",
         "static-website",
     ]
-    assert counts["cards"] == 4
+    # Bucket, Object, Key (nested under Object: a card of its own), S3 Standard, S3 Glacier
+    assert counts["cards"] == 5
     assert ScenarioCase.objects.get(topic__slug="static-website").solution_md.count("* ") == 2
     assert course.sections.get(slug="summary").prose_md == "S3 stores any amount of data durably."
 
@@ -177,7 +188,7 @@ def test_a_topic_removed_from_the_notes_is_archived_and_comes_back_when_restored
     topic.refresh_from_db()
     assert topic.archived_at is not None
     assert counts["topics"] == 2
-    assert counts["cards"] == 2
+    assert counts["cards"] == 3  # Bucket, Object and Key, nested under Object
     assert Note.objects.filter(topic=topic, archived_at__isnull=False).count() == 2
 
     path.write_text(S3_NOTES)
@@ -221,7 +232,7 @@ def test_a_key_term_without_a_definition_gives_no_card_and_a_warning(content_dir
         content_dir, "s3.md", S3_NOTES.replace(": Archives retrieved in minutes to hours.", ":")
     )
     counts = import_content(content_dir)
-    assert counts["cards"] == 3
+    assert counts["cards"] == 4  # Bucket, Object, Key (nested under Object), S3 Standard
     assert [(w["line"], w["message"]) for w in counts["warnings"]] == [
         (14, "key term 'S3 Glacier Flexible Retrieval' has no definition, so it gives no card")
     ]
@@ -263,10 +274,10 @@ def test_the_json_report_says_what_each_notes_file_became(content_dir):
         "title": "Buckets and Objects",
         "line": 5,
         "case": False,
-        "cards": ["Bucket", "Object"],
+        "cards": ["Bucket", "Object", "Key"],  # Key is nested under Object
     }
     assert report["topic_count"] == 3
-    assert report["card_count"] == 4
+    assert report["card_count"] == 5
 
 
 def test_two_topics_with_the_same_slug_in_one_course_are_refused(content_dir):

@@ -146,13 +146,19 @@ def test_every_line_of_a_dialect_file_ends_somewhere(name):
     assert set(course.line_places) == set(range(1, len(text.splitlines()) + 1))
 
 
-def test_the_shipped_notes_give_no_warning_22_topics_and_41_terms(settings):
+def test_the_shipped_notes_give_no_warning_22_topics_and_43_terms(settings):
     path = settings.CONTENT_DIR / "notes" / "aws-lambda.md"
     course, problems = notes_parse(path.read_text(encoding="utf-8"), name=path.name)
     assert problems == []
     assert course.warnings == []
     assert len(course.topics) == 22
-    assert len(course.key_terms) == 41
+    # 41 terms of the topics' own lists, and the two nested under Event-Driven Architecture
+    assert len(course.key_terms) == 43
+    nested = [(t.term, t.parent, t.line) for t in course.key_terms if t.parent]
+    assert nested == [
+        ("AWS Services", "Event-Driven Architecture", 20),
+        ("Custom Applications", "Event-Driven Architecture", 21),
+    ]
 
 
 def test_a_key_term_nested_under_a_plain_list_item_is_a_warning():
@@ -176,3 +182,52 @@ def test_an_underlined_heading_is_a_warning_with_the_line_of_its_text():
     (warning,) = course.warnings
     assert warning.line == 3
     assert "'Topics and subscriptions' is underlined as a heading" in warning.message
+
+
+def test_term_bullets_nested_under_a_term_are_terms_of_their_own_in_any_dialect():
+    text = "\n".join(
+        [
+            "# Amazon SQS",  # 1
+            "",
+            "## Queues",  # 3
+            "",
+            "- **Visibility Timeout**: how long a received message stays hidden.",  # 5
+            "  - **Default** – 30 seconds.",  # 6
+            "  - **Maximum** — 12 hours,",  # 7
+            "  counted from the receive.",  # 8: a lazy continuation of Maximum
+            "1. **Retention:** how long a queue keeps a message.",  # 9
+            "   * **Range:** 1 minute to 14 days.",  # 10
+            "     * **Default** - 4 days.",  # 11: nested one level deeper
+            "   * **Bold without a separator**",  # 12: a near-miss
+        ]
+    )
+    course, problems = notes_parse(text, name="sqs.md")
+    assert problems == []
+    assert [(t.term, t.parent, t.line) for t in course.key_terms] == [
+        ("Visibility Timeout", "", 5),
+        ("Default", "Visibility Timeout", 6),
+        ("Maximum", "Visibility Timeout", 7),
+        ("Retention", "", 9),
+        ("Range", "Retention", 10),
+    ]
+    by_term = {t.term: t.definition for t in course.key_terms}
+    assert by_term["Default"] == "30 seconds."
+    assert by_term["Maximum"] == "12 hours, counted from the receive."
+    # the card of the term above still lists what is nested under it
+    assert by_term["Visibility Timeout"] == (
+        "how long a received message stays hidden.\n\n"
+        "- **Default** – 30 seconds.\n- **Maximum** — 12 hours,\n  counted from the receive."
+    )
+    assert by_term["Range"] == "1 minute to 14 days.\n\n* **Default** - 4 days."
+    assert [(w.line, w.message) for w in course.warnings] == [
+        (
+            11,
+            "key term 'Default' appears twice in topic 'Queues' (first at line 6); only the "
+            "first gives a card",
+        ),
+        (
+            12,
+            "the bullet starts with the bold 'Bold without a separator' but no ':' or dash "
+            "follows it, so it is not taken as a key term; write '**Term**: definition'",
+        ),
+    ]

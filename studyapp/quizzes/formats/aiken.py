@@ -158,6 +158,15 @@ def unexportable_reason(question: QuestionData) -> str:
     return ""
 
 
+def losses(question: QuestionData) -> list[str]:
+    """What Aiken writes a question without (said per question on export)."""
+    if unexportable_reason(question):
+        return []
+    if any(option.fraction not in (0.0, 1.0) for option in question.options):
+        return ["Aiken holds no partial or negative weights: only the 100% answer is kept"]
+    return []
+
+
 def _question_text(question: QuestionData) -> str:
     lines = [_one_line(question.stem)]
     answer = ""

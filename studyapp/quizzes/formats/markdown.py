@@ -35,13 +35,16 @@ of the mark, wrong ones 0). Lines inside fenced code blocks are never read as he
 or ``Why:`` lines.
 ``shuffle: no`` keeps the options in the written order for every learner (Moodle's
 ``shuffleanswers``); without it they are shuffled per attempt, except options that refer to the
-others ("All of the above"), which keep their place.
+others ("All of the above"), which keep their place, and options the author pinned: an indented
+``Pinned: yes`` line between the option's text and its ``Why:`` line keeps that option at its
+written position while the others move.
 
 What Moodle's formats bring is carried by optional metadata lines, written only when they say
 something: ``title:``, ``format:`` (html, plain or moodle; Markdown by default), ``category:``,
 ``kind:`` (when the checks do not tell it: a true/false question, or a multiple-response question
-with one positive weight) and ``weights:`` (percentages, in option order, when they are not equal
-shares: partial credit and negative weights).
+with one positive weight) and ``weights:`` (percentages, in option order, when they are not the
+weights the checkboxes give, see :func:`derived_fractions`: each correct option 1/k and, with two
+or more correct options, each distractor -1/k).
 
 Writing produces the same layout, so ``parse(write(questions))`` gives the questions back:
 key, metadata, stem, options, weights, explanations and general explanation, plus the front
@@ -63,6 +66,7 @@ from studyapp.quizzes.formats.model import (
     ParseResult,
     Problem,
     QuestionData,
+    derived_fractions,
     format_percent,
     is_slug,
     normalize_fraction,
@@ -93,6 +97,7 @@ _OPTION_RE = re.compile(r"^- \[( |x|X)\](?:\s+(.*))?$")
 _METADATA_RE = re.compile(r"^([A-Za-z_]+):(.*)$")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 _WHY = "Why:"
+_PINNED = "Pinned:"
 
 
 @dataclass
@@ -108,6 +113,7 @@ class _Option:
     correct: bool
     text: list[str] = field(default_factory=list)
     why: list[str] | None = None
+    pinned: bool = False
 
 
 class _Errors(list[Problem]):
@@ -351,14 +357,15 @@ def _read_options(question: QuestionData, lines: list[_Line], errors: _Errors) -
             errors.add(option.line, "the option has no 'Why:' line")
     correct = sum(option.correct for option in options)
     question.kind = question.kind or ("multiple" if correct >= 2 else "single")
-    weight = normalize_fraction(1 / correct) if correct else 0.0
+    fractions = derived_fractions([option.correct for option in options])
     question.options = [
         OptionData(
             text=_strip_block(option.text),
-            fraction=weight if option.correct else 0.0,
+            fraction=fraction,
             feedback=_strip_block(option.why or []),
+            pinned=option.pinned,
         )
-        for option in options
+        for option, fraction in zip(options, fractions, strict=True)
     ]
 
 
@@ -372,12 +379,26 @@ def _collect_options(lines: list[_Line], errors: _Errors) -> list[_Option]:
             if options:
                 _option_part(options[-1]).append("")
         elif options and line.text[:1] in (" ", "\t"):
-            _add_option_line(options[-1], _dedent(line.text), line.fenced)
+            text = _dedent(line.text)
+            if not line.fenced and text.startswith(_PINNED):
+                _read_pin(options[-1], text, line.number, errors)
+            else:
+                _add_option_line(options[-1], text, line.fenced)
         elif line.text.startswith(_WHY):
             errors.add(line.number, "indent the 'Why:' line under its option (two spaces)")
         else:
             errors.add(line.number, "expected an option ('- [x] ...' or '- [ ] ...')")
     return options
+
+
+def _read_pin(option: _Option, text: str, number: int, errors: _Errors) -> None:
+    value = text.removeprefix(_PINNED).strip()
+    if option.why is not None:
+        errors.add(number, "write 'Pinned: yes' before the option's 'Why:' line")
+    elif value.lower() not in SHUFFLE_VALUES:
+        errors.add(number, f"Pinned: must be yes or no (got {value!r})")
+    else:
+        option.pinned = SHUFFLE_VALUES[value.lower()]
 
 
 def _option_part(option: _Option) -> list[str]:
@@ -437,6 +458,8 @@ def _question_text(question: QuestionData, key: str) -> str:
     for option in question.options:
         mark = "x" if option.fraction > 0 else " "
         lines.append(_indented(f"- [{mark}] {option.text}"))
+        if option.pinned:
+            lines.append(f"  {_PINNED} yes")
         lines.append(_indented(f"  {_WHY} {option.feedback}".rstrip()))
     if question.general_feedback:
         lines.extend(["", "### Explanation", "", question.general_feedback])
@@ -458,23 +481,24 @@ def _metadata_lines(question: QuestionData) -> list[str]:
         "category": question.category,
         "kind": "" if question.kind == derived_kind else question.kind,
         "weights": ""
-        if fractions == _equal_shares(checked)
+        if fractions == derived_fractions(checked)
         else ", ".join(format_percent(fraction) for fraction in fractions),
         "shuffle": "" if question.shuffle else "no",
     }
     return [f"{key}: {value}" for key, value in values.items() if value]
 
 
-def _equal_shares(checked: list[bool]) -> list[float]:
-    keys = sum(checked)
-    return [normalize_fraction(1 / keys) if flag and keys else 0.0 for flag in checked]
+def unexportable_reason(question: QuestionData) -> str:
+    """Why a question cannot be written in the Markdown format (left out, said per question on
+    export), or "" when it can."""
+    if question.kind not in CHOICE_KINDS:
+        return f"the Markdown format holds choice questions only, not {question.kind}"
+    return ""
 
 
 def losses(question: QuestionData) -> list[str]:
     """What the Markdown format cannot hold of this question (said per question on export)."""
     lost = []
-    if question.kind not in CHOICE_KINDS:
-        lost.append(f"the Markdown format holds choice questions only, not {question.kind}")
     if "\n" in question.title or "\n" in question.category:
         lost.append("a title or category on several lines is written on one")
     return lost

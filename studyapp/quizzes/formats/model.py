@@ -43,12 +43,15 @@ class OptionData:
 
     A short answer's text may hold Moodle's ``*`` wildcard; a numerical answer's text is the
     number (or ``*``: any other number) and ``tolerance`` the accepted error either side.
+    ``pinned``: the author keeps the option at its written position when the others are
+    shuffled (only the Markdown format holds it).
     """
 
     text: str
     fraction: float
     feedback: str = ""
     tolerance: float = 0.0
+    pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,20 @@ def derive_key(explicit_id: str, title: str) -> str:
 def normalize_fraction(value: float) -> float:
     """Round a fraction the way Moodle stores it (seven decimals)."""
     return round(value, FRACTION_DECIMALS) + 0.0
+
+
+def derived_fractions(correct: list[bool]) -> list[float]:
+    """The weights of a question written with plain correct/incorrect marks (a Markdown
+    question's ``[x]``, the editor's "correct" boxes): each of the k correct options is worth
+    1/k. In a multiple-response question (k >= 2) each distractor is worth -1/k, as Moodle's own
+    GIFT export writes one (``{~%50%A ~%50%B ~%-50%C}``), so that choosing every option, or one
+    right and one wrong option, earns nothing; a single-answer question's distractors are 0."""
+    keys = sum(correct)
+    if not keys:
+        return [0.0] * len(correct)
+    share = normalize_fraction(1 / keys)
+    wrong = -share if keys >= 2 else 0.0
+    return [share if flag else wrong for flag in correct]
 
 
 def parse_percent(text: str) -> float | None:

@@ -62,6 +62,7 @@ from studyapp.sandbox.api.serializers import (
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import function_update
 from studyapp.sandbox.models import Function
+from studyapp.sandbox.selectors import function_by_name
 
 LOG_TAIL_BYTES = 4096
 CODE_URL_SALT = "studyapp.sandbox.api.code-location"
@@ -138,10 +139,7 @@ def function_resolve(*, user, reference: str, qualifier: str | None = None) -> F
     qualifier = qualifier or derived
     if match.group("account") not in (None, ACCOUNT_ID):
         raise not_found(name, qualifier=qualifier)
-    function = (
-        Function.objects.active().filter(owner=user, name=name).first()
-        or Function.objects.active().samples().filter(name=name).first()
-    )
+    function = function_by_name(user=user, name=name)
     if function is None:
         raise not_found(name, qualifier=qualifier)
     if qualifier not in (None, versions.LATEST):
@@ -379,9 +377,7 @@ def _function_create(request: HttpRequest, user) -> HttpResponse:
         )
     _check_handler(handler)
     code = _package((body.get("Code") or {}).get("ZipFile"))
-    defaults = FunctionSettings(
-        memory_mb=128, timeout_s=3, ephemeral_storage_mb=512, environment={}, log_format="Text"
-    )
+    defaults = FunctionSettings.defaults()
     changes = {
         k: body[k]
         for k in ("MemorySize", "Timeout", "Environment", "EphemeralStorage", "LoggingConfig")

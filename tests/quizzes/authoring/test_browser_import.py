@@ -30,10 +30,11 @@ def test_the_preview_lists_what_would_be_imported_and_skipped_and_saves_nothing(
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Ready to import 6 questions into amazon-s3" in html
+    assert "Ready to import 8 questions into amazon-s3" in html
     assert "Lambda timeout" in html
     assert "Line 36: essay questions are not supported, skipped" in html
-    assert "Line 45: short-answer questions cannot be kept in a bank yet, skipped" in html
+    assert "Line 40: matching questions are not supported, skipped" in html
+    assert "Line 45: short-answer" not in html
     assert not Question.objects.exists()
 
 
@@ -42,10 +43,10 @@ def test_confirming_imports_the_previewed_file(instructor_client, instructor, co
 
     response = instructor_client.post(reverse("teach:question_import_confirm"), follow=True)
 
-    assert "Imported 6 questions from bank.gift (6 new, 0 updated, 0 unchanged); skipped 4." in (
+    assert "Imported 8 questions from bank.gift (8 new, 0 updated, 0 unchanged); skipped 2." in (
         response.content.decode()
     )
-    assert Question.objects.filter(status="published", author=instructor).count() == 6
+    assert Question.objects.filter(status="published", author=instructor).count() == 8
 
 
 def test_imported_questions_join_the_courses_pool_only_when_asked(instructor_client, course):
@@ -56,7 +57,7 @@ def test_imported_questions_join_the_courses_pool_only_when_asked(instructor_cli
     upload(instructor_client, "bank.gift", "gift", publish="on", pool="on")
     instructor_client.post(reverse("teach:question_import_confirm"))
 
-    assert Question.objects.filter(in_pool=True).count() == 6
+    assert Question.objects.filter(in_pool=True).count() == 8
 
 
 def test_a_file_with_errors_lists_every_error_and_cannot_be_confirmed(instructor_client, course):
@@ -100,13 +101,13 @@ def test_a_new_bank_is_previewed_then_created_for_the_instructor_on_confirm(
 ):
     preview = upload_to(instructor_client, "bank.gift", "gift", new_bank="graces-bank")
 
-    assert "Ready to import 6 questions into graces-bank (a new bank of yours)" in (
+    assert "Ready to import 8 questions into graces-bank (a new bank of yours)" in (
         preview.content.decode()
     )
     assert not Course.objects.filter(slug="graces-bank").exists()
     done = instructor_client.post(reverse("teach:question_import_confirm"), follow=True)
 
-    assert "Imported 6 questions from bank.gift into the new bank graces-bank (6 new," in (
+    assert "Imported 8 questions from bank.gift into the new bank graces-bank (8 new," in (
         done.content.decode()
     )
     assert Course.objects.get(slug="graces-bank").uploaded_by == instructor

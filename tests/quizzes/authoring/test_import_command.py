@@ -31,7 +31,7 @@ def test_gift_import_reports_counts_as_json(course):
     code, report, _ = import_questions(DATA / "bank.gift", "gift", "--bank", "amazon-s3")
 
     assert code == 0
-    assert (report["imported"], report["skipped"], report["errors"]) == (6, 4, [])
+    assert (report["imported"], report["skipped"], report["errors"]) == (8, 2, [])
 
 
 def test_gift_import_reports_each_skipped_type_with_its_line(course):
@@ -39,11 +39,24 @@ def test_gift_import_reports_each_skipped_type_with_its_line(course):
 
     assert report["skipped_items"] == [
         {"line": 36, "reason": "essay questions are not supported, skipped"},
-        {"line": 38, "reason": "numerical questions cannot be kept in a bank yet, skipped"},
         {"line": 40, "reason": "matching questions are not supported, skipped"},
-        {"line": 45, "reason": "short-answer questions cannot be kept in a bank yet, skipped"},
     ]
     assert f"{DATA / 'bank.gift'}:36: skipped: essay" in stderr
+
+
+def test_gift_short_answer_and_numerical_questions_are_kept_with_their_answers(course):
+    import_questions(DATA / "bank.gift", "gift")
+
+    short, number = current("short-answer"), current("numerical")
+    assert (short.kind, short.case_sensitive) == ("shortanswer", False)
+    assert [(o.text_md, o.fraction) for o in short.options.order_by("position")] == [
+        ("Lambda", 1.0),
+        ("AWS Lambda", 1.0),
+    ]
+    assert number.kind == "numerical"
+    assert [(o.text_md, o.fraction, o.tolerance) for o in number.options.all()] == [
+        ("900", 1.0, 0.0)
+    ]
 
 
 def test_gift_title_id_tags_feedback_and_general_feedback_are_kept(course):
@@ -120,7 +133,7 @@ def test_importing_the_same_file_twice_changes_nothing(course):
     import_questions(DATA / "bank.gift", "gift")
     _, report, _ = import_questions(DATA / "bank.gift", "gift")
 
-    assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 6)
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 8)
     assert Question.objects.get(key="pick-two").versions.count() == 1
 
 
@@ -204,10 +217,10 @@ def test_a_new_bank_is_created_for_the_importing_instructor(course, instructor):
     )
 
     assert code == 0, stderr
-    assert (report["bank"], report["bank_created"], report["created"]) == ("graces-bank", True, 6)
+    assert (report["bank"], report["bank_created"], report["created"]) == ("graces-bank", True, 8)
     bank = Course.objects.get(slug="graces-bank")
     assert bank.uploaded_by == instructor
-    assert Question.objects.filter(course=bank, author=instructor).count() == 6
+    assert Question.objects.filter(course=bank, author=instructor).count() == 8
     assert not Question.objects.filter(course=course).exists()
 
 

@@ -1,7 +1,9 @@
 """Item analysis of a quiz from real attempts, checked against figures worked out by hand.
 
-Five learners take a practice quiz of q0..q3 (q1 is multiple response, keys A and C); marks
-are all-or-nothing. First attempts (ann's second attempt, all wrong, must not count):
+Five learners take a practice quiz of q0..q3 (q1 is multiple response, keys A and C at
+50% each). The quiz gives Moodle's partial credit, but every wrong answer here chooses only
+options worth nothing, so each mark is 1 or 0. First attempts (ann's second attempt, all wrong,
+must not count):
 
     learner  q0  q1  q2  q3    T     R for q0 q1 q2 q3
     ann       1   1   1   1    4              3  3  3  3
@@ -59,7 +61,7 @@ KEYS = ["q0", "q1", "q2", "q3"]
 CHOICES = {
     "ann": [[0], [0, 2], [2], [3]],
     "ben": [[0], [0, 2], [0], [3]],
-    "cat": [[0], [0], [2], [0]],
+    "cat": [[0], [1], [2], [0]],
     "dan": [[1], [0, 2], [1], [0]],
     "eve": [[0], [1], [3], [1]],
 }
@@ -134,7 +136,7 @@ def test_random_guess_score_is_for_single_answer_questions_only(analysis):
 def test_each_option_counts_the_learners_who_chose_it(analysis):
     assert [[o.count for o in row.options] for row in analysis.items] == [
         [4, 1, 0, 0],
-        [4, 1, 3, 0],
+        [3, 2, 3, 0],
         [1, 1, 2, 1],
         [2, 1, 0, 2],
     ]

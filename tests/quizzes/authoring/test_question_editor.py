@@ -224,3 +224,136 @@ def test_editing_an_imported_question_keeps_its_category_and_text_format(instruc
         "Lambda/Networking",
         "html",
     )
+
+
+def test_a_numerical_question_is_written_with_answers_weights_and_tolerances(
+    instructor_client, topic
+):
+    data = post_data(
+        topic,
+        kind="numerical",
+        stem_md="How many seconds may a Lambda invocation run at most?",
+        **{
+            "option_count": "3",
+            "option-0-text": "900",
+            "option-0-correct": "on",
+            "option-0-tolerance": "0",
+            "option-1-text": "900",
+            "option-1-weight": "50",
+            "option-1-tolerance": "60",
+            "option-1-explanation": "Nearly: exactly 900.",
+            "option-2-text": "*",
+            "option-2-correct": None,
+            "option-2-explanation": "It is 15 minutes.",
+        },
+    )
+
+    response = instructor_client.post(NEW, data)
+
+    assert response.status_code == 302
+    version = Question.objects.get().current_version
+    assert version.kind == "numerical"
+    assert [
+        (o.text_md, o.fraction, o.tolerance, o.explanation_md) for o in version.options.all()
+    ] == [
+        ("900", 1.0, 0.0, "Right: 900 seconds."),
+        ("900", 0.5, 60.0, "Nearly: exactly 900."),
+        ("*", 0.0, 0.0, "It is 15 minutes."),
+    ]
+    page = instructor_client.get(reverse("teach:question_edit", args=[version.question.pk]))
+    assert 'name="option-1-tolerance" value="60"' in page.content.decode()
+
+
+def test_a_short_answer_keeps_its_case_setting(instructor_client, topic):
+    data = post_data(
+        topic,
+        kind="shortanswer",
+        case_sensitive="on",
+        **{"option_count": "2", "option-0-text": "Lambda", "option-1-text": "AWS *"},
+    )
+    data["option-1-correct"] = "on"
+
+    instructor_client.post(NEW, data)
+
+    version = Question.objects.get().current_version
+    assert (version.kind, version.case_sensitive) == ("shortanswer", True)
+    assert [(o.text_md, o.fraction) for o in version.options.all()] == [
+        ("Lambda", 1.0),
+        ("AWS *", 1.0),
+    ]
+
+
+def test_a_numerical_answer_that_is_not_a_number_is_refused_beside_the_answers(
+    instructor_client, topic
+):
+    data = post_data(
+        topic, kind="numerical", **{"option-0-text": "fifteen minutes", "option_count": "1"}
+    )
+
+    response = instructor_client.post(NEW, data)
+
+    assert response.status_code == 400
+    assert "Answer 1 is not a number: &#x27;fifteen minutes&#x27;." in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_the_preview_of_a_numerical_question_shows_weights_and_tolerances(instructor_client, topic):
+    data = post_data(
+        topic,
+        kind="numerical",
+        **{
+            "option_count": "2",
+            "option-0-text": "900",
+            "option-1-text": "900",
+            "option-1-correct": None,
+            "option-1-weight": "50",
+            "option-1-tolerance": "60",
+        },
+    )
+
+    response = instructor_client.post(reverse("teach:question_preview"), data)
+
+    html = response.content.decode()
+    assert "Learners type their answer in a box" in html
+    assert '<span class="badge">50%</span>' in html
+    assert '<span class="badge">± 60</span>' in html
+
+
+def test_keep_in_place_pins_one_option_and_the_editor_shows_it_again(instructor_client, topic):
+    instructor_client.post(NEW, post_data(topic, status="published", **{"option-1-pinned": "on"}))
+    question = Question.objects.get()
+    version = question.current_version
+    assert [o.pinned for o in version.options.all()] == [False, True, False]
+    assert version.shuffle_options is True  # the others still move
+
+    page = instructor_client.get(reverse("teach:question_edit", args=[question.pk])).content
+    html = page.decode()
+    assert 'name="option-1-pinned" id="option-1-pinned" checked' in html
+    assert 'name="option-0-pinned" id="option-0-pinned">' in html
+
+
+def test_unpinning_an_option_makes_a_new_version_and_the_history_says_so(instructor_client, topic):
+    instructor_client.post(NEW, post_data(topic, **{"option-2-pinned": "on"}))
+    question = Question.objects.get()
+    url = reverse("teach:question_edit", args=[question.pk])
+
+    instructor_client.post(url, post_data(topic, **{"option-2-pinned": "on"}))
+    assert question.versions.count() == 1  # the same pin says nothing new
+    instructor_client.post(url, post_data(topic))
+
+    question.refresh_from_db()
+    assert question.versions.count() == 2
+    assert [o.pinned for o in question.current_version.options.all()] == [False, False, False]
+    history = instructor_client.get(reverse("teach:question_history", args=[question.pk]))
+    assert "Pinned: keeps its place" in history.content.decode()
+
+
+def test_a_pinned_option_moved_down_in_the_editor_keeps_its_pin(instructor_client, topic):
+    response = instructor_client.post(
+        NEW, post_data(topic, action="down-0", **{"option-0-pinned": "on"})
+    )
+
+    html = response.content.decode()
+    assert not Question.objects.exists()
+    assert 'name="option-1-pinned" id="option-1-pinned" checked' in html
+    assert 'name="option-0-pinned" id="option-0-pinned">' in html

@@ -32,7 +32,7 @@ def test_gift_and_moodle_xml_carry_every_field_of_an_imported_gift_bank(course, 
 
     report, after = reimported(fmt, tmp_path)
 
-    assert report["imported"] == 6
+    assert report["imported"] == 8
     assert after == before
 
 

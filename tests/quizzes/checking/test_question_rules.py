@@ -430,3 +430,75 @@ def test_any_question_is_checked_without_crashing(stem, texts, kind, keys):
     for finding in question_check(question):
         assert finding.severity in set(Severity)
         assert finding.reason and finding.hint
+
+
+# -- typed questions: the option rules do not apply, the stem, reference and explanation do ----
+
+
+def typed(kind: str, answers: list[tuple[str, float, str]], **changes) -> QuestionData:
+    """A short-answer or numerical question whose accepted answers have no feedback of their
+    own, as Moodle's files usually write them."""
+    values = {
+        "kind": kind,
+        "stem": "Which Lambda setting caps a function's concurrent executions?",
+        "options": [OptionData(text=t, fraction=f, feedback=why) for t, f, why in answers],
+    }
+    return sound(**(values | changes))
+
+
+SHORT = [("Reserved concurrency", 1.0, ""), ("reserved", 0.5, ""), ("Concurrency*", 0.5, "")]
+NUMBER = [("900", 1.0, ""), ("15", 0.5, "")]
+
+
+def test_accepted_answers_without_feedback_are_not_options_without_an_explanation():
+    assert question_check(typed("shortanswer", SHORT)) == []
+    assert question_check(typed("numerical", NUMBER)) == []
+
+
+def test_the_option_rules_do_not_read_a_typed_questions_answers():
+    # Alike answers, a much longer first answer and an absolute word only in a lesser answer
+    # would each trip an option rule on a choice question.
+    answers = [
+        ("Reserved concurrency set on the function in its configuration", 1.0, ""),
+        ("reserved concurrency", 0.5, ""),
+        ("Reserved concurrency.", 0.5, ""),
+        ("always reserved", 0.2, ""),
+    ]
+    stem = "Which Lambda setting caps concurrent executions? (Choose TWO.)"
+
+    assert question_check(typed("shortanswer", answers, stem=stem)) == []
+    as_choice = with_options(*[(text, fraction > 0) for text, fraction, _ in answers], stem=stem)
+    assert rules(as_choice) >= {"duplicate-option", "choose-count-mismatch"}
+
+
+def test_a_typed_question_still_needs_a_documentation_link():
+    question = typed("numerical", NUMBER, general_feedback="The timeout is at most 900 s.")
+
+    assert rules(question) == {"no-reference"}
+
+
+def test_a_typed_question_still_asks_negatives_with_emphasis():
+    question = typed("shortanswer", SHORT, stem="Which setting does not cap concurrency?")
+
+    assert rules(question) == {"negative-stem-unemphasized"}
+
+
+def test_a_typed_question_with_no_explanation_at_all_is_flagged():
+    question = typed("shortanswer", SHORT, general_feedback="")
+
+    assert rules(question) == {"no-explanation", "no-reference"}
+
+
+def test_feedback_on_an_accepted_answer_explains_a_typed_question():
+    answers = [("900", 1.0, f"The timeout is at most 15 minutes. See {DOCS}")]
+
+    assert question_check(typed("numerical", answers, general_feedback="")) == []
+
+
+def test_the_explanation_rule_for_typed_questions_leaves_choice_questions_alone():
+    options = [option(o.text, o.fraction > 0, why="") for o in sound().options]
+
+    found = rules(sound(options=options, general_feedback=f"See {DOCS}"))
+
+    assert "no-explanation" not in found
+    assert "option-without-explanation" in found

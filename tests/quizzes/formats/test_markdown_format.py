@@ -69,14 +69,14 @@ def test_the_stem_keeps_paragraphs_and_code_fences_with_heading_like_lines(parse
     )
 
 
-def test_two_checked_options_make_multiple_response_with_equal_weights(parsed):
+def test_two_checked_options_make_multiple_response_with_a_negative_distractor(parsed):
     question = parsed.questions[0]
 
     assert question.kind == "multiple"
-    assert [o.fraction for o in question.options] == [0.5, 0.5, 0.0]
+    assert [o.fraction for o in question.options] == [0.5, 0.5, -0.5]
 
 
-def test_three_checked_options_each_weigh_a_third():
+def test_three_checked_options_each_weigh_a_third_and_the_distractor_minus_a_third():
     text = VALID.replace("- [ ] Wrong.", "- [x] Also.").replace(
         "  Why: Because not.", "  Why: Yes.\n- [x] Third.\n  Why: Yes.\n- [ ] No.\n  Why: No."
     )
@@ -85,7 +85,7 @@ def test_three_checked_options_each_weigh_a_third():
         0.3333333,
         0.3333333,
         0.3333333,
-        0.0,
+        -0.3333333,
     ]
 
 

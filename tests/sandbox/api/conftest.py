@@ -13,14 +13,6 @@ NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_
 
 
 @pytest.fixture
-def api_samples(transactional_db, settings):
-    """The shipped samples imported into the (transactional) test database."""
-    from studyapp.content.importing import content_import
-
-    return content_import(settings.CONTENT_DIR)
-
-
-@pytest.fixture
 def access_key(learner):
     return access_key_create(user=learner, now=timezone.now())
 

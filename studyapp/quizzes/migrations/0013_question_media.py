@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0009_questionversion_combined_feedback"),
+        ("quizzes", "0012_multiple_response_distractors_negative"),
     ]
 
     operations = [

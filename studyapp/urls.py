@@ -19,6 +19,7 @@ urlpatterns = [
     path("quizzes/", include("studyapp.quizzes.urls")),
     path("sandbox/", include("studyapp.sandbox.urls")),
     path("sandbox/", include("studyapp.sandbox.page_urls")),
+    path("sandbox/", include("studyapp.content.urls")),
     # Lambda's own API (/2015-03-31/functions/... and its other dated prefixes), SigV4-signed.
     path("", include("studyapp.sandbox.api.urls")),
     # SQS's API (POST /sqs with X-Amz-Target: AmazonSQS.*), SigV4-signed.

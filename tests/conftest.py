@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.plugins.sandbox_engine", "tests.plugins.content"]
+pytest_plugins = [
+    "tests.plugins.sandbox_engine",
+    "tests.plugins.content",
+    "tests.plugins.task_worker",
+]
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ So bad input changes nothing, and a good import is idempotent (see each part's i
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.db import transaction
@@ -23,8 +23,13 @@ from studyapp.cards.content_cards import (
 )
 from studyapp.cards.models import Card
 from studyapp.cards.term_cards import term_cards_save
+from studyapp.quizzes.case_studies import (
+    CaseStudyData,
+    case_studies_save,
+    case_study_files_read,
+)
 from studyapp.quizzes.checking import files_check, import_warnings
-from studyapp.quizzes.models import Question
+from studyapp.quizzes.models import CaseStudy, Question
 from studyapp.quizzes.question_import import (
     QuestionFile,
     course_slugs_from_outlines,
@@ -38,6 +43,7 @@ from studyapp.sandbox.importing import (
     sandbox_content_read,
     sandbox_content_save,
 )
+from studyapp.sandbox.trying import TrySetupError, try_setup_parse
 from studyapp.topics.corrections import CorrectionsFile, correction_files_read, corrections_save
 from studyapp.topics.importing import NotesFile, courses_save
 from studyapp.topics.models import Course, Section, Topic
@@ -107,12 +113,35 @@ def notes_files_read(
     return files
 
 
-def question_files_check(
+def case_study_files_check(
     source: Path, notes: list[NotesFile], problems: list[ContentProblem]
+) -> list[CaseStudyData]:
+    studies, found = case_study_files_read(
+        source / "case-studies",
+        courses=[file.outline.slug for file in notes],
+        display=lambda path: display_path(path, source),
+    )
+    problems.extend(ContentProblem(*problem) for problem in found)
+    return studies
+
+
+def question_files_check(
+    source: Path,
+    notes: list[NotesFile],
+    problems: list[ContentProblem],
+    studies: list[CaseStudyData] = (),
 ) -> list[QuestionFile]:
+    """The question files, checked against the notes' topics and cases and the case studies."""
+    courses = course_slugs_from_outlines(file.outline for file in notes)
+    for course, slugs in list(courses.items()):
+        extra = {study.slug for study in studies if study.course == course}
+        for slug in sorted(extra & slugs.cases):
+            message = f"case study {slug!r} has the name of a scenario case of the notes"
+            problems.append(ContentProblem(f"{source.name}/case-studies/{slug}.md", 1, message))
+        courses[course] = replace(slugs, cases=slugs.cases | extra)
     reading = question_files_read(
         source / "quizzes",
-        courses=course_slugs_from_outlines(file.outline for file in notes),
+        courses=courses,
         display=lambda path: display_path(path, source),
     )
     problems.extend(ContentProblem(*problem) for problem in reading.problems)
@@ -129,6 +158,37 @@ def sandbox_files_check(
     )
     problems.extend(ContentProblem(*problem) for problem in reading.problems)
     return reading
+
+
+def try_links_check(
+    source: Path,
+    files: list[QuestionFile],
+    sandbox: SandboxReading,
+    problems: list[ContentProblem],
+) -> None:
+    """Every question's ``try:`` line names a sample being imported and settings it knows."""
+    samples = frozenset(function.name for function in sandbox.functions)
+    events = frozenset(event.slug for event in sandbox.events)
+    for question_file in files:
+        lines: list[str] | None = None
+        for question in question_file.questions:
+            if not question.try_it:
+                continue
+            try:
+                try_setup_parse(question.try_it, samples=samples, events=events)
+            except TrySetupError as error:
+                if lines is None:
+                    path = source.parent / question_file.source
+                    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+                line = next(
+                    (
+                        number
+                        for number in range(question.line, len(lines) + 1)
+                        if lines[number - 1].startswith("try:")
+                    ),
+                    question.line,
+                )
+                problems.append(ContentProblem(question_file.source, line, str(error)))
 
 
 def card_files_check(
@@ -162,6 +222,7 @@ def content_counts() -> dict[str, int]:
         "topics": Topic.objects.visible().count(),
         "cards": Card.objects.studied().count(),
         "questions": Question.objects.asked().count(),
+        "case_studies": CaseStudy.objects.active().count(),
         **sandbox_content_counts(),
     }
 
@@ -177,8 +238,10 @@ def content_import(source: Path, *, strict: bool = False) -> ImportSummary:
     problems: list[ContentProblem] = []
     warnings: list[ContentProblem] = []
     notes = notes_files_read(source, problems, warnings)
-    question_files = question_files_check(source, notes, problems)
+    studies = case_study_files_check(source, notes, problems)
+    question_files = question_files_check(source, notes, problems, studies)
     sandbox = sandbox_files_check(source, notes, problems)
+    try_links_check(source, question_files, sandbox, problems)
     card_files = card_files_check(source, notes, problems)
     correction_files = correction_files_check(source, notes, problems)
     if strict:
@@ -191,6 +254,7 @@ def content_import(source: Path, *, strict: bool = False) -> ImportSummary:
         changes += courses_save(notes, now=now)
         changes += corrections_save(correction_files, now=now)
         changes += term_cards_save(course_slugs=[file.outline.slug for file in notes], now=now)
+        changes += case_studies_save(studies, now=now)
         changes += questions_save(question_files, now=now)
         changes += sandbox_content_save(sandbox, now=now)
         changes += card_files_save(card_files, now=now)

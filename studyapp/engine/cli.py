@@ -191,12 +191,15 @@ def run_invoke(config: FunctionConfig, event: bytes, *, repeat: int, as_json: bo
                 else:
                     sys.stdout.write(json.dumps(result.payload) + "\n")
                 sys.stdout.flush()
+        if as_json:
+            sys.stdout.write(json.dumps(results, indent=2) + "\n")
+            sys.stdout.flush()
     finally:
+        # The answers are out before the environments are destroyed (a fork bomb's teardown
+        # takes a while); the command still ends only once every one of them is gone.
         pool.close()
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
-    if as_json:
-        sys.stdout.write(json.dumps(results, indent=2) + "\n")
     return 0 if all(result["status"] == "success" for result in results) else 1
 
 

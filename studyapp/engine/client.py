@@ -66,9 +66,12 @@ def service_urls(base_url: str | None = None) -> list[str]:
     return parse_service_urls(base_url or os.environ.get(URL_VARIABLE) or DEFAULT_URL)
 
 
+_NO_EVENT: Any = object()
+
+
 def invoke(
     function: FunctionConfig | FunctionSpec,
-    event: Any = None,
+    event: Any = _NO_EVENT,
     *,
     client_context: Mapping[str, Any] | None = None,
     require_full_isolation: bool = True,
@@ -82,7 +85,7 @@ def invoke(
         timeout_s = float(spec.get("timeout_s", 3)) + STARTUP_MARGIN_S
     body: InvokeRequest = {
         "function": spec,
-        "event": {} if event is None else event,
+        "event": {} if event is _NO_EVENT else event,  # None is the JSON event null
         "client_context": dict(client_context) if client_context is not None else None,
         "require_full_isolation": require_full_isolation,
     }

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .account import REGION
 from .runtimes import PROVIDED, runtime_for
 from .shapes import FunctionSpec
 
@@ -97,7 +98,7 @@ class FunctionConfig:
     layers: tuple[Layer, ...] = ()
     log_format: str = "Text"
     reserved_concurrency: int | None = None
-    region: str = "us-east-1"
+    region: str = REGION
     account: str = ""
     runtime: str = DEFAULT_RUNTIME
 

@@ -6,7 +6,9 @@ Lifecycle, as on Lambda:
         --> busy --> idle
     new --initialise()--> INIT --> idle   (provisioned concurrency: the first invocation is warm)
     idle (frozen) --invoke--> busy --> idle ...
-    timeout / crash / OOM / init error / destroy() --> dead (every process killed, cgroup removed)
+    timeout / crash / OOM / init error --> reset (processes killed, /tmp kept; see below)
+    destroy() --> dead (every process killed, cgroup and /tmp removed)
+    (after a timeout the answer goes back first; the killing runs in the background)
 
 The supervisor (this module) serves the runtime the Lambda Runtime API (runtime_api.py) on the
 sandbox's own loopback and reads its stdout/stderr from a pipe and its log records from the
@@ -15,9 +17,13 @@ telemetry pipe (telemetry.py). The runtime is python3.13 (AWS's awslambdaric), n
 here: the wall-clock deadline by killing the whole cgroup, memory by the cgroup's SIGKILL, the
 6 MB response limit by the API, logs by a cap on what is kept.
 
-/tmp after a timeout: Lambda keeps the environment's /tmp because it reuses the sandbox. Here a
-timeout destroys the environment and its tmpfs with it, so the next (cold) invocation starts with
-an empty /tmp. Warm invocations share /tmp exactly as on Lambda.
+After a timeout, a crash, an OOM kill or a failed INIT the environment is reset, as on Lambda:
+every process of it is killed and the next invocation starts a new runtime (a cold start, INIT
+again), but the environment itself stays, and with it its /tmp (ephemeral.py), which the next
+runtime finds as the last one left it. Only destroy() (idle reaping, eviction, closing the pool)
+ends an environment and removes its /tmp.
+
+    busy --timeout / crash / OOM / init error--> reset --invoke--> INIT --> busy ...
 """
 
 from __future__ import annotations
@@ -42,9 +48,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import logs as platform_logs
+from .account import function_arn
 from .billing import billed_duration_ms, invocation_cost, round_ms
 from .cgroups import EnvironmentCgroup
 from .config import FunctionConfig
+from .ephemeral import EphemeralStorage, storage_create
 from .isolation import (
     NOFILE_LIMIT,
     PIDS_LIMIT,
@@ -88,12 +96,13 @@ from .staging import StagedFunction
 from .telemetry import TelemetryFrames
 
 MIB = 1024 * 1024
-ACCOUNT_ID = "123456789012"
 READ_CHUNK = 1 << 16
 # How long a runtime that was refused its response (413) gets to log why and exit.
 AFTER_REFUSAL_GRACE_S = 1.0
 # How long a runtime that answered gets to ask for its next invocation before it is frozen anyway.
 AWAIT_NEXT_S = 0.25
+# How long a new INIT waits for the old runtime of a reset environment to be killed.
+RUNTIME_GONE_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,57 @@ class _Freezer:
 _freezer = _Freezer()
 
 
+class _Teardowns:
+    """Destroys dead environments from background threads, after their answer has gone back.
+
+    Killing what a fork bomb started and removing its cgroup can take seconds; Lambda answers
+    at the deadline and resets the sandbox afterwards, and so does this supervisor: the caller
+    never waits on a teardown. ``wait`` lets an owner that must leave nothing behind (the pool
+    closing, the command line's exit) wait for the ones still running.
+    """
+
+    def __init__(self) -> None:
+        self._threads: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, environment: ExecutionEnvironment) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(environment,), name="sandbox-teardown", daemon=True
+        )
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+
+    def _run(self, environment: ExecutionEnvironment) -> None:
+        try:
+            environment._teardown()
+        finally:
+            with self._lock:
+                self._threads.discard(threading.current_thread())
+
+    def wait(self, timeout_s: float = 30.0) -> bool:
+        """Wait for the teardowns under way; True when none is left."""
+        give_up = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                pending = [t for t in self._threads if t is not threading.current_thread()]
+            if not pending:
+                return True
+            for thread in pending:
+                thread.join(max(0.0, give_up - time.monotonic()))
+            if time.monotonic() >= give_up:
+                with self._lock:
+                    return not self._threads
+
+
+_teardowns = _Teardowns()
+
+
+def teardowns_wait(timeout_s: float = 30.0) -> bool:
+    """Wait until every environment that was given up has been destroyed (True when done)."""
+    return _teardowns.wait(timeout_s)
+
+
 @dataclass
 class _Outcome:
     kind: str  # message | exited | timeout | protocol
@@ -236,10 +296,6 @@ def lambda_environment(
     return env
 
 
-def function_arn(config: FunctionConfig) -> str:
-    return f"arn:aws:lambda:{config.region}:{ACCOUNT_ID}:function:{config.name}"
-
-
 class ExecutionEnvironment:
     """One sandboxed runtime. Not thread-safe: the pool gives it one invocation at a time."""
 
@@ -258,7 +314,7 @@ class ExecutionEnvironment:
         self.settings = settings or SandboxSettings()
         self.host = host or host_capabilities()
         self.id = uuid.uuid4().hex[:12]
-        self.state = "new"  # new | idle | busy | dead
+        self.state = "new"  # new | idle | busy | reset (runtime gone, /tmp kept) | dead
         self.frozen = False
         self.created_at = time.time()
         self.last_used_at = self.created_at
@@ -278,8 +334,14 @@ class ExecutionEnvironment:
         self._frames = TelemetryFrames()
         self.runtime = runtime_for(config.runtime)
         self._private_tmp: str | None = None
+        self._storage: EphemeralStorage | None = None  # /tmp: lives as long as the environment
+        self._runtimes_started = 0
         self._oom_kills_seen = 0
         self._teardown_lock = threading.Lock()
+        # Cleared while a reset environment's old runtime is killed in the background: the next
+        # INIT waits for it, so two runtimes never share the environment.
+        self._runtime_gone = threading.Event()
+        self._runtime_gone.set()
         self._idle_generation = 0  # bumped by every invocation: a pending freeze then lapses
         self.isolation = self._isolation_report()
 
@@ -287,7 +349,7 @@ class ExecutionEnvironment:
 
     @property
     def alive(self) -> bool:
-        return self.state in ("idle", "busy")
+        return self.state in ("idle", "busy", "reset")
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -319,7 +381,9 @@ class ExecutionEnvironment:
         request_id = request_id or str(uuid.uuid4())
         log_format = self.config.log_format
         logs = LogCollector(self.settings.log_cap_bytes)
-        cold = self.state == "new"
+        cold = self.state in ("new", "reset")
+        if cold:
+            self._runtime_gone.wait(RUNTIME_GONE_WAIT_S)
         init_ms: float | None = None
         self.state = "busy"
         if cold:
@@ -352,7 +416,7 @@ class ExecutionEnvironment:
             request_id=request_id,
             event=event,
             deadline_ms=int((time.time() + self.config.timeout_s) * 1000),
-            function_arn=function_arn(self.config),
+            function_arn=function_arn(self.config.name, region=self.config.region),
             trace_id=trace_id_new(),
             client_context=client_context,
             identity=identity,
@@ -365,14 +429,15 @@ class ExecutionEnvironment:
         )
 
     def initialise(self) -> str | None:
-        """Run INIT ahead of any invocation (provisioned concurrency).
+        """Run INIT ahead of any invocation (provisioned concurrency), or again after a reset.
 
         None once the runtime is ready (the environment is then idle and frozen, and its first
         invocation is warm: no INIT_START, no Init Duration); otherwise why INIT failed, and
         the environment is dead.
         """
-        if self.state != "new":
+        if self.state not in ("new", "reset"):
             raise RuntimeError("this execution environment has already started")
+        self._runtime_gone.wait(RUNTIME_GONE_WAIT_S)
         self.state = "busy"
         logs = LogCollector(self.settings.log_cap_bytes)
         logs.add_platform(
@@ -428,6 +493,17 @@ class ExecutionEnvironment:
             if not was_busy:
                 self._release()
 
+    def _teardown(self) -> None:
+        """The teardown thread's work: kill every process; a reset environment then releases its
+        runtime only (its /tmp stays for the next runtime), a dead one everything."""
+        with self._teardown_lock:
+            self._kill_everything()
+            if self.state == "reset":
+                self._release_runtime()
+            else:
+                self._release()
+        self._runtime_gone.set()
+
     # -- INIT ---------------------------------------------------------------------------------
 
     def _start(self, logs: LogCollector, request_id: str) -> _Outcome | None:
@@ -436,10 +512,18 @@ class ExecutionEnvironment:
         INIT ends when the runtime first asks the Runtime API for an invocation (/next), as on
         Lambda; a POST to /init/error or an exit before that is an INIT failure.
         """
+        self._runtimes_started += 1
+        self._oom_kills_seen = 0
+        self._frames = TelemetryFrames()
+        if self.uses_bubblewrap and self.host.tmp_on_disk and self._storage is None:
+            self._storage = storage_create(
+                f"{os.getpid()}-{self.id}", self.config.ephemeral_storage_mb
+            )
         started = time.monotonic()
         procs_files: list[str] = []
         if self._tree is not None:
-            self._cgroup = self._tree.create(f"{os.getpid()}-{self.id}")
+            # A new group for every runtime the environment starts (a reset starts another).
+            self._cgroup = self._tree.create(f"{os.getpid()}-{self.id}-{self._runtimes_started}")
             self._cgroup.limit_memory(self.config.memory_mb * MIB)
             self._cgroup.limit_pids(self.settings.pids_limit)
             # INIT runs unthrottled, like Lambda's init phase; the share applies from the first
@@ -471,7 +555,8 @@ class ExecutionEnvironment:
                 self.host,
                 task_dir=self.staged.task_dir,
                 opt_dir=self.staged.opt_dir,
-                tmpfs_mb=self.config.ephemeral_storage_mb,
+                tmp_dir=self._storage.path if self._storage is not None else None,
+                tmp_mb=self.config.ephemeral_storage_mb,
                 environment=env,
                 info_fd=info_w,
                 block_fd=block_r,
@@ -491,7 +576,8 @@ class ExecutionEnvironment:
         else:
             listener = listener_on_host()
             env["AWS_LAMBDA_RUNTIME_API"] = f"{SANDBOX_API_HOST}:{listener.getsockname()[1]}"
-            self._private_tmp = tempfile.mkdtemp(prefix="studyapp-sandbox-tmp-")
+            if self._private_tmp is None:  # kept across runtime restarts, as /tmp is
+                self._private_tmp = tempfile.mkdtemp(prefix="studyapp-sandbox-tmp-")
             env["TMPDIR"] = self._private_tmp
             command = runtime_command(
                 self.runtime,
@@ -697,8 +783,13 @@ class ExecutionEnvironment:
         if not verdict.keep_alive:
             if verdict.grace_s and self._process is not None and self._process.poll() is None:
                 self._exchange(time.monotonic() + verdict.grace_s, logs)
-            self._kill_everything()
-            self._drain_logs(logs, until_eof=True)
+            if outcome.kind == "timeout":
+                # Answer at the deadline with what was logged so far; killing what the function
+                # left running (a fork bomb's thousands of processes) happens afterwards.
+                self._drain_logs(logs)
+            else:
+                self._kill_everything()
+                self._drain_logs(logs, until_eof=True)
         oom = verdict.status == "error" and verdict.exited and self._oom_happened(since_start=True)
         status = "oom" if oom else verdict.status
         if status == "timeout":
@@ -725,6 +816,7 @@ class ExecutionEnvironment:
         logs.add_platform(report)
         self.invocations += 1
         self.last_used_at = time.time()
+        teardown = False
         with self._teardown_lock:
             if verdict.keep_alive and self.state == "busy":
                 self.state = "idle"
@@ -732,9 +824,14 @@ class ExecutionEnvironment:
                 if self._freezing:
                     _freezer.submit(self, self._idle_generation)
             else:
-                self.state = "dead"
-                self._kill_everything()
-                self._release()
+                teardown = True
+                if self.state == "busy":  # not destroyed meanwhile: only the runtime goes
+                    self.state = "reset"
+                    self._runtime_gone.clear()
+                else:
+                    self.state = "dead"
+        if teardown:
+            _teardowns.submit(self)
         return InvocationResult(
             request_id=request_id,
             status=status,
@@ -883,7 +980,17 @@ class ExecutionEnvironment:
         self.frozen = False
 
     def _release(self) -> None:
-        """Close descriptors and remove the cgroup; the processes are already dead."""
+        """Release everything the environment holds, /tmp included; the processes are dead."""
+        self._release_runtime()
+        if self._storage is not None:
+            self._storage.remove()
+            self._storage = None
+        if self._private_tmp:
+            shutil.rmtree(self._private_tmp, ignore_errors=True)
+            self._private_tmp = None
+
+    def _release_runtime(self) -> None:
+        """Close the runtime's descriptors and remove its cgroup; its processes are dead."""
         if self._selector is not None:
             self._selector.close()
             self._selector = None
@@ -899,9 +1006,6 @@ class ExecutionEnvironment:
         if self._cgroup is not None:
             self._cgroup.destroy()
             self._cgroup = None
-        if self._private_tmp:
-            shutil.rmtree(self._private_tmp, ignore_errors=True)
-            self._private_tmp = None
 
     def _isolation_report(self) -> IsolationReport:
         tree = self._tree
@@ -924,7 +1028,8 @@ class ExecutionEnvironment:
             cpu_cgroup=cpu,
             pids_limit=self.settings.pids_limit if pids else None,
             nofile=NOFILE_LIMIT,
-            tmpfs_mb=self.config.ephemeral_storage_mb if bwrap else None,
+            ephemeral_storage_mb=self.config.ephemeral_storage_mb if bwrap else None,
+            tmp_apart_from_memory=bwrap and self.host.tmp_on_disk,
             readonly_root=bwrap,
             uid=SANDBOX_UID if bwrap else os.geteuid(),
             freezer=freezer,

@@ -7,13 +7,16 @@ cgroup (memory, pids, cpu, freezer), with rlimits set before bubblewrap starts:
   (PostgreSQL on 127.0.0.1:5432, the web app) is a different interface and cannot be reached;
 - filesystem: an empty root with /usr and the Python prefix bound read-only, the code at
   /var/task and the layers at /opt (read-only), the runtime at /var/runtime, /proc of the
-  sandbox's own pid namespace, a minimal /dev, and /tmp a tmpfs of the ephemeral-storage size;
-  everything else is remounted read-only; no /work, /home, /root or /etc of the host (the
-  Python prefix appears at /var/lang, where Lambda keeps its runtime);
-- identity: uid/gid 993 inside a user namespace, every capability dropped, no nested user
-  namespaces, a new session (no terminal), no host environment variables; on the host, an
-  unprivileged uid/gid (identity.py): a supervisor running as root drops to SANDBOX_HOST_UID
-  before bubblewrap starts, so the namespace maps 993 to that uid and never to host root;
+  sandbox's own pid namespace, a minimal /dev, and /tmp the environment's own ephemeral storage
+  (ephemeral.py: a filesystem of that size, on disk and apart from memory; bubblewrap's
+  size-limited tmpfs where that cannot be had); everything else is remounted read-only; no /work,
+  /home, /root or /etc of the host (the Python prefix appears at /var/lang, where Lambda keeps
+  its runtime; /etc holds only a passwd and a group file naming the sandbox's user);
+- identity: uid/gid 993 inside a user namespace (named sbx_user1051, as on Lambda), every
+  capability dropped, no nested user namespaces, a new session (no terminal), no host
+  environment variables; on the host, an unprivileged uid/gid (identity.py): a supervisor
+  running as root drops to SANDBOX_HOST_UID before bubblewrap starts, so the namespace maps
+  993 to that uid and never to host root;
 - processes: a pid namespace, so no other process is visible and everything dies with the
   namespace's init; the cgroup kills whatever is left when the environment is destroyed.
 
@@ -34,15 +37,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .cgroups import CgroupTree
+from .ephemeral import storage_unavailable
 from .identity import (
     SANDBOX_HOST_GID,
     SANDBOX_HOST_UID,
+    cached_directory,
     privilege_drop_command,
     readable_tree,
 )
 
 SANDBOX_UID = 993
 SANDBOX_GID = 993
+SANDBOX_USER = "sbx_user1051"  # the user functions run as on Lambda
 PIDS_LIMIT = 1024  # Lambda's quota for processes and threads
 NOFILE_LIMIT = 1024  # Lambda's quota for file descriptors
 MB_PER_VCPU = 1769
@@ -70,6 +76,7 @@ class HostCapabilities:
     host_gid: int = 0
     drop_privileges: tuple[str, ...] = ()  # the setpriv prefix that becomes host_uid, if any
     python_root: str = ""  # what is bound at /var/lang: the prefix, or a mirror the uid can read
+    tmp_on_disk: bool = False  # /tmp is a disk-backed filesystem of its own (ephemeral.py)
 
     @property
     def host_root(self) -> bool:
@@ -108,7 +115,8 @@ class IsolationReport:
     cpu_cgroup: bool
     pids_limit: int | None
     nofile: int
-    tmpfs_mb: int | None
+    ephemeral_storage_mb: int | None  # what /tmp holds (None: bounded by nothing but the disk)
+    tmp_apart_from_memory: bool  # False when /tmp is a tmpfs, whose pages count as memory
     readonly_root: bool
     uid: int  # inside the sandbox
     freezer: bool
@@ -167,6 +175,9 @@ def host_capabilities() -> HostCapabilities:
                 missing.append(f"cgroup controller {controller} unavailable")
         if not cgroups.has_freezer:
             missing.append("no cgroup freezer (idle environments are not frozen)")
+    no_disk_tmp = storage_unavailable() if bwrap is not None else "no bubblewrap"
+    if bwrap is not None and no_disk_tmp is not None:
+        missing.append(f"the temporary directory is a tmpfs counted as memory: {no_disk_tmp}")
     return HostCapabilities(
         bwrap=bwrap,
         bwrap_disable_userns=bool(disable_userns),
@@ -179,6 +190,7 @@ def host_capabilities() -> HostCapabilities:
         host_gid=setup.gid,
         drop_privileges=setup.drop,
         python_root=setup.python_root,
+        tmp_on_disk=no_disk_tmp is None,
     )
 
 
@@ -258,7 +270,7 @@ def _plain_command(
         *setup.drop,
         bwrap,
         *_namespace_args(disable_userns),
-        *_system_mounts(setup.python_root, mask_proc=mask_proc),
+        *_system_mounts(setup.python_root, user_files(setup.uid, setup.gid), mask_proc=mask_proc),
         "--setenv",
         "LD_LIBRARY_PATH",
         SANDBOX_LIBRARY_PATH,
@@ -306,7 +318,33 @@ def _namespace_args(disable_userns: bool) -> list[str]:
     return args
 
 
-def _system_mounts(python_root: str, *, mask_proc: bool = True) -> list[str]:
+def user_files(uid: int, gid: int) -> str:
+    """A directory with the sandbox's /etc/passwd and /etc/group, readable by uid/gid.
+
+    Lambda's functions run as sbx_user1051, so `whoami`, `id` and `getpass.getuser()` name it.
+    Files of the host's users show inside as the overflow id 65534, named nobody here.
+    """
+
+    def build(directory: str) -> None:
+        entries = {
+            "passwd": (
+                "root:x:0:0:root:/root:/sbin/nologin\n"
+                # Home is /tmp, the one place the function may write.
+                f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_GID}::/tmp:/sbin/nologin\n"
+                "nobody:x:65534:65534:nobody:/:/sbin/nologin\n"
+            ),
+            "group": f"root:x:0:\n{SANDBOX_USER}:x:{SANDBOX_GID}:\nnobody:x:65534:\n",
+        }
+        for name, text in entries.items():
+            path = os.path.join(directory, name)
+            with open(path, "w", encoding="ascii") as handle:
+                handle.write(text)
+            os.chmod(path, 0o644)
+
+    return cached_directory(f"etc-{SANDBOX_USER}-{SANDBOX_UID}-{SANDBOX_GID}", uid, gid, build)
+
+
+def _system_mounts(python_root: str, etc_dir: str, *, mask_proc: bool = True) -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
     for name in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(name):
@@ -314,6 +352,8 @@ def _system_mounts(python_root: str, *, mask_proc: bool = True) -> list[str]:
         elif os.path.isdir(name):
             args += ["--ro-bind", name, name]
     args += ["--ro-bind", python_root, SANDBOX_LANG]
+    for name in ("passwd", "group"):
+        args += ["--ro-bind", os.path.join(etc_dir, name), f"/etc/{name}"]
     args += ["--proc", "/proc", "--dev", "/dev"]
     return args + _proc_masks() if mask_proc else args
 
@@ -362,7 +402,8 @@ def bubblewrap_command(
     *,
     task_dir: str,
     opt_dir: str | None,
-    tmpfs_mb: int,
+    tmp_dir: str | None,
+    tmp_mb: int,
     environment: dict[str, str],
     info_fd: int,
     block_fd: int,
@@ -373,12 +414,16 @@ def bubblewrap_command(
 
     bubblewrap writes the sandbox's pid to `info_fd` once its namespaces exist, then waits for a
     byte on `block_fd` before it starts the runtime: the supervisor opens the Runtime API's
-    socket inside the sandbox's network namespace in between.
+    socket inside the sandbox's network namespace in between. `tmp_dir` is the environment's
+    ephemeral storage, bound at /tmp; without one, /tmp is a tmpfs of `tmp_mb` MB.
     """
     assert host.bwrap is not None
     args = [*host.drop_privileges, host.bwrap, *_namespace_args(host.bwrap_disable_userns)]
-    args += _system_mounts(_lang_root(host))
-    args += ["--size", str(tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]  # noqa: S108 - inside the sandbox
+    args += _system_mounts(_lang_root(host), user_files(host.host_uid, host.host_gid))
+    if tmp_dir is not None:
+        args += ["--bind", tmp_dir, "/tmp"]  # noqa: S108 - inside the sandbox
+    else:
+        args += ["--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]  # noqa: S108 - inside the sandbox
     args += ["--ro-bind", task_dir, SANDBOX_TASK_ROOT]
     if opt_dir:
         args += ["--ro-bind", opt_dir, SANDBOX_OPT]

@@ -9,11 +9,12 @@ Provisioned concurrency (`provision(config, N)`): N environments are started thr
 of any invocation (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency) and are never reaped
 or evicted. Invocations take an idle provisioned environment first (warm: no Init Duration),
 then an idle on-demand one, and only then start an on-demand environment (a cold start): the
-spill-over beyond N. A provisioned environment that dies (timeout, crash, OOM) is replaced in
-the background; `provision(config, 0)` releases them all. Provisioning a function (account +
-name) also releases the provisioned environments of its other pool keys: after its code or
-settings change, the old version's provisioned environments go away (idle ones are destroyed,
-busy ones finish their invocation as on-demand environments the reaper takes later).
+spill-over beyond N. A provisioned environment that is reset (timeout, crash, OOM) goes through
+INIT again in the background, its /tmp kept (one that then fails INIT is gone);
+`provision(config, 0)` releases them all. Provisioning a function (account + name) also
+releases the provisioned environments of its other pool keys: after its code or settings
+change, the old version's provisioned environments go away (idle ones are destroyed, busy ones
+finish their invocation as on-demand environments the reaper takes later).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
-from .environment import PROVISIONED, ExecutionEnvironment, SandboxSettings
+from .environment import PROVISIONED, ExecutionEnvironment, SandboxSettings, teardowns_wait
 from .isolation import HostCapabilities, host_capabilities
 from .results import InvocationResult, error_object
 from .staging import StagedFunction, stage_function
@@ -80,9 +81,10 @@ def _close_open_pools() -> None:
 
 
 def event_bytes(event: Any) -> bytes:
-    """The event as JSON bytes; bytes and str must already be JSON text."""
-    if isinstance(event, bytes | bytearray | str):
-        data = event.encode() if isinstance(event, str) else bytes(event)
+    """The event as JSON bytes. Any JSON value is an event (`"x"`, `3`, `null`, `[1]`), as on
+    Lambda: a str is a JSON string; only bytes are taken as JSON text already (checked)."""
+    if isinstance(event, bytes | bytearray):
+        data = bytes(event)
         try:
             json.loads(data)
         except ValueError as error:
@@ -237,7 +239,16 @@ class EnvironmentPool:
             if slot is None:
                 return
             slot.busy.discard(environment)
-            if environment.alive and not self._closed:
+            if environment.state == "reset" and environment in slot.provisioned:
+                if not self._closed:  # INIT again in the background, its /tmp kept
+                    slot.busy.add(environment)
+                    threading.Thread(
+                        target=self._initialise_again,
+                        args=(config, environment),
+                        name="sandbox-provisioner",
+                        daemon=True,
+                    ).start()
+            elif environment.alive and not self._closed:
                 slot.idle.append(environment)
             else:
                 self.stats.destroyed += 1
@@ -252,6 +263,11 @@ class EnvironmentPool:
                 name="sandbox-provisioner",
                 daemon=True,
             ).start()
+
+    def _initialise_again(self, config: FunctionConfig, environment: ExecutionEnvironment) -> None:
+        """A provisioned environment was reset (timeout, crash): INIT it again, as Lambda does."""
+        environment.initialise()
+        self._checkin(config, environment, replace=False)
 
     def _live_count(self, account: str | None = None) -> int:
         """Environments alive on this host (of one account, when given)."""
@@ -495,5 +511,6 @@ class EnvironmentPool:
                 environment.destroy()
                 self.stats.destroyed += 1
             slot.staged.cleanup()
+        teardowns_wait()
         if self._reaper is not None and self._reaper is not threading.current_thread():
             self._reaper.join(timeout=5)

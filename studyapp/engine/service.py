@@ -311,8 +311,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # The caller stopped waiting (its own deadline passed, or it went away): nothing is
+            # left to answer, and the connection cannot carry another request.
+            self.close_connection = True
+            self.log_message("the caller left before the answer to %s %s", self.command, self.path)
 
     def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"sandbox service: {format % args}\n")

@@ -85,9 +85,12 @@ def version_data(version: QuestionVersion) -> QuestionData:
         domain=version.domain,
         difficulty=version.difficulty,
         tags=list(version.tags or []),
-        case=version.case.topic.slug if version.case_id else "",
+        case=version.case.topic.slug
+        if version.case_id
+        else (version.case_study.slug if version.case_study_id else ""),
         shuffle=version.shuffle_options,
         case_sensitive=version.case_sensitive,
+        try_it=version.try_it,
         correct_feedback=(version.combined_feedback or {}).get("correctfeedback", ""),
         partially_correct_feedback=(version.combined_feedback or {}).get(
             "partiallycorrectfeedback", ""
@@ -119,7 +122,7 @@ def bank_versions(course: Course | None = None, *, keys: list[str] | None = None
         QuestionVersion.objects.filter(
             question__current_version=F("id"), question__archived_at__isnull=True
         )
-        .select_related("question", "case__topic")
+        .select_related("question", "case__topic", "case_study")
         .prefetch_related(
             Prefetch("options", queryset=Option.objects.order_by("position")),
             Prefetch("media", queryset=QuestionMedia.objects.order_by("position")),
@@ -170,9 +173,19 @@ def questions_export(*, format_name: str, course: Course | None = None) -> BankE
 
 #: What each format holds no place for; the bank keeps it when the file is imported over it.
 _NOT_CARRIED = {
-    "gift": ("topics", "domain", "difficulty", "case", "files"),
-    "moodle-xml": ("topics", "domain", "difficulty", "case"),
-    "aiken": ("topics", "domain", "difficulty", "case", "title", "feedback", "tags", "files"),
+    "gift": ("topics", "domain", "difficulty", "case", "try", "files"),
+    "moodle-xml": ("topics", "domain", "difficulty", "case", "try"),
+    "aiken": (
+        "topics",
+        "domain",
+        "difficulty",
+        "case",
+        "try",
+        "title",
+        "feedback",
+        "tags",
+        "files",
+    ),
     "markdown": ("files",),
 }
 _FORMAT_LOSSES = {"gift": gift.losses, "markdown": markdown.losses, "aiken": aiken.losses}
@@ -203,6 +216,8 @@ def _has(question: QuestionData, name: str) -> bool:
     """Does the question hold something under ``name`` (``files``: attachments)?"""
     if name == "feedback":
         return bool(question.general_feedback or any(o.feedback for o in question.options))
+    if name == "try":
+        return bool(question.try_it)
     if name == "difficulty":  # the default every question has says nothing
         return question.difficulty not in ("", "medium")
     return bool(getattr(question, name))

@@ -59,6 +59,28 @@ class QuestionQuerySet(ArchivableQuerySet):
         )
 
 
+class CaseStudy(models.Model):
+    """A business scenario that several questions share, from ``content/case-studies/``: its
+    text is shown above each of its questions, in practice and in exams (it holds no answer)."""
+
+    course = models.ForeignKey("topics.Course", on_delete=models.CASCADE, related_name="+")
+    slug = models.SlugField(max_length=120)
+    title = models.CharField(max_length=255)
+    body_md = models.TextField()
+    source = models.CharField(max_length=500, blank=True, help_text="The file it came from.")
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="case_study_slug_per_course")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Question(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -143,6 +165,14 @@ class QuestionVersion(models.Model):
         on_delete=models.SET_NULL,
         related_name="question_versions",
     )
+    case_study = models.ForeignKey(
+        CaseStudy,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="question_versions",
+        help_text="The case study (content/case-studies/) the question belongs to, if any.",
+    )
     title = models.CharField(max_length=255, blank=True, help_text="A short name (GIFT, Moodle).")
     text_format = models.CharField(
         max_length=10,
@@ -166,6 +196,12 @@ class QuestionVersion(models.Model):
         blank=True,
         help_text="Moodle's feedback for a right, partly right and wrong answer, by its "
         "element name (correctfeedback, partiallycorrectfeedback, incorrectfeedback).",
+    )
+    try_it = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="A sample function and the settings that show the behaviour the question is "
+        "about ('sample key=value ...'); the review screen links to it once answered.",
     )
     content_hash = models.CharField(max_length=64, help_text="sha256 of what the version says.")
     author = models.ForeignKey(

@@ -50,7 +50,7 @@ from studyapp.quizzes.formats.model import (
     normalize_fraction,
     slugify,
 )
-from studyapp.quizzes.models import Option, Question, QuestionMedia, QuestionVersion
+from studyapp.quizzes.models import CaseStudy, Option, Question, QuestionMedia, QuestionVersion
 from studyapp.topics.importing import bank_course_create
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
@@ -216,7 +216,8 @@ def questions_parse(*, text: str, format_name: str, source: str = "") -> ParseRe
 
 @dataclass(frozen=True)
 class CourseSlugs:
-    """What a question may refer to in one course: its topic slugs and its case topics' slugs."""
+    """What a question may refer to in one course: its topic slugs and the slugs of its cases
+    (the notes' case topics and the course's case studies)."""
 
     topics: frozenset[str]
     cases: frozenset[str]
@@ -314,22 +315,25 @@ def question_reference_problems(
 
 @dataclass
 class _Bank:
-    """What a plan looks up in its bank: topics and cases by slug."""
+    """What a plan looks up in its bank by slug: topics, the notes' scenario cases and the
+    case studies (a question's ``case`` names one or the other)."""
 
     course: Course | None
     topics: dict[str, Topic]
     cases: dict[str, ScenarioCase]
+    case_studies: dict[str, CaseStudy]
 
     @classmethod
     def of(cls, course: Course | None) -> _Bank:
         if course is None or course.pk is None:
-            return cls(course, {}, {})
+            return cls(course, {}, {}, {})
         topics = {topic.slug: topic for topic in Topic.objects.filter(course=course)}
         cases = {
             case.topic.slug: case
             for case in ScenarioCase.objects.filter(topic__course=course).select_related("topic")
         }
-        return cls(course, topics, cases)
+        studies = {study.slug: study for study in CaseStudy.objects.active().filter(course=course)}
+        return cls(course, topics, cases, studies)
 
 
 def import_plan(
@@ -365,7 +369,9 @@ def import_plan(
     if course is not None:
         existing = {
             q.key: q
-            for q in Question.objects.select_related("current_version__case__topic")
+            for q in Question.objects.select_related(
+                "current_version__case__topic", "current_version__case_study"
+            )
             .prefetch_related("current_version__topics")
             .filter(course=course, key__in=[question.key for question in questions])
         }
@@ -374,6 +380,8 @@ def import_plan(
         if stored is not None and stored.current_version is not None:
             stored.current_version.question = stored
             keep_uncarried(question, stored.current_version)
+            if format_name != "markdown" and not question.try_it:
+                question.try_it = stored.current_version.try_it  # only Markdown carries try:
             if format_name != "moodle-xml":
                 keep_combined_feedback(question, stored.current_version)
                 keep_files(question, stored.current_version)
@@ -455,6 +463,8 @@ def keep_uncarried(question: QuestionData, version: QuestionVersion) -> None:
         question.difficulty = version.difficulty
     if not question.case and version.case_id:
         question.case = version.case.topic.slug
+    elif not question.case and version.case_study_id:
+        question.case = version.case_study.slug
 
 
 def keep_combined_feedback(question: QuestionData, version: QuestionVersion) -> None:
@@ -515,7 +525,7 @@ def _reference_problems(question: QuestionData, bank: str, found: _Bank) -> list
         for slug in question.topics
         if slug not in found.topics
     ]
-    if question.case and question.case not in found.cases:
+    if question.case and question.case not in found.cases | found.case_studies:
         problems.append(Problem(question.line, f"unknown case {question.case!r}"))
     return problems
 
@@ -572,6 +582,7 @@ def question_apply(
             digest=digest,
             topics=bank.topics,
             cases=bank.cases,
+            case_studies=bank.case_studies,
             now=now,
             author=author,
             files=data.files,
@@ -646,9 +657,9 @@ def question_content(question: QuestionData) -> dict:
     """What a version says, in a stable shape: its hash decides whether a new version is due.
 
     Title, text format, category, pinned options, weights other than the derived ones
-    (:func:`derived_fractions`), tolerances, case sensitivity and files are added only when
-    they differ from what the Markdown question files always meant, so the hashes of questions
-    imported before they existed stay the same (no spurious new versions)."""
+    (:func:`derived_fractions`), tolerances, case sensitivity, the ``try:`` line and files are
+    added only when they differ from what the Markdown question files always meant, so the
+    hashes of questions imported before they existed stay the same (no spurious new versions)."""
     content = {
         "stem": question.stem.strip(),
         "kind": question.kind,
@@ -683,6 +694,8 @@ def question_content(question: QuestionData) -> dict:
         content["tolerances"] = [option.tolerance for option in question.options]
     if question.case_sensitive:
         content["case_sensitive"] = True
+    if question.try_it.strip():
+        content["try"] = question.try_it.strip()
     if question.files:
         content["files"] = [
             [file.area, file.path, file.name, hashlib.sha256(file.content).hexdigest()]
@@ -718,15 +731,25 @@ def version_create(
     now: datetime,
     author=None,
     files: list[FileData] | None = None,
+    case_studies: dict[str, CaseStudy] | None = None,
 ) -> QuestionVersion:
     """Write a new version of ``question`` and make it the current one.
 
-    ``files`` None (the editor, which does not change attachments) keeps the current
-    version's files."""
+    The content's ``case`` names a scenario case of the notes (``cases``) or else a case study
+    of the question's course (``case_studies``, looked up when not given). ``files`` None (the
+    editor, which does not change attachments) keeps the current version's files."""
     previous = question.current_version
     if files is None:
         files = media_files(previous) if previous is not None else []
     number = (question.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    case = cases.get(content["case"]) if content["case"] else None
+    case_study = None
+    if content["case"] and case is None:  # not a case of the notes: a case study's slug
+        case_study = (case_studies or {}).get(content["case"]) or (
+            CaseStudy.objects.active()
+            .filter(course_id=question.course_id, slug=content["case"])
+            .first()
+        )
     version = QuestionVersion.objects.create(
         question=question,
         number=number,
@@ -736,13 +759,15 @@ def version_create(
         domain=content["domain"],
         difficulty=content["difficulty"],
         tags=content["tags"],
-        case=cases.get(content["case"]) if content["case"] else None,
+        case=case,
+        case_study=case_study,
         title=content.get("title", ""),
         text_format=content.get("text_format", "markdown"),
         category=content.get("category", ""),
         shuffle_options=content.get("shuffle", True),
         combined_feedback=content.get("combined", {}),
         case_sensitive=content.get("case_sensitive", False),
+        try_it=content.get("try", ""),
         content_hash=digest,
         author=author,
         created_at=now,

@@ -82,7 +82,7 @@ def attempt_item(attempt: Attempt, position: int) -> AttemptQuestion | None:
     when the page shows them (after the answer)."""
     return (
         attempt.items.filter(position=position)
-        .select_related("version__case__topic__course")
+        .select_related("version__case__topic__course", "version__case_study")
         .prefetch_related(
             Prefetch("version__options", queryset=Option.objects.order_by("position"))
         )
@@ -101,7 +101,9 @@ def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:
     """The attempt's questions in order, with each version's options and topics loaded (the
     review of a whole attempt; a question page uses :func:`attempt_item`)."""
     return list(
-        attempt.items.select_related("version__question", "version__case__topic").prefetch_related(
+        attempt.items.select_related(
+            "version__question", "version__case__topic", "version__case_study"
+        ).prefetch_related(
             Prefetch("version__options", queryset=Option.objects.order_by("position")),
             Prefetch("version__topics", queryset=Topic.objects.select_related("course")),
         )

@@ -4,6 +4,8 @@ the learner's account settings (concurrency limit, study time factor)."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -16,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from studyapp.engine import client
 from studyapp.engine.hosts import routing_key
 from studyapp.sandbox import async_invoke, concurrency, sqs
+from studyapp.sandbox.messages import sandbox_error_message
 from studyapp.sandbox.models import Function
-from studyapp.sandbox.runs import engine_account, sandbox_error_message
+from studyapp.sandbox.runs import EventError, engine_account, event_parse
 from studyapp.sandbox.selectors import function_by_name
 
 
@@ -38,11 +41,31 @@ def async_events(request: HttpRequest, name: str) -> HttpResponse:
         "records": async_invoke.records_for(user=request.user, function=function),
         "config": concurrency.invoke_config_for(user=request.user, function=function),
         "account": concurrency.account_for(request.user),
+        "payload_text": json.dumps(
+            function.default_event.body if function.default_event else {}, indent=2
+        ),
     }
     template = "sandbox/async_events.html"
     if request.htmx:
         template += "#events"
     return render(request, template, context)
+
+
+@require_POST
+def async_send(request: HttpRequest, name: str) -> HttpResponse:
+    """Send one event with InvocationType=Event from the page (as ``aws lambda invoke
+    --invocation-type Event`` does): accepted at once, then tried by the task worker."""
+    function = function_for_name(user=request.user, name=name)
+    try:
+        payload = event_parse(request.POST.get("payload", "") or "{}")
+    except EventError as error:
+        messages.error(request, str(error))
+    else:
+        event = async_invoke.async_event_accept(
+            user=request.user, function=function, payload=payload, request_id=str(uuid.uuid4())
+        )
+        messages.success(request, f"Accepted (202): request {event.request_id}.")
+    return redirect("lambda_pages:async_events", name=function.name)
 
 
 @require_GET
@@ -74,54 +97,99 @@ def concurrency_page(request: HttpRequest, name: str) -> HttpResponse:
     except client.SandboxServiceError as error:
         context["unavailable"] = sandbox_error_message(error)
     else:
-        context["environments"] = [
-            env
-            for env in answer["environments"]
-            if env["function_name"] == function.name and env.get("account") == account
-        ]
-        context["stats"] = answer["stats"]
+        context.update(environments_seen(request.user, account, function, answer))
     template = "sandbox/concurrency.html"
     if request.htmx:
         template += "#environments"
     return render(request, template, context)
 
 
+MAX_SEND_AT_ONCE = 50
+
+
+class FormValueError(ValueError):
+    """A number typed into a page's form is not one the field takes; the message says why."""
+
+
+def environments_seen(user, account: str, function: Function, answer: dict) -> dict[str, Any]:
+    """What the concurrency page shows of the sandbox's environments: a learner's own (this
+    function's listed, all of theirs counted); an instructor also sees every environment of the
+    sandbox and its totals."""
+    every = answer["environments"]
+    mine = [env for env in every if env.get("account") == account]
+    seen: dict[str, Any] = {
+        "environments": [env for env in mine if env["function_name"] == function.name],
+        "own_counts": _state_counts(mine),
+    }
+    if user.is_instructor:
+        seen["sandbox_environments"] = sorted(
+            every, key=lambda env: (env.get("account", ""), env["function_name"])
+        )
+        seen["sandbox_counts"] = _state_counts(every)
+        seen["stats"] = answer["stats"]
+    return seen
+
+
+def _state_counts(environments: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {"total": len(environments), "busy": 0, "idle": 0, "reset": 0}
+    for env in environments:
+        if env.get("state") in counts:
+            counts[env["state"]] += 1
+    return counts
+
+
 @require_GET
 def queue_page(request: HttpRequest, name: str) -> HttpResponse:
     function = function_for_name(user=request.user, name=name)
+    template = "sandbox/queues.html"
+    if request.htmx:
+        template += "#messages"
+    return render(request, template, _queue_context(request, function))
+
+
+def _queue_context(request: HttpRequest, function: Function, **extra: Any) -> dict[str, Any]:
     queue = sqs.event_source_queue(user=request.user, function=function)
-    context = {
+    return {
         "function": function,
         "main": sqs.queue_snapshot(queue),
         "dead": sqs.queue_snapshot(queue.dead_letter_queue) if queue.dead_letter_queue else None,
         "account": concurrency.account_for(request.user),
+        "max_send": MAX_SEND_AT_ONCE,
+        **extra,
     }
-    template = "sandbox/queues.html"
-    if request.htmx:
-        template += "#messages"
-    return render(request, template, context)
 
 
 @require_POST
 def queue_send(request: HttpRequest, name: str) -> HttpResponse:
+    """Send "How many" copies of the body; a count out of range sends nothing and says why,
+    with what was typed kept in the form."""
     function = function_for_name(user=request.user, name=name)
     queue = sqs.event_source_queue(user=request.user, function=function)
-    count = _int(request.POST.get("count"), default=1, low=1, high=50)
+    body = request.POST.get("body", "")
     try:
+        count = _whole_number(request.POST.get("count"), "How many", low=1, high=MAX_SEND_AT_ONCE)
         for _ in range(count):
-            sqs.message_send(queue=queue, body=request.POST.get("body", ""), now=timezone.now())
-    except sqs.QueueError as error:
-        messages.error(request, str(error))
+            sqs.message_send(queue=queue, body=body, now=timezone.now())
+    except (FormValueError, sqs.QueueError) as error:
+        context = _queue_context(
+            request,
+            function,
+            send_error=str(error),
+            send_body=body,
+            send_count=request.POST.get("count", ""),
+        )
+        return render(request, "sandbox/queues.html", context, status=400)
     return redirect("lambda_pages:queue", name=function.name)
 
 
 @require_POST
 def queue_poll_now(request: HttpRequest, name: str) -> HttpResponse:
-    """Deliver one batch now (the worker does this by itself while messages wait)."""
+    """Ask the worker to poll now (it does so by itself while messages wait); the function runs
+    in the worker, as every invocation does, never in the web process."""
     function = function_for_name(user=request.user, name=name)
     queue = sqs.event_source_queue(user=request.user, function=function)
-    if sqs.queue_poll(queue=queue) is None:
-        messages.info(request, "No batch was ready: no visible messages, or the window is open.")
+    sqs.queue_poll_schedule(queue=queue, at=timezone.now())
+    messages.info(request, "The poller looks at the queue now: a batch appears here once it ran.")
     return redirect("lambda_pages:queue", name=function.name)
 
 
@@ -129,17 +197,20 @@ def queue_poll_now(request: HttpRequest, name: str) -> HttpResponse:
 def queue_settings(request: HttpRequest, name: str) -> HttpResponse:
     function = function_for_name(user=request.user, name=name)
     queue = sqs.event_source_queue(user=request.user, function=function)
-    receive = request.POST.get("max_receive_count", "").strip()
+    data = request.POST
+    receive = data.get("max_receive_count", "").strip()
     try:
         sqs.queue_update(
             queue=queue,
-            batch_size=_int(request.POST.get("batch_size"), default=10),
-            batching_window_s=_int(request.POST.get("batching_window_s"), default=0),
-            visibility_timeout_s=_int(request.POST.get("visibility_timeout_s"), default=30),
-            max_receive_count=_int(receive, default=3) if receive else None,
-            report_batch_item_failures=request.POST.get("report_batch_item_failures") == "on",
+            batch_size=_whole_number(data.get("batch_size"), "The batch size"),
+            batching_window_s=_whole_number(data.get("batching_window_s"), "The batching window"),
+            visibility_timeout_s=_whole_number(
+                data.get("visibility_timeout_s"), "The visibility timeout"
+            ),
+            max_receive_count=_whole_number(receive, "maxReceiveCount") if receive else None,
+            report_batch_item_failures=data.get("report_batch_item_failures") == "on",
         )
-    except sqs.QueueError as error:
+    except (FormValueError, sqs.QueueError) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "Event source settings saved.")
@@ -152,12 +223,13 @@ def account_page(request: HttpRequest) -> HttpResponse:
         try:
             concurrency.account_update(
                 user=request.user,
-                concurrency_limit=_int(
-                    request.POST.get("concurrency_limit"), default=account.concurrency_limit
+                concurrency_limit=_whole_number(
+                    request.POST.get("concurrency_limit"), "The account limit"
                 ),
-                time_factor=1 / _int(request.POST.get("speed"), default=60, low=1, high=3600),
+                time_factor=1
+                / _whole_number(request.POST.get("speed"), "The study speed", low=1, high=3600),
             )
-        except concurrency.ConcurrencyError as error:
+        except (FormValueError, concurrency.ConcurrencyError) as error:
             messages.error(request, str(error))
         else:
             messages.success(request, "Account settings saved.")
@@ -175,9 +247,18 @@ def account_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _int(value: Any, *, default: int, low: int = 0, high: int = 1_000_000) -> int:
+def _whole_number(
+    value: Any, label: str, *, low: int | None = None, high: int | None = None
+) -> int:
+    """`value` as a whole number within [low, high] (when given), else FormValueError saying so;
+    never a default or a clamped number in its place."""
+    text = str(value if value is not None else "").strip()
+    bounds = f" from {low:,} to {high:,}" if low is not None and high is not None else ""
     try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return max(low, min(high, number))
+        number = int(text)
+    except ValueError:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise FormValueError(f"{label} must be a whole number{bounds}; “{shown}” is not.") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise FormValueError(f"{label} must be a whole number{bounds}; {number:,} is not.")
+    return number

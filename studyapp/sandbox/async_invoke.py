@@ -26,8 +26,6 @@ retry (the function's outcome is unknown, like a Lambda system error).
 from __future__ import annotations
 
 import json
-import os
-import socket
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,8 +37,10 @@ from django.utils import timezone
 from studyapp.core.errors import Invalid, NotFound
 from studyapp.core.tasks import domain_errors_logged
 from studyapp.engine import client
-from studyapp.sandbox.api.errors import function_arn
-from studyapp.sandbox.concurrency import account_for, function_run, invoke_config_for
+from studyapp.engine.account import function_arn, sqs_queue_arn
+from studyapp.sandbox.concurrency import account_for, invoke_config_for
+from studyapp.sandbox.invoking import function_run
+from studyapp.sandbox.messages import sandbox_error_message
 from studyapp.sandbox.models import (
     AsyncAttempt,
     AsyncEvent,
@@ -48,6 +48,7 @@ from studyapp.sandbox.models import (
     Function,
     FunctionInvokeConfig,
 )
+from studyapp.sandbox.runs import RUNNER_ID, runner_alive
 from studyapp.sandbox.sqs import message_send, queue_for_arn, queue_name_from_arn
 from studyapp.sandbox.versions import version_route
 
@@ -57,7 +58,6 @@ THROTTLE_BACKOFF_START_S = 1
 THROTTLE_BACKOFF_MAX_S = 300
 WATCH_INTERVAL_S = 2.0
 LEASE_MARGIN_S = 20  # a cold start (INIT up to 10 s) plus the trip to the sandbox service
-RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 class DestinationError(Invalid, ValueError):
@@ -129,7 +129,7 @@ def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None 
         if not claimed:
             return
         attempt = AsyncAttempt.objects.create(
-            event=event, number=number, started_at=now, runner=RUNNER
+            event=event, number=number, started_at=now, runner=RUNNER_ID
         )
         async_event_watch.using(run_after=now + timedelta(seconds=WATCH_INTERVAL_S)).enqueue(
             event_id=event.pk, number=number
@@ -157,7 +157,7 @@ def async_event_attempt_run(*, event_id: int, number: int, now: datetime | None 
             result["executed_version"] = executed_version
         outcome = _outcome_of(result)
     except client.SandboxServiceError as error:
-        result = {"status": "unavailable", "message": str(error)}
+        result = {"status": "unavailable", "message": sandbox_error_message(error)}
         outcome = AsyncAttempt.Outcome.UNAVAILABLE
     # The clock moves on from ``now`` by the time the attempt took (tests pass a fixed now).
     finished = now + timedelta(seconds=time.monotonic() - started)
@@ -255,20 +255,6 @@ def async_event_watch_run(*, event_id: int, number: int, now: datetime | None = 
         ).update(status=AsyncEvent.Status.QUEUED, next_run_at=now, lease_expires_at=None)
         if moved:
             async_event_attempt.enqueue(event_id=event.pk, number=number + 1)
-
-
-def runner_alive(runner: str) -> bool:
-    """Whether the process named ``host:pid`` still runs (unknown hosts count as alive)."""
-    host, _, pid = runner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def async_events_run_due(*, now: datetime | None = None) -> int:
@@ -403,7 +389,7 @@ def destination_check(arn: str) -> str:
     if queue_name_from_arn(arn) is None:
         raise DestinationError(
             f"The destination {arn} is not supported here: the sandbox delivers to its "
-            "simulated SQS queues (arn:aws:sqs:us-east-1:123456789012:QUEUE_NAME)."
+            f"simulated SQS queues ({sqs_queue_arn('QUEUE_NAME')})."
         )
     return arn
 

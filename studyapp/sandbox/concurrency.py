@@ -1,13 +1,16 @@
-"""Concurrency as Lambda counts it, and the one way the API runs a function in the sandbox.
+"""Concurrency as Lambda counts it: the leases every invocation holds (see invoking.py).
 
-Every invocation that comes through the Lambda-compatible API (synchronous, asynchronous, or an
-SQS batch) holds a ``ConcurrencyLease`` row while it runs. The rows are counted in the database,
-so web workers and task workers on any machine see the same numbers:
+Every invocation, whoever asks for it (the page's Run, the Lambda-compatible API synchronous or
+asynchronous, an SQS batch), holds a ``ConcurrencyLease`` row while it runs. The rows are
+counted in the database, so web workers and task workers on any machine see the same numbers:
 
 - reserved concurrency is a cap AND a guarantee: a function with ``reserved_concurrency = N``
   runs at most N at once, and the other functions of the account share only what is left
   (``unreserved pool = account limit - sum of reservations``); ``0`` throttles every call;
 - the account limit (``LambdaAccount.concurrency_limit``) caps everything else;
+- the sandbox's own fairness rule: a learner holds at most ``SANDBOX_MAX_RUNNING_PER_LEARNER``
+  leases at once, whatever asked for them (throttled as the account limit is, with a message
+  that says so);
 - provisioned concurrency (environments initialised ahead) needs the sandbox service to start
   environments without an invocation: ``provisioned_apply`` asks it (``POST /provision``) and
   records what it could do, in Lambda's shape (``READY`` or ``FAILED`` with a reason). When
@@ -20,9 +23,8 @@ one stops counting against the limits soon after.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import transaction
@@ -33,14 +35,14 @@ from studyapp.core.errors import Invalid
 from studyapp.engine import client
 from studyapp.engine.shapes import FunctionSpec, InvokeResult
 from studyapp.sandbox.function_settings import FunctionSettings
+from studyapp.sandbox.messages import sandbox_error_message
 from studyapp.sandbox.models import (
     ConcurrencyLease,
     Function,
     FunctionInvokeConfig,
-    Invocation,
     LambdaAccount,
 )
-from studyapp.sandbox.runs import config_snapshot, function_spec, sandbox_error_message
+from studyapp.sandbox.runs import function_spec
 
 LEASE_MARGIN_S = 30
 RESERVED_LIMIT_REASON = "ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -53,9 +55,11 @@ class ConcurrencyError(Invalid, ValueError):
 
 @dataclass(frozen=True)
 class Throttled:
-    """Why an invocation could not start: Lambda's TooManyRequestsException Reason."""
+    """Why an invocation could not start: Lambda's TooManyRequestsException Reason, and the
+    learner's words for it (``explanation``)."""
 
     reason: str
+    explanation: str = field(default="", compare=False)
     message: str = "Rate Exceeded."
 
 
@@ -133,36 +137,81 @@ def unreserved_available(*, user) -> int:
 
 
 def concurrency_acquire(
-    *, user, function: Function, now: datetime | None = None
+    *, user, function: Function, now: datetime | None = None, hold_s: float | None = None
 ) -> ConcurrencyLease | Throttled:
-    """Take a slot for one invocation, or say why Lambda would throttle it."""
+    """Take a slot for one invocation (or one lane of a batch), or say why it is throttled.
+
+    ``hold_s``: how long the lease counts if its holder never releases it (default: the
+    function's timeout plus a margin); the runner renews it as each invocation starts.
+    """
     now = now or timezone.now()
     config = invoke_config_for(user=user, function=function)
+    learner_cap = django_settings.SANDBOX_MAX_RUNNING_PER_LEARNER
     with transaction.atomic():
         # One writer per account at a time, so two calls cannot both take the last slot.
         account = LambdaAccount.objects.select_for_update().get(pk=account_for(user).pk)
         live = ConcurrencyLease.objects.filter(user=user, expires_at__gt=now)
         reserved = config.reserved_concurrency
-        if reserved is not None:
-            if live.filter(function=function).count() >= reserved:
-                return Throttled(RESERVED_LIMIT_REASON)
-        else:
+        if reserved is not None and live.filter(function=function).count() >= reserved:
+            return Throttled(RESERVED_LIMIT_REASON, reserved_explanation(reserved))
+        if live.count() >= learner_cap:
+            return Throttled(ACCOUNT_LIMIT_REASON, learner_cap_explanation(learner_cap))
+        if reserved is None:
             reserved_functions = FunctionInvokeConfig.objects.filter(
                 user=user, reserved_concurrency__isnull=False
             ).values("function")
             unreserved = account.concurrency_limit - reserved_total(user=user)
             if live.exclude(function__in=reserved_functions).count() >= unreserved:
-                return Throttled(ACCOUNT_LIMIT_REASON)
+                return Throttled(ACCOUNT_LIMIT_REASON, account_explanation(unreserved))
+        if hold_s is None:
+            hold_s = function.timeout_s + LEASE_MARGIN_S
         return ConcurrencyLease.objects.create(
             user=user,
             function=function,
             acquired_at=now,
-            expires_at=now + timedelta(seconds=function.timeout_s + LEASE_MARGIN_S),
+            expires_at=now + timedelta(seconds=hold_s),
         )
 
 
-def concurrency_release(lease: ConcurrencyLease) -> None:
-    ConcurrencyLease.objects.filter(pk=lease.pk).delete()
+def reserved_explanation(reserved: int) -> str:
+    if reserved == 0:
+        return (
+            "Throttled: this function's reserved concurrency is 0, so Lambda refuses every "
+            "invocation of it (TooManyRequestsException, Reason "
+            f"{RESERVED_LIMIT_REASON}). Remove or raise the reservation to run it."
+        )
+    return (
+        f"Throttled: the function's reserved concurrency ({reserved}) is all in use "
+        f"(TooManyRequestsException, Reason {RESERVED_LIMIT_REASON}). "
+        "Run it again when one of its invocations has finished."
+    )
+
+
+def learner_cap_explanation(cap: int) -> str:
+    return (
+        f"Throttled: {cap} of your invocations are already running (page runs, API calls, "
+        "asynchronous events and SQS batches together), the most the sandbox runs of yours "
+        "at once so that everyone gets a turn. Run again when one has finished."
+    )
+
+
+def account_explanation(unreserved: int) -> str:
+    return (
+        f"Throttled: your account's unreserved concurrency ({unreserved}) is all in use "
+        f"(TooManyRequestsException, Reason {ACCOUNT_LIMIT_REASON}). "
+        "Run again when one of your invocations has finished."
+    )
+
+
+def concurrency_renew(*, lease_id: int, function: Function, now: datetime | None = None) -> None:
+    """Count the lease for one more invocation from ``now`` (its runner is alive)."""
+    expires_at = (now or timezone.now()) + timedelta(seconds=function.timeout_s + LEASE_MARGIN_S)
+    ConcurrencyLease.objects.filter(pk=lease_id).update(expires_at=expires_at)
+
+
+def concurrency_release(lease: ConcurrencyLease | int) -> None:
+    pk = lease if isinstance(lease, int) else lease.pk
+    ConcurrencyLease.objects.filter(pk=pk).delete()
 
 
 def concurrency_in_use(*, user, function: Function | None = None, now: datetime | None = None):
@@ -170,12 +219,15 @@ def concurrency_in_use(*, user, function: Function | None = None, now: datetime 
     return live.filter(function=function).count() if function else live.count()
 
 
-# -- running ----------------------------------------------------------------------------------
+# -- the spec and the shape of a throttle --------------------------------------------------------
 
 
-def engine_spec(*, user, function: Function) -> FunctionSpec:
-    """The sandbox service's FunctionConfig for this learner's view of the function."""
-    spec = function_spec(function, user, FunctionSettings.of(function))
+def engine_spec(
+    *, user, function: Function, run_settings: FunctionSettings | None = None
+) -> FunctionSpec:
+    """The sandbox service's FunctionConfig for this learner's view of the function (with the
+    settings of a run from the page, when given)."""
+    spec = function_spec(function, user, run_settings or FunctionSettings.of(function))
     spec["reserved_concurrency"] = invoke_config_for(
         user=user, function=function
     ).reserved_concurrency
@@ -200,52 +252,6 @@ def throttled_result(throttle: Throttled) -> InvokeResult:
         "billed_duration_ms": 0,
         "init_duration_ms": None,
     }
-
-
-def function_run(
-    *,
-    user,
-    function: Function,
-    event: Any,
-    client_context: dict[str, Any] | None = None,
-    source: str = "api",
-) -> dict[str, Any]:
-    """Run one invocation under the learner's concurrency settings; the engine's result object.
-
-    Raises ``client.SandboxServiceError`` when the service is down or refuses the request. The
-    invocation is recorded in the learner's history (``Invocation``) like a run from the page.
-    """
-    spec = engine_spec(user=user, function=function)
-    started = timezone.now()
-    lease = concurrency_acquire(user=user, function=function, now=started)
-    if isinstance(lease, Throttled):
-        result = throttled_result(lease)
-    else:
-        try:
-            result = client.invoke(
-                spec,
-                event,
-                client_context=client_context,
-                require_full_isolation=not function.is_sample,
-                base_url=django_settings.SANDBOX_URL,
-                secret=django_settings.SANDBOX_SECRET,
-            )
-        finally:
-            concurrency_release(lease)
-    status = result.get("status")
-    Invocation.objects.create(
-        function=function,
-        user=user,
-        status=status if status in Invocation.Status.values else Invocation.Status.ERROR,
-        request_id=str(result.get("request_id") or "")[:64],
-        event=event,
-        config={**config_snapshot(function, spec), "source": source},
-        result=result,
-        created_at=started,
-        started_at=started,
-        finished_at=timezone.now(),
-    )
-    return result
 
 
 # -- provisioned concurrency ------------------------------------------------------------------

@@ -16,10 +16,11 @@ import zipfile
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from studyapp.core.errors import NotAllowed
 from studyapp.sandbox.concurrency import provisioned_refresh
-from studyapp.sandbox.functions import function_archive
+from studyapp.sandbox.functions import archived_name_free, function_archive
 from studyapp.sandbox.models import Function
 
 # Lambda's limits (the error texts are Lambda's own).
@@ -139,11 +140,16 @@ class FunctionExists(ValueError):
 
 def function_create(*, user, new: NewFunction, code: dict[str, str]) -> Function:
     """CreateFunction: the learner's own function from an unpacked package."""
-    if Function.objects.active().filter(owner=user, name=new.name).exists():
+    # A sample's name is taken too: the API must keep reaching the sample by it.
+    if (
+        Function.objects.active()
+        .filter(Q(owner=user) | Q(owner__isnull=True), name=new.name)
+        .exists()
+    ):
         raise FunctionExists(new.name)
     try:
         with transaction.atomic():
-            _free_archived_name(user=user, name=new.name)
+            archived_name_free(user=user, name=new.name)
             return Function.objects.create(
                 owner=user,
                 name=new.name,
@@ -176,10 +182,4 @@ def function_code_replace(*, function: Function, user, code: dict[str, str]) -> 
 def function_delete(*, function: Function, user) -> None:
     """DeleteFunction: archived (its history stays), and its name free for a new function."""
     function_archive(function=function, user=user)
-    _free_archived_name(user=user, name=function.name)
-
-
-def _free_archived_name(*, user, name: str) -> None:
-    for archived in Function.objects.filter(owner=user, name=name, archived_at__isnull=False):
-        archived.name = f"{name[:30]}-deleted-{archived.pk}"
-        archived.save(update_fields=["name"])
+    archived_name_free(user=user, name=function.name)

@@ -45,6 +45,21 @@ def event_text(body: Any) -> str:
 
 
 class RunForm(forms.Form):
+    name = forms.CharField(
+        label="Function name",
+        required=False,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "class": "mono",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+                "autocomplete": "off",
+            }
+        ),
+        help_text="The Lambda API calls it by this name: letters, digits, - and _; "
+        "not a sample's name.",
+    )
     code = forms.CharField(
         required=False,
         strip=False,
@@ -113,11 +128,13 @@ class RunForm(forms.Form):
         )
         if not editable:
             del self.fields["code"]
+            del self.fields["name"]
 
     @classmethod
     def initial_for(cls, function: Function) -> dict[str, Any]:
         event = function.default_event
         return {
+            "name": function.name,
             "code": function.main_source,
             "memory_mb": function.memory_mb,
             "timeout_s": function.timeout_s,

@@ -1,5 +1,7 @@
-"""Learners' own functions: copy a sample to edit it, save code and settings, delete.
+"""Learners' own functions: copy a sample to edit it, rename, save code and settings, delete.
 
+A copy gets a name of its own (``cold-start-vs-warm-copy``, then ``-copy-2``...) and no learner's
+function may take a sample's name, so the Lambda API always reaches a sample by its name.
 Samples are read-only to everyone; every function here is checked against its owner by the
 selectors (``function_for_user``, ``owned_function_for_user``), which raise NotFound otherwise.
 Changing a function's code or settings (a new version) provisions the new version where
@@ -8,16 +10,20 @@ provisioned concurrency is set; deleting it releases its provisioned environment
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from studyapp.core.errors import NotFound
+from studyapp.core.errors import Conflict, Invalid, NotFound
 from studyapp.sandbox.concurrency import provisioned_refresh
 from studyapp.sandbox.function_settings import FunctionSettings
-from studyapp.sandbox.models import NAME_MAX_LENGTH, Function
+from studyapp.sandbox.models import NAME_MAX_LENGTH, Function, FunctionInvokeConfig
 
 MAX_CODE_BYTES = 256 * 1024
+COPY_SUFFIX = "-copy"
+NAME_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{1,{NAME_MAX_LENGTH}}}")
 
 
 def function_for_user(*, user, pk: int | None = None, sample: str | None = None) -> Function:
@@ -40,18 +46,21 @@ def owned_function_for_user(*, user, pk: int) -> Function:
 
 
 def copy_name_choose(*, owner, base: str) -> str:
-    """``base`` if free for this owner, else ``base-2``, ``base-3``... (at most 48 characters)."""
+    """A free name for a copy of ``base``: ``base-copy``, else ``base-copy-2``, ``-copy-3``...
+    (at most NAME_MAX_LENGTH characters), never one of the owner's names nor a sample's."""
+    stem = base[: NAME_MAX_LENGTH - len(COPY_SUFFIX)] + COPY_SUFFIX
+    prefix = stem[: NAME_MAX_LENGTH - 4]
     taken = set(
-        Function.objects.filter(owner=owner)
-        .filter(Q(name=base[:NAME_MAX_LENGTH]) | Q(name__startswith=base[: NAME_MAX_LENGTH - 4]))
+        Function.objects.filter(Q(owner=owner) | Q(owner__isnull=True))
+        .filter(name__startswith=prefix)
         .values_list("name", flat=True)
     )
-    if base[:NAME_MAX_LENGTH] not in taken:
-        return base[:NAME_MAX_LENGTH]
+    if stem not in taken:
+        return stem
     number = 2
     while True:
         suffix = f"-{number}"
-        candidate = base[: NAME_MAX_LENGTH - len(suffix)] + suffix
+        candidate = stem[: NAME_MAX_LENGTH - len(suffix)] + suffix
         if candidate not in taken:
             return candidate
         number += 1
@@ -84,6 +93,50 @@ def function_copy(*, function: Function, user) -> Function:
         except IntegrityError:  # the same learner copied twice at the same moment
             continue
     raise RuntimeError("could not choose a name for the copy")
+
+
+def function_rename(*, function: Function, user, name: str) -> Function:
+    """Give the user's own function a new name: Lambda's characters, free among the user's
+    functions (deleted ones keep theirs) and not a sample's, so the sample stays reachable."""
+    if function.owner_id != user.pk:
+        raise NotFound("No such function.")
+    name = name.strip()
+    if name == function.name:
+        return function
+    if not NAME_PATTERN.fullmatch(name):
+        raise Invalid(
+            f"A function name is 1 to {NAME_MAX_LENGTH} letters, digits, hyphens (-) or "
+            "underscores (_)."
+        )
+    if Function.objects.samples().filter(name=name).exists():
+        raise Invalid(
+            f"“{name}” is a sample's name; choose another, so the sample stays reachable by it."
+        )
+    if Function.objects.active().filter(owner=user, name=name).exists():
+        raise Invalid(f"You already have a function named “{name}”.")
+    if FunctionInvokeConfig.objects.filter(
+        function=function, provisioned_concurrency__gt=0
+    ).exists():
+        raise Conflict(
+            f"“{function.name}” has provisioned concurrency: delete that configuration first, "
+            "then rename it."
+        )
+    previous, function.name = function.name, name
+    try:
+        with transaction.atomic():
+            archived_name_free(user=user, name=name)
+            function.save(update_fields=["name", "updated_at"])
+    except IntegrityError:  # the same name taken at the same moment
+        function.name = previous
+        raise Invalid(f"You already have a function named “{name}”.") from None
+    return function
+
+
+def archived_name_free(*, user, name: str) -> None:
+    """Rename the user's deleted functions called `name`, so the name can be used again."""
+    for archived in Function.objects.filter(owner=user, name=name, archived_at__isnull=False):
+        archived.name = f"{name[:30]}-deleted-{archived.pk}"
+        archived.save(update_fields=["name"])
 
 
 def function_update(*, function: Function, user, settings: FunctionSettings) -> Function:

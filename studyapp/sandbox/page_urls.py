@@ -11,6 +11,7 @@ app_name = "lambda_pages"
 
 urlpatterns = [
     path("lambda/<str:name>/async/", api_pages.async_events, name="async_events"),
+    path("lambda/<str:name>/async/send/", api_pages.async_send, name="async_send"),
     path("lambda/<str:name>/async/<str:request_id>/", api_pages.async_event, name="async_event"),
     path("lambda/<str:name>/concurrency/", api_pages.concurrency_page, name="concurrency"),
     path("lambda/<str:name>/queue/", api_pages.queue_page, name="queue"),

@@ -90,13 +90,21 @@ def invocation_view(invocation: Invocation) -> InvocationView:
             Figure("CPU share (cgroup)", _yes(isolation.get("cpu_cgroup"))),
             Figure("Process limit", str(isolation.get("pids_limit") or "none")),
             Figure("Open files limit", str(isolation.get("nofile", "?"))),
-            Figure(
-                "/tmp size",  # noqa: S108 - a label, not a path the app opens
-                f"{isolation['tmpfs_mb']} MB" if isolation.get("tmpfs_mb") else "unbounded",
-            ),
+            Figure("/tmp size", _tmp_size(isolation)),  # noqa: S108 - a label, not a path
             Figure("Read-only file system", _yes(isolation.get("readonly_root"))),
         ]
     return view
+
+
+def _tmp_size(isolation: dict[str, Any]) -> str:
+    """The temporary directory's bound, and whether it is memory (a tmpfs); `tmpfs_mb` is what
+    runs stored before it was apart from memory."""
+    size = isolation.get("ephemeral_storage_mb") or isolation.get("tmpfs_mb")
+    if not size:
+        return "unbounded"
+    if isolation.get("tmp_apart_from_memory"):
+        return f"{size} MB, apart from memory"
+    return f"{size} MB, counted as memory"
 
 
 def _yes(value: Any) -> str:

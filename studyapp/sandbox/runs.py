@@ -1,42 +1,28 @@
-"""Running functions in the sandbox service without holding a web request.
+"""Runs from the page: the function's spec, the isolation policy, the run's invocations as the
+page follows them, and runs nothing can finish any more.
 
-``run_start`` records the invocations (status ``queued``), hands them to a small thread pool in
-this web process and waits at most ``wait_s`` (about 2 s) before returning, so a quick run shows
-its result at once and a long one is followed by the page (an htmx partial polls
-``batch_invocations``). The threads only make the HTTP call to the sandbox service and store the
-result: untrusted code runs in the service's sandboxes, never in a web worker.
-
-Limits, so that one learner cannot starve the others:
-- at most ``SANDBOX_MAX_RUNNING_PER_LEARNER`` of a learner's invocations are in flight at once;
-  a run that would start while that many are in flight is refused with a clear message;
-- "run N at once" (N <= ``SANDBOX_MAX_BATCH``) runs on as many lanes as the learner has free
-  slots; each lane runs its share of the batch one after another (like reserved concurrency).
+A run is started by ``invoking.run_start`` (the one invocation path); the page polls
+``batch_invocations`` (an htmx partial) until every invocation of the batch is stored.
 
 Isolation policy: shipped samples run with whatever isolation the host offers (each result says
-which protections were active); learner-owned code runs only when the service reports full
-isolation (bubblewrap + memory, pids and cpu cgroups), otherwise the run is refused with an
-explanation (``isolation_refusal``).
+which protections were active); learner-owned code runs only when the sandbox service has full
+isolation (bubblewrap + memory, pids and cpu cgroups), otherwise the service refuses it and the
+learner reads why (``isolation_required``, ``isolation_refusal``).
 
-Trade-off of threads (instead of a task queue): nothing outlives the web process. When a web
-worker restarts while its thread is waiting on the service, the invocation stays ``running`` in
-the database with no one to finish it. ``invocations_expire_stale`` (called on every read) marks
-such an invocation failed with a clear message: at once when it belongs to this process and no
-thread here runs it any more, and for other processes once it is past any deadline it could
-still meet (its timeout plus a margin, per invocation queued ahead of it in its batch).
+A run is lost only when the task worker running it dies: the row then stays in flight with no
+one to finish it. ``invocations_expire_stale`` (called on every read) marks such an invocation
+failed with a clear message: at once when its runner was a process of this host that no longer
+exists, otherwise once it is past any deadline it could still meet (its timeout plus a margin,
+per invocation queued ahead of it in its lane, plus the time a task may wait for a worker).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import socket
-import threading
-import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -44,30 +30,21 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
-from django.db import OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from studyapp.core.errors import Conflict, Invalid, NotFound
-from studyapp.engine import client
 from studyapp.engine.config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
-from studyapp.engine.hosts import routing_key
 from studyapp.engine.shapes import FunctionSpec
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 
-logger = logging.getLogger(__name__)
-MAX_WORKER_THREADS = 32
-WRITE_ATTEMPTS = 25
 STALE_MARGIN_S = 60
+# How long a queued invocation may wait for a task worker before it counts as lost.
+QUEUE_WAIT_S = 120
 INTERRUPTED_MESSAGE = (
-    "This run was interrupted: the web server restarted while it was running, so its result "
-    "is lost. Run it again."
+    "This run was interrupted: the task worker running it stopped, so its result is lost. "
+    "Run it again."
 )
-# What a learner reads when the sandbox service cannot be reached: under `make run` it is being
-# started again by supervisord (studyapp/processes.py). The details (URLs, what to run) go to
-# the log, for the operator.
-SANDBOX_RESTARTING = "The sandbox is restarting, try again in a few seconds."
 ISOLATION_REFUSAL = (
     "Your own code runs only with the sandbox's full isolation (bubblewrap namespaces plus "
     "memory, process and CPU limits), and this machine cannot provide it ({missing}). "
@@ -75,21 +52,9 @@ ISOLATION_REFUSAL = (
 )
 
 
-def sandbox_error_message(error: client.SandboxServiceError) -> str:
-    """The learner's words for a failed call to the sandbox service (the details are logged)."""
-    if isinstance(error, client.SandboxUnavailableError):
-        logger.warning("sandbox service unavailable: %s", error)
-        return SANDBOX_RESTARTING
-    return str(error)
-
-
-# Which web process runs an invocation; set on the row so a later read can tell whether the
-# thread that was running it is gone (see invocations_expire_stale).
-RUNNER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-_running_here: set[int] = set()
-_running_lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
+# The process running an invocation (a task worker), as ``host:pid``; set on the row so that a
+# later read can tell whether it is gone (see invocations_expire_stale).
+RUNNER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
 class RunRefused(Conflict):
@@ -104,11 +69,6 @@ class EventError(Invalid, ValueError):
 class RunStarted:
     batch: uuid.UUID
     invocations: list[Invocation]  # as they were when run_start returned
-    futures: list[Future]
-
-    def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until every invocation of the run is stored (scripts and tests); True if so."""
-        return not futures_wait(self.futures, timeout=timeout_s).not_done
 
 
 def event_parse(text: str) -> Any:
@@ -124,12 +84,15 @@ def event_parse(text: str) -> Any:
         ) from None
 
 
-def isolation_refusal(*, function: Function, health: dict[str, Any]) -> str | None:
-    """Why this function may not run on a host described by the service's /health, or None."""
-    if function.is_sample or health.get("full_isolation") is True:
-        return None
-    missing = (health.get("host") or {}).get("missing") or ["bubblewrap or cgroups missing"]
-    return ISOLATION_REFUSAL.format(missing="; ".join(missing))
+def isolation_required(function: Function) -> bool:
+    """Learner-owned code runs only with the sandbox's full isolation; shipped samples run with
+    whatever the host offers (each result says which protections were active)."""
+    return not function.is_sample
+
+
+def isolation_refusal(missing: str) -> str:
+    """What the learner reads when the sandbox refused their code for lack of full isolation."""
+    return ISOLATION_REFUSAL.format(missing=missing or "bubblewrap or cgroups missing")
 
 
 def engine_account(user) -> str:
@@ -199,199 +162,35 @@ def config_snapshot(function: Function, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_start(
-    *,
-    function: Function,
-    user,
-    run_settings: FunctionSettings,
-    event: Any,
-    count: int = 1,
-    now: datetime | None = None,
-    wait_s: float = 2.0,
-) -> RunStarted:
-    """Queue ``count`` invocations, start them in the sandbox service, wait up to ``wait_s``."""
-    now = now or timezone.now()
-    max_batch = django_settings.SANDBOX_MAX_BATCH
-    limit = django_settings.SANDBOX_MAX_RUNNING_PER_LEARNER
-    if not 1 <= count <= max_batch:
-        raise RunRefused(f"Run between 1 and {max_batch} invocations at once.")
-    if function.owner_id is not None and function.owner_id != user.pk:
-        raise NotFound("No such function.")
-    spec = function_spec(function, user, run_settings)
-    require_full = not function.is_sample
-    if require_full:
-        try:
-            health = client.health(
-                base_url=django_settings.SANDBOX_URL,
-                secret=django_settings.SANDBOX_SECRET,
-                timeout_s=3.0,
-                route=routing_key(spec),
-            )
-        except client.SandboxServiceError as error:
-            raise RunRefused(sandbox_error_message(error)) from None
-        refusal = isolation_refusal(function=function, health=health)
-        if refusal:
-            raise RunRefused(refusal)
-    invocations_expire_stale(user=user, now=now)
-    batch = uuid.uuid4()
-    snapshot = config_snapshot(function, spec)
-    with transaction.atomic():
-        # Serialise a learner's concurrent starts, so two clicks cannot both pass the limit.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        in_flight = Invocation.objects.filter(user=user).in_flight().count()
-        if in_flight >= limit:
-            raise RunRefused(
-                f"You already have {in_flight} invocation{'s' if in_flight != 1 else ''} "
-                f"running; the sandbox runs at most {limit} of yours at once so that everyone "
-                "gets a turn. Wait for one to finish, then run again."
-            )
-        invocations = Invocation.objects.bulk_create(
-            Invocation(
-                function=function,
-                user=user,
-                batch=batch,
-                position=position,
-                status=Invocation.Status.QUEUED,
-                event=event,
-                config=snapshot,
-                runner=RUNNER_ID,
-                created_at=now,
-            )
-            for position in range(count)
-        )
-        ids = [invocation.pk for invocation in invocations]
-        if any(pk is None for pk in ids):  # a backend that does not return ids from bulk_create
-            ids = list(
-                Invocation.objects.filter(batch=batch)
-                .order_by("position")
-                .values_list("pk", flat=True)
-            )
-        # Registered before the rows are committed: no reader can see them as abandoned.
-        with _running_lock:
-            _running_here.update(ids)
-    lanes = min(count, limit - in_flight)
-    futures = [
-        _pool().submit(
-            _lane_run,
-            ids[lane::lanes],
-            spec=spec,
-            event=event,
-            require_full_isolation=require_full,
-        )
-        for lane in range(lanes)
-    ]
-    if wait_s > 0:
-        futures_wait(futures, timeout=wait_s)
-    return RunStarted(
-        batch=batch, invocations=batch_invocations(user=user, batch=batch), futures=futures
-    )
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(MAX_WORKER_THREADS, thread_name_prefix="sandbox-run")
-        return _executor
-
-
-def _lane_run(
-    ids: list[int], *, spec: dict[str, Any], event: Any, require_full_isolation: bool
-) -> None:
-    """Run the invocations one after another (a thread of the pool; its own DB connection)."""
+def runner_alive(runner: str) -> bool:
+    """Whether the process named ``host:pid`` still runs (unknown hosts count as alive)."""
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
     try:
-        for pk in ids:
-            try:
-                invocation_execute(
-                    pk=pk,
-                    spec=spec,
-                    event=event,
-                    require_full_isolation=require_full_isolation,
-                )
-            except Exception:
-                logger.exception("sandbox invocation %s could not be stored", pk)
-            finally:
-                with _running_lock:
-                    _running_here.discard(pk)
-    finally:
-        connection.close()
-
-
-def invocation_execute(
-    *,
-    pk: int,
-    spec: dict[str, Any],
-    event: Any,
-    require_full_isolation: bool,
-) -> None:
-    """Mark one invocation running, call the sandbox service, store the result."""
-    close_old_connections()
-    started = _retrying_update(
-        Invocation.objects.filter(pk=pk, status=Invocation.Status.QUEUED),
-        status=Invocation.Status.RUNNING,
-        started_at=timezone.now(),
-        runner=RUNNER_ID,
-    )
-    if not started:  # expired or finished meanwhile
-        return
-    fields: dict[str, Any]
-    try:
-        result = client.invoke(
-            spec,
-            event,
-            require_full_isolation=require_full_isolation,
-            base_url=django_settings.SANDBOX_URL,
-            secret=django_settings.SANDBOX_SECRET,
-        )
-    except client.SandboxRequestError as error:
-        fields = {"status": Invocation.Status.ERROR, "message": f"{error.error_type}: {error}"}
-    except client.SandboxServiceError as error:
-        fields = {"status": Invocation.Status.ERROR, "message": sandbox_error_message(error)}
-    except Exception as error:  # the row must not stay "running" forever
-        fields = {"status": Invocation.Status.ERROR, "message": f"The run failed: {error}"}
-    else:
-        status = result.get("status")
-        if status not in Invocation.Status.values or status in Invocation.IN_FLIGHT:
-            status = Invocation.Status.ERROR
-        fields = {
-            "status": status,
-            "result": result,
-            "request_id": str(result.get("request_id") or "")[:64],
-        }
-    _retrying_update(Invocation.objects.filter(pk=pk), finished_at=timezone.now(), **fields)
-
-
-def _retrying_update(queryset, **values: Any) -> int:
-    """UPDATE, retried a few times while SQLite reports the table locked by another connection.
-
-    A thread must not lose a result because a reader held a lock for a moment (SQLite's busy
-    timeout does not cover every case, e.g. shared-cache databases).
-    """
-    for attempt in range(WRITE_ATTEMPTS):
-        try:
-            return queryset.update(**values)
-        except OperationalError as error:
-            if "locked" not in str(error) or attempt == WRITE_ATTEMPTS - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1))  # back off and let the other connection finish
-    return 0
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def invocations_expire_stale(*, user, now: datetime | None = None) -> int:
     """Mark the user's in-flight invocations that nothing can finish any more as failed."""
     now = now or timezone.now()
-    with _running_lock:
-        running_here = set(_running_here)
     stale = []
     for invocation in Invocation.objects.filter(user=user).in_flight():
-        if invocation.runner == RUNNER_ID:
-            if invocation.pk not in running_here:
-                stale.append(invocation.pk)
+        if invocation.started_at and invocation.runner and not runner_alive(invocation.runner):
+            stale.append(invocation.pk)
             continue
         timeout = int(invocation.config.get("timeout_s", 3)) + STALE_MARGIN_S
-        deadline = (invocation.started_at or invocation.created_at) + timedelta(
-            seconds=timeout * (1 if invocation.started_at else invocation.position + 1)
-        )
+        if invocation.started_at:
+            deadline = invocation.started_at + timedelta(seconds=timeout)
+        else:
+            deadline = invocation.created_at + timedelta(
+                seconds=QUEUE_WAIT_S + timeout * (invocation.position + 1)
+            )
         if now > deadline:
             stale.append(invocation.pk)
     if not stale:

@@ -40,9 +40,10 @@ from django.utils import timezone
 from studyapp.core.errors import Invalid, NotFound
 from studyapp.core.tasks import domain_errors_logged
 from studyapp.engine import client
-from studyapp.engine.environment import ACCOUNT_ID
-from studyapp.sandbox.api.errors import REGION
-from studyapp.sandbox.concurrency import account_for, function_run
+from studyapp.engine.account import ACCOUNT_ID, REGION, sqs_queue_arn
+from studyapp.sandbox.concurrency import account_for
+from studyapp.sandbox.invoking import function_run
+from studyapp.sandbox.messages import sandbox_error_message
 from studyapp.sandbox.models import Function, Queue, QueueBatch, QueueMessage
 
 QUEUE_ARN = re.compile(r"^arn:aws:sqs:[a-z0-9-]+:\d{12}:(?P<name>[A-Za-z0-9_-]{1,80})$")
@@ -76,7 +77,7 @@ def queue_name_from_arn(arn: str) -> str | None:
 
 
 def queue_arn(queue: Queue) -> str:
-    return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue.name}"
+    return sqs_queue_arn(queue.name)
 
 
 def queue_for_arn(*, user, arn: str, now: datetime | None = None) -> Queue | None:
@@ -465,7 +466,7 @@ def queue_poll(*, queue: Queue, now: datetime | None = None) -> QueueBatch | Non
             user=queue.owner, function=queue.function, event=event, source="sqs"
         )
     except client.SandboxServiceError as error:
-        result = {"status": "unavailable", "message": str(error)}
+        result = {"status": "unavailable", "message": sandbox_error_message(error)}
     status = (result or {}).get("status")
     if status == "success":
         failed = (

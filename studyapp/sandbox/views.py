@@ -12,13 +12,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget
 
+from studyapp.core.errors import Conflict, Invalid
 from studyapp.markdown import render_markdown
 from studyapp.sandbox import functions as sandbox_functions
 from studyapp.sandbox.forms import RunForm, event_templates, event_text
+from studyapp.sandbox.invoking import run_start
 from studyapp.sandbox.models import EventTemplate, Function, Invocation
 from studyapp.sandbox.presenting import batch_view, code_highlighted
-from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history, run_start
+from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history
 from studyapp.sandbox.selectors import function_list
+from studyapp.sandbox.trying import run_initial_from_query
 
 PAGE = "sandbox/function.html"
 
@@ -34,7 +37,12 @@ def _page_context(
 ) -> dict[str, Any]:
     editable = function.owner_id == request.user.pk
     if form is None:
-        form = RunForm(initial=RunForm.initial_for(function), function=function, editable=editable)
+        initial = run_initial_from_query(
+            request.GET,
+            initial=RunForm.initial_for(function),
+            events={template.slug: template.body for template in event_templates()},
+        )
+        form = RunForm(initial=initial, function=function, editable=editable)
     return {
         "function": function,
         "editable": editable,
@@ -43,7 +51,8 @@ def _page_context(
         "code_view": None if editable else code_highlighted(function.main_source),
         "other_files": sorted(path for path in function.code if path != function.module_path),
         "templates": event_templates(),
-        "selected_template": function.default_event.slug if function.default_event else "",
+        "selected_template": form.initial.get("event_template")
+        or (function.default_event.slug if function.default_event else ""),
         "history": function_history(function=function, user=request.user),
         "run_limit": settings.SANDBOX_MAX_RUNNING_PER_LEARNER,
         **extra,
@@ -57,7 +66,7 @@ def _function_page(request: HttpRequest, function: Function) -> HttpResponse:
             run = batch_view(batch_invocations(user=request.user, batch=uuid.UUID(batch)))
         except ValueError:
             raise Http404("No such run.") from None
-    return render(request, PAGE, _page_context(request, function, run=run))
+    return render(request, PAGE, _page_context(request, function, run=run, show=run is not None))
 
 
 @require_GET
@@ -94,7 +103,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 def save(request: HttpRequest, pk: int) -> HttpResponse:
     function = sandbox_functions.owned_function_for_user(user=request.user, pk=pk)
     form = RunForm(request.POST, function=function, editable=True)
-    if not form.is_valid():
+    if not form.is_valid() or not _renamed(request, function, form):
         return _form_invalid(request, function, form)
     sandbox_functions.function_update(
         function=function, user=request.user, settings=form.run_settings()
@@ -111,7 +120,7 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
     function = sandbox_functions.function_for_user(user=request.user, pk=pk)
     editable = function.owner_id == request.user.pk
     form = RunForm(request.POST, function=function, editable=editable)
-    if not form.is_valid():
+    if not form.is_valid() or (editable and not _renamed(request, function, form)):
         return _form_invalid(request, function, form)
     run_settings = form.run_settings()
     if editable:
@@ -128,14 +137,28 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except RunRefused as refusal:
         if request.htmx:
-            return render(request, f"{PAGE}#result", {"refusal": str(refusal)})
+            return render(request, f"{PAGE}#result", {"refusal": str(refusal), "show": True})
         messages.error(request, str(refusal))
         return redirect(function)
     if not request.htmx:
         return redirect(f"{function.get_absolute_url()}?run={started.batch}")
-    return render(
-        request, f"{PAGE}#result", _result_context(request, function, started.invocations)
-    )
+    context = _result_context(request, function, started.invocations)
+    return render(request, f"{PAGE}#result", {**context, "show": True})
+
+
+def _renamed(request: HttpRequest, function: Function, form: RunForm) -> bool:
+    """Apply the name field (own functions) before anything else is saved; False, with the
+    reason beside the field and nothing changed, when the name is refused. A form without the
+    field (a script's post) keeps the name."""
+    if "name" not in form.data:
+        return True
+    name = form.cleaned_data.get("name", "")
+    try:
+        sandbox_functions.function_rename(function=function, user=request.user, name=name)
+    except (Invalid, Conflict) as refusal:
+        form.add_error("name", refusal.message)
+        return False
+    return True
 
 
 def _form_invalid(request: HttpRequest, function: Function, form: RunForm) -> HttpResponse:

@@ -323,6 +323,10 @@ EVENT_SHAPES = {
 }
 
 
+# Templates that show another account on purpose (a cross-account caller).
+OTHER_ACCOUNTS = {"iam-access-requests": {"210987654321"}}
+
+
 @pytest.mark.parametrize("name", EVENTS)
 def test_event_template(name):
     text = (EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8")
@@ -333,7 +337,7 @@ def test_event_template(name):
         if service == "s3":  # bucket ARNs carry no Region or account
             continue
         assert region == ("" if service == "iam" else "us-east-1"), arn
-        assert account == ACCOUNT, arn
+        assert account in {ACCOUNT, *OTHER_ACCOUNTS.get(name, ())}, arn
     if name in EVENT_SHAPES:
         EVENT_SHAPES[name](event)
 
@@ -546,6 +550,51 @@ def check_cost(results):
     assert r["request_cost_usd"] == 3.8 and r["total_usd_per_month"] == 17.13
 
 
+def check_reserved(results):
+    (r,) = results
+    assert r["accepted"] == 1
+
+
+def check_provisioned(results):
+    first, second = results
+    assert first["initialization_type"] == "on-demand"  # no provisioned concurrency here
+    assert (first["invocation_in_this_environment"], second["invocation_in_this_environment"]) == (
+        1,
+        2,
+    )
+    assert first["init_ms_measured_in_code"] >= 300
+
+
+def check_versions(results):
+    (r,) = results
+    assert r["version"] == "$LATEST" and r["release"] == "blue"
+
+
+def check_iam(results):
+    (r,) = results
+    decisions = {name: d["decision"] for name, d in r["decisions"].items()}
+    assert decisions == {
+        "role-writes-orders-table": "Allow",
+        "role-writes-another-table": "Deny",
+        "role-deletes-table": "Deny",
+        "s3-invokes-from-its-bucket": "Allow",
+        "s3-invokes-from-another-bucket": "Deny",
+        "other-account-invokes": "Deny",
+    }
+    assert "BOTH" in r["decisions"]["other-account-invokes"]["why"]
+    assert "explicit Deny" in r["decisions"]["role-deletes-table"]["why"]
+
+
+def check_trace(results):
+    cold, warm = results
+    assert [s["name"] for s in cold["trace"]["subsegments"]] == ["Initialization", "Invocation"]
+    assert [s["name"] for s in warm["trace"]["subsegments"]] == ["Invocation"]
+    assert cold["trace"]["subsegments"][0]["duration_ms"] >= 200
+    calls = [s["name"] for s in warm["trace"]["subsegments"][0]["subsegments"]]
+    assert calls == ["parse", "DynamoDB.GetItem"]
+    assert re.fullmatch(r"1-[0-9a-f]{8}-[0-9a-f]{24}", cold["trace"]["trace_id"])
+
+
 # sample -> (extra environment, number of calls, invoke timeout, check)
 DEFAULT_RUNS = {
     "api-gateway-proxy": ({}, 1, None, check_api_gateway_proxy),
@@ -566,14 +615,31 @@ DEFAULT_RUNS = {
     "eventbridge-scheduled": ({}, 1, None, check_scheduled),
     "structured-logging": ({}, 1, None, check_structured_logging),
     "cost-estimator": ({}, 1, None, check_cost),
+    "reserved-concurrency-throttle": ({}, 1, None, check_reserved),
+    "provisioned-concurrency": ({}, 2, None, check_provisioned),
+    "versions-and-aliases": ({"RELEASE": "blue"}, 1, None, check_versions),
+    "iam-policy-evaluation": ({}, 1, None, check_iam),
+    "trace-phases": ({}, 2, None, check_trace),
+}
+# Samples whose default event fails on purpose: sample -> the error type it raises.
+DEFAULT_ERRORS = {
+    "async-retries-destinations": "PaymentDeclinedError",
+    "sqs-redrive": "PoisonMessageError",
 }
 
 
 def test_every_sample_has_a_direct_run_check():
-    assert set(DEFAULT_RUNS) == set(SAMPLES)
+    assert set(DEFAULT_RUNS) | set(DEFAULT_ERRORS) == set(SAMPLES)
+    assert not set(DEFAULT_RUNS) & set(DEFAULT_ERRORS)
 
 
-@pytest.mark.parametrize("sample", SAMPLES)
+@pytest.mark.parametrize("sample", sorted(DEFAULT_ERRORS))
+def test_handler_fails_its_default_event_as_its_lesson_says(sample, tmp_path):
+    (outcome,) = invoke(sample, tmp_path)
+    assert outcome.get("errorType") == DEFAULT_ERRORS[sample], outcome
+
+
+@pytest.mark.parametrize("sample", sorted(DEFAULT_RUNS))
 def test_handler_with_default_event(sample, tmp_path):
     env, calls, timeout, check = DEFAULT_RUNS[sample]
     if sample == "idempotent-consumer":
@@ -597,6 +663,11 @@ SOURCE_SPECIFIC = [
         "environment-config",
         "memory-vs-cpu",
         "cost-estimator",
+        "reserved-concurrency-throttle",
+        "provisioned-concurrency",
+        "async-retries-destinations",
+        "versions-and-aliases",
+        "trace-phases",
     }
 ]
 

@@ -39,7 +39,7 @@ def run_and_wait(page: Page) -> None:
 
 
 def test_a_learner_runs_a_sample_then_edits_it_to_raise_and_sees_cold_then_warm(
-    page: Page, live_server, learner, imported, full_isolation
+    page: Page, live_server, learner, imported, full_isolation, task_worker
 ):
     log_in(page, live_server, username="ada", password="correct-horse-42")
     page.goto(f"{live_server.url}/sandbox/")

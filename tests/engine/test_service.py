@@ -159,4 +159,12 @@ def test_invoke_body_must_be_json(service_url, service_secret):
 
 
 def cgroups_named(name: str) -> list[Path]:
-    return [path for path in Path("/sys/fs/cgroup").glob(f"*/**/studyapp-sandbox/{name}")]
+    """The cgroups of the environment `name` (`<pid>-<id>`: one per runtime it started)."""
+    return list(Path("/sys/fs/cgroup").glob(f"*/**/studyapp-sandbox/{name}-*"))
+
+
+def test_null_and_string_events_reach_the_function_as_they_are(service_url):
+    for event in ("x", None, 0, [1]):
+        answer = client.invoke(FUNCTION, event, base_url=service_url)
+        assert answer["payload"]["event"] == event
+    assert client.invoke(FUNCTION, base_url=service_url)["payload"]["event"] == {}

@@ -34,7 +34,7 @@ from tests.faults.test_exam_restart import OPTION, REMAINING, exam_state, stored
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-RESTARTING = "The sandbox is restarting, try again in a few seconds."
+UNAVAILABLE = "The sandbox is unavailable; try again in a moment."
 BATCH = re.compile(r"/sandbox/runs/([0-9a-f-]{36})/")
 LEARNERS = ["ada", "bo", "cy", "di"]
 QUESTIONS = 10  # per practice quiz; the practiser starts another when one is done
@@ -207,7 +207,7 @@ def test_make_run_prints_the_address_it_really_serves(stack):
 # -- the sandbox service ------------------------------------------------------------------------
 
 
-def test_a_killed_sandbox_service_comes_back_and_a_learner_reads_that_it_is_restarting(stack):
+def test_a_killed_sandbox_service_comes_back_and_a_learner_reads_that_it_is_unavailable(stack):
     browser = logged_in(stack, "ada")
     slow = run_form(timeout_s="120", environment="ITEMS=600\nITEM_MS=100\nGUARD=off")
     started = run_posted(browser, stack, "timeout-guard", slow)  # a minute of work
@@ -219,10 +219,10 @@ def test_a_killed_sandbox_service_comes_back_and_a_learner_reads_that_it_is_rest
         page = wait_for(
             lambda: (
                 (reply := browser.get(result_url, htmx=True)).status == 200
-                and RESTARTING in reply.text
+                and UNAVAILABLE in reply.text
                 and reply
             ),
-            "the run to end with the restarting message",
+            "the run to end with the unavailable message",
         )
         assert "every 1s" not in page.text, "the page stops polling a run that ended"
         assert stack.sandbox_url not in page.text and "lambda serve" not in page.text
@@ -234,7 +234,7 @@ def test_a_killed_sandbox_service_comes_back_and_a_learner_reads_that_it_is_rest
 
     done = run_finished(browser, run_posted(browser, stack, "cold-start-vs-warm", run_form()))
     assert "status-success" in done.text and "REPORT RequestId" in done.text
-    assert RESTARTING not in done.text
+    assert UNAVAILABLE not in done.text
 
 
 def test_an_async_event_whose_sandbox_is_killed_mid_attempt_is_retried_until_it_succeeds(

@@ -3,7 +3,7 @@ once, nothing waits for the lost answer, and once the service is back the next r
 
 A real `manage.py lambda serve` runs a shipped sample that takes a minute; it is killed with
 SIGKILL (no clean-up of its own) while the invocation is running, through the web layer's
-run function (`runs.run_start`), as the function page starts runs.
+run function (`invoking.run_start`), as the function page starts runs.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 
 from studyapp.engine import client as sandbox_client
-from studyapp.sandbox import runs
+from studyapp.sandbox import invoking
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import Function, Invocation
 from tests.faults.server import free_port
+from tests.plugins.task_worker import batch_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,7 +104,7 @@ def processes_with(marker: str) -> list[int]:
 
 
 def test_a_run_whose_sandbox_service_is_killed_ends_with_a_clear_error_and_the_next_works(
-    samples, learner, client, service, settings
+    samples, learner, client, service, settings, task_worker
 ):
     host = sandbox_client.health(base_url=service.url, secret=settings.SANDBOX_SECRET)["host"]
     function = Function.objects.samples().get(name="timeout-guard")
@@ -116,7 +117,7 @@ def test_a_run_whose_sandbox_service_is_killed_ends_with_a_clear_error_and_the_n
             "environment": {**slow.environment, "ITEMS": "600", "RUN_MARKER": marker},
         }
     )  # 600 items of 100 ms: a minute of work, unless something stops it
-    started = runs.run_start(function=function, user=learner, run_settings=slow, event={}, wait_s=0)
+    started = invoking.run_start(function=function, user=learner, run_settings=slow, event={})
     busy = wait_for(
         lambda: [
             env
@@ -131,13 +132,13 @@ def test_a_run_whose_sandbox_service_is_killed_ends_with_a_clear_error_and_the_n
 
     service.stop(signal.SIGKILL)
 
-    assert started.wait(timeout_s=DEADLINE_S), "the web layer still waits for a lost answer"
-    [invocation] = runs.batch_invocations(user=learner, batch=started.batch)
+    [invocation] = batch_finished(user=learner, batch=started.batch, timeout_s=DEADLINE_S)
     assert invocation.status == Invocation.Status.ERROR and invocation.finished_at is not None
-    assert invocation.message == "The sandbox is restarting, try again in a few seconds."
+    assert invocation.message == "The sandbox is unavailable; try again in a moment."
     client.force_login(learner)
     page = client.get(f"/sandbox/runs/{started.batch}/", **HTMX)
-    assert "The sandbox is restarting, try again in a few seconds." in page.text
+    assert "The sandbox is unavailable; try again in a moment." in page.text
+    assert service.url not in page.text and "lambda serve" not in page.text
     assert "every 1s" not in page.text  # polling ends
     if host["bubblewrap"]:
         # bubblewrap's --die-with-parent: the sandboxed runtime does not outlive the service.
@@ -145,10 +146,9 @@ def test_a_run_whose_sandbox_service_is_killed_ends_with_a_clear_error_and_the_n
 
     service.start()
     quick = Function.objects.samples().get(name="cold-start-vs-warm")
-    again = runs.run_start(
-        function=quick, user=learner, run_settings=FunctionSettings.of(quick), event={}, wait_s=0
+    again = invoking.run_start(
+        function=quick, user=learner, run_settings=FunctionSettings.of(quick), event={}
     )
-    assert again.wait(timeout_s=DEADLINE_S)
-    [next_run] = runs.batch_invocations(user=learner, batch=again.batch)
+    [next_run] = batch_finished(user=learner, batch=again.batch, timeout_s=DEADLINE_S)
     assert next_run.status == Invocation.Status.SUCCESS, next_run.message
     assert re.search(r"REPORT RequestId: \S+", next_run.result["logs"])

@@ -7,12 +7,15 @@ autouse, so only the folders whose conftest asks for ``require_full_isolation`` 
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from studyapp.engine import EnvironmentPool, FunctionConfig, host_capabilities
+from studyapp.engine.environment import teardowns_wait
 
 MakeFunction = Callable[..., FunctionConfig]
 
@@ -58,3 +61,21 @@ def service_secret(monkeypatch: pytest.MonkeyPatch) -> str:
     """SANDBOX_SECRET for this test: the client signs with it, services started now read it."""
     monkeypatch.setenv("SANDBOX_SECRET", SERVICE_SECRET)
     return SERVICE_SECRET
+
+
+def only_reset_environments(pool: EnvironmentPool, count: int = 1) -> bool:
+    """After timeouts or crashes: `count` environments are left, each reset (its runtime killed,
+    its /tmp kept, as on Lambda), and no cgroup of theirs, so no process of theirs, remains
+    once the background teardown that follows a timeout has finished."""
+    assert teardowns_wait(30.0), "the teardowns did not finish within 30 s"
+    environments = pool.environments()
+    if [env["state"] for env in environments] != ["reset"] * count:
+        return False
+    groups = [
+        path
+        for env in environments
+        for path in Path("/sys/fs/cgroup").glob(
+            f"*/**/studyapp-sandbox/{os.getpid()}-{env['environment_id']}-*"
+        )
+    ]
+    return groups == []

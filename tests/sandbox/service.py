@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.engine import client
+from studyapp.engine.hosts import hosts_ranked
 
 PROJECT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30
@@ -93,3 +94,16 @@ def provisioned_environments(sandbox_url: str, user, function) -> list[dict]:
         and env["account"] == account
         and env["function_name"] == function.name
     ]
+
+
+def down_host_ranked_first(key: str, running: str) -> str:
+    """A sandbox URL where nothing listens (a low port on another loopback address) that `key`
+    ranks above the running service, so a run must fail over from it.
+
+    Rendezvous hashing puts any one candidate first half the time; among 9,867 candidates the
+    chance that none is first is about 1 in 10,000 even when the running service's own score is
+    high, where 39 candidates on one address failed about once in 40 runs."""
+    candidates = (
+        f"http://127.0.0.{host}:{port}" for host in range(2, 255) for port in range(1, 40)
+    )
+    return next(url for url in candidates if hosts_ranked(key, [url, running])[0] == url)

@@ -89,6 +89,7 @@ METADATA_KEYS = (
     "kind",
     "weights",
     "shuffle",
+    "try",
 )
 SHUFFLE_VALUES = {"yes": True, "no": False}
 _QUESTION_RE = re.compile(r"^##(?:\s+(.*?))?\s*$")
@@ -288,6 +289,10 @@ def _set_metadata(question: QuestionData, key: str, value: str, line: int, error
             question.shuffle = SHUFFLE_VALUES[value.lower()]
         else:
             errors.add(line, f"shuffle must be yes or no (got {value!r})")
+    elif key == "try":
+        question.try_it = value
+        if not value:
+            errors.add(line, "try: needs a sample slug, then settings such as memory=1769")
     elif key == "title":
         question.title = value
     elif key == "category":
@@ -484,6 +489,7 @@ def _metadata_lines(question: QuestionData) -> list[str]:
         if fractions == derived_fractions(checked)
         else ", ".join(format_percent(fraction) for fraction in fractions),
         "shuffle": "" if question.shuffle else "no",
+        "try": question.try_it,
     }
     return [f"{key}: {value}" for key, value in values.items() if value]
 

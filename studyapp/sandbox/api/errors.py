@@ -14,9 +14,7 @@ from typing import Any
 from django.http import HttpResponse
 
 from studyapp.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
-from studyapp.engine.environment import ACCOUNT_ID
-
-REGION = "us-east-1"
+from studyapp.engine.account import function_arn
 
 # error type -> (HTTP status, the body's message key)
 ERRORS: dict[str, tuple[int, str]] = {
@@ -68,10 +66,6 @@ def lambda_error_for(error: DomainError) -> LambdaApiError:
     """The Lambda API error a service's domain error becomes."""
     error_type = next(name for kind, name in DOMAIN_ERRORS if isinstance(error, kind))
     return LambdaApiError(error_type, error.message)
-
-
-def function_arn(name: str) -> str:
-    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
 
 
 class FunctionNotFound(LambdaApiError):

@@ -8,8 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from studyapp.engine.environment import ACCOUNT_ID
-from studyapp.sandbox.api.errors import REGION, function_arn
+from studyapp.engine.account import function_arn, layer_arn, role_arn, runtime_arn
 from studyapp.sandbox.models import Function, FunctionAlias, FunctionInvokeConfig
 
 RUNTIME = "python3.13"
@@ -28,7 +27,7 @@ def code_sha256(function: Function) -> str:
 def runtime_version_arn(runtime: str = RUNTIME) -> str:
     """A RuntimeVersionArn as Lambda writes it: no account, a 64-hex-digit version id."""
     version = hashlib.sha256(f"{runtime}:sandbox".encode()).hexdigest()
-    return f"arn:aws:lambda:{REGION}::runtime:{version}"
+    return runtime_arn(version)
 
 
 def function_configuration(
@@ -47,13 +46,13 @@ def function_configuration(
     State or LastUpdateStatus; an update's own answer says InProgress (the next read, once
     the change is in place, says Successful).
     """
-    arn = function_arn(function.name) + (f":{qualifier}" if qualifier else "")
+    arn = function_arn(function.name, qualifier=qualifier)
     code_size = sum(len(text.encode()) for text in function.code.values())
     configuration: dict[str, Any] = {
         "FunctionName": function.name,
         "FunctionArn": arn,
         "Runtime": RUNTIME,
-        "Role": f"arn:aws:iam::{ACCOUNT_ID}:role/service-role/{function.name}-role",
+        "Role": role_arn(function.name),
         "Handler": function.handler,
         "CodeSize": code_size,
         "Description": function.summary[:256],
@@ -95,7 +94,7 @@ def function_configuration(
     if function.layers:
         configuration["Layers"] = [
             {
-                "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{name}:1",
+                "Arn": layer_arn(name, 1),
                 "CodeSize": 0,
             }
             for name in function.layers
@@ -113,7 +112,7 @@ def event_invoke_config(
         "LastModified": config.event_config_modified_at.timestamp()
         if config.event_config_modified_at
         else 0,
-        "FunctionArn": f"{function_arn(function.name)}:{qualifier or '$LATEST'}",
+        "FunctionArn": function_arn(function.name, qualifier=qualifier or "$LATEST"),
     }
     if config.max_retry_attempts_given:
         shape["MaximumRetryAttempts"] = config.max_retry_attempts
@@ -144,7 +143,7 @@ def provisioned_config(config: FunctionInvokeConfig) -> dict[str, Any]:
 def alias_configuration(alias: FunctionAlias) -> dict[str, Any]:
     """The AliasConfiguration shape."""
     shape: dict[str, Any] = {
-        "AliasArn": f"{function_arn(alias.function.name)}:{alias.name}",
+        "AliasArn": function_arn(alias.function.name, qualifier=alias.name),
         "Name": alias.name,
         "FunctionVersion": alias.function_version,
         "Description": alias.description,

@@ -37,10 +37,9 @@ from django.views.decorators.http import require_POST
 
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
-from studyapp.engine.environment import ACCOUNT_ID
+from studyapp.engine.account import ACCOUNT_ID, sqs_queue_arn
 from studyapp.sandbox import sqs
 from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
-from studyapp.sandbox.api.errors import REGION
 from studyapp.sandbox.models import Queue, QueueMessage
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -476,9 +475,7 @@ def _received(message: QueueMessage, *, system: set[str], wanted: list[str]) -> 
         ),
     }
     if message.moved_from:
-        values["DeadLetterQueueSourceArn"] = (
-            f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{message.moved_from}"
-        )
+        values["DeadLetterQueueSourceArn"] = sqs_queue_arn(message.moved_from)
     chosen = values if "All" in system else {k: v for k, v in values.items() if k in system}
     if chosen:
         item["Attributes"] = chosen

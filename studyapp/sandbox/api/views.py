@@ -25,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.core.errors import DomainError
-from studyapp.engine import client
+from studyapp.engine.account import ACCOUNT_ID, REGION, function_arn
 from studyapp.engine.config import (
     MAX_EPHEMERAL_MB,
     MAX_MEMORY_MB,
@@ -37,16 +37,13 @@ from studyapp.engine.config import (
     ConfigError,
     check_environment,
 )
-from studyapp.engine.environment import ACCOUNT_ID
-from studyapp.sandbox import async_invoke, concurrency, deploying, versions
+from studyapp.sandbox import async_invoke, concurrency, deploying, invoking, versions
 from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
 from studyapp.sandbox.api.errors import (
-    REGION,
     FunctionNotFound,
     LambdaApiError,
     error_response,
     event_invoke_config_missing,
-    function_arn,
     function_missing,
     lambda_error_for,
     not_found,
@@ -563,13 +560,12 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
         function=function, qualifier=_qualifier_named(request, name)
     )
     try:
-        result = concurrency.function_run(
+        result = invoking.invocation_call(
             user=user, function=target, event=event, client_context=client_context
         )
-    except client.SandboxRequestError as error:
-        raise LambdaApiError("InvalidParameterValueException", str(error)) from None
-    except client.SandboxServiceError as error:
-        raise LambdaApiError("ServiceException", f"The sandbox is unavailable: {error}") from None
+    except invoking.InvocationFailed as failure:
+        error_type = "ServiceException" if failure.unavailable else "InvalidParameterValueException"
+        raise LambdaApiError(error_type, failure.message) from None
     if result.get("status") == "throttled":
         raise LambdaApiError(
             "TooManyRequestsException",

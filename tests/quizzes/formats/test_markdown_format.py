@@ -163,7 +163,7 @@ def test_a_topic_that_is_not_a_slug_is_an_error():
 def test_an_unknown_metadata_key_is_an_error():
     assert error_lines(VALID.replace("domain: D1", "domain: D1\nlevel: 3")) == [
         "line 4: unknown metadata 'level' (known: topics, domain, difficulty, tags, case, "
-        "title, format, category, kind, weights, shuffle)"
+        "title, format, category, kind, weights, shuffle, try)"
     ]
 
 

@@ -38,7 +38,7 @@ def aws(live_server, access_key, tmp_path, *args: str) -> subprocess.CompletedPr
 
 
 def test_aws_lambda_invoke_writes_the_response_to_the_outfile(
-    live_server, sandbox_service, api_samples, access_key, tmp_path
+    live_server, sandbox_service, api_samples, access_key, tmp_path, task_worker
 ):
     done = aws(
         live_server,
@@ -75,7 +75,7 @@ def test_aws_lambda_invoke_of_an_unknown_function_fails_with_the_error(
 
 
 def test_aws_lambda_create_function_deploys_a_zip_given_as_fileb(
-    live_server, sandbox_service, api_samples, access_key, tmp_path, full_isolation
+    live_server, sandbox_service, api_samples, access_key, tmp_path, full_isolation, task_worker
 ):
     import zipfile
 

@@ -137,6 +137,15 @@ def test_creating_a_function_that_exists_is_a_conflict(lambda_client):
     assert response["Error"]["Message"] == "Function already exist: orders-api"
 
 
+def test_a_samples_name_is_taken_so_the_api_keeps_reaching_the_sample(lambda_client, learner):
+    with pytest.raises(lambda_client.exceptions.ResourceConflictException) as raised:
+        create(lambda_client, name="cold-start-vs-warm")
+    response = raised.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert response["Error"]["Message"] == "Function already exist: cold-start-vs-warm"
+    assert not Function.objects.filter(owner=learner).exists()
+
+
 def test_update_function_code_of_a_sample_is_refused_in_lambdas_shape(lambda_client):
     with pytest.raises(lambda_client.exceptions.ClientError) as raised:
         lambda_client.update_function_code(FunctionName="cold-start-vs-warm", ZipFile=package("x"))

@@ -7,6 +7,9 @@ import json
 
 import pytest
 
+from studyapp.sandbox.functions import function_copy
+from studyapp.sandbox.models import Function
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -89,3 +92,26 @@ def test_get_function_and_its_configuration_by_name_or_arn(lambda_client):
     assert configuration["Environment"]["Variables"]["TABLE_NAME"] == "orders-prod"
     function = lambda_client.get_function(FunctionName="environment-config")
     assert function["Configuration"]["CodeSha256"] == configuration["CodeSha256"]
+
+
+@pytest.mark.parametrize("payload", [b'"x"', b"3", b"null", b"[1]"])
+def test_any_json_value_is_an_event(lambda_client, learner, full_isolation, payload):
+    echo = function_copy(
+        function=Function.objects.samples().get(name="cold-start-vs-warm"), user=learner
+    )
+    echo.code = {echo.module_path: "def handler(event, context):\n    return {'event': event}\n"}
+    echo.save()
+    response = lambda_client.invoke(FunctionName=echo.name, Payload=payload)
+    assert "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {"event": json.loads(payload)}
+
+
+def test_a_copy_of_a_sample_leaves_the_sample_reachable_by_its_name(lambda_client, learner):
+    sample = Function.objects.samples().get(name="cold-start-vs-warm")
+    copy = function_copy(function=sample, user=learner)
+    assert copy.name == "cold-start-vs-warm-copy"
+    reached = lambda_client.get_function(FunctionName="cold-start-vs-warm")["Configuration"]
+    assert reached["FunctionName"] == "cold-start-vs-warm"
+    assert reached["CodeSha256"] != "" and copy.name != reached["FunctionName"]
+    copied = lambda_client.get_function(FunctionName=copy.name)["Configuration"]
+    assert copied["FunctionName"] == "cold-start-vs-warm-copy"

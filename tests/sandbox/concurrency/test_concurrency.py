@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from studyapp.engine.hosts import hosts_ranked, routing_key
+from studyapp.engine.hosts import routing_key
 from studyapp.sandbox.concurrency import (
     ACCOUNT_LIMIT_REASON,
     RESERVED_LIMIT_REASON,
@@ -15,13 +15,15 @@ from studyapp.sandbox.concurrency import (
     account_for,
     concurrency_acquire,
     concurrency_release,
-    function_run,
     provisioned_delete,
     provisioned_put,
     reserved_concurrency_put,
 )
-from studyapp.sandbox.models import ConcurrencyLease, Function, FunctionInvokeConfig
+from studyapp.sandbox.invoking import invocation_call
+from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE
+from studyapp.sandbox.models import ConcurrencyLease, Function, FunctionInvokeConfig, Invocation
 from studyapp.sandbox.runs import engine_account
+from tests.sandbox.service import down_host_ranked_first
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -29,6 +31,13 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def functions(samples):
     return {f.name: f for f in Function.objects.samples()}
+
+
+@pytest.fixture(autouse=True)
+def roomy_learner_cap(settings):
+    """Lambda's own limits, apart from the sandbox's cap on a learner's invocations in flight
+    (tested on its own below)."""
+    settings.SANDBOX_MAX_RUNNING_PER_LEARNER = 50
 
 
 def hold(learner, function, count, now=T0):
@@ -112,9 +121,7 @@ def test_provisioned_concurrency_says_why_it_failed_when_the_sandbox_is_down(
     settings.SANDBOX_URL = "http://127.0.0.1:9"
     config = provisioned_put(user=learner, function=functions["cold-start-vs-warm"], count=2)
     assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.FAILED
-    assert config.provisioned_status_reason == (
-        "The sandbox is restarting, try again in a few seconds."
-    )
+    assert config.provisioned_status_reason == SANDBOX_UNAVAILABLE
     assert config.provisioned_allocated == 0
 
 
@@ -131,13 +138,13 @@ def test_provisioned_concurrency_is_ready_once_the_sandbox_has_initialised_it(
 
 
 def test_provisioned_environments_serve_invocations_without_an_init_duration(
-    learner, functions, sandbox_service
+    learner, functions, sandbox_service, task_worker
 ):
     cold = functions["cold-start-vs-warm"]
     try:
         config = provisioned_put(user=learner, function=cold, count=1)
         assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.READY
-        result = function_run(user=learner, function=cold, event={})
+        result = invocation_call(user=learner, function=cold, event={})
         assert result["init_duration_ms"] is None
         assert result["cold_start"] is False
         assert "Init Duration" not in result["logs"]
@@ -145,26 +152,22 @@ def test_provisioned_environments_serve_invocations_without_an_init_duration(
         provisioned_delete(user=learner, function=cold)
 
 
-def test_a_reserved_concurrency_of_zero_throttles_without_reaching_the_sandbox(
-    learner, functions, sandbox_service
-):
+def test_a_reserved_concurrency_of_zero_throttles_without_reaching_the_sandbox(learner, functions):
     cold = functions["cold-start-vs-warm"]
     reserved_concurrency_put(user=learner, function=cold, reserved=0)
-    result = function_run(user=learner, function=cold, event={})
+    result = invocation_call(user=learner, function=cold, event={})  # no worker, no service
     assert result["status"] == "throttled"
     assert result["payload"]["Reason"] == RESERVED_LIMIT_REASON
+    [invocation] = Invocation.objects.filter(user=learner)
+    assert invocation.status == "throttled" and invocation.config["source"] == "api"
 
 
 def test_an_api_invocation_fails_over_to_the_next_sandbox_host_when_its_own_is_down(
-    learner, functions, sandbox_service, settings
+    learner, functions, sandbox_service, settings, task_worker
 ):
     cold = functions["cold-start-vs-warm"]
     key = routing_key({"account": engine_account(learner), "name": cold.name})
-    down = next(  # a closed port that this learner's function ranks above the running service
-        url
-        for url in (f"http://127.0.0.1:{port}" for port in range(1, 40))
-        if hosts_ranked(key, [url, sandbox_service])[0] == url
-    )
+    down = down_host_ranked_first(key, sandbox_service)
     settings.SANDBOX_URL = f"{down},{sandbox_service}"
-    result = function_run(user=learner, function=cold, event={})
+    result = invocation_call(user=learner, function=cold, event={})
     assert result["status"] == "success"

@@ -9,12 +9,8 @@ import pytest
 from django.urls import reverse
 
 from studyapp.sandbox.async_invoke import async_event_accept, async_events_run_due
-from studyapp.sandbox.concurrency import (
-    account_for,
-    function_run,
-    provisioned_delete,
-    provisioned_put,
-)
+from studyapp.sandbox.concurrency import account_for, provisioned_delete, provisioned_put
+from studyapp.sandbox.invoking import function_run
 from studyapp.sandbox.models import Function, QueueMessage
 
 pytestmark = pytest.mark.django_db
@@ -73,13 +69,13 @@ def test_the_account_page_changes_the_study_time_factor(learner_client, learner)
     assert account.time_factor == pytest.approx(1 / 600)
 
 
-def test_the_concurrency_page_shows_the_sandboxs_environments(
+def test_the_concurrency_page_shows_the_learners_environments(
     learner_client, samples, sandbox_service
 ):
     page = learner_client.get(reverse("lambda_pages:concurrency", args=["cold-start-vs-warm"]))
     assert page.status_code == 200
     assert "Execution environments now" in page.content.decode()
-    assert "created" in page.content.decode()
+    assert "All your functions:" in page.content.decode()
 
 
 def test_the_concurrency_page_tells_provisioned_environments_from_on_demand_ones(
@@ -88,17 +84,114 @@ def test_the_concurrency_page_tells_provisioned_environments_from_on_demand_ones
     function = Function.objects.samples().get(name="cold-start-vs-warm")
     try:
         provisioned_put(user=learner, function=function, count=1)
-        function_run(user=learner, function=function, event={})  # served by the provisioned one
+        function_run(
+            user=learner, function=function, event={}, source="api"
+        )  # served by the provisioned one
         page = learner_client.get(reverse("lambda_pages:concurrency", args=[function.name]))
         rows = [r.split("</tr>")[0] for r in page.content.decode().split("<tr>") if "<td>" in r]
         assert len(rows) == 1
         assert '<span class="badge">provisioned</span>' in rows[0]
         assert "INIT provisioned-concurrency" in rows[0]
         provisioned_delete(user=learner, function=function)
-        function_run(user=learner, function=function, event={})  # a cold start, on demand
+        function_run(
+            user=learner, function=function, event={}, source="api"
+        )  # a cold start, on demand
         page = learner_client.get(reverse("lambda_pages:concurrency", args=[function.name]))
         rows = [r.split("</tr>")[0] for r in page.content.decode().split("<tr>") if "<td>" in r]
         assert len(rows) == 1
         assert "on demand" in rows[0] and "INIT on-demand" in rows[0]
     finally:
         provisioned_delete(user=learner, function=function)
+
+
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        (
+            "100000",
+            "How many must be a whole number from 1 to 50; 100,000 is not. Nothing was sent.",
+        ),
+        ("abc", "How many must be a whole number from 1 to 50; “abc” is not. Nothing was sent."),
+        ("0", "How many must be a whole number from 1 to 50; 0 is not. Nothing was sent."),
+        ("", "How many must be a whole number from 1 to 50; “” is not. Nothing was sent."),
+    ],
+)
+def test_how_many_out_of_range_sends_nothing_and_keeps_what_was_typed(
+    learner_client, learner, samples, count, message
+):
+    url = reverse("lambda_pages:queue_send", args=["sqs-partial-batch"])
+    body = json.dumps({"orderId": "o-typed", "quantity": 7})
+    response = learner_client.post(url, {"body": body, "count": count})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert "o-typed" in html and f'value="{count}"' in html
+    assert not QueueMessage.objects.filter(queue__owner=learner).exists()
+
+
+def test_queue_settings_that_are_not_numbers_are_refused_and_change_nothing(
+    learner_client, learner, samples
+):
+    from studyapp.sandbox.models import Queue
+
+    url = reverse("lambda_pages:queue_settings", args=["sqs-partial-batch"])
+    learner_client.get(reverse("lambda_pages:queue", args=["sqs-partial-batch"]))
+    queue = Queue.objects.get(owner=learner, name="sqs-partial-batch-queue")
+    before = (queue.batch_size, queue.visibility_timeout_s)
+    response = learner_client.post(
+        url,
+        {"batch_size": "abc", "batching_window_s": "0", "visibility_timeout_s": "30"},
+        follow=True,
+    )
+    assert "The batch size must be a whole number; “abc” is not." in response.content.decode()
+    response = learner_client.post(
+        url, {"batch_size": "5", "batching_window_s": "0", "visibility_timeout_s": "100000"}
+    )
+    queue.refresh_from_db()
+    assert (queue.batch_size, queue.visibility_timeout_s) == before
+
+
+@pytest.mark.parametrize(
+    ("limit", "speed", "message"),
+    [
+        ("abc", "60", "The account limit must be a whole number; “abc” is not."),
+        ("20", "100000", "The study speed must be a whole number from 1 to 3,600; 100,000 is not."),
+        ("20", "0", "The study speed must be a whole number from 1 to 3,600; 0 is not."),
+        ("1000", "60", "The account limit must be between 1 and 100."),
+    ],
+)
+def test_account_settings_out_of_range_are_refused_and_change_nothing(
+    learner_client, learner, limit, speed, message
+):
+    before = account_for(learner)
+    response = learner_client.post(
+        reverse("lambda_pages:account"), {"concurrency_limit": limit, "speed": speed}, follow=True
+    )
+    assert message in response.content.decode()
+    after = account_for(learner)
+    assert (after.concurrency_limit, after.time_factor) == (
+        before.concurrency_limit,
+        before.time_factor,
+    )
+
+
+def test_a_learner_sees_their_own_environments_and_an_instructor_the_whole_sandbox(
+    client, learner, instructor, samples, sandbox_service
+):
+    function = Function.objects.samples().get(name="cold-start-vs-warm")
+    function_run(user=learner, function=function, event={}, source="page")
+    function_run(user=instructor, function=function, event={}, source="page")
+    url = reverse("lambda_pages:concurrency", args=[function.name])
+    client.force_login(learner)
+    page = client.get(url).content.decode()
+    rows = [r for r in page.split("<tr>") if "<td>" in r]
+    assert len(rows) == 1
+    assert "All your functions: 1 environment (0 busy, 1 idle, 0 reset" in page
+    assert "The whole sandbox" not in page and "reused" not in page
+    client.force_login(instructor)
+    page = client.get(url).content.decode()
+    assert "All your functions: 1 environment" in page
+    assert "The whole sandbox (instructors only)" in page
+    table = page.split('class="sandbox-environments"')[1]
+    assert table.count("<tr><td>") >= 2  # the learner's environment and the instructor's
+    assert "created" in page and "reused" in page

@@ -7,10 +7,11 @@ import urllib.request
 
 import pytest
 
-from studyapp.sandbox import runs
+from studyapp.sandbox import invoking
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import function_copy
-from studyapp.sandbox.models import Function
+from studyapp.sandbox.models import Function, Invocation
+from tests.plugins.task_worker import batch_finished
 
 CPU_LOOP = "def handler(event, context):\n    while True:\n        pass\n"
 MEMORY_BOMB = (
@@ -21,13 +22,13 @@ MEMORY_BOMB = (
 
 @pytest.mark.django_db(transaction=True)
 def test_pages_answer_quickly_while_a_cpu_loop_and_a_memory_bomb_run(
-    samples, learner, client, live_server, full_isolation
+    samples, learner, client, live_server, full_isolation, task_worker
 ):
     sample = Function.objects.samples().get(name="cold-start-vs-warm")
     spinner = function_copy(function=sample, user=learner)
     bomb = function_copy(function=sample, user=learner)
     hostile = [
-        runs.run_start(
+        invoking.run_start(
             function=spinner,
             user=learner,
             run_settings=FunctionSettings(
@@ -35,16 +36,14 @@ def test_pages_answer_quickly_while_a_cpu_loop_and_a_memory_bomb_run(
             ),
             event={},
             count=2,
-            wait_s=0,
         ),
-        runs.run_start(
+        invoking.run_start(
             function=bomb,
             user=learner,
             run_settings=FunctionSettings(
                 **{**FunctionSettings.of(bomb).__dict__, "code": MEMORY_BOMB, "timeout_s": 6}
             ),
             event={},
-            wait_s=0,
         ),
     ]
     client.force_login(learner)
@@ -60,13 +59,10 @@ def test_pages_answer_quickly_while_a_cpu_loop_and_a_memory_bomb_run(
                     assert response.status == 200
                     response.read()
                 timings.append(time.monotonic() - began)
-        assert not any(run.futures[0].done() for run in hostile[:1]), "the runs ended too soon"
+        spinning = Invocation.objects.filter(batch=hostile[0].batch)
+        assert not any(invocation.finished for invocation in spinning), "the runs ended too soon"
     finally:
-        assert all(run.wait(timeout_s=60) for run in hostile)
+        finished = [batch_finished(user=learner, batch=run.batch) for run in hostile]
     assert max(timings) < 2.0, timings
-    statuses = [
-        invocation.status
-        for run in hostile
-        for invocation in runs.batch_invocations(user=learner, batch=run.batch)
-    ]
+    statuses = [invocation.status for invocations in finished for invocation in invocations]
     assert statuses == ["timeout", "timeout", "oom"]

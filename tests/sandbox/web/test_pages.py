@@ -49,7 +49,7 @@ def test_the_list_shows_samples_with_their_topic_and_my_functions(samples, learn
     page = learner_client.get(reverse("sandbox:index")).content.decode()
     assert "Cold start versus warm start" in page and "Topic: " in page
     assert reverse("sandbox:sample", args=["cold-start-vs-warm"]) in page
-    assert ">uses-a-layer</a>" in page  # my copy, under "My functions"
+    assert ">uses-a-layer-copy</a>" in page  # my copy, under "My functions"
 
 
 @pytest.mark.django_db
@@ -84,11 +84,14 @@ def test_copying_a_sample_gives_the_learner_an_editable_function(samples, learne
     response = learner_client.post(reverse("sandbox:copy", args=[sample("timeout-guard").pk]))
     copy = Function.objects.get(owner=learner)
     assert response.url == reverse("sandbox:function", args=[copy.pk])
-    assert copy.name == "timeout-guard" and copy.copied_from == sample("timeout-guard")
+    assert copy.name == "timeout-guard-copy" and copy.copied_from == sample("timeout-guard")
     assert copy.code == sample("timeout-guard").code
     again = learner_client.post(reverse("sandbox:copy", args=[sample("timeout-guard").pk]))
     assert again.status_code == 302
-    assert Function.objects.filter(owner=learner).order_by("pk").last().name == "timeout-guard-2"
+    names = list(
+        Function.objects.filter(owner=learner).order_by("pk").values_list("name", flat=True)
+    )
+    assert names == ["timeout-guard-copy", "timeout-guard-copy-2"]
     page = learner_client.get(copy.get_absolute_url()).content.decode()
     assert 'name="code"' in page and "editor.js" in page
 
@@ -178,7 +181,7 @@ def test_the_event_picker_fills_the_event_with_a_template(samples, learner_clien
 
 @pytest.mark.django_db(transaction=True)
 def test_running_a_sample_shows_the_report_the_badge_and_the_cost(
-    samples, learner_client, sandbox_service
+    samples, learner_client, sandbox_service, task_worker
 ):
     function = sample("cold-start-vs-warm")
     response = learner_client.post(
@@ -194,7 +197,7 @@ def test_running_a_sample_shows_the_report_the_badge_and_the_cost(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_long_run_returns_at_once_and_the_page_follows_it(
-    samples, learner_client, sandbox_service
+    samples, learner_client, sandbox_service, task_worker
 ):
     function = sample("timeout-guard")  # works for about 2.5 s, then stops before its timeout
     started = time.monotonic()
@@ -284,3 +287,140 @@ def test_deleting_a_function_releases_its_provisioned_environments(
     assert provisioned_environments(sandbox_service, learner, function) == []
     config = FunctionInvokeConfig.objects.get(user=learner, function=function)
     assert config.provisioned_concurrency == 0
+
+
+@pytest.mark.django_db
+def test_a_learner_renames_their_function_with_save(samples, learner_client, learner):
+    function = function_copy(function=sample("timeout-guard"), user=learner)
+    response = learner_client.post(
+        reverse("sandbox:save", args=[function.pk]), form_data(function, name=" my_guard-2 ")
+    )
+    assert response.status_code == 302
+    function.refresh_from_db()
+    assert function.name == "my_guard-2"
+    page = learner_client.get(function.get_absolute_url()).content.decode()
+    assert 'value="my_guard-2"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "has space",
+            "A function name is 1 to 48 letters, digits, hyphens (-) or underscores (_).",
+        ),
+        ("", "A function name is 1 to 48 letters, digits, hyphens (-) or underscores (_)."),
+        ("x" * 49, "A function name is 1 to 48 letters, digits, hyphens (-) or underscores (_)."),
+        ("é", "A function name is 1 to 48 letters, digits, hyphens (-) or underscores (_)."),
+        (
+            "cold-start-vs-warm",
+            "“cold-start-vs-warm” is a sample&#x27;s name; choose another, so the sample stays "
+            "reachable by it.",
+        ),
+        ("mine", "You already have a function named “mine”."),
+    ],
+)
+def test_a_rename_is_refused_beside_the_field_and_nothing_is_saved_or_run(
+    samples, learner_client, learner, name, message
+):
+    function = function_copy(function=sample("timeout-guard"), user=learner)
+    other = function_copy(function=sample("timeout-guard"), user=learner)
+    other.name = "mine"
+    other.save()
+    changed = "def handler(e, c):\n    return 'changed'\n"
+    for view in ("save", "run"):
+        response = learner_client.post(
+            reverse(f"sandbox:{view}", args=[function.pk]),
+            form_data(function, name=name, code=changed, memory_mb=512),
+        )
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert message in html and 'id="id_name_error"' in html
+    function.refresh_from_db()
+    assert function.name == "timeout-guard-copy" and function.memory_mb != 512
+    assert "changed" not in function.main_source
+    assert not Invocation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_deleted_functions_name_can_be_taken_by_a_rename(samples, learner_client, learner):
+    gone = function_copy(function=sample("timeout-guard"), user=learner)
+    learner_client.post(reverse("sandbox:delete", args=[gone.pk]))
+    function = function_copy(function=sample("timeout-guard"), user=learner)
+    assert function.name == "timeout-guard-copy-2"
+    learner_client.post(
+        reverse("sandbox:save", args=[function.pk]), form_data(function, name="timeout-guard-copy")
+    )
+    function.refresh_from_db()
+    assert function.name == "timeout-guard-copy"
+
+
+@pytest.mark.django_db
+def test_a_sample_has_no_name_field(samples, learner_client):
+    function = sample("timeout-guard")
+    form = RunForm(form_data(function, name="renamed"), function=function, editable=False)
+    assert form.is_valid() and "name" not in form.cleaned_data
+    page = learner_client.get(function.get_absolute_url()).content.decode()
+    assert 'name="name"' not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("memory_mb", "10241", "Memory must be a whole number from 128 to 10,240 MB."),
+        ("memory_mb", "abc", "Memory must be a whole number from 128 to 10,240 MB."),
+        ("timeout_s", "901", "Timeout must be a whole number from 1 to 900 seconds."),
+        ("timeout_s", "0", "Timeout must be a whole number from 1 to 900 seconds."),
+        (
+            "ephemeral_storage_mb",
+            "100000",
+            "Ephemeral storage must be a whole number from 512 to 10,240 MB.",
+        ),
+        ("ephemeral_storage_mb", "511", "Ephemeral storage must be a whole number from 512"),
+        ("count", "100000", "Run at most 10 invocations at once."),
+        ("count", "abc", "Enter a whole number."),
+    ],
+)
+def test_form_values_out_of_range_are_refused_and_change_nothing(
+    samples, learner_client, learner, field, value, message
+):
+    function = function_copy(function=sample("timeout-guard"), user=learner)
+    before = (function.memory_mb, function.timeout_s, function.ephemeral_storage_mb)
+    data = form_data(function, code="def handler(e, c):\n    return 'changed'\n", mode="batch")
+    for view in ("run", "save"):
+        response = learner_client.post(
+            reverse(f"sandbox:{view}", args=[function.pk]), {**data, field: value}
+        )
+        assert response.status_code == 400, view
+        assert message in response.content.decode(), view
+    function.refresh_from_db()
+    assert (function.memory_mb, function.timeout_s, function.ephemeral_storage_mb) == before
+    assert "changed" not in function.main_source
+    assert not Invocation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_json_string_event_is_accepted_by_the_form(samples, learner):
+    function = sample("timeout-guard")
+    for text, value in (('"x"', "x"), ("null", None), ("3", 3), ("[1]", [1])):
+        form = RunForm(form_data(function, event=text), function=function, editable=False)
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["event"] == value
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_answer_to_run_asks_to_be_shown_and_its_polling_does_not(
+    samples, learner_client, sandbox_service, task_worker
+):
+    function = sample("timeout-guard")
+    response = learner_client.post(
+        reverse("sandbox:run", args=[function.pk]), form_data(function), **HTMX
+    )
+    html = response.content.decode()
+    assert re.search(r'<section id="result"[^>]* data-show', html)
+    url = re.search(r'hx-get="([^"]+/runs/[^"]+)"', html).group(1)
+    polled = learner_client.get(url, **HTMX).content.decode()
+    assert "data-show" not in polled
+    finished(learner_client, polled)

@@ -1,19 +1,25 @@
 """Running functions through the real sandbox service: results, cold and warm starts, limits,
-the isolation policy, and runs whose web process went away."""
+the isolation policy, and runs whose task worker went away."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from studyapp.engine.hosts import hosts_ranked, routing_key
-from studyapp.sandbox import runs
+from studyapp.engine.hosts import routing_key
+from studyapp.sandbox import invoking, runs
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import function_copy
+from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE
 from studyapp.sandbox.models import Function, Invocation
+from tests.plugins.task_worker import invocation_tasks_run
+from tests.sandbox.service import down_host_ranked_first
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,18 +31,18 @@ def sample(name: str) -> Function:
 
 
 def run(function, user, *, count=1, event=None, **changes):
-    """Start a run and wait for the service to answer (no clock is waited out)."""
+    """Start a run, let the task worker run it, and read its invocations."""
     settings = FunctionSettings.of(function)
     settings = FunctionSettings(**{**settings.__dict__, **changes})
-    started = runs.run_start(
+    started = invoking.run_start(
         function=function,
         user=user,
         run_settings=settings,
         event={} if event is None else event,
         count=count,
-        wait_s=0,
     )
-    assert started.wait(timeout_s=60)
+    assert [i.status for i in started.invocations] == ["queued"] * count
+    assert invocation_tasks_run() == 1  # one task runs the lanes of the batch
     return runs.batch_invocations(user=user, batch=started.batch)
 
 
@@ -131,24 +137,19 @@ def test_a_learner_cannot_run_more_than_the_limit_at_once(
     copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
     run_settings = FunctionSettings(**{**FunctionSettings.of(copy).__dict__, "code": SLOW_HANDLER})
     run_settings = FunctionSettings(**{**run_settings.__dict__, "timeout_s": 10})
-    first = runs.run_start(
-        function=copy, user=learner, run_settings=run_settings, event={}, wait_s=0
-    )
-    try:
-        with pytest.raises(runs.RunRefused, match="at most 1 of yours at once"):
-            runs.run_start(
-                function=copy, user=learner, run_settings=run_settings, event={}, wait_s=0
-            )
-    finally:
-        assert first.wait(timeout_s=60)
-    assert Invocation.objects.filter(user=learner).count() == 1
+    invoking.run_start(function=copy, user=learner, run_settings=run_settings, event={})
+    with pytest.raises(invoking.RunThrottled, match="1 of your invocations are already running"):
+        invoking.run_start(function=copy, user=learner, run_settings=run_settings, event={})
+    invocation_tasks_run()
+    statuses = Invocation.objects.filter(user=learner).order_by("id").values_list("status")
+    assert [status for (status,) in statuses] == ["success", "throttled"]
 
 
 def test_a_batch_over_the_maximum_is_refused(samples, learner, settings):
     settings.SANDBOX_MAX_BATCH = 4
     function = sample("cold-start-vs-warm")
     with pytest.raises(runs.RunRefused, match="between 1 and 4"):
-        runs.run_start(
+        invoking.run_start(
             function=function,
             user=learner,
             run_settings=FunctionSettings.of(function),
@@ -159,11 +160,10 @@ def test_a_batch_over_the_maximum_is_refused(samples, learner, settings):
 
 def test_learner_code_needs_full_isolation_but_samples_do_not(samples, learner):
     copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
-    partial = {"full_isolation": False, "host": {"missing": ["bubblewrap is not installed"]}}
-    refusal = runs.isolation_refusal(function=copy, health=partial)
-    assert refusal and "bubblewrap is not installed" in refusal and "samples still run" in refusal
-    assert runs.isolation_refusal(function=sample("cold-start-vs-warm"), health=partial) is None
-    assert runs.isolation_refusal(function=copy, health={"full_isolation": True}) is None
+    assert runs.isolation_required(copy) is True
+    assert runs.isolation_required(sample("cold-start-vs-warm")) is False
+    refusal = runs.isolation_refusal("bubblewrap is not installed")
+    assert "bubblewrap is not installed" in refusal and "samples still run" in refusal
 
 
 def test_a_run_when_the_service_is_down_tells_the_learner_in_plain_words_and_logs_details(
@@ -172,7 +172,8 @@ def test_a_run_when_the_service_is_down_tells_the_learner_in_plain_words_and_log
     settings.SANDBOX_URL = "http://127.0.0.1:9"
     [invocation] = run(sample("cold-start-vs-warm"), learner)
     assert invocation.status == "error" and invocation.result is None
-    assert invocation.message == "The sandbox is restarting, try again in a few seconds."
+    assert invocation.message == SANDBOX_UNAVAILABLE
+    assert invocation.message == "The sandbox is unavailable; try again in a moment."
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "http://127.0.0.1:9" in logged and "lambda serve" in logged  # for the operator
 
@@ -182,11 +183,7 @@ def test_a_run_fails_over_to_the_next_sandbox_host_when_its_own_is_down(
 ):
     function = sample("cold-start-vs-warm")
     key = routing_key({"account": runs.engine_account(learner), "name": function.name})
-    down = next(  # a closed port that this learner's function ranks above the running service
-        url
-        for url in (f"http://127.0.0.1:{port}" for port in range(1, 40))
-        if hosts_ranked(key, [url, sandbox_service])[0] == url
-    )
+    down = down_host_ranked_first(key, sandbox_service)
     settings.SANDBOX_URL = f"{down},{sandbox_service}"
     [invocation] = run(function, learner)
     assert invocation.status == "success" and invocation.message == ""
@@ -205,9 +202,14 @@ def make_in_flight(function, user, *, runner, started_at=None, created_at=None):
     )
 
 
-def test_a_run_whose_thread_is_gone_is_marked_interrupted_at_the_next_read(samples, learner):
+def test_a_run_whose_worker_is_gone_is_marked_interrupted_at_the_next_read(samples, learner):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process of this host that no longer exists
     orphan = make_in_flight(
-        sample("cold-start-vs-warm"), learner, runner=runs.RUNNER_ID, started_at=timezone.now()
+        sample("cold-start-vs-warm"),
+        learner,
+        runner=f"{socket.gethostname()}:{gone.pid}",
+        started_at=timezone.now(),
     )
     [invocation] = runs.batch_invocations(user=learner, batch=orphan.batch)
     assert invocation.status == "error" and invocation.message == runs.INTERRUPTED_MESSAGE
@@ -225,3 +227,37 @@ def test_another_process_run_is_left_alone_until_past_its_deadline(samples, lear
     late = started + timedelta(seconds=3 + runs.STALE_MARGIN_S + 1)
     [invocation] = runs.batch_invocations(user=learner, batch=elsewhere.batch, now=late)
     assert invocation.status == "error" and invocation.message == runs.INTERRUPTED_MESSAGE
+
+
+ECHO = "def handler(event, context):\n    return {'event': event}\n"
+
+
+@pytest.mark.parametrize("event", ["x", 3, None, [1]])
+def test_any_json_value_is_an_event_of_a_page_run(samples, learner, full_isolation, event):
+    copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    run_settings = FunctionSettings(**{**FunctionSettings.of(copy).__dict__, "code": ECHO})
+    started = invoking.run_start(
+        function=copy, user=learner, run_settings=run_settings, event=event
+    )
+    assert invocation_tasks_run() == 1
+
+    [invocation] = runs.batch_invocations(user=learner, batch=started.batch)
+
+    assert invocation.status == "success", invocation.message
+    assert invocation.result["payload"] == {"event": event}
+
+
+def test_the_cap_message_says_how_many_run_and_never_contradicts_itself(samples, learner, settings):
+    settings.SANDBOX_MAX_RUNNING_PER_LEARNER = 1
+    copy = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    run_settings = FunctionSettings(**{**FunctionSettings.of(copy).__dict__, "code": SLOW_HANDLER})
+    invoking.run_start(function=copy, user=learner, run_settings=run_settings, event={})
+
+    with pytest.raises(invoking.RunThrottled) as refused:
+        invoking.run_start(function=copy, user=learner, run_settings=run_settings, event={})
+
+    assert str(refused.value) == (
+        "Throttled: 1 of your invocations are already running (page runs, API calls, "
+        "asynchronous events and SQS batches together), the most the sandbox runs of yours "
+        "at once so that everyone gets a turn. Run again when one has finished."
+    )

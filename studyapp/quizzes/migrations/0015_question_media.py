@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quizzes", "0012_multiple_response_distractors_negative"),
+        ("quizzes", "0014_case_study"),
     ]
 
     operations = [

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from studyapp.content import views
+
+app_name = "content"
+
+urlpatterns = [
+    path("try/<int:item_id>/", views.try_it, name="try_it"),
+]

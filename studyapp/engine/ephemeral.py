@@ -1,0 +1,226 @@
+"""An execution environment's /tmp: its ephemeral storage, on disk and apart from its memory.
+
+On Lambda, /tmp holds as much as the function's ephemeral storage setting (512 to 10,240 MB),
+writing past it fails with ENOSPC, and none of it is the function's memory. A tmpfs cannot give
+that here: its pages are charged to the memory cgroup of the process that writes them, wherever
+the tmpfs was mounted, so 2,000 MB written at 256 MB of memory ends in an OOM kill, not ENOSPC.
+
+So each environment gets its own ext4 filesystem in a file whose blocks are reserved on the
+host's disk up front (fallocate: instant, nothing written; an environment the disk has no room
+for is refused, and sandboxes can never fill the host's disk), attached to a loop device with
+direct I/O (the image's own pages are not cached a second time), mounted on the host (nosuid,
+nodev) and bound by bubblewrap at /tmp, mode 1777, empty (no lost+found). The filesystem is
+sized so that what the function can write is the setting, to the MB.
+
+Memory: what the function writes still goes through the page cache and is charged to its memory
+cgroup, as on any Linux, but those pages are reclaimable: under the limit the kernel writes them
+back to the image and drops them instead of killing anything. Checked as root on cgroup v1 (kernel
+6.18): a process holding 230 MB under a 256 MB limit writes 2,000 MB in 1 MB chunks, gets ENOSPC
+after 512 MB, and no OOM kill is counted. On cgroup v2 writeback is cgroup-aware as well: a writer
+is throttled against its own cgroup's dirty limits before the cgroup fills with dirty pages, so the
+same holds (not measured on this machine, whose v2 hierarchy has no controllers).
+
+The storage belongs to the environment, not to its runtime: after a timeout, a crash or an OOM kill
+only the runtime restarts, and the next invocation finds /tmp as the last one left it, as on
+Lambda. It is removed with the environment. Mounts and images left by a supervisor that was killed
+(named `<its pid>-<environment id>`) are swept on the next start.
+
+This needs root (loop devices, mount), losetup and mkfs.ext4 (util-linux, e2fsprogs). Elsewhere an
+environment's /tmp is bubblewrap's size-limited tmpfs, which counts against memory and goes with
+the runtime; the isolation report says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+
+from .identity import SANDBOX_HOST_GID
+
+STORAGE_ROOT = "/var/tmp/studyapp-sandbox-storage"  # noqa: S108 - root-owned, 0750 (see below)
+_TOOLS_TIMEOUT_S = 30.0
+_swept = False
+_sweep_lock = threading.Lock()
+# Image size (KiB) that leaves N MB free (to within half a MB), by N: ext4's own overhead
+# (inode tables, bitmaps) grows with the size, so it is measured once per size and remembered.
+_image_kib: dict[int, int] = {}
+
+
+class StorageError(RuntimeError):
+    """The environment's /tmp could not be created; the message says which step failed."""
+
+
+@dataclass
+class EphemeralStorage:
+    """One environment's /tmp on the host: `path` is what bubblewrap binds at /tmp."""
+
+    path: str
+    image: str
+    size_mb: int
+
+    def remove(self) -> None:
+        """Unmount (lazily, so a straggler cannot keep it), detach, and delete the image."""
+        _unmount(self.path)
+        with contextlib.suppress(OSError):
+            os.rmdir(self.path)
+        with contextlib.suppress(OSError):
+            os.unlink(self.image)
+
+
+def storage_create(name: str, size_mb: int) -> EphemeralStorage:
+    """A fresh, empty /tmp of `size_mb` MB for the environment `name` (`<pid>-<id>`)."""
+    root = _storage_root()
+    _sweep_stale(root)
+    path = os.path.join(root, name)
+    image = path + ".img"
+    os.mkdir(path, 0o700)
+    storage = EphemeralStorage(path=path, image=image, size_mb=size_mb)
+    try:
+        wanted_kib = size_mb * 1024
+        image_kib = _image_kib.get(size_mb, wanted_kib * 104 // 100 + 8 * 1024)
+        for _attempt in range(6):
+            _format(image, image_kib)
+            _mount(image, path)
+            free_kib = _free_kib(path)
+            if wanted_kib <= free_kib < wanted_kib + 512:
+                break
+            _unmount(path)
+            image_kib += (wanted_kib + 256 - free_kib) * 100 // 104
+        else:
+            raise StorageError(f"cannot size a {size_mb} MB filesystem for /tmp")
+        _image_kib[size_mb] = image_kib
+        os.rmdir(os.path.join(path, "lost+found"))
+        os.chmod(path, 0o1777)  # noqa: S103 - /tmp, as on Lambda; the root above is 0750
+    except BaseException:
+        storage.remove()
+        raise
+    return storage
+
+
+@functools.cache
+def storage_unavailable() -> str | None:
+    """Why environments cannot have a disk-backed /tmp here (None when they can); probed once."""
+    if os.geteuid() != 0:
+        return "loop devices need a root supervisor"
+    for tool in ("losetup", "mkfs.ext4", "mount", "umount"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    try:
+        storage_create(f"{os.getpid()}-probe", 1).remove()
+    except (OSError, StorageError, subprocess.SubprocessError) as error:
+        return f"a loop-mounted filesystem cannot be created here ({error})"
+    return None
+
+
+def _storage_root() -> str:
+    """Root-owned, 0750, group the sandbox's host gid: bubblewrap (as that uid) must reach /tmp's
+    mount point to bind it; other local users must not."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(STORAGE_ROOT, 0o750)
+    st = os.lstat(STORAGE_ROOT)
+    if not os.path.isdir(STORAGE_ROOT) or os.path.islink(STORAGE_ROOT) or st.st_uid != 0:
+        raise StorageError(f"{STORAGE_ROOT} is not a directory of root's")
+    if st.st_gid != SANDBOX_HOST_GID or st.st_mode & 0o7777 != 0o750:
+        os.chown(STORAGE_ROOT, 0, SANDBOX_HOST_GID)
+        os.chmod(STORAGE_ROOT, 0o750)  # noqa: S103 - root and the sandbox's group only
+    return STORAGE_ROOT
+
+
+def _run(*command: str) -> str:
+    try:
+        completed = subprocess.run(
+            command, capture_output=True, text=True, timeout=_TOOLS_TIMEOUT_S, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise StorageError(f"{command[0]}: {error}") from None
+    if completed.returncode != 0:
+        detail = (completed.stderr or completed.stdout).strip().splitlines()
+        raise StorageError(f"{command[0]} failed: {detail[-1] if detail else completed.returncode}")
+    return completed.stdout
+
+
+def _format(image: str, image_kib: int) -> None:
+    with open(image, "wb") as handle:
+        # Reserved on the host's disk now (unwritten extents: instant, nothing written), so a
+        # full /tmp is always the function's ENOSPC, never an I/O error of an image that could
+        # not grow, and sandboxes together can never fill the host's disk.
+        try:
+            os.posix_fallocate(handle.fileno(), 0, image_kib * 1024)
+        except OSError as error:
+            raise StorageError(
+                f"no room on the host's disk for a {image_kib // 1024} MB /tmp ({error.strerror})"
+            ) from None
+    _run(
+        "mkfs.ext4",
+        "-q",
+        "-F",
+        "-m",
+        "0",  # no blocks reserved for root: the function may use all of it
+        "-O",
+        "^has_journal,^resize_inode",  # scratch space: nothing to recover after a crash
+        "-E",
+        "lazy_itable_init=1,nodiscard",
+        image,
+    )
+
+
+def _mount(image: str, path: str) -> None:
+    device = _run("losetup", "--find", "--show", "--direct-io=on", image).strip()
+    try:
+        _run("mount", "-t", "ext4", "-o", "nosuid,nodev,noatime,noinit_itable", device, path)
+    finally:
+        # Mounted, the device only goes into autoclear: it detaches itself when unmounted.
+        with contextlib.suppress(StorageError):
+            _run("losetup", "--detach", device)
+
+
+def _unmount(path: str) -> None:
+    if _mounted(path):
+        with contextlib.suppress(StorageError):
+            _run("umount", "--lazy", path)
+
+
+def _mounted(path: str) -> bool:
+    try:
+        with open("/proc/self/mountinfo") as handle:
+            return any(line.split()[4] == path for line in handle)
+    except OSError:
+        return False
+
+
+def _free_kib(path: str) -> int:
+    stats = os.statvfs(path)
+    return stats.f_bavail * stats.f_frsize // 1024
+
+
+def _sweep_stale(root: str) -> None:
+    """Remove the storage of environments whose supervisor died before removing it."""
+    global _swept
+    with _sweep_lock:
+        if _swept:
+            return
+        _swept = True
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(root):
+            name = entry.name.removesuffix(".img")
+            owner = name.split("-", 1)[0]
+            if not owner.isdigit() or int(owner) == os.getpid() or _pid_alive(int(owner)):
+                continue
+            EphemeralStorage(
+                path=os.path.join(root, name), image=os.path.join(root, name + ".img"), size_mb=0
+            ).remove()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

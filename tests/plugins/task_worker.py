@@ -1,0 +1,119 @@
+"""The task worker inside the test process, for the invocation tasks (studyapp.sandbox.invoking).
+
+pytest-django's test database lives in this process (SQLite in memory), where a separate
+`manage.py db_worker` cannot see it. These run the queued ``invocation_lanes_run`` tasks with
+django-tasks-db's own worker (claim, ``Worker.run_task``, the result stored on the task row), as
+`db_worker` does; tests of the real processes (tests/faults/, tests/sandbox/test_one_path.py)
+run the real `db_worker` instead. Only the invocation task is taken: the asynchronous-event and
+SQS tasks stay queued for the tests that call their ``*_run`` functions with a fixed clock.
+
+- ``invocation_tasks_run()`` runs what is queued now, in this thread, and returns how many ran;
+- the ``task_worker`` fixture runs them from background threads for the whole test (a live
+  server's synchronous Invoke waits on its row while one of them runs it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+# Loaded as a plugin before Django is set up: the models are imported when first used.
+INVOCATION_TASK = "studyapp.sandbox.invoking.invocation_lanes_run"
+WORKER_THREADS = 2
+IDLE_WAIT_S = 0.02
+
+
+def _worker(worker_id: str):
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
+
+
+def _claim(worker):
+    from django.db import OperationalError
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    ready = DBTaskResult.objects.ready().filter(backend_name="default", task_path=INVOCATION_TASK)
+    try:
+        # A plain read first: the in-memory test database is shared between this process's
+        # connections, and an exclusive transaction there locks out every other one (the live
+        # server's requests) while it lasts, so it is taken only to claim a task that is there.
+        if not ready.exists():
+            return None
+        with exclusive_transaction(ready.db):
+            task_result = ready.get_locked()
+            if task_result is not None:
+                task_result.claim(worker.worker_id)
+            return task_result
+    except OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        return None
+
+
+def invocation_tasks_run(worker_id: str = "test-worker") -> int:
+    """Run every invocation task queued now (and any they queue); how many ran."""
+    worker = _worker(worker_id)
+    ran = 0
+    while (task_result := _claim(worker)) is not None:
+        worker.run_task(task_result)
+        ran += 1
+    return ran
+
+
+@pytest.fixture
+def task_worker(transactional_db) -> Iterator[None]:
+    """Invocation tasks run in background threads while the test runs."""
+    from django.db import connection
+
+    stop = threading.Event()
+
+    def serve(number: int) -> None:
+        try:
+            while not stop.is_set():
+                if not invocation_tasks_run(f"test-worker-{number}"):
+                    stop.wait(IDLE_WAIT_S)  # nothing queued: look again shortly
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=serve, args=(number,), name=f"test-task-worker-{number}")
+        for number in range(WORKER_THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=120)
+
+
+def batch_finished(*, user, batch, timeout_s: float = 60.0) -> list:
+    """The batch's invocations once every one is stored by the worker (polled as the page does);
+    fails after ``timeout_s``."""
+    import time
+
+    from studyapp.sandbox.runs import batch_invocations
+
+    give_up = time.monotonic() + timeout_s
+    while True:
+        invocations = batch_invocations(user=user, batch=batch)
+        if all(invocation.finished for invocation in invocations):
+            return invocations
+        if time.monotonic() > give_up:
+            pytest.fail(f"the run did not finish within {timeout_s} s: {invocations}")
+        time.sleep(0.05)  # the worker stores the rows; the page polls too

@@ -30,7 +30,7 @@ from studyapp.quizzes.case_studies import (
 )
 from studyapp.quizzes.checking import files_check, import_warnings
 from studyapp.quizzes.models import CaseStudy, Question
-from studyapp.quizzes.importing import (
+from studyapp.quizzes.question_import import (
     QuestionFile,
     course_slugs_from_outlines,
     question_files_read,

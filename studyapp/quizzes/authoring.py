@@ -1,8 +1,8 @@
 """Writing questions in the browser: save a version, compare versions, find near-duplicates.
 
-Saving goes through the same content hash and :func:`importing.version_create` as the importers,
-so a save that changes nothing makes no version, and editing a question creates a new version
-while every attempt keeps the one it answered.
+Saving goes through the same content hash and :func:`question_import.version_create` as the
+importers, so a save that changes nothing makes no version, and editing a question creates a
+new version while every attempt keeps the one it answered.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.crypto import get_random_string
 
-from studyapp.quizzes.banks import version_data
+from studyapp.quizzes.banks import media_files, version_data
 from studyapp.quizzes.formats import QuestionData
 from studyapp.quizzes.formats.model import format_number, format_percent, slugify
-from studyapp.quizzes.importing import content_hash, question_content, version_create
 from studyapp.quizzes.models import Question, QuestionVersion
+from studyapp.quizzes.question_import import content_hash, question_content, version_create
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
 #: A stem this similar (difflib ratio) to a published one is flagged as a near-duplicate.
@@ -43,7 +43,10 @@ def question_author_save(
     """Create or edit a question written in the browser; (question, whether a version was made).
 
     ``data.topics`` are slugs of ``course``'s topics. A new question gets a key from its title
-    (or stem) and a random suffix, so two authors never collide."""
+    (or stem) and a random suffix, so two authors never collide. The editor does not change
+    attachments: an edited question keeps its current version's files."""
+    if question is not None and question.current_version is not None and not data.files:
+        data.files = media_files(question.current_version)
     content = question_content(data)
     digest = content_hash(content)
     topics = {topic.slug: topic for topic in Topic.objects.filter(course=course)}
@@ -77,6 +80,7 @@ def question_author_save(
                 cases=cases,
                 now=now,
                 author=author,
+                files=data.files,
             )
     return question, made
 

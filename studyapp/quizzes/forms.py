@@ -425,7 +425,18 @@ class ImportForm(forms.Form):
     format = forms.ChoiceField(
         choices=[(name, FORMATS[name].label) for name in FORMAT_NAMES], initial="gift"
     )
-    bank = forms.ModelChoiceField(queryset=Course.objects.none(), to_field_name="slug")
+    bank = forms.ModelChoiceField(
+        queryset=Course.objects.none(),
+        to_field_name="slug",
+        required=False,
+        help_text="A shared course's bank or one of yours.",
+    )
+    new_bank = forms.SlugField(
+        required=False,
+        max_length=120,
+        label="Or a new bank",
+        help_text="A new bank of yours, by its slug (e.g. my-lambda-questions).",
+    )
     publish = forms.BooleanField(
         required=False, help_text="Publish new questions at once (otherwise they are drafts)."
     )
@@ -436,9 +447,21 @@ class ImportForm(forms.Form):
         "otherwise learners see these questions only in your quizzes.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, banks=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["bank"].queryset = Course.objects.active()
+        self.fields["bank"].queryset = banks if banks is not None else Course.objects.none()
+
+    def clean(self):
+        cleaned = super().clean()
+        bank, new_bank = cleaned.get("bank"), cleaned.get("new_bank")
+        if self.errors.get("bank") or self.errors.get("new_bank"):
+            return cleaned
+        if bool(bank) == bool(new_bank):
+            self.add_error("bank", "Choose a bank, or name a new one (not both).")
+        elif new_bank and Course.objects.filter(slug=new_bank).exists():
+            self.add_error("new_bank", "That slug is taken: choose the bank, or another slug.")
+        cleaned["bank_slug"] = bank.slug if bank else new_bank
+        return cleaned
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -274,6 +274,38 @@ class Option(models.Model):
         return "ABCDEFGHIJ"[self.position] if self.position < 10 else str(self.position + 1)
 
 
+class QuestionMedia(models.Model):
+    """A file one of a version's texts shows (a Moodle XML ``<file>``), kept in the database.
+
+    It belongs to the version (so to the question and its bank) and is served only to those who
+    may see that question; its texts refer to it as ``@@PLUGINFILE@@/name``."""
+
+    version = models.ForeignKey(QuestionVersion, on_delete=models.CASCADE, related_name="media")
+    position = models.PositiveSmallIntegerField()
+    area = models.CharField(
+        max_length=40,
+        help_text="The text it is attached to: questiontext, generalfeedback, correctfeedback, "
+        "partiallycorrectfeedback, incorrectfeedback, answer/N or feedback/N.",
+    )
+    name = models.CharField(max_length=255)
+    path = models.CharField(max_length=255, default="/")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "position"], name="question_media_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.name}"
+
+
 class Attempt(models.Model):
     """One practice session or timed exam of one learner."""
 

@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from studyapp.accounts import cohorts
 from studyapp.accounts.permissions import instructor_required
+from studyapp.core.errors import NotAllowed
 from studyapp.quizzes import assignments, authoring, banks, checking, item_analysis, quizbuilder
+from studyapp.quizzes import question_import as question_import_pipeline
 from studyapp.quizzes.formats import OptionData, QuestionData
 from studyapp.quizzes.forms import (
     AssignmentForm,
@@ -326,25 +328,31 @@ def quiz_statistics_csv(request: HttpRequest, quiz_id: int) -> HttpResponse:
 @instructor_required
 def question_import(request: HttpRequest) -> HttpResponse:
     """Upload a file: a dry run shows what would be imported, skipped, or why nothing can be."""
-    form = ImportForm(request.POST or None, request.FILES or None)
+    banks_allowed = question_import_pipeline.banks_for_instructor(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None, banks=banks_allowed)
     report = None
     if request.method == "POST" and form.is_valid():
         name, text = form.cleaned_data["file"]
-        course = form.cleaned_data["bank"]
-        report = banks.questions_import(
-            text=text,
-            format_name=form.cleaned_data["format"],
-            course=course,
-            now=timezone.now(),
-            source=name,
-            dry_run=True,
-        )
-        if report.ok:
+        slug = form.cleaned_data["bank_slug"]
+        try:
+            report = question_import_pipeline.questions_import(
+                text=text,
+                format_name=form.cleaned_data["format"],
+                bank=slug,
+                user=request.user,
+                now=timezone.now(),
+                source=name,
+                dry_run=True,
+            )
+        except (banks.BankError, NotAllowed) as error:
+            form.add_error(None, str(error))
+        if report is not None and report.ok:
             request.session[IMPORT_SESSION_KEY] = {
                 "name": name,
                 "text": text,
                 "format": form.cleaned_data["format"],
-                "bank": course.slug,
+                "bank": slug,
+                "new_bank": bool(form.cleaned_data["new_bank"]),
                 "publish": form.cleaned_data["publish"],
                 "pool": form.cleaned_data["pool"],
             }
@@ -366,25 +374,30 @@ def question_import_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Nothing to import: upload the file again.")
         return redirect("teach:question_import")
     try:
-        report = banks.questions_import(
+        report = question_import_pipeline.questions_import(
             text=pending["text"],
             format_name=pending["format"],
-            course=banks.bank_resolve(pending["bank"]),
-            author=request.user,
+            bank=pending["bank"],
+            user=request.user,
             now=timezone.now(),
             source=pending["name"],
             publish=pending["publish"],
             pool=pending.get("pool", False),
+            create=pending.get("new_bank", False),
         )
-    except banks.BankError as error:
+    except (banks.BankError, NotAllowed) as error:
         messages.error(request, str(error))
         return redirect("teach:question_import")
+    if not report.ok:
+        messages.error(request, f"{len(report.errors)} error(s): nothing was imported.")
+        return redirect("teach:question_import")
     counts = report.counts
+    into = f" into the new bank {report.course}" if report.bank_created else ""
     messages.success(
         request,
-        f"Imported {len(report.questions)} questions from {pending['name']} "
-        f"({counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged); "
-        f"skipped {len(report.skipped)}.",
+        f"Imported {len(report.questions)} questions from {pending['name']}{into} "
+        f"({counts['created']} new, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged); skipped {len(report.skipped)}.",
     )
     return redirect("teach:question_list")
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path(
         "attempts/<int:attempt_id>/practise-missed/", views.practise_missed, name="practise_missed"
     ),
+    path("media/<int:version_id>/<path:name>", views.question_media, name="media"),
 ]

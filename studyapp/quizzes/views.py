@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from studyapp.core.charts import Chart, line_chart
 from studyapp.core.htmx import htmx_redirect
-from studyapp.quizzes import attempts, grading, quizbuilder, results
+from studyapp.quizzes import attempts, grading, media, quizbuilder, results
 from studyapp.quizzes.disclosure import item_reveals
 from studyapp.quizzes.models import DOMAINS, Attempt, AttemptQuestion
 from studyapp.quizzes.selectors import (
@@ -425,3 +425,14 @@ def assigned_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
         "open_attempt": next((a for a in taken if not a.is_submitted), None),
     }
     return render(request, "quizzes/assigned.html", context)
+
+
+@require_GET
+def question_media(request: HttpRequest, version_id: int, name: str) -> HttpResponse:
+    """A question's attached file, to those who may see it (see :mod:`media`)."""
+    found = media.media_for_viewer(user=request.user, version_id=version_id, name=name)
+    delivery = media.media_delivery(found)
+    response = HttpResponse(delivery.content)
+    for header, value in delivery.headers.items():
+        response[header] = value
+    return response

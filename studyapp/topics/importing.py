@@ -11,12 +11,29 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Max
+
 from studyapp.core.upserts import archive_missing, row_upsert
 from studyapp.topics.models import Course, KeyTerm, ScenarioCase, Section, Topic
 from studyapp.topics.notes import CourseOutline, TopicOutline
 
 # The source of a course uploaded in the browser: ``upload:<file name>``.
 UPLOAD_PREFIX = "upload:"
+
+
+def bank_course_create(*, slug: str, owner) -> Course:
+    """A course that begins as an instructor's question bank: no notes yet, owned by ``owner``
+    (only they may import into it or upload its notes), and never archived by the content
+    import, as an uploaded course."""
+    last = Course.objects.aggregate(last=Max("position"))["last"] or 0
+    title = slug.replace("-", " ").replace("_", " ").capitalize()
+    return Course.objects.create(
+        slug=slug,
+        title=title,
+        source=f"{UPLOAD_PREFIX}question bank",
+        uploaded_by=owner,
+        position=last + 1,
+    )
 
 
 @dataclass

@@ -4,6 +4,7 @@ linked to their questions by `case:`, shown above each question in practice and 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from datetime import UTC, datetime
@@ -14,9 +15,11 @@ from django.core.management import call_command
 
 from studyapp.content.importing import ContentError, content_import
 from studyapp.quizzes.attempts import attempt_create
+from studyapp.quizzes.banks import questions_export
 from studyapp.quizzes.case_studies import case_study_files_read
 from studyapp.quizzes.formats.markdown import parse
 from studyapp.quizzes.models import Attempt, CaseStudy, Question
+from studyapp.quizzes.question_import import questions_import
 from studyapp.topics.notes import notes_read
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,3 +167,28 @@ def test_a_markdown_export_of_the_bank_imports_back_unchanged(imported, tmp_path
     )
     report = json.loads(capsys.readouterr().out)
     assert (report["created"], report["updated"]) == (0, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("format_name", ["gift", "moodle-xml", "aiken"])
+def test_a_format_without_case_or_try_imported_over_the_bank_keeps_both(imported, format_name):
+    studied = Question.objects.get(key="event-platform-cross-account-table-read")
+    tried = Question.objects.get(key="destinations-instead-of-dlq")
+    before = {q.key: q.current_version for q in (studied, tried)}
+    assert before[studied.key].case_study.slug == "retail-event-platform"
+    assert before[tried.key].try_it.startswith("async-retries-destinations retries=2")
+    exported = questions_export(format_name=format_name, course=studied.course)
+    losses = "\n".join(exported.losses)
+    assert re.search(rf"\({studied.key}\): {format_name} holds no [^\n]*\bcase\b", losses)
+    assert re.search(rf"\({tried.key}\): {format_name} holds no [^\n]*\btry\b", losses)
+    report = questions_import(
+        text=exported.text, format_name=format_name, bank="aws-lambda", now=T0
+    )
+    assert report.ok and report.saved
+    actions = {planned.key: planned.action for planned in report.questions}
+    assert actions[studied.key] == actions[tried.key] == "unchanged"
+    for question in (studied, tried):
+        question.refresh_from_db()
+        assert question.current_version_id == before[question.key].pk
+    assert studied.current_version.case_study.slug == "retail-event-platform"
+    assert tried.current_version.try_it == before[tried.key].try_it

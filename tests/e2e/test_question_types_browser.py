@@ -75,7 +75,7 @@ def import_gift(page: Page, live_server, path: Path) -> None:
     page.goto(f"{live_server.url}{reverse('teach:question_import')}")
     page.get_by_label("File").set_input_files(str(path))
     page.get_by_label("Format").select_option("gift")
-    page.get_by_label("Bank").select_option("amazon-sqs")
+    page.get_by_label("Bank", exact=True).select_option("amazon-sqs")
     page.get_by_label("Publish").check()
     page.get_by_role("button", name="Check the file").click()
     report = page.locator(".import-report")

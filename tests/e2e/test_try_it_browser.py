@@ -1,15 +1,14 @@
 """ "Try it in the sandbox" in a real browser: from an answered question, each new lesson's link
 opens its sample set up for the learner, and running it shows the behaviour the lesson names.
 
-One page load and one run each. Runs from the page go through the task worker that runs beside
-the test (the `task_worker` fixture); the worker's part of an asynchronous event (its attempts
-and retries) and of a queue's poll is done here by the function the worker runs, with the clock
-moved to each attempt or receive, as tests/sandbox/async and tests/sandbox/sqs do.
+One page load and one run each. The task worker's part of an asynchronous event (its attempts
+and retries) is done here by the function the worker runs, with the clock moved to each
+attempt, as tests/sandbox/async does.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings as django_settings
@@ -27,7 +26,12 @@ from tests.sandbox.service import sandbox_service, sandbox_service_url
 
 __all__ = ["sandbox_service", "sandbox_service_url"]
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# A run goes through the task worker (studyapp.sandbox.invoking): it runs in this process.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("task_worker"),
+]
 
 RUN_TIMEOUT_MS = 30_000
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -58,21 +62,20 @@ def try_it(page: Page, live_server, learner, key: str) -> None:
     page.get_by_role("button", name="Try it in the sandbox").click()
 
 
-def deliver_a_batch(page: Page, *, now: datetime) -> None:
-    """Click "Deliver a batch now", then do what the worker does for that click: one poll of the
-    queue it scheduled, at ``now``; then show the page again."""
-    page.get_by_role("button", name="Deliver a batch now").click()
-    expect(page.get_by_text("The poller looks at the queue now")).to_be_visible()
-    queue = Queue.objects.get(next_poll_at__isnull=False, function__isnull=False)
-    queue_poll(queue=queue, now=now)
-    page.reload()
-
-
 def run_and_wait(page: Page, button: str = "Run") -> None:
     page.get_by_role("button", name=button, exact=True).click()
     expect(page.locator("#result .run-progress")).to_contain_text(
         "Finished", timeout=RUN_TIMEOUT_MS
     )
+
+
+def deliver_batch(page: Page, learner, function: str) -> None:
+    """Click "Deliver a batch now", then do the worker's poll it asks for (the SQS tasks stay
+    queued here, as the asynchronous ones do) and show the page again."""
+    page.get_by_role("button", name="Deliver a batch now").click()
+    expect(page.get_by_text("The poller looks at the queue now")).to_be_visible()
+    queue_poll(queue=Queue.objects.get(owner=learner, function__name=function), now=timezone.now())
+    page.reload()
 
 
 def test_reserved_concurrency_zero_throttles_the_queue_s_batch_with_rate_exceeded(
@@ -84,7 +87,7 @@ def test_reserved_concurrency_zero_throttles_the_queue_s_batch_with_rate_exceede
     ).to_be_visible()
     page.get_by_label("Message body").fill('{"orderId": "o-1"}')
     page.get_by_role("button", name="Send").click()
-    deliver_a_batch(page, now=timezone.now())
+    deliver_batch(page, learner, "reserved-concurrency-throttle")
     batch = page.locator(".timeline li").first
     expect(batch).to_contain_text("throttled")
     expect(batch).to_contain_text("TooManyRequestsException: Rate Exceeded.")
@@ -93,7 +96,7 @@ def test_reserved_concurrency_zero_throttles_the_queue_s_batch_with_rate_exceede
 
 
 def test_provisioned_concurrency_serves_one_warm_and_spills_the_second_over_cold(
-    page: Page, live_server, learner, imported, sandbox_service, task_worker
+    page: Page, live_server, learner, imported, sandbox_service
 ):
     try_it(page, live_server, learner, "provisioned-concurrency-spillover")
     expect(page.get_by_label("Invocations at once")).to_have_value("2")
@@ -144,20 +147,18 @@ def test_a_poison_message_is_moved_to_the_dead_letter_queue_after_max_receive_co
     expect(page.get_by_label("maxReceiveCount (empty: no redrive)")).to_have_value("2")
     page.get_by_label("Message body").fill("not json")
     page.get_by_role("button", name="Send").click()
-    step = timedelta(minutes=30)  # past any visibility timeout: the message is back each time
     for receives in (1, 2):
-        deliver_a_batch(page, now=timezone.now() + receives * step)
+        deliver_batch(page, learner, "sqs-redrive")
         expect(page.locator(".timeline li")).to_have_count(receives)
         expect(page.locator(".timeline li").first).to_contain_text("failed")
     expect(page.get_by_text("received 2×")).to_be_visible()
-    # The third receive would exceed maxReceiveCount: redrive instead.
-    deliver_a_batch(page, now=timezone.now() + 3 * step)
+    deliver_batch(page, learner, "sqs-redrive")  # a third receive would exceed maxReceiveCount
     expect(page.get_by_role("heading", name="Dead-letter queue (1)")).to_be_visible()
     expect(page.get_by_text("after 2 receives")).to_be_visible()
 
 
 def test_the_policy_simulation_denies_a_cross_account_call_without_both_allows(
-    page: Page, live_server, learner, imported, sandbox_service, task_worker
+    page: Page, live_server, learner, imported, sandbox_service
 ):
     try_it(page, live_server, learner, "cross-account-synchronous-invoke")
     expect(page.get_by_label("Event (JSON)")).to_contain_text('"other-account-invokes"')
@@ -171,7 +172,7 @@ def test_the_policy_simulation_denies_a_cross_account_call_without_both_allows(
 
 
 def test_a_trace_has_an_initialization_span_on_the_cold_start_only(
-    page: Page, live_server, learner, imported, sandbox_service, task_worker
+    page: Page, live_server, learner, imported, sandbox_service
 ):
     try_it(page, live_server, learner, "xray-find-slow-dependency")
     run_and_wait(page)

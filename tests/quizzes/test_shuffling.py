@@ -21,7 +21,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyapp.quizzes import attempts, banks, quizbuilder
+from studyapp.quizzes import attempts, question_import, quizbuilder
 from studyapp.quizzes.attempts import option_is_pinned, option_order_shuffle
 from studyapp.quizzes.banks import questions_export
 from studyapp.quizzes.formats import markdown, moodle_xml
@@ -395,8 +395,8 @@ def test_the_markdown_export_and_import_round_trip_keeps_the_pin(author_pinned_b
     assert exported.count("Pinned: yes") == 1
     [question] = markdown.parse(exported).questions
     assert [option.pinned for option in question.options] == [False, False, True, False, False]
-    report = banks.questions_import(
-        text=exported, format_name="markdown", course=Course.objects.get(), now=timezone.now()
+    report = question_import.questions_import(
+        text=exported, format_name="markdown", bank=Course.objects.get().slug, now=timezone.now()
     )
     assert [q.action for q in report.questions] == ["unchanged"]
 
@@ -448,8 +448,8 @@ def test_importing_a_format_without_pins_over_the_bank_keeps_the_pin(
     author_pinned_bank, format_name
 ):
     exported = questions_export(format_name=format_name).text
-    report = banks.questions_import(
-        text=exported, format_name=format_name, course=Course.objects.get(), now=timezone.now()
+    report = question_import.questions_import(
+        text=exported, format_name=format_name, bank=Course.objects.get().slug, now=timezone.now()
     )
     assert report.saved and [q.action for q in report.questions] == ["unchanged"]
     version = QuestionVersion.objects.get(

@@ -23,6 +23,13 @@ TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
 DOMAINS = ("D1", "D2", "D3", "D4")
 DIFFICULTIES = ("easy", "medium", "hard")
 
+#: Attachments (Moodle XML ``<file>`` elements): the most one file, and all of one question's
+#: files together, may hold once decoded.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_QUESTION_FILES_BYTES = 4 * 1024 * 1024
+#: Where a question's text refers to its attachments, as Moodle writes it.
+PLUGINFILE = "@@PLUGINFILE@@/"
+
 #: Moodle stores answer fractions with seven decimals; so do we, so that 1/3 survives a trip
 #: through a percentage written in a file.
 FRACTION_DECIMALS = 7
@@ -45,6 +52,22 @@ class OptionData:
     feedback: str = ""
     tolerance: float = 0.0
     pinned: bool = False
+
+
+@dataclass(frozen=True)
+class FileData:
+    """A file attached to one of a question's texts (Moodle XML's ``<file>``).
+
+    ``area`` names the text it belongs to, as Moodle nests it: ``questiontext``,
+    ``generalfeedback``, ``correctfeedback``, ``partiallycorrectfeedback``,
+    ``incorrectfeedback``, ``answer/N`` (option N's text, from 1) or ``feedback/N`` (its
+    feedback). The texts refer to it as ``@@PLUGINFILE@@/name``.
+    """
+
+    name: str
+    content: bytes
+    area: str = "questiontext"
+    path: str = "/"
 
 
 @dataclass
@@ -76,6 +99,7 @@ class QuestionData:
     correct_feedback: str = ""
     partially_correct_feedback: str = ""
     incorrect_feedback: str = ""
+    files: list[FileData] = field(default_factory=list)
     line: int = 0
 
     @property

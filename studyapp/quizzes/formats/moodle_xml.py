@@ -16,6 +16,12 @@ Read:
   ``<tolerance>``;
 * every other type is skipped with its line and the reason.
 
+Attachments: each ``<file name=".." path=".." encoding="base64">`` inside a text element
+(``<questiontext>``, ``<generalfeedback>``, the combined feedback, an ``<answer>`` or its
+``<feedback>``) is read into :class:`FileData` with the text it belongs to, and written back in
+the same place. A file that is not valid base64 or is larger than ``MAX_FILE_BYTES``, and a
+question whose files add up to more than ``MAX_QUESTION_FILES_BYTES``, are errors with their line.
+
 Text formats: ``html`` as ``"html"``, ``moodle_auto_format`` as ``"moodle"``, ``markdown`` as
 ``"markdown"``, ``plain_text`` as ``"plain"``.
 
@@ -25,11 +31,16 @@ expanded. Lines come from the XML parser, so every problem points at the right `
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
 from studyapp.quizzes.formats.model import (
+    MAX_FILE_BYTES,
+    MAX_QUESTION_FILES_BYTES,
+    FileData,
     OptionData,
     ParseResult,
     Problem,
@@ -57,6 +68,14 @@ _WRITE_FORMATS = {
     "plain": "plain_text",
     "moodle": "moodle_auto_format",
 }
+#: The text elements of a question that may hold files, in the order Moodle writes them.
+_FILE_AREAS = (
+    "questiontext",
+    "generalfeedback",
+    "correctfeedback",
+    "partiallycorrectfeedback",
+    "incorrectfeedback",
+)
 _TYPE_NAMES = {
     "essay": "essay",
     "match": "matching",
@@ -206,6 +225,10 @@ def _read_question(
     )
     try:
         options = [_read_answer(answer) for answer in element.all("answer")]
+        question.files = _read_files(element)
+    except _FileProblem as problem:
+        result.errors.append(Problem(problem.line, problem.message))
+        return None
     except ValueError as error:
         result.errors.append(Problem(element.line, str(error)))
         return None
@@ -219,6 +242,62 @@ def _read_question(
     question.kind = "single" if _is_true(element.text_of("single") or "true") else "multiple"
     question.shuffle = _is_true(element.text_of("shuffleanswers") or "true")
     return question
+
+
+class _FileProblem(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _read_files(question: _Element) -> list[FileData]:
+    """Every ``<file>`` of the question, with the text it is attached to."""
+    places: list[tuple[str, _Element]] = [
+        (area, found) for area in _FILE_AREAS if (found := question.child(area)) is not None
+    ]
+    for number, answer in enumerate(question.all("answer"), start=1):
+        places.append((f"answer/{number}", answer))
+        feedback = answer.child("feedback")
+        if feedback is not None:
+            places.append((f"feedback/{number}", feedback))
+    files = [_read_file(file, area) for area, place in places for file in place.all("file")]
+    total = sum(len(file.content) for file in files)
+    if total > MAX_QUESTION_FILES_BYTES:
+        raise _FileProblem(
+            question.line,
+            f"the question's files hold {_size(total)}; a question may hold at most "
+            f"{_size(MAX_QUESTION_FILES_BYTES)}",
+        )
+    return files
+
+
+def _read_file(element: _Element, area: str) -> FileData:
+    name = element.attributes.get("name", "").strip()
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise _FileProblem(element.line, f"a <file> needs a plain file name (found {name!r})")
+    encoding = element.attributes.get("encoding", "base64")
+    if encoding != "base64":
+        message = f"the <file> {name!r} has the encoding {encoding!r}; only base64 is read"
+        raise _FileProblem(element.line, message)
+    encoded = "".join(element.text.split())
+    if len(encoded) * 3 // 4 > MAX_FILE_BYTES + 3:
+        raise _FileProblem(element.line, _too_large(name, len(encoded) * 3 // 4))
+    try:
+        content = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise _FileProblem(element.line, f"the <file> {name!r} is not valid base64") from None
+    if len(content) > MAX_FILE_BYTES:
+        raise _FileProblem(element.line, _too_large(name, len(content)))
+    path = element.attributes.get("path", "/") or "/"
+    return FileData(name=name, content=content, area=area, path=path)
+
+
+def _too_large(name: str, size: int) -> str:
+    return f"the file {name!r} holds {_size(size)}; a file may hold at most {_size(MAX_FILE_BYTES)}"
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
 
 
 def _tags(element: _Element) -> list[_Element]:
@@ -242,6 +321,13 @@ def _read_answer(answer: _Element) -> OptionData:
     )
 
 
+def _renumbered(file: FileData, renumber: dict[str, str]) -> FileData:
+    place, _, number = file.area.partition("/")
+    if not number:
+        return file
+    return FileData(file.name, file.content, f"{place}/{renumber.get(number, number)}", file.path)
+
+
 def _is_true(value: str) -> bool:
     return value.strip().lower() in ("true", "1")
 
@@ -255,6 +341,10 @@ def _as_true_false(
         result.errors.append(Problem(question.line, message))
         return None
     question.kind = "truefalse"
+    # The options become True, False in that order; files of the answers follow them.
+    numbers = {answer.text.lower(): str(number) for number, answer in enumerate(answers, 1)}
+    renumber = {numbers["true"]: "1", numbers["false"]: "2"}
+    question.files = [_renumbered(file, renumber) for file in question.files]
     question.options = [
         OptionData("True", by_text["true"].fraction, by_text["true"].feedback),
         OptionData("False", by_text["false"].fraction, by_text["false"].feedback),
@@ -292,9 +382,11 @@ def _question_element(question: QuestionData) -> str:
     lines = [
         f'  <question type="{moodle_type}">',
         f"    <name><text>{_escape(question.title)}</text></name>",
-        f'    <questiontext format="{text_format}">{_rich_text(question.stem)}</questiontext>',
+        f'    <questiontext format="{text_format}">{_rich_text(question.stem)}'
+        f"{_files(question, 'questiontext')}</questiontext>",
         f'    <generalfeedback format="{text_format}">'
-        f"{_rich_text(question.general_feedback)}</generalfeedback>",
+        f"{_rich_text(question.general_feedback)}{_files(question, 'generalfeedback')}"
+        "</generalfeedback>",
         f"    <idnumber>{_escape(question.key)}</idnumber>",
     ]
     if moodle_type == "multichoice":
@@ -306,7 +398,8 @@ def _question_element(question: QuestionData) -> str:
             ]
         )
         lines.extend(
-            f'    <{name} format="{text_format}">{_rich_text(text)}</{name}>'
+            f'    <{name} format="{text_format}">{_rich_text(text)}{_files(question, name)}'
+            f"</{name}>"
             for name, text in (
                 ("correctfeedback", question.correct_feedback),
                 ("partiallycorrectfeedback", question.partially_correct_feedback),
@@ -315,7 +408,10 @@ def _question_element(question: QuestionData) -> str:
         )
     if question.kind == "shortanswer":
         lines.append(f"    <usecase>{1 if question.case_sensitive else 0}</usecase>")
-    lines.extend(_answer_element(option, question, text_format) for option in question.options)
+    lines.extend(
+        _answer_element(option, question, text_format, number)
+        for number, option in enumerate(question.options, start=1)
+    )
     if question.tags:
         tags = "".join(f"<tag><text>{_escape(tag)}</text></tag>" for tag in question.tags)
         lines.append(f"    <tags>{tags}</tags>")
@@ -323,7 +419,9 @@ def _question_element(question: QuestionData) -> str:
     return "\n".join(lines)
 
 
-def _answer_element(option: OptionData, question: QuestionData, text_format: str) -> str:
+def _answer_element(
+    option: OptionData, question: QuestionData, text_format: str, number: int
+) -> str:
     # Moodle keeps true/false answers as the words "true" and "false", typed answers as text.
     text = option.text.lower() if question.kind == "truefalse" else option.text
     answer_format = text_format if question.kind in ("single", "multiple") else "moodle_auto_format"
@@ -334,9 +432,20 @@ def _answer_element(option: OptionData, question: QuestionData, text_format: str
     )
     return (
         f'    <answer fraction="{format_percent(option.fraction)}" format="{answer_format}">'
-        f"{_rich_text(text)}"
-        f'<feedback format="{text_format}">{_rich_text(option.feedback)}</feedback>'
+        f"{_rich_text(text)}{_files(question, f'answer/{number}')}"
+        f'<feedback format="{text_format}">{_rich_text(option.feedback)}'
+        f"{_files(question, f'feedback/{number}')}</feedback>"
         f"{tolerance}</answer>"
+    )
+
+
+def _files(question: QuestionData, area: str) -> str:
+    """The ``<file>`` elements of one of the question's texts, as Moodle writes them."""
+    return "".join(
+        f'<file name="{_escape(file.name, quote=True)}" path="{_escape(file.path, quote=True)}" '
+        f'encoding="base64">{base64.b64encode(file.content).decode("ascii")}</file>'
+        for file in question.files
+        if file.area == area
     )
 
 
@@ -347,5 +456,6 @@ def _rich_text(text: str) -> str:
     return "<text><![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]></text>"
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _escape(text: str, *, quote: bool = False) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace('"', "&quot;") if quote else escaped

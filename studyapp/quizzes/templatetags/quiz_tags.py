@@ -14,21 +14,32 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from studyapp.markdown import render_text
+from studyapp.quizzes.media import media_links
+from studyapp.quizzes.models import QuestionVersion
 from studyapp.quizzes.selectors import questions_due_count
 
 register = template.Library()
 
 
 @register.filter
-def question_text(text: str, text_format: str) -> SafeString:
-    """A question's stem or explanation in the text format it was written in."""
-    return render_text(text, text_format)
+def question_text(text: str, version: QuestionVersion | str) -> SafeString:
+    """A question's stem or explanation in the text format it was written in; given the
+    version (rather than only its format), its ``@@PLUGINFILE@@`` links reach its files."""
+    text_format, version_id = _format_and_version(version)
+    return render_text(media_links(text, version_id), text_format)
 
 
 @register.filter
-def question_inline(text: str, text_format: str) -> SafeString:
+def question_inline(text: str, version: QuestionVersion | str) -> SafeString:
     """An option in its question's text format, without a Markdown paragraph around it."""
-    return render_text(text, text_format, inline=True)
+    text_format, version_id = _format_and_version(version)
+    return render_text(media_links(text, version_id), text_format, inline=True)
+
+
+def _format_and_version(version: QuestionVersion | str) -> tuple[str, int | None]:
+    if isinstance(version, QuestionVersion):
+        return version.text_format, version.pk
+    return version, None
 
 
 @register.inclusion_tag("quizzes/index.html#due-questions", takes_context=True)

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from studyapp.quizzes.models import Question
+from studyapp.topics.models import Course
 from tests.quizzes.authoring.conftest import DATA
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +89,50 @@ def test_the_export_downloads_the_bank_in_the_chosen_format(instructor_client, b
 
     assert response["Content-Disposition"] == 'attachment; filename="questions-amazon-s3.gift"'
     assert "// [id:q0]" in response.content.decode()
+
+
+def upload_to(client, name: str, fmt: str, **fields):
+    data = (DATA / name).read_bytes()
+    return client.post(URL, {"file": SimpleUploadedFile(name, data), "format": fmt, **fields})
+
+
+def test_a_new_bank_is_previewed_then_created_for_the_instructor_on_confirm(
+    instructor_client, instructor, course
+):
+    preview = upload_to(instructor_client, "bank.gift", "gift", new_bank="graces-bank")
+
+    assert "Ready to import 8 questions into graces-bank (a new bank of yours)" in (
+        preview.content.decode()
+    )
+    assert not Course.objects.filter(slug="graces-bank").exists()
+    done = instructor_client.post(reverse("teach:question_import_confirm"), follow=True)
+
+    assert "Imported 8 questions from bank.gift into the new bank graces-bank (8 new," in (
+        done.content.decode()
+    )
+    assert Course.objects.get(slug="graces-bank").uploaded_by == instructor
+
+
+def test_another_instructors_bank_is_not_offered_and_is_refused_if_posted(
+    instructor_client, instructor, course, django_user_model
+):
+    other = django_user_model.objects.create_user(username="linus", password="x-42-y!")
+    Course.objects.create(slug="linus-bank", title="Linus", source="upload:x", uploaded_by=other)
+
+    page = instructor_client.get(URL).content.decode()
+    posted = upload_to(instructor_client, "bank.gift", "gift", bank="linus-bank")
+    renamed = upload_to(instructor_client, "bank.gift", "gift", new_bank="linus-bank")
+
+    assert 'value="linus-bank"' not in page and 'value="amazon-s3"' in page
+    assert posted.status_code == 400
+    assert "Select a valid choice" in posted.content.decode()
+    assert renamed.status_code == 400
+    assert "That slug is taken" in renamed.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_a_bank_or_a_new_bank_must_be_chosen(instructor_client, course):
+    response = upload_to(instructor_client, "bank.gift", "gift")
+
+    assert response.status_code == 400
+    assert "Choose a bank, or name a new one (not both)." in response.content.decode()

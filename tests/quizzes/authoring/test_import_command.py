@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
+from studyapp.accounts.roles import instructor_grant
 from studyapp.quizzes.models import Question
+from studyapp.topics.models import Course
 from tests.quizzes.authoring.conftest import DATA, import_questions
 
 pytestmark = pytest.mark.django_db
@@ -204,4 +208,87 @@ def test_an_unknown_bank_is_refused_with_the_banks_there_are(course):
     assert code == 1
     assert report["errors"] == [
         {"line": 0, "message": "no question bank 'nope' (banks are courses: amazon-s3)"}
+    ]
+
+
+def test_a_new_bank_is_created_for_the_importing_instructor(course, instructor):
+    code, report, stderr = import_questions(
+        DATA / "bank.gift", "gift", "--bank", "graces-bank", "--user", instructor.username
+    )
+
+    assert code == 0, stderr
+    assert (report["bank"], report["bank_created"], report["created"]) == ("graces-bank", True, 8)
+    bank = Course.objects.get(slug="graces-bank")
+    assert bank.uploaded_by == instructor
+    assert Question.objects.filter(course=bank, author=instructor).count() == 8
+    assert not Question.objects.filter(course=course).exists()
+
+
+def test_a_dry_run_into_a_new_bank_plans_everything_as_created_and_creates_nothing(
+    course, instructor
+):
+    code, report, _ = import_questions(
+        DATA / "bank.gift", "gift", "--bank", "graces-bank", "--user", "grace", "--dry-run"
+    )
+
+    assert code == 0
+    assert {q["action"] for q in report["questions"]} == {"created"}
+    assert not Course.objects.filter(slug="graces-bank").exists()
+
+
+def test_a_file_with_errors_creates_no_bank(course, instructor):
+    code, _, _ = import_questions(
+        DATA / "broken.gift", "gift", "--bank", "graces-bank", "--user", "grace"
+    )
+
+    assert code == 1
+    assert not Course.objects.filter(slug="graces-bank").exists()
+
+
+def test_importing_into_another_instructors_bank_is_refused_and_changes_nothing(
+    course, instructor, django_user_model
+):
+    import_questions(DATA / "bank.gift", "gift", "--bank", "graces-bank", "--user", "grace")
+    other = django_user_model.objects.create_user(username="linus", password="x-42-y!")
+    instructor_grant(user=other)
+    before = list(Question.objects.values_list("id", "current_version_id"))
+
+    code, report, _ = import_questions(
+        DATA / "bank.gift", "gift", "--bank", "graces-bank", "--user", "linus"
+    )
+
+    assert code == 1
+    assert report["errors"] == [
+        {
+            "line": 0,
+            "message": "the bank 'graces-bank' belongs to another instructor: import into one "
+            "of your banks, a shared course, or a new bank",
+        }
+    ]
+    assert list(Question.objects.values_list("id", "current_version_id")) == before
+
+
+def test_a_learner_cannot_own_a_bank(course, learner):
+    code, report, _ = import_questions(
+        DATA / "bank.gift", "gift", "--bank", "adas-bank", "--user", learner.username
+    )
+
+    assert code == 1
+    assert report["errors"][0]["message"] == "ada is not an instructor: only instructors own banks"
+    assert not Course.objects.filter(slug="adas-bank").exists()
+
+
+def test_the_report_lists_each_question_by_line_action_key_and_reason(course, tmp_path):
+    path = tmp_path / "two.gift"
+    path.write_text("::Q1::One?{=a ~b}\n\n::Essay::Explain.{}\n", encoding="utf-8")
+    import_questions(path, "gift", "--bank", "amazon-s3")
+    out = io.StringIO()
+
+    call_command(
+        "import_questions", str(path), "--format", "gift", stdout=out, stderr=io.StringIO()
+    )
+
+    assert out.getvalue().splitlines() == [
+        f"{path}:1: unchanged: q1 (same content)",
+        "Imported 1 questions into amazon-s3 (0 new, 0 updated, 1 unchanged); skipped 1.",
     ]

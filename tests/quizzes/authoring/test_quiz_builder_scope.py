@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from studyapp.accounts.roles import instructor_grant
-from studyapp.quizzes import banks, quizbuilder
+from studyapp.quizzes import question_import, quizbuilder
 from studyapp.quizzes.models import Question, Quiz
 from studyapp.topics.models import Course
 
@@ -29,11 +29,11 @@ GIFT = """\
 def own_question(*, author, who: str) -> Question:
     """A published question ``author`` imported into the shared course, not in its pool."""
     course = Course.objects.get(slug="amazon-s3")
-    report = banks.questions_import(
+    report = question_import.questions_import(
         text=GIFT.format(who=who),
         format_name="gift",
-        course=course,
-        author=author,
+        bank=course.slug,
+        user=author,
         now=NOW,
         publish=True,
     )

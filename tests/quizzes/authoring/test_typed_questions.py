@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from studyapp.quizzes import attempts
 from studyapp.quizzes.assignments import assignment_create
 from studyapp.quizzes.authoring import version_diff
-from studyapp.quizzes.banks import bank_data, questions_export, questions_import
+from studyapp.quizzes.banks import bank_data, questions_export
 from studyapp.quizzes.formats import FORMATS
 from studyapp.quizzes.item_analysis import quiz_analysis
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Question
+from studyapp.quizzes.question_import import questions_import
 from studyapp.quizzes.quizbuilder import quiz_attempt_start
 from tests.factories import cohort_make, quiz_make
 from tests.quizzes.authoring.conftest import export_questions
@@ -60,8 +61,8 @@ def imported(course, instructor) -> dict[str, Question]:
     report = questions_import(
         text=GIFT,
         format_name="gift",
-        course=course,
-        author=instructor,
+        bank=course.slug,
+        user=instructor,
         now=NOW,
         source="typed.gift",
         publish=True,
@@ -135,7 +136,7 @@ def test_typed_questions_are_kept_in_the_bank_with_their_answers(imported):
 
 
 def test_importing_the_same_typed_questions_again_changes_nothing(imported, course):
-    report = questions_import(text=GIFT, format_name="gift", course=course, now=NOW)
+    report = questions_import(text=GIFT, format_name="gift", bank=course.slug, now=NOW)
 
     assert {q.action for q in report.questions} == {"unchanged"}
 
@@ -143,7 +144,7 @@ def test_importing_the_same_typed_questions_again_changes_nothing(imported, cour
 def test_a_changed_tolerance_makes_a_new_version(imported, course):
     changed = GIFT.replace("10240:1024", "10240:2048")
 
-    report = questions_import(text=changed, format_name="gift", course=course, now=NOW)
+    report = questions_import(text=changed, format_name="gift", bank=course.slug, now=NOW)
 
     assert [q.title for q in report.questions if q.action == "updated"] == ["Memory"]
 
@@ -399,17 +400,17 @@ def test_typed_questions_survive_export_and_import_through_the_bank(course, ques
         question.case_sensitive = case and fmt == "moodle-xml" and question.kind == "shortanswer"
 
     first = questions_import(
-        text=FORMATS[fmt].write(questions), format_name=fmt, course=course, now=NOW
+        text=FORMATS[fmt].write(questions), format_name=fmt, bank=course.slug, now=NOW
     )
     assert first.ok and first.saved, first.errors
     before = bank_data(course)
     exported = questions_export(format_name=fmt, course=course)
     assert exported.losses == []
 
-    again = questions_import(text=exported.text, format_name=fmt, course=course, now=NOW)
+    again = questions_import(text=exported.text, format_name=fmt, bank=course.slug, now=NOW)
     assert {q.action for q in again.questions} == {"unchanged"}
     Question.objects.all().delete()
-    questions_import(text=exported.text, format_name=fmt, course=course, now=NOW)
+    questions_import(text=exported.text, format_name=fmt, bank=course.slug, now=NOW)
 
     assert bank_data(course) == before
     assert questions_export(format_name=fmt, course=course).text == exported.text
@@ -417,7 +418,7 @@ def test_typed_questions_survive_export_and_import_through_the_bank(course, ques
 
 def test_the_version_diff_shows_a_changed_tolerance(imported, course):
     questions_import(
-        text=GIFT.replace("10240:1024", "10240:2048"), format_name="gift", course=course, now=NOW
+        text=GIFT.replace("10240:1024", "10240:2048"), format_name="gift", bank=course.slug, now=NOW
     )
     first, second = imported["Memory"].versions.order_by("number")
 

@@ -8,7 +8,7 @@ import pytest
 
 from studyapp.quizzes.formats import markdown
 from studyapp.quizzes.formats.model import OptionData, ParseResult, QuestionData
-from studyapp.quizzes.importing import CourseSlugs, question_reference_problems
+from studyapp.quizzes.question_import import CourseSlugs, question_reference_problems
 
 VALID = """\
 ## a-question

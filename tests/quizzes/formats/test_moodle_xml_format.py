@@ -216,3 +216,63 @@ def test_the_writer_writes_the_combined_feedback_back():
     again = moodle_xml.parse(moodle_xml.write([question])).questions[0]
 
     assert dataclasses.replace(again, line=0) == dataclasses.replace(question, line=0)
+
+
+def file_question(file_element: str, kind: str = "multichoice") -> str:
+    answers = (
+        '<answer fraction="100"><text>true</text><feedback><text>Yes</text>{file}</feedback>'
+        '</answer>\n<answer fraction="0"><text>false</text></answer>'
+        if kind == "truefalse"
+        else '<answer fraction="100"><text>A</text></answer>\n'
+        '<answer fraction="0"><text>B</text></answer>'
+    )
+    return (
+        f'<quiz>\n<question type="{kind}">\n<name><text>Q</text></name>\n'
+        '<questiontext format="html"><text>See @@PLUGINFILE@@/a.png</text>\n'
+        f"{file_element if kind != 'truefalse' else ''}</questiontext>\n"
+        f"{answers.format(file=file_element)}\n</question>\n</quiz>\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("element", "message"),
+    [
+        (
+            '<file name="a.png" path="/" encoding="base64">not base64!</file>',
+            "the <file> 'a.png' is not valid base64",
+        ),
+        (
+            '<file name="a.png" path="/" encoding="hex">00ff</file>',
+            "the <file> 'a.png' has the encoding 'hex'; only base64 is read",
+        ),
+        (
+            '<file name="../a.png" path="/" encoding="base64">AAAA</file>',
+            "a <file> needs a plain file name (found '../a.png')",
+        ),
+    ],
+)
+def test_a_broken_file_element_is_an_error_on_its_line(element, message):
+    result = moodle_xml.parse(file_question(element))
+
+    assert [(p.line, p.message) for p in result.errors] == [(5, message)]
+    assert result.questions == []
+
+
+def test_a_true_false_answers_files_follow_it_when_the_answers_are_reordered():
+    element = '<file name="a.png" path="/" encoding="base64">iVBORw==</file>'
+    text = (
+        file_question(element, kind="truefalse")
+        .replace(
+            '<answer fraction="100"><text>true</text>', '<answer fraction="100"><text>false</text>'
+        )
+        .replace(
+            '<answer fraction="0"><text>false</text>', '<answer fraction="0"><text>true</text>'
+        )
+    )
+
+    question = moodle_xml.parse(text).questions[0]
+
+    assert [o.text for o in question.options] == ["True", "False"]
+    assert [(f.name, f.area, f.content) for f in question.files] == [
+        ("a.png", "feedback/2", b"\x89PNG")
+    ]

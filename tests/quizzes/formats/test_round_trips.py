@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from studyapp.quizzes.formats import FORMATS, aiken, gift, markdown, moodle_xml
 from studyapp.quizzes.formats.model import (
+    FileData,
     OptionData,
     QuestionData,
     normalize_fraction,
@@ -246,3 +247,50 @@ def test_gift_questions_keep_everything_through_markdown_weights_included(data_t
 
     assert dataclasses.replace(back, line=0, difficulty="") == dataclasses.replace(original, line=0)
     assert [o.fraction for o in back.options] == [0.5, 0.5, -1.0]
+
+
+FILE_NAME = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9 _.&'\"<>()-]{0,20}[A-Za-z0-9])?", fullmatch=True)
+
+
+@st.composite
+def questions_with_files(draw) -> QuestionData:
+    question = draw(gift_questions())
+    count = len(question.options)
+    areas = st.sampled_from(
+        [
+            "questiontext",
+            "generalfeedback",
+            "correctfeedback",
+            "incorrectfeedback",
+            *(f"answer/{n}" for n in range(1, count + 1)),
+            *(f"feedback/{n}" for n in range(1, count + 1)),
+        ]
+    )
+    files = draw(
+        st.lists(
+            st.builds(FileData, FILE_NAME, st.binary(max_size=300), areas, st.just("/")),
+            max_size=4,
+        )
+    )
+    # Moodle writes each text's files together: the order within a text is what is kept.
+    order = ["questiontext", "generalfeedback", "correctfeedback", "incorrectfeedback"]
+    question.files = sorted(
+        files,
+        key=lambda f: (
+            (0, order.index(f.area), 0)
+            if f.area in order
+            else (1, int(f.area.split("/")[1]), f.area.startswith("feedback"))
+        ),
+    )
+    return question
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(questions_with_files(), min_size=1, max_size=3))
+def test_moodle_xml_files_survive_write_then_parse_and_write_again_byte_for_byte(questions):
+    written = moodle_xml.write(questions)
+    result = moodle_xml.parse(written)
+
+    assert result.errors == []
+    assert without_lines(result.questions) == questions
+    assert moodle_xml.write(result.questions) == written

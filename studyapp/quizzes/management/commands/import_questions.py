@@ -1,4 +1,5 @@
-"""manage.py import_questions FILE --format gift|aiken|moodle-xml|markdown [--bank SLUG] [--json]"""
+"""manage.py import_questions FILE --format gift|aiken|moodle-xml|markdown [--bank SLUG]
+[--user USERNAME] [--json]: the question import pipeline (question_import) on the command line."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from studyapp.quizzes.banks import FORMAT_NAMES, BankError, bank_resolve, questions_import
+from studyapp.accounts.models import User
+from studyapp.core.errors import NotAllowed
+from studyapp.quizzes.banks import FORMAT_NAMES, BankError, bank_resolve
 from studyapp.quizzes.formats import FORMATS
+from studyapp.quizzes.question_import import CREATED, UNCHANGED, UPDATED, questions_import
 
 
 class Command(BaseCommand):
@@ -22,7 +26,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path, help="the file to read ('-' reads standard input)")
         parser.add_argument("--format", required=True, choices=FORMAT_NAMES, dest="format_name")
-        parser.add_argument("--bank", default=None, help="the course slug to import into")
+        parser.add_argument(
+            "--bank",
+            default=None,
+            help="the bank (a course's slug) to import into; a new slug creates a bank owned by "
+            "--user",
+        )
+        parser.add_argument(
+            "--user",
+            default=None,
+            help="the instructor importing: they own a bank the import creates, and may not "
+            "import into another instructor's bank",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object of counts")
         parser.add_argument(
             "--publish", action="store_true", help="publish new questions (default: drafts)"
@@ -35,24 +50,27 @@ class Command(BaseCommand):
             "simulations draw from for every learner (default: only through quizzes)",
         )
 
-    def handle(self, *args, file: Path, format_name: str, bank: str | None, **options) -> None:
+    def handle(
+        self, *args, file: Path, format_name: str, bank: str | None, user: str | None, **options
+    ) -> None:
         text = self._read(file)
         hint = ""
         if format_name == "markdown" and not bank:
             hint = FORMATS["markdown"].parse(text).course
         try:
-            course = bank_resolve(bank, hint=hint)
+            importer = self._user(user)
             report = questions_import(
                 text=text,
                 format_name=format_name,
-                course=course,
+                bank=bank or bank_resolve(None, hint=hint).slug,
+                user=importer,
                 now=timezone.now(),
                 source=str(file),
                 dry_run=options["dry_run"],
                 publish=options["publish"],
                 pool=options["pool"],
             )
-        except BankError as error:
+        except (BankError, NotAllowed) as error:
             if options["json"]:
                 problem = {"line": 0, "message": str(error)}
                 self.stdout.write(json.dumps({"imported": 0, "skipped": 0, "errors": [problem]}))
@@ -65,16 +83,27 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.as_json()))
         elif report.ok:
             for question in report.questions:
-                self.stdout.write(f"{file}:{question.line}: {question.action_name}: {question.key}")
+                self.stdout.write(
+                    f"{file}:{question.line}: {question.action}: {question.key} ({question.reason})"
+                )
             counts = report.counts
             verb = "Would import" if options["dry_run"] else "Imported"
+            created = " (a new bank)" if report.bank_created else ""
             self.stdout.write(
-                f"{verb} {len(report.questions)} questions into {course.slug} "
-                f"({counts['new']} new, {counts['updated']} updated, "
-                f"{counts['unchanged']} unchanged); skipped {len(report.skipped)}."
+                f"{verb} {len(report.questions)} questions into {report.course}{created} "
+                f"({counts[CREATED]} new, {counts[UPDATED]} updated, "
+                f"{counts[UNCHANGED]} unchanged); skipped {len(report.skipped)}."
             )
         if not report.ok:
             raise CommandError(f"{len(report.errors)} error(s): nothing was imported", returncode=1)
+
+    def _user(self, username: str | None) -> User | None:
+        if username is None:
+            return None
+        found = User.objects.filter(username=username).first()
+        if found is None:
+            raise BankError(f"no user {username!r}")
+        return found
 
     def _read(self, file: Path) -> str:
         try:

@@ -1,0 +1,116 @@
+"""A question's files (Moodle XML ``<file>`` attachments): who may fetch them, and how.
+
+A file belongs to one :class:`QuestionVersion`, so to its question and its bank. It is served
+at ``/quizzes/media/<version>/<name>`` and the texts' ``@@PLUGINFILE@@/name`` links are
+rewritten to that address when the page is rendered (:func:`media_links`).
+
+Who may fetch it (anyone else gets NotFound, so its existence is not revealed):
+
+* a learner who was given that version in one of their attempts: the files of the question
+  text and the options at once, those of the feedback only once that attempt reveals the
+  answer (after the answer in practice, after submission in an exam), as the page does;
+* an instructor who may import into the question's bank (a shared course or their own), or
+  who wrote the question.
+
+Two files of one question with the same name in different texts are served as the first one
+(the question text's): Moodle keeps them apart by text, the served address by name only.
+
+Only images, audio and video a browser shows without running anything are served inline;
+everything else, SVG and HTML included, is served as a download, always with ``nosniff`` and a
+sandboxing Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from studyapp.core.errors import NotFound
+from studyapp.quizzes.disclosure import item_reveals
+from studyapp.quizzes.formats.model import PLUGINFILE
+from studyapp.quizzes.models import AttemptQuestion, QuestionMedia
+
+#: Shown in the page as they are: formats that hold no script.
+INLINE_TYPES = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/avif",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/wav",
+        "video/mp4",
+        "video/webm",
+    }
+)
+#: The files of these texts show what the answer is: never before the answer is revealed.
+_QUESTION_AREAS = ("questiontext", "answer/")
+
+
+@dataclass(frozen=True)
+class MediaDelivery:
+    """What the page interface sends for a file: its bytes and the headers."""
+
+    content: bytes
+    headers: dict[str, str]
+
+
+def media_url(version_id: int, name: str = "") -> str:
+    """Where a version's file ``name`` is served (without a name: the folder its links use)."""
+    return reverse("quizzes:media", args=[version_id, name or "-"])[: None if name else -1]
+
+
+def media_links(text: str, version_id: int | None) -> str:
+    """``@@PLUGINFILE@@/name`` links in a version's text, pointed at where its files are
+    served (before the text is rendered and sanitised)."""
+    if not version_id or PLUGINFILE not in text:
+        return text
+    return text.replace(PLUGINFILE, media_url(version_id))
+
+
+def media_for_viewer(*, user, version_id: int, name: str) -> QuestionMedia:
+    """The file ``name`` of a version, if ``user`` may fetch it; else NotFound."""
+    media = (
+        QuestionMedia.objects.select_related("version__question__course")
+        .filter(version_id=version_id, name=name)
+        .order_by("position")
+        .first()
+    )
+    if media is None or not _may_fetch(user, media):
+        raise NotFound("No such file.")
+    return media
+
+
+def _may_fetch(user, media: QuestionMedia) -> bool:
+    question = media.version.question
+    if user.is_instructor and (
+        question.course.uploaded_by_id in (None, user.pk) or question.author_id == user.pk
+    ):
+        return True
+    items = AttemptQuestion.objects.filter(
+        attempt__user=user, version_id=media.version_id
+    ).select_related("attempt")
+    if media.area == "questiontext" or media.area.startswith("answer/"):
+        return items.exists()
+    return any(item_reveals(attempt=item.attempt, item=item) for item in items)
+
+
+def media_delivery(media: QuestionMedia) -> MediaDelivery:
+    """The bytes and headers of a file: its own content type, inline only when harmless."""
+    inline = media.content_type in INLINE_TYPES
+    disposition = "inline" if inline else "attachment"
+    safe_name = "".join(c for c in media.name if c.isalnum() or c in "._- ") or "file"
+    return MediaDelivery(
+        content=bytes(media.data),
+        headers={
+            "Content-Type": media.content_type,
+            "Content-Length": str(media.size),
+            "Content-Disposition": f'{disposition}; filename="{safe_name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )

@@ -4,8 +4,8 @@ builds a quiz of it and assigns it to a cohort; a learner of the cohort takes it
 short and numerical answers, sees the HTML as HTML and the marks; a learner outside the cohort
 never meets those questions in practice or in an exam.
 
-The new bank is a course the instructor creates by uploading notes in the teach pages (banks
-are courses; the import form chooses among them)."""
+The new bank is made by the import itself: the form's "Or a new bank" names it, the preview says
+it will be a new bank of the instructor's, and confirming creates it."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
 from studyapp.quizzes.models import Attempt, Question
+from studyapp.topics.models import Course
 from tests.e2e.conftest import log_in
 from tests.quizzes.conftest import BANK_DOMAINS, NOTES, import_content, question_md, questions_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SQS_NOTES = Path(__file__).parent.parent / "topics" / "dialects" / "amazon-sqs.md"
+BANK = "week3-questions"
 
 GIFT = """\
 // Week 3 of the Lambda course, exported from Moodle
@@ -62,30 +63,21 @@ def pool(tmp_path: Path) -> None:
     import_content(tmp_path)
 
 
-def create_bank_by_uploading_notes(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}/teach/")
-    page.get_by_role("link", name="Upload notes").click()
-    page.get_by_label("Notes files").set_input_files(str(SQS_NOTES))
-    page.get_by_role("button", name="Preview").click()
-    page.get_by_role("button", name="Import 1 file").click()
-    expect(page.locator("body")).to_contain_text("Imported Amazon SQS")
-
-
 def import_gift(page: Page, live_server, path: Path) -> None:
     page.goto(f"{live_server.url}{reverse('teach:question_import')}")
     page.get_by_label("File").set_input_files(str(path))
     page.get_by_label("Format").select_option("gift")
-    page.get_by_label("Bank", exact=True).select_option("amazon-sqs")
+    page.get_by_label("Or a new bank").fill(BANK)
     page.get_by_label("Publish").check()
     page.get_by_role("button", name="Check the file").click()
     report = page.locator(".import-report")
     expect(report.get_by_role("heading", level=2)).to_have_text(
-        "Ready to import 4 questions into amazon-sqs"
+        f"Ready to import 4 questions into {BANK} (a new bank of yours)"
     )
     kinds = ["single", "truefalse", "shortanswer", "numerical"]
     for title, kind in zip(TITLES, kinds, strict=True):
         expect(report.locator("tr", has_text=title)).to_contain_text(kind)
-    assert not Question.objects.filter(course__slug="amazon-sqs").exists()  # a preview only
+    assert not Course.objects.filter(slug=BANK).exists()  # a preview only: no bank yet
     page.get_by_role("button", name="Import 4 questions").click()
     expect(page.locator("body")).to_contain_text("Imported 4 questions from week3.gift")
 
@@ -164,10 +156,10 @@ def test_instructor_imports_gift_into_a_new_bank_and_only_the_cohort_meets_the_q
     outsider = django_user_model.objects.create_user(username="otto", password="correct-horse-42")
 
     log_in(page, live_server, username="grace", password="correct-horse-42")
-    create_bank_by_uploading_notes(page, live_server)
     import_gift(page, live_server, gift_file)
-    imported = set(Question.objects.filter(course__slug="amazon-sqs").values_list("pk", flat=True))
+    imported = set(Question.objects.filter(course__slug=BANK).values_list("pk", flat=True))
     assert len(imported) == 4
+    assert Course.objects.get(slug=BANK).uploaded_by == instructor  # the new bank is hers
     assert not Question.objects.filter(pk__in=imported, in_pool=True).exists()
     build_quiz(page, live_server)
     code = assign_to_new_cohort(page, live_server)

@@ -516,7 +516,8 @@ def invocation_execute(
     Returns the engine's result, or the service's error; None when the invocation was no longer
     queued (given up or finished meanwhile).
     """
-    close_old_connections()
+    if not connection.in_atomic_block:  # a caller's transaction keeps its connection
+        close_old_connections()
     invocation = Invocation.objects.select_related("function").filter(pk=pk).first()
     if invocation is None:
         return None

@@ -207,6 +207,8 @@ def _copy_python_runtime(dest: str, files: list[str]) -> None:
         if path == PYTHON_LAUNCHER:
             continue
         relative = _site_relative(path)
+        if relative is None:  # a script a package installs in bin/: nothing imports it
+            continue
         target = os.path.join(dest, relative)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(path, target)
@@ -217,11 +219,12 @@ def _copy_python_runtime(dest: str, files: list[str]) -> None:
     compileall.compile_dir(dest, quiet=2, workers=1)
 
 
-def _site_relative(path: str) -> str:
+def _site_relative(path: str) -> str | None:
+    """Where ``path`` sits below the sys.path entry holding it; None when no entry does."""
     for entry in sorted(sys.path, key=len, reverse=True):
         if entry and path.startswith(os.path.realpath(entry) + os.sep):
             return os.path.relpath(path, os.path.realpath(entry))
-    raise RuntimeUnavailableError(f"{path} is not on sys.path")
+    return None
 
 
 def _copy_node_bootstrap(dest: str, files: list[str]) -> None:

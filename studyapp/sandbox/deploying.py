@@ -5,6 +5,10 @@ package (no absolute paths, no ``..``, no links pointing out), and the sizes are
 anything is read. The sandbox keeps a function's code as text files (path -> source), so a
 package of other files (compiled extensions, images) is refused with a message saying so;
 Python's own byte-code caches are left out, as Python rebuilds them.
+
+GetFunction's ``Code.Location`` is a link that is its own permission, as S3's presigned URLs
+are: signed with the site's key, it names the code and when it stops working (ten minutes after
+it was given, as on AWS). Reading one is a pure function of the link and the time.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import posixpath
 import stat
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -31,6 +37,9 @@ UNZIP_FAILED = "Could not unzip uploaded file. Please check your file, then try 
 MAX_FILES = 1000
 MAX_STORED_BYTES = 5 * 1024 * 1024
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
+# Code.Location: valid for ten minutes from when GetFunction gave it (AWS's lifetime).
+CODE_LINK_LIFETIME = timedelta(minutes=10)
+CODE_LINK_SALT = "studyapp.sandbox.code-location"
 
 
 class CodePackageError(ValueError):
@@ -132,6 +141,59 @@ def package_build(*, code: dict[str, str]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, text)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class CodeLink:
+    """What a Code.Location link names: a function's code ($LATEST or a version) as it was."""
+
+    function_id: int
+    version: str
+    code_sha256: str
+    expires_at: datetime
+
+
+class CodeLinkInvalid(ValueError):
+    """The link was not signed by this site, or was changed after it was signed."""
+
+
+class CodeLinkExpired(ValueError):
+    """The link's lifetime is over (``expires_at`` says since when)."""
+
+    def __init__(self, expires_at: datetime) -> None:
+        super().__init__(f"expired at {expires_at.isoformat()}")
+        self.expires_at = expires_at
+
+
+def code_link_sign(*, function_id: int, version: str, code_sha256: str, now: datetime) -> str:
+    """The token of a link to this code, valid until ``now`` (whole seconds) plus the lifetime."""
+    expires_at = now.replace(microsecond=0) + CODE_LINK_LIFETIME
+    claims = {
+        "f": function_id,
+        "v": version,
+        "sha": code_sha256,
+        "exp": int(expires_at.timestamp()),
+    }
+    return signing.dumps(claims, salt=CODE_LINK_SALT)
+
+
+def code_link_read(*, token: str, now: datetime) -> CodeLink:
+    """The code a link names, if this site signed it and ``now`` is not past its expiry (the
+    link still works at the second it expires, not after); otherwise ``CodeLinkInvalid`` or
+    ``CodeLinkExpired``."""
+    try:
+        claims = signing.loads(token, salt=CODE_LINK_SALT)
+        link = CodeLink(
+            function_id=int(claims["f"]),
+            version=str(claims["v"]),
+            code_sha256=str(claims["sha"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
+        )
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise CodeLinkInvalid(token) from None
+    if now > link.expires_at:
+        raise CodeLinkExpired(link.expires_at)
+    return link
 
 
 class FunctionExists(ValueError):

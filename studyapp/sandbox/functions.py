@@ -161,7 +161,19 @@ def function_update(*, function: Function, user, settings: FunctionSettings) -> 
     function.log_format = settings.log_format
     if settings.code is not None:
         function.code = {**function.code, function.module_path: settings.code}
-    function.save()
+    # Only what the learner changes: a full save of a copy read before a concurrent publish
+    # would put back the old last_version_number, and a number could then be given twice.
+    function.save(
+        update_fields=[
+            "memory_mb",
+            "timeout_s",
+            "ephemeral_storage_mb",
+            "environment",
+            "log_format",
+            "code",
+            "updated_at",
+        ]
+    )
     if (FunctionSettings.of(function), function.code) != before:
         _provisioning_refresh(function)
     return function

@@ -92,6 +92,11 @@ class Function(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
     )
     source = models.CharField(max_length=300, blank=True, help_text="A sample's folder.")
+    last_version_number = models.PositiveIntegerField(
+        default=0,
+        help_text="The highest version number ever published: Lambda never gives a number "
+        "twice, even after that version is deleted (written only by versions.version_publish).",
+    )
     deployed = models.BooleanField(
         default=False,
         help_text="Created through the Lambda API from a package: its code changes only by a "

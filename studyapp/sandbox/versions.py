@@ -14,7 +14,6 @@ import re
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from studyapp.sandbox.models import Function, FunctionAlias, FunctionVersion
@@ -59,25 +58,35 @@ class AliasExists(ValueError):
 def version_publish(
     *, function: Function, description: str = "", now: datetime | None = None
 ) -> FunctionVersion:
-    """PublishVersion: a new version unless ``$LATEST`` is unchanged since the last one."""
+    """PublishVersion: a new version unless ``$LATEST`` is unchanged since the last one.
+
+    Numbers count up from 1 and, as on Lambda, are never given twice: deleting the newest
+    version does not free its number, the function keeps the highest one it ever published. A
+    function deleted and created again under the same name is a new function: it starts at 1.
+    """
     snapshot = {field: getattr(function, field) for field in SNAPSHOT_FIELDS}
-    for _attempt in range(3):
+    with transaction.atomic():
+        # The function's row is locked (SQLite: the database, the transactions being IMMEDIATE)
+        # until the version is saved, so two publishes of one function take turns here.
+        highest = (
+            Function.objects.select_for_update()
+            .values_list("last_version_number", flat=True)
+            .get(pk=function.pk)
+        )
         latest = function.versions.order_by("-number").first()
         if latest is not None and {f: getattr(latest, f) for f in SNAPSHOT_FIELDS} == snapshot:
             return latest
-        number = (function.versions.aggregate(top=Max("number"))["top"] or 0) + 1
-        try:
-            with transaction.atomic():
-                return FunctionVersion.objects.create(
-                    function=function,
-                    number=number,
-                    description=description[:256],
-                    created_at=now or timezone.now(),
-                    **snapshot,
-                )
-        except IntegrityError:  # published at the same moment by another request
-            continue
-    raise VersionError("The version could not be published; try again.")
+        number = highest + 1
+        Function.objects.filter(pk=function.pk).update(last_version_number=number)
+        version = FunctionVersion.objects.create(
+            function=function,
+            number=number,
+            description=description[:256],
+            created_at=now or timezone.now(),
+            **snapshot,
+        )
+    function.last_version_number = number
+    return version
 
 
 def versions_for(*, function: Function) -> list[FunctionVersion]:

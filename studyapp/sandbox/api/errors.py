@@ -3,13 +3,17 @@
 Lambda (a rest-json service) names the error in the ``x-amzn-ErrorType`` header and puts
 ``{"Type": "User", "message": "..."}`` in the body; a few shapes spell it ``Message`` (see
 botocore's service model), and TooManyRequestsException adds ``Reason``.
+
+Code.Location is an S3 presigned URL on AWS, so the link's refusals are S3's: an XML ``Error``.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
 
@@ -107,4 +111,33 @@ def error_response(error: LambdaApiError) -> HttpResponse:
     response["x-amzn-RequestId"] = str(uuid.uuid4())
     if error.error_type == "TooManyRequestsException":
         response["Retry-After"] = "1"
+    return response
+
+
+# S3's answers to a presigned URL it refuses (what the code links answer).
+S3_EXPIRED = "Request has expired"
+S3_SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your key and signing method."
+)
+S3_NO_SUCH_KEY = "The specified key does not exist."
+
+
+def s3_time(moment: datetime) -> str:
+    """A time as S3 writes it in an error (``2026-12-05T01:10:00Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def s3_error_response(
+    *, status: int, code: str, message: str, details: dict[str, str] | None = None
+) -> HttpResponse:
+    """An error as S3 answers it: ``<Error><Code>..</Code><Message>..</Message>..</Error>``, the
+    request id in the body and the ``x-amz-request-id`` header."""
+    request_id = uuid.uuid4().hex[:16].upper()
+    fields = {"Code": code, "Message": message, **(details or {}), "RequestId": request_id}
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
+    body += "".join(f"<{name}>{escape(value)}</{name}>" for name, value in fields.items())
+    body += "</Error>"
+    response = HttpResponse(body, status=status, content_type="application/xml")
+    response["x-amz-request-id"] = request_id
     return response

@@ -17,7 +17,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +39,9 @@ from studyapp.engine.config import (
 from studyapp.sandbox import async_invoke, concurrency, deploying, invoking, versions
 from studyapp.sandbox.api.auth import BodyTooLarge, api_body_read, api_user_authenticate
 from studyapp.sandbox.api.errors import (
+    S3_EXPIRED,
+    S3_NO_SUCH_KEY,
+    S3_SIGNATURE_MISMATCH,
     FunctionNotFound,
     LambdaApiError,
     error_response,
@@ -47,6 +49,8 @@ from studyapp.sandbox.api.errors import (
     function_missing,
     lambda_error_for,
     not_found,
+    s3_error_response,
+    s3_time,
 )
 from studyapp.sandbox.api.serializers import (
     RUNTIME,
@@ -62,10 +66,8 @@ from studyapp.sandbox.models import Function
 from studyapp.sandbox.selectors import function_by_name
 
 LOG_TAIL_BYTES = 4096
-CODE_URL_SALT = "studyapp.sandbox.api.code-location"
 MAX_LIST_ITEMS = 50
 BODY_READ_MARGIN = 64 * 1024
-CODE_URL_MAX_AGE_S = 600  # Code.Location links expire after 10 minutes, as on AWS
 HANDLER = re.compile(r"^[^\s]{1,128}$")
 FUNCTION_REFERENCE = re.compile(
     r"^(?:arn:aws:lambda:(?P<region>[a-z0-9-]+):)?(?:(?P<account>\d{12}):)?(?:function:)?"
@@ -421,29 +423,45 @@ def function_code(request: HttpRequest, user, name: str) -> HttpResponse:
 
 def code_location(request: HttpRequest, function: Function, version: str = "$LATEST") -> str:
     """A signed link to the code (of $LATEST or a version) as a zip, valid for ten minutes."""
-    claims = {"f": function.pk, "v": version, "sha": code_sha256(function)}
-    token = signing.dumps(claims, salt=CODE_URL_SALT)
+    token = deploying.code_link_sign(
+        function_id=function.pk,
+        version=version,
+        code_sha256=code_sha256(function),
+        now=timezone.now(),
+    )
     return request.build_absolute_uri(reverse("lambda_api_code", args=[token]))
 
 
 @csrf_exempt
 @login_not_required
 def function_code_download(request: HttpRequest, token: str) -> HttpResponse:
-    """The zip behind Code.Location: the link is the permission, as a presigned S3 URL is."""
+    """The zip behind Code.Location: the link is the permission, as a presigned S3 URL is, and
+    it is refused as S3 refuses one (expired, signature changed, nothing there any more)."""
+    now = timezone.now()
     try:
-        claims = signing.loads(token, salt=CODE_URL_SALT, max_age=CODE_URL_MAX_AGE_S)
-    except signing.SignatureExpired:
-        return HttpResponse("Request has expired", status=403, content_type="text/plain")
-    except signing.BadSignature:
-        return HttpResponse("Access Denied", status=403, content_type="text/plain")
-    function = Function.objects.filter(pk=claims.get("f")).first()
-    if function is not None and claims.get("v", "$LATEST") != versions.LATEST:
-        version = function.versions.filter(number=int(claims["v"])).first()
-        function = versions.function_at(function=function, version=version) if version else None
-    if function is None or code_sha256(function) != claims.get("sha"):
-        return HttpResponse(
-            "The specified key does not exist.", status=404, content_type="text/plain"
+        link = deploying.code_link_read(token=token, now=now)
+    except deploying.CodeLinkExpired as expired:
+        lifetime = int(deploying.CODE_LINK_LIFETIME.total_seconds())
+        return s3_error_response(
+            status=403,
+            code="AccessDenied",
+            message=S3_EXPIRED,
+            details={
+                "X-Amz-Expires": str(lifetime),
+                "Expires": s3_time(expired.expires_at),
+                "ServerTime": s3_time(now),
+            },
         )
+    except deploying.CodeLinkInvalid:
+        return s3_error_response(
+            status=403, code="SignatureDoesNotMatch", message=S3_SIGNATURE_MISMATCH
+        )
+    function = Function.objects.filter(pk=link.function_id).first()
+    if function is not None and link.version != versions.LATEST:
+        version = function.versions.filter(number=int(link.version)).first()
+        function = versions.function_at(function=function, version=version) if version else None
+    if function is None or code_sha256(function) != link.code_sha256:
+        return s3_error_response(status=404, code="NoSuchKey", message=S3_NO_SUCH_KEY)
     response = HttpResponse(
         deploying.package_build(code=function.code), content_type="application/zip"
     )

@@ -1,6 +1,6 @@
 """Files of the same name in different texts of one Moodle XML question (legal in Moodle, which
-keeps each text's files apart): each text's links serve that text's own file, and the export
-writes each back in its own text."""
+keeps each text's files apart): each text's links serve that text's own file, on the learner's
+pages and in the editor's preview, and the export writes each back in its own text."""
 
 from __future__ import annotations
 
@@ -156,3 +156,48 @@ def test_export_import_into_a_new_bank_export_again_is_byte_identical(
     assert code == 0, stderr
     assert report["created"] == 1
     assert second == first
+
+
+def test_the_editors_preview_links_each_text_to_its_own_stored_file(instructor_client, question):
+    version = question.current_version
+    options = list(version.options.all())
+    data = {
+        "question_id": str(question.pk),
+        "title": version.title,
+        "stem_md": version.stem_md,
+        "kind": version.kind,
+        "general_explanation_md": version.general_explanation_md,
+        "domain": "D2",
+        "difficulty": "medium",
+        "status": "draft",
+        "option_count": str(len(options)),
+    }
+    for index, option in enumerate(options):
+        data[f"option-{index}-text"] = option.text_md
+        data[f"option-{index}-explanation"] = option.explanation_md
+        if option.is_correct:
+            data[f"option-{index}-correct"] = "on"
+
+    preview = instructor_client.post(reverse("teach:question_preview"), data).content.decode()
+
+    assert "@@PLUGINFILE@@" not in preview
+    assert image_sources(preview) == {
+        "a queue and a function": f"/quizzes/media/{version.pk}/questiontext/diagram.png",
+        "the poller": f"/quizzes/media/{version.pk}/feedback/1/diagram.png",
+        "the mapping": f"/quizzes/media/{version.pk}/generalfeedback/diagram.png",
+    }
+
+
+def test_the_editor_page_opens_with_the_preview_linking_the_stored_files(
+    instructor_client, question
+):
+    version = question.current_version_id
+
+    page = instructor_client.get(reverse("teach:question_edit", args=[question.pk]))
+
+    preview = page.content.decode().split('id="question-preview"')[1]
+    assert "@@PLUGINFILE@@" not in preview
+    assert image_sources(preview)["a queue and a function"] == (
+        f"/quizzes/media/{version}/questiontext/diagram.png"
+    )
+    assert instructor_client.get(image_sources(preview)["the poller"]).content == ANSWER_FEEDBACK

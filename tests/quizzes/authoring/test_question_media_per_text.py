@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import re
 from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 from freezegun import freeze_time
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from studyapp.quizzes import attempts, quizbuilder
+from studyapp.quizzes.banks import questions_export, version_data
+from studyapp.quizzes.formats import moodle_xml
+from studyapp.quizzes.formats.model import FileData
+from studyapp.quizzes.media import media_url
 from studyapp.quizzes.models import Question, QuestionMedia
+from studyapp.quizzes.question_import import questions_import
+from studyapp.topics.models import Course
 from tests.factories import cohort_make, quiz_make
 from tests.quizzes.authoring.conftest import DATA, export_questions, import_questions
 
@@ -201,3 +210,62 @@ def test_the_editor_page_opens_with_the_preview_linking_the_stored_files(
         f"/quizzes/media/{version}/questiontext/diagram.png"
     )
     assert instructor_client.get(image_sources(preview)["the poller"]).content == ANSWER_FEEDBACK
+
+
+AREAS = st.sampled_from(
+    [
+        "questiontext",
+        "generalfeedback",
+        "correctfeedback",
+        "partiallycorrectfeedback",
+        "incorrectfeedback",
+        *(f"{text}/{number}" for text in ("answer", "feedback") for number in (1, 2, 3)),
+    ]
+)
+# As Moodle keys them: one file of a name and path per text, the same name in several texts.
+FILES = st.lists(
+    st.builds(
+        FileData,
+        st.sampled_from(["diagram.png", "icon.png", "notes.txt"]),
+        st.binary(min_size=1, max_size=64),
+        AREAS,
+        st.sampled_from(["/", "/drawings/"]),
+    ),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda file: (file.area, file.path, file.name),
+)
+BANKS = itertools.count(1)
+
+
+def bank_round_trip(text: str, user) -> tuple[str, Course]:
+    """Import ``text`` into a new bank of ``user``'s and export that bank."""
+    slug = f"round-trip-{next(BANKS)}"
+    report = questions_import(text=text, format_name="moodle-xml", bank=slug, user=user, now=NOW)
+    assert report.ok, report.errors
+    course = Course.objects.get(slug=slug)
+    return questions_export(format_name="moodle-xml", course=course).text, course
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(files=FILES)
+def test_any_texts_files_of_any_names_are_served_as_their_own_and_round_trip_byte_for_byte(
+    question, instructor, instructor_client, files
+):
+    written = version_data(question.current_version)
+    written.files = files
+
+    first, bank = bank_round_trip(moodle_xml.write([written]), instructor)
+    second, _ = bank_round_trip(first, instructor)
+
+    assert second == first
+    read = moodle_xml.parse(first).questions[0].files
+    assert sorted(read, key=repr) == sorted(files, key=repr)
+    version = Question.objects.get(course=bank).current_version_id
+    for file in files:
+        response = instructor_client.get(
+            media_url(version, file.area, file.path.removeprefix("/") + file.name)
+        )
+        assert (response.status_code, response.content) == (200, file.content)

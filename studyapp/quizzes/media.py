@@ -1,8 +1,13 @@
 """A question's files (Moodle XML ``<file>`` attachments): who may fetch them, and how.
 
-A file belongs to one :class:`QuestionVersion`, so to its question and its bank. It is served
-at ``/quizzes/media/<version>/<name>`` and the texts' ``@@PLUGINFILE@@/name`` links are
-rewritten to that address when the page is rendered (:func:`media_links`).
+A file belongs to one :class:`QuestionVersion`, so to its question and its bank, and to one of
+the version's texts, its *area* as Moodle keys it: ``questiontext``, ``generalfeedback``, the
+combined feedback, ``answer/N`` (option N's text, from 1) or ``feedback/N`` (its feedback). Two
+texts may each hold a different file of the same name, as a Moodle export may, so a file is
+served at ``/quizzes/media/<version>/<area>/<path><name>`` and a text's ``@@PLUGINFILE@@/``
+links are rewritten to its own area's folder when the page is rendered (:func:`media_links`; the
+learner pages and the question editor's preview both use it). A link to a name its text has no
+file of (an option the editor moved, say) reaches the question's first file of that name.
 
 Who may fetch it (anyone else gets NotFound, so its existence is not revealed):
 
@@ -11,9 +16,6 @@ Who may fetch it (anyone else gets NotFound, so its existence is not revealed):
   answer (after the answer in practice, after submission in an exam), as the page does;
 * an instructor who may import into the question's bank (a shared course or their own), or
   who wrote the question.
-
-Two files of one question with the same name in different texts are served as the first one
-(the question text's): Moodle keeps them apart by text, the served address by name only.
 
 Only images, audio and video a browser shows without running anything are served inline;
 everything else, SVG and HTML included, is served as a download, always with ``nosniff`` and a
@@ -48,6 +50,11 @@ INLINE_TYPES = frozenset(
 )
 #: The files of these texts show what the answer is: never before the answer is revealed.
 _QUESTION_AREAS = ("questiontext", "answer/")
+#: The areas a file's address may name (:func:`media_url`).
+AREA_PATTERN = (
+    r"questiontext|generalfeedback|correctfeedback|partiallycorrectfeedback|incorrectfeedback"
+    r"|(?:answer|feedback)/[1-9][0-9]{0,3}"
+)
 
 
 @dataclass(frozen=True)
@@ -58,27 +65,40 @@ class MediaDelivery:
     headers: dict[str, str]
 
 
-def media_url(version_id: int, name: str = "") -> str:
-    """Where a version's file ``name`` is served (without a name: the folder its links use)."""
-    return reverse("quizzes:media", args=[version_id, name or "-"])[: None if name else -1]
+def answer_area(position: int) -> str:
+    """The area of the text of the option at ``position`` (from 0): Moodle's answer N, from 1."""
+    return f"answer/{position + 1}"
 
 
-def media_links(text: str, version_id: int | None) -> str:
-    """``@@PLUGINFILE@@/name`` links in a version's text, pointed at where its files are
-    served (before the text is rendered and sanitised)."""
+def feedback_area(position: int) -> str:
+    """The area of the feedback of the option at ``position`` (from 0)."""
+    return f"feedback/{position + 1}"
+
+
+def media_url(version_id: int, area: str, file: str = "") -> str:
+    """Where a version's file ``file`` (its path below ``/`` and its name) of the text ``area``
+    is served; without a file: the folder that text's links use."""
+    return reverse("quizzes:media", args=[version_id, area, file or "-"])[: None if file else -1]
+
+
+def media_links(text: str, *, version_id: int | None, area: str) -> str:
+    """``@@PLUGINFILE@@/name`` links in the text ``area`` of a version, pointed at where that
+    text's files are served (before the text is rendered and sanitised)."""
     if not version_id or PLUGINFILE not in text:
         return text
-    return text.replace(PLUGINFILE, media_url(version_id))
+    return text.replace(PLUGINFILE, media_url(version_id, area))
 
 
-def media_for_viewer(*, user, version_id: int, name: str) -> QuestionMedia:
-    """The file ``name`` of a version, if ``user`` may fetch it; else NotFound."""
-    media = (
+def media_for_viewer(*, user, version_id: int, area: str, file: str) -> QuestionMedia:
+    """The file ``file`` (``path/name`` below ``/``) of the text ``area`` of a version (else the
+    version's first file of that path and name), if ``user`` may fetch it; else NotFound."""
+    folder, _, name = file.rpartition("/")
+    found = list(
         QuestionMedia.objects.select_related("version__question__course")
-        .filter(version_id=version_id, name=name)
+        .filter(version_id=version_id, path=f"/{folder}/" if folder else "/", name=name)
         .order_by("position")
-        .first()
     )
+    media = next((m for m in found if m.area == area), found[0] if found else None)
     if media is None or not _may_fetch(user, media):
         raise NotFound("No such file.")
     return media

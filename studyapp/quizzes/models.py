@@ -277,8 +277,10 @@ class Option(models.Model):
 class QuestionMedia(models.Model):
     """A file one of a version's texts shows (a Moodle XML ``<file>``), kept in the database.
 
-    It belongs to the version (so to the question and its bank) and is served only to those who
-    may see that question; its texts refer to it as ``@@PLUGINFILE@@/name``."""
+    It belongs to the version (so to the question and its bank) and to one of its texts
+    (``area``), which refers to it as ``@@PLUGINFILE@@/name``: as in Moodle, two texts may each
+    hold a different file of the same name. It is served only to those who may see that
+    question."""
 
     version = models.ForeignKey(QuestionVersion, on_delete=models.CASCADE, related_name="media")
     position = models.PositiveSmallIntegerField()

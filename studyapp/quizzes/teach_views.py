@@ -117,7 +117,7 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
         "question": question,
         "rows": rows,
         "options_errors": options_errors,
-        "preview": _preview_context(form, rows) if (form.is_bound or version) else None,
+        "preview": _preview_context(form, rows, version) if (form.is_bound or version) else None,
         "duplicates": authoring.near_duplicates(
             stem=stem, exclude_question_id=question.pk if question else None
         ),
@@ -125,7 +125,9 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
     return render(request, "quizzes/teach/question_edit.html", context, status=status)
 
 
-def _preview_context(form: QuestionForm, rows) -> dict:
+def _preview_context(form: QuestionForm, rows, version: QuestionVersion | None) -> dict:
+    """The preview as learners will see it: in ``version``'s text format (the editor keeps it),
+    its ``@@PLUGINFILE@@`` links to that version's files, as the learner pages link them."""
     data = form.data if form.is_bound else form.initial
     shown = [row for row in rows if not row.is_blank]
     draft = QuestionData(
@@ -141,6 +143,7 @@ def _preview_context(form: QuestionForm, rows) -> dict:
         "typed": draft.kind in QuestionVersion.TYPED_KINDS,
         "explanation": draft.general_feedback,
         "rows": shown,
+        "version": version,
         "findings": checking.question_check(draft) if draft.stem.strip() and shown else [],
     }
 
@@ -156,8 +159,14 @@ def question_preview(request: HttpRequest) -> HttpResponse:
         exclude = int(request.POST.get("question_id", ""))
     except ValueError:
         exclude = None
+    question = (
+        Question.objects.active().select_related("current_version").filter(pk=exclude).first()
+        if exclude is not None
+        else None
+    )
+    version = question.current_version if question else None
     context = {
-        "preview": _preview_context(form, rows),
+        "preview": _preview_context(form, rows, version),
         "duplicates": authoring.near_duplicates(
             stem=request.POST.get("stem_md", ""), exclude_question_id=exclude
         ),

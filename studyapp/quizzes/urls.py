@@ -1,8 +1,24 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from studyapp.quizzes import views
+from studyapp.quizzes.media import AREA_PATTERN
+
+
+class MediaAreaConverter:
+    """The text a question's file belongs to: ``questiontext``, ``feedback/2``, ..."""
+
+    regex = AREA_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(MediaAreaConverter, "media_area")
 
 app_name = "quizzes"
 
@@ -21,5 +37,9 @@ urlpatterns = [
     path(
         "attempts/<int:attempt_id>/practise-missed/", views.practise_missed, name="practise_missed"
     ),
-    path("media/<int:version_id>/<path:name>", views.question_media, name="media"),
+    path(
+        "media/<int:version_id>/<media_area:area>/<path:file>",
+        views.question_media,
+        name="media",
+    ),
 ]

@@ -428,9 +428,9 @@ def assigned_quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
 
 
 @require_GET
-def question_media(request: HttpRequest, version_id: int, name: str) -> HttpResponse:
+def question_media(request: HttpRequest, version_id: int, area: str, file: str) -> HttpResponse:
     """A question's attached file, to those who may see it (see :mod:`media`)."""
-    found = media.media_for_viewer(user=request.user, version_id=version_id, name=name)
+    found = media.media_for_viewer(user=request.user, version_id=version_id, area=area, file=file)
     delivery = media.media_delivery(found)
     response = HttpResponse(delivery.content)
     for header, value in delivery.headers.items():

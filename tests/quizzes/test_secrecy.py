@@ -154,6 +154,8 @@ def learner_urls(exam: Attempt) -> list[str]:
         "card_id": list(Card.objects.values_list("pk", flat=True)[:3]) or [1],
         "name": ["hello-python"],
         "batch": ["00000000-0000-0000-0000-000000000000"],
+        "area": ["questiontext"],
+        "file": ["diagram.png"],
     }
     topics = [(t.course.slug, t.slug) for t in Topic.objects.select_related("course")]
     found: list[str] = []

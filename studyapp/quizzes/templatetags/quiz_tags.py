@@ -14,32 +14,41 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from studyapp.markdown import render_text
-from studyapp.quizzes.media import media_links
+from studyapp.quizzes.media import answer_area, feedback_area, media_links
 from studyapp.quizzes.models import QuestionVersion
 from studyapp.quizzes.selectors import questions_due_count
 
 register = template.Library()
 
 
-@register.filter
-def question_text(text: str, version: QuestionVersion | str) -> SafeString:
-    """A question's stem or explanation in the text format it was written in; given the
-    version (rather than only its format), its ``@@PLUGINFILE@@`` links reach its files."""
+@register.simple_tag
+def question_text(text: str, version: QuestionVersion | str | None, area: str) -> SafeString:
+    """``{% question_text text version area %}``: one of a question's texts (its stem, an
+    explanation) in the text format it was written in; given the version (rather than only its
+    format, or None: Markdown), its ``@@PLUGINFILE@@`` links reach the files of its ``area``
+    (``"questiontext"``, ``"generalfeedback"``, ``option.position|feedback_area``)."""
     text_format, version_id = _format_and_version(version)
-    return render_text(media_links(text, version_id), text_format)
+    return render_text(media_links(text, version_id=version_id, area=area), text_format)
 
 
-@register.filter
-def question_inline(text: str, version: QuestionVersion | str) -> SafeString:
-    """An option in its question's text format, without a Markdown paragraph around it."""
+@register.simple_tag
+def question_inline(text: str, version: QuestionVersion | str | None, area: str) -> SafeString:
+    """An option (``area``: ``option.position|answer_area``) in its question's text format,
+    without a Markdown paragraph around it."""
     text_format, version_id = _format_and_version(version)
-    return render_text(media_links(text, version_id), text_format, inline=True)
+    return render_text(
+        media_links(text, version_id=version_id, area=area), text_format, inline=True
+    )
 
 
-def _format_and_version(version: QuestionVersion | str) -> tuple[str, int | None]:
+register.filter("answer_area", answer_area)
+register.filter("feedback_area", feedback_area)
+
+
+def _format_and_version(version: QuestionVersion | str | None) -> tuple[str, int | None]:
     if isinstance(version, QuestionVersion):
         return version.text_format, version.pk
-    return version, None
+    return version or "markdown", None
 
 
 @register.inclusion_tag("quizzes/index.html#due-questions", takes_context=True)

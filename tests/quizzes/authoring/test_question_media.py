@@ -40,8 +40,8 @@ def question(course) -> Question:
     return Question.objects.get(key="service-icon")
 
 
-def media_url(question: Question, name: str) -> str:
-    return reverse("quizzes:media", args=[question.current_version_id, name])
+def media_url(question: Question, name: str, area: str = "questiontext") -> str:
+    return reverse("quizzes:media", args=[question.current_version_id, area, name])
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_the_page_links_the_image_where_moodle_wrote_pluginfile(client, question
         page = client.get(reverse("quizzes:attempt", args=[taken.pk])).content.decode()
 
     assert "@@PLUGINFILE@@" not in page
-    src = f"/quizzes/media/{question.current_version_id}/service%20icon.png"
+    src = f"/quizzes/media/{question.current_version_id}/questiontext/service%20icon.png"
     assert f'src="{src}"' in page
     assert client.get(src).status_code == 200
 
@@ -95,11 +95,11 @@ def test_a_feedback_image_is_not_served_before_the_exam_is_submitted(
     client, question, taken, learner
 ):
     client.force_login(learner)
-    assert client.get(media_url(question, "tick.png")).status_code == 404
+    assert client.get(media_url(question, "tick.png", "feedback/1")).status_code == 404
 
     attempts.attempt_submit(attempt=taken, now=NOW)
 
-    assert client.get(media_url(question, "tick.png")).status_code == 200
+    assert client.get(media_url(question, "tick.png", "feedback/1")).status_code == 200
 
 
 def test_another_instructors_learner_cannot_fetch_it(client, question, taken, django_user_model):

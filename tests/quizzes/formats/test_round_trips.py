@@ -250,6 +250,8 @@ def test_gift_questions_keep_everything_through_markdown_weights_included(data_t
 
 
 FILE_NAME = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9 _.&'\"<>()-]{0,20}[A-Za-z0-9])?", fullmatch=True)
+#: Names several texts of one question attach files of (Moodle keeps each text's files apart).
+SHARED_NAME = st.sampled_from(["diagram.png", "icon.png"])
 
 
 @st.composite
@@ -268,7 +270,13 @@ def questions_with_files(draw) -> QuestionData:
     )
     files = draw(
         st.lists(
-            st.builds(FileData, FILE_NAME, st.binary(max_size=300), areas, st.just("/")),
+            st.builds(
+                FileData,
+                st.one_of(FILE_NAME, SHARED_NAME),
+                st.binary(max_size=300),
+                areas,
+                st.just("/"),
+            ),
             max_size=4,
         )
     )

@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from studyapp.core.errors import Invalid
 from studyapp.quizzes.banks import FORMAT_NAMES, option_fractions
 from studyapp.quizzes.formats import FORMATS, OptionData, QuestionData, validate_question
 from studyapp.quizzes.formats.model import (
@@ -59,6 +62,14 @@ class QuestionForm(forms.Form):
         choices=QuestionVersion.Difficulty.choices, initial="medium", required=False
     )
     tags = forms.CharField(required=False, help_text="Comma separated, e.g. throttling, rds.")
+    try_it = forms.CharField(
+        label="Try it in the sandbox",
+        required=False,
+        max_length=500,
+        help_text="A sample and the settings that show the behaviour, as a question file's "
+        "<code>try:</code> line, e.g. <code>reserved-concurrency-throttle reserved=0</code>. "
+        "Learners get the link once they have answered. Empty: no link.",
+    )
     case_sensitive = forms.BooleanField(
         label="A short answer's case counts",
         required=False,
@@ -78,6 +89,13 @@ class QuestionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = topic_queryset()
+
+    def clean_try_it(self) -> str:
+        """Checked as the content import checks a ``try:`` line (settings.QUESTION_TRY_CHECK)."""
+        try:
+            return import_string(settings.QUESTION_TRY_CHECK)(self.cleaned_data["try_it"])
+        except Invalid as error:
+            raise forms.ValidationError(str(error)) from error
 
     def clean(self):
         cleaned = super().clean()
@@ -287,6 +305,7 @@ def _question_data(cleaned: dict, options: list[OptionData]) -> QuestionData:
         tags=[tag.strip() for tag in cleaned["tags"].split(",") if tag.strip()],
         shuffle=not cleaned.get("fixed_option_order"),
         case_sensitive=cleaned["kind"] == "shortanswer" and bool(cleaned.get("case_sensitive")),
+        try_it=cleaned["try_it"],
     )
 
 
@@ -305,6 +324,7 @@ def question_form_initial(question: Question | None) -> dict:
         "tags": ", ".join(version.tags or []),
         "fixed_option_order": not version.shuffle_options,
         "case_sensitive": version.case_sensitive,
+        "try_it": version.try_it,
         "status": question.status,
     }
 

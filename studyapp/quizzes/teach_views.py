@@ -92,6 +92,8 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
                     check.data.category = version.category
                     check.data.text_format = version.text_format
                     check.data.case = version.case.topic.slug if version.case_id else ""
+                    if "try_it" not in request.POST:  # a form from before the field
+                        check.data.try_it = version.try_it
                 topics = list(form.cleaned_data["topics"])
                 course = topics[0].course if topics else (question.course if question else None)
                 course = course or Course.objects.active().first()

@@ -33,7 +33,7 @@ class EditorForm(HTMLParser):
         attr = {name: value or "" for name, value in attrs}
         if tag == "form" and attr.get("id") == "question-form":
             self._inside = True
-        if not self._inside or "name" not in attr and tag != "option":
+        if not self._inside or ("name" not in attr and tag != "option"):
             return
         if tag == "input":
             kind = attr.get("type", "text")
@@ -105,9 +105,7 @@ def test_saving_an_edit_keeps_the_try_link(instructor_client, question):
     assert question.current_version.try_it == TRY
 
 
-def test_the_markdown_export_of_an_edited_question_keeps_its_try_line(
-    instructor_client, question
-):
+def test_the_markdown_export_of_an_edited_question_keeps_its_try_line(instructor_client, question):
     url = reverse("teach:question_edit", args=[question.pk])
     instructor_client.post(url, editor_form(instructor_client, url).post_data(title="Edited"))
 

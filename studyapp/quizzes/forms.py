@@ -54,7 +54,12 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Shown after the answer; Markdown.",
     )
-    topics = TopicChoiceField(queryset=topic_queryset(), required=False)
+    topics = TopicChoiceField(
+        queryset=topic_queryset(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The topics of one course.",
+    )
     domain = forms.ChoiceField(
         choices=[("", "(none)"), *[(k, f"{k} {v}") for k, v in DOMAINS.items()]], required=False
     )
@@ -327,6 +332,44 @@ def question_form_initial(question: Question | None) -> dict:
         "try_it": version.try_it,
         "status": question.status,
     }
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the editor's error summary: the field to go to (its id), its name, what is
+    wrong."""
+
+    target: str
+    label: str
+    message: str
+
+
+def question_editor_errors(
+    form: QuestionForm, rows: list[OptionRow], options_errors: list[str]
+) -> list[ErrorLink]:
+    """Every problem of a refused save in the order of the page, each linked to its field (a
+    group of choices: its first choice); a message said twice (Kind and Options) once."""
+    links = [ErrorLink("id_title", "Question", error) for error in form.non_field_errors()]
+    for name, form_field in form.fields.items():
+        if name == "general_explanation_md":  # the options come before the explanation
+            links += _options_errors(rows, options_errors)
+        target = f"id_{name}"
+        if isinstance(form_field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            target += "_0"
+        label = str(form[name].label)
+        links += [ErrorLink(target, label, error) for error in form.errors.get(name, [])]
+    unique: dict[str, ErrorLink] = {}
+    for link in links:
+        unique.setdefault(link.message, link)
+    return list(unique.values())
+
+
+def _options_errors(rows: list[OptionRow], options_errors: list[str]) -> list[ErrorLink]:
+    links = [ErrorLink("option-0-text", "Options", error) for error in options_errors]
+    for index, row in enumerate(rows):
+        label = f"Option {chr(65 + index)}"
+        links += [ErrorLink(f"option-{index}-text", label, error) for error in row.errors]
+    return links
 
 
 # -- quizzes ---------------------------------------------------------------------------------

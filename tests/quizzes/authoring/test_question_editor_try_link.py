@@ -172,3 +172,15 @@ def test_a_save_from_a_form_without_the_field_keeps_the_try_link(instructor_clie
 
     question.refresh_from_db()
     assert (question.current_version.title, question.current_version.try_it) == ("Older form", TRY)
+
+
+def test_the_history_shows_a_changed_try_link(instructor_client, question):
+    url = reverse("teach:question_edit", args=[question.pk])
+    changed = "provisioned-concurrency provisioned=2 count=4"
+    instructor_client.post(url, editor_form(instructor_client, url).post_data(try_it=changed))
+
+    response = instructor_client.get(reverse("teach:question_history", args=[question.pk]))
+
+    html = response.content.decode()
+    assert f"<del>− Try it: {TRY}</del>" in html
+    assert f"<ins>+ Try it: {changed}</ins>" in html

@@ -255,6 +255,10 @@ LOGGING = {
 # do not stay together; tests turn it off for exact dates.
 FSRS_ENABLE_FUZZING = env_flag("FSRS_ENABLE_FUZZING", True)
 
+# The question editor's check of a "Try it in the sandbox" line (quizzes cannot import the
+# sandbox, an independent layer; the content app, above both, holds the check).
+QUESTION_TRY_CHECK = "studyapp.content.try_links.try_line_check"
+
 # Where the Markdown content lives (notes, questions, sample functions, events).
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
 

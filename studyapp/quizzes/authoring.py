@@ -98,6 +98,7 @@ def version_text(version: QuestionVersion) -> list[str]:
         f"Domain: {data.domain or '-'}  Difficulty: {data.difficulty or '-'}",
         f"Topics: {', '.join(data.topics) or '-'}",
         f"Tags: {', '.join(data.tags) or '-'}",
+        *([f"Try it: {data.try_it}"] if data.try_it else []),
         "",
         *data.stem.splitlines(),
         "",

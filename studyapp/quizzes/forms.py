@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from studyapp.core.errors import Invalid
 from studyapp.quizzes.banks import FORMAT_NAMES, option_fractions
 from studyapp.quizzes.formats import FORMATS, OptionData, QuestionData, validate_question
 from studyapp.quizzes.formats.model import (
@@ -51,7 +54,12 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Shown after the answer; Markdown.",
     )
-    topics = TopicChoiceField(queryset=topic_queryset(), required=False)
+    topics = TopicChoiceField(
+        queryset=topic_queryset(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The topics of one course.",
+    )
     domain = forms.ChoiceField(
         choices=[("", "(none)"), *[(k, f"{k} {v}") for k, v in DOMAINS.items()]], required=False
     )
@@ -59,6 +67,14 @@ class QuestionForm(forms.Form):
         choices=QuestionVersion.Difficulty.choices, initial="medium", required=False
     )
     tags = forms.CharField(required=False, help_text="Comma separated, e.g. throttling, rds.")
+    try_it = forms.CharField(
+        label="Try it in the sandbox",
+        required=False,
+        max_length=500,
+        help_text="A sample and the settings that show the behaviour, as a question file's "
+        "<code>try:</code> line, e.g. <code>reserved-concurrency-throttle reserved=0</code>. "
+        "Learners get the link once they have answered. Empty: no link.",
+    )
     case_sensitive = forms.BooleanField(
         label="A short answer's case counts",
         required=False,
@@ -78,6 +94,13 @@ class QuestionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = topic_queryset()
+
+    def clean_try_it(self) -> str:
+        """Checked as the content import checks a ``try:`` line (settings.QUESTION_TRY_CHECK)."""
+        try:
+            return import_string(settings.QUESTION_TRY_CHECK)(self.cleaned_data["try_it"])
+        except Invalid as error:
+            raise forms.ValidationError(str(error)) from error
 
     def clean(self):
         cleaned = super().clean()
@@ -287,6 +310,7 @@ def _question_data(cleaned: dict, options: list[OptionData]) -> QuestionData:
         tags=[tag.strip() for tag in cleaned["tags"].split(",") if tag.strip()],
         shuffle=not cleaned.get("fixed_option_order"),
         case_sensitive=cleaned["kind"] == "shortanswer" and bool(cleaned.get("case_sensitive")),
+        try_it=cleaned["try_it"],
     )
 
 
@@ -305,8 +329,47 @@ def question_form_initial(question: Question | None) -> dict:
         "tags": ", ".join(version.tags or []),
         "fixed_option_order": not version.shuffle_options,
         "case_sensitive": version.case_sensitive,
+        "try_it": version.try_it,
         "status": question.status,
     }
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the editor's error summary: the field to go to (its id), its name, what is
+    wrong."""
+
+    target: str
+    label: str
+    message: str
+
+
+def question_editor_errors(
+    form: QuestionForm, rows: list[OptionRow], options_errors: list[str]
+) -> list[ErrorLink]:
+    """Every problem of a refused save in the order of the page, each linked to its field (a
+    group of choices: its first choice); a message said twice (Kind and Options) once."""
+    links = [ErrorLink("id_title", "Question", error) for error in form.non_field_errors()]
+    for name, form_field in form.fields.items():
+        if name == "general_explanation_md":  # the options come before the explanation
+            links += _options_errors(rows, options_errors)
+        target = f"id_{name}"
+        if isinstance(form_field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            target += "_0"
+        label = str(form[name].label)
+        links += [ErrorLink(target, label, error) for error in form.errors.get(name, [])]
+    unique: dict[str, ErrorLink] = {}
+    for link in links:
+        unique.setdefault(link.message, link)
+    return list(unique.values())
+
+
+def _options_errors(rows: list[OptionRow], options_errors: list[str]) -> list[ErrorLink]:
+    links = [ErrorLink("option-0-text", "Options", error) for error in options_errors]
+    for index, row in enumerate(rows):
+        label = f"Option {chr(65 + index)}"
+        links += [ErrorLink(f"option-{index}-text", label, error) for error in row.errors]
+    return links
 
 
 # -- quizzes ---------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from studyapp.quizzes.forms import (
     option_rows_from_post,
     option_rows_from_version,
     question_editor_check,
+    question_editor_errors,
     question_form_initial,
 )
 from studyapp.quizzes.models import Question, QuestionVersion, Quiz
@@ -78,6 +79,7 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
     version = question.current_version if question else None
     status = 200
     options_errors: list[str] = []
+    error_links = []
     if request.method == "POST":
         form = QuestionForm(request.POST)
         rows = option_rows_from_post(request.POST)
@@ -92,6 +94,8 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
                     check.data.category = version.category
                     check.data.text_format = version.text_format
                     check.data.case = version.case.topic.slug if version.case_id else ""
+                    if "try_it" not in request.POST:  # a form from before the field
+                        check.data.try_it = version.try_it
                 topics = list(form.cleaned_data["topics"])
                 course = topics[0].course if topics else (question.course if question else None)
                 course = course or Course.objects.active().first()
@@ -107,6 +111,7 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
                 messages.success(request, f"Question {saved.get_status_display().lower()}: {note}.")
                 return redirect("teach:question_edit", question_id=saved.pk)
             options_errors = check.options_errors
+            error_links = question_editor_errors(form, rows, options_errors)
             status = 400
     else:
         form = QuestionForm(initial=question_form_initial(question))
@@ -117,6 +122,7 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
         "question": question,
         "rows": rows,
         "options_errors": options_errors,
+        "error_links": error_links,
         "preview": _preview_context(form, rows, version) if (form.is_bound or version) else None,
         "duplicates": authoring.near_duplicates(
             stem=stem, exclude_question_id=question.pk if question else None

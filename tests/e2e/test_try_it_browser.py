@@ -3,23 +3,30 @@ opens its sample set up for the learner, and running it shows the behaviour the 
 
 One page load and one run each. The task worker's part of an asynchronous event (its attempts
 and retries) is done here by the function the worker runs, with the clock moved to each
-attempt, as tests/sandbox/async does.
+attempt, as tests/sandbox/async does. The versions lesson's CLI commands are made with boto3
+against Lambda's API of the live server, as the lesson has the learner make them.
 """
 
 from __future__ import annotations
 
+import json
+import random
+import re
 from datetime import UTC, datetime
 
+import boto3
 import pytest
+from botocore.config import Config
 from django.conf import settings as django_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from studyapp.accounts.access_keys import access_key_create
 from studyapp.content.importing import content_import
 from studyapp.quizzes.attempts import attempt_answer, attempt_create
 from studyapp.quizzes.models import Attempt, Question
 from studyapp.sandbox.async_invoke import async_events_run_due
-from studyapp.sandbox.models import AsyncEvent, Queue
+from studyapp.sandbox.models import AsyncEvent, Function, Queue
 from studyapp.sandbox.sqs import queue_poll
 from tests.e2e.conftest import log_in
 from tests.sandbox.service import sandbox_service, sandbox_service_url
@@ -184,3 +191,72 @@ def test_a_trace_has_an_initialization_span_on_the_cold_start_only(
     expect(page.locator("#result .start-badge")).to_have_text("Warm start")
     expect(payload).not_to_contain_text('"name": "Initialization"')
     expect(payload).to_contain_text('"name": "Invocation"')
+
+
+def lambda_api(live_server, learner):
+    """boto3's Lambda client of the learner (an access key of theirs), as the README sets up
+    the AWS CLI: Lambda's API is served by the live server."""
+    key = access_key_create(user=learner, now=timezone.now())
+    return boto3.client(
+        "lambda",
+        endpoint_url=live_server.url,
+        region_name="us-east-1",
+        aws_access_key_id=key.key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60),
+    )
+
+
+def test_a_weighted_alias_sends_some_invocations_to_the_new_version_each_saying_which_ran(
+    page: Page, live_server, learner, imported, sandbox_service
+):
+    try_it(page, live_server, learner, "weighted-alias-gradual-rollout-without-codedeploy")
+    expect(page.get_by_label("Environment variables")).to_have_value("RELEASE=blue")
+    page.get_by_role("button", name="Copy to edit").click()  # step 1: a copy of one's own
+    expect(page.get_by_text("This is your own copy")).to_be_visible()
+    name = Function.objects.get(owner=learner, copied_from__name="versions-and-aliases").name
+    api = lambda_api(live_server, learner)
+    assert api.publish_version(FunctionName=name)["Version"] == "1"
+    api.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    page.get_by_label("Environment variables").fill("RELEASE=green")  # step 2
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    assert api.publish_version(FunctionName=name)["Version"] == "2"
+    api.update_alias(  # step 3: 10 % of the alias's invocations to version 2
+        FunctionName=name, Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}}
+    )
+    page.reload()
+    aliases = page.get_by_role("table", name=re.compile("Aliases"))
+    expect(aliases).to_contain_text("version 1: 90 %, version 2: 10 %")
+
+    # Step 4: each invocation of the alias draws its version anew (random.random() < 0.1 picks
+    # version 2); seeded, the draws are known: versions 1, 1, 2, 2, 1, 1, 1, 1, 1, 1.
+    draws = random.Random(2)
+    expected = ["2" if draws.random() < 0.1 else "1" for _ in range(10)]
+    assert expected.count("2") == 2
+    expect(page.get_by_label("Invoke", exact=True)).to_have_value("live")
+    page.get_by_label("Times").fill("10")
+    random.seed(2)
+    page.get_by_role("button", name="Invoke by qualifier").click()
+    rows = page.locator("#alias-runs tbody tr")
+    expect(rows).to_have_count(10, timeout=RUN_TIMEOUT_MS)
+    releases = {"1": "blue", "2": "green"}
+    for row, version in zip(rows.all(), expected, strict=True):
+        expect(row.locator(".executed-version")).to_have_text(version)
+        expect(row).to_contain_text(f'"release": "{releases[version]}", "version": "{version}"')
+        expect(row).to_contain_text("success")
+    expect(page.locator("#alias-runs .alias-tally")).to_have_text(
+        "live: version 1 answered 8 of 10; version 2 answered 2 of 10."
+    )
+
+    # Step 5: all traffic to version 2 is a pointer change; nothing is redeployed.
+    api.update_alias(FunctionName=name, Name="live", FunctionVersion="2", RoutingConfig={})
+    page.get_by_label("Times").fill("3")
+    page.get_by_role("button", name="Invoke by qualifier").click()
+    expect(page.locator("#alias-runs .alias-tally")).to_have_text(
+        "live: version 2 answered 3 of 3.", timeout=RUN_TIMEOUT_MS
+    )
+    answer = api.invoke(FunctionName=name, Qualifier="live")  # the CLI's view of the same
+    payload = json.loads(answer["Payload"].read())
+    assert (answer["ExecutedVersion"], payload["release"]) == ("2", "green")
+    assert payload["invoked_function_arn"].endswith(f":function:{name}:live")

@@ -91,8 +91,8 @@ class QuestionData:
     #: Options that refer to others ("All of the above") keep their place even then.
     shuffle: bool = True
     #: A "Try it" setup: a sample function's slug and the settings that show the behaviour the
-    #: question is about (``sample key=value ...``); checked by the content import, which knows
-    #: the samples, and shown only once the question is answered.
+    #: question is about (``sample key=value ...``); checked by the content import and the
+    #: question editor, which know the samples, and shown only once the question is answered.
     try_it: str = ""
     case_sensitive: bool = False
     #: Moodle's combined feedback: shown for a right, partly right or wrong answer.

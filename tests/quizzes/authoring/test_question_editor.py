@@ -357,3 +357,59 @@ def test_a_pinned_option_moved_down_in_the_editor_keeps_its_pin(instructor_clien
     assert not Question.objects.exists()
     assert 'name="option-1-pinned" id="option-1-pinned" checked' in html
     assert 'name="option-0-pinned" id="option-0-pinned">' in html
+
+
+def test_a_refused_save_lists_every_problem_at_the_top_each_linked_to_its_field(
+    instructor_client, topic
+):
+    data = post_data(None, stem_md="", status="published", domain="", **{"option-1-correct": "on"})
+
+    response = instructor_client.post(NEW, data)
+
+    html = response.content.decode()
+    summary = html[
+        html.index('id="error-summary"') : html.index("</ul>", html.index("error-summary"))
+    ]
+    assert "The question was not saved: 4 problems" in summary
+    assert [line.split('">')[0] for line in summary.split('<a href="#')[1:]] == [
+        "id_stem_md",
+        "id_kind_0",
+        "id_topics_0",
+        "id_domain",
+    ]
+    assert '<a href="#id_stem_md">Question: This field is required.</a>' in summary
+    assert (
+        '<a href="#id_kind_0">Kind: A single-answer question needs exactly one correct option '
+        "(2 ticked).</a>"
+    ) in summary
+    assert (
+        '<a href="#id_topics_0">Topics: Choose at least one topic before publishing.</a>' in summary
+    )
+    assert '<a href="#id_domain">Domain: Choose the exam domain before publishing.</a>' in summary
+    for target in ("id_stem_md", "id_kind_0", "id_topics_0", "id_domain"):
+        assert f'id="{target}"' in html
+    assert "<title>Error: Write a question" in html
+
+
+def test_an_option_s_problem_links_to_that_option(instructor_client, topic):
+    data = post_data(topic, **{"option-1-text": "", "option-1-explanation": "Only a why."})
+
+    response = instructor_client.post(NEW, data)
+
+    assert (
+        '<a href="#option-1-text">Option B: Write the option&#x27;s text, or remove the option.</a>'
+        in response.content.decode()
+    )
+
+
+def test_the_editor_has_no_error_summary_before_a_save(instructor_client, topic):
+    response = instructor_client.get(NEW)
+
+    assert 'id="error-summary"' not in response.content.decode()
+
+
+def test_topics_are_checkboxes_that_work_without_script(instructor_client, topic):
+    html = instructor_client.get(NEW).content.decode()
+
+    assert f'type="checkbox" name="topics" value="{topic.pk}"' in html
+    assert "<legend>Topics</legend>" in html

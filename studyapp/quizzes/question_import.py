@@ -32,10 +32,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
+from django.utils.module_loading import import_string
 
-from studyapp.core.errors import NotAllowed
+from studyapp.core.errors import Invalid, NotAllowed
 from studyapp.quizzes.banks import (
     FORMAT_NAMES,
     BankError,
@@ -613,6 +615,9 @@ def questions_import(
     report = import_plan(
         parsed=parsed, format_name=format_name, course=course, bank=bank, placement=placement
     )
+    if format_name == "markdown":  # the one format that carries try: lines
+        report.errors.extend(try_line_problems(report.data))
+    report.errors.sort(key=lambda problem: problem.line)
     if not report.ok or dry_run:
         return report
     with transaction.atomic():
@@ -621,6 +626,22 @@ def questions_import(
             report.bank_created = True
         import_apply(report=report, course=course, placement=placement, now=now, author=user)
     return report
+
+
+def try_line_problems(questions: list[QuestionData]) -> list[Problem]:
+    """Each question's ``try:`` line checked against the samples the sandbox holds, as the editor
+    checks it (``settings.QUESTION_TRY_CHECK``). ``import_content`` checks its own against the
+    samples it is importing in the same run, so it does not come through here."""
+    check = import_string(settings.QUESTION_TRY_CHECK)
+    problems = []
+    for question in questions:
+        if not question.try_it:
+            continue
+        try:
+            check(question.try_it)
+        except Invalid as error:
+            problems.append(Problem(question.line, str(error)))
+    return problems
 
 
 def questions_save(files: list[QuestionFile], *, now: datetime) -> Counter:

@@ -10,8 +10,11 @@ from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from studyapp.quizzes.banks import questions_export
 from studyapp.quizzes.models import Question
+from studyapp.quizzes.question_import import questions_import
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +187,41 @@ def test_the_history_shows_a_changed_try_link(instructor_client, question):
     html = response.content.decode()
     assert f"<del>− Try it: {TRY}</del>" in html
     assert f"<ins>+ Try it: {changed}</ins>" in html
+
+
+def markdown_of_bank(question: Question, *, try_line: str) -> str:
+    """The question's bank exported as Markdown, with ``question``'s try: line replaced."""
+    text = questions_export(format_name="markdown", course=question.course).text
+    start = text.index(f"## {KEY}\n")
+    at = text.index(f"try: {TRY}\n", start)
+    assert "\n## " not in text[start + 1 : at]
+    return text[:at] + try_line + text[at + len(f"try: {TRY}\n") :]
+
+
+def test_an_imported_markdown_file_with_an_unknown_try_sample_is_refused_whole(question):
+    text = markdown_of_bank(question, try_line="try: no-such-sample\n")
+
+    report = questions_import(
+        text=text, format_name="markdown", bank=question.course.slug, now=timezone.now()
+    )
+
+    planned = next(q for q in report.questions if q.key == KEY)
+    assert [(p.line, p.message) for p in report.errors] == [
+        (planned.line, "try: unknown sample 'no-such-sample' (no content/handlers/no-such-sample/)")
+    ]
+    assert not report.ok
+    question.refresh_from_db()
+    assert (question.current_version.number, question.current_version.try_it) == (1, TRY)
+
+
+def test_an_imported_markdown_file_may_change_a_try_link(question):
+    changed = "provisioned-concurrency provisioned=2 count=4"
+    text = markdown_of_bank(question, try_line=f"try: {changed}\n")
+
+    report = questions_import(
+        text=text, format_name="markdown", bank=question.course.slug, now=timezone.now()
+    )
+
+    assert report.ok, report.errors
+    question.refresh_from_db()
+    assert (question.current_version.number, question.current_version.try_it) == (2, changed)

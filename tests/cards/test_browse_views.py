@@ -125,6 +125,18 @@ def test_the_preview_of_an_editor_answers_into_that_editors_preview(instructor_c
     assert "<strong>900</strong>" in fragment.text
 
 
+def test_cancelling_an_edit_answers_with_the_row_as_it_was(instructor_client, mine):
+    card = mine.cards.get()
+    fragment = instructor_client.get(f"/review/cards/{card.pk}/?return=q%3Dfunction", **HTMX)
+    assert f'<li class="card-row" id="card-{card.pk}">' in fragment.text
+    assert "How long may a function run?" in fragment.text
+    assert "/edit/?return=q%3Dfunction" in fragment.text
+
+
+def test_the_row_of_a_card_that_is_not_studied_is_not_found(learner_client, deck):
+    assert learner_client.get("/review/cards/999999/", **HTMX).status_code == 404
+
+
 def test_saving_in_place_answers_with_the_row_showing_the_new_text(instructor_client, mine):
     card = mine.cards.get()
     data = edit_data(mine, back_md="**15** minutes at most.", **{"return": "q=function"})

@@ -129,11 +129,15 @@ def test_resetting_the_selected_cards_asks_first_then_says_how_many(
     answered = Card.objects.get(note__front_md__contains="term 0.0")
     review_record(user=instructor, card=answered, rating=3, duration_ms=900, now=timezone.now())
     open_browser(page, live_server, width)
-    for text in ("term 0.0", "term 1.1"):
-        page.locator(".card-row", has_text=text).get_by_role("checkbox").check()
+    page.get_by_label("Text").fill("term")
+    expect(page.locator("#card-results-title")).to_have_text("4 cards")
+    page.get_by_label("Select all on this page").check()
+    page.locator(".card-row", has_text="term 0.1").get_by_role("checkbox").uncheck()
+    page.locator(".card-row", has_text="term 1.0").get_by_role("checkbox").uncheck()
     page.get_by_label("With the selected cards").select_option(label="Suspend")
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#card-results")).to_contain_text("2 cards suspended.")
+    expect(page.locator("#card-results-title")).to_have_text("4 cards")  # the same search
     page.locator(".card-row", has_text="term 0.0").get_by_role("checkbox").check()
     page.get_by_label("With the selected cards").select_option(label="Reset to new")
     page.get_by_role("button", name="Apply").click()

@@ -273,6 +273,7 @@ def browse_row(*, user, card: Card) -> dict:
         "schedule": schedule,
         "faces": card_faces(card),
         "states": card_state_labels(schedule),
+        "difficulty": schedule.fsrs_card.get("difficulty") if schedule else None,
         "editable": note_editable(user=user, note=card.note),
     }
 
@@ -321,8 +322,12 @@ def browse_results(request: HtmxHttpRequest, *, notice: str = "") -> HttpRespons
 def browse(request: HtmxHttpRequest) -> HttpResponse:
     filters = browse_filters(request.GET)
     context = browse_context(request, filters=filters, page_number=request.GET.get("page"))
-    partial = request.htmx and request.htmx.target == "card-results"
-    return render(request, "cards/browse.html#results" if partial else "cards/browse.html", context)
+    if request.htmx and request.htmx.target == "card-results":
+        response = render(request, "cards/browse.html#results", context)
+        # The address bar shows the search as a link would (no empty fields).
+        response["HX-Push-Url"] = browse_url(context["return_query"])
+        return response
+    return render(request, "cards/browse.html", context)
 
 
 def changed_notice(result: CardsChanged) -> str:

@@ -66,6 +66,19 @@ def test_an_htmx_search_answers_with_the_result_list_only(learner_client, deck):
     assert "1 card<" in fragment.text
 
 
+def test_an_htmx_search_puts_the_search_in_the_address_without_empty_fields(learner_client, deck):
+    data = {"q": "term", "topic": "", "tag": "", "state": "new", "sort": "due"}
+    fragment = learner_client.get(BROWSE, data, **RESULTS)
+    assert fragment["HX-Push-Url"] == "/review/cards/?q=term&state=new"
+
+
+def test_an_answered_card_shows_its_due_date_answers_stability_and_difficulty(learner_client, deck):
+    answer(learner_client, deck.cards()[0], rating="4")
+    page = learner_client.get(BROWSE, {"state": "review"})
+    assert "1 answer, 0 lapses" in page.text
+    assert "Stability 8.3 d, difficulty 1.0 of 10" in page.text
+
+
 def test_the_state_filter_of_the_old_page_still_works(learner_client, deck):
     card = deck.cards()[0]
     learner_client.post(f"/review/cards/{card.pk}/suspend/", {"next": "browse"})

@@ -19,6 +19,7 @@ from studyapp.cards.models import Card, Note
 from studyapp.markdown import render_markdown
 
 CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+TAG = re.compile(r"<[^>]*>")
 
 
 def cloze_numbers(text: str) -> list[int]:
@@ -58,6 +59,15 @@ def card_faces(card: Card) -> CardFaces:
     if note.kind == Note.Kind.REVERSED and card.ordinal == 2:
         return CardFaces(front=render_markdown(note.back_md), back=render_markdown(note.front_md))
     return CardFaces(front=render_markdown(note.front_md), back=render_markdown(note.back_md))
+
+
+def text_shows_nothing(text: str) -> bool:
+    """Whether Markdown shows nothing once rendered and sanitised: blank, or only what the
+    sanitiser removes (``<script>alert(1)</script>``, styles, unknown tags). An image counts."""
+    rendered = str(render_markdown(text))
+    if "<img" in rendered:
+        return False
+    return not html.unescape(TAG.sub("", rendered)).strip()
 
 
 def note_ordinals(note: Note) -> list[int]:

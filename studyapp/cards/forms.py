@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from studyapp.cards.faces import cloze_numbers
+from studyapp.cards.faces import cloze_numbers, text_shows_nothing
 from studyapp.cards.models import Note, StudySettings, validate_steps
 from studyapp.topics.models import Topic
 
@@ -79,6 +79,12 @@ class StudySettingsForm(forms.ModelForm):
         }
 
 
+NOTHING_SHOWN = (
+    "The {side} would show nothing: scripts, styles and other unsafe HTML are removed. "
+    "Write the text to show."
+)
+
+
 class NoteForm(forms.Form):
     topic = forms.ModelChoiceField(
         queryset=Topic.objects.visible()
@@ -109,8 +115,12 @@ class NoteForm(forms.Form):
     def clean(self):
         data = super().clean()
         kind, front, back = data.get("kind"), data.get("front_md", ""), data.get("back_md", "")
-        if kind == Note.Kind.CLOZE and front and not cloze_numbers(front):
+        if front and text_shows_nothing(front):
+            self.add_error("front_md", NOTHING_SHOWN.format(side="front"))
+        elif kind == Note.Kind.CLOZE and front and not cloze_numbers(front):
             self.add_error("front_md", "A cloze card needs at least one {{c1::...}} deletion.")
         if kind in (Note.Kind.BASIC, Note.Kind.REVERSED) and not (back or "").strip():
             self.add_error("back_md", "Write the answer on the back.")
+        elif (back or "").strip() and text_shows_nothing(back):
+            self.add_error("back_md", NOTHING_SHOWN.format(side="back"))
         return data

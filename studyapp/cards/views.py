@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +20,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studyapp.accounts.models import TEACH_PERMISSION
 from studyapp.cards.anki import anki_package_write
 from studyapp.cards.authoring import note_author_save
+from studyapp.cards.browsing import (
+    CardAction,
+    CardsChanged,
+    CardSort,
+    CardState,
+    card_for_editing,
+    card_schedule,
+    card_state_labels,
+    cards_change,
+    cards_for_learner,
+    cards_search,
+    note_editable,
+)
 from studyapp.cards.faces import card_faces, note_ordinals
 from studyapp.cards.forms import NoteForm, StudySettingsForm
 from studyapp.cards.models import Card, CardSchedule, Note, StudySettings
@@ -190,17 +206,16 @@ def learner_card(card_id: int) -> Card:
 @require_POST
 def suspend(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     card_suspend(user=request.user, card=learner_card(card_id), now=timezone.now())
-    topic = topic_from_key(request.POST.get("topic", ""))
     if request.POST.get("next") == "browse":
-        return redirect("cards:browse")
+        return browse_results(request, notice="Card suspended.")
+    topic = topic_from_key(request.POST.get("topic", ""))
     return session_response(request, topic=topic, notice="Card suspended.")
 
 
 @require_POST
 def unsuspend(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     card_unsuspend(user=request.user, card=learner_card(card_id), now=timezone.now())
-    messages.success(request, "Card unsuspended: it is back in your reviews.")
-    return redirect("cards:browse")
+    return browse_results(request, notice="Card unsuspended: it is back in your reviews.")
 
 
 @require_POST
@@ -210,21 +225,199 @@ def bury(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     return session_response(request, topic=topic, notice="Card buried until tomorrow.")
 
 
+# -- the card browser -------------------------------------------------------------------------
+
+BROWSE_FILTERS = ("q", "topic", "tag", "state", "sort")
+LEGACY_SHOW = {"suspended": CardState.SUSPENDED, "leeches": CardState.LEECH}
+BROWSE_PAGE_SIZE = 50
+PREVIEW_ID = re.compile(r"card-preview-\d+")
+
+
+def browse_filters(params: QueryDict) -> dict[str, str]:
+    """The browser's search from a query string (``show=`` is the old page's state filter)."""
+    filters = {name: params.get(name, "").strip()[:200] for name in BROWSE_FILTERS}
+    if not filters["state"] and params.get("show") in LEGACY_SHOW:
+        filters["state"] = LEGACY_SHOW[params["show"]]
+    if filters["state"] not in CardState.values:
+        filters["state"] = ""
+    if filters["sort"] not in CardSort.values:
+        filters["sort"] = CardSort.DUE
+    return filters
+
+
+def browse_query(filters: dict[str, str], *, page: int | None = None) -> str:
+    """The query string of a search (only what is set), for links that keep it."""
+    kept = {name: value for name, value in filters.items() if value}
+    if kept.get("sort") == CardSort.DUE:
+        del kept["sort"]
+    if page and page > 1:
+        kept["page"] = str(page)
+    return urlencode(kept)
+
+
+def browse_url(query: str) -> str:
+    url = reverse("cards:browse")
+    return f"{url}?{query}" if query else url
+
+
+def browse_return(request: HtmxHttpRequest) -> tuple[dict[str, str], str]:
+    """The search a change was made from (the form's ``return``), and its page."""
+    params = QueryDict(request.POST.get("return", ""))
+    return browse_filters(params), params.get("page", "")
+
+
+def browse_row(*, user, card: Card) -> dict:
+    schedule = card_schedule(card)
+    return {
+        "card": card,
+        "schedule": schedule,
+        "faces": card_faces(card),
+        "states": card_state_labels(schedule),
+        "difficulty": schedule.fsrs_card.get("difficulty") if schedule else None,
+        "editable": note_editable(user=user, note=card.note),
+    }
+
+
+def browse_context(
+    request: HtmxHttpRequest, *, filters: dict[str, str], page_number: str | None
+) -> dict:
+    topic = topic_from_key(filters["topic"])
+    cards = cards_search(
+        user=request.user,
+        now=timezone.now(),
+        query=filters["q"],
+        topic=topic,
+        tag=filters["tag"],
+        state=filters["state"],
+        sort=filters["sort"],
+    )
+    page = Paginator(cards, BROWSE_PAGE_SIZE).get_page(page_number)
+    query = browse_query(filters, page=page.number)
+    return {
+        "page": page,
+        "rows": [browse_row(user=request.user, card=card) for card in page],
+        "filters": filters,
+        "filter_query": browse_query(filters),
+        "return_query": query,
+        "states": CardState.choices,
+        "sorts": CardSort.choices,
+        "courses": topic_choices(filters["topic"]),
+        "actions": CardAction.choices,
+    }
+
+
+def browse_results(request: HtmxHttpRequest, *, notice: str = "") -> HttpResponse:
+    """After a change: the result list again (htmx), or the browser page (a redirect)."""
+    filters, page = browse_return(request)
+    if not request.htmx:
+        if notice:
+            messages.success(request, notice)
+        return redirect(browse_url(browse_query(filters, page=int_or_none(page))))
+    context = browse_context(request, filters=filters, page_number=page)
+    context["notice"] = notice
+    return render(request, "cards/browse.html#results", context)
+
+
 @require_GET
 def browse(request: HtmxHttpRequest) -> HttpResponse:
-    schedules = (
-        CardSchedule.objects.filter(user=request.user, introduced_at__isnull=False)
-        .select_related("card__note__topic__course")
-        .order_by("-suspended", "-leech", "due")
-    )
-    show = request.GET.get("show", "")
-    if show == "suspended":
-        schedules = schedules.filter(suspended=True)
-    elif show == "leeches":
-        schedules = schedules.filter(leech=True)
-    page = Paginator(schedules, 50).get_page(request.GET.get("page"))
-    rows = [{"schedule": s, "faces": card_faces(s.card)} for s in page]
-    return render(request, "cards/browse.html", {"page": page, "rows": rows, "show": show})
+    filters = browse_filters(request.GET)
+    context = browse_context(request, filters=filters, page_number=request.GET.get("page"))
+    if request.htmx and request.htmx.target == "card-results":
+        response = render(request, "cards/browse.html#results", context)
+        # The address bar shows the search as a link would (no empty fields).
+        response["HX-Push-Url"] = browse_url(context["return_query"])
+        return response
+    return render(request, "cards/browse.html", context)
+
+
+def changed_notice(result: CardsChanged) -> str:
+    done = {
+        CardAction.SUSPEND: "suspended",
+        CardAction.UNSUSPEND: "unsuspended",
+        CardAction.RESET: "reset to new",
+    }[result.action]
+    notice = f"{result.changed} card{pluralize(result.changed)} {done}"
+    if result.changed != result.selected:
+        unchanged = result.selected - result.changed
+        notice += f"; {unchanged} already {'new' if result.action == CardAction.RESET else 'so'}"
+    return notice + "."
+
+
+@require_POST
+def browse_change(request: HtmxHttpRequest) -> HttpResponse:
+    """One action on the selected cards (or one row's card): one POST, one transaction."""
+    action = request.POST.get("action", "")
+    card_ids = [int_or_none(value) for value in request.POST.getlist("card")]
+    if not card_ids:
+        return browse_results(request, notice="Select one or more cards first.")
+    if None in card_ids or action not in CardAction.values:
+        return HttpResponseBadRequest("card must be card ids and action one of the actions")
+    if action == CardAction.RESET and request.POST.get("confirm") != "yes":
+        cards = cards_for_learner(card_ids=card_ids)
+        filters, page = browse_return(request)
+        context = {
+            "cards": cards,
+            "return_query": request.POST.get("return", ""),
+            "filter_query": browse_query(filters, page=int_or_none(page)),
+        }
+        template = "cards/browse_reset.html#confirm" if request.htmx else "cards/browse_reset.html"
+        return render(request, template, context)
+    result = cards_change(user=request.user, card_ids=card_ids, action=action, now=timezone.now())
+    return browse_results(request, notice=changed_notice(result))
+
+
+@require_GET
+def browse_card(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    """One row of the browser (htmx: after cancelling an edit); else the browser itself."""
+    card = cards_search(user=request.user, now=timezone.now()).filter(pk=card_id).first()
+    if card is None:
+        raise Http404("No such card")
+    if not request.htmx:
+        return redirect("cards:browse")
+    context = {"row": browse_row(user=request.user, card=card)}
+    context["return_query"] = request.GET.get("return", "")
+    return render(request, "cards/browse.html#row", context)
+
+
+@require_http_methods(["GET", "POST"])
+def browse_edit(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    """Edit a card of one's own in place, with the same form, checks and preview as writing one."""
+    card = card_for_editing(user=request.user, card_id=card_id)
+    note = card.note
+    initial = {"topic": note.topic, "kind": note.kind, "front_md": note.front_md}
+    initial["back_md"] = note.back_md
+    form = NoteForm(request.POST or None, initial=initial, auto_id=f"card-{card.pk}-%s")
+    return_query = request.POST.get("return", request.GET.get("return", ""))
+    if request.method == "POST" and form.is_valid():
+        saved = note_author_save(
+            author=request.user,
+            topic=form.cleaned_data["topic"],
+            kind=form.cleaned_data["kind"],
+            front_md=form.cleaned_data["front_md"],
+            back_md=form.cleaned_data["back_md"],
+            now=timezone.now(),
+            note=note,
+        )
+        notice = f"Card saved ({saved.cards.active().count()} card(s) from this note)."
+        if not request.htmx:
+            messages.success(request, notice)
+            return redirect(browse_url(return_query))
+        fresh = cards_search(user=request.user, now=timezone.now()).filter(pk=card.pk).first()
+        context = {"row_notice": notice, "return_query": return_query, "gone_id": card.pk}
+        context["row"] = browse_row(user=request.user, card=fresh) if fresh else None
+        return render(request, "cards/browse.html#row", context)
+    preview = note_preview(form.data if form.is_bound else initial)
+    context = {
+        "form": form,
+        "card": card,
+        "preview": preview,
+        "preview_id": f"card-preview-{card.pk}",
+        "return_query": return_query,
+    }
+    if request.htmx:
+        # Refused text is shown in place, with the form: htmx swaps only successful answers.
+        return render(request, "cards/browse_edit.html#editor", context)
+    return render(request, "cards/browse_edit.html", context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -326,6 +519,8 @@ def note_preview(data) -> list:
 @require_POST
 @permission_required(TEACH_PERMISSION, raise_exception=True)
 def author_preview(request: HtmxHttpRequest) -> HttpResponse:
-    return render(
-        request, "cards/author_edit.html#preview", {"preview": note_preview(request.POST)}
-    )
+    preview_id = request.POST.get("preview_id", "")
+    context = {"preview": note_preview(request.POST)}
+    if PREVIEW_ID.fullmatch(preview_id):
+        context["preview_id"] = preview_id  # the card browser's editors, one preview each
+    return render(request, "cards/author_edit.html#preview", context)

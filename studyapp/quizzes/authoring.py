@@ -19,6 +19,7 @@ from django.utils.crypto import get_random_string
 from studyapp.quizzes.banks import media_files, version_data
 from studyapp.quizzes.formats import QuestionData
 from studyapp.quizzes.formats.model import format_number, format_percent, slugify
+from studyapp.quizzes.media import files_follow_options
 from studyapp.quizzes.models import Question, QuestionVersion
 from studyapp.quizzes.question_import import content_hash, question_content, version_create
 from studyapp.topics.models import Course, ScenarioCase, Topic
@@ -39,14 +40,19 @@ def question_author_save(
     status: str,
     now: datetime,
     question: Question | None = None,
+    option_origins: list[int | None] | None = None,
 ) -> tuple[Question, bool]:
     """Create or edit a question written in the browser; (question, whether a version was made).
 
     ``data.topics`` are slugs of ``course``'s topics. A new question gets a key from its title
     (or stem) and a random suffix, so two authors never collide. The editor does not change
-    attachments: an edited question keeps its current version's files."""
+    attachments: an edited question keeps its current version's files, and an option's files
+    follow it where the author moved it: ``option_origins`` gives each option's position in the
+    current version (None for a new one)."""
     if question is not None and question.current_version is not None and not data.files:
         data.files = media_files(question.current_version)
+        if option_origins is not None:
+            data.files = files_follow_options(data.files, origins=option_origins)
     content = question_content(data)
     digest = content_hash(content)
     topics = {topic.slug: topic for topic in Topic.objects.filter(course=course)}

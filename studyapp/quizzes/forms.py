@@ -123,6 +123,7 @@ class OptionRow:
     explanation: str = ""
     tolerance: str = ""
     pinned: bool = False
+    origin: int | None = None  # its position in the version being edited; None for a new option
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -148,9 +149,15 @@ def option_rows_from_post(data) -> list[OptionRow]:
             explanation=data.get(f"option-{i}-explanation", ""),
             tolerance=data.get(f"option-{i}-tolerance", "").strip(),
             pinned=data.get(f"option-{i}-pinned") == "on",
+            origin=_origin(data.get(f"option-{i}-origin", "")),
         )
         for i in range(count)
     ]
+
+
+def _origin(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isdigit() and int(value) < MAX_OPTIONS else None
 
 
 def option_rows_from_version(version: QuestionVersion | None) -> list[OptionRow]:
@@ -165,8 +172,9 @@ def option_rows_from_version(version: QuestionVersion | None) -> list[OptionRow]
                 weight=format_percent(option.fraction),
                 explanation=option.explanation_md,
                 tolerance=format_number(option.tolerance) if option.tolerance else "",
+                origin=index,
             )
-            for option in options
+            for index, option in enumerate(options)
         ]
     weights = option_fractions(options)
     shares = derived_fractions([option.is_correct for option in options])
@@ -178,8 +186,9 @@ def option_rows_from_version(version: QuestionVersion | None) -> list[OptionRow]
             weight=format_percent(weight) if custom and weight else "",
             explanation=option.explanation_md,
             pinned=option.pinned,
+            origin=index,
         )
-        for option, weight in zip(options, weights, strict=True)
+        for index, (option, weight) in enumerate(zip(options, weights, strict=True))
     ]
 
 

@@ -24,13 +24,13 @@ sandboxing Content-Security-Policy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.urls import reverse
 
 from studyapp.core.errors import NotFound
 from studyapp.quizzes.disclosure import item_reveals
-from studyapp.quizzes.formats.model import PLUGINFILE
+from studyapp.quizzes.formats.model import PLUGINFILE, FileData
 from studyapp.quizzes.models import AttemptQuestion, QuestionMedia
 
 #: Shown in the page as they are: formats that hold no script.
@@ -73,6 +73,24 @@ def answer_area(position: int) -> str:
 def feedback_area(position: int) -> str:
     """The area of the feedback of the option at ``position`` (from 0)."""
     return f"feedback/{position + 1}"
+
+
+def files_follow_options(files: list[FileData], *, origins: list[int | None]) -> list[FileData]:
+    """``files`` with each option's areas renumbered for its new place: ``origins[i]`` is the
+    position (from 0) that the option now at ``i`` had. A removed option's files are left out
+    (the version it belonged to keeps them); the other texts' files are kept as they are."""
+    moved = {origin: position for position, origin in enumerate(origins) if origin is not None}
+    kept = []
+    for file in files:
+        kind, _, number = file.area.partition("/")
+        if kind not in ("answer", "feedback") or not number.isdigit():
+            kept.append(file)
+            continue
+        position = moved.get(int(number) - 1)
+        if position is not None:
+            area = answer_area(position) if kind == "answer" else feedback_area(position)
+            kept.append(replace(file, area=area))
+    return kept
 
 
 def media_url(version_id: int, area: str, file: str = "") -> str:

@@ -106,6 +106,7 @@ def question_edit(request: HttpRequest, question_id: int | None = None) -> HttpR
                     status=form.cleaned_data["status"],
                     now=timezone.now(),
                     question=question,
+                    option_origins=[row.origin for row in rows if not row.is_blank],
                 )
                 note = f"version {saved.current_version.number} saved" if made else "no changes"
                 messages.success(request, f"Question {saved.get_status_display().lower()}: {note}.")

@@ -43,7 +43,8 @@ class EditorForm(HTMLParser):
             if kind in ("checkbox", "radio") and "checked" not in attr:
                 return
             if kind not in ("submit", "button"):
-                self.fields.append((attr["name"], attr.get("value", "on")))
+                default = "on" if kind in ("checkbox", "radio") else ""
+                self.fields.append((attr["name"], attr.get("value", default)))
         elif tag == "textarea":
             self._textarea = attr["name"]
             self.fields.append((attr["name"], ""))

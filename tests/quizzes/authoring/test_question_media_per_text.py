@@ -26,6 +26,7 @@ from studyapp.quizzes.question_import import questions_import
 from studyapp.topics.models import Course
 from tests.factories import cohort_make, quiz_make
 from tests.quizzes.authoring.conftest import DATA, export_questions, import_questions
+from tests.quizzes.authoring.test_question_editor_try_link import EditorForm
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +270,56 @@ def test_any_texts_files_of_any_names_are_served_as_their_own_and_round_trip_byt
             media_url(version, file.area, file.path.removeprefix("/") + file.name)
         )
         assert (response.status_code, response.content) == (200, file.content)
+
+
+def editor_post(client, url: str, action: str, page: str | None = None):
+    """Post the editor form shown on ``page`` (or on a fresh GET) with the button ``action``."""
+    form = EditorForm()
+    form.feed(page if page is not None else client.get(url).content.decode())
+    data = form.post_data()
+    data["action"] = [action]
+    return client.post(url, data)
+
+
+def test_an_options_files_follow_it_when_the_editor_moves_it(instructor_client, question):
+    url = reverse("teach:question_edit", args=[question.pk])
+    moved = editor_post(instructor_client, url, "down-0")  # AWS Lambda becomes option B
+
+    saved = editor_post(instructor_client, url, "save", page=moved.content.decode())
+
+    assert saved.status_code == 302
+    question.refresh_from_db()
+    version = question.current_version
+    assert version.number == 2
+    assert [o.text_md for o in version.options.order_by("position")][:2] == [
+        "<p>Amazon SQS</p>",
+        "<p>AWS Lambda</p>",
+    ]
+    assert {(m.area, bytes(m.data)) for m in version.media.all()} == {
+        ("questiontext", QUESTION_TEXT),
+        ("generalfeedback", GENERAL_FEEDBACK),
+        ("feedback/2", ANSWER_FEEDBACK),
+    }
+    exported, _ = export_questions("moodle-xml", "--bank", "amazon-s3")
+    second = exported.split("<answer ")[2]
+    assert "<p>AWS Lambda</p>" in second and '<file name="diagram.png"' in second
+
+
+def test_a_removed_options_files_stay_with_the_version_that_had_it(instructor_client, question):
+    url = reverse("teach:question_edit", args=[question.pk])
+    page = editor_post(instructor_client, url, "remove-0").content.decode()  # AWS Lambda
+
+    form = EditorForm()
+    form.feed(page)
+    data = form.post_data(**{"option-0-correct": "on"})  # Amazon SQS, to keep one right answer
+    saved = instructor_client.post(url, data)
+
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    question.refresh_from_db()
+    assert question.current_version.number == 2
+    assert {m.area for m in question.current_version.media.all()} == {
+        "questiontext",
+        "generalfeedback",
+    }
+    first = question.versions.get(number=1)
+    assert ("feedback/1", ANSWER_FEEDBACK) in {(m.area, bytes(m.data)) for m in first.media.all()}

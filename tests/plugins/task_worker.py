@@ -1,6 +1,6 @@
 """The task worker inside the test process, for the tasks that call the sandbox service: the
-invocations (studyapp.sandbox.invoking) and provisioned concurrency
-(studyapp.sandbox.concurrency).
+invocations (studyapp.sandbox.invoking), provisioned concurrency (studyapp.sandbox.concurrency)
+and the concurrency page's list of environments (studyapp.sandbox.environments).
 
 pytest-django's test database lives in this process (SQLite in memory), where a separate
 `manage.py db_worker` cannot see it. These run the queued ``WORKER_TASKS`` with django-tasks-db's
@@ -27,6 +27,7 @@ WORKER_TASKS = (
     INVOCATION_TASK,
     "studyapp.sandbox.concurrency.provisioned_keep",
     "studyapp.sandbox.concurrency.provisioned_release",
+    "studyapp.sandbox.environments.environments_refresh",
 )
 WORKER_THREADS = 2
 IDLE_WAIT_S = 0.02

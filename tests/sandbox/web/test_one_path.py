@@ -28,6 +28,7 @@ from studyapp.sandbox.concurrency import (
     provisioned_keep,
     provisioned_release,
 )
+from studyapp.sandbox.environments import environments_refresh
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.invoking import invocation_lanes_run
 from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE
@@ -72,7 +73,9 @@ def page_form(function: Function, **changes) -> dict[str, str]:
 def test_the_test_worker_runs_the_tasks_the_app_queues_for_the_sandbox_service():
     assert invocation_lanes_run.module_path == INVOCATION_TASK
     service_tasks = (invocation_lanes_run, provisioned_keep, provisioned_release)
-    assert {task.module_path for task in service_tasks} == set(WORKER_TASKS)
+    assert {task.module_path for task in (*service_tasks, environments_refresh)} == set(
+        WORKER_TASKS
+    )
 
 
 def test_reserved_concurrency_zero_throttles_a_page_run_as_it_throttles_an_api_call(

@@ -95,6 +95,71 @@ def test_an_engine_importing_django_breaks_its_contract(graph):
     assert chains == [(ENGINE, "django")]
 
 
+WEB_MODULE_NAMES = {"api_pages", "asgi", "forms", "htmx", "middleware", "wsgi"}
+ENGINE_SERVICE = {f"{ENGINE}.client", f"{ENGINE}.pool"}
+
+
+def web_modules(graph: grimp.ImportGraph) -> set[str]:
+    """The web process's interface, found by name: URLconfs, views, forms, middleware, template
+    tags, the Lambda API package and the pages behind it."""
+    return {
+        module
+        for module in graph.modules
+        if module.startswith("studyapp.")
+        and not module.startswith(ENGINE)
+        and (
+            module.rpartition(".")[2].endswith(("views", "urls"))
+            or module.rpartition(".")[2] in WEB_MODULE_NAMES
+            or ".templatetags." in module
+            or module.startswith("studyapp.sandbox.api.")
+        )
+    }
+
+
+def contract_sources(graph: grimp.ImportGraph, contract_id: str) -> set[str]:
+    """The modules a contract's ``source_modules`` name, wildcards expanded as lint-imports
+    expands them."""
+    found: set[str] = set()
+    for expression in contracts()[contract_id]["source_modules"]:
+        found |= graph.find_matching_modules(expression) if "*" in expression else {expression}
+    return found
+
+
+def web_imports_of_the_engine_service(graph: grimp.ImportGraph) -> set[tuple[str, str]]:
+    return {
+        (module, service)
+        for module in contract_sources(graph, "web-never-invokes")
+        for service in ENGINE_SERVICE
+        if graph.direct_import_exists(importer=module, imported=service)
+    }
+
+
+def test_the_web_never_invokes_contract_names_every_module_of_the_web(graph):
+    assert web_modules(graph) - contract_sources(graph, "web-never-invokes") == set()
+
+
+def test_no_module_of_the_web_imports_the_sandbox_services_client_or_pool(graph):
+    assert web_imports_of_the_engine_service(graph) == set()
+
+
+def test_the_concurrency_page_importing_the_client_breaks_the_web_contract(graph):
+    graph.add_import(importer="studyapp.sandbox.api_pages", imported=f"{ENGINE}.client")
+    try:
+        found = web_imports_of_the_engine_service(graph)
+    finally:
+        graph.remove_import(importer="studyapp.sandbox.api_pages", imported=f"{ENGINE}.client")
+    assert found == {("studyapp.sandbox.api_pages", f"{ENGINE}.client")}
+
+
+def test_a_new_views_module_outside_the_contract_is_noticed(graph):
+    graph.add_module("studyapp.sandbox.admin_views")
+    try:
+        missing = web_modules(graph) - contract_sources(graph, "web-never-invokes")
+    finally:
+        graph.remove_module("studyapp.sandbox.admin_views")
+    assert missing == {"studyapp.sandbox.admin_views"}
+
+
 def test_the_engine_needs_only_the_standard_library(graph):
     outside = {
         (module, imported)

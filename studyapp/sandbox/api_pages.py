@@ -15,11 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from studyapp.engine import client
-from studyapp.engine.hosts import routing_key
-from studyapp.sandbox import async_invoke, concurrency, invoking, sqs, versions
-from studyapp.sandbox.messages import sandbox_error_message
-from studyapp.sandbox.models import Function
+from studyapp.sandbox import async_invoke, concurrency, environments, invoking, sqs, versions
+from studyapp.sandbox.models import EnvironmentsSnapshot, Function
 from studyapp.sandbox.presenting import qualified_runs_view
 from studyapp.sandbox.runs import EventError, engine_account, event_parse
 from studyapp.sandbox.selectors import function_by_name
@@ -80,25 +77,29 @@ def async_event(request: HttpRequest, name: str, request_id: str) -> HttpRespons
 
 @require_GET
 def concurrency_page(request: HttpRequest, name: str) -> HttpResponse:
+    """The function's concurrency settings and its environments as the task worker last listed
+    them (the page asks it for a newer list each time it is shown, and says how old this is)."""
     function = function_for_name(user=request.user, name=name)
+    now = timezone.now()
+    snapshot = environments.environments_request(user=request.user, function=function, now=now)
     context: dict[str, Any] = {
         "function": function,
         "config": concurrency.invoke_config_for(user=request.user, function=function),
         "account": concurrency.account_for(request.user),
         "in_use": concurrency.concurrency_in_use(user=request.user, function=function),
         "unreserved": concurrency.unreserved_available(user=request.user),
+        "listed_at": snapshot.taken_at,
+        "listed_age_s": (
+            max(0, int((now - snapshot.taken_at).total_seconds())) if snapshot.taken_at else None
+        ),
+        "refreshing": environments.environments_pending(snapshot, now=now),
     }
-    account = engine_account(request.user)
-    try:
-        answer = client.environments(
-            base_url=settings.SANDBOX_URL,
-            secret=settings.SANDBOX_SECRET,
-            route=routing_key({"account": account, "name": function.name}),
+    if snapshot.error:
+        context["unavailable"] = snapshot.error
+    elif snapshot.taken_at is not None:
+        context.update(
+            environments_seen(request.user, engine_account(request.user), function, snapshot)
         )
-    except client.SandboxServiceError as error:
-        context["unavailable"] = sandbox_error_message(error)
-    else:
-        context.update(environments_seen(request.user, account, function, answer))
     template = "sandbox/concurrency.html"
     if request.htmx:
         template += "#environments"
@@ -112,11 +113,13 @@ class FormValueError(ValueError):
     """A number typed into a page's form is not one the field takes; the message says why."""
 
 
-def environments_seen(user, account: str, function: Function, answer: dict) -> dict[str, Any]:
-    """What the concurrency page shows of the sandbox's environments: a learner's own (this
+def environments_seen(
+    user, account: str, function: Function, snapshot: EnvironmentsSnapshot
+) -> dict[str, Any]:
+    """What the concurrency page shows of the recorded environments: a learner's own (this
     function's listed, all of theirs counted); an instructor also sees every environment of the
-    sandbox and its totals."""
-    every = answer["environments"]
+    sandbox host and its totals."""
+    every = snapshot.environments
     mine = [env for env in every if env.get("account") == account]
     seen: dict[str, Any] = {
         "environments": [env for env in mine if env["function_name"] == function.name],
@@ -127,7 +130,7 @@ def environments_seen(user, account: str, function: Function, answer: dict) -> d
             every, key=lambda env: (env.get("account", ""), env["function_name"])
         )
         seen["sandbox_counts"] = _state_counts(every)
-        seen["stats"] = answer["stats"]
+        seen["stats"] = snapshot.stats
     return seen
 
 

@@ -12,10 +12,12 @@ counted in the database, so web workers and task workers on any machine see the 
   leases at once, whatever asked for them (throttled as the account limit is, with a message
   that says so);
 - provisioned concurrency (environments initialised ahead) needs the sandbox service to start
-  environments without an invocation: ``provisioned_apply`` asks it (``POST /provision``) and
-  records what it could do, in Lambda's shape (``READY`` or ``FAILED`` with a reason). When
-  the function's code or settings change, ``provisioned_refresh`` provisions the new version
-  (the sandbox releases the old version's environments); a deleted function's is released.
+  environments without an invocation. The request is recorded ``IN_PROGRESS``; the task worker
+  asks the service (``provisioned_keep``: ``POST /provision``) and records what it could do, in
+  Lambda's shape (``READY`` or ``FAILED`` with a reason), as every call to the service is made
+  by the worker, never by the web process. When the function's code or settings change,
+  ``provisioned_refresh`` provisions the new version (the sandbox releases the old version's
+  environments); a deleted function's, version's or alias's is released.
 
 A lease lives at most the function's timeout plus a margin, so a worker that dies while it holds
 one stops counting against the limits soon after.
@@ -23,28 +25,31 @@ one stops counting against the limits soon after.
 
 from __future__ import annotations
 
-import contextlib
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Sum
+from django.tasks import Task, TaskResult, task
 from django.utils import timezone
 
 from studyapp.core.errors import Invalid
+from studyapp.core.tasks import domain_errors_logged
 from studyapp.engine import client
 from studyapp.engine.shapes import FunctionSpec, InvokeResult
 from studyapp.sandbox import versions
 from studyapp.sandbox.function_settings import FunctionSettings
-from studyapp.sandbox.messages import sandbox_error_message
+from studyapp.sandbox.messages import logger, sandbox_error_message
 from studyapp.sandbox.models import (
     ConcurrencyLease,
     Function,
     FunctionInvokeConfig,
     LambdaAccount,
 )
-from studyapp.sandbox.runs import function_spec
+from studyapp.sandbox.runs import RunRefused, function_spec
 
 LEASE_MARGIN_S = 30
 RESERVED_LIMIT_REASON = "ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -271,19 +276,29 @@ def throttled_result(throttle: Throttled) -> InvokeResult:
 
 
 # -- provisioned concurrency ------------------------------------------------------------------
+#
+# The learner's request is recorded here, in the web process (IN_PROGRESS); the sandbox service
+# is asked by the task worker (``provisioned_keep``, ``provisioned_release``), which records
+# READY or FAILED with the reason. The caller then waits for the worker, as a synchronous Invoke
+# waits for its invocation, so that the next read says how it went; a worker slower than
+# ``PROVISION_WAIT_S`` leaves the status IN_PROGRESS until it has finished, as on AWS.
 
 NO_PROVISIONING = (
     "The sandbox service cannot initialise execution environments ahead of an invocation "
     "(it has no POST /provision), so no environment is provisioned: every invocation is "
     "served on demand."
 )
+PROVISION_WAIT_S = 90.0  # the service's own limit on one provisioning (60 s) and a free worker
+PROVISION_POLL_S = 0.05
+PROVISION_ROUNDS = 5  # how often the worker asks again while the learner changes the request
 
 
 def provisioned_put(
     *, user, function: Function, count: int, qualifier: str = ""
 ) -> FunctionInvokeConfig:
     """Record the requested provisioned concurrency (of the function, or of a version or alias
-    of it) and ask the sandbox to initialise it."""
+    of it), IN_PROGRESS, and have the task worker initialise it: the configuration as the
+    worker left it (READY or FAILED), or still IN_PROGRESS if it has not finished in time."""
     if count < 1:
         raise ConcurrencyError("ProvisionedConcurrentExecutions must be at least 1.")
     config = invoke_config_for(user=user, function=function, qualifier=qualifier)
@@ -306,24 +321,33 @@ def provisioned_put(
     config.provisioned_status_reason = ""
     config.provisioned_modified_at = timezone.now()
     config.save()
-    return provisioned_apply(config=config)
+    _provisioning_wait(_provisioning_enqueue(provisioned_keep, config_id=config.pk))
+    config.refresh_from_db()
+    return config
 
 
 def provisioned_delete(*, user, function: Function, qualifier: str = "") -> None:
+    """Remove the provisioned concurrency; the task worker releases its environments (waited
+    for, as ``provisioned_put`` waits)."""
+    _provisioning_wait(_provisioned_clear(user=user, function=function, qualifier=qualifier))
+
+
+def _provisioned_clear(*, user, function: Function, qualifier: str) -> list[TaskResult]:
     config = invoke_config_for(user=user, function=function, qualifier=qualifier)
     if config.pk is None:
-        return
+        return []
     config.provisioned_concurrency = 0
     config.provisioned_allocated = 0
     config.provisioned_status = ""
     config.provisioned_status_reason = ""
     config.save()
-    provisioned_apply(config=config)
+    return _provisioning_enqueue(provisioned_keep, config_id=config.pk)
 
 
 def provisioned_for_version(*, user, function: Function, version: str) -> int:
     """What the learner keeps provisioned of one version: the sum over the qualifiers that
-    name it (the version itself and the aliases pointing at it share its environments)."""
+    name it (the version itself and the aliases pointing at it share its environments).
+    ``user``: the learner or their id."""
     total = 0
     rows = FunctionInvokeConfig.objects.filter(
         user=user, function=function, provisioned_concurrency__gt=0
@@ -338,32 +362,18 @@ def provisioned_for_version(*, user, function: Function, version: str) -> int:
     return total
 
 
-def _version_provision(*, user, function: Function, at: Function, version: str) -> dict:
-    """Ask the service to keep what the learner provisions of one version (``at``: the
-    function as that version was published) initialised; its answer."""
-    spec = {**engine_spec(user=user, function=at), "version": version}
-    return client.provision(
-        spec,
-        provisioned_for_version(user=user, function=function, version=version),
-        require_full_isolation=not function.is_sample,
-        base_url=django_settings.SANDBOX_URL,
-        secret=django_settings.SANDBOX_SECRET,
-    )
-
-
 def qualifier_settings_delete(
     *, user, function: Function, qualifier: str, at: Function, version: str
 ) -> None:
     """A version or alias is deleted: its provisioned concurrency and event invoke settings go
     with it, as on AWS (a new alias of the same name starts with none). ``at`` and ``version``:
-    what the qualifier named, read before it went, whose environments are then released (but
-    for what other qualifiers of that version keep)."""
+    what the qualifier named, read before it went, whose environments the task worker then
+    releases (but for what other qualifiers of that version keep)."""
     rows = FunctionInvokeConfig.objects.filter(user=user, function=function, qualifier=qualifier)
     provisioned = rows.filter(provisioned_concurrency__gt=0).exists()
     rows.delete()
-    if provisioned:  # (a service that is down holds no environments to release)
-        with contextlib.suppress(client.SandboxServiceError):
-            _version_provision(user=user, function=function, at=at, version=version)
+    if provisioned:
+        _provisioning_wait(_release_enqueue(user=user, function=function, at=at, version=version))
 
 
 def provisioned_alias_moved(*, user, function: Function, alias: str, before: str) -> None:
@@ -374,67 +384,33 @@ def provisioned_alias_moved(*, user, function: Function, alias: str, before: str
     ).first()
     if config is None:
         return
+    queued: list[TaskResult] = []
     try:
         at, version = versions.version_at(function=function, qualifier=before)
-        _version_provision(user=user, function=function, at=at, version=version)
-    except (LookupError, client.SandboxServiceError):
-        pass  # the old version is gone, or the service is down: nothing of it to release now
+    except LookupError:
+        pass  # the old version is gone: nothing of it to release
+    else:
+        queued += _release_enqueue(user=user, function=function, at=at, version=version)
     config.provisioned_status = FunctionInvokeConfig.ProvisionedStatus.IN_PROGRESS
     config.save()
-    provisioned_apply(config=config)
+    queued += _provisioning_enqueue(provisioned_keep, config_id=config.pk)
+    _provisioning_wait(queued)
 
 
-def provisioned_apply(*, config: FunctionInvokeConfig) -> FunctionInvokeConfig:
-    """Ask the service to keep ``provisioned_concurrency`` environments initialised (of the
-    version the configuration's qualifier names: an alias's own version)."""
-    try:
-        function, version = versions.version_at(
-            function=config.function, qualifier=config.qualifier
-        )
-    except LookupError:  # the version or alias is gone, and its provisioned concurrency too
-        config.provisioned_concurrency = config.provisioned_allocated = 0
-        config.provisioned_status = config.provisioned_status_reason = ""
-        config.save()
-        return config
-    try:
-        answer = _version_provision(
-            user=config.user, function=config.function, at=function, version=version
-        )
-    except client.SandboxServiceError as error:
-        if config.provisioned_concurrency:
-            config.provisioned_status = FunctionInvokeConfig.ProvisionedStatus.FAILED
-            config.provisioned_status_reason = (
-                NO_PROVISIONING
-                if getattr(error, "status", None) == 404
-                else sandbox_error_message(error)
-            )
-            config.save()
-        return config
-    if config.provisioned_concurrency:
-        ready = int(answer.get("provisioned", 0))
-        config.provisioned_allocated = min(ready, config.provisioned_concurrency)
-        config.provisioned_status = (
-            FunctionInvokeConfig.ProvisionedStatus.READY
-            if ready >= config.provisioned_concurrency
-            else FunctionInvokeConfig.ProvisionedStatus.FAILED
-        )
-        config.provisioned_status_reason = answer.get("error", "")
-        config.save()
-    return config
-
-
-def provisioned_refresh(*, function: Function) -> list[FunctionInvokeConfig]:
+def provisioned_refresh(*, function: Function, wait: bool = True) -> list[FunctionInvokeConfig]:
     """After the function's code or settings changed: provision its new version for every
     learner who keeps provisioned concurrency on it (the sandbox releases the old version's
     environments as it does). A deleted (archived) function's provisioned concurrency is
-    deleted with it, as on Lambda. Returns the configurations provisioned again."""
+    deleted with it, as on Lambda. Returns the configurations provisioned again (as the worker
+    left them when ``wait``, else IN_PROGRESS)."""
     configs = FunctionInvokeConfig.objects.filter(
         function=function, provisioned_concurrency__gt=0
     ).select_related("user", "function")
     refreshed = []
+    queued: list[TaskResult] = []
     for config in configs:
         if config.function.archived_at is not None:
-            provisioned_delete(
+            queued += _provisioned_clear(
                 user=config.user, function=config.function, qualifier=config.qualifier
             )
             continue
@@ -442,5 +418,214 @@ def provisioned_refresh(*, function: Function) -> list[FunctionInvokeConfig]:
         config.provisioned_status_reason = ""
         config.provisioned_modified_at = timezone.now()
         config.save()
-        refreshed.append(provisioned_apply(config=config))
+        queued += _provisioning_enqueue(provisioned_keep, config_id=config.pk)
+        refreshed.append(config)
+    if wait:
+        _provisioning_wait(queued)
+        for config in refreshed:
+            config.refresh_from_db()
     return refreshed
+
+
+def _release_enqueue(*, user, function: Function, at: Function, version: str) -> list[TaskResult]:
+    return _provisioning_enqueue(
+        provisioned_release,
+        user_id=user.pk,
+        function_id=function.pk,
+        version=version,
+        spec=_version_spec(user=user, at=at, version=version),
+    )
+
+
+def _provisioning_enqueue(work: Task, **kwargs: Any) -> list[TaskResult]:
+    """Queue the worker's part once the records it reads are committed: its result, to wait
+    for; none while the caller's transaction is open (the task is queued when it commits)."""
+    queued: list[TaskResult] = []
+    transaction.on_commit(lambda: queued.append(work.enqueue(**kwargs)))
+    return queued
+
+
+def _provisioning_wait(queued: list[TaskResult], *, wait_s: float | None = None) -> None:
+    """Wait until the task worker has finished these provisioning tasks, at most ``wait_s``
+    (default ``PROVISION_WAIT_S``); whatever it has not finished by then it records later."""
+    give_up = time.monotonic() + (PROVISION_WAIT_S if wait_s is None else wait_s)
+    pending = list(queued)
+    while pending and time.monotonic() < give_up:
+        time.sleep(PROVISION_POLL_S)  # the worker writes the task's result; nothing tells us
+        pending = [result for result in pending if not _finished(result)]
+
+
+def _finished(result: TaskResult) -> bool:
+    try:
+        result.refresh()
+    except OperationalError as error:  # SQLite: the worker is writing it right now
+        if "locked" not in str(error):
+            raise
+        return False
+    return result.is_finished
+
+
+# -- the worker's part: asking the sandbox service ---------------------------------------------
+
+
+def _version_spec(*, user, at: Function, version: str) -> FunctionSpec:
+    """The spec of one version of the function (``at``: the function as it was published)."""
+    return {**engine_spec(user=user, function=at), "version": version}
+
+
+def _provision_send(
+    spec: FunctionSpec, count: int, *, function: Function
+) -> dict | client.SandboxServiceError:
+    """Ask the service to keep ``count`` environments of the version initialised (0 releases
+    them): its answer, or its error."""
+    try:
+        return client.provision(
+            spec,
+            count,
+            require_full_isolation=not function.is_sample,
+            base_url=django_settings.SANDBOX_URL,
+            secret=django_settings.SANDBOX_SECRET,
+        )
+    except client.SandboxServiceError as error:
+        return error
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a configuration asks of the service now: its version, that version's spec and the
+    environments every qualifier naming it keeps (``count``); ``requested``: its own share."""
+
+    config: FunctionInvokeConfig
+    version: str
+    spec: FunctionSpec
+    count: int
+    requested: int
+
+    def same(self, other: _Request | None) -> bool:
+        return other is not None and (
+            self.version,
+            self.spec,
+            self.count,
+            self.requested,
+        ) == (other.version, other.spec, other.count, other.requested)
+
+
+def _request_of(config_id: int) -> _Request | None:
+    """The configuration's request as the database says now; None when the configuration is
+    gone, or the version or alias it names is (its provisioned concurrency is then cleared)."""
+    config = (
+        FunctionInvokeConfig.objects.select_related("user", "function").filter(pk=config_id).first()
+    )
+    if config is None:
+        return None
+    try:
+        at, version = versions.version_at(function=config.function, qualifier=config.qualifier)
+    except LookupError:  # the version or alias is gone, and its provisioned concurrency too
+        FunctionInvokeConfig.objects.filter(pk=config_id).update(
+            provisioned_concurrency=0,
+            provisioned_allocated=0,
+            provisioned_status="",
+            provisioned_status_reason="",
+        )
+        return None
+    return _Request(
+        config=config,
+        version=version,
+        spec=_version_spec(user=config.user, at=at, version=version),
+        count=provisioned_for_version(user=config.user, function=config.function, version=version),
+        requested=config.provisioned_concurrency,
+    )
+
+
+def provisioned_keep_run(*, config_id: int) -> FunctionInvokeConfig | None:
+    """(The task worker.) Have the service keep the version the configuration names as its
+    qualifiers ask, and record how it went: READY, or FAILED with the reason.
+
+    Each change queues a run of its own, but two runs may overlap and the older one's request
+    reach the service last: a run asks again until the request it sent is still the one the
+    database holds once the service has answered (at most ``PROVISION_ROUNDS`` times).
+    """
+    sent: _Request | None = None
+    outcome: dict | client.SandboxServiceError = {}
+    try:
+        request = _request_of(config_id)
+        for _ in range(PROVISION_ROUNDS):
+            if request is None or request.same(sent):
+                break
+            outcome = _provision_send(request.spec, request.count, function=request.config.function)
+            sent, request = request, _request_of(config_id)
+    except RunRefused as refusal:  # a configuration the service would refuse
+        FunctionInvokeConfig.objects.filter(pk=config_id, provisioned_concurrency__gt=0).update(
+            provisioned_status=FunctionInvokeConfig.ProvisionedStatus.FAILED,
+            provisioned_status_reason=refusal.message,
+        )
+        return None
+    if request is None or sent is None:
+        return None
+    if sent.requested:  # (a release has nothing to report)
+        _provisioned_record(sent, outcome)
+    request.config.refresh_from_db()
+    return request.config
+
+
+def _provisioned_record(sent: _Request, outcome: dict | client.SandboxServiceError) -> None:
+    """Record the service's answer to ``sent``, unless the learner has asked for another count
+    meanwhile (whose own run records it)."""
+    if isinstance(outcome, client.SandboxServiceError):
+        status = FunctionInvokeConfig.ProvisionedStatus.FAILED
+        allocated = 0
+        reason = (
+            NO_PROVISIONING
+            if getattr(outcome, "status", None) == 404
+            else sandbox_error_message(outcome)
+        )
+    else:
+        ready = int(outcome.get("provisioned", 0))
+        allocated = min(ready, sent.requested)
+        status = (
+            FunctionInvokeConfig.ProvisionedStatus.READY
+            if ready >= sent.requested
+            else FunctionInvokeConfig.ProvisionedStatus.FAILED
+        )
+        reason = outcome.get("error", "")
+    FunctionInvokeConfig.objects.filter(
+        pk=sent.config.pk, provisioned_concurrency=sent.requested
+    ).update(
+        provisioned_status=status,
+        provisioned_allocated=allocated,
+        provisioned_status_reason=reason,
+    )
+
+
+def provisioned_release_run(*, user_id: int, function_id: int, version: str, spec: dict) -> int:
+    """(The task worker.) A version or alias went, or an alias moved off a version: keep of
+    that version only what the learner's other qualifiers ask (``spec``: the version's, read
+    before it went). Returns the environments kept."""
+    function = Function.objects.filter(pk=function_id).first()
+    if function is None:
+        return 0
+    count = provisioned_for_version(user=user_id, function=function, version=version)
+    for _ in range(PROVISION_ROUNDS):
+        outcome = _provision_send(spec, count, function=function)
+        if isinstance(outcome, client.SandboxServiceError):
+            # a service that is down holds no environments to release
+            logger.warning("provisioned concurrency of %s not released: %s", function, outcome)
+        again = provisioned_for_version(user=user_id, function=function, version=version)
+        if again == count:
+            break
+        count = again
+    return count
+
+
+@task()
+@domain_errors_logged
+def provisioned_keep(config_id: int) -> None:
+    """Initialise (or release) what a provisioned concurrency configuration asks."""
+    provisioned_keep_run(config_id=config_id)
+
+
+@task()
+@domain_errors_logged
+def provisioned_release(user_id: int, function_id: int, version: str, spec: dict) -> None:
+    """Release a deleted version's or alias's provisioned environments."""
+    provisioned_release_run(user_id=user_id, function_id=function_id, version=version, spec=spec)

@@ -356,12 +356,13 @@ def sandbox_content_save(reading: SandboxReading, *, now: datetime) -> Counter:
 
 def samples_provisioning_refresh(sample_ids: Iterable[int]) -> None:
     """Once the import is saved: learners' provisioned concurrency on a changed sample moves to
-    its new version (and is released on an archived one)."""
+    its new version (and is released on an archived one). The task worker does it; the import
+    does not wait for it (it may run before any worker has started)."""
     provisioned = FunctionInvokeConfig.objects.filter(
         function_id__in=sample_ids, provisioned_concurrency__gt=0
     ).values_list("function_id", flat=True)
     for function in Function.objects.filter(pk__in=set(provisioned)):
-        provisioned_refresh(function=function)
+        provisioned_refresh(function=function, wait=False)
 
 
 def sandbox_content_counts() -> dict[str, int]:

@@ -43,6 +43,7 @@ import logging
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -167,6 +168,51 @@ def _leases_take(
     return leases
 
 
+@dataclass(frozen=True)
+class _Queued:
+    """One invocation queued by ``_invocation_queue``: its lease and its row."""
+
+    lease: ConcurrencyLease
+    invocation: Invocation
+
+
+def _invocation_queue(
+    *,
+    user,
+    function: Function,
+    spec: dict[str, Any],
+    event: Any,
+    source: str,
+    request_id: str,
+    now: datetime,
+) -> _Queued | InvokeResult:
+    """Steps 2 and 3 for one invocation (in the caller's transaction): its lease and its queued
+    row; or, when no lease is free, the throttled invocation recorded and its result."""
+    lease = concurrency_acquire(user=user, function=function, now=now)
+    if isinstance(lease, Throttled):
+        _throttle_record(
+            function=function,
+            user=user,
+            spec=spec,
+            event=event,
+            throttle=lease,
+            source=source,
+            now=now,
+            request_id=request_id,
+        )
+        return _throttled(lease, request_id=request_id)
+    invocation = Invocation.objects.create(
+        function=function,
+        user=user,
+        status=Invocation.Status.QUEUED,
+        request_id=request_id,
+        event=event,
+        config={**config_snapshot(function, spec), "source": source},
+        created_at=now,
+    )
+    return _Queued(lease=lease, invocation=invocation)
+
+
 def _lanes_enqueue(
     *,
     lanes: list[dict[str, Any]],
@@ -283,38 +329,26 @@ def invocation_call(
     (the API's Invoke, or the deployed function's page invoking by qualifier)."""
     now = now or timezone.now()
     spec = _spec_of(user=user, function=function, version=version)
-    request_id = str(uuid.uuid4())
     with transaction.atomic():
-        lease = concurrency_acquire(user=user, function=function, now=now)
-        if isinstance(lease, Throttled):
-            _throttle_record(
-                function=function,
-                user=user,
-                spec=spec,
-                event=event,
-                throttle=lease,
-                source=source,
-                now=now,
-                request_id=request_id,
-            )
-            return _throttled(lease, request_id=request_id)
-        invocation = Invocation.objects.create(
-            function=function,
+        queued = _invocation_queue(
             user=user,
-            status=Invocation.Status.QUEUED,
-            request_id=request_id,
+            function=function,
+            spec=spec,
             event=event,
-            config={**config_snapshot(function, spec), "source": source},
-            created_at=now,
+            source=source,
+            request_id=str(uuid.uuid4()),
+            now=now,
         )
+        if not isinstance(queued, _Queued):
+            return queued
         _lanes_enqueue(
-            lanes=[{"lease": lease.pk, "invocations": [invocation.pk]}],
+            lanes=[{"lease": queued.lease.pk, "invocations": [queued.invocation.pk]}],
             spec=spec,
             require_full_isolation=isolation_required(function),
             client_context=client_context,
             invoked_qualifier=qualifier,
         )
-    return _finished_result(invocation.pk, wait_s=int(spec["timeout_s"]) + CALL_MARGIN_S)
+    return _finished_result(queued.invocation.pk, wait_s=int(spec["timeout_s"]) + CALL_MARGIN_S)
 
 
 def qualified_call(
@@ -395,33 +429,22 @@ def function_run(
     """
     now = timezone.now()
     spec = _spec_of(user=user, function=function, version=version)
-    request_id = request_id or str(uuid.uuid4())
     with transaction.atomic():
-        lease = concurrency_acquire(user=user, function=function, now=now)
-        if isinstance(lease, Throttled):
-            _throttle_record(
-                function=function,
-                user=user,
-                spec=spec,
-                event=event,
-                throttle=lease,
-                source=source,
-                now=now,
-                request_id=request_id,
-            )
-            return _throttled(lease, request_id=request_id)
-        invocation = Invocation.objects.create(
-            function=function,
+        queued = _invocation_queue(
             user=user,
-            status=Invocation.Status.QUEUED,
-            request_id=request_id,
+            function=function,
+            spec=spec,
             event=event,
-            config={**config_snapshot(function, spec), "source": source},
-            created_at=now,
+            source=source,
+            request_id=request_id or str(uuid.uuid4()),
+            now=now,
         )
+    if not isinstance(queued, _Queued):
+        return queued
+    lease = queued.lease
     try:
         outcome = invocation_execute(
-            pk=invocation.pk,
+            pk=queued.invocation.pk,
             lease_id=lease.pk,
             spec=spec,
             require_full_isolation=isolation_required(function),

@@ -297,6 +297,38 @@ class ConcurrencyLease(models.Model):
         return f"{self.function} in flight since {self.acquired_at}"
 
 
+class EnvironmentsSnapshot(models.Model):
+    """The execution environments the sandbox service last listed for one learner's concurrency
+    page of one function (``GET /environments`` of the host that serves the function), recorded
+    by the task worker with the time it answered: the web process never asks the service. A
+    learner's list holds their own environments; an instructor's every one on that host, with
+    its counters (``stats``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a page last asked the worker for a newer list."
+    )
+    taken_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the service answered (or failed to)."
+    )
+    environments = models.JSONField(default=list, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(
+        blank=True, help_text="The learner's words for why the service gave no list at taken_at."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "function"], name="environments_snapshot_per_page"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"environments of {self.function} for {self.user} at {self.taken_at}"
+
+
 class AsyncEvent(models.Model):
     """An event accepted with InvocationType=Event (HTTP 202), queued durably until it is done."""
 

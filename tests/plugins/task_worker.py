@@ -1,11 +1,13 @@
-"""The task worker inside the test process, for the invocation tasks (studyapp.sandbox.invoking).
+"""The task worker inside the test process, for the tasks that call the sandbox service: the
+invocations (studyapp.sandbox.invoking), provisioned concurrency (studyapp.sandbox.concurrency)
+and the concurrency page's list of environments (studyapp.sandbox.environments).
 
 pytest-django's test database lives in this process (SQLite in memory), where a separate
-`manage.py db_worker` cannot see it. These run the queued ``invocation_lanes_run`` tasks with
-django-tasks-db's own worker (claim, ``Worker.run_task``, the result stored on the task row), as
-`db_worker` does; tests of the real processes (tests/faults/, tests/sandbox/test_one_path.py)
-run the real `db_worker` instead. Only the invocation task is taken: the asynchronous-event and
-SQS tasks stay queued for the tests that call their ``*_run`` functions with a fixed clock.
+`manage.py db_worker` cannot see it. These run the queued ``WORKER_TASKS`` with django-tasks-db's
+own worker (claim, ``Worker.run_task``, the result stored on the task row), as `db_worker` does;
+tests of the real processes (tests/faults/, tests/sandbox/test_one_path.py) run the real
+`db_worker` instead. The asynchronous-event and SQS tasks stay queued for the tests that call
+their ``*_run`` functions with a fixed clock.
 
 - ``invocation_tasks_run()`` runs what is queued now, in this thread, and returns how many ran;
 - the ``task_worker`` fixture runs them from background threads for the whole test (a live
@@ -21,6 +23,12 @@ import pytest
 
 # Loaded as a plugin before Django is set up: the models are imported when first used.
 INVOCATION_TASK = "studyapp.sandbox.invoking.invocation_lanes_run"
+WORKER_TASKS = (
+    INVOCATION_TASK,
+    "studyapp.sandbox.concurrency.provisioned_keep",
+    "studyapp.sandbox.concurrency.provisioned_release",
+    "studyapp.sandbox.environments.environments_refresh",
+)
 WORKER_THREADS = 2
 IDLE_WAIT_S = 0.02
 
@@ -45,7 +53,7 @@ def _claim(worker):
     from django_tasks_db.models import DBTaskResult
     from django_tasks_db.utils import exclusive_transaction
 
-    ready = DBTaskResult.objects.ready().filter(backend_name="default", task_path=INVOCATION_TASK)
+    ready = DBTaskResult.objects.ready().filter(backend_name="default", task_path__in=WORKER_TASKS)
     try:
         # A plain read first: the in-memory test database is shared between this process's
         # connections, and an exclusive transaction there locks out every other one (the live
@@ -64,7 +72,7 @@ def _claim(worker):
 
 
 def invocation_tasks_run(worker_id: str = "test-worker") -> int:
-    """Run every invocation task queued now (and any they queue); how many ran."""
+    """Run every worker task queued now (and any they queue); how many ran."""
     worker = _worker(worker_id)
     ran = 0
     while (task_result := _claim(worker)) is not None:
@@ -75,7 +83,7 @@ def invocation_tasks_run(worker_id: str = "test-worker") -> int:
 
 @pytest.fixture
 def task_worker(transactional_db) -> Iterator[None]:
-    """Invocation tasks run in background threads while the test runs."""
+    """The worker's tasks run in background threads while the test runs."""
     from django.db import connection
 
     stop = threading.Event()
@@ -117,3 +125,20 @@ def batch_finished(*, user, batch, timeout_s: float = 60.0) -> list:
         if time.monotonic() > give_up:
             pytest.fail(f"the run did not finish within {timeout_s} s: {invocations}")
         time.sleep(0.05)  # the worker stores the rows; the page polls too
+
+
+def worker_tasks_finished(*, timeout_s: float = 60.0) -> None:
+    """Wait until the worker has finished every one of its tasks queued so far (those that
+    nothing waits for, such as an import's warm-ups); fails after ``timeout_s``."""
+    import time
+
+    from django_tasks_db.models import DBTaskResult
+
+    give_up = time.monotonic() + timeout_s
+    unfinished = DBTaskResult.objects.filter(
+        task_path__in=WORKER_TASKS, status__in=["READY", "RUNNING"]
+    )
+    while unfinished.exists():
+        if time.monotonic() > give_up:
+            pytest.fail(f"the worker did not finish its tasks within {timeout_s} s")
+        time.sleep(0.05)  # the worker stores the results

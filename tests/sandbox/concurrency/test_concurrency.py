@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from studyapp.engine.hosts import routing_key
+from studyapp.sandbox import concurrency
 from studyapp.sandbox.concurrency import (
     ACCOUNT_LIMIT_REASON,
     RESERVED_LIMIT_REASON,
@@ -23,7 +24,8 @@ from studyapp.sandbox.invoking import invocation_call
 from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE
 from studyapp.sandbox.models import ConcurrencyLease, Function, FunctionInvokeConfig, Invocation
 from studyapp.sandbox.runs import engine_account
-from tests.sandbox.service import down_host_ranked_first
+from tests.plugins.task_worker import invocation_tasks_run
+from tests.sandbox.service import down_host_ranked_first, provisioned_environments
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -115,18 +117,43 @@ def test_provisioned_concurrency_cannot_exceed_reserved_concurrency(learner, fun
         provisioned_put(user=learner, function=cold, count=2)
 
 
-def test_provisioned_concurrency_says_why_it_failed_when_the_sandbox_is_down(
-    learner, functions, settings
+@pytest.mark.django_db(transaction=True)
+def test_provisioned_concurrency_is_in_progress_until_the_worker_has_initialised_it(
+    learner, functions, sandbox_service, monkeypatch
 ):
-    settings.SANDBOX_URL = "http://127.0.0.1:9"
+    monkeypatch.setattr(concurrency, "PROVISION_WAIT_S", 0.0)  # no worker runs here by itself
+    cold = functions["cold-start-vs-warm"]
+    try:
+        config = provisioned_put(user=learner, function=cold, count=2)
+        assert (config.provisioned_status, config.provisioned_allocated) == ("IN_PROGRESS", 0)
+        assert provisioned_environments(sandbox_service, learner, cold) == []
+        assert invocation_tasks_run() == 1  # the warm-up, in the worker
+        config.refresh_from_db()
+        assert (config.provisioned_status, config.provisioned_allocated) == ("READY", 2)
+        assert len(provisioned_environments(sandbox_service, learner, cold)) == 2
+    finally:
+        provisioned_delete(user=learner, function=cold)
+        invocation_tasks_run()
+    assert provisioned_environments(sandbox_service, learner, cold) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_provisioned_concurrency_says_why_it_failed_when_the_sandbox_is_down(
+    learner, functions, settings, monkeypatch
+):
+    monkeypatch.setattr(concurrency, "PROVISION_WAIT_S", 0.0)
+    settings.SANDBOX_URL = "http://127.0.0.1:9"  # a call from the web would fail at once
     config = provisioned_put(user=learner, function=functions["cold-start-vs-warm"], count=2)
+    assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.IN_PROGRESS
+    assert invocation_tasks_run() == 1
+    config.refresh_from_db()
     assert config.provisioned_status == FunctionInvokeConfig.ProvisionedStatus.FAILED
     assert config.provisioned_status_reason == SANDBOX_UNAVAILABLE
     assert config.provisioned_allocated == 0
 
 
 def test_provisioned_concurrency_is_ready_once_the_sandbox_has_initialised_it(
-    learner, functions, sandbox_service
+    learner, functions, sandbox_service, task_worker
 ):
     cold = functions["cold-start-vs-warm"]
     try:

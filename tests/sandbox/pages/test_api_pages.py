@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
+from studyapp.sandbox import concurrency
 from studyapp.sandbox.async_invoke import async_event_accept, async_events_run_due
 from studyapp.sandbox.concurrency import account_for, provisioned_delete, provisioned_put
+from studyapp.sandbox.environments import (
+    ASK_AGAIN_AFTER_S,
+    environments_pending,
+    environments_request,
+)
 from studyapp.sandbox.invoking import function_run
-from studyapp.sandbox.models import Function, QueueMessage
+from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE
+from studyapp.sandbox.models import EnvironmentsSnapshot, Function, QueueMessage
+from tests.plugins.task_worker import invocation_tasks_run
 
 pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REFRESH_TASK = "studyapp.sandbox.environments.environments_refresh"
 
 
 def test_the_async_page_lists_events_and_the_event_page_shows_every_attempt(
@@ -69,39 +83,95 @@ def test_the_account_page_changes_the_study_time_factor(learner_client, learner)
     assert account.time_factor == pytest.approx(1 / 600)
 
 
-def test_the_concurrency_page_shows_the_learners_environments(
-    learner_client, samples, sandbox_service
-):
-    page = learner_client.get(reverse("lambda_pages:concurrency", args=["cold-start-vs-warm"]))
-    assert page.status_code == 200
-    assert "Execution environments now" in page.content.decode()
-    assert "All your functions:" in page.content.decode()
+def listed(client, url: str) -> str:
+    """The page once the worker has answered the refresh the page asked for."""
+    client.get(url)
+    invocation_tasks_run()
+    return client.get(url).content.decode()
 
 
-def test_the_concurrency_page_tells_provisioned_environments_from_on_demand_ones(
+def environment_rows(html: str) -> list[str]:
+    return [r.split("</tr>")[0] for r in html.split("<tr>") if "<td>" in r]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_concurrency_page_asks_the_worker_for_the_environments_and_shows_the_last_list(
     learner_client, learner, samples, sandbox_service
 ):
     function = Function.objects.samples().get(name="cold-start-vs-warm")
+    url = reverse("lambda_pages:concurrency", args=[function.name])
+    first = learner_client.get(url).content.decode()
+    assert "Asking the sandbox for its environments…" in first
+    assert "All your functions:" not in first
+    assert invocation_tasks_run() == 1  # the worker asks the sandbox service
+    page = learner_client.get(url).content.decode()
+    snapshot = EnvironmentsSnapshot.objects.get(user=learner, function=function)
+    assert re.search(
+        rf"As the sandbox listed them \d+ s ago \({snapshot.taken_at:%H:%M:%S} UTC\); "
+        "a newer list is on its way.",
+        page,
+    )
+    assert "All your functions: 0 environments" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_concurrency_page_never_calls_the_sandbox_itself(
+    learner_client, learner, samples, settings
+):
+    settings.SANDBOX_URL = "http://127.0.0.1:9"  # a call from the web would fail here
+    url = reverse("lambda_pages:concurrency", args=["cold-start-vs-warm"])
+    page = learner_client.get(url).content.decode()
+    assert "Asking the sandbox for its environments…" in page
+    assert SANDBOX_UNAVAILABLE not in page
+    refreshes = DBTaskResult.objects.filter(task_path=REFRESH_TASK, status="READY")
+    assert refreshes.count() == 1
+    learner_client.get(url)  # while one is on its way, no other is asked for
+    assert refreshes.count() == 1
+    assert invocation_tasks_run() == 1  # the worker finds the service unreachable
+    page = learner_client.get(url).content.decode()
+    assert SANDBOX_UNAVAILABLE in page and "As the sandbox listed them" in page
+    assert "127.0.0.1:9" not in page
+
+
+def test_a_refresh_no_worker_answered_is_asked_for_again(learner, samples):
+    function = Function.objects.samples().get(name="cold-start-vs-warm")
+    asked = environments_request(user=learner, function=function, now=T0)
+    assert environments_pending(asked, now=T0 + timedelta(seconds=ASK_AGAIN_AFTER_S - 1))
+    assert not environments_pending(asked, now=T0 + timedelta(seconds=ASK_AGAIN_AFTER_S))
+    again = environments_request(
+        user=learner, function=function, now=T0 + timedelta(seconds=ASK_AGAIN_AFTER_S)
+    )
+    assert again.requested_at == T0 + timedelta(seconds=ASK_AGAIN_AFTER_S)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_concurrency_page_tells_provisioned_environments_from_on_demand_ones(
+    learner_client, learner, samples, sandbox_service, monkeypatch
+):
+    monkeypatch.setattr(concurrency, "PROVISION_WAIT_S", 0.0)  # the test runs the worker's part
+    function = Function.objects.samples().get(name="cold-start-vs-warm")
+    url = reverse("lambda_pages:concurrency", args=[function.name])
     try:
         provisioned_put(user=learner, function=function, count=1)
+        invocation_tasks_run()
         function_run(
             user=learner, function=function, event={}, source="api"
         )  # served by the provisioned one
-        page = learner_client.get(reverse("lambda_pages:concurrency", args=[function.name]))
-        rows = [r.split("</tr>")[0] for r in page.content.decode().split("<tr>") if "<td>" in r]
+        rows = environment_rows(listed(learner_client, url))
         assert len(rows) == 1
         assert '<span class="badge">provisioned</span>' in rows[0]
         assert "INIT provisioned-concurrency" in rows[0]
         provisioned_delete(user=learner, function=function)
+        invocation_tasks_run()
         function_run(
             user=learner, function=function, event={}, source="api"
         )  # a cold start, on demand
-        page = learner_client.get(reverse("lambda_pages:concurrency", args=[function.name]))
-        rows = [r.split("</tr>")[0] for r in page.content.decode().split("<tr>") if "<td>" in r]
+        rows = environment_rows(listed(learner_client, url))
         assert len(rows) == 1
         assert "on demand" in rows[0] and "INIT on-demand" in rows[0]
     finally:
         provisioned_delete(user=learner, function=function)
+        invocation_tasks_run()
 
 
 @pytest.mark.parametrize(
@@ -175,6 +245,7 @@ def test_account_settings_out_of_range_are_refused_and_change_nothing(
     )
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_learner_sees_their_own_environments_and_an_instructor_the_whole_sandbox(
     client, learner, instructor, samples, sandbox_service
 ):
@@ -183,13 +254,13 @@ def test_a_learner_sees_their_own_environments_and_an_instructor_the_whole_sandb
     function_run(user=instructor, function=function, event={}, source="page")
     url = reverse("lambda_pages:concurrency", args=[function.name])
     client.force_login(learner)
-    page = client.get(url).content.decode()
+    page = listed(client, url)
     rows = [r for r in page.split("<tr>") if "<td>" in r]
     assert len(rows) == 1
     assert "All your functions: 1 environment (0 busy, 1 idle, 0 reset" in page
     assert "The whole sandbox" not in page and "reused" not in page
     client.force_login(instructor)
-    page = client.get(url).content.decode()
+    page = listed(client, url)
     assert "All your functions: 1 environment" in page
     assert "The whole sandbox (instructors only)" in page
     table = page.split('class="sandbox-environments"')[1]

@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from studyapp.sandbox.concurrency import provisioned_delete, provisioned_put
 from studyapp.sandbox.functions import function_copy
 from studyapp.sandbox.models import EventTemplate, Function
+from tests.plugins.task_worker import worker_tasks_finished
 from tests.sandbox.service import provisioned_environments
 
 pytestmark = pytest.mark.django_db
@@ -142,8 +143,9 @@ def test_a_broken_event_template_is_reported_with_its_line(content):
     assert any(p.startswith("content/events/broken.json:4: not valid JSON") for p in problems)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_changed_sample_moves_learners_provisioned_concurrency_to_its_new_version(
-    content, learner, sandbox_service, django_capture_on_commit_callbacks
+    content, learner, sandbox_service, task_worker
 ):
     import_content(content)
     sample = Function.objects.samples().get(name="cold-start-vs-warm")
@@ -151,8 +153,8 @@ def test_a_changed_sample_moves_learners_provisioned_concurrency_to_its_new_vers
         provisioned_put(user=learner, function=sample, count=1)
         toml = content / "handlers" / "cold-start-vs-warm" / "function.toml"
         toml.write_text(toml.read_text().replace("memory = 128", "memory = 192", 1))
-        with django_capture_on_commit_callbacks(execute=True):
-            import_content(content)
+        import_content(content)
+        worker_tasks_finished()  # the import leaves the warm-up to the worker
         [environment] = provisioned_environments(sandbox_service, learner, sample)
         assert environment["memory_size_mb"] == 192
     finally:

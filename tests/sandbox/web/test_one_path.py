@@ -25,7 +25,10 @@ from studyapp.sandbox.async_invoke import async_event_accept, async_event_attemp
 from studyapp.sandbox.concurrency import (
     ACCOUNT_LIMIT_REASON,
     RESERVED_LIMIT_REASON,
+    provisioned_keep,
+    provisioned_release,
 )
+from studyapp.sandbox.environments import environments_refresh
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.invoking import invocation_lanes_run
 from studyapp.sandbox.messages import SANDBOX_UNAVAILABLE
@@ -36,7 +39,7 @@ from studyapp.sandbox.models import (
     Invocation,
     QueueMessage,
 )
-from tests.plugins.task_worker import INVOCATION_TASK, invocation_tasks_run
+from tests.plugins.task_worker import INVOCATION_TASK, WORKER_TASKS, invocation_tasks_run
 from tests.sandbox.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,8 +70,12 @@ def page_form(function: Function, **changes) -> dict[str, str]:
     return form | {key: str(value) for key, value in changes.items()}
 
 
-def test_the_test_worker_runs_the_task_the_app_queues():
+def test_the_test_worker_runs_the_tasks_the_app_queues_for_the_sandbox_service():
     assert invocation_lanes_run.module_path == INVOCATION_TASK
+    service_tasks = (invocation_lanes_run, provisioned_keep, provisioned_release)
+    assert {task.module_path for task in (*service_tasks, environments_refresh)} == set(
+        WORKER_TASKS
+    )
 
 
 def test_reserved_concurrency_zero_throttles_a_page_run_as_it_throttles_an_api_call(

@@ -241,9 +241,9 @@ def test_the_list_keeps_the_samples_of_the_topic_a_topic_page_links_to(samples, 
     assert "Show every sample" in html
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_saving_new_settings_moves_provisioned_concurrency_to_them(
-    samples, learner_client, learner, sandbox_service, full_isolation
+    samples, learner_client, learner, sandbox_service, full_isolation, task_worker
 ):
     function = function_copy(function=sample("timeout-guard"), user=learner)
     try:
@@ -261,9 +261,9 @@ def test_saving_new_settings_moves_provisioned_concurrency_to_them(
         provisioned_delete(user=learner, function=function)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_saving_unchanged_code_and_settings_keeps_the_provisioned_environments(
-    samples, learner_client, learner, sandbox_service, full_isolation
+    samples, learner_client, learner, sandbox_service, full_isolation, task_worker
 ):
     function = function_copy(function=sample("timeout-guard"), user=learner)
     try:
@@ -277,9 +277,9 @@ def test_saving_unchanged_code_and_settings_keeps_the_provisioned_environments(
         provisioned_delete(user=learner, function=function)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_deleting_a_function_releases_its_provisioned_environments(
-    samples, learner_client, learner, sandbox_service, full_isolation
+    samples, learner_client, learner, sandbox_service, full_isolation, task_worker
 ):
     function = function_copy(function=sample("timeout-guard"), user=learner)
     provisioned_put(user=learner, function=function, count=1)

@@ -11,6 +11,8 @@ import pytest
 pytest_plugins = [
     "tests.plugins.sandbox_engine",
     "tests.plugins.content",
+    "tests.plugins.courses",
+    "tests.plugins.teaching",
     "tests.plugins.task_worker",
 ]
 

@@ -3,24 +3,14 @@ it to a cohort; a learner joins with the code and takes it; the instructor reads
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from studyapp.accounts.models import Cohort
 from studyapp.quizzes.models import Question
 from tests.e2e.conftest import log_in
-from tests.quizzes.conftest import NOTES, import_content
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def course(tmp_path: Path) -> None:
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
-    import_content(tmp_path)
 
 
 def write_question(page: Page, live_server) -> None:

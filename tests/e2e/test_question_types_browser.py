@@ -18,7 +18,12 @@ from playwright.sync_api import Browser, Page, expect
 from studyapp.quizzes.models import Attempt, Question
 from studyapp.topics.models import Course
 from tests.e2e.conftest import log_in
-from tests.quizzes.conftest import BANK_DOMAINS, NOTES, import_content, question_md, questions_file
+from tests.plugins.courses import (
+    BANK_DOMAINS,
+    bank_import,
+    question_md,
+    questions_file,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,14 +58,10 @@ TITLES = ["Handler runtime", "No state", "Queue source", "Longest timeout"]
 
 
 @pytest.fixture
-def pool(tmp_path: Path) -> None:
+def pool(content_dir: Path) -> None:
     """The shipped course: the S3 notes and ten questions in the course's pool."""
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "quizzes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
     questions = [question_md(f"q{n}", domain=d) for n, d in enumerate(BANK_DOMAINS)]
-    (tmp_path / "quizzes" / "bank.md").write_text(questions_file(*questions), encoding="utf-8")
-    import_content(tmp_path)
+    bank_import(content_dir, questions_file(*questions))
 
 
 def import_gift(page: Page, live_server, path: Path) -> None:

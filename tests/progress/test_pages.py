@@ -11,20 +11,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from studyapp.accounts.cohorts import cohort_create
 from studyapp.accounts.models import Membership
 from studyapp.progress.dashboards import cohort_dashboard
 from studyapp.progress.export import ExportedUser, LearnerExport
 from studyapp.sandbox.models import Function
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cohort(instructor, learner):
-    made = cohort_create(instructor=instructor, name="Spring class")
-    Membership.objects.create(cohort=made, user=learner, joined_at=timezone.now())
-    return made
 
 
 def test_home_is_the_learners_dashboard_with_charts_and_their_numbers(learner_client, world):

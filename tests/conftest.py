@@ -115,6 +115,17 @@ def instructor(django_user_model):
 
 
 @pytest.fixture
+def other_instructor(django_user_model):
+    """An instructor who is not ``instructor``: for what one instructor must not reach of
+    another's."""
+    from studyapp.accounts.roles import instructor_grant
+
+    user = django_user_model.objects.create_user(username="hopper", password="correct-horse-42")
+    instructor_grant(user=user)
+    return user
+
+
+@pytest.fixture
 def learner_client(client, learner):
     client.force_login(learner)
     return client

@@ -129,13 +129,9 @@ def test_a_learner_cannot_open_a_cohort_dashboard(learner_client, cohort, name):
 
 @pytest.mark.parametrize("name", ["progress:cohort", "progress:cohort_csv"])
 def test_an_instructor_cannot_open_another_instructors_cohort(
-    client, cohort, django_user_model, name
+    client, cohort, other_instructor, name
 ):
-    from studyapp.accounts.roles import instructor_grant
-
-    other = django_user_model.objects.create_user(username="alan", password="x-correct-horse")
-    instructor_grant(user=other)
-    client.force_login(other)
+    client.force_login(other_instructor)
     assert client.get(reverse(name, args=[cohort.id])).status_code == 404
 
 

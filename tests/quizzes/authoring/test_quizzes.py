@@ -163,14 +163,10 @@ def test_the_cohort_instructor_may_read_a_members_result_but_not_answer(
 
 
 def test_another_instructor_cannot_read_the_attempt(
-    client, quiz, quiz_assignment, learner, django_user_model
+    client, quiz, quiz_assignment, learner, other_instructor
 ):
-    from studyapp.accounts.roles import instructor_grant
-
-    other = django_user_model.objects.create_user(username="other", password="x-correct-42")
-    instructor_grant(user=other)
     attempt = quizbuilder.quiz_attempt_start(user=learner, quiz=quiz, now=NOW)
-    client.force_login(other)
+    client.force_login(other_instructor)
 
     assert client.get(reverse("quizzes:result", args=[attempt.pk])).status_code == 404
 

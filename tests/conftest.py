@@ -11,6 +11,8 @@ import pytest
 pytest_plugins = [
     "tests.plugins.sandbox_engine",
     "tests.plugins.content",
+    "tests.plugins.courses",
+    "tests.plugins.teaching",
     "tests.plugins.task_worker",
 ]
 
@@ -108,6 +110,17 @@ def instructor(django_user_model):
     from studyapp.accounts.roles import instructor_grant
 
     user = django_user_model.objects.create_user(username="grace", password="correct-horse-42")
+    instructor_grant(user=user)
+    return user
+
+
+@pytest.fixture
+def other_instructor(django_user_model):
+    """An instructor who is not ``instructor``: for what one instructor must not reach of
+    another's."""
+    from studyapp.accounts.roles import instructor_grant
+
+    user = django_user_model.objects.create_user(username="hopper", password="correct-horse-42")
     instructor_grant(user=user)
     return user
 

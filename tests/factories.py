@@ -1,6 +1,7 @@
 """Factories for the objects many tests build: a published quiz of given questions, a cohort
-with its learners. Each goes through the app's own services (quizbuilder, cohorts), so what a
-test builds is what an instructor could have built."""
+with its learners, what a deployment gives for a new function. Each goes through the app's own
+services or types (quizbuilder, cohorts, deploying), so what a test builds is what an
+instructor or a learner could have built."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from studyapp.accounts.cohorts import cohort_create, cohort_join
 from studyapp.accounts.models import Cohort, User
 from studyapp.quizzes import quizbuilder
 from studyapp.quizzes.models import Question, Quiz
+from studyapp.sandbox.deploying import NewFunction
 
 
 def quiz_make(
@@ -41,3 +43,18 @@ def cohort_make(
     for learner in learners:
         cohort_join(user=learner, code=cohort.code, now=now)
     return cohort
+
+
+def new_function_make(*, name: str, description: str = "") -> NewFunction:
+    """What CreateFunction gives for a function with Lambda's defaults: handler app.handler,
+    128 MB, a 3 s timeout, 512 MB of /tmp, no environment, Text logs."""
+    return NewFunction(
+        name=name,
+        handler="app.handler",
+        description=description,
+        memory_mb=128,
+        timeout_s=3,
+        ephemeral_storage_mb=512,
+        environment={},
+        log_format="Text",
+    )

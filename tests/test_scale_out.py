@@ -43,9 +43,8 @@ def redis_answers() -> bool:
         return False
 
 
-@pytest.mark.skipif(not redis_answers(), reason="no Redis server answers at 127.0.0.1:6379")
-def test_redis_url_moves_cache_sessions_and_tasks_to_redis(tmp_path):
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "VAR_DIR": str(tmp_path)}
+def probe_report(env: dict[str, str]) -> dict:
+    """What PROBE, run by `manage.py shell` with ``env``, reports of the configured backends."""
     completed = subprocess.run(
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", PROBE],
         cwd=ROOT,
@@ -54,7 +53,13 @@ def test_redis_url_moves_cache_sessions_and_tasks_to_redis(tmp_path):
         text=True,
         check=True,
     )
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis server answers at 127.0.0.1:6379")
+def test_redis_url_moves_cache_sessions_and_tasks_to_redis(tmp_path):
+    env = {**os.environ, "REDIS_URL": REDIS_URL, "VAR_DIR": str(tmp_path)}
+    report = probe_report(env)
     assert report == {
         "cache": "django.core.cache.backends.redis.RedisCache",
         "cache_roundtrip": {"ok": 1},
@@ -65,15 +70,7 @@ def test_redis_url_moves_cache_sessions_and_tasks_to_redis(tmp_path):
 
 def test_without_redis_url_the_defaults_need_no_service(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"VAR_DIR": str(tmp_path)}
-    completed = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    report = probe_report(env)
     assert report["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert report["sessions"] == "django.contrib.sessions.backends.db"
     assert report["tasks"] == "DatabaseBackend"

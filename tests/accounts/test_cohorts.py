@@ -12,18 +12,10 @@ from studyapp.accounts.cohorts import (
     cohort_join,
 )
 from studyapp.accounts.models import Cohort, Membership
-from studyapp.accounts.roles import instructor_grant
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def other_instructor(django_user_model):
-    user = django_user_model.objects.create_user(username="hopper", password="correct-horse-42")
-    instructor_grant(user=user)
-    return user
 
 
 def test_an_instructor_creates_a_cohort_with_an_unambiguous_invite_code(instructor_client):

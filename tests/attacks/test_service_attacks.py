@@ -340,29 +340,29 @@ def test_an_accounts_own_idle_environment_makes_room_for_its_next_function(servi
 # -- starting the service ------------------------------------------------------------------------
 
 
-def test_the_engine_service_does_not_start_without_a_secret():
+def run_without_secret(*command: str) -> subprocess.CompletedProcess:
+    """Run ``command`` (a Python module or script and its arguments) in the project, with no
+    SANDBOX_SECRET in its environment."""
     env = {key: value for key, value in os.environ.items() if key != "SANDBOX_SECRET"}
-    finished = subprocess.run(
-        [sys.executable, "-m", "studyapp.engine", "serve", "--port", "0"],
+    return subprocess.run(
+        [sys.executable, *command],
         cwd=PROJECT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_the_engine_service_does_not_start_without_a_secret():
+    finished = run_without_secret("-m", "studyapp.engine", "serve", "--port", "0")
     assert finished.returncode == 2
     assert "SANDBOX_SECRET must be at least 32 characters" in finished.stderr
 
 
 def test_the_service_does_not_bind_a_network_address_without_an_explicit_secret():
-    env = {key: value for key, value in os.environ.items() if key != "SANDBOX_SECRET"}
-    finished = subprocess.run(
-        [sys.executable, "manage.py", "lambda", "serve", "--host", "0.0.0.0", "--port", "0"],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    finished = run_without_secret(
+        "manage.py", "lambda", "serve", "--host", "0.0.0.0", "--port", "0"
     )
     assert finished.returncode == 2
     assert "set SANDBOX_SECRET to the secret the web hosts use" in finished.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from studyapp.cards.faces import card_faces
 from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog
 from studyapp.cards.review import review_record
 from tests.cards.conftest import NOW
+from tests.plugins.courses import import_content
 
 CARDS = """---
 course: aws-lambda
@@ -115,27 +114,20 @@ def test_a_reversed_note_asks_the_back_on_its_second_card():
 # -- importing ---------------------------------------------------------------------------------
 
 
-def import_content(source: Path) -> dict:
-    out = io.StringIO()
-    call_command("import_content", "--source", str(source), "--json", stdout=out)
-    return json.loads(out.getvalue())
-
-
 @pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
-    (tmp_path / "notes").mkdir()
-    shutil.copy(settings.CONTENT_DIR / "notes" / "aws-lambda.md", tmp_path / "notes")
-    (tmp_path / "cards").mkdir()
-    (tmp_path / "cards" / "limits.md").write_text(CARDS)
-    return tmp_path
+def cards_content_dir(lambda_content_dir: Path) -> Path:
+    """The shipped Lambda notes and CARDS as the card file cards/limits.md."""
+    (lambda_content_dir / "cards").mkdir()
+    (lambda_content_dir / "cards" / "limits.md").write_text(CARDS)
+    return lambda_content_dir
 
 
 @pytest.mark.django_db
-def test_importing_card_files_makes_a_card_per_cloze_and_two_for_reversed(content_dir):
+def test_importing_card_files_makes_a_card_per_cloze_and_two_for_reversed(cards_content_dir):
     # 43 key terms (2 nested under Event-Driven Architecture); Execution Role, defined twice,
     # is one card
     notes_only = 42
-    counts = import_content(content_dir)
+    counts = import_content(cards_content_dir)
     assert counts["cards"] == notes_only + 2 + 2
     cloze = Note.objects.get(key="cards:aws-lambda/account-concurrency-quota")
     assert (cloze.source, cloze.topic.slug) == ("content", "concurrency-and-scaling")
@@ -143,21 +135,25 @@ def test_importing_card_files_makes_a_card_per_cloze_and_two_for_reversed(conten
 
 
 @pytest.mark.django_db
-def test_importing_card_files_twice_changes_nothing(content_dir):
-    import_content(content_dir)
-    assert import_content(content_dir)["changes"] == {"created": 0, "updated": 0, "archived": 0}
+def test_importing_card_files_twice_changes_nothing(cards_content_dir):
+    import_content(cards_content_dir)
+    assert import_content(cards_content_dir)["changes"] == {
+        "created": 0,
+        "updated": 0,
+        "archived": 0,
+    }
 
 
 @pytest.mark.django_db
 def test_editing_a_card_file_keeps_review_history_and_archives_a_removed_cloze(
-    content_dir, learner
+    cards_content_dir, learner
 ):
-    import_content(content_dir)
+    import_content(cards_content_dir)
     card = Card.objects.get(note__key="cards:aws-lambda/account-concurrency-quota", ordinal=1)
     review_record(user=learner, card=card, rating=3, duration_ms=1000, now=NOW)
     edited = CARDS.replace("per {{c2::Region::where}}", "per Region")
-    (content_dir / "cards" / "limits.md").write_text(edited)
-    import_content(content_dir)
+    (cards_content_dir / "cards" / "limits.md").write_text(edited)
+    import_content(cards_content_dir)
     card.refresh_from_db()
     assert card.archived_at is None
     assert CardSchedule.objects.get(card=card).reps == 1
@@ -166,13 +162,15 @@ def test_editing_a_card_file_keeps_review_history_and_archives_a_removed_cloze(
 
 
 @pytest.mark.django_db
-def test_a_card_file_naming_an_unknown_topic_fails_the_import_and_changes_nothing(content_dir):
-    (content_dir / "cards" / "limits.md").write_text(
+def test_a_card_file_naming_an_unknown_topic_fails_the_import_and_changes_nothing(
+    cards_content_dir,
+):
+    (cards_content_dir / "cards" / "limits.md").write_text(
         CARDS.replace("concurrency-and-scaling", "nope", 1)
     )
     err = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("import_content", "--source", str(content_dir), stderr=err)
+        call_command("import_content", "--source", str(cards_content_dir), stderr=err)
     assert "cards/limits.md:6: unknown topic 'nope'" in err.getvalue()
     assert not Note.objects.exists()
 
@@ -187,13 +185,11 @@ def test_the_shipped_card_files_import_cleanly():
 
 @pytest.mark.django_db
 def test_editing_a_key_term_definition_and_reimporting_keeps_the_cards_review_history(
-    tmp_path, learner
+    lambda_content_dir, learner
 ):
     """Issue 3 acceptance: the term card stays the same card, with its reviews."""
-    (tmp_path / "notes").mkdir()
-    notes = (settings.CONTENT_DIR / "notes" / "aws-lambda.md").read_text()
-    (tmp_path / "notes" / "aws-lambda.md").write_text(notes)
-    import_content(tmp_path)
+    notes = (lambda_content_dir / "notes" / "aws-lambda.md").read_text()
+    import_content(lambda_content_dir)
     key = "aws-lambda/concurrency-and-scaling/provisioned-concurrency"
     card = Card.objects.get(note__key=key)
     review_record(user=learner, card=card, rating=3, duration_ms=1000, now=NOW)
@@ -201,10 +197,10 @@ def test_editing_a_key_term_definition_and_reimporting_keeps_the_cards_review_hi
         user=learner, card=card, rating=3, duration_ms=900, now=NOW + timedelta(minutes=10)
     )
     definition = card.note.back_md
-    (tmp_path / "notes" / "aws-lambda.md").write_text(
+    (lambda_content_dir / "notes" / "aws-lambda.md").write_text(
         notes.replace(definition.splitlines()[0], "An edited definition of the term.")
     )
-    import_content(tmp_path)
+    import_content(lambda_content_dir)
     after = Card.objects.get(note__key=key)
     assert after.pk == card.pk
     assert after.note.back_md.startswith("An edited definition of the term.")

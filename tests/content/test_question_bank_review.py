@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studyapp.quizzes import attempts
-from tests.quizzes.conftest import import_content
+from tests.plugins.courses import import_content
 
 pytestmark = pytest.mark.django_db
 

@@ -35,7 +35,7 @@ SKIPPED = re.compile(
 
 
 @pytest.fixture
-def course(transactional_db):
+def demo_site(transactional_db):
     content_import(django_settings.CONTENT_DIR)
     demo_users_ensure()
     demo_seed(learners=3, reviews=300, now=timezone.now(), topics=2, cards_per_topic=10)
@@ -91,7 +91,7 @@ def violations(page: Page, axe: Axe) -> list[str]:
 
 @pytest.mark.parametrize("role", ["learner", "instructor"])
 def test_every_page_a_demo_user_reaches_has_no_serious_accessibility_violation(
-    page: Page, live_server, course, role
+    page: Page, live_server, demo_site, role
 ):
     login = LOGINS[role]
     log_in(page, live_server, username=login.username, password=login.password)

@@ -3,24 +3,14 @@ it to a cohort; a learner joins with the code and takes it; the instructor reads
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from studyapp.accounts.models import Cohort
 from studyapp.quizzes.models import Question
-from tests.e2e.conftest import log_in
-from tests.quizzes.conftest import NOTES, import_content
+from tests.e2e.conftest import cohort_joined_in_new_context, log_in, quiz_assign_to_new_cohort
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def course(tmp_path: Path) -> None:
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
-    import_content(tmp_path)
 
 
 def write_question(page: Page, live_server) -> None:
@@ -65,21 +55,6 @@ def build_quiz(page: Page, live_server) -> None:
     expect(page.get_by_text("Quiz settings saved.")).to_be_visible()
 
 
-def assign_to_new_cohort(page: Page, live_server) -> str:
-    page.goto(f"{live_server.url}/teach/cohorts/")
-    page.get_by_label("Name").fill("Spring class")
-    page.get_by_role("button", name="Create cohort").click()
-    code = page.locator(".invite-code").inner_text()
-    page.get_by_role("link", name="Assignments: quizzes, topics and cards").click()
-    page.get_by_label("Take a quiz").check()
-    page.get_by_label("Quiz", exact=True).select_option(label="Week 1")
-    page.get_by_label("Due").fill("2099-06-01T17:00")
-    page.get_by_role("button", name="Assign").click()
-    expect(page.get_by_text("Assigned. Learners see it on their home page.")).to_be_visible()
-    expect(page.locator("table")).to_contain_text("Quiz: Week 1")
-    return code
-
-
 def test_instructor_writes_builds_and_assigns_learner_takes_instructor_reads_statistics(
     page: Page, browser: Browser, live_server, instructor, learner, course
 ):
@@ -87,15 +62,13 @@ def test_instructor_writes_builds_and_assigns_learner_takes_instructor_reads_sta
     write_question(page, live_server)
     assert Question.objects.get().status == "published"
     build_quiz(page, live_server)
-    code = assign_to_new_cohort(page, live_server)
+    code = quiz_assign_to_new_cohort(
+        page, live_server, cohort="Spring class", quiz="Week 1", due="2099-06-01T17:00"
+    )
+    expect(page.locator("table")).to_contain_text("Quiz: Week 1")
     assert Cohort.objects.get().code == code
 
-    context = browser.new_context()
-    learner_page = context.new_page()
-    log_in(learner_page, live_server, username="ada", password="correct-horse-42")
-    learner_page.goto(f"{live_server.url}/accounts/join/")
-    learner_page.get_by_label("Invite code").fill(code)
-    learner_page.get_by_role("button", name="Join").click()
+    learner_page = cohort_joined_in_new_context(browser, live_server, username="ada", code=code)
     learner_page.goto(f"{live_server.url}/home/")
     assignment = learner_page.locator(".assignment-list li", has_text="Quiz: Week 1")
     expect(assignment).to_contain_text("not started")
@@ -108,7 +81,7 @@ def test_instructor_writes_builds_and_assigns_learner_takes_instructor_reads_sta
     expect(learner_page.locator(".assignment-list li", has_text="Quiz: Week 1")).to_contain_text(
         "done"
     )
-    context.close()
+    learner_page.context.close()
 
     page.goto(f"{live_server.url}/teach/quizzes/")
     page.get_by_role("link", name="Statistics").click()

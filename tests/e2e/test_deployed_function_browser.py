@@ -9,9 +9,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from studyapp.sandbox.deploying import NewFunction, function_code_replace, function_create
+from studyapp.sandbox.deploying import function_code_replace, function_create
 from studyapp.sandbox.versions import alias_create, version_publish
 from tests.e2e.conftest import log_in
+from tests.factories import new_function_make
 from tests.sandbox.service import full_isolation, sandbox_service, sandbox_service_url
 
 __all__ = ["full_isolation", "sandbox_service", "sandbox_service_url"]
@@ -19,16 +20,7 @@ __all__ = ["full_isolation", "sandbox_service", "sandbox_service_url"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RUN_TIMEOUT_MS = 60_000
-NEW = NewFunction(
-    name="checkout",
-    handler="app.handler",
-    description="Deployed from a zip",
-    memory_mb=128,
-    timeout_s=3,
-    ephemeral_storage_mb=512,
-    environment={},
-    log_format="Text",
-)
+NEW = new_function_make(name="checkout", description="Deployed from a zip")
 
 
 def code(answer: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from studyapp.quizzes.models import Attempt
 from tests.e2e.conftest import log_in
 from tests.e2e.test_quizzes_browser import keys_ready, start_exam
-from tests.quizzes.conftest import NOTES, import_content, question_md, questions_file
+from tests.plugins.courses import bank_import, question_md, questions_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,17 +24,13 @@ LONG_STEM = " ".join(
 
 
 @pytest.fixture
-def long_bank(tmp_path: Path) -> None:
+def long_bank(content_dir: Path) -> None:
     """Six questions with stems long enough to scroll on any screen."""
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "quizzes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
     questions = [
         question_md(f"q{n}", domain=domain, correct=(n % 4,), stem=f"{LONG_STEM} Which one?")
         for n, domain in enumerate(["D1", "D2", "D3", "D4", "D1", "D2"])
     ]
-    (tmp_path / "quizzes" / "bank.md").write_text(questions_file(*questions), encoding="utf-8")
-    import_content(tmp_path)
+    bank_import(content_dir, questions_file(*questions))
 
 
 def in_view(page: Page, selector: str) -> bool:

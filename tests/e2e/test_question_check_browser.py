@@ -3,24 +3,14 @@ author types, through the editor's htmx preview."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import log_in
-from tests.quizzes.conftest import NOTES, import_content
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/BucketRestrictions.html"
-
-
-@pytest.fixture
-def course(tmp_path: Path) -> None:
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
-    import_content(tmp_path)
 
 
 def test_the_editor_flags_a_negative_stem_and_a_missing_reference_as_the_author_types(

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from studyapp.quizzes.models import Question
 from tests.e2e.conftest import log_in
 from tests.e2e.test_accessibility import violations
-from tests.quizzes.conftest import NOTES, import_content
+from tests.plugins.courses import NOTES, import_content
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

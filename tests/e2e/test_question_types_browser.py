@@ -17,8 +17,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from studyapp.quizzes.models import Attempt, Question
 from studyapp.topics.models import Course
-from tests.e2e.conftest import log_in
-from tests.quizzes.conftest import BANK_DOMAINS, NOTES, import_content, question_md, questions_file
+from tests.e2e.conftest import cohort_joined_in_new_context, log_in, quiz_assign_to_new_cohort
+from tests.plugins.courses import (
+    BANK_DOMAINS,
+    bank_import,
+    question_md,
+    questions_file,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,14 +58,10 @@ TITLES = ["Handler runtime", "No state", "Queue source", "Longest timeout"]
 
 
 @pytest.fixture
-def pool(tmp_path: Path) -> None:
+def pool(content_dir: Path) -> None:
     """The shipped course: the S3 notes and ten questions in the course's pool."""
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "quizzes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
     questions = [question_md(f"q{n}", domain=d) for n, d in enumerate(BANK_DOMAINS)]
-    (tmp_path / "quizzes" / "bank.md").write_text(questions_file(*questions), encoding="utf-8")
-    import_content(tmp_path)
+    bank_import(content_dir, questions_file(*questions))
 
 
 def import_gift(page: Page, live_server, path: Path) -> None:
@@ -96,19 +97,6 @@ def build_quiz(page: Page, live_server) -> None:
     page.get_by_label("Published").check()
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_text("Quiz settings saved.")).to_be_visible()
-
-
-def assign_to_new_cohort(page: Page, live_server) -> str:
-    page.goto(f"{live_server.url}/teach/cohorts/")
-    page.get_by_label("Name").fill("Lambda class")
-    page.get_by_role("button", name="Create cohort").click()
-    code = page.locator(".invite-code").inner_text()
-    page.get_by_role("link", name="Assignments: quizzes, topics and cards").click()
-    page.get_by_label("Take a quiz").check()
-    page.get_by_label("Quiz", exact=True).select_option(label="Week 3")
-    page.get_by_role("button", name="Assign").click()
-    expect(page.get_by_text("Assigned. Learners see it on their home page.")).to_be_visible()
-    return code
 
 
 def answer_the_shown_question(page: Page) -> str:
@@ -162,15 +150,10 @@ def test_instructor_imports_gift_into_a_new_bank_and_only_the_cohort_meets_the_q
     assert Course.objects.get(slug=BANK).uploaded_by == instructor  # the new bank is hers
     assert not Question.objects.filter(pk__in=imported, in_pool=True).exists()
     build_quiz(page, live_server)
-    code = assign_to_new_cohort(page, live_server)
+    code = quiz_assign_to_new_cohort(page, live_server, cohort="Lambda class", quiz="Week 3")
 
     # A learner of the cohort takes the quiz.
-    context = browser.new_context()
-    learner_page = context.new_page()
-    log_in(learner_page, live_server, username="ada", password="correct-horse-42")
-    learner_page.goto(f"{live_server.url}/accounts/join/")
-    learner_page.get_by_label("Invite code").fill(code)
-    learner_page.get_by_role("button", name="Join").click()
+    learner_page = cohort_joined_in_new_context(browser, live_server, username="ada", code=code)
     learner_page.goto(f"{live_server.url}/home/")
     learner_page.locator(".assignment-list li", has_text="Quiz: Week 3").get_by_role("link").click()
     learner_page.get_by_role("button", name="Start the quiz").click()
@@ -192,7 +175,7 @@ def test_instructor_imports_gift_into_a_new_bank_and_only_the_cohort_meets_the_q
     assert all(verdicts[k].startswith("Correct") for k in ("html", "truefalse", "numerical"))
     expect(learner_page.locator("[data-marks]")).to_have_text("3.50")
     expect(learner_page.locator(".quiz-marks")).to_contain_text("of 4")
-    context.close()
+    learner_page.context.close()
 
     # A learner outside the cohort practises everything and takes an exam: never those four.
     other = browser.new_context()

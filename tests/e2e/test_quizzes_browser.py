@@ -11,22 +11,18 @@ from playwright.sync_api import Browser, Page, expect
 from studyapp.quizzes import grading
 from studyapp.quizzes.models import Attempt
 from tests.e2e.conftest import log_in
-from tests.quizzes.conftest import NOTES, import_content, question_md, questions_file
+from tests.plugins.courses import bank_import, question_md, questions_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def quiz_bank(tmp_path: Path) -> None:
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "quizzes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
+def quiz_bank(content_dir: Path) -> None:
     questions = [
         question_md(f"q{n}", domain=domain, correct=(0, 2) if n == 1 else (n % 4,))
         for n, domain in enumerate(["D1", "D2", "D3", "D4", "D1", "D2"])
     ]
-    (tmp_path / "quizzes" / "bank.md").write_text(questions_file(*questions), encoding="utf-8")
-    import_content(tmp_path)
+    bank_import(content_dir, questions_file(*questions))
 
 
 def start_exam(page: Page, live_server, *, count: int) -> None:

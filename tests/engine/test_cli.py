@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.attacks.host import host_processes_with
+
 PROJECT = Path(__file__).resolve().parents[2]
 CONTRACT_KEYS = {
     "request_id",
@@ -144,19 +146,7 @@ def test_every_environment_and_process_is_gone_when_the_command_ends(tmp_path):
     )
     done = run_cli("invoke", "--handler", str(path), "--json")
     assert done.returncode == 0, done.stderr
-    assert not processes_with(marker)
-
-
-def processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+    assert not host_processes_with(marker)
 
 
 def test_the_response_is_printed_as_the_runtime_sent_it(tmp_path):

@@ -13,14 +13,13 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.faults.server import Browser, app_env, manage, prepare_database, sql
-from tests.faults.supervised import Stack, stack_start
+from tests.faults.server import Browser, sql
+from tests.faults.supervised import Stack
 from tests.faults.test_processes_come_back import BATCH, run_form
 
 TIMEOUT_S = 5
@@ -61,28 +60,9 @@ for name, source in (("fork-bomb", {FORK_BOMB!r}), ("shell-fork-bomb", {SHELL_FO
         code={{"app.py": source}},
     )
 """
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("deadlines")
-    env = app_env(folder)
-    prepare_database(env, learners=["ada"])
-    manage(env, "shell", "-c", FUNCTIONS)
-    running = stack_start(folder, env)
-    try:
-        yield running
-    finally:
-        running.kill_all()
-
-
-@pytest.fixture
-def full_isolation(stack: Stack) -> None:
-    from studyapp.engine import client
-
-    health = client.health(base_url=stack.sandbox_url, secret=stack.sandbox_secret)
-    if not health["full_isolation"]:
-        pytest.skip("learner code needs full isolation: " + "; ".join(health["host"]["missing"]))
+# The `make run` stack of this module (the `stack` fixture of tests/faults/conftest.py).
+STACK_LEARNERS = ["ada"]
+STACK_SETUP = FUNCTIONS
 
 
 def own_function_id(stack: Stack, name: str) -> int:

@@ -14,20 +14,17 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import boto3
-import pytest
 from botocore.config import Config
 
-from tests.faults.server import Browser, Reply, app_env, manage, prepare_database, sql
+from tests.faults.server import Browser, Reply, sql
 from tests.faults.supervised import (
     SLOW_FUNCTION,
     Stack,
     access_key,
     patiently,
-    stack_start,
     wait_for,
 )
 from tests.faults.test_exam_restart import OPTION, REMAINING, exam_state, stored
@@ -39,29 +36,9 @@ BATCH = re.compile(r"/sandbox/runs/([0-9a-f-]{36})/")
 LEARNERS = ["ada", "bo", "cy", "di"]
 QUESTIONS = 10  # per practice quiz; the practiser starts another when one is done
 ONE_TRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("make-run")
-    env = app_env(folder)
-    prepare_database(env, learners=LEARNERS)
-    manage(env, "shell", "-c", SLOW_FUNCTION)
-    running = stack_start(folder, env)
-    try:
-        yield running
-    finally:
-        running.kill_all()
-
-
-@pytest.fixture
-def full_isolation(stack: Stack) -> None:
-    """A learner's own function runs only with the sandbox's full isolation."""
-    from studyapp.engine import client
-
-    health = client.health(base_url=stack.sandbox_url, secret=stack.sandbox_secret)
-    if not health["full_isolation"]:
-        pytest.skip("learner code needs full isolation: " + "; ".join(health["host"]["missing"]))
+# The `make run` stack of this module (the `stack` fixture of tests/faults/conftest.py).
+STACK_LEARNERS = LEARNERS
+STACK_SETUP = SLOW_FUNCTION
 
 
 def logged_in(stack: Stack, username: str) -> Browser:

@@ -11,20 +11,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from studyapp.accounts.cohorts import cohort_create
 from studyapp.accounts.models import Membership
 from studyapp.progress.dashboards import cohort_dashboard
 from studyapp.progress.export import ExportedUser, LearnerExport
 from studyapp.sandbox.models import Function
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cohort(instructor, learner):
-    made = cohort_create(instructor=instructor, name="Spring class")
-    Membership.objects.create(cohort=made, user=learner, joined_at=timezone.now())
-    return made
 
 
 def test_home_is_the_learners_dashboard_with_charts_and_their_numbers(learner_client, world):
@@ -137,13 +129,9 @@ def test_a_learner_cannot_open_a_cohort_dashboard(learner_client, cohort, name):
 
 @pytest.mark.parametrize("name", ["progress:cohort", "progress:cohort_csv"])
 def test_an_instructor_cannot_open_another_instructors_cohort(
-    client, cohort, django_user_model, name
+    client, cohort, other_instructor, name
 ):
-    from studyapp.accounts.roles import instructor_grant
-
-    other = django_user_model.objects.create_user(username="alan", password="x-correct-horse")
-    instructor_grant(user=other)
-    client.force_login(other)
+    client.force_login(other_instructor)
     assert client.get(reverse(name, args=[cohort.id])).status_code == 404
 
 

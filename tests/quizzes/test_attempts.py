@@ -14,7 +14,7 @@ from studyapp.core.errors import NotFound
 from studyapp.quizzes import attempts, grading
 from studyapp.quizzes.models import Attempt, QuestionReview, QuestionSchedule
 from studyapp.quizzes.selectors import attempt_for_viewer, questions_due_count
-from tests.quizzes.conftest import import_content, question_md, questions_file
+from tests.plugins.courses import import_content, question_md, questions_file
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from studyapp.quizzes.models import Question, QuestionVersion
 from studyapp.quizzes.selectors import questions_for_topic
 from studyapp.topics.models import Topic
-from tests.quizzes.conftest import import_content, question_md, questions_file
+from tests.plugins.courses import import_content, question_md, questions_file
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from studyapp.quizzes import attempts
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Option, Question
-from tests.quizzes.conftest import import_content, question_md, questions_file
+from tests.plugins.courses import import_content, question_md, questions_file
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """The results review of a finished exam, from data built for it: time, domains, topics, filters,
 practising what was missed, and the history of attempts.
 
-The bank (tests/quizzes/conftest.py) has ten questions: q0-q2 in D1, q3-q5 in D2, q6-q7 in D3,
+The bank (tests/plugins/courses.py) has ten questions: q0-q2 in D1, q3-q5 in D2, q6-q7 in D3,
 q8-q9 in D4; odd-numbered ones test "Buckets and Objects", even ones "Storage Classes". The
 learner answers every D1 and D3 question right, every D2 question wrong, and leaves D4 alone.
 """

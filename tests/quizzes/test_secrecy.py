@@ -25,7 +25,7 @@ from studyapp.cards.models import Card
 from studyapp.quizzes import attempts
 from studyapp.quizzes.models import Attempt, Question, QuestionVersion
 from studyapp.topics.models import Topic
-from tests.quizzes.conftest import NOTES, import_content
+from tests.plugins.courses import bank_import
 
 pytestmark = pytest.mark.django_db
 
@@ -102,12 +102,8 @@ TITLES = {
 
 
 @pytest.fixture
-def secret_bank(tmp_path: Path) -> list[Question]:
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "quizzes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
-    (tmp_path / "quizzes" / "bank.md").write_text(BANK, encoding="utf-8")
-    import_content(tmp_path)
+def secret_bank(content_dir: Path) -> list[Question]:
+    bank_import(content_dir, BANK)
     for key, title in TITLES.items():  # titles come from GIFT and Moodle XML files
         QuestionVersion.objects.filter(question__key=key).update(title=title)
     return list(Question.objects.select_related("current_version"))

@@ -28,7 +28,7 @@ from studyapp.quizzes.formats import markdown, moodle_xml
 from studyapp.quizzes.item_analysis import quiz_analysis
 from studyapp.quizzes.models import Attempt, Option, QuestionVersion, Quiz
 from studyapp.topics.models import Course
-from tests.quizzes.conftest import NOTES, import_content
+from tests.plugins.courses import bank_import
 
 pytestmark = pytest.mark.django_db
 
@@ -89,12 +89,8 @@ def orders(attempt: Attempt) -> list[list[int]]:
 
 
 @pytest.fixture
-def pinned_bank(tmp_path: Path) -> None:
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "quizzes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
-    (tmp_path / "quizzes" / "bank.md").write_text(PINNED_BANK, encoding="utf-8")
-    import_content(tmp_path)
+def pinned_bank(content_dir: Path) -> None:
+    bank_import(content_dir, PINNED_BANK)
 
 
 def test_an_attempt_shows_the_same_order_on_every_reload_and_after_a_resume(
@@ -317,12 +313,8 @@ A team stores build artefacts. Which service keeps them durably at the lowest co
 
 
 @pytest.fixture
-def author_pinned_bank(tmp_path: Path) -> None:
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "quizzes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
-    (tmp_path / "quizzes" / "bank.md").write_text(AUTHOR_PINNED_BANK, encoding="utf-8")
-    import_content(tmp_path)
+def author_pinned_bank(content_dir: Path) -> None:
+    bank_import(content_dir, AUTHOR_PINNED_BANK)
 
 
 def test_the_markdown_format_reads_and_writes_a_pinned_option():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from studyapp.cards.models import Note
 from studyapp.topics.models import Correction
+from tests.plugins.courses import import_content
 
 pytestmark = pytest.mark.django_db
 
@@ -34,17 +33,10 @@ SHIPPED = {
 
 
 @pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    (tmp_path / "notes").mkdir()
-    shutil.copy(settings.CONTENT_DIR / "notes" / "aws-lambda.md", tmp_path / "notes")
-    (tmp_path / "corrections").mkdir()
-    return tmp_path
-
-
-def import_json(source: Path) -> dict:
-    out = io.StringIO()
-    call_command("import_content", "--source", str(source), "--json", stdout=out)
-    return json.loads(out.getvalue())
+def content_copy(lambda_content_dir: Path) -> Path:
+    """The shipped Lambda notes with an empty corrections/ folder beside them."""
+    (lambda_content_dir / "corrections").mkdir()
+    return lambda_content_dir
 
 
 def write_corrections(source: Path, text: str) -> None:
@@ -128,12 +120,12 @@ def test_a_removed_correction_is_archived_and_leaves_the_card_back(content_copy)
         "---\ncourse: aws-lambda\n---\n\n## kinesis-note\nterm: kinesis/real-time-processing\n"
         "date: 2026-12-04\n\nKinesis Data Streams now has an on-demand mode.\n",
     )
-    import_json(content_copy)
+    import_content(content_copy)
     note = Note.objects.get(key="aws-lambda/kinesis/real-time-processing")
     assert "on-demand mode" in note.back_md
 
     write_corrections(content_copy, "---\ncourse: aws-lambda\n---\n")
-    counts = import_json(content_copy)
+    counts = import_content(content_copy)
     note.refresh_from_db()
     assert "on-demand mode" not in note.back_md
     assert Correction.objects.get(slug="kinesis-note").archived_at is not None
@@ -172,7 +164,7 @@ def test_a_browser_correction_stays_through_a_content_import(lambda_course, inst
     )
     before = Note.objects.get(key="aws-lambda/kinesis/real-time-processing").back_md
     assert before.endswith("Also Firehose.")
-    counts = import_json(settings.CONTENT_DIR)
+    counts = import_content(settings.CONTENT_DIR)
     assert counts["changes"] == {"created": 0, "updated": 0, "archived": 0}
     assert Correction.objects.get(quote="real-time data streams").archived_at is None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import shutil
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from django.core.management import CommandError, call_command
 from studyapp.cards.models import Card, Note
 from studyapp.markdown import render_markdown
 from studyapp.topics.models import Course, KeyTerm, ScenarioCase, Section, Topic
+from tests.plugins.courses import import_content
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +47,6 @@ S3 stores any amount of data durably.
 """
 
 
-def import_content(source: Path) -> dict:
-    out = io.StringIO()
-    call_command("import_content", "--source", str(source), "--json", stdout=out)
-    return json.loads(out.getvalue())
-
-
 def import_fails(source: Path) -> list[str]:
     err = io.StringIO()
     with pytest.raises(CommandError) as raised:
@@ -61,14 +55,8 @@ def import_fails(source: Path) -> list[str]:
     return err.getvalue().splitlines()
 
 
-@pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
-    (tmp_path / "notes").mkdir()
-    return tmp_path
-
-
-def write_notes(content_dir: Path, name: str, text: str | bytes) -> Path:
-    path = content_dir / "notes" / name
+def write_notes(empty_content_dir: Path, name: str, text: str | bytes) -> Path:
+    path = empty_content_dir / "notes" / name
     if isinstance(text, bytes):
         path.write_bytes(text)
     else:
@@ -144,9 +132,9 @@ def test_a_term_card_asks_the_term_and_answers_with_the_definition():
     assert note.back_md.startswith("Ensures that a specific number of instances")
 
 
-def test_notes_on_another_service_in_the_same_style_import_the_same_way(content_dir):
-    write_notes(content_dir, "s3.md", S3_NOTES)
-    counts = import_content(content_dir)
+def test_notes_on_another_service_in_the_same_style_import_the_same_way(empty_content_dir):
+    write_notes(empty_content_dir, "s3.md", S3_NOTES)
+    counts = import_content(empty_content_dir)
     assert counts["courses"] == 1
     course = Course.objects.get(slug="amazon-s3")
     assert [s.slug for s in course.sections.all()] == ["storage-basics", "examples", "summary"]
@@ -161,13 +149,13 @@ def test_notes_on_another_service_in_the_same_style_import_the_same_way(content_
     assert course.sections.get(slug="summary").prose_md == "S3 stores any amount of data durably."
 
 
-def test_editing_a_definition_updates_the_card_in_place(content_dir):
-    path = write_notes(content_dir, "s3.md", S3_NOTES)
-    import_content(content_dir)
+def test_editing_a_definition_updates_the_card_in_place(empty_content_dir):
+    path = write_notes(empty_content_dir, "s3.md", S3_NOTES)
+    import_content(empty_content_dir)
     card = Card.objects.get(note__key="amazon-s3/buckets-and-objects/bucket")
 
     path.write_text(S3_NOTES.replace("named uniquely", "named globally uniquely"))
-    counts = import_content(content_dir)
+    counts = import_content(empty_content_dir)
 
     assert counts["changes"]["created"] == 0
     card.refresh_from_db()
@@ -175,16 +163,16 @@ def test_editing_a_definition_updates_the_card_in_place(content_dir):
     assert "named globally uniquely" in card.note.back_md
 
 
-def test_a_topic_removed_from_the_notes_is_archived_and_comes_back_when_restored(content_dir):
-    path = write_notes(content_dir, "s3.md", S3_NOTES)
-    import_content(content_dir)
+def test_a_topic_removed_from_the_notes_is_archived_and_comes_back_when_restored(empty_content_dir):
+    path = write_notes(empty_content_dir, "s3.md", S3_NOTES)
+    import_content(empty_content_dir)
     topic = Topic.objects.get(slug="storage-classes")
     without = S3_NOTES.replace(
         S3_NOTES[S3_NOTES.index("**Storage Classes**") : S3_NOTES.index("#### Examples")], ""
     )
 
     path.write_text(without)
-    counts = import_content(content_dir)
+    counts = import_content(empty_content_dir)
     topic.refresh_from_db()
     assert topic.archived_at is not None
     assert counts["topics"] == 2
@@ -192,46 +180,49 @@ def test_a_topic_removed_from_the_notes_is_archived_and_comes_back_when_restored
     assert Note.objects.filter(topic=topic, archived_at__isnull=False).count() == 2
 
     path.write_text(S3_NOTES)
-    import_content(content_dir)
+    import_content(empty_content_dir)
     topic.refresh_from_db()
     assert topic.archived_at is None
     assert Topic.objects.filter(slug="storage-classes").count() == 1
 
 
-def test_invalid_utf8_is_reported_with_its_line_and_nothing_is_imported(content_dir):
-    write_notes(content_dir, "s3.md", S3_NOTES.encode().replace(b"Archives", b"Arch\xffives"))
-    lines = import_fails(content_dir)
+def test_invalid_utf8_is_reported_with_its_line_and_nothing_is_imported(empty_content_dir):
+    write_notes(empty_content_dir, "s3.md", S3_NOTES.encode().replace(b"Archives", b"Arch\xffives"))
+    lines = import_fails(empty_content_dir)
     assert lines == [
-        f"{content_dir.name}/notes/s3.md:14: invalid UTF-8 (byte 0xff); save the file as UTF-8"
+        f"{empty_content_dir.name}/notes/s3.md:14: invalid UTF-8 (byte 0xff); "
+        "save the file as UTF-8"
     ]
     assert not Course.objects.exists()
 
 
-def test_a_file_without_a_title_is_imported_under_its_file_name_with_a_warning(content_dir):
-    write_notes(content_dir, "s3.md", S3_NOTES.replace("# Amazon S3\n", ""))
-    counts = import_content(content_dir)
+def test_a_file_without_a_title_is_imported_under_its_file_name_with_a_warning(empty_content_dir):
+    write_notes(empty_content_dir, "s3.md", S3_NOTES.replace("# Amazon S3\n", ""))
+    counts = import_content(empty_content_dir)
     assert Course.objects.get().title == "S3"
     assert counts["warnings"] == [
         {
-            "path": f"{content_dir.name}/notes/s3.md",
+            "path": f"{empty_content_dir.name}/notes/s3.md",
             "line": 1,
             "message": "no '# Title' heading: the course is titled 'S3' after the file name",
         }
     ]
 
 
-def test_a_file_with_no_structure_is_refused(content_dir):
-    write_notes(content_dir, "letter.md", "Dear team,\n\nsee you on Monday.\n")
-    (message,) = import_fails(content_dir)
-    assert message.startswith(f"{content_dir.name}/notes/letter.md:1: no structure:")
+def test_a_file_with_no_structure_is_refused(empty_content_dir):
+    write_notes(empty_content_dir, "letter.md", "Dear team,\n\nsee you on Monday.\n")
+    (message,) = import_fails(empty_content_dir)
+    assert message.startswith(f"{empty_content_dir.name}/notes/letter.md:1: no structure:")
     assert not Course.objects.exists()
 
 
-def test_a_key_term_without_a_definition_gives_no_card_and_a_warning(content_dir):
+def test_a_key_term_without_a_definition_gives_no_card_and_a_warning(empty_content_dir):
     write_notes(
-        content_dir, "s3.md", S3_NOTES.replace(": Archives retrieved in minutes to hours.", ":")
+        empty_content_dir,
+        "s3.md",
+        S3_NOTES.replace(": Archives retrieved in minutes to hours.", ":"),
     )
-    counts = import_content(content_dir)
+    counts = import_content(empty_content_dir)
     assert counts["cards"] == 4  # Bucket, Object, Key (nested under Object), S3 Standard
     assert [(w["line"], w["message"]) for w in counts["warnings"]] == [
         (14, "key term 'S3 Glacier Flexible Retrieval' has no definition, so it gives no card")
@@ -244,26 +235,28 @@ def test_the_shipped_notes_import_with_no_warning():
     assert [w for w in counts["warnings"] if "/notes/" in f"/{w['path']}"] == []
 
 
-def test_warnings_go_to_stderr_with_path_and_line(content_dir):
-    write_notes(content_dir, "s3.md", S3_NOTES.replace("* **Object**:", "* **Object**"))
+def test_warnings_go_to_stderr_with_path_and_line(empty_content_dir):
+    write_notes(empty_content_dir, "s3.md", S3_NOTES.replace("* **Object**:", "* **Object**"))
     err = io.StringIO()
-    call_command("import_content", "--source", str(content_dir), stdout=io.StringIO(), stderr=err)
-    assert err.getvalue().startswith(f"{content_dir.name}/notes/s3.md:8: warning: the bullet")
+    call_command(
+        "import_content", "--source", str(empty_content_dir), stdout=io.StringIO(), stderr=err
+    )
+    assert err.getvalue().startswith(f"{empty_content_dir.name}/notes/s3.md:8: warning: the bullet")
 
 
-def test_strict_turns_warnings_into_errors_and_imports_nothing(content_dir):
-    write_notes(content_dir, "s3.md", S3_NOTES.replace("* **Object**:", "* **Object**"))
+def test_strict_turns_warnings_into_errors_and_imports_nothing(empty_content_dir):
+    write_notes(empty_content_dir, "s3.md", S3_NOTES.replace("* **Object**:", "* **Object**"))
     err = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("import_content", "--source", str(content_dir), "--strict", stderr=err)
-    assert err.getvalue().startswith(f"{content_dir.name}/notes/s3.md:8: the bullet starts")
+        call_command("import_content", "--source", str(empty_content_dir), "--strict", stderr=err)
+    assert err.getvalue().startswith(f"{empty_content_dir.name}/notes/s3.md:8: the bullet starts")
     assert not Course.objects.exists()
 
 
-def test_the_json_report_says_what_each_notes_file_became(content_dir):
-    write_notes(content_dir, "s3.md", S3_NOTES)
-    (report,) = import_content(content_dir)["notes"]
-    assert report["path"] == f"{content_dir.name}/notes/s3.md"
+def test_the_json_report_says_what_each_notes_file_became(empty_content_dir):
+    write_notes(empty_content_dir, "s3.md", S3_NOTES)
+    (report,) = import_content(empty_content_dir)["notes"]
+    assert report["path"] == f"{empty_content_dir.name}/notes/s3.md"
     assert report["course"] == "Amazon S3"
     assert [section["title"] for section in report["sections"]] == [
         "Storage Basics",
@@ -280,35 +273,36 @@ def test_the_json_report_says_what_each_notes_file_became(content_dir):
     assert report["card_count"] == 5
 
 
-def test_two_topics_with_the_same_slug_in_one_course_are_refused(content_dir):
-    write_notes(content_dir, "s3.md", S3_NOTES.replace("**Static Website**", "**Storage classes**"))
-    assert import_fails(content_dir) == [
-        f"{content_dir.name}/notes/s3.md:18: two topics have the slug 'storage-classes' in course "
-        "'Amazon S3' (the other is at line 11); rename one"
+def test_two_topics_with_the_same_slug_in_one_course_are_refused(empty_content_dir):
+    write_notes(
+        empty_content_dir, "s3.md", S3_NOTES.replace("**Static Website**", "**Storage classes**")
+    )
+    assert import_fails(empty_content_dir) == [
+        f"{empty_content_dir.name}/notes/s3.md:18: two topics have the slug 'storage-classes' "
+        "in course 'Amazon S3' (the other is at line 11); rename one"
     ]
 
 
-def test_a_file_over_2_mb_is_refused(content_dir):
-    write_notes(content_dir, "s3.md", S3_NOTES + "x" * (2 * 1024 * 1024))
-    (message,) = import_fails(content_dir)
-    assert message.startswith(f"{content_dir.name}/notes/s3.md:1: file is 2.0 MB")
+def test_a_file_over_2_mb_is_refused(empty_content_dir):
+    write_notes(empty_content_dir, "s3.md", S3_NOTES + "x" * (2 * 1024 * 1024))
+    (message,) = import_fails(empty_content_dir)
+    assert message.startswith(f"{empty_content_dir.name}/notes/s3.md:1: file is 2.0 MB")
 
 
-def test_a_bad_file_leaves_the_existing_course_untouched(content_dir):
+def test_a_bad_file_leaves_the_existing_course_untouched(lambda_content_dir):
     import_content(settings.CONTENT_DIR)
     before = Topic.objects.count(), Note.objects.count()
-    shutil.copy(settings.CONTENT_DIR / "notes" / "aws-lambda.md", content_dir / "notes")
-    write_notes(content_dir, "broken.md", "no title here\n")  # and no structure
-    import_fails(content_dir)
+    write_notes(lambda_content_dir, "broken.md", "no title here\n")  # and no structure
+    import_fails(lambda_content_dir)
     assert (Topic.objects.count(), Note.objects.count()) == before
     assert Topic.objects.filter(archived_at__isnull=False).count() == 0
 
 
-def test_every_term_of_every_dialect_file_becomes_a_card(content_dir):
+def test_every_term_of_every_dialect_file_becomes_a_card(empty_content_dir):
     dialects = Path(__file__).parent / "dialects"
     for path in dialects.glob("*.md"):
-        shutil.copy(path, content_dir / "notes" / path.name)
-    counts = import_content(content_dir)
+        shutil.copy(path, empty_content_dir / "notes" / path.name)
+    counts = import_content(empty_content_dir)
     assert counts["courses"] == 5
     assert counts["cards"] == 7 + 6 + 4 + 2 + 7  # SQS, DynamoDB, ECS, Kinesis, S3
     assert sum(report["card_count"] for report in counts["notes"]) == counts["cards"]

@@ -125,17 +125,13 @@ def test_the_content_import_leaves_uploaded_courses_alone(instructor_client):
 
 
 def test_the_uploader_is_recorded_and_another_instructor_cannot_replace_the_course(
-    instructor_client, instructor, client, django_user_model
+    instructor_client, instructor, client, other_instructor
 ):
-    from studyapp.accounts.roles import instructor_grant
-
     preview(instructor_client, notes_file("amazon-sqs.md"))
     instructor_client.post(CONFIRM)
     course = Course.objects.get(slug="amazon-sqs")
     assert course.uploaded_by == instructor
-    other = django_user_model.objects.create_user(username="hopper", password="x")
-    instructor_grant(user=other)
-    client.force_login(other)
+    client.force_login(other_instructor)
 
     page = preview(client, notes_file("amazon-sqs.md"))
 

@@ -1,4 +1,5 @@
-"""Authoring tests: the small S3 course of tests/quizzes/conftest.py, imported, as the bank."""
+"""Authoring tests: running the question import and export commands (the S3 course they import
+into is the shared ``course`` of tests/plugins/courses.py)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,10 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from studyapp.topics.models import Course
-from tests.quizzes.conftest import import_content
-
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def course(content_dir: Path) -> Course:
-    """The amazon-s3 course (topics buckets-and-objects, storage-classes, static-website)."""
-    import_content(content_dir)
-    return Course.objects.get(slug="amazon-s3")
 
 
 def import_questions(path: Path, fmt: str, *extra: str) -> tuple[int, dict, str]:

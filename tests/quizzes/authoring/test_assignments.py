@@ -20,21 +20,10 @@ from studyapp.quizzes.attempts import attempt_submit
 from studyapp.quizzes.models import Assignment
 from studyapp.topics.models import Topic
 from studyapp.topics.reading import reading_mark
-from tests.factories import cohort_make, quiz_make
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def cohort(instructor, learner):
-    return cohort_make(instructor=instructor, name="Class A", learners=[learner], now=NOW)
-
-
-@pytest.fixture
-def quiz(instructor, bank):
-    return quiz_make(owner=instructor, questions=[bank["q0"]], now=NOW)
 
 
 def status_of(learner, title_part: str) -> str:

@@ -78,7 +78,8 @@ def take(quiz, user, choices, now):
 
 
 @pytest.fixture
-def quiz(instructor, bank, django_user_model):
+def taken_quiz(instructor, bank, django_user_model) -> Quiz:
+    """The fixed quiz of q0..q3, taken by the five learners of CHOICES (ann twice)."""
     questions = [bank[key] for key in KEYS]
     quiz = quiz_make(
         owner=instructor,
@@ -100,8 +101,8 @@ def quiz(instructor, bank, django_user_model):
 
 
 @pytest.fixture
-def analysis(quiz: Quiz):
-    return quiz_analysis(quiz)
+def analysis(taken_quiz: Quiz):
+    return quiz_analysis(taken_quiz)
 
 
 def stat(analysis, name):
@@ -150,14 +151,14 @@ def test_quiz_reliability_matches_the_hand_figures(analysis):
     assert stats.standard_error == pytest.approx(0.9486833, abs=1e-7)
 
 
-def test_all_attempts_can_be_counted_instead(quiz):
-    assert quiz_analysis(quiz, first_only=False).stats.attempts == 6
+def test_all_attempts_can_be_counted_instead(taken_quiz):
+    assert quiz_analysis(taken_quiz, first_only=False).stats.attempts == 6
 
 
 def test_weakly_discriminating_questions_are_flagged_with_a_hint_once_enough_learners_answered(
-    quiz,
+    taken_quiz,
 ):
-    analysis = quiz_analysis(quiz, min_learners=5)
+    analysis = quiz_analysis(taken_quiz, min_learners=5)
 
     assert WEAK_DISCRIMINATION in analysis.items[0].stats.flags
     assert analysis.items[0].hints
@@ -173,24 +174,26 @@ def test_fewer_than_ten_learners_get_not_enough_attempts_instead_of_flags(analys
     assert row.hints == []
 
 
-def test_the_threshold_is_the_quiz_statistics_min_learners_setting(quiz, settings):
+def test_the_threshold_is_the_quiz_statistics_min_learners_setting(taken_quiz, settings):
     settings.QUIZ_STATISTICS_MIN_LEARNERS = 5
 
-    row = quiz_analysis(quiz).items[0]
+    row = quiz_analysis(taken_quiz).items[0]
 
     assert row.waiting == ""
     assert row.hints
 
 
-def test_the_threshold_counts_learners_not_attempts(quiz):
-    row = quiz_analysis(quiz, first_only=False, min_learners=6).items[0]
+def test_the_threshold_counts_learners_not_attempts(taken_quiz):
+    row = quiz_analysis(taken_quiz, first_only=False, min_learners=6).items[0]
 
     assert row.stats.attempts == 6  # ann took it twice
     assert row.waiting == "not enough attempts yet (5 of 6)"
 
 
-def test_the_statistics_page_says_not_enough_attempts_instead_of_hints(instructor_client, quiz):
-    response = instructor_client.get(reverse("teach:quiz_statistics", args=[quiz.pk]))
+def test_the_statistics_page_says_not_enough_attempts_instead_of_hints(
+    instructor_client, taken_quiz
+):
+    response = instructor_client.get(reverse("teach:quiz_statistics", args=[taken_quiz.pk]))
 
     html = response.content.decode()
     assert "Not enough attempts yet (5 of 10)" in html
@@ -198,16 +201,16 @@ def test_the_statistics_page_says_not_enough_attempts_instead_of_hints(instructo
     assert "is-flagged" not in html
 
 
-def test_the_csv_says_not_enough_attempts_in_the_flags_column(instructor_client, quiz):
-    response = instructor_client.get(reverse("teach:quiz_statistics_csv", args=[quiz.pk]))
+def test_the_csv_says_not_enough_attempts_in_the_flags_column(instructor_client, taken_quiz):
+    response = instructor_client.get(reverse("teach:quiz_statistics_csv", args=[taken_quiz.pk]))
 
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[1][10] == "not enough attempts yet (5 of 10)"
 
 
-def test_the_statistics_page_shows_the_figures(instructor_client, quiz, settings):
+def test_the_statistics_page_shows_the_figures(instructor_client, taken_quiz, settings):
     settings.QUIZ_STATISTICS_MIN_LEARNERS = 5
-    response = instructor_client.get(reverse("teach:quiz_statistics", args=[quiz.pk]))
+    response = instructor_client.get(reverse("teach:quiz_statistics", args=[taken_quiz.pk]))
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -217,8 +220,8 @@ def test_the_statistics_page_shows_the_figures(instructor_client, quiz, settings
     assert "Strong learners did not do better on it than weak ones" in html
 
 
-def test_the_csv_has_a_row_per_question_and_the_quiz_figures(instructor_client, quiz):
-    response = instructor_client.get(reverse("teach:quiz_statistics_csv", args=[quiz.pk]))
+def test_the_csv_has_a_row_per_question_and_the_quiz_figures(instructor_client, taken_quiz):
+    response = instructor_client.get(reverse("teach:quiz_statistics_csv", args=[taken_quiz.pk]))
 
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert response["Content-Type"] == "text/csv"

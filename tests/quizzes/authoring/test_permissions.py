@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from studyapp.accounts.cohorts import cohort_create
-from studyapp.accounts.roles import instructor_grant
 from studyapp.quizzes import quizbuilder
 from studyapp.quizzes.assignments import assignment_create
 from studyapp.quizzes.models import Question
@@ -56,20 +55,13 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, url):
 
 
 @pytest.fixture
-def other(django_user_model):
-    user = django_user_model.objects.create_user(username="other", password="x-correct-42")
-    instructor_grant(user=user)
-    return user
+def others_quiz(other_instructor):
+    return quizbuilder.quiz_create(owner=other_instructor, title="Not yours", now=NOW)
 
 
 @pytest.fixture
-def others_quiz(other):
-    return quizbuilder.quiz_create(owner=other, title="Not yours", now=NOW)
-
-
-@pytest.fixture
-def others_cohort(other):
-    return cohort_create(instructor=other, name="Not yours")
+def others_cohort(other_instructor):
+    return cohort_create(instructor=other_instructor, name="Not yours")
 
 
 @pytest.mark.parametrize(
@@ -99,10 +91,10 @@ def test_another_instructors_cohort_assignments_are_404(instructor_client, other
 
 
 def test_another_instructors_assignment_cannot_be_removed(
-    instructor_client, other, others_cohort, others_quiz
+    instructor_client, other_instructor, others_cohort, others_quiz
 ):
     assignment = assignment_create(
-        cohort=others_cohort, kind="quiz", quiz=others_quiz, by=other, now=NOW
+        cohort=others_cohort, kind="quiz", quiz=others_quiz, by=other_instructor, now=NOW
     )
     url = reverse("teach:assignment_delete", args=[others_cohort.pk, assignment.pk])
 

@@ -13,7 +13,6 @@ import pytest
 from django.urls import reverse
 from freezegun import freeze_time
 
-from studyapp.accounts.roles import instructor_grant
 from studyapp.quizzes import attempts, quizbuilder
 from studyapp.quizzes.formats.model import MAX_FILE_BYTES
 from studyapp.quizzes.models import Question, QuestionMedia
@@ -102,9 +101,9 @@ def test_a_feedback_image_is_not_served_before_the_exam_is_submitted(
     assert client.get(media_url(question, "tick.png", "feedback/1")).status_code == 200
 
 
-def test_another_instructors_learner_cannot_fetch_it(client, question, taken, django_user_model):
-    other_instructor = django_user_model.objects.create_user(username="linus", password="x-42-y!")
-    instructor_grant(user=other_instructor)
+def test_another_instructors_learner_cannot_fetch_it(
+    client, question, taken, other_instructor, django_user_model
+):
     their_learner = django_user_model.objects.create_user(username="ken", password="x-42-y!")
     cohort_make(instructor=other_instructor, now=NOW, learners=[their_learner])
     client.force_login(their_learner)
@@ -116,15 +115,13 @@ def test_another_instructors_learner_cannot_fetch_it(client, question, taken, dj
 
 
 def test_an_instructor_whose_bank_it_is_not_cannot_fetch_it(
-    client, question, instructor, django_user_model
+    client, question, instructor, other_instructor
 ):
     Question.objects.filter(pk=question.pk).update(author=instructor)
     question.course.uploaded_by = instructor
     question.course.save()
-    other = django_user_model.objects.create_user(username="linus", password="x-42-y!")
-    instructor_grant(user=other)
 
-    client.force_login(other)
+    client.force_login(other_instructor)
     assert client.get(media_url(question, "service icon.png")).status_code == 404
     client.force_login(instructor)
     assert client.get(media_url(question, "service icon.png")).status_code == 200

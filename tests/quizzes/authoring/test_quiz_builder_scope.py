@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from studyapp.accounts.roles import instructor_grant
 from studyapp.quizzes import question_import, quizbuilder
 from studyapp.quizzes.models import Question, Quiz
 from studyapp.topics.models import Course
@@ -44,17 +43,10 @@ def own_question(*, author, who: str) -> Question:
 
 
 @pytest.fixture
-def other(django_user_model):
-    user = django_user_model.objects.create_user(username="barbara", password="x-correct-42")
-    instructor_grant(user=user)
-    return user
-
-
-@pytest.fixture
-def questions(bank, instructor, other) -> dict[str, Question]:
+def questions(bank, instructor, other_instructor) -> dict[str, Question]:
     return {
         "mine": own_question(author=instructor, who="Grace"),
-        "theirs": own_question(author=other, who="Barbara"),
+        "theirs": own_question(author=other_instructor, who="Barbara"),
         "pool": bank["q0"],
     }
 
@@ -75,10 +67,10 @@ def test_a_rule_draws_from_the_pool_and_the_owners_questions_only(questions, ins
 
 
 def test_each_instructors_rule_sees_their_own_question_and_not_the_others(
-    questions, instructor, other
+    questions, instructor, other_instructor
 ):
     mine = quizbuilder.quiz_rule_add(quiz=quiz_of(instructor), count=50)
-    theirs = quizbuilder.quiz_rule_add(quiz=quiz_of(other), count=50)
+    theirs = quizbuilder.quiz_rule_add(quiz=quiz_of(other_instructor), count=50)
 
     assert questions["theirs"] in quizbuilder.rule_pool(theirs)
     assert questions["mine"] not in quizbuilder.rule_pool(theirs)
@@ -96,9 +88,11 @@ def test_a_quizs_random_draw_never_takes_another_instructors_question(questions,
     assert quizbuilder.quiz_question_estimate(quiz) == len(drawn)
 
 
-def test_a_bank_the_instructor_uploaded_is_theirs_to_draw_from(questions, instructor, other):
-    Course.objects.filter(slug="amazon-s3").update(uploaded_by=other)
-    rule = quizbuilder.quiz_rule_add(quiz=quiz_of(other), count=50)
+def test_a_bank_the_instructor_uploaded_is_theirs_to_draw_from(
+    questions, instructor, other_instructor
+):
+    Course.objects.filter(slug="amazon-s3").update(uploaded_by=other_instructor)
+    rule = quizbuilder.quiz_rule_add(quiz=quiz_of(other_instructor), count=50)
 
     assert questions["mine"] in quizbuilder.rule_pool(rule)
 

@@ -9,28 +9,13 @@ import pytest
 from django.urls import reverse
 
 from studyapp.quizzes import quizbuilder
-from studyapp.quizzes.assignments import assignment_create
 from studyapp.quizzes.attempts import attempt_answer, attempt_submit
 from studyapp.quizzes.models import Attempt, Quiz
 from studyapp.topics.models import Topic
-from tests.factories import cohort_make, quiz_make
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def quiz(instructor, bank) -> Quiz:
-    questions = [bank["q0"], bank["q1"]]
-    return quiz_make(owner=instructor, questions=questions, now=NOW, shuffle_questions=False)
-
-
-@pytest.fixture
-def cohort(instructor, learner, quiz):
-    cohort = cohort_make(instructor=instructor, learners=[learner], now=NOW)
-    assignment_create(cohort=cohort, kind="quiz", quiz=quiz, by=instructor, now=NOW)
-    return cohort
 
 
 def test_hand_picked_questions_come_first_in_order_then_each_rules_draw(quiz, bank):
@@ -73,14 +58,14 @@ def test_items_move_and_are_removed(quiz):
     assert [i.question.key for i in quiz.items.all()] == ["q1"]
 
 
-def test_a_practice_quiz_starts_a_practice_attempt_tied_to_the_quiz(quiz, cohort, learner):
+def test_a_practice_quiz_starts_a_practice_attempt_tied_to_the_quiz(quiz, quiz_assignment, learner):
     attempt = quizbuilder.quiz_attempt_start(user=learner, quiz=quiz, now=NOW)
 
     assert (attempt.mode, attempt.quiz, attempt.deadline) == ("practice", quiz, None)
     assert attempt.question_count == 2
 
 
-def test_a_timed_quiz_has_its_time_limit(quiz, cohort, learner):
+def test_a_timed_quiz_has_its_time_limit(quiz, quiz_assignment, learner):
     quiz.mode, quiz.time_limit_minutes = Quiz.Mode.TIMED, 20
     quiz.save()
 
@@ -90,7 +75,7 @@ def test_a_timed_quiz_has_its_time_limit(quiz, cohort, learner):
     assert attempt.deadline == NOW + timedelta(minutes=20)
 
 
-def test_a_timed_quiz_ends_when_the_quiz_closes(quiz, cohort, learner):
+def test_a_timed_quiz_ends_when_the_quiz_closes(quiz, quiz_assignment, learner):
     quiz.mode, quiz.time_limit_minutes, quiz.closes_at = "timed", 60, NOW + timedelta(minutes=5)
     quiz.save()
 
@@ -99,14 +84,14 @@ def test_a_timed_quiz_ends_when_the_quiz_closes(quiz, cohort, learner):
     assert attempt.deadline == NOW + timedelta(minutes=5)
 
 
-def test_the_attempts_allowed_are_enforced_with_a_message(quiz, cohort, learner):
+def test_the_attempts_allowed_are_enforced_with_a_message(quiz, quiz_assignment, learner):
     quizbuilder.quiz_attempt_start(user=learner, quiz=quiz, now=NOW)
 
     with pytest.raises(quizbuilder.QuizClosed, match=r"used your 1 attempt at this quiz\."):
         quizbuilder.quiz_attempt_start(user=learner, quiz=quiz, now=NOW)
 
 
-def test_a_quiz_cannot_be_started_before_it_opens(quiz, cohort, learner):
+def test_a_quiz_cannot_be_started_before_it_opens(quiz, quiz_assignment, learner):
     quiz.opens_at = NOW + timedelta(days=1)
     quiz.save()
 
@@ -114,7 +99,7 @@ def test_a_quiz_cannot_be_started_before_it_opens(quiz, cohort, learner):
         quizbuilder.quiz_attempt_start(user=learner, quiz=quiz, now=NOW)
 
 
-def test_a_quiz_cannot_be_started_after_it_closes(quiz, cohort, learner):
+def test_a_quiz_cannot_be_started_after_it_closes(quiz, quiz_assignment, learner):
     quiz.closes_at = NOW - timedelta(minutes=1)
     quiz.save()
 
@@ -122,7 +107,7 @@ def test_a_quiz_cannot_be_started_after_it_closes(quiz, cohort, learner):
         quizbuilder.quiz_attempt_start(user=learner, quiz=quiz, now=NOW)
 
 
-def test_shuffled_options_are_shown_in_the_attempts_order(quiz, cohort, learner):
+def test_shuffled_options_are_shown_in_the_attempts_order(quiz, quiz_assignment, learner):
     quiz.shuffle_options = True
     quiz.save()
 
@@ -135,7 +120,7 @@ def test_shuffled_options_are_shown_in_the_attempts_order(quiz, cohort, learner)
     assert [o.shown_letter for o in shown] == ["A", "B", "C", "D"]
 
 
-def test_the_learner_starts_an_assigned_quiz_from_its_page(client, quiz, cohort, learner):
+def test_the_learner_starts_an_assigned_quiz_from_its_page(client, quiz, quiz_assignment, learner):
     client.force_login(learner)
     page = client.get(reverse("quizzes:assigned", args=[quiz.pk]))
     assert "Start the quiz" in page.content.decode()
@@ -146,7 +131,7 @@ def test_the_learner_starts_an_assigned_quiz_from_its_page(client, quiz, cohort,
     assert response.url == attempt.get_absolute_url()
 
 
-def test_the_quiz_page_says_why_it_cannot_be_started(client, quiz, cohort, learner):
+def test_the_quiz_page_says_why_it_cannot_be_started(client, quiz, quiz_assignment, learner):
     quiz.closes_at = datetime(2020, 1, 1, tzinfo=UTC)
     quiz.save()
     client.force_login(learner)
@@ -164,7 +149,7 @@ def test_a_quiz_not_assigned_to_the_learner_is_404(client, quiz, learner):
 
 
 def test_the_cohort_instructor_may_read_a_members_result_but_not_answer(
-    client, quiz, cohort, learner, instructor
+    client, quiz, quiz_assignment, learner, instructor
 ):
     attempt = quizbuilder.quiz_attempt_start(user=learner, quiz=quiz, now=NOW)
     for item in attempt.items.all():
@@ -178,14 +163,10 @@ def test_the_cohort_instructor_may_read_a_members_result_but_not_answer(
 
 
 def test_another_instructor_cannot_read_the_attempt(
-    client, quiz, cohort, learner, django_user_model
+    client, quiz, quiz_assignment, learner, other_instructor
 ):
-    from studyapp.accounts.roles import instructor_grant
-
-    other = django_user_model.objects.create_user(username="other", password="x-correct-42")
-    instructor_grant(user=other)
     attempt = quizbuilder.quiz_attempt_start(user=learner, quiz=quiz, now=NOW)
-    client.force_login(other)
+    client.force_login(other_instructor)
 
     assert client.get(reverse("quizzes:result", args=[attempt.pk])).status_code == 404
 

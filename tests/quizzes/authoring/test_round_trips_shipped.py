@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 
 from studyapp.quizzes.models import Question
+from tests.plugins.courses import import_content
 from tests.quizzes.authoring.conftest import export_questions, import_questions
-from tests.quizzes.conftest import import_content
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Question
-from tests.quizzes.conftest import import_content, questions_file
+from tests.plugins.courses import import_content, questions_file
 
 DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +12,6 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from studyapp.quizzes.models import Question
-from studyapp.topics.models import Topic
 from tests.quizzes.checking.test_check_questions_command import DOCS, referenced, write
 
 pytestmark = pytest.mark.django_db
@@ -147,9 +145,3 @@ def test_import_content_reports_the_checkers_findings_as_warnings(content_dir):
         }
     ]
     assert err.getvalue().startswith(f"{shown}:{line}: warning: question check error: no link")
-
-
-@pytest.fixture
-def course(content_dir: Path):
-    call_command("import_content", "--source", str(content_dir), stdout=io.StringIO())
-    return Topic.objects.get(slug="storage-classes").course

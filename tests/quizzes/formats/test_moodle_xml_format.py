@@ -12,13 +12,14 @@ from studyapp.quizzes.formats.model import OptionData, ParseResult
 
 
 @pytest.fixture
-def quiz(data_text) -> ParseResult:
+def parsed_quiz_xml(data_text) -> ParseResult:
+    """What the reader makes of data/quiz.xml."""
     return moodle_xml.parse(data_text("quiz.xml"))
 
 
-def test_multichoice_truefalse_and_numerical_questions_are_read_in_order(quiz):
-    assert quiz.errors == []
-    assert [q.title for q in quiz.questions] == [
+def test_multichoice_truefalse_and_numerical_questions_are_read_in_order(parsed_quiz_xml):
+    assert parsed_quiz_xml.errors == []
+    assert [q.title for q in parsed_quiz_xml.questions] == [
         "Lambda timeout",
         "Pick two",
         "Thirty minutes",
@@ -26,8 +27,8 @@ def test_multichoice_truefalse_and_numerical_questions_are_read_in_order(quiz):
     ]
 
 
-def test_a_single_answer_question_keeps_texts_fractions_and_feedback(quiz):
-    question = quiz.questions[0]
+def test_a_single_answer_question_keeps_texts_fractions_and_feedback(parsed_quiz_xml):
+    question = parsed_quiz_xml.questions[0]
 
     assert question.kind == "single"
     assert question.stem == "<p>What is the longest a Lambda invocation can run?</p>"
@@ -38,19 +39,19 @@ def test_a_single_answer_question_keeps_texts_fractions_and_feedback(quiz):
     ]
 
 
-def test_single_false_makes_multiple_response_with_weights(quiz):
-    question = quiz.questions[1]
+def test_single_false_makes_multiple_response_with_weights(parsed_quiz_xml):
+    question = parsed_quiz_xml.questions[1]
 
     assert question.kind == "multiple"
     assert [o.fraction for o in question.options] == [0.5, 0.5, -1.0]
 
 
-def test_the_category_entry_sets_a_readable_category(quiz):
-    assert {q.category for q in quiz.questions} == {"Lambda/Limits"}
+def test_the_category_entry_sets_a_readable_category(parsed_quiz_xml):
+    assert {q.category for q in parsed_quiz_xml.questions} == {"Lambda/Limits"}
 
 
-def test_idnumber_gives_the_key_and_else_the_name_slug_does(quiz):
-    assert [q.key for q in quiz.questions] == [
+def test_idnumber_gives_the_key_and_else_the_name_slug_does(parsed_quiz_xml):
+    assert [q.key for q in parsed_quiz_xml.questions] == [
         "lambda-timeout",
         "serverless-pair",
         "thirty-minutes",
@@ -58,34 +59,39 @@ def test_idnumber_gives_the_key_and_else_the_name_slug_does(quiz):
     ]
 
 
-def test_tags_are_read(quiz):
-    assert quiz.questions[0].tags == ["limits"]
+def test_tags_are_read(parsed_quiz_xml):
+    assert parsed_quiz_xml.questions[0].tags == ["limits"]
 
 
-def test_text_formats_map_to_the_model(quiz):
-    assert [q.text_format for q in quiz.questions] == ["html", "markdown", "plain", "html"]
+def test_text_formats_map_to_the_model(parsed_quiz_xml):
+    assert [q.text_format for q in parsed_quiz_xml.questions] == [
+        "html",
+        "markdown",
+        "plain",
+        "html",
+    ]
 
 
-def test_truefalse_becomes_a_true_false_question_with_its_feedback(quiz):
-    assert quiz.questions[2].kind == "truefalse"
-    assert quiz.questions[2].options == [
+def test_truefalse_becomes_a_true_false_question_with_its_feedback(parsed_quiz_xml):
+    assert parsed_quiz_xml.questions[2].kind == "truefalse"
+    assert parsed_quiz_xml.questions[2].options == [
         OptionData("True", 0.0, "No: 15 minutes is the limit."),
         OptionData("False", 1.0, "Yes, it is false."),
     ]
 
 
-def test_questions_record_the_line_of_their_question_element(quiz):
-    assert [q.line for q in quiz.questions] == [9, 42, 62, 86]
+def test_questions_record_the_line_of_their_question_element(parsed_quiz_xml):
+    assert [q.line for q in parsed_quiz_xml.questions] == [9, 42, 62, 86]
 
 
-def test_other_question_types_are_skipped_with_line_and_reason(quiz):
-    assert [str(p) for p in quiz.skipped] == [
+def test_other_question_types_are_skipped_with_line_and_reason(parsed_quiz_xml):
+    assert [str(p) for p in parsed_quiz_xml.skipped] == [
         "line 78: essay questions are not supported, skipped",
     ]
 
 
-def test_a_numerical_question_keeps_its_answer_and_tolerance(quiz):
-    question = quiz.questions[3]
+def test_a_numerical_question_keeps_its_answer_and_tolerance(parsed_quiz_xml):
+    question = parsed_quiz_xml.questions[3]
 
     assert (question.kind, question.options) == ("numerical", [OptionData("900", 1.0)])
 
@@ -177,15 +183,15 @@ def test_a_question_failing_validation_is_skipped_on_its_line():
     ]
 
 
-def test_the_writer_keeps_text_that_looks_like_cdata_end(quiz):
-    question = quiz.questions[0]
+def test_the_writer_keeps_text_that_looks_like_cdata_end(parsed_quiz_xml):
+    question = parsed_quiz_xml.questions[0]
     question.stem = "a ]]> b <c> & d"
 
     assert moodle_xml.parse(moodle_xml.write([question])).questions[0].stem == "a ]]> b <c> & d"
 
 
-def test_the_writer_roots_categories_in_the_course_top_category(quiz):
-    assert "<text>$course$/top/Lambda/Limits</text>" in moodle_xml.write(quiz.questions)
+def test_the_writer_roots_categories_in_the_course_top_category(parsed_quiz_xml):
+    assert "<text>$course$/top/Lambda/Limits</text>" in moodle_xml.write(parsed_quiz_xml.questions)
 
 
 COMBINED = (

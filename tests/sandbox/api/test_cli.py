@@ -3,38 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.sandbox.api.conftest import aws_cli
 
-AWS = Path(sys.executable).parent / "aws"
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def aws(live_server, access_key, tmp_path, *args: str) -> subprocess.CompletedProcess:
-    (tmp_path / "config").write_text("")
-    (tmp_path / "credentials").write_text("")
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "AWS_ACCESS_KEY_ID": access_key.key.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": access_key.secret_access_key,
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_MAX_ATTEMPTS": "1",
-    }
-    return subprocess.run(
-        [str(AWS), "lambda", *args, "--endpoint-url", live_server.url, "--region", "us-east-1"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """`aws lambda ...` against the live server, signed with the learner's key."""
+    return aws_cli("lambda", *args, endpoint_url=live_server.url, key=access_key, home=tmp_path)
 
 
 def test_aws_lambda_invoke_writes_the_response_to_the_outfile(

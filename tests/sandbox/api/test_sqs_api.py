@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import boto3
 import pytest
@@ -20,12 +17,10 @@ from django.utils import timezone
 from studyapp.accounts.access_keys import access_key_create
 from studyapp.sandbox.models import Function, QueueMessage
 from studyapp.sandbox.sqs import event_source_queue, messages_on, queue_poll, queue_update
-from tests.sandbox.api.conftest import NO_RETRIES
+from tests.sandbox.api.conftest import NO_RETRIES, aws_cli
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AWS = Path(sys.executable).parent / "aws"
-REGION = ("--region", "us-east-1")
 ACCOUNT_ID = "123456789012"
 GOOD = json.dumps({"orderId": "o-1", "sku": "BOOK-1", "quantity": 2})
 BAD = json.dumps({"orderId": "o-2", "sku": "BOOK-2", "quantity": 0})
@@ -399,24 +394,9 @@ def test_an_operation_the_sandbox_does_not_have_names_the_ones_it_has(sqs_client
 
 
 def aws_sqs(live_server, access_key, tmp_path, *args: str) -> subprocess.CompletedProcess:
-    (tmp_path / "config").write_text("")
-    (tmp_path / "credentials").write_text("")
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "AWS_ACCESS_KEY_ID": access_key.key.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": access_key.secret_access_key,
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_MAX_ATTEMPTS": "1",
-    }
-    return subprocess.run(
-        [str(AWS), "sqs", *args, "--endpoint-url", f"{live_server.url}/sqs", *REGION],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    """`aws sqs ...` against the live server's SQS endpoint, signed with the learner's key."""
+    return aws_cli(
+        "sqs", *args, endpoint_url=f"{live_server.url}/sqs", key=access_key, home=tmp_path
     )
 
 

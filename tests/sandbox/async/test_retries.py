@@ -40,6 +40,12 @@ def payments(samples, sandbox_service):
     return Function.objects.samples().get(name="handled-vs-unhandled-error")
 
 
+def async_settings_put(learner, function, **settings) -> None:
+    """PutFunctionEventInvokeConfig with the ``settings`` named; the others unset."""
+    unset = dict.fromkeys(("max_retry_attempts", "max_event_age_s", "on_success", "on_failure"))
+    event_invoke_config_put(user=learner, function=function, **(unset | settings))
+
+
 def accept(learner, function, payload, now=T0) -> AsyncEvent:
     return async_event_accept(
         user=learner, function=function, payload=payload, request_id=str(uuid.uuid4()), now=now
@@ -59,14 +65,7 @@ def run_until_finished(event: AsyncEvent, *, limit: int = 10) -> AsyncEvent:
 def test_a_failing_event_is_tried_three_times_then_sent_to_the_on_failure_destination(
     learner, payments
 ):
-    event_invoke_config_put(
-        user=learner,
-        function=payments,
-        max_retry_attempts=None,
-        max_event_age_s=None,
-        on_success=None,
-        on_failure=FAILURES,
-    )
+    async_settings_put(learner, payments, on_failure=FAILURES)
     event = run_until_finished(accept(learner, payments, FAILS))
     assert event.status == AsyncEvent.Status.FAILED
     assert event.condition == "RetriesExhausted"
@@ -103,14 +102,7 @@ def test_retries_wait_one_then_two_minutes_scaled_by_the_study_time_factor(learn
 
 
 def test_maximum_retry_attempts_zero_sends_the_event_to_the_dlq_after_one_try(learner, payments):
-    event_invoke_config_put(
-        user=learner,
-        function=payments,
-        max_retry_attempts=0,
-        max_event_age_s=None,
-        on_success=None,
-        on_failure=None,
-    )
+    async_settings_put(learner, payments, max_retry_attempts=0)
     dead_letter_put(
         user=learner, function=payments, target_arn="arn:aws:sqs:us-east-1:123456789012:dlq"
     )
@@ -131,13 +123,8 @@ def test_maximum_retry_attempts_zero_sends_the_event_to_the_dlq_after_one_try(le
 
 
 def test_a_success_goes_to_the_on_success_destination(learner, payments):
-    event_invoke_config_put(
-        user=learner,
-        function=payments,
-        max_retry_attempts=None,
-        max_event_age_s=None,
-        on_success="arn:aws:sqs:us-east-1:123456789012:payments-done",
-        on_failure=None,
+    async_settings_put(
+        learner, payments, on_success="arn:aws:sqs:us-east-1:123456789012:payments-done"
     )
     event = run_until_finished(accept(learner, payments, SUCCEEDS))
     assert event.status == AsyncEvent.Status.SUCCEEDED
@@ -154,14 +141,7 @@ def test_a_throttled_event_is_retried_until_it_is_too_old(learner, payments):
     ConcurrencyLease.objects.create(
         user=learner, function=payments, acquired_at=T0, expires_at=T0 + timedelta(days=3650)
     )
-    event_invoke_config_put(
-        user=learner,
-        function=payments,
-        max_retry_attempts=None,
-        max_event_age_s=60,
-        on_success=None,
-        on_failure=FAILURES,
-    )
+    async_settings_put(learner, payments, max_event_age_s=60, on_failure=FAILURES)
     event = run_until_finished(accept(learner, payments, SUCCEEDS), limit=20)
     assert event.status == AsyncEvent.Status.FAILED
     assert event.condition == "EventAgeExceeded"
@@ -177,14 +157,7 @@ def test_reserved_concurrency_zero_sends_the_event_straight_to_the_on_failure_de
     learner, payments
 ):
     reserved_concurrency_put(user=learner, function=payments, reserved=0)
-    event_invoke_config_put(
-        user=learner,
-        function=payments,
-        max_retry_attempts=None,
-        max_event_age_s=None,
-        on_success=None,
-        on_failure=FAILURES,
-    )
+    async_settings_put(learner, payments, on_failure=FAILURES)
     event = run_until_finished(accept(learner, payments, SUCCEEDS))
     assert event.status == AsyncEvent.Status.FAILED
     assert event.condition == "ZeroReservedConcurrency"
@@ -213,33 +186,21 @@ def test_a_duplicate_task_for_an_attempt_already_made_does_nothing(learner, paym
 
 
 def test_an_event_for_a_version_runs_that_version_and_its_record_says_so(learner, sandbox_service):
-    from studyapp.sandbox.deploying import NewFunction, function_code_replace, function_create
+    from studyapp.sandbox.deploying import function_code_replace, function_create
     from studyapp.sandbox.versions import version_publish
+    from tests.factories import new_function_make
 
     def code(answer):
         return {"app.py": f"def handler(event, context):\n    return {{'v': {answer!r}}}\n"}
 
-    new = NewFunction(
-        name="checkout",
-        handler="app.handler",
-        description="",
-        memory_mb=128,
-        timeout_s=3,
-        ephemeral_storage_mb=512,
-        environment={},
-        log_format="Text",
+    function = function_create(
+        user=learner, new=new_function_make(name="checkout"), code=code("one")
     )
-    function = function_create(user=learner, new=new, code=code("one"))
     version_publish(function=function)
     function_code_replace(function=function, user=learner, code=code("two"))
-    event_invoke_config_put(
-        user=learner,
-        function=function,
-        max_retry_attempts=None,
-        max_event_age_s=None,
-        on_success="arn:aws:sqs:us-east-1:123456789012:done",
-        on_failure=None,
-        qualifier="1",  # as on AWS, an event to version 1 follows version 1's settings
+    # As on AWS, an event to version 1 follows version 1's settings.
+    async_settings_put(
+        learner, function, on_success="arn:aws:sqs:us-east-1:123456789012:done", qualifier="1"
     )
     event = async_event_accept(
         user=learner,

@@ -5,21 +5,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from studyapp.sandbox.deploying import NewFunction, function_create, function_delete
+from studyapp.sandbox.deploying import function_create, function_delete
 from studyapp.sandbox.models import Function
+from tests.factories import new_function_make
 
 pytestmark = pytest.mark.django_db
 
-NEW = NewFunction(
-    name="orders-api",
-    handler="app.handler",
-    description="Deployed from a zip",
-    memory_mb=128,
-    timeout_s=3,
-    ephemeral_storage_mb=512,
-    environment={},
-    log_format="Text",
-)
+NEW = new_function_make(name="orders-api", description="Deployed from a zip")
 CODE = {"app.py": "def handler(event, context):\n    return 1\n", "lib/words.py": "X = 1\n"}
 
 

@@ -4,7 +4,6 @@ archiving, and bad input reported as path:line without importing anything."""
 from __future__ import annotations
 
 import io
-import json
 import shutil
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from django.core.management import CommandError, call_command
 from studyapp.sandbox.concurrency import provisioned_delete, provisioned_put
 from studyapp.sandbox.functions import function_copy
 from studyapp.sandbox.models import EventTemplate, Function
+from tests.plugins.courses import import_content
 from tests.plugins.task_worker import worker_tasks_finished
 from tests.sandbox.service import provisioned_environments
 
@@ -28,12 +28,6 @@ def content(tmp_path: Path) -> Path:
     for part in ("notes", "handlers", "layers", "events"):
         shutil.copytree(settings.CONTENT_DIR / part, source / part)
     return source
-
-
-def import_content(source: Path) -> dict:
-    out = io.StringIO()
-    call_command("import_content", "--source", str(source), "--json", stdout=out)
-    return json.loads(out.getvalue())
 
 
 def import_fails(source: Path) -> list[str]:

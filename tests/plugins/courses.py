@@ -1,16 +1,25 @@
-"""A small course and question bank written to a temporary content folder and imported."""
+"""Small courses written to a temporary content folder, for the tests of importing and of
+everything built on a course: the folders, the S3 course with its question bank, and the
+helpers that write question files and run ``manage.py import_content``.
+
+``content_dir`` is the small S3 course most tests start from; a test that needs another
+folder asks for it by its own name (``empty_content_dir``, ``lambda_content_dir``).
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from studyapp.quizzes.models import Question
+from studyapp.topics.models import Course
 
 NOTES = """# Amazon S3
 
@@ -32,6 +41,8 @@ NOTES = """# Amazon S3
 * **Solution**:
   * Store the site in a bucket.
 """
+
+BANK_DOMAINS = ["D1"] * 3 + ["D2"] * 3 + ["D3"] * 2 + ["D4"] * 2
 
 
 def question_md(
@@ -72,20 +83,47 @@ def questions_file(*questions: str) -> str:
 
 
 def import_content(source: Path) -> dict:
+    """Run ``manage.py import_content --json`` on ``source``: the report it prints."""
     out = io.StringIO()
     call_command("import_content", "--source", str(source), "--json", stdout=out)
     return json.loads(out.getvalue())
 
 
+def bank_import(content_dir: Path, text: str) -> dict:
+    """Write ``text`` as the course's question file (quizzes/bank.md) and import the folder."""
+    (content_dir / "quizzes" / "bank.md").write_text(text, encoding="utf-8")
+    return import_content(content_dir)
+
+
 @pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
+def empty_content_dir(tmp_path: Path) -> Path:
+    """A content folder with an empty notes/ folder and nothing else."""
     (tmp_path / "notes").mkdir()
-    (tmp_path / "quizzes").mkdir()
-    (tmp_path / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
     return tmp_path
 
 
-BANK_DOMAINS = ["D1"] * 3 + ["D2"] * 3 + ["D3"] * 2 + ["D4"] * 2
+@pytest.fixture
+def content_dir(empty_content_dir: Path) -> Path:
+    """A content folder with the small S3 course's notes (notes/s3.md: topics
+    buckets-and-objects, storage-classes and the case static-website) and an empty quizzes/."""
+    (empty_content_dir / "quizzes").mkdir()
+    (empty_content_dir / "notes" / "s3.md").write_text(NOTES, encoding="utf-8")
+    return empty_content_dir
+
+
+@pytest.fixture
+def lambda_content_dir(empty_content_dir: Path) -> Path:
+    """A content folder with the shipped Lambda notes (notes/aws-lambda.md) and nothing else."""
+    shutil.copy(settings.CONTENT_DIR / "notes" / "aws-lambda.md", empty_content_dir / "notes")
+    return empty_content_dir
+
+
+@pytest.fixture
+def course(content_dir: Path) -> Course:
+    """The amazon-s3 course (topics buckets-and-objects, storage-classes, static-website),
+    imported from ``content_dir``."""
+    import_content(content_dir)
+    return Course.objects.get(slug="amazon-s3")
 
 
 @pytest.fixture
@@ -100,6 +138,5 @@ def bank(content_dir: Path) -> dict[str, Question]:
         )
         for n, domain in enumerate(BANK_DOMAINS)
     ]
-    (content_dir / "quizzes" / "bank.md").write_text(questions_file(*questions), encoding="utf-8")
-    import_content(content_dir)
+    bank_import(content_dir, questions_file(*questions))
     return {q.key: q for q in Question.objects.select_related("current_version")}

@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0008_function_deployed'),
+        ("sandbox", "0008_function_deployed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='function',
-            name='runtime',
-            field=models.CharField(choices=studyapp.sandbox.models.runtime_choices, default='python3.13', max_length=32),
+            model_name="function",
+            name="runtime",
+            field=models.CharField(
+                choices=studyapp.sandbox.models.runtime_choices, default="python3.13", max_length=32
+            ),
         ),
     ]

@@ -296,6 +296,18 @@ def test_a_samples_page_shows_its_runtime_and_handler(samples, learner, client):
     assert '<span class="muted code-file" data-code-file>bootstrap</span>' in html
 
 
+@pytest.mark.django_db
+def test_the_function_list_names_each_functions_runtime(samples, learner, client):
+    client.force_login(learner)
+    own_copy(learner, "cold-start-vs-warm-nodejs")
+    html = client.get(reverse("sandbox:index")).content.decode()
+    assert "<td><code>" + NODE + "</code></td>" in html
+    assert (
+        html.count('<span class="muted sample-runtime">Runtime <code>provided.al2023</code>') == 1
+    )
+    assert html.count(f'<span class="muted sample-runtime">Runtime <code>{NODE}</code>') == 3
+
+
 # -- the spec and real runs ---------------------------------------------------------------------
 
 

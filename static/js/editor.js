@@ -27,11 +27,20 @@
     return label ? label.textContent.trim() : "Code";
   }
 
+  function contentAttributes(area) {
+    return CM.EditorView.contentAttributes.of({
+      "aria-label": labelOf(area),
+      "aria-describedby": area.getAttribute("aria-describedby") || "",
+      "data-testid": "code-editor"
+    });
+  }
+
   function enhance(container) {
     var area = container.querySelector("textarea");
     if (!area || container.classList.contains("is-enhanced")) return;
     var nonce = container.getAttribute("data-csp-nonce") || "";
     var language = new CM.Compartment();
+    var labelling = new CM.Compartment();
     var extensions = [
       CM.lineNumbers(),
       CM.highlightActiveLineGutter(),
@@ -57,11 +66,7 @@
       )),
       language.of(languageFor(container.getAttribute("data-language"))),
       CM.EditorView.lineWrapping,
-      CM.EditorView.contentAttributes.of({
-        "aria-label": labelOf(area),
-        "aria-describedby": area.getAttribute("aria-describedby") || "",
-        "data-testid": "code-editor"
-      }),
+      labelling.of(contentAttributes(area)),
       CM.EditorView.updateListener.of(function (update) {
         if (update.docChanged) {
           area.value = update.state.doc.toString();
@@ -81,7 +86,12 @@
     container.editorView = view;
     container.setLanguage = function (name) {
       container.setAttribute("data-language", name);
-      view.dispatch({ effects: language.reconfigure(languageFor(name)) });
+      view.dispatch({
+        effects: [
+          language.reconfigure(languageFor(name)),
+          labelling.reconfigure(contentAttributes(area))  // "Code of <the file>" as relabelled
+        ]
+      });
     };
     // A label click focuses the editor, as it focused the textarea.
     var label = area.id && document.querySelector('label[for="' + area.id + '"]');
@@ -123,11 +133,11 @@
       }
       var draft = drafts[next];
       current = next;
+      fileLabels.forEach(function (label) { label.textContent = draft.file; });
       if (container.setLanguage) container.setLanguage(draft.language);
       else container.setAttribute("data-language", draft.language);
       codeSet(container, draft.code);
       if (handler) handler.value = draft.handler;
-      fileLabels.forEach(function (label) { label.textContent = draft.file; });
     });
   }
 

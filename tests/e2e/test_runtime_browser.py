@@ -43,6 +43,7 @@ def test_picking_node_switches_the_editor_and_the_run_logs_nodes_lines(
     expect(page.locator(".cm-content .tok-keyword").first).to_have_text("export")
     expect(page.get_by_role("textbox", name="Handler", exact=True)).to_have_value("index.handler")
     expect(page.locator("#code-heading .code-file")).to_have_text("index.mjs")
+    expect(page.get_by_test_id("code-editor")).to_have_attribute("aria-label", "Code of index.mjs")
     expect(page.locator("textarea.code-input")).to_have_value(
         re.compile(r"^export const handler = async \(event, context\) =>")
     )

@@ -206,9 +206,9 @@ def test_runtime_is_one_the_sandbox_runs(sample):
 def test_node_and_custom_runtime_samples_are_shipped():
     runtimes = {s: load_toml(s)["runtime"] for s in OTHER_RUNTIME_SAMPLES}
     assert runtimes == {
-        "api-gateway-proxy-nodejs": "nodejs",
-        "sqs-partial-batch-nodejs": "nodejs",
-        "cold-start-vs-warm-nodejs": "nodejs",
+        "nodejs-api-gateway-proxy": "nodejs",
+        "nodejs-sqs-partial-batch": "nodejs",
+        "nodejs-cold-start-vs-warm": "nodejs",
         "custom-runtime-bootstrap": "provided.al2023",
     }
 

@@ -75,7 +75,7 @@ def test_picking_a_custom_runtime_shows_the_bootstrap_as_plain_text(
     page: Page, live_server, learner, imported, sandbox_service
 ):
     log_in(page, live_server, username="ada", password="correct-horse-42")
-    page.goto(f"{live_server.url}/sandbox/samples/api-gateway-proxy-nodejs/")
+    page.goto(f"{live_server.url}/sandbox/samples/nodejs-api-gateway-proxy/")
     page.get_by_role("button", name="Copy to edit").click()
     editor = page.locator(".editor.is-enhanced")
     expect(editor).to_have_attribute("data-language", "javascript")

@@ -139,7 +139,7 @@ def test_list_functions_gives_each_functions_runtime(lambda_client):
         listed.update({item["FunctionName"]: item["Runtime"] for item in page["Functions"]})
     assert listed["orders-node"] == NODE
     assert listed["cold-start-vs-warm"] == "python3.13"
-    assert listed["sqs-partial-batch-nodejs"] == NODE
+    assert listed["nodejs-sqs-partial-batch"] == NODE
     assert listed["custom-runtime-bootstrap"] == "provided.al2023"
 
 

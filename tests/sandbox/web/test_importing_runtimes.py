@@ -16,7 +16,7 @@ from studyapp.sandbox.models import Function
 
 pytestmark = pytest.mark.django_db
 
-NODE_TOML = "content/handlers/api-gateway-proxy-nodejs/function.toml"
+NODE_TOML = "content/handlers/nodejs-api-gateway-proxy/function.toml"
 CUSTOM_TOML = "content/handlers/custom-runtime-bootstrap/function.toml"
 
 
@@ -45,7 +45,7 @@ def edit(content: Path, sample: str, name: str, old: str, new: str) -> None:
 
 def test_samples_are_imported_with_their_runtime_and_files(content):
     call_command("import_content", "--source", str(content), stdout=io.StringIO())
-    node = Function.objects.samples().get(name="api-gateway-proxy-nodejs")
+    node = Function.objects.samples().get(name="nodejs-api-gateway-proxy")
     custom = Function.objects.samples().get(name="custom-runtime-bootstrap")
     python = Function.objects.samples().get(name="api-gateway-proxy")
     assert (node.runtime, node.handler, list(node.code)) == (
@@ -62,7 +62,7 @@ def test_samples_are_imported_with_their_runtime_and_files(content):
 
 
 def test_an_unknown_runtime_is_reported_on_its_line(content):
-    edit(content, "api-gateway-proxy-nodejs", "function.toml", '"nodejs"', '"ruby3.3"')
+    edit(content, "nodejs-api-gateway-proxy", "function.toml", '"nodejs"', '"ruby3.3"')
     problems = import_fails(content)
     assert f"{NODE_TOML}:3: runtime must be one of python3.13, {node_runtime_name()}, " in (
         "\n".join(problems)
@@ -71,7 +71,7 @@ def test_an_unknown_runtime_is_reported_on_its_line(content):
 
 
 def test_a_node_handler_naming_no_module_is_reported(content):
-    edit(content, "api-gateway-proxy-nodejs", "function.toml", '"index.handler"', '"app.handler"')
+    edit(content, "nodejs-api-gateway-proxy", "function.toml", '"index.handler"', '"app.handler"')
     problems = import_fails(content)
     assert (
         f"{NODE_TOML}:4: handler 'app.handler': there is no app.js or app.mjs or app.cjs here"
@@ -103,19 +103,19 @@ def test_a_node_sample_may_use_a_layer_of_node_modules(content):
     (package / "index.js").write_text("exports.shout = (text) => text.toUpperCase();\n")
     edit(
         content,
-        "api-gateway-proxy-nodejs",
+        "nodejs-api-gateway-proxy",
         "function.toml",
         'event = "api-gateway-v1"\n',
         'event = "api-gateway-v1"\nlayers = ["node-tools"]\n',
     )
     call_command("import_content", "--source", str(content), stdout=io.StringIO())
-    assert Function.objects.samples().get(name="api-gateway-proxy-nodejs").layers == ["node-tools"]
+    assert Function.objects.samples().get(name="nodejs-api-gateway-proxy").layers == ["node-tools"]
 
 
 def test_a_node_sample_refuses_a_layer_with_python_modules_only(content):
     edit(
         content,
-        "api-gateway-proxy-nodejs",
+        "nodejs-api-gateway-proxy",
         "function.toml",
         'event = "api-gateway-v1"\n',
         'event = "api-gateway-v1"\nlayers = ["text-tools"]\n',

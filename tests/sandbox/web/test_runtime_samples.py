@@ -57,15 +57,15 @@ def test_the_new_samples_name_their_runtimes(samples):
     assert {
         name: sample(name).runtime
         for name in (
-            "api-gateway-proxy-nodejs",
-            "sqs-partial-batch-nodejs",
-            "cold-start-vs-warm-nodejs",
+            "nodejs-api-gateway-proxy",
+            "nodejs-sqs-partial-batch",
+            "nodejs-cold-start-vs-warm",
             "custom-runtime-bootstrap",
         )
     } == {
-        "api-gateway-proxy-nodejs": NODE,
-        "sqs-partial-batch-nodejs": NODE,
-        "cold-start-vs-warm-nodejs": NODE,
+        "nodejs-api-gateway-proxy": NODE,
+        "nodejs-sqs-partial-batch": NODE,
+        "nodejs-cold-start-vs-warm": NODE,
         "custom-runtime-bootstrap": "provided.al2023",
     }
 
@@ -76,7 +76,7 @@ def test_the_new_samples_name_their_runtimes(samples):
 def test_node_api_gateway_answers_the_default_get_with_the_proxy_shape(
     samples, learner, sandbox_service
 ):
-    invocation = run(sample("api-gateway-proxy-nodejs"), learner)
+    invocation = run(sample("nodejs-api-gateway-proxy"), learner)
     assert invocation.status == "success", invocation.result
     payload = invocation.result["payload"]
     assert payload == {
@@ -113,7 +113,7 @@ def test_node_api_gateway_answers_the_default_get_with_the_proxy_shape(
 def test_node_api_gateway_routes_as_its_lesson_says(
     samples, learner, sandbox_service, event, status, body
 ):
-    invocation = run(sample("api-gateway-proxy-nodejs"), learner, event=event)
+    invocation = run(sample("nodejs-api-gateway-proxy"), learner, event=event)
     payload = invocation.result["payload"]
     assert (payload["statusCode"], json.loads(payload["body"])) == (status, body)
 
@@ -121,7 +121,7 @@ def test_node_api_gateway_routes_as_its_lesson_says(
 def test_node_api_gateway_refuses_another_event_with_a_type_error(
     samples, learner, sandbox_service
 ):
-    invocation = run(sample("api-gateway-proxy-nodejs"), learner, event={"key1": "value1"})
+    invocation = run(sample("nodejs-api-gateway-proxy"), learner, event={"key1": "value1"})
     assert invocation.status == "error"
     assert invocation.result["payload"]["errorType"] == "TypeError"
     assert invocation.result["payload"]["errorMessage"] == (
@@ -133,7 +133,7 @@ def test_node_api_gateway_refuses_another_event_with_a_type_error(
 
 
 def test_node_sqs_sample_reports_only_the_broken_message(samples, learner, sandbox_service):
-    function = sample("sqs-partial-batch-nodejs")
+    function = sample("nodejs-sqs-partial-batch")
     event = default_event(function)
     broken = [r["messageId"] for r in event["Records"] if not r["body"].rstrip().endswith("}")]
     invocation = run(function, learner)
@@ -149,7 +149,7 @@ def test_node_sqs_sample_reports_only_the_broken_message(samples, learner, sandb
 def test_node_sqs_sample_behind_a_queue_leaves_only_the_failed_message(
     samples, learner, sandbox_service
 ):
-    queue = event_source_queue(user=learner, function=sample("sqs-partial-batch-nodejs"), now=T0)
+    queue = event_source_queue(user=learner, function=sample("nodejs-sqs-partial-batch"), now=T0)
     good = json.dumps({"orderId": "o-1", "sku": "BOOK-1", "quantity": 2})
     bad = json.dumps({"orderId": "o-2", "sku": "BOOK-2", "quantity": 0})
     sent = [message_send(queue=queue, body=body, now=T0) for body in (good, bad, good)]
@@ -163,7 +163,7 @@ def test_node_sqs_sample_behind_a_queue_leaves_only_the_failed_message(
 
 
 def test_node_cold_start_pays_the_top_level_await_once(samples, learner, sandbox_service):
-    function = sample("cold-start-vs-warm-nodejs")
+    function = sample("nodejs-cold-start-vs-warm")
     first, second = run(function, learner), run(function, learner)
     assert (first.status, second.status) == ("success", "success")
     assert (first.cold_start, second.cold_start) == (True, False)

@@ -98,7 +98,7 @@ def test_the_handlers_file_is_where_the_runtime_looks_for_it(runtime, handler, f
 
 @pytest.mark.django_db
 def test_a_copy_keeps_the_samples_runtime_and_handler(samples, learner):
-    copy = own_copy(learner, "sqs-partial-batch-nodejs")
+    copy = own_copy(learner, "nodejs-sqs-partial-batch")
     assert (copy.runtime, copy.handler, copy.module_path) == (NODE, "index.handler", "index.mjs")
 
 
@@ -127,7 +127,7 @@ def test_picking_a_custom_runtime_with_an_empty_handler_gives_function_handler(s
 
 @pytest.mark.django_db
 def test_a_post_without_runtime_or_handler_keeps_the_functions(samples, learner):
-    copy = own_copy(learner, "api-gateway-proxy-nodejs")
+    copy = own_copy(learner, "nodejs-api-gateway-proxy")
     data = form_data(copy)
     del data["runtime"], data["handler"]
     form = RunForm(data, function=copy, editable=True)
@@ -202,8 +202,8 @@ def test_a_bootstrap_without_an_interpreter_line_is_not_executable(samples, lear
 @pytest.mark.django_db
 def test_a_samples_form_has_no_runtime_or_handler_to_change(samples, learner):
     form = RunForm(
-        initial=RunForm.initial_for(sample("cold-start-vs-warm-nodejs")),
-        function=sample("cold-start-vs-warm-nodejs"),
+        initial=RunForm.initial_for(sample("nodejs-cold-start-vs-warm")),
+        function=sample("nodejs-cold-start-vs-warm"),
         editable=False,
     )
     assert "runtime" not in form.fields and "handler" not in form.fields
@@ -266,7 +266,7 @@ def test_an_invalid_bootstrap_comes_back_with_the_editor_in_shell_mode(samples, 
 @pytest.mark.django_db
 def test_the_page_offers_each_runtimes_starting_point_to_the_editor(samples, learner, client):
     client.force_login(learner)
-    copy = own_copy(learner, "sqs-partial-batch-nodejs")
+    copy = own_copy(learner, "nodejs-sqs-partial-batch")
     response = client.get(reverse("sandbox:function", args=[copy.pk]))
     editor = response.context["runtime_editor"]
     assert 'data-language="javascript"' in response.content.decode()
@@ -299,7 +299,7 @@ def test_a_samples_page_shows_its_runtime_and_handler(samples, learner, client):
 @pytest.mark.django_db
 def test_the_function_list_names_each_functions_runtime(samples, learner, client):
     client.force_login(learner)
-    own_copy(learner, "cold-start-vs-warm-nodejs")
+    own_copy(learner, "nodejs-cold-start-vs-warm")
     html = client.get(reverse("sandbox:index")).content.decode()
     assert "<td><code>" + NODE + "</code></td>" in html
     assert (

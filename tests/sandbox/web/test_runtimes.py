@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 from django.urls import reverse
@@ -367,3 +368,31 @@ def test_each_runtimes_starter_runs_as_it_is(samples, learner, full_isolation, r
         language = "Python" if runtime.startswith("python") else "Node.js"
         assert payload["statusCode"] == 200
         assert json.loads(payload["body"]) == {"message": f"Hello from {language}"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_node_function_requires_a_package_from_its_layers_node_modules(
+    samples, learner, full_isolation, settings, tmp_path
+):
+    content = tmp_path / "content"
+    shutil.copytree(settings.CONTENT_DIR / "layers", content / "layers")
+    package = content / "layers" / "node-tools" / "nodejs" / "node_modules" / "node-tools"
+    package.mkdir(parents=True)
+    (package / "index.js").write_text("exports.shout = (text) => text.toUpperCase() + '!';\n")
+    settings.CONTENT_DIR = content
+    copy = own_copy(learner)
+    copy.runtime, copy.handler, copy.layers = NODE, "index.handler", ["node-tools"]
+    copy.code = {
+        "index.js": "const { shout } = require('node-tools');\n"
+        "exports.handler = async (event) => ({\n"
+        "  said: shout(event.word),\n"
+        "  from: require.resolve('node-tools'),\n"
+        "});\n"
+    }
+    copy.save()
+    invocation = run_once(copy, learner, event={"word": "layers"})
+    assert invocation.status == "success", invocation.result
+    assert invocation.result["payload"] == {
+        "said": "LAYERS!",
+        "from": "/opt/nodejs/node_modules/node-tools/index.js",
+    }

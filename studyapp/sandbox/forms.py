@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 
 from studyapp.engine.config import (
+    MAX_CUSTOM_HANDLER_CHARS,
     MAX_EPHEMERAL_MB,
     MAX_MEMORY_MB,
     MAX_TIMEOUT_S,
@@ -25,10 +26,22 @@ from studyapp.engine.config import (
 )
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import MAX_CODE_BYTES
-from studyapp.sandbox.models import EventTemplate, Function
+from studyapp.sandbox.models import (
+    BOOTSTRAP,
+    EventTemplate,
+    Function,
+    handler_default,
+    runtime_choices,
+    runtime_family,
+)
 from studyapp.sandbox.runs import EventError, event_parse
 
 ENV_LINE = re.compile(r"^\s*([^=\s]+)\s*=(.*)$")
+# module.function, as the Python and Node.js runtimes read it (the module may sit in folders).
+MODULE_HANDLER = re.compile(
+    r"^(?:[A-Za-z0-9_-]+/)*[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$"
+)
+PYTHON_HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 
 def _range(label: str, low: int, high: int, unit: str) -> dict[str, str]:
@@ -59,6 +72,29 @@ class RunForm(forms.Form):
         ),
         help_text="The Lambda API calls it by this name: letters, digits, - and _; "
         "not a sample's name.",
+    )
+    runtime = forms.ChoiceField(
+        label="Runtime",
+        required=False,
+        choices=runtime_choices,
+        help_text="The language the function runs in; the handler and the editor follow it.",
+    )
+    handler = forms.CharField(
+        label="Handler",
+        required=False,
+        strip=True,
+        max_length=MAX_CUSTOM_HANDLER_CHARS,
+        widget=forms.TextInput(
+            attrs={
+                "class": "mono",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+                "autocomplete": "off",
+            }
+        ),
+        help_text="Python: file.function (handler.handler runs handler.py's handler); Node.js: "
+        "file.export (index.handler runs index.mjs, .js or .cjs); custom runtime: any text, "
+        "read by your bootstrap from _HANDLER.",
     )
     code = forms.CharField(
         required=False,
@@ -129,12 +165,16 @@ class RunForm(forms.Form):
         if not editable:
             del self.fields["code"]
             del self.fields["name"]
+            del self.fields["runtime"]
+            del self.fields["handler"]
 
     @classmethod
     def initial_for(cls, function: Function) -> dict[str, Any]:
         event = function.default_event
         return {
             "name": function.name,
+            "runtime": function.runtime,
+            "handler": function.handler,
             "code": function.main_source,
             "memory_mb": function.memory_mb,
             "timeout_s": function.timeout_s,
@@ -155,6 +195,44 @@ class RunForm(forms.Form):
         if not code.strip():
             raise forms.ValidationError("The handler's file cannot be empty.")
         return code
+
+    def clean(self) -> dict[str, Any]:
+        """The handler follows the runtime: empty (or a runtime changed by a post without a
+        handler) takes the runtime's default; the checks are the runtime's own."""
+        data = super().clean()
+        if not self.editable:
+            return data
+        runtime = data.get("runtime") or self.function.runtime
+        data["runtime"] = runtime
+        family = runtime_family(runtime)
+        handler = data.get("handler", "")
+        if not handler and "handler" not in self.data and runtime == self.function.runtime:
+            handler = self.function.handler
+        handler = handler or handler_default(runtime)
+        data["handler"] = handler
+        if family == "provided":
+            if any(character.isspace() for character in handler) or not handler.isprintable():
+                self.add_error("handler", "A custom runtime's handler is text without spaces.")
+            code = data.get("code")
+            if code is not None and not code.startswith("#!"):
+                self.add_error(
+                    "code",
+                    f"The file {BOOTSTRAP} must be executable: start it with the interpreter that "
+                    "runs it, such as #!/bin/sh or #!/usr/bin/env python3.",
+                )
+        elif family == "python" and not PYTHON_HANDLER.match(handler):
+            self.add_error(
+                "handler",
+                "A Python handler is file.function, such as handler.handler "
+                "(the function handler in handler.py).",
+            )
+        elif family == "nodejs" and not MODULE_HANDLER.match(handler):
+            self.add_error(
+                "handler",
+                "A Node.js handler is file.export, such as index.handler "
+                "(the export handler of index.mjs, index.js or index.cjs).",
+            )
+        return data
 
     def clean_environment(self) -> dict[str, str]:
         environment: dict[str, str] = {}
@@ -197,6 +275,8 @@ class RunForm(forms.Form):
             environment=data["environment"],
             log_format=data["log_format"],
             code=data.get("code") if self.editable else None,
+            runtime=data.get("runtime") if self.editable else None,
+            handler=data.get("handler") if self.editable else None,
         )
 
 

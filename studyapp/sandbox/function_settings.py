@@ -17,6 +17,8 @@ class FunctionSettings:
     environment: dict[str, str]
     log_format: str
     code: str | None = None  # the handler's module; None keeps the stored code
+    runtime: str | None = None  # None keeps the stored runtime
+    handler: str | None = None  # None keeps the stored handler
 
     @classmethod
     def defaults(cls) -> FunctionSettings:
@@ -31,4 +33,6 @@ class FunctionSettings:
             ephemeral_storage_mb=function.ephemeral_storage_mb,
             environment=dict(function.environment),
             log_format=function.log_format,
+            runtime=function.runtime,
+            handler=function.handler,
         )

@@ -82,6 +82,7 @@ def function_copy(*, function: Function, user) -> Function:
                     title=function.title if function.is_sample else f"{function.title} (copy)",
                     summary=function.summary,
                     lesson_md=function.lesson_md,
+                    runtime=function.runtime,
                     handler=function.handler,
                     memory_mb=function.memory_mb,
                     timeout_s=function.timeout_s,
@@ -159,12 +160,18 @@ def function_update(*, function: Function, user, settings: FunctionSettings) -> 
     function.ephemeral_storage_mb = settings.ephemeral_storage_mb
     function.environment = dict(settings.environment)
     function.log_format = settings.log_format
+    if settings.runtime is not None:
+        function.runtime = settings.runtime
+    if settings.handler is not None:
+        function.handler = settings.handler
     if settings.code is not None:
         function.code = {**function.code, function.module_path: settings.code}
     # Only what the learner changes: a full save of a copy read before a concurrent publish
     # would put back the old last_version_number, and a number could then be given twice.
     function.save(
         update_fields=[
+            "runtime",
+            "handler",
             "memory_mb",
             "timeout_s",
             "ephemeral_storage_mb",

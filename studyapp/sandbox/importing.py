@@ -35,13 +35,30 @@ from studyapp.engine.config import (
     check_environment,
 )
 from studyapp.sandbox.concurrency import provisioned_refresh
-from studyapp.sandbox.models import NAME_PATTERN, EventTemplate, Function, FunctionInvokeConfig
+from studyapp.sandbox.models import (
+    BOOTSTRAP,
+    NAME_PATTERN,
+    NODE_EXTENSIONS,
+    PYTHON_RUNTIME,
+    EventTemplate,
+    Function,
+    FunctionInvokeConfig,
+    runtime_family,
+    runtime_names,
+)
 from studyapp.topics.models import Topic
 
 COURSE_SLUG = "aws-lambda"  # the course whose topics the samples teach
 REQUIRED_KEYS = ("title", "topic", "handler", "memory", "timeout", "ephemeral_storage", "event")
-OPTIONAL_KEYS = ("layers", "log_format", "environment", "lesson")
+OPTIONAL_KEYS = ("runtime", "layers", "log_format", "environment", "lesson")
 HANDLER_PATTERN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
+# What a layer holds for each runtime family (mounted under /opt): python/ is on sys.path,
+# nodejs/node_modules/ on Node's module path; a custom runtime's layer may hold anything.
+LAYER_FOLDERS = {
+    "python": ("python",),
+    "nodejs": ("nodejs",),
+    "provided": ("python", "nodejs", "bin"),
+}
 EVENT_SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_CODE_BYTES = 256 * 1024
 TITLE_WORDS = {
@@ -74,6 +91,7 @@ class FunctionData:
     summary: str
     lesson_md: str
     topic: str
+    runtime: str
     handler: str
     memory_mb: int
     timeout_s: int
@@ -219,6 +237,15 @@ def _function_read(
     event = data.get("event")
     if isinstance(event, str) and event not in events:
         problem("event", f"unknown event {event!r} (no events/{event}.json)")
+    runtime = _runtime_read(data.get("runtime", PYTHON_RUNTIME))
+    if runtime is None:
+        problem(
+            "runtime",
+            f"runtime must be one of {', '.join(runtime_names())} (or nodejs: the sandbox's "
+            f"Node.js), not {data.get('runtime')!r}",
+        )
+        runtime = PYTHON_RUNTIME
+    family = runtime_family(runtime)
     layers = data.get("layers", [])
     if not isinstance(layers, list) or not all(isinstance(name, str) for name in layers):
         problem("layers", "layers must be a list of layer names")
@@ -226,8 +253,11 @@ def _function_read(
     elif len(layers) > MAX_LAYERS:
         problem("layers", f"a function can use at most {MAX_LAYERS} layers")
     for name in layers:
-        if not re.match(NAME_PATTERN, name) or not (layers_dir / name / "python").is_dir():
-            problem("layers", f"unknown layer {name!r} (no layers/{name}/python/)")
+        folders = LAYER_FOLDERS[family]
+        if not re.match(NAME_PATTERN, name) or not any(
+            (layers_dir / name / folder).is_dir() for folder in folders
+        ):
+            problem("layers", f"unknown layer {name!r} (no layers/{name}/{folders[0]}/)")
     log_format = data.get("log_format", "Text")
     if log_format not in Function.LogFormat.values:
         problem("log_format", "log_format must be Text or JSON")
@@ -245,11 +275,7 @@ def _function_read(
     handler = data.get("handler")
     code = _code_read(folder, shown, found_problems)
     if isinstance(handler, str):
-        match = HANDLER_PATTERN.match(handler)
-        if match is None:
-            problem("handler", f"handler {handler!r} must look like module.function")
-        elif f"{match.group(1)}.py" not in code:
-            problem("handler", f"handler {handler!r}: there is no {match.group(1)}.py here")
+        _handler_check(handler, family=family, code=code, problem=problem)
     problems.extend(found_problems)
     if found_problems:
         return None
@@ -260,6 +286,7 @@ def _function_read(
         summary=str(lesson.get("summary", "")).strip(),
         lesson_md=str(lesson.get("body", "")).strip(),
         topic=data["topic"],
+        runtime=runtime,
         handler=data["handler"],
         memory_mb=data["memory"],
         timeout_s=data["timeout"],
@@ -270,6 +297,35 @@ def _function_read(
         environment=dict(environment),
         code=code,
     )
+
+
+def _runtime_read(value: Any) -> str | None:
+    """The runtime a sample names: one of the sandbox's, or ``nodejs`` for its Node.js runtime
+    (named after the host's Node.js major, so the content need not know it); None otherwise."""
+    if value == "nodejs":
+        return runtime_names()[1]
+    return value if isinstance(value, str) and value in runtime_names() else None
+
+
+def _handler_check(
+    handler: str, *, family: str, code: dict[str, str], problem: Callable[[str, str], None]
+) -> None:
+    """The handler names a file of the sample, as its runtime would look for it."""
+    if family == "provided":
+        source = code.get(BOOTSTRAP)
+        if source is None:
+            problem("handler", f"a custom runtime needs an executable file {BOOTSTRAP} here")
+        elif not source.startswith("#!"):
+            problem("handler", f"{BOOTSTRAP} must start with an interpreter line (#!/bin/sh)")
+        return
+    match = HANDLER_PATTERN.match(handler)
+    if match is None:
+        problem("handler", f"handler {handler!r} must look like module.function")
+        return
+    module = match.group(1)
+    files = [f"{module}.py"] if family == "python" else [module + ext for ext in NODE_EXTENSIONS]
+    if not any(name in code for name in files):
+        problem("handler", f"handler {handler!r}: there is no {' or '.join(files)} here")
 
 
 def _code_read(folder: Path, shown: str, problems: list[Problem]) -> dict[str, str]:
@@ -330,6 +386,7 @@ def sandbox_content_save(reading: SandboxReading, *, now: datetime) -> Counter:
                 "summary": function.summary,
                 "lesson_md": function.lesson_md,
                 "topic": topics.get(function.topic),
+                "runtime": function.runtime,
                 "handler": function.handler,
                 "memory_mb": function.memory_mb,
                 "timeout_s": function.timeout_s,

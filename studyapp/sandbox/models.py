@@ -16,11 +16,69 @@ from django.db.models import Q
 from django.urls import reverse
 
 from studyapp.core.archiving import ArchivableQuerySet
+from studyapp.engine.config import DEFAULT_RUNTIME
+from studyapp.engine.runtimes import PROVIDED, node_major, node_runtime_name
 
 # What the sandbox engine accepts as a function name is [A-Za-z0-9_-]{1,64}; the web app keeps
 # 48 of those for the name and uses the rest to keep each learner's environments apart.
 NAME_MAX_LENGTH = 48
 NAME_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
+
+# The runtimes a function can have: those the sandbox engine runs (engine/runtimes.py). The
+# Node.js runtime is named after the host's Node.js major (nodejs20.x with Node.js 20).
+PYTHON_RUNTIME = DEFAULT_RUNTIME
+NODE_EXTENSIONS = (".js", ".mjs", ".cjs")  # the order Node's runtime looks for a handler's file
+BOOTSTRAP = "bootstrap"  # the file a custom runtime (provided.al2023) runs
+HANDLER_DEFAULTS = {
+    "python": "handler.handler",
+    "nodejs": "index.handler",
+    "provided": "function.handler",
+}
+
+
+def runtime_family(runtime: str) -> str:
+    """python, nodejs or provided: what decides the handler's file and the editor's language."""
+    if runtime.startswith("python"):
+        return "python"
+    if runtime.startswith("nodejs"):
+        return "nodejs"
+    return "provided"
+
+
+def runtime_names() -> list[str]:
+    return [PYTHON_RUNTIME, node_runtime_name(), PROVIDED]
+
+
+def runtime_choices() -> list[tuple[str, str]]:
+    """The runtime picker's choices (a callable, so the Node.js name follows the host)."""
+    python = PYTHON_RUNTIME.removeprefix("python")
+    return [
+        (PYTHON_RUNTIME, f"Python {python} ({PYTHON_RUNTIME})"),
+        (node_runtime_name(), f"Node.js {node_major() or 20} ({node_runtime_name()})"),
+        (PROVIDED, f"Custom runtime on Amazon Linux 2023 ({PROVIDED})"),
+    ]
+
+
+def handler_default(runtime: str) -> str:
+    """A new handler setting for ``runtime``: handler.handler, index.handler, function.handler."""
+    return HANDLER_DEFAULTS[runtime_family(runtime)]
+
+
+def handler_file(*, runtime: str, handler: str, code: dict[str, str]) -> str:
+    """The file that holds the handler, as the runtime finds it: ``a.b.handler`` -> ``a/b.py``
+    (Python); ``src/index.handler`` -> ``src/index.js``, ``.mjs`` or ``.cjs``, whichever exists
+    in that order, else ``.mjs`` (Node.js); ``bootstrap`` for a custom runtime."""
+    family = runtime_family(runtime)
+    if family == "provided":
+        return BOOTSTRAP
+    if family == "python":
+        return handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
+    directory, _, name = handler.rpartition("/")
+    base = (f"{directory}/" if directory else "") + name.split(".", 1)[0]
+    for extension in NODE_EXTENSIONS:
+        if base + extension in code:
+            return base + extension
+    return base + ".mjs"
 
 
 class EventTemplate(models.Model):
@@ -70,7 +128,8 @@ class Function(models.Model):
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=500, blank=True)
     lesson_md = models.TextField(blank=True)
-    handler = models.CharField(max_length=128, default="handler.handler")
+    runtime = models.CharField(max_length=32, choices=runtime_choices, default=PYTHON_RUNTIME)
+    handler = models.CharField(max_length=128, default=HANDLER_DEFAULTS["python"])
     memory_mb = models.PositiveIntegerField(default=128)
     timeout_s = models.PositiveIntegerField(default=3)
     ephemeral_storage_mb = models.PositiveIntegerField(default=512)
@@ -137,8 +196,13 @@ class Function(models.Model):
 
     @property
     def module_path(self) -> str:
-        """The file that holds the handler function (``handler.handler`` -> ``handler.py``)."""
-        return self.handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
+        """The file that holds the handler (``handler.handler`` -> ``handler.py``; ``index.mjs``
+        for Node.js; ``bootstrap`` for a custom runtime)."""
+        return handler_file(runtime=self.runtime, handler=self.handler, code=self.code)
+
+    @property
+    def runtime_family(self) -> str:
+        return runtime_family(self.runtime)
 
     @property
     def main_source(self) -> str:
@@ -512,6 +576,7 @@ class FunctionVersion(models.Model):
     function = models.ForeignKey(Function, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     description = models.CharField(max_length=256, blank=True)
+    runtime = models.CharField(max_length=32, choices=runtime_choices, default=PYTHON_RUNTIME)
     handler = models.CharField(max_length=128)
     memory_mb = models.PositiveIntegerField()
     timeout_s = models.PositiveIntegerField()

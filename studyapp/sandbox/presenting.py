@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils.safestring import SafeString
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
+from pygments.lexers import BashLexer, JavascriptLexer, PythonLexer
 
 from studyapp.engine import billing
 from studyapp.sandbox.models import Function, Invocation
@@ -136,10 +136,15 @@ def batch_view(invocations: list[Invocation]) -> BatchView:
     )
 
 
-def code_highlighted(source: str) -> SafeString:
-    """Read-only view of code: Pygments escapes the source; line numbers in a gutter."""
+LEXERS = {"python": PythonLexer, "javascript": JavascriptLexer, "shell": BashLexer}
+
+
+def code_highlighted(source: str, *, language: str = "python") -> SafeString:
+    """Read-only view of code (python, javascript or shell): Pygments escapes the source; line
+    numbers in a gutter."""
+    lexer = LEXERS.get(language, PythonLexer)()
     html = highlight(
-        source, PythonLexer(), HtmlFormatter(linenos="table", cssclass="highlight", wrapcode=True)
+        source, lexer, HtmlFormatter(linenos="table", cssclass="highlight", wrapcode=True)
     )
     return SafeString(html)  # Pygments escapes every character of the source it renders
 

@@ -36,7 +36,7 @@ from studyapp.core.errors import Conflict, Invalid, NotFound
 from studyapp.engine.config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
 from studyapp.engine.shapes import FunctionSpec
 from studyapp.sandbox.function_settings import FunctionSettings
-from studyapp.sandbox.models import Function, Invocation
+from studyapp.sandbox.models import Function, Invocation, handler_file
 
 STALE_MARGIN_S = 60
 # How long a queued invocation may wait for a task worker before it counts as lost.
@@ -126,13 +126,16 @@ def layer_files(name: str) -> dict[str, str]:
 
 def function_spec(function: Function, user, run_settings: FunctionSettings) -> FunctionSpec:
     """The FunctionConfig dict the sandbox service runs (validated here as the engine would)."""
+    runtime = run_settings.runtime or function.runtime
+    handler = run_settings.handler or function.handler
     code = dict(function.code)
     if run_settings.code is not None:
-        code[function.module_path] = run_settings.code
+        code[handler_file(runtime=runtime, handler=handler, code=code)] = run_settings.code
     config = FunctionConfig(
         name=function.name,
         account=engine_account(user),
-        handler=function.handler,
+        runtime=runtime,
+        handler=handler,
         code=code,
         memory_mb=run_settings.memory_mb,
         timeout_s=run_settings.timeout_s,
@@ -151,6 +154,7 @@ def function_spec(function: Function, user, run_settings: FunctionSettings) -> F
 def config_snapshot(function: Function, spec: dict[str, Any]) -> dict[str, Any]:
     code_sha = hashlib.sha256(json.dumps(spec["code"], sort_keys=True).encode()).hexdigest()
     return {
+        "runtime": spec["runtime"],
         "handler": spec["handler"],
         "memory_mb": spec["memory_mb"],
         "timeout_s": spec["timeout_s"],

@@ -21,6 +21,7 @@ from studyapp.sandbox.models import Function, FunctionAlias, FunctionVersion
 LATEST = "$LATEST"
 ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
 SNAPSHOT_FIELDS = (
+    "runtime",
     "handler",
     "memory_mb",
     "timeout_s",

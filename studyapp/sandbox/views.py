@@ -17,10 +17,11 @@ from studyapp.markdown import render_markdown
 from studyapp.sandbox import functions as sandbox_functions
 from studyapp.sandbox.forms import RunForm, event_templates, event_text
 from studyapp.sandbox.invoking import run_start
-from studyapp.sandbox.models import EventTemplate, Function, Invocation
+from studyapp.sandbox.models import EventTemplate, Function, Invocation, runtime_names
 from studyapp.sandbox.presenting import batch_view, code_highlighted, function_versions_view
 from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history
 from studyapp.sandbox.selectors import function_list
+from studyapp.sandbox.starters import editor_language, runtime_editor_view
 from studyapp.sandbox.trying import run_initial_from_query
 
 PAGE = "sandbox/function.html"
@@ -44,6 +45,10 @@ def _page_context(
             events={template.slug: template.body for template in event_templates()},
         )
         form = RunForm(initial=initial, function=function, editable=editable)
+    runtime = function.runtime
+    if editable and form["runtime"].value() in runtime_names():
+        runtime = form["runtime"].value()  # as picked, when a changed form comes back invalid
+    editor = runtime_editor_view(function=function, runtimes=runtime_names()) if editable else {}
     return {
         "function": function,
         "owned": owned,
@@ -51,7 +56,12 @@ def _page_context(
         **(function_versions_view(function=function) if owned else {}),
         "form": form,
         "lesson": render_markdown(function.lesson_md),
-        "code_view": None if editable else code_highlighted(function.main_source),
+        "code_view": None
+        if editable
+        else code_highlighted(function.main_source, language=editor_language(function.runtime)),
+        "editor_language": editor_language(runtime),
+        "code_file": editor[runtime]["file"] if editor else function.module_path,
+        "runtime_editor": editor,
         "other_files": sorted(path for path in function.code if path != function.module_path),
         "templates": event_templates(),
         "selected_template": form.initial.get("event_template")

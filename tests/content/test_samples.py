@@ -24,7 +24,7 @@ LAYERS_DIR = CONTENT / "layers"
 EVENTS_DIR = CONTENT / "events"
 COURSE_NOTES = CONTENT / "notes" / "aws-lambda.md"
 
-SAMPLES = sorted(p.name for p in HANDLERS_DIR.iterdir() if p.is_dir())
+ALL_SAMPLES = sorted(p.name for p in HANDLERS_DIR.iterdir() if p.is_dir())
 LAYERS = sorted(p.name for p in LAYERS_DIR.iterdir() if p.is_dir())
 EVENTS = sorted(p.stem for p in EVENTS_DIR.glob("*.json"))
 
@@ -63,8 +63,11 @@ REQUIRED_KEYS = {
     "event",
     "lesson",
 }
-OPTIONAL_KEYS = {"layers", "log_format", "environment"}
+OPTIONAL_KEYS = {"runtime", "layers", "log_format", "environment"}
 ACCOUNT = "123456789012"
+# Samples in another runtime than Python (their own checks, and runs through the real sandbox:
+# tests/sandbox/web/test_runtime_samples.py). Node.js samples name the sandbox's Node.js.
+RUNTIMES = {"python3.13", "nodejs", "provided.al2023"}
 
 
 def slugify(text):
@@ -80,6 +83,10 @@ def course_topics():
 def load_toml(sample):
     with (HANDLERS_DIR / sample / "function.toml").open("rb") as fh:
         return tomllib.load(fh)
+
+
+SAMPLES = [s for s in ALL_SAMPLES if load_toml(s).get("runtime", "python3.13") == "python3.13"]
+OTHER_RUNTIME_SAMPLES = sorted(set(ALL_SAMPLES) - set(SAMPLES))
 
 
 def layer_modules(layer):
@@ -123,7 +130,7 @@ def test_required_events_are_shipped():
 
 
 def test_sample_names_are_slugs():
-    for name in SAMPLES + LAYERS + EVENTS:
+    for name in ALL_SAMPLES + LAYERS + EVENTS:
         assert slugify(name) == name, name
 
 
@@ -189,6 +196,48 @@ def test_function_toml(sample):
     assert isinstance(lesson, dict) and set(lesson) == {"summary", "body"}
     assert lesson["summary"].strip() and "\n" not in lesson["summary"].strip()
     assert len(lesson["body"].strip()) > 200
+
+
+@pytest.mark.parametrize("sample", ALL_SAMPLES)
+def test_runtime_is_one_the_sandbox_runs(sample):
+    assert load_toml(sample).get("runtime", "python3.13") in RUNTIMES
+
+
+def test_node_and_custom_runtime_samples_are_shipped():
+    runtimes = {s: load_toml(s)["runtime"] for s in OTHER_RUNTIME_SAMPLES}
+    assert runtimes == {
+        "nodejs-api-gateway-proxy": "nodejs",
+        "nodejs-sqs-partial-batch": "nodejs",
+        "nodejs-cold-start-vs-warm": "nodejs",
+        "custom-runtime-bootstrap": "provided.al2023",
+    }
+
+
+@pytest.mark.parametrize("sample", OTHER_RUNTIME_SAMPLES)
+def test_other_runtime_sample_toml_and_entry_point(sample):
+    folder = HANDLERS_DIR / sample
+    cfg = load_toml(sample)
+    assert cfg.keys() >= REQUIRED_KEYS and not cfg.keys() - REQUIRED_KEYS - OPTIONAL_KEYS
+    assert cfg["topic"] in course_topics() and cfg["event"] in EVENTS
+    lesson = cfg["lesson"]
+    assert lesson["summary"].strip() and len(lesson["body"].strip()) > 200
+    if cfg["runtime"] == "nodejs":
+        module, _, export = cfg["handler"].partition(".")
+        source = (folder / f"{module}.mjs").read_text(encoding="utf-8")
+        assert f"export const {export} = async (event" in source
+        check = subprocess.run(
+            ["node", "--check", str(folder / f"{module}.mjs")], capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stderr
+        assert "require(" not in source and not re.search(r"from \"(?!node:)", source), (
+            "Node.js samples use Node's standard library only (node: imports)"
+        )
+    else:
+        bootstrap = folder / "bootstrap"
+        assert bootstrap.read_text(encoding="utf-8").startswith("#!/bin/sh\n")
+        assert bootstrap.stat().st_mode & 0o111, "bootstrap is executable in the content folder"
+        check = subprocess.run(["sh", "-n", str(bootstrap)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
 
 
 # --------------------------------------------------------------------------- code

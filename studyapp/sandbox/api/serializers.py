@@ -9,9 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from studyapp.engine.account import function_arn, layer_arn, role_arn, runtime_arn
-from studyapp.sandbox.models import Function, FunctionAlias, FunctionInvokeConfig
-
-RUNTIME = "python3.13"
+from studyapp.sandbox.models import PYTHON_RUNTIME, Function, FunctionAlias, FunctionInvokeConfig
 
 
 def lambda_timestamp(moment: datetime) -> str:
@@ -24,7 +22,7 @@ def code_sha256(function: Function) -> str:
     return base64.b64encode(digest).decode()
 
 
-def runtime_version_arn(runtime: str = RUNTIME) -> str:
+def runtime_version_arn(runtime: str = PYTHON_RUNTIME) -> str:
     """A RuntimeVersionArn as Lambda writes it: no account, a 64-hex-digit version id."""
     version = hashlib.sha256(f"{runtime}:sandbox".encode()).hexdigest()
     return runtime_arn(version)
@@ -51,7 +49,7 @@ def function_configuration(
     configuration: dict[str, Any] = {
         "FunctionName": function.name,
         "FunctionArn": arn,
-        "Runtime": RUNTIME,
+        "Runtime": function.runtime,
         "Role": role_arn(function.name),
         "Handler": function.handler,
         "CodeSize": code_size,
@@ -77,7 +75,9 @@ def function_configuration(
     if not listing:
         configuration["State"] = "Active"
         configuration["LastUpdateStatus"] = "Successful"
-        configuration["RuntimeVersionConfig"] = {"RuntimeVersionArn": runtime_version_arn()}
+        configuration["RuntimeVersionConfig"] = {
+            "RuntimeVersionArn": runtime_version_arn(function.runtime)
+        }
     if creating:
         del configuration["LastUpdateStatus"]
         configuration["State"] = "Pending"

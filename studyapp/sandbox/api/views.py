@@ -13,10 +13,12 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -53,7 +55,6 @@ from studyapp.sandbox.api.errors import (
     s3_time,
 )
 from studyapp.sandbox.api.serializers import (
-    RUNTIME,
     alias_configuration,
     code_sha256,
     event_invoke_config,
@@ -62,7 +63,7 @@ from studyapp.sandbox.api.serializers import (
 )
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.functions import function_update
-from studyapp.sandbox.models import Function
+from studyapp.sandbox.models import Function, runtime_names
 from studyapp.sandbox.selectors import function_by_name
 
 LOG_TAIL_BYTES = 4096
@@ -361,11 +362,7 @@ def _function_create(request: HttpRequest, user) -> HttpResponse:
             "Runtime and Handler are mandatory parameters for functions created with "
             "deployment packages.",
         )
-    if runtime != RUNTIME:
-        raise LambdaApiError(
-            "InvalidParameterValueException",
-            f"The sandbox runs the {RUNTIME} runtime only; Runtime {runtime} is not available.",
-        )
+    _check_runtime(runtime)
     _check_handler(handler)
     code = _package((body.get("Code") or {}).get("ZipFile"))
     defaults = FunctionSettings.defaults()
@@ -386,13 +383,27 @@ def _function_create(request: HttpRequest, user) -> HttpResponse:
         log_format=settings.log_format,
     )
     try:
-        function = deploying.function_create(user=user, new=new, code=code)
+        with transaction.atomic():
+            function = deploying.function_create(user=user, new=new, code=code)
+            runtime_settings = replace(FunctionSettings.of(function), runtime=runtime)
+            function_update(function=function, user=user, settings=runtime_settings)
     except deploying.FunctionExists:
         raise LambdaApiError(
             "ResourceConflictException", f"Function already exist: {name}"
         ) from None
     shape = _configuration(function, user, creating=True)
     return JsonResponse(shape, status=201)
+
+
+def _check_runtime(runtime: Any) -> None:
+    """AWS's answer for a runtime outside its enum, listing the runtimes the sandbox runs (AWS
+    lists all of its own, then adds "or be a valid ARN": the sandbox takes no runtime ARNs)."""
+    if runtime not in runtime_names():
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
+            f"enum value set: [{', '.join(runtime_names())}]",
+        )
 
 
 def _check_handler(handler: Any) -> None:
@@ -470,15 +481,32 @@ def function_code_download(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _settings_from(function: Function, changes: dict[str, Any]) -> FunctionSettings:
-    supported = {"MemorySize", "Timeout", "Environment", "EphemeralStorage", "LoggingConfig"}
+    supported = {
+        "Runtime",
+        "Handler",
+        "MemorySize",
+        "Timeout",
+        "Environment",
+        "EphemeralStorage",
+        "LoggingConfig",
+    }
     unsupported = sorted(set(changes) - supported)
     if unsupported:
         raise LambdaApiError(
             "InvalidParameterValueException",
-            f"The sandbox cannot change {', '.join(unsupported)}; it changes "
+            f"The sandbox cannot change {', '.join(unsupported)}; it changes Runtime, Handler, "
             "MemorySize, Timeout, Environment, EphemeralStorage and LoggingConfig.",
         )
-    return _settings_from_values(FunctionSettings.of(function), changes)
+    settings = _settings_from_values(FunctionSettings.of(function), changes)
+    if "Runtime" in changes:
+        _check_runtime(changes["Runtime"])
+    if "Handler" in changes:
+        _check_handler(changes["Handler"])
+    return replace(
+        settings,
+        runtime=changes.get("Runtime", function.runtime),
+        handler=changes.get("Handler", function.handler),
+    )
 
 
 def _settings_from_values(current: FunctionSettings, changes: dict[str, Any]) -> FunctionSettings:

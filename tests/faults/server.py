@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -214,3 +215,45 @@ def sql(database: Path, query: str, *params) -> list[tuple]:
 
 def dumps(value) -> str:
     return json.dumps(value, sort_keys=True)
+
+
+# -- what the fault tests read off pages and the database ----------------------------------------
+
+OPTION = re.compile(r'name="option" value="([A-Z])"[^>]*?( checked)?>')  # an exam's options
+REMAINING = re.compile(r'data-remaining="(\d+)"')  # an exam's seconds left
+BATCH = re.compile(r"/sandbox/runs/([0-9a-f-]{36})/")  # the run a function page polls
+
+
+def stored(value: str) -> datetime:
+    """A time as SQLite stores it, read back as UTC."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def exam_state(database: Path, attempt_id: int) -> dict:
+    """An exam attempt's deadline, start, submission and answers, as stored."""
+    [(deadline, started, submitted)] = sql(
+        database,
+        "SELECT deadline, started_at, submitted_at FROM quizzes_attempt WHERE id = ?",
+        attempt_id,
+    )
+    items = sql(
+        database,
+        "SELECT position, chosen, answered_at FROM quizzes_attemptquestion "
+        "WHERE attempt_id = ? ORDER BY position",
+        attempt_id,
+    )
+    return {"deadline": deadline, "started": started, "submitted": submitted, "items": items}
+
+
+def run_form(**changes: str) -> dict[str, str]:
+    """A function page's Run form with Lambda's defaults, and ``changes``."""
+    form = {
+        "memory_mb": "128",
+        "timeout_s": "3",
+        "ephemeral_storage_mb": "512",
+        "log_format": "Text",
+        "environment": "",
+        "event": "{}",
+        "count": "1",
+    }
+    return form | changes

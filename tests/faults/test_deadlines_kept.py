@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.server import Browser, sql
+from tests.faults.server import BATCH, Browser, run_form, sql
 from tests.faults.supervised import Stack
-from tests.faults.test_processes_come_back import BATCH, run_form
 
 TIMEOUT_S = 5
 DEADLINE_S = 6.0

@@ -11,29 +11,7 @@ import json
 import re
 from datetime import UTC, datetime
 
-from tests.faults.server import Browser, sql
-
-OPTION = re.compile(r'name="option" value="([A-Z])"[^>]*?( checked)?>')
-REMAINING = re.compile(r'data-remaining="(\d+)"')
-
-
-def stored(value: str) -> datetime:
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def exam_state(database, attempt_id: int) -> dict:
-    [(deadline, started, submitted)] = sql(
-        database,
-        "SELECT deadline, started_at, submitted_at FROM quizzes_attempt WHERE id = ?",
-        attempt_id,
-    )
-    items = sql(
-        database,
-        "SELECT position, chosen, answered_at FROM quizzes_attemptquestion "
-        "WHERE attempt_id = ? ORDER BY position",
-        attempt_id,
-    )
-    return {"deadline": deadline, "started": started, "submitted": submitted, "items": items}
+from tests.faults.server import OPTION, REMAINING, Browser, exam_state, stored
 
 
 def answer(browser: Browser, attempt_url: str, position: int) -> str:

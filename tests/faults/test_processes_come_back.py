@@ -19,7 +19,17 @@ from datetime import UTC, datetime
 import boto3
 from botocore.config import Config
 
-from tests.faults.server import Browser, Reply, sql
+from tests.faults.server import (
+    BATCH,
+    OPTION,
+    REMAINING,
+    Browser,
+    Reply,
+    exam_state,
+    run_form,
+    sql,
+    stored,
+)
 from tests.faults.supervised import (
     SLOW_FUNCTION,
     Stack,
@@ -27,12 +37,10 @@ from tests.faults.supervised import (
     patiently,
     wait_for,
 )
-from tests.faults.test_exam_restart import OPTION, REMAINING, exam_state, stored
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 UNAVAILABLE = "The sandbox is unavailable; try again in a moment."
-BATCH = re.compile(r"/sandbox/runs/([0-9a-f-]{36})/")
 LEARNERS = ["ada", "bo", "cy", "di"]
 QUESTIONS = 10  # per practice quiz; the practiser starts another when one is done
 ONE_TRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60)
@@ -54,19 +62,6 @@ def function_id(stack: Stack, name: str) -> int:
         name,
     )
     return pk
-
-
-def run_form(**changes: str) -> dict[str, str]:
-    form = {
-        "memory_mb": "128",
-        "timeout_s": "3",
-        "ephemeral_storage_mb": "512",
-        "log_format": "Text",
-        "environment": "",
-        "event": "{}",
-        "count": "1",
-    }
-    return form | changes
 
 
 def run_posted(browser: Browser, stack: Stack, sample: str, form: dict[str, str]) -> Reply:

@@ -46,9 +46,9 @@ STUDY_NEXT = 5
 
 DEFINITIONS = {
     "due": "Due today: cards the review session will show today (within your daily limits) "
-    "and quiz questions whose spaced-repetition schedule has come round.",
+    "and quiz questions whose spaced-repetition schedule comes round before your study day ends.",
     "forecast": f"Forecast: cards and questions falling due on each of your next "
-    f"{FORECAST_DAYS} study days; anything already overdue counts on today.",
+    f"{FORECAST_DAYS} study days; today's are what is due today, as above.",
     "heatmap": "Activity: flashcard answers plus graded quiz answers on each study day of the "
     "last year.",
     "streak": "Streak: consecutive study days with at least one answer, ending today or "
@@ -132,18 +132,21 @@ class ForecastDay:
 
 
 def forecast(
-    cards: dict[date, int], questions: dict[date, int], *, today: date, days: int = FORECAST_DAYS
+    cards: dict[date, int],
+    questions: dict[date, int],
+    *,
+    today: date,
+    cards_today: int,
+    questions_today: int,
+    days: int = FORECAST_DAYS,
 ) -> list[ForecastDay]:
-    """Cards and questions due on each of the next ``days`` days; overdue ones count today."""
-    result = []
-    for offset in range(days):
+    """Cards and questions due on each of the next ``days`` days. Today's are the figures of
+    the review queue and of the due questions (``cards_today``, ``questions_today``), so the
+    chart never disagrees with "Due today"."""
+    result = [ForecastDay(today, cards_today, questions_today)]
+    for offset in range(1, days):
         day = today + timedelta(days=offset)
-        if offset == 0:
-            due_cards = sum(n for d, n in cards.items() if d <= today)
-            due_questions = sum(n for d, n in questions.items() if d <= today)
-        else:
-            due_cards, due_questions = cards.get(day, 0), questions.get(day, 0)
-        result.append(ForecastDay(day, due_cards, due_questions))
+        result.append(ForecastDay(day, cards.get(day, 0), questions.get(day, 0)))
     return result
 
 
@@ -293,7 +296,7 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     counts, day = queue.counts, queue.day
     today = local_study_date(now, zone=zone, day_starts_at_hour=hour)
 
-    questions_due = questions_due_count(user, now)
+    questions_due = questions_due_count(user, now, day=day)
 
     card_days = selectors.card_reviews_by_day(user, zone=zone, day_starts_at_hour=hour)
     question_days = selectors.question_reviews_by_day(user, zone=zone, day_starts_at_hour=hour)
@@ -313,6 +316,8 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         selectors.cards_due_by_day(user, before=horizon, zone=zone, day_starts_at_hour=hour),
         selectors.questions_due_by_day(user, before=horizon, zone=zone, day_starts_at_hour=hour),
         today=today,
+        cards_today=counts.total,
+        questions_today=questions_due,
     )
     weeks = weekly_retention(card_days, today=today)
     recent = weeks[-4:]

@@ -30,6 +30,11 @@ class User(AbstractUser):
         validators=[validate_time_zone],
         help_text="Your local time zone: days start and end by it.",
     )
+    start_dismissed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the learner put away the first-run start on the home page, if they did.",
+    )
 
     class Meta:
         permissions = [("teach", "Can author questions, build quizzes and run cohorts")]

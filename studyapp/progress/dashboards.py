@@ -271,6 +271,8 @@ class LearnerDashboard:
     studied_ms: int
     studied_ms_30: int
     answers_total: int
+    cards_answered: int  # flashcard answers ever
+    questions_answered: int  # graded quiz answers ever
     young_rate: float | None  # the last four weeks
     mature_rate: float | None
     forecast: list[ForecastDay]
@@ -283,6 +285,8 @@ class LearnerDashboard:
     overall_readiness: int | None
     assignments: list[selectors.AssignmentStatus]
     charts: dict[str, Chart] = field(default_factory=dict)
+    # slug -> what the page says instead of a chart that has no data yet
+    chart_empty: dict[str, str] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=lambda: DEFINITIONS)
 
 
@@ -348,6 +352,8 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         studied_ms=studied_ms,
         studied_ms_30=studied_ms_30,
         answers_total=sum(activity.values()),
+        cards_answered=sum(c.reviews for c in card_days.values()),
+        questions_answered=sum(answers for answers, _ in question_days.values()),
         young_rate=sum(w.young_passed for w in recent) / young if young else None,
         mature_rate=sum(w.mature_passed for w in recent) / mature if mature else None,
         forecast=days_ahead,
@@ -361,7 +367,33 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         assignments=selectors.assignments_for_learner(user, now=now),
     )
     board.charts = learner_charts(board, activity=activity)
+    board.chart_empty = learner_charts_empty(board, activity=activity)
     return board
+
+
+def learner_charts_empty(board: LearnerDashboard, *, activity: dict[date, int]) -> dict[str, str]:
+    """For each chart with nothing to draw yet, the sentence the page shows in its place."""
+    empty = {}
+    if not any(d.cards or d.questions for d in board.forecast):
+        empty["forecast"] = (
+            f"Nothing is due in the next {FORECAST_DAYS} days: the cards and questions you "
+            f"study show here on the days they come back."
+        )
+    if not activity:
+        empty["heatmap"] = "No answers yet: each day you answer cards or questions fills a square."
+    if not any(w.young or w.mature for w in board.retention):
+        empty["retention"] = (
+            "No reviews of cards in review yet: retention shows once cards you learned come "
+            "back days later."
+        )
+    if not board.scores:
+        empty["scores"] = "No finished quiz or exam yet: each one's scaled score shows here."
+    if not any(d.graded for d in board.domains):
+        empty["readiness"] = (
+            f"No graded answers yet: a domain's estimate shows after {READINESS_MIN_ANSWERS} "
+            f"answers in it within {READINESS_DAYS} days."
+        )
+    return empty
 
 
 def course_map(masteries: list[TopicMastery]) -> list[CourseMap]:

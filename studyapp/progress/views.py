@@ -4,24 +4,61 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from studyapp.accounts import onboarding
 from studyapp.accounts.cohorts import cohort_for_instructor
 from studyapp.accounts.models import Cohort
 from studyapp.accounts.permissions import instructor_required
+from studyapp.cards.forms import StudyStartForm
+from studyapp.cards.scheduling import study_settings_for
 from studyapp.progress.dashboards import cohort_csv, cohort_dashboard, learner_dashboard
 from studyapp.progress.export import learner_export
+from studyapp.progress.first_run import FirstRun, first_run_for
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     board = learner_dashboard(request.user, now=timezone.now())
+    if not (board.cards_answered and board.questions_answered):  # else no query more
+        start = first_run_for(request.user)
+        if start is not None:
+            form = StudyStartForm(instance=study_settings_for(request.user))
+            return start_render(request, start=start, form=form)
     return render(request, "progress/home.html", {"board": board})
+
+
+def start_render(
+    request: HttpRequest, *, start: FirstRun, form: StudyStartForm, status: int = 200
+) -> HttpResponse:
+    context = {"start": start, "form": form}
+    return render(request, "progress/start.html", context, status=status)
+
+
+@require_POST
+def start_settings(request: HttpRequest) -> HttpResponse:
+    """The start's first step: desired retention and daily limits (the study settings' form)."""
+    form = StudyStartForm(request.POST, instance=study_settings_for(request.user))
+    if not form.is_valid():
+        start = first_run_for(request.user)
+        if start is None:
+            return redirect("cards:settings")
+        return start_render(request, start=start, form=form, status=400)
+    form.save()
+    messages.success(request, "Study settings saved. Next: open the first topic.")
+    return redirect("home")
+
+
+@require_POST
+def start_dismiss(request: HttpRequest) -> HttpResponse:
+    onboarding.start_dismiss(user=request.user, now=timezone.now())
+    return redirect("home")
 
 
 @require_GET

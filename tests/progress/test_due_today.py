@@ -30,6 +30,7 @@ AFTER = datetime(2026, 3, 5, 9, 30, tzinfo=UTC)
 @pytest.fixture
 def history(world, learner):
     learner.time_zone = "America/New_York"
+    learner.start_dismissed_at = BEFORE - timedelta(days=7)  # Home is the dashboard
     learner.save()
     cards = world.cards  # cards[0] stays new
     world.schedule(learner, cards[1], due=BEFORE + timedelta(minutes=10), state=FsrsState.LEARNING)

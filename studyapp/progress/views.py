@@ -18,7 +18,12 @@ from studyapp.accounts.models import Cohort
 from studyapp.accounts.permissions import instructor_required
 from studyapp.cards.forms import StudyStartForm
 from studyapp.cards.scheduling import study_settings_for
-from studyapp.progress.dashboards import cohort_csv, cohort_dashboard, learner_dashboard
+from studyapp.progress.dashboards import (
+    LearnerDashboard,
+    cohort_csv,
+    cohort_dashboard,
+    learner_dashboard,
+)
 from studyapp.progress.export import learner_export
 from studyapp.progress.first_run import FirstRun, first_run_for
 
@@ -30,14 +35,20 @@ def home(request: HttpRequest) -> HttpResponse:
         start = first_run_for(request.user)
         if start is not None:
             form = StudyStartForm(instance=study_settings_for(request.user))
-            return start_render(request, start=start, form=form)
+            return start_render(request, start=start, form=form, board=board)
     return render(request, "progress/home.html", {"board": board})
 
 
 def start_render(
-    request: HttpRequest, *, start: FirstRun, form: StudyStartForm, status: int = 200
+    request: HttpRequest,
+    *,
+    start: FirstRun,
+    form: StudyStartForm,
+    board: LearnerDashboard | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    context = {"start": start, "form": form}
+    """The start in place of the dashboard (with the learner's assignments, if any)."""
+    context = {"start": start, "form": form, "board": board}
     return render(request, "progress/start.html", context, status=status)
 
 
@@ -47,7 +58,8 @@ def start_settings(request: HttpRequest) -> HttpResponse:
     form = StudyStartForm(request.POST, instance=study_settings_for(request.user))
     if not form.is_valid():
         start = first_run_for(request.user)
-        if start is None:
+        if start is None:  # studied since the page was shown: the full settings page
+            messages.error(request, "Check the study settings: " + form.errors.as_text())
             return redirect("cards:settings")
         return start_render(request, start=start, form=form, status=400)
     form.save()

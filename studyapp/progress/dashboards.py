@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
-from studyapp.accounts.models import Cohort, User
+from studyapp.accounts.models import Cohort, Membership, User
 from studyapp.cards.review import review_next
 from studyapp.cards.scheduling import study_settings_for, utc
 from studyapp.core.charts import (
@@ -31,6 +31,7 @@ from studyapp.core.charts import (
     stacked_bar_chart,
 )
 from studyapp.core.csv import csv_safe
+from studyapp.core.errors import NotFound
 from studyapp.progress import selectors
 from studyapp.quizzes import grading
 from studyapp.quizzes.models import DOMAIN_WEIGHTS, DOMAINS
@@ -550,7 +551,7 @@ def cohort_dashboard(cohort: Cohort, *, now: datetime) -> CohortDashboard:
     curves = {uid: selectors.forgetting_curve(s) for uid, s in saved.items()}
     topics = selectors.topics_active()
     recall = selectors.topic_recall(user_ids, now=now, curves=curves)
-    accuracy = selectors.topic_accuracy(user_ids)
+    accuracy = selectors.topic_accuracy(user_ids, cohort=cohort)
     read = selectors.topics_read(user_ids)
     done = selectors.assignments_done(cohort)
     grid = {
@@ -611,6 +612,71 @@ def cohort_dashboard(cohort: Cohort, *, now: datetime) -> CohortDashboard:
         slug="mastery",
     )
     return board
+
+
+@dataclass
+class CohortLearner:
+    """One member of a cohort as their instructor sees them: what they did since joining."""
+
+    cohort: Cohort
+    learner: User
+    joined_at: datetime
+    scores: list[selectors.ScorePoint]
+    studied: list[TopicMastery]  # the topics they have studied, in course order
+    topics_total: int
+    assignments: list[selectors.AssignmentStatus]
+    charts: dict[str, Chart] = field(default_factory=dict)
+    definitions: dict[str, str] = field(default_factory=lambda: DEFINITIONS)
+
+
+def cohort_learner(cohort: Cohort, *, user_id: int, now: datetime) -> CohortLearner:
+    """A member's detail page for the cohort's instructor (the caller has checked that the
+    cohort is theirs); NotFound for anyone who is not a member. Scores and quiz answers count
+    from the moment they joined the cohort."""
+    membership = (
+        Membership.objects.filter(cohort=cohort, user_id=user_id).select_related("user").first()
+    )
+    if membership is None:
+        raise NotFound("No such learner in this cohort.")
+    now, learner, joined = utc(now), membership.user, membership.joined_at
+    saved = selectors.settings_of([learner.pk])
+    curves = {uid: selectors.forgetting_curve(s) for uid, s in saved.items()}
+    topics = selectors.topics_active()
+    masteries = topic_masteries(
+        learner.pk,
+        topics,
+        recall=selectors.topic_recall([learner.pk], now=now, curves=curves),
+        accuracy=selectors.topic_accuracy([learner.pk], cohort=cohort),
+        read=selectors.topics_read([learner.pk]),
+    )
+    scores = selectors.score_history(learner, since=joined)
+    detail = CohortLearner(
+        cohort=cohort,
+        learner=learner,
+        joined_at=joined,
+        scores=scores,
+        studied=[m for m in masteries if m.started],
+        topics_total=len(topics),
+        assignments=selectors.assignments_for_learner(learner, now=now, cohort=cohort),
+    )
+    if scores:
+        last = scores[-1]["scaled_score"]
+        detail.charts["scores"] = line_chart(
+            title="Quiz and exam scores since joining",
+            summary=(
+                f"{len(scores)} scored attempt{'' if len(scores) == 1 else 's'} since joining; "
+                f"the latest scored {last}."
+            ),
+            labels=[f"{p['submitted_at']:%-d %b} {p['mode']}" for p in scores],
+            values=[p["scaled_score"] for p in scores],
+            y_min=grading.MIN_SCORE,
+            y_max=grading.MAX_SCORE,
+            reference=(grading.PASS_SCORE, "pass 750"),
+            value_header="Scaled score",
+            label_header="Finished",
+            slug="learner-scores",
+        )
+    return detail
 
 
 CSV_HEADERS = (

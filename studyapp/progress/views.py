@@ -22,6 +22,7 @@ from studyapp.progress.dashboards import (
     LearnerDashboard,
     cohort_csv,
     cohort_dashboard,
+    cohort_learner,
     learner_dashboard,
 )
 from studyapp.progress.export import learner_export
@@ -105,6 +106,15 @@ def cohort(request: HttpRequest, cohort_id: int) -> HttpResponse:
     found = cohort_for_instructor(user=request.user, cohort_id=cohort_id)
     board = cohort_dashboard(found, now=timezone.now())
     return render(request, "progress/cohort.html", {"board": board})
+
+
+@require_GET
+@instructor_required
+def cohort_learner_page(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
+    """One member's detail, for the cohort's own instructor only (404 for anyone else)."""
+    found = cohort_for_instructor(user=request.user, cohort_id=cohort_id)
+    detail = cohort_learner(found, user_id=user_id, now=timezone.now())
+    return render(request, "progress/cohort_learner.html", {"detail": detail})
 
 
 @require_GET

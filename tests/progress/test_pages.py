@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cohort(instructor, learner):
     made = cohort_create(instructor=instructor, name="Spring class")
-    Membership.objects.create(cohort=made, user=learner, joined_at=timezone.now())
+    # Joined a month ago: the tests' history (days or hours old) counts for the cohort.
+    Membership.objects.create(
+        cohort=made, user=learner, joined_at=timezone.now() - timedelta(days=30)
+    )
     return made
 
 
@@ -101,7 +104,8 @@ def test_the_cohort_dashboard_shows_a_row_per_learner_and_the_mastery_heatmap(
     response = instructor_client.get(reverse("progress:cohort", args=[cohort.id]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<th scope="row">ada</th>' in html
+    detail = reverse("progress:cohort_learner", args=[cohort.id, learner.id])
+    assert f'<th scope="row"><a href="{detail}">ada</a></th>' in html
     assert 'id="chart-mastery"' in html and "Show the numbers" in html
     assert "Weakest topics" in html and "Lambda Layers" in html
 

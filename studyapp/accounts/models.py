@@ -30,6 +30,11 @@ class User(AbstractUser):
         validators=[validate_time_zone],
         help_text="Your local time zone: days start and end by it.",
     )
+    sandbox_verified = models.BooleanField(
+        default=False,
+        help_text="An administrator verified this account: it may run code in the sandbox "
+        "without belonging to a cohort.",
+    )
     start_dismissed_at = models.DateTimeField(
         null=True,
         blank=True,

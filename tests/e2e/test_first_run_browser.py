@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from studyapp.cards.models import ReviewLog, StudySettings
 from studyapp.quizzes.models import AttemptQuestion
+from tests.e2e.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,3 +88,18 @@ def test_a_new_learner_goes_from_sign_up_through_the_start_to_the_dashboard(
     expect(page.get_by_role("region", name="Start here")).to_have_count(0)
     fits(page, width)
     context.close()
+
+
+def test_the_start_and_the_sandbox_note_of_a_new_account_pass_axe(
+    page: Page, live_server, api_samples
+):
+    sign_up(page, live_server, "axe-newcomer")
+    expect(page.get_by_role("region", name="Start here")).to_be_visible()
+    axe = Axe()
+    problems = [f"/home/: {v}" for v in violations(page, axe)]
+    page.goto(f"{live_server.url}/sandbox/")
+    expect(
+        page.get_by_role("heading", name="Running code needs a verified account")
+    ).to_be_visible()
+    problems += [f"/sandbox/: {v}" for v in violations(page, axe)]
+    assert problems == []

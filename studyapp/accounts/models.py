@@ -32,6 +32,7 @@ class User(AbstractUser):
     )
     sandbox_verified = models.BooleanField(
         default=False,
+        db_default=False,  # a row written without it (older code, a data migration): not verified
         help_text="An administrator verified this account: it may run code in the sandbox "
         "without belonging to a cohort.",
     )

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from studyapp.accounts.models import User
 from studyapp.cards.models import ReviewLog, StudySettings
-from studyapp.quizzes.models import AttemptQuestion
+from studyapp.quizzes.models import Attempt, AttemptQuestion
 from studyapp.quizzes.selectors import topics_with_questions
 from studyapp.topics.models import ReadingProgress, Topic
 
@@ -52,8 +52,12 @@ def start_steps(user: User) -> StartSteps:
             settings_chosen=Exists(StudySettings.objects.filter(user=learner)),
             topic_opened=Exists(ReadingProgress.objects.filter(user=learner)),
             reviewed=Exists(ReviewLog.objects.filter(user=learner)),
-            practised=Exists(
-                AttemptQuestion.objects.filter(attempt__user=learner, answered_at__isnull=False)
+            practised=Exists(  # an exam's answers count once it is submitted
+                AttemptQuestion.objects.filter(
+                    Q(attempt__mode=Attempt.Mode.PRACTICE) | Q(attempt__submitted_at__isnull=False),
+                    attempt__user=learner,
+                    answered_at__isnull=False,
+                )
             ),
         )
         .values("settings_chosen", "topic_opened", "reviewed", "practised")

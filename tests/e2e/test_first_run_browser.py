@@ -51,7 +51,7 @@ def test_a_new_learner_goes_from_sign_up_through_the_start_to_the_dashboard(
     page.get_by_label("New cards a day").fill("10")
     page.get_by_role("button", name="Save my settings").click()
     expect(page.get_by_text("Study settings saved. Next: open the first topic.")).to_be_visible()
-    expect(page.locator("#start-settings .badge-good")).to_have_text("done")
+    expect(page.locator("#start-settings .badge-step-done")).to_have_text("done")
     settings = StudySettings.objects.get(user__username=f"first{width}")
     assert (settings.desired_retention, settings.new_per_day) == (0.85, 10)
 
@@ -60,7 +60,7 @@ def test_a_new_learner_goes_from_sign_up_through_the_start_to_the_dashboard(
     topic_link.click()
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
     go_home(page)
-    expect(page.locator("#start-topic .badge-good")).to_have_text("done")
+    expect(page.locator("#start-topic .badge-step-done")).to_have_text("done")
 
     page.get_by_role("link", name="Start the first review").click()
     page.get_by_role("button", name="Show answer").click()
@@ -68,7 +68,7 @@ def test_a_new_learner_goes_from_sign_up_through_the_start_to_the_dashboard(
     expect(page.locator('[data-count="new"]')).to_have_text("9")
     assert ReviewLog.objects.filter(user__username=f"first{width}").count() == 1
     go_home(page)
-    expect(page.locator("#start-review .badge-good")).to_have_text("done")
+    expect(page.locator("#start-review .badge-step-done")).to_have_text("done")
 
     page.locator("#start-practice button").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Question 1 of \d+$"))).to_be_visible()

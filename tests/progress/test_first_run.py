@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studyapp.cards.models import StudySettings
+from studyapp.quizzes.models import QuestionReview
 from studyapp.topics.models import ReadingProgress
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,20 @@ def test_a_chart_is_drawn_once_it_has_data(learner_client, learner, dismissed):
     html = home(learner_client)
     assert "No answers yet" not in html and "No reviews of cards in review yet" not in html
     assert html.count('<svg class="chart"') == 3  # forecast, activity, retention
+
+
+def test_answers_in_an_exam_still_open_do_not_count_as_the_practice_step(
+    learner_client, learner, world
+):
+    now = timezone.now()
+    world.review(learner, at=now - timedelta(minutes=5))
+    world.attempt(
+        learner,
+        answers=[(world.question(), True)],
+        at=now - timedelta(minutes=1),
+        mode="exam",
+        submitted=False,
+    )
+    QuestionReview.objects.filter(user=learner).delete()  # an exam schedules at submission
+    html = home(learner_client)
+    assert "Start here" in html and not step_done(html, "practice")

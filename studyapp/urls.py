@@ -11,6 +11,8 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/", include("studyapp.accounts.urls")),
     path("home/", progress_views.home, name="home"),
+    path("home/start/settings/", progress_views.start_settings, name="start_settings"),
+    path("home/start/dismiss/", progress_views.start_dismiss, name="start_dismiss"),
     path("progress/", include("studyapp.progress.urls")),
     # Every instructor page: studyapp/teach_urls.py gathers each app's.
     path("teach/", include("studyapp.teach_urls")),

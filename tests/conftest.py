@@ -102,7 +102,10 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 @pytest.fixture
 def learner(django_user_model):
-    return django_user_model.objects.create_user(username="ada", password="correct-horse-42")
+    # Verified for the sandbox, as a cohort member would be: most tests run functions.
+    return django_user_model.objects.create_user(
+        username="ada", password="correct-horse-42", sandbox_verified=True
+    )
 
 
 @pytest.fixture

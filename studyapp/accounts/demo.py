@@ -27,6 +27,8 @@ def demo_users_ensure() -> list[User]:
     for demo in DEMO_LOGINS:
         user, _ = User.objects.get_or_create(username=demo.username)
         user.set_password(demo.password)
+        if demo.role == "learner":
+            user.sandbox_verified = True  # so `make run` shows a working sandbox at once
         user.save()
         if demo.role == "instructor":
             instructor_grant(user=user)

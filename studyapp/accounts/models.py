@@ -30,6 +30,17 @@ class User(AbstractUser):
         validators=[validate_time_zone],
         help_text="Your local time zone: days start and end by it.",
     )
+    sandbox_verified = models.BooleanField(
+        default=False,
+        db_default=False,  # a row written without it (older code, a data migration): not verified
+        help_text="An administrator verified this account: it may run code in the sandbox "
+        "without belonging to a cohort.",
+    )
+    start_dismissed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the learner put away the first-run start on the home page, if they did.",
+    )
 
     class Meta:
         permissions = [("teach", "Can author questions, build quizzes and run cohorts")]

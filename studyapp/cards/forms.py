@@ -85,6 +85,17 @@ NOTHING_SHOWN = (
 )
 
 
+class StudyStartForm(StudySettingsForm):
+    """The study settings a new learner chooses first (the home page's start): desired
+    retention and the daily limits; the rest keep their values."""
+
+    learning_steps = None
+    relearning_steps = None
+
+    class Meta(StudySettingsForm.Meta):
+        fields = ["desired_retention", "new_per_day", "reviews_per_day"]
+
+
 class NoteForm(forms.Form):
     topic = forms.ModelChoiceField(
         queryset=Topic.objects.visible()

@@ -15,6 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+# The largest size (in the chart's own units) a chart's text is drawn at: 13px on phones
+# (static/css/progress.css), and a generous average advance of one character, in em. Label
+# room is worked out from these, so no label is cut off at the chart's edge.
+TICK_PX = 13
+CHAR_EM = 0.62
+COLUMN_LABEL_ANGLE = 55  # degrees the matrix's column labels lean
+
 
 @dataclass(frozen=True)
 class Rect:
@@ -65,6 +72,7 @@ class Label:
     anchor: str = "start"  # start, middle or end
     css: str = "chart-tick"
     rotate: float = 0  # degrees around (x, y)
+    title: str = ""  # the whole text when ``text`` is shortened (the label's tooltip)
 
 
 @dataclass
@@ -193,22 +201,28 @@ def matrix_heatmap(
     values: Sequence[Sequence[float | None]],
 ) -> Chart:
     """Rows x columns of values from 0 to 1 (None: no data), e.g. learners x topics mastery."""
-    cell, left, top = 22, 150, 120
+    cell, angle = 22, math.radians(COLUMN_LABEL_ANGLE)
+    # Room for the longest (shortened) labels: row labels left of the grid, column labels
+    # leaning up and to the right above it, so none is cut off at the chart's edges.
+    row_room = max((text_width(_shorten(label)) for label in row_labels), default=0)
+    col_room = max((text_width(_shorten(label)) for label in column_labels), default=0)
+    left = max(60, math.ceil(row_room + 12))
+    top = max(30, math.ceil(col_room * math.sin(angle) + TICK_PX * math.cos(angle) + 10))
+    lean = math.ceil(col_room * math.cos(angle) + TICK_PX * 0.3 * math.sin(angle) - cell / 2)
     chart = Chart(
         title=title,
         summary=summary,
         slug=slug,
-        width=left + len(column_labels) * cell + 8,
+        width=left + len(column_labels) * cell + max(8, lean + 8),
         height=top + len(row_labels) * cell + 8,
         headers=("", *column_labels),
     )
     for col, label in enumerate(column_labels):
-        chart.labels.append(
-            Label(_n(left + col * cell + cell / 2), top - 6, _shorten(label), rotate=-55)
-        )
+        x = _n(left + col * cell + cell / 2)
+        chart.labels.append(_label(x, top - 6, label, rotate=-COLUMN_LABEL_ANGLE))
     for row, label in enumerate(row_labels):
         y = top + row * cell
-        chart.labels.append(Label(left - 6, y + 15, _shorten(label), "end"))
+        chart.labels.append(_label(left - 6, y + 15, label, anchor="end"))
         for col, value in enumerate(values[row]):
             level = "none" if value is None else str(min(4, int(value * 5)))
             shown = "no data" if value is None else f"{value:.0%}"
@@ -378,8 +392,10 @@ def bar_list(
     missing: str = "not enough data",
 ) -> Chart:
     """Horizontal bars, one a row (e.g. readiness per exam domain); None says ``missing``."""
-    row_h, left, top, right = 30, 230, 22, 70
+    row_h, top, right = 30, 22, 70
     width = 640
+    # The labels' column grows (up to a limit) for long labels; longer ones are shortened.
+    left = min(300, max(230, math.ceil(max(map(text_width, labels), default=0) + 16)))
     plot_w = width - left - right
     height = top + row_h * len(labels) + 8
 
@@ -405,8 +421,9 @@ def bar_list(
     ]
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + index * row_h
+        limit = int((left - 16) // (TICK_PX * CHAR_EM))
         chart.labels.append(
-            Label(left - 8, y + 18, _shorten(label, 34), "end", "chart-tick chart-label")
+            _label(left - 8, y + 18, label, limit=limit, anchor="end", css="chart-tick chart-label")
         )
         chart.rects.append(Rect(left, y + 6, plot_w, row_h - 12, "chart-track", rx=3))
         if value is None:
@@ -455,3 +472,24 @@ def _fmt(value: float) -> str:
 
 def _shorten(label: str, limit: int = 22) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def text_width(text: str) -> float:
+    """A generous estimate of how wide ``text`` is drawn at the charts' largest text size."""
+    return len(text) * TICK_PX * CHAR_EM
+
+
+def _label(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    limit: int = 22,
+    anchor: str = "start",
+    css: str = "chart-tick",
+    rotate: float = 0,
+) -> Label:
+    """A label of at most ``limit`` characters; a shortened one keeps its whole text as a
+    tooltip."""
+    shown = _shorten(text, limit)
+    return Label(x, y, shown, anchor, css, rotate, title=text if shown != text else "")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
-from studyapp.accounts.models import Cohort, User
+from studyapp.accounts.models import Cohort, Membership, User
 from studyapp.cards.review import review_next
 from studyapp.cards.scheduling import study_settings_for, utc
 from studyapp.core.charts import (
@@ -31,6 +31,7 @@ from studyapp.core.charts import (
     stacked_bar_chart,
 )
 from studyapp.core.csv import csv_safe
+from studyapp.core.errors import NotFound
 from studyapp.progress import selectors
 from studyapp.quizzes import grading
 from studyapp.quizzes.models import DOMAIN_WEIGHTS, DOMAINS
@@ -46,9 +47,9 @@ STUDY_NEXT = 5
 
 DEFINITIONS = {
     "due": "Due today: cards the review session will show today (within your daily limits) "
-    "and quiz questions whose spaced-repetition schedule has come round.",
+    "and quiz questions whose spaced-repetition schedule comes round before your study day ends.",
     "forecast": f"Forecast: cards and questions falling due on each of your next "
-    f"{FORECAST_DAYS} study days; anything already overdue counts on today.",
+    f"{FORECAST_DAYS} study days; today's are what is due today, as above.",
     "heatmap": "Activity: flashcard answers plus graded quiz answers on each study day of the "
     "last year.",
     "streak": "Streak: consecutive study days with at least one answer, ending today or "
@@ -132,18 +133,21 @@ class ForecastDay:
 
 
 def forecast(
-    cards: dict[date, int], questions: dict[date, int], *, today: date, days: int = FORECAST_DAYS
+    cards: dict[date, int],
+    questions: dict[date, int],
+    *,
+    today: date,
+    cards_today: int,
+    questions_today: int,
+    days: int = FORECAST_DAYS,
 ) -> list[ForecastDay]:
-    """Cards and questions due on each of the next ``days`` days; overdue ones count today."""
-    result = []
-    for offset in range(days):
+    """Cards and questions due on each of the next ``days`` days. Today's are the figures of
+    the review queue and of the due questions (``cards_today``, ``questions_today``), so the
+    chart never disagrees with "Due today"."""
+    result = [ForecastDay(today, cards_today, questions_today)]
+    for offset in range(1, days):
         day = today + timedelta(days=offset)
-        if offset == 0:
-            due_cards = sum(n for d, n in cards.items() if d <= today)
-            due_questions = sum(n for d, n in questions.items() if d <= today)
-        else:
-            due_cards, due_questions = cards.get(day, 0), questions.get(day, 0)
-        result.append(ForecastDay(day, due_cards, due_questions))
+        result.append(ForecastDay(day, cards.get(day, 0), questions.get(day, 0)))
     return result
 
 
@@ -268,6 +272,8 @@ class LearnerDashboard:
     studied_ms: int
     studied_ms_30: int
     answers_total: int
+    cards_answered: int  # flashcard answers ever
+    questions_answered: int  # graded quiz answers ever
     young_rate: float | None  # the last four weeks
     mature_rate: float | None
     forecast: list[ForecastDay]
@@ -280,6 +286,8 @@ class LearnerDashboard:
     overall_readiness: int | None
     assignments: list[selectors.AssignmentStatus]
     charts: dict[str, Chart] = field(default_factory=dict)
+    # slug -> what the page says instead of a chart that has no data yet
+    chart_empty: dict[str, str] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=lambda: DEFINITIONS)
 
 
@@ -293,7 +301,7 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     counts, day = queue.counts, queue.day
     today = local_study_date(now, zone=zone, day_starts_at_hour=hour)
 
-    questions_due = questions_due_count(user, now)
+    questions_due = questions_due_count(user, now, day=day)
 
     card_days = selectors.card_reviews_by_day(user, zone=zone, day_starts_at_hour=hour)
     question_days = selectors.question_reviews_by_day(user, zone=zone, day_starts_at_hour=hour)
@@ -313,6 +321,8 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         selectors.cards_due_by_day(user, before=horizon, zone=zone, day_starts_at_hour=hour),
         selectors.questions_due_by_day(user, before=horizon, zone=zone, day_starts_at_hour=hour),
         today=today,
+        cards_today=counts.total,
+        questions_today=questions_due,
     )
     weeks = weekly_retention(card_days, today=today)
     recent = weeks[-4:]
@@ -343,6 +353,8 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         studied_ms=studied_ms,
         studied_ms_30=studied_ms_30,
         answers_total=sum(activity.values()),
+        cards_answered=sum(c.reviews for c in card_days.values()),
+        questions_answered=sum(answers for answers, _ in question_days.values()),
         young_rate=sum(w.young_passed for w in recent) / young if young else None,
         mature_rate=sum(w.mature_passed for w in recent) / mature if mature else None,
         forecast=days_ahead,
@@ -356,7 +368,33 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         assignments=selectors.assignments_for_learner(user, now=now),
     )
     board.charts = learner_charts(board, activity=activity)
+    board.chart_empty = learner_charts_empty(board, activity=activity)
     return board
+
+
+def learner_charts_empty(board: LearnerDashboard, *, activity: dict[date, int]) -> dict[str, str]:
+    """For each chart with nothing to draw yet, the sentence the page shows in its place."""
+    empty = {}
+    if not any(d.cards or d.questions for d in board.forecast):
+        empty["forecast"] = (
+            f"Nothing is due in the next {FORECAST_DAYS} days: the cards and questions you "
+            f"study show here on the days they come back."
+        )
+    if not activity:
+        empty["heatmap"] = "No answers yet: each day you answer cards or questions fills a square."
+    if not any(w.young or w.mature for w in board.retention):
+        empty["retention"] = (
+            "No reviews of cards in review yet: retention shows once cards you learned come "
+            "back days later."
+        )
+    if not board.scores:
+        empty["scores"] = "No finished quiz or exam yet: each one's scaled score shows here."
+    if not any(d.graded for d in board.domains):
+        empty["readiness"] = (
+            f"No graded answers yet: a domain's estimate shows after {READINESS_MIN_ANSWERS} "
+            f"answers in it within {READINESS_DAYS} days."
+        )
+    return empty
 
 
 def course_map(masteries: list[TopicMastery]) -> list[CourseMap]:
@@ -513,7 +551,7 @@ def cohort_dashboard(cohort: Cohort, *, now: datetime) -> CohortDashboard:
     curves = {uid: selectors.forgetting_curve(s) for uid, s in saved.items()}
     topics = selectors.topics_active()
     recall = selectors.topic_recall(user_ids, now=now, curves=curves)
-    accuracy = selectors.topic_accuracy(user_ids)
+    accuracy = selectors.topic_accuracy(user_ids, cohort=cohort)
     read = selectors.topics_read(user_ids)
     done = selectors.assignments_done(cohort)
     grid = {
@@ -574,6 +612,71 @@ def cohort_dashboard(cohort: Cohort, *, now: datetime) -> CohortDashboard:
         slug="mastery",
     )
     return board
+
+
+@dataclass
+class CohortLearner:
+    """One member of a cohort as their instructor sees them: what they did since joining."""
+
+    cohort: Cohort
+    learner: User
+    joined_at: datetime
+    scores: list[selectors.ScorePoint]
+    studied: list[TopicMastery]  # the topics they have studied, in course order
+    topics_total: int
+    assignments: list[selectors.AssignmentStatus]
+    charts: dict[str, Chart] = field(default_factory=dict)
+    definitions: dict[str, str] = field(default_factory=lambda: DEFINITIONS)
+
+
+def cohort_learner(cohort: Cohort, *, user_id: int, now: datetime) -> CohortLearner:
+    """A member's detail page for the cohort's instructor (the caller has checked that the
+    cohort is theirs); NotFound for anyone who is not a member. Scores and quiz answers count
+    from the moment they joined the cohort."""
+    membership = (
+        Membership.objects.filter(cohort=cohort, user_id=user_id).select_related("user").first()
+    )
+    if membership is None:
+        raise NotFound("No such learner in this cohort.")
+    now, learner, joined = utc(now), membership.user, membership.joined_at
+    saved = selectors.settings_of([learner.pk])
+    curves = {uid: selectors.forgetting_curve(s) for uid, s in saved.items()}
+    topics = selectors.topics_active()
+    masteries = topic_masteries(
+        learner.pk,
+        topics,
+        recall=selectors.topic_recall([learner.pk], now=now, curves=curves),
+        accuracy=selectors.topic_accuracy([learner.pk], cohort=cohort),
+        read=selectors.topics_read([learner.pk]),
+    )
+    scores = selectors.score_history(learner, since=joined)
+    detail = CohortLearner(
+        cohort=cohort,
+        learner=learner,
+        joined_at=joined,
+        scores=scores,
+        studied=[m for m in masteries if m.started],
+        topics_total=len(topics),
+        assignments=selectors.assignments_for_learner(learner, now=now, cohort=cohort),
+    )
+    if scores:
+        last = scores[-1]["scaled_score"]
+        detail.charts["scores"] = line_chart(
+            title="Quiz and exam scores since joining",
+            summary=(
+                f"{len(scores)} scored attempt{'' if len(scores) == 1 else 's'} since joining; "
+                f"the latest scored {last}."
+            ),
+            labels=[f"{p['submitted_at']:%-d %b} {p['mode']}" for p in scores],
+            values=[p["scaled_score"] for p in scores],
+            y_min=grading.MIN_SCORE,
+            y_max=grading.MAX_SCORE,
+            reference=(grading.PASS_SCORE, "pass 750"),
+            value_header="Scaled score",
+            label_header="Finished",
+            slug="learner-scores",
+        )
+    return detail
 
 
 CSV_HEADERS = (

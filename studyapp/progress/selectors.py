@@ -295,13 +295,21 @@ def topic_recall(
     return {(r["user_id"], r["note__topic_id"]): (r["mean"], r["cards"]) for r in rows}
 
 
-def topic_accuracy(user_ids: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
-    """(learner, topic) -> (right, graded) over every graded answer to the topic's questions."""
-    rows = (
-        AttemptQuestion.objects.filter(
-            attempt__user_id__in=user_ids, correct__isnull=False, version__topics__isnull=False
+def topic_accuracy(
+    user_ids: list[int], *, cohort: Cohort | None = None
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """(learner, topic) -> (right, graded) over every graded answer to the topic's questions;
+    with ``cohort``, only the answers given since the learner joined it."""
+    answers = AttemptQuestion.objects.filter(
+        attempt__user_id__in=user_ids, correct__isnull=False, version__topics__isnull=False
+    )
+    if cohort is not None:
+        answers = answers.filter(
+            attempt__user__memberships__cohort=cohort,
+            answered_at__gte=F("attempt__user__memberships__joined_at"),
         )
-        .values("attempt__user_id", "version__topics")
+    rows = (
+        answers.values("attempt__user_id", "version__topics")
         .annotate(graded=Count("id"), right=Count("id", filter=Q(correct=True)))
         .order_by()
     )
@@ -341,12 +349,18 @@ class ScorePoint(TypedDict):
     question_count: int
 
 
-def score_history(user: User, *, limit: int = 30) -> list[ScorePoint]:
-    """The learner's last ``limit`` submitted attempts with a scaled score, oldest first."""
+def score_history(
+    user: User, *, limit: int = 30, since: datetime | None = None
+) -> list[ScorePoint]:
+    """The learner's last ``limit`` submitted attempts with a scaled score (those submitted
+    since ``since``, if given), oldest first."""
+    attempts = Attempt.objects.filter(
+        user=user, submitted_at__isnull=False, scaled_score__isnull=False
+    )
+    if since is not None:
+        attempts = attempts.filter(submitted_at__gte=since)
     rows = list(
-        Attempt.objects.filter(user=user, submitted_at__isnull=False, scaled_score__isnull=False)
-        .order_by("-submitted_at", "-id")
-        .values(
+        attempts.order_by("-submitted_at", "-id").values(
             "id", "mode", "title", "submitted_at", "scaled_score", "correct_count", "question_count"
         )[:limit]
     )
@@ -385,9 +399,12 @@ class AssignmentStatus:
     overdue: bool = False
 
 
-def assignments_for_learner(user: User, *, now: datetime) -> list[AssignmentStatus]:
-    """What the learner's cohorts assigned them, open work first (soonest due first); the
-    statuses come from ``studyapp.quizzes.assignments`` in a fixed number of queries."""
+def assignments_for_learner(
+    user: User, *, now: datetime, cohort: Cohort | None = None
+) -> list[AssignmentStatus]:
+    """What the learner's cohorts (or only ``cohort``) assigned them, open work first (soonest
+    due first); the statuses come from ``studyapp.quizzes.assignments`` in a fixed number of
+    queries."""
     return [
         AssignmentStatus(
             title=row.title,
@@ -400,6 +417,7 @@ def assignments_for_learner(user: User, *, now: datetime) -> list[AssignmentStat
             overdue=row.overdue,
         )
         for row in learner_assignments(user, now=now)
+        if cohort is None or row.assignment.cohort_id == cohort.pk
     ]
 
 
@@ -441,8 +459,12 @@ def cohort_learner_rows(cohort: Cohort, *, now: datetime) -> list[dict]:
     user = OuterRef("user_id")
     reviews = ReviewLog.objects.filter(user=user)
     answers = AttemptQuestion.objects.filter(attempt__user=user, answered_at__isnull=False)
+    # Scores count from the day the learner joined this cohort, not from before it.
     submitted = Attempt.objects.filter(
-        user=user, submitted_at__isnull=False, scaled_score__isnull=False
+        user=user,
+        submitted_at__isnull=False,
+        scaled_score__isnull=False,
+        submitted_at__gte=OuterRef("joined_at"),
     )
     due = card_schedules_active().filter(user=user, suspended=False)
     read = ReadingProgress.objects.filter(

@@ -10,5 +10,10 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("export.json", views.export_json, name="export"),
     path("cohorts/<int:cohort_id>/", views.cohort, name="cohort"),
+    path(
+        "cohorts/<int:cohort_id>/learners/<int:user_id>/",
+        views.cohort_learner_page,
+        name="cohort_learner",
+    ),
     path("cohorts/<int:cohort_id>/learners.csv", views.cohort_csv_download, name="cohort_csv"),
 ]

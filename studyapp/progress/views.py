@@ -4,24 +4,74 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from studyapp.accounts import onboarding
 from studyapp.accounts.cohorts import cohort_for_instructor
 from studyapp.accounts.models import Cohort
 from studyapp.accounts.permissions import instructor_required
-from studyapp.progress.dashboards import cohort_csv, cohort_dashboard, learner_dashboard
+from studyapp.cards.forms import StudyStartForm
+from studyapp.cards.scheduling import study_settings_for
+from studyapp.progress.dashboards import (
+    LearnerDashboard,
+    cohort_csv,
+    cohort_dashboard,
+    cohort_learner,
+    learner_dashboard,
+)
 from studyapp.progress.export import learner_export
+from studyapp.progress.first_run import FirstRun, first_run_for
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     board = learner_dashboard(request.user, now=timezone.now())
+    if not (board.cards_answered and board.questions_answered):  # else no query more
+        start = first_run_for(request.user)
+        if start is not None:
+            form = StudyStartForm(instance=study_settings_for(request.user))
+            return start_render(request, start=start, form=form, board=board)
     return render(request, "progress/home.html", {"board": board})
+
+
+def start_render(
+    request: HttpRequest,
+    *,
+    start: FirstRun,
+    form: StudyStartForm,
+    board: LearnerDashboard | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The start in place of the dashboard (with the learner's assignments, if any)."""
+    context = {"start": start, "form": form, "board": board}
+    return render(request, "progress/start.html", context, status=status)
+
+
+@require_POST
+def start_settings(request: HttpRequest) -> HttpResponse:
+    """The start's first step: desired retention and daily limits (the study settings' form)."""
+    form = StudyStartForm(request.POST, instance=study_settings_for(request.user))
+    if not form.is_valid():
+        start = first_run_for(request.user)
+        if start is None:  # studied since the page was shown: the full settings page
+            messages.error(request, "Check the study settings: " + form.errors.as_text())
+            return redirect("cards:settings")
+        return start_render(request, start=start, form=form, status=400)
+    form.save()
+    messages.success(request, "Study settings saved. Next: open the first topic.")
+    return redirect("home")
+
+
+@require_POST
+def start_dismiss(request: HttpRequest) -> HttpResponse:
+    onboarding.start_dismiss(user=request.user, now=timezone.now())
+    return redirect("home")
 
 
 @require_GET
@@ -56,6 +106,15 @@ def cohort(request: HttpRequest, cohort_id: int) -> HttpResponse:
     found = cohort_for_instructor(user=request.user, cohort_id=cohort_id)
     board = cohort_dashboard(found, now=timezone.now())
     return render(request, "progress/cohort.html", {"board": board})
+
+
+@require_GET
+@instructor_required
+def cohort_learner_page(request: HttpRequest, cohort_id: int, user_id: int) -> HttpResponse:
+    """One member's detail, for the cohort's own instructor only (404 for anyone else)."""
+    found = cohort_for_instructor(user=request.user, cohort_id=cohort_id)
+    detail = cohort_learner(found, user_id=user_id, now=timezone.now())
+    return render(request, "progress/cohort_learner.html", {"detail": detail})
 
 
 @require_GET

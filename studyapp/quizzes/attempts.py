@@ -27,7 +27,7 @@ from studyapp.quizzes import grading
 from studyapp.quizzes.banks import option_fractions
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Option, Question
 from studyapp.quizzes.scheduling import question_review_record
-from studyapp.quizzes.selectors import NavigatorItem, attempt_item
+from studyapp.quizzes.selectors import NavigatorItem, attempt_item, questions_due
 
 PRACTICE_SOURCES = {
     "all": "All questions",
@@ -62,8 +62,9 @@ def question_pool(
     source: str = "all",
 ) -> QuerySet[Question]:
     """Published questions matching the filters; ``missed``: the learner's last answer to
-    them was wrong; ``due``: their spaced-repetition schedule is due."""
-    pool = Question.objects.in_pool()
+    them was wrong; ``due``: the questions due today (:func:`questions_due`), whichever
+    quiz first asked them."""
+    pool = questions_due(user, now=now) if source == "due" else Question.objects.in_pool()
     if topic_ids:
         pool = pool.filter(current_version__topics__in=topic_ids)
     if domains:
@@ -78,8 +79,6 @@ def question_pool(
             .values("correct")[:1]
         )
         pool = pool.annotate(last_correct=Subquery(last)).filter(last_correct=False)
-    elif source == "due":
-        pool = pool.filter(schedules__user=user, schedules__due__lte=now).order_by("schedules__due")
     return pool.distinct().select_related("current_version")
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 
+from studyapp.cards.review import StudyDay, study_day_for
+from studyapp.cards.scheduling import study_settings_for
 from studyapp.core.archiving import active_q
 from studyapp.core.errors import NotFound
 from studyapp.quizzes.models import (
@@ -14,7 +16,6 @@ from studyapp.quizzes.models import (
     AttemptQuestion,
     Option,
     Question,
-    QuestionSchedule,
     question_asked_q,
 )
 from studyapp.topics.models import Topic
@@ -114,17 +115,26 @@ def attempts_history(user) -> QuerySet[Attempt]:
     return Attempt.objects.filter(user=user).order_by("-started_at", "-id")
 
 
-def questions_due_count(user, now: datetime) -> int:
-    """How many of the learner's questions are due for review (spaced repetition) at ``now``."""
+def questions_due(user, *, now: datetime, day: StudyDay | None = None) -> QuerySet[Question]:
+    """The questions due today: those the learner has answered whose spaced-repetition schedule
+    falls due before the end of the learner's study day (their time zone, their day start),
+    overdue ones first. The one definition of a due question: the practice of due questions
+    asks these, and every "due" figure counts them (:func:`questions_due_count`). ``day``: the
+    learner's study day at ``now`` when the caller has it already (saving a query)."""
+    if not user.is_authenticated:
+        return Question.objects.none()
+    if day is None:
+        day = study_day_for(user, study_settings_for(user), now=now)
     return (
-        QuestionSchedule.objects.filter(
-            user=user,
-            due__lte=now,
-        )
-        .filter(question_asked_q("question"))
-        .values("question")
-        .count()
+        Question.objects.asked()
+        .filter(schedules__user=user, schedules__due__lt=day.end)
+        .order_by("schedules__due", "pk")
     )
+
+
+def questions_due_count(user, now: datetime, *, day: StudyDay | None = None) -> int:
+    """How many questions are due today (:func:`questions_due`)."""
+    return questions_due(user, now=now, day=day).count()
 
 
 def topics_with_questions() -> QuerySet[Topic]:

@@ -8,6 +8,9 @@ counted in the database, so web workers and task workers on any machine see the 
   runs at most N at once, and the other functions of the account share only what is left
   (``unreserved pool = account limit - sum of reservations``); ``0`` throttles every call;
 - the account limit (``LambdaAccount.concurrency_limit``) caps everything else;
+- an account that is not verified for the sandbox (``accounts.sandbox_access``) has no
+  capacity: every invocation it asks for is throttled, with a message that says how to get
+  access (the pages and the API refuse its runs before they get here);
 - the sandbox's own fairness rule: a learner holds at most ``SANDBOX_MAX_RUNNING_PER_LEARNER``
   leases at once, whatever asked for them (throttled as the account limit is, with a message
   that says so);
@@ -36,6 +39,7 @@ from django.db.models import Sum
 from django.tasks import Task, TaskResult, task
 from django.utils import timezone
 
+from studyapp.accounts.sandbox_access import NO_SANDBOX_ACCESS, sandbox_access_allowed
 from studyapp.core.errors import Invalid
 from studyapp.core.tasks import domain_errors_logged
 from studyapp.engine import client
@@ -166,6 +170,8 @@ def concurrency_acquire(
     function's timeout plus a margin); the runner renews it as each invocation starts.
     """
     now = now or timezone.now()
+    if not sandbox_access_allowed(user):  # an account not verified has no capacity at all
+        return Throttled(ACCOUNT_LIMIT_REASON, NO_SANDBOX_ACCESS)
     config = invoke_config_for(user=user, function=function)
     learner_cap = django_settings.SANDBOX_MAX_RUNNING_PER_LEARNER
     with transaction.atomic():

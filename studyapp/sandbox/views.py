@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget
 
+from studyapp.accounts.sandbox_access import NO_SANDBOX_ACCESS, sandbox_access_allowed
 from studyapp.core.errors import Conflict, Invalid
 from studyapp.markdown import render_markdown
 from studyapp.sandbox import functions as sandbox_functions
@@ -30,6 +31,7 @@ PAGE = "sandbox/function.html"
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     context = function_list(user=request.user, topic_key=request.GET.get("topic", "")[:250])
+    context["sandbox_access"] = sandbox_access_allowed(request.user)
     return render(request, "sandbox/index.html", context)
 
 
@@ -68,6 +70,7 @@ def _page_context(
         or (function.default_event.slug if function.default_event else ""),
         "history": function_history(function=function, user=request.user),
         "run_limit": settings.SANDBOX_MAX_RUNNING_PER_LEARNER,
+        "sandbox_access": sandbox_access_allowed(request.user),
         **extra,
     }
 
@@ -141,6 +144,8 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
             function=function, user=request.user, settings=run_settings
         )
     try:
+        if not sandbox_access_allowed(request.user):
+            raise RunRefused(NO_SANDBOX_ACCESS)
         started = run_start(
             function=function,
             user=request.user,

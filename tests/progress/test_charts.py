@@ -138,7 +138,8 @@ def test_the_matrix_heatmap_marks_missing_data_apart_from_zero():
     svg = svg_of(chart)
     assert 'class="mastery-0"' in svg and 'class="mastery-none"' in svg
     assert "<title>ada, VPC: no data</title>" in svg
-    assert 'transform="rotate(-55 161.0 114)"' in svg  # column labels slant up from their cell
+    cell = chart.rects[0]  # column labels slant up from the middle of their cell's top
+    assert f'transform="rotate(-55 {float(cell.x + 10)} {cell.y - 7})"' in svg
     assert chart.rows == [("ada", "0%", "—")]
 
 
@@ -203,3 +204,35 @@ def test_different_charts_on_one_page_label_themselves_with_different_ids():
     ids = [re.search(r'<title id="([^"]+)"', svg).group(1) for svg in (a, b)]
     assert ids[0] != ids[1]
     assert f'aria-labelledby="{ids[0]} ' in a
+
+
+def test_a_long_label_is_shortened_and_keeps_its_whole_text_as_a_tooltip():
+    name = "a-learner-with-a-very-long-username"
+    chart = matrix_heatmap(
+        title="Mastery",
+        summary="",
+        slug="mastery",
+        row_labels=[name],
+        column_labels=["Layers"],
+        values=[[0.5]],
+    )
+    svg = svg_of(chart)
+    assert f"<title>{name}</title>a-learner-with-a-very…</text>" in svg
+
+
+def test_the_matrix_heatmap_makes_room_for_its_longest_labels():
+    short = matrix_heatmap(
+        title="M", summary="", slug="m", row_labels=["ada"], column_labels=["VPC"], values=[[1.0]]
+    )
+    long = matrix_heatmap(
+        title="M",
+        summary="",
+        slug="m",
+        row_labels=["a-much-longer-username"],
+        column_labels=["Provisioned Concurrency"],
+        values=[[1.0]],
+    )
+    left = [chart.rects[0].x for chart in (short, long)]
+    assert left[1] > left[0] + 100  # row labels get the room they need on the left
+    assert long.rects[0].y > short.rects[0].y + 60  # and column labels above the grid
+    assert long.width > long.rects[0].x + 22 + 60  # and room to lean into on the right

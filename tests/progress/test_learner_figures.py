@@ -98,7 +98,9 @@ def test_the_forecast_counts_cards_and_questions_due_per_day_with_overdue_ones_t
 
 def test_suspended_cards_are_not_forecast(world, learner):
     world.schedule(learner, world.cards[0], due=NOW + timedelta(days=2), suspended=True)
-    assert sum(day.cards for day in learner_dashboard(learner, now=NOW).forecast) == 0
+    board = learner_dashboard(learner, now=NOW)
+    assert board.forecast[0].cards == board.cards_due  # today: the review queue (new cards)
+    assert sum(day.cards for day in board.forecast[1:]) == 0
 
 
 def test_the_forecast_uses_the_learners_time_zone_and_day_start(world, learner):
@@ -108,8 +110,8 @@ def test_the_forecast_uses_the_learners_time_zone_and_day_start(world, learner):
     world.schedule(learner, world.cards[0], due=datetime(2026, 3, 5, 8, 30, tzinfo=UTC))
     # 5 March 09:30 UTC is 04:30 in New York: the 5 March study day.
     world.schedule(learner, world.cards[1], due=datetime(2026, 3, 5, 9, 30, tzinfo=UTC))
-    forecast = learner_dashboard(learner, now=NOW).forecast
-    assert (forecast[0].cards, forecast[1].cards) == (1, 1)
+    board = learner_dashboard(learner, now=NOW)
+    assert (board.cards_review, board.forecast[1].cards) == (1, 1)
 
 
 def test_due_today_counts_the_review_queue_and_due_questions(world, learner):

@@ -19,7 +19,16 @@ from studyapp.sandbox.models import Function
 pytestmark = pytest.mark.django_db
 
 
-def test_home_is_the_learners_dashboard_with_charts_and_their_numbers(learner_client, world):
+@pytest.fixture
+def studied(world, learner):
+    """The learner has reviewed a card and finished a practice quiz: Home is their dashboard."""
+    yesterday = timezone.now() - timedelta(days=1)
+    world.review(learner, at=yesterday)
+    world.attempt(learner, answers=[(world.question(), True)], at=yesterday)
+    return world
+
+
+def test_home_is_the_learners_dashboard_with_charts_and_their_numbers(learner_client, studied):
     response = learner_client.get(reverse("home"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -31,7 +40,7 @@ def test_home_is_the_learners_dashboard_with_charts_and_their_numbers(learner_cl
     assert "style=" not in html
 
 
-def test_the_home_page_states_how_each_figure_is_worked_out(learner_client, world):
+def test_the_home_page_states_how_each_figure_is_worked_out(learner_client, studied):
     html = learner_client.get(reverse("home")).content.decode()
     assert "True retention: the share of answers to cards in review" in html
     assert "Readiness: for each exam domain" in html
@@ -84,7 +93,8 @@ def test_the_cohort_dashboard_shows_a_row_per_learner_and_the_mastery_heatmap(
     response = instructor_client.get(reverse("progress:cohort", args=[cohort.id]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<th scope="row">ada</th>' in html
+    detail = reverse("progress:cohort_learner", args=[cohort.id, learner.id])
+    assert f'<th scope="row"><a href="{detail}">ada</a></th>' in html
     assert 'id="chart-mastery"' in html and "Show the numbers" in html
     assert "Weakest topics" in html and "Lambda Layers" in html
 

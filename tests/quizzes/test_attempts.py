@@ -251,13 +251,14 @@ def test_a_right_but_flagged_exam_answer_is_rated_hard_at_submission(bank, learn
     assert [r.rating for r in reviews] == [grading.HARD]  # the unanswered one is not scheduled
 
 
-def test_due_questions_are_counted_and_offered_as_a_practice(bank, learner):
+def test_questions_answered_wrong_are_due_again_the_same_study_day_and_offered_as_a_practice(
+    bank, learner
+):
     practice = attempts.practice_start(user=learner, now=T0, count=2)
     for item in practice.items.all():
         answer(practice, item.position, wrong_ids(item), T0)
-    assert questions_due_count(learner, T0) == 0
+    assert questions_due_count(learner, T0) == 2
     later = T0 + timedelta(hours=1)
-    assert questions_due_count(learner, later) == 2
     due = attempts.practice_start(user=learner, now=later, count=10, source="due")
     assert due.items.count() == 2
 

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from studyapp.accounts.sandbox_access import NO_SANDBOX_ACCESS, sandbox_access_allowed
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.core.errors import DomainError
 from studyapp.engine.account import ACCOUNT_ID, REGION, function_arn
@@ -99,6 +100,19 @@ def lambda_api(view: View) -> View:
             return error_response(lambda_error_for(error))
 
     return csrf_exempt(login_not_required(wrapper))
+
+
+def access_denied(*, user, action: str, reference: str) -> LambdaApiError:
+    """Lambda's answer to a caller whose account may not do ``action`` (403), naming the
+    caller and the resource as IAM does; here: an account not verified for the sandbox."""
+    match = FUNCTION_REFERENCE.match(reference)
+    resource = function_arn(match.group("name")) if match else reference
+    return LambdaApiError(
+        "AccessDeniedException",
+        f"User: arn:aws:iam::{ACCOUNT_ID}:user/{user.get_username()} is not authorized to "
+        f"perform: lambda:{action} on resource: {resource} because no identity-based policy "
+        f"allows the lambda:{action} action. {NO_SANDBOX_ACCESS}",
+    )
 
 
 def _too_large(limit: int, operation: str) -> LambdaApiError:
@@ -558,6 +572,8 @@ def function_invoke(request: HttpRequest, user, name: str) -> HttpResponse:
     """Invoke: RequestResponse (200), Event (202) or DryRun (204)."""
     if request.method != "POST":
         raise _method_not_allowed(request)
+    if not sandbox_access_allowed(user):
+        raise access_denied(user=user, action="InvokeFunction", reference=name)
     function = function_resolve(user=user, reference=name, qualifier=request.GET.get("Qualifier"))
     invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
     if invocation_type not in ("RequestResponse", "Event", "DryRun"):

@@ -103,7 +103,9 @@ def test_a_crashed_holders_lease_stops_counting_after_its_deadline(learner, func
 def test_another_learners_invocations_do_not_count_against_mine(
     learner, functions, django_user_model
 ):
-    other = django_user_model.objects.create_user(username="other", password="correct-horse-42")
+    other = django_user_model.objects.create_user(
+        username="other", password="correct-horse-42", sandbox_verified=True
+    )
     cold = functions["cold-start-vs-warm"]
     reserved_concurrency_put(user=learner, function=cold, reserved=1)
     hold(other, cold, 5)

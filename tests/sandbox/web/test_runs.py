@@ -69,7 +69,9 @@ def test_the_first_run_is_cold_and_the_second_warm(samples, learner, sandbox_ser
 def test_two_learners_never_share_a_warm_environment(
     samples, learner, django_user_model, sandbox_service
 ):
-    other = django_user_model.objects.create_user(username="bo", password="correct-horse-42")
+    other = django_user_model.objects.create_user(
+        username="bo", password="correct-horse-42", sandbox_verified=True
+    )
     function = sample("cold-start-vs-warm")
     [mine] = run(function, learner)
     [theirs] = run(function, other)
@@ -81,7 +83,9 @@ def test_two_learners_never_share_a_warm_environment(
 def test_two_learners_running_one_sample_both_see_its_plain_name(
     samples, learner, django_user_model, sandbox_service
 ):
-    other = django_user_model.objects.create_user(username="bo", password="correct-horse-42")
+    other = django_user_model.objects.create_user(
+        username="bo", password="correct-horse-42", sandbox_verified=True
+    )
     function = sample("environment-config")
     [mine] = run(function, learner)
     [theirs] = run(function, other)

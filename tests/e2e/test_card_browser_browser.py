@@ -42,6 +42,14 @@ def open_browser(page: Page, live_server, width: int) -> None:
     expect(page.locator("#card-results-title")).to_have_text("5 cards")
 
 
+def htmx_settled(page: Page) -> None:
+    """Wait until htmx has swapped, settled and wired up what it brought (its classes gone)."""
+    page.wait_for_function(
+        "() => !document.querySelector("
+        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def assert_no_sideways_scroll(page: Page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow} px wider than the screen"
@@ -90,6 +98,7 @@ def test_editing_a_card_in_place_shows_the_preview_and_then_the_saved_text(
 
     back = row.get_by_label("Back (or extra text for cloze)")
     expect(back).to_have_value("15 minutes.")
+    htmx_settled(page)  # the editor's preview trigger is wired only once the swap has settled
     back.fill("**15** minutes at most.")
     expect(row.locator(f"#card-preview-{card.pk} strong")).to_have_text("15")
     assert_no_sideways_scroll(page)
@@ -112,6 +121,8 @@ def test_a_script_alone_is_refused_in_place_and_nothing_changes(
     card = written.cards.get()
     row = page.locator(f"#card-{card.pk}")
     row.get_by_role("link", name="Edit").click()
+    expect(row.get_by_label("Front (or cloze text)")).to_be_visible()
+    htmx_settled(page)
     row.get_by_label("Front (or cloze text)").fill("<script>alert(1)</script>")
     page.wait_for_load_state("networkidle")
     row.get_by_role("button", name="Save card").click()

@@ -169,14 +169,25 @@ def _format(image: str, image_kib: int) -> None:
     )
 
 
+_MOUNT_TRIES = 3
+
+
 def _mount(image: str, path: str) -> None:
-    device = _run("losetup", "--find", "--show", "--direct-io=on", image).strip()
-    try:
-        _run("mount", "-t", "ext4", "-o", "nosuid,nodev,noatime,noinit_itable", device, path)
-    finally:
-        # Mounted, the device only goes into autoclear: it detaches itself when unmounted.
-        with contextlib.suppress(StorageError):
-            _run("losetup", "--detach", device)
+    """Attach ``image`` to a free loop device and mount it at ``path``. A device another process
+    (another supervisor on the host) was releasing at the same moment can refuse the mount: the
+    image is then attached to another free device, up to ``_MOUNT_TRIES`` times."""
+    for attempt in range(1, _MOUNT_TRIES + 1):
+        device = _run("losetup", "--find", "--show", "--direct-io=on", image).strip()
+        try:
+            _run("mount", "-t", "ext4", "-o", "nosuid,nodev,noatime,noinit_itable", device, path)
+            return
+        except StorageError:
+            if attempt == _MOUNT_TRIES:
+                raise
+        finally:
+            # Mounted, the device only goes into autoclear: it detaches itself when unmounted.
+            with contextlib.suppress(StorageError):
+                _run("losetup", "--detach", device)
 
 
 def _unmount(path: str) -> None:

@@ -13,7 +13,9 @@ the client got round to sending it (no coordinated omission). Within one learner
 needs the previous answer (the card's reveal needs the card) follows it, as in a browser.
 
 The number of learners is stepped up (250, 500, 1000, 2000, 3000, ...) until a study path's p95
-passes the goal (250 ms) or an error appears; the answer is the largest step served within it.
+passes the goal (250 ms) or an error appears; the answer is the largest step served within it
+(a first step not served is halved until one is, so a busy machine still gets a figure). An
+untimed warm-up comes first.
 Each step starts stationary: the first learners are met mid-session (each at a random point of
 its session and of its think time), so there is no ramp to wait for.
 
@@ -62,6 +64,7 @@ from databases import available, fresh_postgres  # noqa: E402
 from load_bench import (  # noqa: E402
     ANSWER_FORM,
     CARD_LINK,
+    OPTION,
     RUN_FORM,
     RUN_POLL,
     SAMPLE,
@@ -77,11 +80,12 @@ from load_client import Browser, Response  # noqa: E402
 
 DEFAULT_STEPS = (250, 500, 1000, 2000, 3000, 4000, 6000)
 GOAL_MS = 250.0
+MIN_LEARNERS = 30  # the stepping halves the first step down to this, no further
+WARMUP_COMPRESS = 10.0
 MIN_SAMPLES = 20  # a path's p95 judges a step only with at least this many requests
 REQUEST_TIMEOUT_S = 30.0
 DRAIN_S = 35.0  # after a step, requests already sent may finish within this
 SESSION_S = (180.0, 420.0)  # a learner's session: 3 to 7 minutes
-OPTION = re.compile(r'name="option" value="([^"]+)"')
 
 # What a learner does next (weights), and how long a human takes (seconds, uniform).
 ACTIONS = {"review": 30, "practice": 20, "exam": 10, "topic": 15, "dashboard": 10, "sandbox": 15}
@@ -201,6 +205,25 @@ def step_verdict(
         worst = max(over, key=over.get)
         return False, f"{worst} p95 {over[worst]:.0f} ms > {goal_ms:.0f} ms"
     return True, ""
+
+
+def next_count(*, planned: list[int], tried: list[tuple[int, bool]]) -> int | None:
+    """The stepping rule: the planned counts upwards while each is served; the first one not
+    served ends the run. If not even the first is served, halve it until one is (down to
+    MIN_LEARNERS), so a busy machine still gets a figure. None: stop."""
+    if not tried:
+        return planned[0]
+    count, ok = tried[-1]
+    went_down = any(not served for _, served in tried)
+    if ok:
+        if went_down:
+            return None
+        higher = [planned_count for planned_count in planned if planned_count > count]
+        return higher[0] if higher else None
+    if any(served for _, served in tried):
+        return None
+    half = count // 2
+    return half if half >= MIN_LEARNERS else None
 
 
 def think(kind: str, rng: random.Random, compress: float) -> float:
@@ -477,8 +500,21 @@ async def step_run(
 
 async def drive(port: int, args, facts: dict, deadline: float) -> list[Step]:
     learners = [Learner(key, port, facts["topics"]) for key in facts["sessions"]]
+    # Untimed warm-up, as a server that has been up a while is: every worker's first requests,
+    # the templates, and the sandbox's first (cold) environments.
+    await step_run(
+        learners=learners,
+        count=args.steps[0],
+        seconds=args.warmup_seconds,
+        compress=WARMUP_COMPRESS,
+        seed=args.seed + 1,
+    )
     steps: list[Step] = []
-    for count in args.steps:
+    tried: list[tuple[int, bool]] = []
+    while (count := next_count(planned=args.steps, tried=tried)) is not None:
+        if len(tried) >= args.max_steps:
+            print("  step cap reached", file=sys.stderr, flush=True)
+            break
         if time.monotonic() + args.step_seconds + DRAIN_S > deadline:
             print(f"  time cap reached before {count} learners", file=sys.stderr, flush=True)
             break
@@ -491,6 +527,7 @@ async def drive(port: int, args, facts: dict, deadline: float) -> list[Step]:
         )
         steps.append(step)
         ok, why = step_verdict(step.latencies, step.errors, goal_ms=args.goal_ms)
+        tried.append((count, ok))
         total = sum(len(v) for v in step.latencies.values())
         print(
             f"  {count} learners: {total} requests, {total / step.elapsed_s:.1f} req/s, "
@@ -498,8 +535,6 @@ async def drive(port: int, args, facts: dict, deadline: float) -> list[Step]:
             file=sys.stderr,
             flush=True,
         )
-        if not ok:
-            break
     return steps
 
 
@@ -746,13 +781,16 @@ LABEL = {"sqlite": "SQLite (WAL, file)", "postgres": "PostgreSQL 127.0.0.1:5432"
 
 
 def served(outcome: Outcome, goal_ms: float) -> tuple[int, str]:
-    best, why = 0, "every step served (the step cap or the time cap ended the run)"
-    for step in outcome.steps:
-        ok, reason = step_verdict(step.latencies, step.errors, goal_ms=goal_ms)
-        if not ok:
-            return best, f"at {step.learners}: {reason}"
-        best = step.learners
-    return best, why
+    """The largest count served, and what ended the stepping."""
+    verdicts = [
+        (step.learners, *step_verdict(step.latencies, step.errors, goal_ms=goal_ms))
+        for step in outcome.steps
+    ]
+    best = max((count for count, ok, _ in verdicts if ok), default=0)
+    above = sorted((count, why) for count, ok, why in verdicts if not ok and count > best)
+    if above:
+        return best, f"at {above[0][0]:,}: {above[0][1]}"
+    return best, "every step served (the step cap or the time cap ended the run)"
 
 
 def step_table(outcome: Outcome) -> list[str]:
@@ -834,7 +872,11 @@ def report(outcomes: list[Outcome], args) -> str:
         '("client late" is how late the client itself sent; a large value would mean the '
         "client, not the server, was the limit). Steps go up until a study path's p95 (with "
         f"at least {MIN_SAMPLES} requests) passes {args.goal_ms:.0f} ms or a request fails; "
-        "served is the largest step within that.",
+        "served is the largest step within that (if the first step is not served, it is "
+        f"halved, down to {MIN_LEARNERS}, until one is). Before the first step, "
+        f"{args.warmup_seconds:.0f} s of untimed warm-up (the first step's learners at ten "
+        "times the rate): the workers' first requests and the sandbox's first environments, "
+        "as on a server that has been up a while.",
         "",
         compress,
         "",
@@ -941,8 +983,11 @@ def main() -> int:
         "--databases", default="auto", help="sqlite,postgres or auto (PostgreSQL if it answers)"
     )
     parser.add_argument("--steps", default=",".join(str(s) for s in DEFAULT_STEPS))
-    parser.add_argument("--max-steps", type=int, default=7, help="the step cap")
+    parser.add_argument("--max-steps", type=int, default=8, help="the step cap")
     parser.add_argument("--step-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--warmup-seconds", type=float, default=20.0, help="untimed, before the first step"
+    )
     parser.add_argument(
         "--total-seconds",
         type=float,
@@ -955,7 +1000,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args()
-    args.steps = [int(s) for s in args.steps.split(",")][: args.max_steps]
+    args.steps = sorted(int(s) for s in args.steps.split(","))
     args.workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
     if args.compress < 1:
         raise SystemExit("--compress is 1 (none) or more")

@@ -105,7 +105,7 @@ print(json.dumps({{"topics": topics, "reviews": rows, "cards": len(cards)}}))
 
 CARD_LINK = re.compile(r"/review/cards/(\d+)/reveal/\?version=(\d+)")
 ANSWER_FORM = re.compile(r'action="(/quizzes/attempts/\d+/\d+/answer/)"')
-OPTION = re.compile(r'name="option" value="(\d+)"')
+OPTION = re.compile(r'name="option" value="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 RUN_FORM = re.compile(r'hx-post="(/sandbox/functions/\d+/run/)"')
 RUN_POLL = re.compile(r'hx-get="(/sandbox/runs/[0-9a-f-]+/)"')

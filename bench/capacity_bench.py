@@ -85,6 +85,7 @@ WARMUP_COMPRESS = 10.0
 MIN_SAMPLES = 20  # a path's p95 judges a step only with at least this many requests
 REQUEST_TIMEOUT_S = 30.0
 DRAIN_S = 35.0  # after a step, requests already sent may finish within this
+DRAIN_BUDGET_S = 10.0  # what the time cap reserves for it (it is seldom longer)
 SESSION_S = (180.0, 420.0)  # a learner's session: 3 to 7 minutes
 
 # What a learner does next (weights), and how long a human takes (seconds, uniform).
@@ -241,6 +242,7 @@ class Step:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     error_samples: list[str] = field(default_factory=list)
     late_ms: list[float] = field(default_factory=list)  # client lag: sent after it was due
+    in_flight: int = 0
     run_ms: list[float] = field(default_factory=list)  # sandbox: run sent -> result shown
     sessions: int = 0
     empty_queue: int = 0
@@ -270,11 +272,11 @@ class Session:
     """One visit of a learner: actions with think times until the session's end."""
 
     def __init__(
-        self, learner: Learner, step: Step, rng: random.Random, compress: float, stop_at: float
+        self, learner: Learner, population: Population, rng: random.Random, compress: float
     ):
         self.learner = learner
-        self.stop_at = stop_at
-        self.step = step
+        self.population = population
+        self.leaving = False  # set when the number of learners is lowered
         self.rng = rng
         self.compress = compress
         csrf = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))
@@ -291,26 +293,36 @@ class Session:
         (the server would have closed it: a browser opens a new one)."""
         self.due = max(self.due, time.monotonic()) + think(kind, self.rng, self.compress)
         await self.browser.close()
-        if self.due >= self.stop_at:
+        if self.leaving:
             raise StepOver
         await asyncio.sleep(max(0.0, self.due - time.monotonic()))
+        if self.leaving:
+            raise StepOver
+
+    @property
+    def step(self) -> Step:
+        return self.population.step
 
     async def call(
         self, path: str, method: str, url: str, *, data=None, htmx=False, expect=(200,)
     ) -> Response:
         now = time.monotonic()
         due = min(self.due, now)  # a request that follows an answer at once is due at once
-        self.step.late_ms.append((now - due) * 1000)
+        step = self.step  # the request counts in the step it was due in
+        step.late_ms.append((now - due) * 1000)
+        step.in_flight += 1
         try:
             response = await self.browser.request(method, url, data=data, htmx=htmx)
         except Exception as error:
-            self.step.fail(path, f"{method} {url}: {type(error).__name__} {error}")
+            step.fail(path, f"{method} {url}: {type(error).__name__} {error}")
             raise Failure from None
-        self.step.latencies[path].append((time.monotonic() - due) * 1000)
+        finally:
+            step.in_flight -= 1
+        step.latencies[path].append((time.monotonic() - due) * 1000)
         self.due = time.monotonic()
         if response.status not in expect:
             snippet = re.sub(r"\s+", " ", response.text)[:160]
-            self.step.fail(path, f"{method} {url}: HTTP {response.status} {snippet}")
+            step.fail(path, f"{method} {url}: HTTP {response.status} {snippet}")
             raise Failure
         return response
 
@@ -447,94 +459,117 @@ class Session:
 # -- a step -----------------------------------------------------------------------------------
 
 
-async def step_run(
-    *, learners: list[Learner], count: int, seconds: float, compress: float, seed: int
-) -> Step:
-    """``count`` learners in a session on average for ``seconds``: the first ones met
-    mid-session, then Poisson arrivals replacing those who leave."""
-    rng = random.Random(seed * 7919 + count)
-    simulated = max(1, round(count / compress))
-    step = Step(learners=count)
-    idle = list(learners)
-    rng.shuffle(idle)
-    tasks: set[asyncio.Task] = set()
-    started = time.monotonic()
-    stop_at = started + seconds
-    mean_session = sum(SESSION_S) / 2 / compress
+class Population:
+    """The learners in a session: as many as asked for on average, met mid-session when the
+    number goes up, leaving at their next think when it goes down, and Poisson arrivals
+    (at the number / the mean session) replacing those whose session ends."""
 
-    def begin(remaining: float, first_delay: float) -> None:
-        if not idle:
+    def __init__(self, learners: list[Learner], *, compress: float, seed: int):
+        self.rng = random.Random(seed)
+        self.idle = list(learners)
+        self.rng.shuffle(self.idle)
+        self.compress = compress
+        self.sessions: set[Session] = set()
+        self.tasks: set[asyncio.Task] = set()
+        self.simulated = 0
+        self.step = Step(learners=0)  # not recorded until a step's window opens
+        self.arriving = asyncio.create_task(self.arrivals())
+
+    def begin(self, remaining_s: float, first_delay_s: float) -> None:
+        if not self.idle:
             return
-        learner = idle.pop()
-        session = Session(learner, step, random.Random(rng.random()), compress, stop_at)
-        step.sessions += 1
+        learner = self.idle.pop()
+        session = Session(learner, self, random.Random(self.rng.random()), self.compress)
+        self.sessions.add(session)
+        self.step.sessions += 1
 
         async def visit() -> None:
             try:
-                await asyncio.sleep(first_delay)
+                await asyncio.sleep(first_delay_s)
                 session.due = time.monotonic()
-                await session.run(time.monotonic() + remaining)
+                await session.run(time.monotonic() + remaining_s)
             finally:
-                idle.insert(0, learner)
+                self.sessions.discard(session)
+                self.idle.insert(0, learner)
 
         task = asyncio.create_task(visit())
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
-    for _ in range(simulated):  # met mid-session: a random point of it and of a think time
-        begin(rng.uniform(0, SESSION_S[1] / compress), rng.uniform(0, 60 / compress))
-    for moment in poisson_arrivals(
-        rate_per_s=simulated / mean_session, duration_s=seconds, rng=rng
-    ):
-        await asyncio.sleep(max(0.0, started + moment - time.monotonic()))
-        begin(rng.uniform(*SESSION_S) / compress, 0.0)
-    await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
-    step.elapsed_s = time.monotonic() - started
-    if tasks:  # requests already sent finish (and are counted); nothing new is sent
-        _, pending = await asyncio.wait(set(tasks), timeout=DRAIN_S)
-        for task in pending:
+    def set_learners(self, count: int) -> None:
+        self.simulated = max(1, round(count / self.compress))
+        staying = [session for session in self.sessions if not session.leaving]
+        for _ in range(self.simulated - len(staying)):  # met at a random point of a session
+            self.begin(
+                self.rng.uniform(0, SESSION_S[1]) / self.compress,
+                self.rng.uniform(0, 60) / self.compress,
+            )
+        if len(staying) > self.simulated:
+            for session in self.rng.sample(staying, len(staying) - self.simulated):
+                session.leaving = True
+
+    async def arrivals(self) -> None:
+        mean_session = sum(SESSION_S) / 2 / self.compress
+        while True:
+            rate = max(self.simulated, 1) / mean_session
+            await asyncio.sleep(self.rng.expovariate(rate))
+            if self.simulated:
+                self.begin(self.rng.uniform(*SESSION_S) / self.compress, 0.0)
+
+    async def close(self) -> None:
+        self.arriving.cancel()
+        for task in [self.arriving, *self.tasks]:
             task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-    return step
+        await asyncio.gather(self.arriving, *self.tasks, return_exceptions=True)
 
 
 async def drive(port: int, args, facts: dict, deadline: float) -> list[Step]:
     learners = [Learner(key, port, facts["topics"]) for key in facts["sessions"]]
-    # Untimed warm-up, as a server that has been up a while is: every worker's first requests,
-    # the templates, and the sandbox's first (cold) environments.
-    await step_run(
-        learners=learners,
-        count=args.steps[0],
-        seconds=args.warmup_seconds,
-        compress=WARMUP_COMPRESS,
-        seed=args.seed + 1,
-    )
-    steps: list[Step] = []
+    # Untimed priming, as on a server that has been up a while: every worker's first requests,
+    # the templates, the sandbox's first (cold) environments.
+    priming = Population(learners, compress=WARMUP_COMPRESS, seed=args.seed + 1)
+    priming.set_learners(args.steps[0])
+    await asyncio.sleep(args.warmup_seconds)
+    await priming.close()
+    # Then one population for the whole run: the number of learners changes between the
+    # steps' windows, and a learner's actions (a question read, then answered) go on across.
+    population = Population(learners, compress=args.compress, seed=args.seed)
     tried: list[tuple[int, bool]] = []
-    while (count := next_count(planned=args.steps, tried=tried)) is not None:
-        if len(tried) >= args.max_steps:
-            print("  step cap reached", file=sys.stderr, flush=True)
-            break
-        if time.monotonic() + args.step_seconds + DRAIN_S > deadline:
-            print(f"  time cap reached before {count} learners", file=sys.stderr, flush=True)
-            break
-        step = await step_run(
-            learners=learners,
-            count=count,
-            seconds=args.step_seconds,
-            compress=args.compress,
-            seed=args.seed,
-        )
-        steps.append(step)
-        ok, why = step_verdict(step.latencies, step.errors, goal_ms=args.goal_ms)
-        tried.append((count, ok))
-        total = sum(len(v) for v in step.latencies.values())
-        print(
-            f"  {count} learners: {total} requests, {total / step.elapsed_s:.1f} req/s, "
-            f"{'served' if ok else 'NOT served: ' + why}",
-            file=sys.stderr,
-            flush=True,
-        )
+    steps: list[Step] = []
+    count = next_count(planned=args.steps, tried=tried)
+    population.set_learners(count)
+    await asyncio.sleep(args.settle_seconds)  # unrecorded: the first think times run out
+    try:
+        while count is not None:
+            if len(tried) >= args.max_steps:
+                print("  step cap reached", file=sys.stderr, flush=True)
+                break
+            if time.monotonic() + args.step_seconds + DRAIN_BUDGET_S > deadline:
+                print(f"  time cap reached before {count} learners", file=sys.stderr, flush=True)
+                break
+            step = population.step = Step(learners=count)
+            started = time.monotonic()
+            await asyncio.sleep(args.step_seconds)
+            step.elapsed_s = time.monotonic() - started
+            population.step = Step(learners=0)  # the load goes on, unrecorded
+            waited = time.monotonic()
+            while step.in_flight and time.monotonic() - waited < DRAIN_S:
+                await asyncio.sleep(0.1)  # the window's last requests finish and count
+            steps.append(step)
+            ok, why = step_verdict(step.latencies, step.errors, goal_ms=args.goal_ms)
+            tried.append((count, ok))
+            total = sum(len(v) for v in step.latencies.values())
+            print(
+                f"  {count} learners: {total} requests, {total / step.elapsed_s:.1f} req/s, "
+                f"{'served' if ok else 'NOT served: ' + why}",
+                file=sys.stderr,
+                flush=True,
+            )
+            count = next_count(planned=args.steps, tried=tried)
+            if count is not None:
+                population.set_learners(count)
+    finally:
+        await population.close()
     return steps
 
 
@@ -795,8 +830,8 @@ def served(outcome: Outcome, goal_ms: float) -> tuple[int, str]:
 
 def step_table(outcome: Outcome) -> list[str]:
     lines = [
-        "| learners | sessions | requests | req/s | s between a learner's requests | worst p95 "
-        "(path) | errors | client late p99 | run to result p50 / p95 | served |",
+        "| learners | sessions begun | requests | req/s | s between a learner's requests "
+        "| worst p95 (path) | errors | client late p99 | run to result p50 / p95 | served |",
         "|---:|---:|---:|---:|---:|---|---:|---:|---|---|",
     ]
     for step in outcome.steps:
@@ -986,13 +1021,20 @@ def main() -> int:
     parser.add_argument("--max-steps", type=int, default=8, help="the step cap")
     parser.add_argument("--step-seconds", type=float, default=60.0)
     parser.add_argument(
-        "--warmup-seconds", type=float, default=20.0, help="untimed, before the first step"
+        "--warmup-seconds", type=float, default=20.0, help="untimed priming, before the run"
+    )
+    parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=30.0,
+        help="untimed, after the first learners are met, before the first step's window",
     )
     parser.add_argument(
         "--total-seconds",
         type=float,
-        default=540.0,
-        help="time cap of the whole run, shared by the databases (setup and steps)",
+        default=570.0,
+        help="time cap of the whole run, shared by the databases (setup and steps); "
+        "a quiet machine that serves many steps needs more, e.g. 1800",
     )
     parser.add_argument("--compress", type=float, default=1.0)
     parser.add_argument("--goal-ms", type=float, default=GOAL_MS)

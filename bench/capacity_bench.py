@@ -78,6 +78,7 @@ from load_bench import (  # noqa: E402
 )
 from load_client import Browser, Response  # noqa: E402
 
+PARENT_NAME = "studyapp-sandbox"  # studyapp.engine.cgroups: the environments' parent cgroup
 DEFAULT_STEPS = (250, 500, 1000, 2000, 3000, 4000, 6000)
 GOAL_MS = 250.0
 MIN_LEARNERS = 30  # the stepping halves the first step down to this, no further
@@ -616,7 +617,7 @@ def process_memory(label: str, pid: int) -> tuple[str, int, int]:
 
 def cgroup_memory_of(pid: int) -> tuple[int, int] | None:
     """The current and peak memory (bytes) of the memory cgroup a process is in (v1 or v2)."""
-    from studyapp.engine.cgroups import _cgroup_mounts
+    from studyapp.engine.cgroups import _cgroup_mounts  # the engine's own reading of mounts
 
     v1, v2 = _cgroup_mounts()
     with contextlib.suppress(OSError, ValueError):
@@ -648,6 +649,15 @@ def deployment_memory(web: subprocess.Popen, worker, sandbox) -> list[tuple[str,
     return rows
 
 
+def in_environment_cgroup(proc_cgroup: str) -> bool:
+    """Whether /proc/<pid>/cgroup puts the process in an environment's own memory cgroup (a
+    child of the engine's parent), not in the parent itself (which holds them all)."""
+    lines = proc_cgroup.splitlines()
+    memory = [line for line in lines if "memory" in line.split(":", 2)[1].split(",")]
+    memory = memory or [line for line in lines if line.startswith("0::")]
+    return bool(memory) and f"/{PARENT_NAME}/" in memory[0]
+
+
 def environments_in_service(sandbox: subprocess.Popen) -> list[tuple[int, int]]:
     """memory.current and peak of each execution environment the service holds (by cgroup)."""
     own = Path(f"/proc/{sandbox.pid}/cgroup").read_text()
@@ -655,7 +665,7 @@ def environments_in_service(sandbox: subprocess.Popen) -> list[tuple[int, int]]:
     for pid in descendants(sandbox.pid):
         with contextlib.suppress(OSError):
             text = Path(f"/proc/{pid}/cgroup").read_text()
-            if text != own and text not in seen:
+            if text != own and text not in seen and in_environment_cgroup(text):
                 figures = cgroup_memory_of(pid)
                 if figures:
                     seen[text] = figures
@@ -900,18 +910,24 @@ def report(outcomes: list[Outcome], args) -> str:
         f"are in a session on average) and each stays {SESSION_S[0]:.0f}-{SESSION_S[1]:.0f} s, "
         f"choosing actions by weight ({mix}) with a human's think time before each request "
         f"({think}); a sandbox run is followed by polls every second until its result shows, "
-        "as the page does. Each step starts stationary (its first learners are met mid-session "
-        f"at a random point), lasts {args.step_seconds:.0f} s, and counts every request due "
-        "in it (those still running at its end are waited for). Open loop: each request is "
-        "sent when due whatever the server does, and its latency runs from when it was due "
-        '("client late" is how late the client itself sent; a large value would mean the '
-        "client, not the server, was the limit). Steps go up until a study path's p95 (with "
-        f"at least {MIN_SAMPLES} requests) passes {args.goal_ms:.0f} ms or a request fails; "
-        "served is the largest step within that (if the first step is not served, it is "
-        f"halved, down to {MIN_LEARNERS}, until one is). Before the first step, "
-        f"{args.warmup_seconds:.0f} s of untimed warm-up (the first step's learners at ten "
-        "times the rate): the workers' first requests and the sandbox's first environments, "
-        "as on a server that has been up a while.",
+        "as the page does. One population of learners runs for the whole run: its number "
+        "is set for each step (learners met at a random point of a session join when it goes "
+        "up, learners leave at their next think when it goes down), and each step is a "
+        f"{args.step_seconds:.0f}-second window of it that counts every request due in it "
+        "(those still running at its end are waited for), so a question read in one window is "
+        "answered in the next as a learner would. Open loop: each request is sent when due "
+        'whatever the server does, and its latency runs from when it was due ("client late" '
+        "is how late the client itself sent; a large value would mean the client, not the "
+        "server, was the limit). Steps go up until a study path's p95 (with at least "
+        f"{MIN_SAMPLES} requests) passes {args.goal_ms:.0f} ms or a request fails; served is the "
+        "largest step within that (if the first step is not served, it is halved, down to "
+        f"{MIN_LEARNERS}, until one is). Untimed before the first window: "
+        f"{args.warmup_seconds:.0f} s of priming (the first step's learners at ten times the "
+        "rate: the workers' first requests, the sandbox's first environments, as on a server "
+        f"that has been up a while), then {args.settle_seconds:.0f} s for the first learners' "
+        "think times to run out. The time cap (--total-seconds, shared by the databases) "
+        "limits how many steps fit: on a quiet machine that serves more, give it more "
+        "(e.g. 1800).",
         "",
         compress,
         "",

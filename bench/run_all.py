@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run_all.py                 # every benchmark
     .venv/bin/python bench/run_all.py capacity_bench  # only these; the others' sections stay
+    .venv/bin/python bench/run_all.py --assemble      # only rewrite RESULTS.md
 
 Each benchmark is a script named ``*_bench.py`` that prints one Markdown section (a ``##``
 heading, what it measured, a table of figures with the goal and whether it is met) to stdout.
@@ -9,7 +10,8 @@ The benchmarks that use a database measure SQLite and, when PostgreSQL answers a
 127.0.0.1:5432, PostgreSQL too, side by side (each in a fresh database it drops afterwards).
 This runner adds when each section was measured, the load average then, and the command; it
 keeps each section in bench/results/<name>.md, so a section not re-run keeps its last figures
-(and says when they were measured), and assembles RESULTS.md from them.
+(and says when they were measured), and assembles RESULTS.md from them, each followed by
+bench/results/<name>.notes.md when there is one (notes written by hand, never overwritten).
 """
 
 from __future__ import annotations
@@ -88,13 +90,14 @@ def run_benchmark(script: Path) -> tuple[str, float]:
 
 def main() -> int:
     scripts = sorted(BENCH_DIR.glob("*_bench.py"))
-    only = set(sys.argv[1:])
+    assemble_only = sys.argv[1:] == ["--assemble"]  # rewrite RESULTS.md, run nothing
+    only = set() if assemble_only else set(sys.argv[1:])
     unknown = only - {script.stem for script in scripts}
     if unknown:
         raise SystemExit(f"no such benchmark: {', '.join(sorted(unknown))}")
     SECTIONS.mkdir(exist_ok=True)
     for script in scripts:
-        if only and script.stem not in only:
+        if assemble_only or (only and script.stem not in only):
             continue
         print(f"running {script.name} ...", flush=True)
         section, elapsed = run_benchmark(script)
@@ -113,11 +116,11 @@ def main() -> int:
         *machine_description(),
         "",
     ]
-    sections = [
-        (SECTIONS / f"{script.stem}.md").read_text().strip()
-        for script in scripts
-        if (SECTIONS / f"{script.stem}.md").exists()
-    ]
+    sections = []
+    for script in scripts:
+        for name in (f"{script.stem}.md", f"{script.stem}.notes.md"):  # notes: by hand, kept
+            if (SECTIONS / name).exists():
+                sections.append((SECTIONS / name).read_text().strip())
     RESULTS.write_text("\n".join(header) + "\n" + "\n\n\n".join(sections) + "\n")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0

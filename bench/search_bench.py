@@ -17,6 +17,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -103,6 +104,7 @@ def measure() -> int:
         return run(settings, connection, call_command)
     finally:
         connection.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> int:

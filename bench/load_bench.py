@@ -5,8 +5,9 @@
 Builds a fresh VAR_DIR in a temporary folder (file SQLite in WAL mode, as `make run` has it):
 migrate, collectstatic, import_content, the learners (each with a modest review history on the
 shipped cards, so reviews are due as well as new cards). Then starts the Procfile's web line
-(gunicorn, gthread, WEB_CONCURRENCY workers x 4 threads) and the sandbox service (`manage.py
-lambda serve`), logs every learner in (CSRF cookie + session cookie) and runs them all at once on
+(gunicorn, gthread, WEB_CONCURRENCY workers x 4 threads), the task worker (`manage.py
+db_worker`, which runs the sandbox invocations) and the sandbox service (`manage.py lambda
+serve`), logs every learner in (CSRF cookie + session cookie) and runs them all at once on
 loopback with its own asyncio HTTP/1.1 keep-alive client (bench/load_client.py), one connection
 per learner. Each learner loops over the main paths as the browser makes the requests (full pages
 without htmx, fragments and answers with the htmx header and the CSRF header), with no think time
@@ -104,7 +105,7 @@ print(json.dumps({{"topics": topics, "reviews": rows, "cards": len(cards)}}))
 
 CARD_LINK = re.compile(r"/review/cards/(\d+)/reveal/\?version=(\d+)")
 ANSWER_FORM = re.compile(r'action="(/quizzes/attempts/\d+/\d+/answer/)"')
-OPTION = re.compile(r'name="option" value="(\d+)"')
+OPTION = re.compile(r'name="option" value="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 RUN_FORM = re.compile(r'hx-post="(/sandbox/functions/\d+/run/)"')
 RUN_POLL = re.compile(r'hx-get="(/sandbox/runs/[0-9a-f-]+/)"')
@@ -498,7 +499,8 @@ def report(
         "",
         f"{args.learners} simulated learners at once for {args.duration:.0f} s on loopback, "
         f"against the app started as `make run` starts it: `{' '.join(web_command[1:])}` "
-        f"(gunicorn, {args.workers} workers x 4 threads), the sandbox service beside it, SQLite "
+        f"(gunicorn, {args.workers} workers x 4 threads), the task worker and the sandbox service "
+        "beside it, SQLite "
         "in WAL mode on a file. A fresh database with the shipped content "
         f"({facts['cards']} cards, {len(facts['topics'])} topics, 80 questions) and "
         f"{facts['reviews']:,} review-log rows of history ({facts['reviews'] // args.learners} "
@@ -617,6 +619,11 @@ def main() -> int:
         setup = SETUP.format(learners=args.learners, password=PASSWORD)
         facts = json.loads(manage(env, "shell", "-c", setup).strip().splitlines()[-1])
         env["SANDBOX_URL"] = sandbox_start(processes, env, folder)
+        # The task worker runs every sandbox invocation (the web process only queues it).
+        worker_command = procfile_command("worker", env)
+        if worker_command[0].endswith("python"):
+            worker_command[0] = sys.executable
+        processes.start(worker_command, env, folder / "worker.log")
         port = free_port()
         env["WEB_PORT"] = str(port)
         web_command = procfile_command("web", env)

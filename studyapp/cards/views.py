@@ -389,15 +389,7 @@ def browse_edit(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     form = NoteForm(request.POST or None, initial=initial, auto_id=f"card-{card.pk}-%s")
     return_query = request.POST.get("return", request.GET.get("return", ""))
     if request.method == "POST" and form.is_valid():
-        saved = note_author_save(
-            author=request.user,
-            topic=form.cleaned_data["topic"],
-            kind=form.cleaned_data["kind"],
-            front_md=form.cleaned_data["front_md"],
-            back_md=form.cleaned_data["back_md"],
-            now=timezone.now(),
-            note=note,
-        )
+        saved = note_form_save(form, author=request.user, note=note)
         notice = f"Card saved ({saved.cards.active().count()} card(s) from this note)."
         if not request.htmx:
             messages.success(request, notice)
@@ -486,15 +478,7 @@ def author_edit(request: HtmxHttpRequest, note_id: int | None = None) -> HttpRes
     )
     form = NoteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        saved = note_author_save(
-            author=request.user,
-            topic=form.cleaned_data["topic"],
-            kind=form.cleaned_data["kind"],
-            front_md=form.cleaned_data["front_md"],
-            back_md=form.cleaned_data["back_md"],
-            now=timezone.now(),
-            note=note,
-        )
+        saved = note_form_save(form, author=request.user, note=note)
         messages.success(request, f"Card saved ({saved.cards.active().count()} card(s)).")
         return redirect("cards:author")
     preview = (
@@ -524,3 +508,16 @@ def author_preview(request: HtmxHttpRequest) -> HttpResponse:
     if PREVIEW_ID.fullmatch(preview_id):
         context["preview_id"] = preview_id  # the card browser's editors, one preview each
     return render(request, "cards/author_edit.html#preview", context)
+
+
+def note_form_save(form: NoteForm, *, author, note: Note | None) -> Note:
+    """Save a valid note form (the writing page's and the card browser's) as ``author``'s note."""
+    return note_author_save(
+        author=author,
+        topic=form.cleaned_data["topic"],
+        kind=form.cleaned_data["kind"],
+        front_md=form.cleaned_data["front_md"],
+        back_md=form.cleaned_data["back_md"],
+        now=timezone.now(),
+        note=note,
+    )

@@ -57,19 +57,21 @@ def event_text(body: Any) -> str:
     return json.dumps(body, indent=2, ensure_ascii=False)
 
 
+# A name or a handler is code, not prose: no spelling marks, capitals or suggestions.
+CODE_TEXT_ATTRS = {
+    "class": "mono",
+    "spellcheck": "false",
+    "autocapitalize": "off",
+    "autocomplete": "off",
+}
+
+
 class RunForm(forms.Form):
     name = forms.CharField(
         label="Function name",
         required=False,
         strip=True,
-        widget=forms.TextInput(
-            attrs={
-                "class": "mono",
-                "spellcheck": "false",
-                "autocapitalize": "off",
-                "autocomplete": "off",
-            }
-        ),
+        widget=forms.TextInput(attrs=CODE_TEXT_ATTRS),
         help_text="The Lambda API calls it by this name: letters, digits, - and _; "
         "not a sample's name.",
     )
@@ -84,14 +86,7 @@ class RunForm(forms.Form):
         required=False,
         strip=True,
         max_length=MAX_CUSTOM_HANDLER_CHARS,
-        widget=forms.TextInput(
-            attrs={
-                "class": "mono",
-                "spellcheck": "false",
-                "autocapitalize": "off",
-                "autocomplete": "off",
-            }
-        ),
+        widget=forms.TextInput(attrs=CODE_TEXT_ATTRS),
         help_text="Python: file.function (handler.handler runs handler.py's handler); Node.js: "
         "file.export (index.handler runs index.mjs, .js or .cjs); custom runtime: any text, "
         "read by your bootstrap from _HANDLER.",

@@ -19,7 +19,12 @@ from django.utils import timezone
 from studyapp.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from studyapp.sandbox.concurrency import provisioned_refresh
 from studyapp.sandbox.function_settings import FunctionSettings
-from studyapp.sandbox.models import NAME_MAX_LENGTH, Function, FunctionInvokeConfig
+from studyapp.sandbox.models import (
+    CONFIGURATION_FIELDS,
+    NAME_MAX_LENGTH,
+    Function,
+    FunctionInvokeConfig,
+)
 
 MAX_CODE_BYTES = 256 * 1024
 DEPLOYED_READ_ONLY = (
@@ -168,19 +173,7 @@ def function_update(*, function: Function, user, settings: FunctionSettings) -> 
         function.code = {**function.code, function.module_path: settings.code}
     # Only what the learner changes: a full save of a copy read before a concurrent publish
     # would put back the old last_version_number, and a number could then be given twice.
-    function.save(
-        update_fields=[
-            "runtime",
-            "handler",
-            "memory_mb",
-            "timeout_s",
-            "ephemeral_storage_mb",
-            "environment",
-            "log_format",
-            "code",
-            "updated_at",
-        ]
-    )
+    function.save(update_fields=[*CONFIGURATION_FIELDS, "updated_at"])
     if (FunctionSettings.of(function), function.code) != before:
         _provisioning_refresh(function)
     return function

@@ -36,6 +36,19 @@ HANDLER_DEFAULTS = {
 }
 
 
+# A function's configuration: what a learner's save writes and what a published version keeps.
+CONFIGURATION_FIELDS = (
+    "runtime",
+    "handler",
+    "memory_mb",
+    "timeout_s",
+    "ephemeral_storage_mb",
+    "environment",
+    "log_format",
+    "code",
+)
+
+
 def runtime_family(runtime: str) -> str:
     """python, nodejs or provided: what decides the handler's file and the editor's language."""
     if runtime.startswith("python"):

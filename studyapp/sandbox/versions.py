@@ -16,20 +16,16 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from studyapp.sandbox.models import Function, FunctionAlias, FunctionVersion
+from studyapp.sandbox.models import (
+    CONFIGURATION_FIELDS,
+    Function,
+    FunctionAlias,
+    FunctionVersion,
+)
 
 LATEST = "$LATEST"
 ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
-SNAPSHOT_FIELDS = (
-    "runtime",
-    "handler",
-    "memory_mb",
-    "timeout_s",
-    "ephemeral_storage_mb",
-    "environment",
-    "log_format",
-    "code",
-)
+SNAPSHOT_FIELDS = CONFIGURATION_FIELDS  # what a version keeps of its function
 
 
 class VersionError(ValueError):

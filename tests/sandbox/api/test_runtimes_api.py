@@ -36,6 +36,11 @@ while true; do
   curl -sS -o /dev/null -X POST "$API/$id/response" -d "{\\"handler\\": \\"${_HANDLER}\\"}"
 done
 """
+# A package with a handler for each runtime, each saying which runtime ran it.
+BOTH_RUNTIMES = {
+    "app.py": "import os\n\ndef handler(e, c):\n    return os.environ['AWS_EXECUTION_ENV']\n",
+    "index.mjs": "export const handler = async () =>\n  process.env.AWS_EXECUTION_ENV;\n",
+}
 
 
 def package(files: dict[str, str]) -> bytes:
@@ -187,16 +192,7 @@ def test_a_node_function_moved_to_a_new_runtime_runs_the_new_one(
         Runtime="python3.13",
         Role=ROLE,
         Handler="app.handler",
-        Code={
-            "ZipFile": package(
-                {
-                    "app.py": "import os\n\ndef handler(e, c):\n"
-                    "    return os.environ['AWS_EXECUTION_ENV']\n",
-                    "index.mjs": "export const handler = async () =>\n"
-                    "  process.env.AWS_EXECUTION_ENV;\n",
-                }
-            )
-        },
+        Code={"ZipFile": package(BOTH_RUNTIMES)},
     )
     before = lambda_client.invoke(FunctionName="orders-both", Payload=b"{}")
     lambda_client.update_function_configuration(
@@ -214,16 +210,7 @@ def test_a_published_version_keeps_the_runtime_it_was_published_with(lambda_clie
         Runtime="python3.13",
         Role=ROLE,
         Handler="app.handler",
-        Code={
-            "ZipFile": package(
-                {
-                    "app.py": "import os\n\ndef handler(e, c):\n"
-                    "    return os.environ['AWS_EXECUTION_ENV']\n",
-                    "index.mjs": "export const handler = async () =>\n"
-                    "  process.env.AWS_EXECUTION_ENV;\n",
-                }
-            )
-        },
+        Code={"ZipFile": package(BOTH_RUNTIMES)},
     )
     lambda_client.publish_version(FunctionName="orders-pinned")
     lambda_client.update_function_configuration(

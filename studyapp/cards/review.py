@@ -15,6 +15,7 @@ the number of cards or reviews.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -240,14 +241,67 @@ def queue_numbers(
         cursor.execute(sql, params)
         row = dict(zip(QUEUE_COLUMNS, cursor.fetchone(), strict=True))
     row["learning_next"] = datetime_from_db(row["learning_next"])
+    row["counts"] = counts_within_limits(row, settings)
+    return row
+
+
+def counts_within_limits(row: dict, settings: StudySettings) -> ReviewCounts:
+    """What is left today: new and review cards within the learner's daily limits."""
     new_left = max(0, settings.new_per_day - row["introduced"])
     reviews_left = max(0, settings.reviews_per_day - row["reviews_done"])
-    row["counts"] = ReviewCounts(
+    return ReviewCounts(
         new=min(row["new_available"], new_left),
         learning=row["learning"],
         review=min(row["reviews_due"], reviews_left),
     )
-    return row
+
+
+# The counting columns of QUEUE_SQL, for one learner among many (see review_counts_of).
+COUNTS_SQL = f"""SELECT
+    {{learner:d}} AS learner,
+    (SELECT COUNT(*) {LEARNING}) AS learning,
+    (SELECT COUNT(*) {REVIEWS}) AS reviews_due,
+    (SELECT COUNT(*) FROM (SELECT 1 {NEW} LIMIT %(new_cap)s) capped) AS new_available,
+    (SELECT COUNT(*) FROM {table(CardSchedule)} i
+     WHERE i.user_id = %(user)s AND i.introduced_at >= %(day_start)s) AS introduced,
+    (SELECT COUNT(*) FROM {table(ReviewLog)} r
+     WHERE r.user_id = %(user)s AND r.reviewed_at >= %(day_start)s AND r.state_before = 2)
+     AS reviews_done"""  # noqa: S608
+COUNTS_COLUMNS = (
+    "learner",
+    "learning",
+    "reviews_due",
+    "new_available",
+    "introduced",
+    "reviews_done",
+)
+
+
+def review_counts_of(
+    users: Iterable[User], *, now: datetime, settings: dict[int, StudySettings]
+) -> dict[int, ReviewCounts]:
+    """Each learner's review-queue counts today, by user id: what :func:`review_next` counts
+    for them (their own time zone, day start and daily limits), in one query for them all.
+
+    ``settings``: the learners' saved study settings by user id (missing: the defaults).
+    """
+    now = utc(now)
+    parts, params, chosen = [], {}, {}
+    for user in users:
+        mine = chosen[user.pk] = settings.get(user.pk) or StudySettings(user_id=user.pk)
+        day = study_day_for(user, mine, now=now)
+        values = queue_params(user, mine, now=now, day=day, topic=None)
+        sql = COUNTS_SQL.format(
+            learner=user.pk, topic="", bury=BURIED if mine.bury_siblings else ""
+        )
+        parts.append(NAMED_PARAMETER.sub(rf"%(\1_{user.pk:d})s", sql))
+        params.update({f"{name}_{user.pk:d}": value for name, value in values.items()})
+    if not parts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute("\nUNION ALL\n".join(parts), params)
+        rows = [dict(zip(COUNTS_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    return {row["learner"]: counts_within_limits(row, chosen[row["learner"]]) for row in rows}
 
 
 NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")

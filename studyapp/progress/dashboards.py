@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, Membership, User
-from studyapp.cards.review import review_next
+from studyapp.cards.review import review_counts_of, review_next
 from studyapp.cards.scheduling import study_settings_for, utc
 from studyapp.core.charts import (
     Chart,
@@ -549,6 +549,10 @@ def cohort_dashboard(cohort: Cohort, *, now: datetime) -> CohortDashboard:
     user_ids = [m["user_id"] for m in members]
     saved = selectors.settings_of(user_ids)
     curves = {uid: selectors.forgetting_curve(s) for uid, s in saved.items()}
+    # "Cards due" is what each learner's own review queue counts today (their day, their limits).
+    due = review_counts_of(
+        User.objects.filter(pk__in=user_ids).only("pk", "time_zone"), now=now, settings=saved
+    )
     topics = selectors.topics_active()
     recall = selectors.topic_recall(user_ids, now=now, curves=curves)
     accuracy = selectors.topic_accuracy(user_ids, cohort=cohort)
@@ -568,7 +572,7 @@ def cohort_dashboard(cohort: Cohort, *, now: datetime) -> CohortDashboard:
                 user_id=uid,
                 username=member["user__username"],
                 last_active=max(active) if active else None,
-                cards_due=member["cards_due"],
+                cards_due=due[uid].total,
                 backlog=member["backlog"],
                 topics_read=member["topics_read"],
                 topics_total=len(topics),

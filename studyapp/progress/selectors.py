@@ -481,7 +481,6 @@ def cohort_learner_rows(cohort: Cohort, *, now: datetime) -> list[dict]:
         .annotate(
             last_review=first(reviews, "reviewed_at", "-reviewed_at"),
             last_answer=first(answers, "answered_at", "-answered_at"),
-            cards_due=count_of(due.filter(due__lte=now)),
             backlog=count_of(due.filter(state=REVIEW, due__lt=now - timedelta(days=1))),
             topics_read=count_of(read),
             quiz_last=first(submitted.filter(mode=Attempt.Mode.PRACTICE), "scaled_score",

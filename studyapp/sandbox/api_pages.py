@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from studyapp.accounts.sandbox_access import NO_SANDBOX_ACCESS, sandbox_access_allowed
 from studyapp.sandbox import async_invoke, concurrency, environments, invoking, sqs, versions
 from studyapp.sandbox.models import EnvironmentsSnapshot, Function
 from studyapp.sandbox.presenting import qualified_runs_view
@@ -166,8 +167,14 @@ def _queue_context(request: HttpRequest, function: Function, **extra: Any) -> di
 @require_POST
 def queue_send(request: HttpRequest, name: str) -> HttpResponse:
     """Send "How many" copies of the body; a count out of range sends nothing and says why,
-    with what was typed kept in the form."""
+    with what was typed kept in the form. A message runs the function, so an account not
+    verified for the sandbox sends nothing and reads how to get access (as SendMessage does)."""
     function = function_for_name(user=request.user, name=name)
+    if not sandbox_access_allowed(request.user):
+        context = _queue_context(
+            request, function, send_denied=NO_SANDBOX_ACCESS, send_body=request.POST.get("body", "")
+        )
+        return render(request, "sandbox/queues.html", context, status=403)
     queue = sqs.event_source_queue(user=request.user, function=function)
     body = request.POST.get("body", "")
     try:

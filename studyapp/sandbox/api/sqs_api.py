@@ -10,6 +10,14 @@ by the ``QueueUrl`` in that body. Errors are ``{"__type": "com.amazonaws.sqs#<Er
 ``client.exceptions.QueueDoesNotExist`` and friends. The query protocol (form-encoded
 ``Action=...``, what SDKs sent before 2023) is not spoken.
 
+Sending a message is running code (the queue's function gets it), so an account not verified for
+the sandbox is refused SendMessage and SendMessageBatch as IAM refuses a caller without
+permission, before the queue is looked at: 403, ``{"__type":
+"com.amazon.coral.service#AccessDeniedException", "Message": "User: ... is not authorized to
+perform: sqs:sendmessage on resource: <queue ARN> because no identity-based policy allows the
+sqs:sendmessage action"}`` and ``x-amzn-query-error: AccessDenied;Sender`` (botocore reports
+``AccessDenied``), the message ending with how to get access. Reading queues stays allowed.
+
 A key reaches its owner's queues only: each function the learner can see (their own and the
 shipped samples) has ``<function>-queue`` and ``<function>-dlq``, created on first use, and an
 asynchronous destination or DLQ naming an SQS ARN has its queue too. Another learner's queue does
@@ -35,6 +43,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from studyapp.accounts.sandbox_access import NO_SANDBOX_ACCESS, sandbox_access_allowed
 from studyapp.accounts.sigv4 import SignatureError
 from studyapp.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from studyapp.engine.account import ACCOUNT_ID, sqs_queue_arn
@@ -104,12 +113,16 @@ ERRORS: dict[str, tuple[int, str | None]] = {
     "UnknownOperationException": (400, None),
     "SerializationException": (400, None),
     "RequestEntityTooLarge": (413, None),
+    "AccessDenied": (403, "AccessDenied"),
     # Signature Version 4 failures, as the Lambda API answers them
     "InvalidSignatureException": (403, None),
     "IncompleteSignatureException": (403, None),
     "MissingAuthenticationTokenException": (403, None),
     "UnrecognizedClientException": (403, None),
 }
+# Errors AWS answers before SQS itself sees the call (authorization), in the shape of the
+# framework in front of it: its own __type, and the message under "Message".
+FRAMEWORK_TYPES = {"AccessDenied": "com.amazon.coral.service#AccessDeniedException"}
 
 
 class SqsApiError(Exception):
@@ -137,9 +150,11 @@ def sqs_error_for(error: DomainError) -> SqsApiError:
 
 def error_response(error: SqsApiError) -> HttpResponse:
     status, query_code = ERRORS.get(error.code, (400, None))
-    response = _response(
-        {"__type": f"com.amazonaws.sqs#{error.code}", "message": str(error)}, status=status
-    )
+    if error.code in FRAMEWORK_TYPES:
+        body = {"__type": FRAMEWORK_TYPES[error.code], "Message": str(error)}
+    else:
+        body = {"__type": f"com.amazonaws.sqs#{error.code}", "message": str(error)}
+    response = _response(body, status=status)
     if query_code:
         response["x-amzn-query-error"] = f"{query_code};{'Sender' if status < 500 else 'Receiver'}"
     return response
@@ -338,7 +353,30 @@ def _sent(message: QueueMessage) -> dict[str, Any]:
     return result
 
 
+def access_denied(params: dict[str, Any], *, user, action: str) -> SqsApiError:
+    """SQS's answer to a caller whose account may not do ``action`` (403), naming the caller
+    and the queue as IAM does (SQS writes the action in lower case); here: an account not
+    verified for the sandbox."""
+    url = params.get("QueueUrl")
+    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+    resource = sqs_queue_arn(name if QUEUE_NAME.match(name) else "*")
+    return SqsApiError(
+        "AccessDenied",
+        f"User: arn:aws:iam::{ACCOUNT_ID}:user/{user.get_username()} is not authorized to "
+        f"perform: sqs:{action} on resource: {resource} because no identity-based policy "
+        f"allows the sqs:{action} action. {NO_SANDBOX_ACCESS}",
+    )
+
+
+def _sending_allowed(params: dict[str, Any], *, user) -> None:
+    """A message runs the queue's function: only verified accounts send (SendMessageBatch
+    needs sqs:SendMessage too, as on AWS). Checked before anything is read or stored."""
+    if not sandbox_access_allowed(user):
+        raise access_denied(params, user=user, action="sendmessage")
+
+
 def send_message(params: dict[str, Any], *, user, base_url: str, now: datetime) -> dict[str, Any]:
+    _sending_allowed(params, user=user)
     queue = _queue(params, user=user, now=now)
     body, attributes, delay = _message_from(params)
     message = sqs.message_send(
@@ -351,6 +389,7 @@ def send_message_batch(
     params: dict[str, Any], *, user, base_url: str, now: datetime
 ) -> dict[str, Any]:
     """SendMessageBatch: the whole request is checked first; then each entry succeeds or fails."""
+    _sending_allowed(params, user=user)
     queue = _queue(params, user=user, now=now)
     entries = _batch_entries(params)
     total = sum(

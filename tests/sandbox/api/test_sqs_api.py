@@ -300,7 +300,9 @@ def test_an_unknown_receipt_handle_is_refused_and_deletes_nothing(redriven, sqs_
 def test_another_learners_queue_does_not_exist(
     live_server, sqs_client, access_key, django_user_model
 ):
-    other = django_user_model.objects.create_user(username="other", password="correct-horse-42")
+    other = django_user_model.objects.create_user(
+        username="other", password="correct-horse-42", sandbox_verified=True
+    )
     sample = Function.objects.samples().get(name="sqs-partial-batch")
     theirs = Function.objects.create(
         owner=other, name="others-consumer", title="Theirs", handler=sample.handler, code={}

@@ -9,9 +9,9 @@ is :class:`NotFound`.
 States, as in Anki's ``is:`` searches: *new* (never answered, suspended or not), *learning*
 (learning or relearning), *review*, *due* (waiting in today's reviews: answered, not suspended
 or buried, due before the study day ends), *suspended*, *leech*, and *edited* (the cards whose
-text the learner changed: their own copy, see :mod:`studyapp.cards.overrides`). Tags are not stored; the
-tags a card carries in the Anki export (the course's slug, ``course::topic`` and ``leech``) can
-be searched.
+text the learner changed: their own copy, see :mod:`studyapp.cards.overrides`). Tags are not
+stored; the tags a card carries in the Anki export (the course's slug, ``course::topic`` and
+``leech``) can be searched.
 """
 
 from __future__ import annotations

@@ -108,12 +108,13 @@ def note_override_save(
 ) -> NoteOverride | None:
     """Save ``user``'s own text of ``note`` (checked by the note form); the note is unchanged.
 
-    The course's current text is kept beside it. Saving the course's own text removes the
-    override instead (there is nothing of the learner's to keep) and returns None.
+    The course's current text is kept beside it. Saving the course's own text (compared without
+    leading and trailing blanks, which the form strips) removes the override instead: there is
+    nothing of the learner's to keep, and None is returned.
     """
     note_studied_check(note)
     with transaction.atomic():
-        if (front_md, back_md) == (note.front_md, note.back_md):
+        if (front_md.strip(), back_md.strip()) == (note.front_md.strip(), note.back_md.strip()):
             NoteOverride.objects.filter(user=user, note=note).delete()
             return None
         override, _ = NoteOverride.objects.update_or_create(

@@ -573,7 +573,7 @@ def author_preview(request: HtmxHttpRequest) -> HttpResponse:
     preview_id = request.POST.get("preview_id", "")
     context = {"preview": note_preview(request.POST)}
     if PREVIEW_ID.fullmatch(preview_id):
-        context["preview_id"] = preview_id  # the card browser's editors, one preview each
+        context["preview_id"] = preview_id  # a preview of its own, as each browser editor has
     return render(request, "cards/author_edit.html#preview", context)
 
 

@@ -286,3 +286,10 @@ def test_a_cloze_copy_keeps_the_courses_deletions(deck):
     ]
     assert not copy_form(note, "{{c1::a}} {{c2::b}} {{c3::c}}", "").is_valid()
     assert copy_form(note, "{{c2::Regions}} allow {{c1::1,000}}.", "").is_valid()
+
+
+def test_the_courses_text_with_blanks_around_it_is_the_courses_text(learner, deck):
+    note = deck.notes[0]
+    own(learner, note)
+    assert own(learner, note, front=f"{note.front_md}\n", back=f" {note.back_md}") is None
+    assert not NoteOverride.objects.exists()

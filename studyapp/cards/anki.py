@@ -2,7 +2,8 @@
 
 The note types and the deck have fixed ids, and every note's guid comes from its stable key, so
 importing a newer export into Anki updates the notes already there instead of adding copies.
-Fields are HTML from the one Markdown renderer; cloze notes keep Anki's ``{{c1::...}}`` syntax
+Fields are HTML from the one Markdown renderer, of the learner's own text where they edited a
+card (:mod:`studyapp.cards.overrides`); cloze notes keep Anki's ``{{c1::...}}`` syntax
 (the renderer leaves it alone). Tags: the course slug and ``course::topic``, plus ``leech`` and
 ``lambda-study::leech`` for the learner's leeches (Anki drops its own ``leech`` tag when a package
 is imported without scheduling, its default; the second tag keeps the fact).
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING
 import genanki
 
 from studyapp.cards.models import CardSchedule, Note, ReviewLog
+from studyapp.cards.overrides import joined_override, note_text, overrides_joined
 from studyapp.cards.review import cards_studied
 from studyapp.cards.scheduling import study_settings_for
 from studyapp.markdown import render_markdown
@@ -118,8 +120,11 @@ def note_tags(note: Note, *, leech: bool = False) -> list[str]:
 
 
 def anki_note(note: Note, *, leech: bool = False) -> genanki.Note:
+    """The note as the learner sees it: their own text where they have one (joined by
+    :func:`notes_for_export`)."""
+    text = note_text(note, override=joined_override(note))
     topic = f"{note.topic.course.title} › {note.topic.title}"
-    fields = [str(render_markdown(note.front_md)), str(render_markdown(note.back_md)), topic]
+    fields = [str(render_markdown(text.front_md)), str(render_markdown(text.back_md)), topic]
     return genanki.Note(
         model=MODELS[note.kind],
         fields=fields,
@@ -128,14 +133,16 @@ def anki_note(note: Note, *, leech: bool = False) -> genanki.Note:
     )
 
 
-def notes_for_export() -> list[Note]:
-    """Every note with at least one studied card, in course order."""
+def notes_for_export(user: User) -> list[Note]:
+    """Every note with at least one studied card, in course order, each with ``user``'s own
+    text of it if they have one."""
     note_ids = cards_studied().values("note_id")
-    return list(
+    notes = (
         Note.objects.filter(pk__in=note_ids)
         .select_related("topic__course")
         .order_by("topic__course__position", "topic__position", "pk")
     )
+    return list(overrides_joined(notes, user=user, note_path=""))
 
 
 def anki_package_write(*, user: User, path: Path, now: datetime) -> int:
@@ -150,7 +157,7 @@ def anki_package_write(*, user: User, path: Path, now: datetime) -> int:
         moment = last_review or now
         leech_at[note_id] = max(leech_at.get(note_id, moment), moment)
     deck = genanki.Deck(DECK_ID, DECK_NAME, description="AWS Lambda, from the Lambda study app.")
-    notes = notes_for_export()
+    notes = notes_for_export(user)
     for note in notes:
         deck.add_note(anki_note(note, leech=note.pk in leech_at))
     with tempfile.TemporaryDirectory() as folder:
@@ -174,10 +181,16 @@ def anki_package_write(*, user: User, path: Path, now: datetime) -> int:
 def modification_times_write(
     connection: sqlite3.Connection, *, notes: list[Note], leech_at: dict[int, datetime]
 ) -> None:
-    """Each note's ``mod`` is when it last changed; the note types' is MODELS_CHANGED_AT."""
+    """Each note's ``mod`` is when it last changed (its text, the learner's own text of it, or
+    its leech tag); the note types' is MODELS_CHANGED_AT."""
     rows = []
     for note in notes:
-        changed = max(note.updated_at, leech_at.get(note.pk, note.updated_at))
+        override = joined_override(note)
+        changed = max(
+            note.updated_at,
+            leech_at.get(note.pk, note.updated_at),
+            override.updated_at if override is not None else note.updated_at,
+        )
         rows.append((int(changed.timestamp()), genanki.guid_for(note.key)))
     connection.executemany("UPDATE notes SET mod = ? WHERE guid = ?", rows)
     connection.execute("UPDATE cards SET mod = ?", (MODELS_CHANGED_AT,))

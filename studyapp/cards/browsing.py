@@ -8,9 +8,10 @@ is :class:`NotFound`.
 
 States, as in Anki's ``is:`` searches: *new* (never answered, suspended or not), *learning*
 (learning or relearning), *review*, *due* (waiting in today's reviews: answered, not suspended
-or buried, due before the study day ends), *suspended* and *leech*. Tags are not stored; the
-tags a card carries in the Anki export (the course's slug, ``course::topic`` and ``leech``) can
-be searched.
+or buried, due before the study day ends), *suspended*, *leech*, and *edited* (the cards whose
+text the learner changed: their own copy, see :mod:`studyapp.cards.overrides`). Tags are not
+stored; the tags a card carries in the Anki export (the course's slug, ``course::topic`` and
+``leech``) can be searched.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from studyapp.accounts.models import TEACH_PERMISSION
 from studyapp.cards.models import Card, CardSchedule, FsrsState, Note
+from studyapp.cards.overrides import OVERRIDE, overrides_joined
 from studyapp.cards.review import (
     LEARNING_STATES,
     cards_studied,
@@ -45,6 +47,7 @@ class CardState(models.TextChoices):
     DUE = "due", "Due today"
     SUSPENDED = "suspended", "Suspended"
     LEECH = "leech", "Leech"
+    EDITED = "edited", "Edited by you"
 
 
 class CardSort(models.TextChoices):
@@ -99,7 +102,20 @@ def state_q(state: str, *, user: User, now: datetime) -> Q:
         return Q(mine__suspended=True)
     if state == CardState.LEECH:
         return Q(mine__leech=True)
+    if state == CardState.EDITED:
+        return Q(**{f"{OVERRIDE}__isnull": False})
     return Q()
+
+
+def text_q(term: str) -> Q:
+    """Cards whose text, as the learner sees it, holds ``term``: their own text of the note
+    where they have one (:mod:`studyapp.cards.overrides`), else the course's."""
+    own = Q(**{f"{OVERRIDE}__isnull": False})
+    in_own = Q(**{f"{OVERRIDE}__front_md__icontains": term}) | Q(
+        **{f"{OVERRIDE}__back_md__icontains": term}
+    )
+    in_course = Q(note__front_md__icontains=term) | Q(note__back_md__icontains=term)
+    return (own & in_own) | (~own & in_course)
 
 
 SORTS = {
@@ -128,18 +144,20 @@ def cards_search(
 ) -> QuerySet[Card]:
     """Every card ``user`` studies that matches, new cards included, sorted.
 
-    Each card comes with its note, topic and course, and the learner's schedule of it
-    (:func:`card_schedule`). ``query`` matches the note's text (front and back as
-    written, so a cloze's hidden answers too), case-insensitively, every term; unknown states and
-    sorts are ignored (all cards, due order).
+    Each card comes with its note, topic and course, the learner's schedule of it
+    (:func:`card_schedule`) and their override of its note (``joined_override``). ``query``
+    matches the note's text as the learner sees it (front and back as written, so a cloze's
+    hidden answers too), case-insensitively, every term; unknown states and sorts are ignored
+    (all cards, due order).
     """
     cards = (
         cards_studied(topic=topic)
         .annotate(mine=FilteredRelation("schedules", condition=Q(schedules__user=user)))
         .select_related("note__topic__course", "mine")
     )
+    cards = overrides_joined(cards, user=user, note_path="note")
     for term in query_terms(query):
-        cards = cards.filter(Q(note__front_md__icontains=term) | Q(note__back_md__icontains=term))
+        cards = cards.filter(text_q(term))
     if tag.strip():
         cards = cards.filter(tag_q(tag))
     cards = cards.filter(state_q(state, user=user, now=now))
@@ -169,9 +187,10 @@ def card_state_labels(schedule: CardSchedule | None) -> list[str]:
 
 
 def note_editable(*, user: User, note: Note) -> bool:
-    """Whether ``user`` may edit the note in the browser: only notes they wrote themselves in
-    the browser, with the right to write cards. Cards from the notes and from content files are
-    read-only (they change with the content)."""
+    """Whether ``user`` may edit the shared note itself in the browser: only notes they wrote
+    themselves in the browser, with the right to write cards. Cards from the notes and from
+    content files change only with the content; every other edit is the learner's own copy
+    (:mod:`studyapp.cards.overrides`)."""
     return (
         note.source == Note.Source.AUTHORED
         and note.author_id == user.pk
@@ -180,15 +199,13 @@ def note_editable(*, user: User, note: Note) -> bool:
 
 
 def card_for_editing(*, user: User, card_id: int) -> Card:
-    """A studied card whose note ``user`` may edit, or :class:`NotFound`."""
-    card = (
-        cards_studied()
-        .select_related("note__topic__course")
-        .filter(pk=card_id, note__source=Note.Source.AUTHORED, note__author=user)
-        .first()
-    )
-    if card is None or not note_editable(user=user, note=card.note):
-        raise NotFound("No card of yours to edit.")
+    """A card ``user`` studies, to edit: the shared note when :func:`note_editable`, else their
+    own copy of its text. With its note, topic and course and ``user``'s override of the note;
+    :class:`NotFound` when it is not a studied card."""
+    cards = cards_studied().select_related("note__topic__course").filter(pk=card_id)
+    card = overrides_joined(cards, user=user, note_path="note").first()
+    if card is None:
+        raise NotFound("No such card.")
     return card
 
 

@@ -48,17 +48,21 @@ class CardFaces:
     back: SafeString  # the answer only; templates show it under the front
 
 
-def card_faces(card: Card) -> CardFaces:
+def card_faces(card: Card, *, front_md: str | None = None, back_md: str | None = None) -> CardFaces:
+    """The card's faces from its note's text, or from ``front_md`` and ``back_md`` when given (a
+    learner's own text of the note: see :func:`studyapp.cards.overrides.learner_card_faces`)."""
     note = card.note
+    front_md = note.front_md if front_md is None else front_md
+    back_md = note.back_md if back_md is None else back_md
     if note.kind == Note.Kind.CLOZE:
-        front = cloze_side(note.front_md, number=card.ordinal, revealed=False)
-        back = cloze_side(note.front_md, number=card.ordinal, revealed=True)
-        if note.back_md.strip():
-            back = f"{back}\n\n---\n\n{note.back_md}"
+        front = cloze_side(front_md, number=card.ordinal, revealed=False)
+        back = cloze_side(front_md, number=card.ordinal, revealed=True)
+        if back_md.strip():
+            back = f"{back}\n\n---\n\n{back_md}"
         return CardFaces(front=render_markdown(front), back=render_markdown(back))
     if note.kind == Note.Kind.REVERSED and card.ordinal == 2:
-        return CardFaces(front=render_markdown(note.back_md), back=render_markdown(note.front_md))
-    return CardFaces(front=render_markdown(note.front_md), back=render_markdown(note.back_md))
+        return CardFaces(front=render_markdown(back_md), back=render_markdown(front_md))
+    return CardFaces(front=render_markdown(front_md), back=render_markdown(back_md))
 
 
 def text_shows_nothing(text: str) -> bool:

@@ -85,6 +85,12 @@ NOTHING_SHOWN = (
 )
 
 
+COPY_CLOZES = (
+    "Keep the deletions {numbers}, no more and no fewer: each number is one card of the course, "
+    "and your copy changes what the cards say, not how many there are."
+)
+
+
 class StudyStartForm(StudySettingsForm):
     """The study settings a new learner chooses first (the home page's start): desired
     retention and the daily limits; the rest keep their values."""
@@ -97,6 +103,9 @@ class StudyStartForm(StudySettingsForm):
 
 
 class NoteForm(forms.Form):
+    """A note's text, checked the same way for an author writing or editing a note and for a
+    learner editing their own copy of one (``copy_of``: the note; its topic and type stay)."""
+
     topic = forms.ModelChoiceField(
         queryset=Topic.objects.visible()
         .select_related("course")
@@ -117,19 +126,29 @@ class NoteForm(forms.Form):
         max_length=5000,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, copy_of: Note | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.copy_of = copy_of
+        if copy_of is not None:
+            del self.fields["topic"], self.fields["kind"]
+            return
         self.fields["topic"].label_from_instance = lambda topic: (
             f"{topic.course.title} › {topic.title}"
         )
 
     def clean(self):
         data = super().clean()
-        kind, front, back = data.get("kind"), data.get("front_md", ""), data.get("back_md", "")
+        kind = self.copy_of.kind if self.copy_of is not None else data.get("kind")
+        front, back = data.get("front_md", ""), data.get("back_md", "")
         if front and text_shows_nothing(front):
             self.add_error("front_md", NOTHING_SHOWN.format(side="front"))
         elif kind == Note.Kind.CLOZE and front and not cloze_numbers(front):
             self.add_error("front_md", "A cloze card needs at least one {{c1::...}} deletion.")
+        elif kind == Note.Kind.CLOZE and front and self.copy_of is not None:
+            wanted = cloze_numbers(self.copy_of.front_md)
+            if cloze_numbers(front) != wanted:
+                numbers = ", ".join(f"c{number}" for number in wanted)
+                self.add_error("front_md", COPY_CLOZES.format(numbers=numbers))
         if kind in (Note.Kind.BASIC, Note.Kind.REVERSED) and not (back or "").strip():
             self.add_error("back_md", "Write the answer on the back.")
         elif (back or "").strip() and text_shows_nothing(back):

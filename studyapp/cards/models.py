@@ -102,6 +102,38 @@ class Card(models.Model):
         return f"{self.note.key}#{self.ordinal}"
 
 
+class NoteOverride(models.Model):
+    """One learner's own text of a shared note, as Anki users edit their own copy of a card.
+
+    The note (from the course's notes, a content file or an instructor) stays as it is for
+    everyone else; this learner sees their text wherever the note's cards are shown to them
+    (see :mod:`studyapp.cards.overrides`). ``original_front_md`` and ``original_back_md`` keep the
+    course's text as it was when the learner wrote theirs, so a later change of the course's note
+    (a re-import) can be told apart and shown, and neither text is ever lost.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="note_overrides"
+    )
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="overrides")
+    front_md = models.TextField(help_text="The learner's front, or cloze text.")
+    back_md = models.TextField(blank=True, help_text="The learner's back, or extra text.")
+    original_front_md = models.TextField(help_text="The note's front when the learner saved.")
+    original_back_md = models.TextField(
+        blank=True, help_text="The note's back when the learner saved."
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "note"], name="note_override_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · note {self.note_id}"
+
+
 def default_learning_steps() -> list[int]:
     return [1, 10]
 

@@ -32,11 +32,13 @@ from studyapp.cards.models import (
     CardSchedule,
     FsrsState,
     Note,
+    NoteOverride,
     Rating,
     ReviewLog,
     StudySettings,
     schedule_studied_q,
 )
+from studyapp.cards.overrides import joined_override, overrides_joined
 from studyapp.cards.scheduling import (
     RATINGS,
     fsrs_card_from_state,
@@ -127,6 +129,7 @@ class ReviewCard:
     schedule: CardSchedule | None  # None: a new card
     queue: str  # "new", "learning" or "review"
     version: int  # the schedule's version the answer must match (0 for a new card)
+    override: NoteOverride | None = None  # the learner's own text of the card's note, if any
 
 
 @dataclass(frozen=True)
@@ -310,12 +313,14 @@ NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
 def new_card_first(
     user: User, settings: StudySettings, *, now: datetime, day: StudyDay, topic: Topic | None
 ) -> Card | None:
-    """The first new card in course order, with its note, topic and course, in one query."""
+    """The first new card in course order, with its note, topic and course and the learner's
+    override of the note, in one query."""
     params = queue_params(user, settings, now=now, day=day, topic=topic)
     sql = queue_sql(topic=topic is not None, bury=settings.bury_siblings, new_pick=True)
     values = [params[name] for name in NAMED_PARAMETER.findall(sql)]
     pick = RawSQL(f"({NAMED_PARAMETER.sub('%s', sql)})", values)  # noqa: S611 - values are params
-    return Card.objects.select_related("note__topic__course").filter(pk=pick).first()
+    cards = Card.objects.select_related("note__topic__course").filter(pk=pick)
+    return overrides_joined(cards, user=user, note_path="note").first()
 
 
 def review_next(
@@ -325,7 +330,8 @@ def review_next(
     topic: Topic | None = None,
     settings: StudySettings | None = None,
 ) -> ReviewQueue:
-    """The next card to show and what is left today, in three queries.
+    """The next card to show and what is left today, in three queries. The card comes with
+    the learner's override of its note (their own text), if any, in the same query.
 
     ``settings``: the learner's study settings when the caller has just read them (an answer
     does), saving a query.
@@ -336,20 +342,30 @@ def review_next(
     day = study_day_for(user, settings, now=now)
     numbers = queue_numbers(user, settings, now=now, day=day, topic=topic)
     counts: ReviewCounts = numbers["counts"]
-    schedules = CardSchedule.objects.select_related("card__note__topic__course")
+    schedules = overrides_joined(
+        CardSchedule.objects.select_related("card__note__topic__course"),
+        user=user,
+        note_path="card__note",
+    )
     current = None
     if numbers["learning_now"]:
         schedule = schedules.get(pk=numbers["learning_pick"])
-        current = ReviewCard(schedule.card, schedule, "learning", schedule.version)
+        current = ReviewCard(
+            schedule.card, schedule, "learning", schedule.version, joined_override(schedule)
+        )
     elif counts.review:
         schedule = schedules.get(pk=numbers["review_pick"])
-        current = ReviewCard(schedule.card, schedule, "review", schedule.version)
+        current = ReviewCard(
+            schedule.card, schedule, "review", schedule.version, joined_override(schedule)
+        )
     elif counts.new and (card := new_card_first(user, settings, now=now, day=day, topic=topic)):
-        current = ReviewCard(card, None, "new", 0)
+        current = ReviewCard(card, None, "new", 0, joined_override(card))
     elif numbers["learning_pick"]:
         # Nothing else left: a learning card due within 20 minutes is shown early (as in Anki).
         schedule = schedules.get(pk=numbers["learning_pick"])
-        current = ReviewCard(schedule.card, schedule, "learning", schedule.version)
+        current = ReviewCard(
+            schedule.card, schedule, "learning", schedule.version, joined_override(schedule)
+        )
     return ReviewQueue(
         current=current, counts=counts, learning_later=numbers["learning_next"], day=day
     )
@@ -665,7 +681,15 @@ def review_summary(*, user: User, now: datetime) -> ReviewSummary:
     )
 
 
-def card_for_learner(*, card_id: int, related: bool = True) -> Card:
-    """A studied card by id (with its note, topic and course if ``related``), or DoesNotExist."""
+def card_for_learner(*, card_id: int, related: bool = True, user: User | None = None) -> Card:
+    """A studied card by id (with its note, topic and course if ``related``), or DoesNotExist.
+
+    With ``user``, the card carries that learner's override of its note (read it with
+    :func:`studyapp.cards.overrides.joined_override`), in the same query.
+    """
     cards = cards_studied()
-    return (cards.select_related("note__topic__course") if related else cards).get(pk=card_id)
+    if related:
+        cards = cards.select_related("note__topic__course")
+    if user is not None:
+        cards = overrides_joined(cards, user=user, note_path="note")
+    return cards.get(pk=card_id)

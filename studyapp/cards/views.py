@@ -35,8 +35,15 @@ from studyapp.cards.browsing import (
 )
 from studyapp.cards.faces import card_faces, note_ordinals
 from studyapp.cards.forms import NoteForm, StudySettingsForm
-from studyapp.cards.models import Card, CardSchedule, Note, StudySettings
+from studyapp.cards.models import Card, CardSchedule, Note, NoteOverride, StudySettings
 from studyapp.cards.optimising import optimisation_request, optimiser_status
+from studyapp.cards.overrides import (
+    joined_override,
+    learner_card_faces,
+    note_override_restore,
+    note_override_save,
+    note_text,
+)
 from studyapp.cards.review import (
     card_bury,
     card_for_learner,
@@ -92,7 +99,8 @@ def session_context(
     context = {"queue": queue, "topic": topic, "topic_key": topic_key(topic)}
     if queue.current is not None:
         context["current"] = queue.current
-        context["faces"] = card_faces(queue.current.card)
+        context["faces"] = learner_card_faces(queue.current.card, override=queue.current.override)
+        context["text"] = note_text(queue.current.card.note, override=queue.current.override)
     else:
         context["summary"] = review_summary(user=request.user, now=now)
     return context
@@ -126,7 +134,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def reveal(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     try:
-        card = card_for_learner(card_id=card_id)
+        card = card_for_learner(card_id=card_id, user=request.user)
     except Card.DoesNotExist:
         raise Http404("No such card") from None
     topic = topic_from_key(request.GET.get("topic", ""))
@@ -145,7 +153,7 @@ def reveal(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         return HttpResponseBadRequest("version must be a number")
     context = {
         "card": card,
-        "faces": card_faces(card),
+        "faces": learner_card_faces(card, override=joined_override(card)),
         "ratings": ratings,
         "version": version,
         "topic_key": topic_key(topic),
@@ -267,11 +275,16 @@ def browse_return(request: HtmxHttpRequest) -> tuple[dict[str, str], str]:
 
 
 def browse_row(*, user, card: Card) -> dict:
+    """A row of the browser: the card as the learner sees it (their own text where they have
+    one, with the course's beside it), its schedule and what they may do with it."""
     schedule = card_schedule(card)
+    override = joined_override(card)
     return {
         "card": card,
         "schedule": schedule,
-        "faces": card_faces(card),
+        "faces": learner_card_faces(card, override=override),
+        "text": note_text(card.note, override=override),
+        "original_faces": card_faces(card) if override is not None else None,
         "states": card_state_labels(schedule),
         "difficulty": schedule.fsrs_card.get("difficulty") if schedule else None,
         "editable": note_editable(user=user, note=card.note),
@@ -379,30 +392,61 @@ def browse_card(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     return render(request, "cards/browse.html#row", context)
 
 
+def browse_row_response(
+    request: HtmxHttpRequest, *, card: Card, notice: str, return_query: str
+) -> HttpResponse:
+    """After an edit or a restore: the card's row again (htmx), or the browser (a redirect)."""
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(browse_url(return_query))
+    fresh = cards_search(user=request.user, now=timezone.now()).filter(pk=card.pk).first()
+    context = {"row_notice": notice, "return_query": return_query, "gone_id": card.pk}
+    context["row"] = browse_row(user=request.user, card=fresh) if fresh else None
+    return render(request, "cards/browse.html#row", context)
+
+
+def note_edit_form(request: HtmxHttpRequest, card: Card) -> NoteForm:
+    """The editor's form: the shared note's for its author, else the learner's own copy,
+    filled with the text they see."""
+    note = card.note
+    if note_editable(user=request.user, note=note):
+        initial = {"topic": note.topic, "kind": note.kind, "front_md": note.front_md}
+        initial["back_md"] = note.back_md
+        copy_of = None
+    else:
+        text = note_text(note, override=joined_override(card))
+        initial = {"front_md": text.front_md, "back_md": text.back_md}
+        copy_of = note
+    return NoteForm(
+        request.POST or None, initial=initial, auto_id=f"card-{card.pk}-%s", copy_of=copy_of
+    )
+
+
+def saved_notice(saved) -> str:
+    if isinstance(saved, Note):
+        return f"Card saved ({saved.cards.active().count()} card(s) from this note)."
+    if saved is None:
+        return "Card saved: it is the course's text again."
+    return "Your text saved: only you see it; the course's card is unchanged."
+
+
 @require_http_methods(["GET", "POST"])
 def browse_edit(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
-    """Edit a card of one's own in place, with the same form, checks and preview as writing one."""
+    """Edit a card in place, with the same form, checks and preview as writing one: the shared
+    note when it is one's own, else one's own copy of its text."""
     card = card_for_editing(user=request.user, card_id=card_id)
-    note = card.note
-    initial = {"topic": note.topic, "kind": note.kind, "front_md": note.front_md}
-    initial["back_md"] = note.back_md
-    form = NoteForm(request.POST or None, initial=initial, auto_id=f"card-{card.pk}-%s")
+    form = note_edit_form(request, card)
     return_query = request.POST.get("return", request.GET.get("return", ""))
     if request.method == "POST" and form.is_valid():
-        saved = note_form_save(form, author=request.user, note=note)
-        notice = f"Card saved ({saved.cards.active().count()} card(s) from this note)."
-        if not request.htmx:
-            messages.success(request, notice)
-            return redirect(browse_url(return_query))
-        fresh = cards_search(user=request.user, now=timezone.now()).filter(pk=card.pk).first()
-        context = {"row_notice": notice, "return_query": return_query, "gone_id": card.pk}
-        context["row"] = browse_row(user=request.user, card=fresh) if fresh else None
-        return render(request, "cards/browse.html#row", context)
-    preview = note_preview(form.data if form.is_bound else initial)
+        saved = note_form_save(form, user=request.user, note=card.note)
+        notice = saved_notice(saved)
+        return browse_row_response(request, card=card, notice=notice, return_query=return_query)
+    data = form.data if form.is_bound else form.initial
     context = {
         "form": form,
         "card": card,
-        "preview": preview,
+        "own_copy": form.copy_of is not None,
+        "preview": note_preview(data, kind=card.note.kind if form.copy_of else None),
         "preview_id": f"card-preview-{card.pk}",
         "return_query": return_query,
     }
@@ -410,6 +454,28 @@ def browse_edit(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         # Refused text is shown in place, with the form: htmx swaps only successful answers.
         return render(request, "cards/browse_edit.html#editor", context)
     return render(request, "cards/browse_edit.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def browse_preview(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    """The live preview of a card's editor in the browser (the note's own type for a copy)."""
+    card = card_for_editing(user=request.user, card_id=card_id)
+    kind = None if note_editable(user=request.user, note=card.note) else card.note.kind
+    context = {"preview": note_preview(request.POST, kind=kind)}
+    context["preview_id"] = f"card-preview-{card.pk}"
+    return render(request, "cards/author_edit.html#preview", context)
+
+
+@require_POST
+def browse_restore(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    """Drop the learner's own text of the card's note: they see the course's again."""
+    card = card_for_editing(user=request.user, card_id=card_id)
+    restored = note_override_restore(user=request.user, note=card.note)
+    notice = (
+        "The course's text is back." if restored else "This card already shows the course's text."
+    )
+    return_query = request.POST.get("return", "")
+    return browse_row_response(request, card=card, notice=notice, return_query=return_query)
 
 
 @require_http_methods(["GET", "POST"])
@@ -478,7 +544,7 @@ def author_edit(request: HtmxHttpRequest, note_id: int | None = None) -> HttpRes
     )
     form = NoteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        saved = note_form_save(form, author=request.user, note=note)
+        saved = note_form_save(form, user=request.user, note=note)
         messages.success(request, f"Card saved ({saved.cards.active().count()} card(s)).")
         return redirect("cards:author")
     preview = (
@@ -488,9 +554,10 @@ def author_edit(request: HtmxHttpRequest, note_id: int | None = None) -> HttpRes
     return render(request, "cards/author_edit.html", context, status=400 if form.errors else 200)
 
 
-def note_preview(data) -> list:
-    """The faces of every card the form's text would give, for the live preview."""
-    kind = data.get("kind") or Note.Kind.BASIC
+def note_preview(data, *, kind: str | None = None) -> list:
+    """The faces of every card the form's text would give, for the live preview (``kind``: the
+    note's type when the form has none, as a learner's copy)."""
+    kind = kind or data.get("kind") or Note.Kind.BASIC
     if kind not in Note.Kind.values:
         kind = Note.Kind.BASIC
     note = Note(kind=kind, front_md=data.get("front_md", ""), back_md=data.get("back_md", ""))
@@ -506,14 +573,24 @@ def author_preview(request: HtmxHttpRequest) -> HttpResponse:
     preview_id = request.POST.get("preview_id", "")
     context = {"preview": note_preview(request.POST)}
     if PREVIEW_ID.fullmatch(preview_id):
-        context["preview_id"] = preview_id  # the card browser's editors, one preview each
+        context["preview_id"] = preview_id  # a preview of its own, as each browser editor has
     return render(request, "cards/author_edit.html#preview", context)
 
 
-def note_form_save(form: NoteForm, *, author, note: Note | None) -> Note:
-    """Save a valid note form (the writing page's and the card browser's) as ``author``'s note."""
+def note_form_save(form: NoteForm, *, user, note: Note | None) -> Note | NoteOverride | None:
+    """Save a valid note form (the writing page's and the card browser's): as ``user``'s note,
+    or, for a learner's own copy (``form.copy_of``), as their override of it (None when the text
+    is the course's again, so there is nothing of theirs to keep)."""
+    if form.copy_of is not None:
+        return note_override_save(
+            user=user,
+            note=form.copy_of,
+            front_md=form.cleaned_data["front_md"],
+            back_md=form.cleaned_data["back_md"],
+            now=timezone.now(),
+        )
     return note_author_save(
-        author=author,
+        author=user,
         topic=form.cleaned_data["topic"],
         kind=form.cleaned_data["kind"],
         front_md=form.cleaned_data["front_md"],

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from studyapp.cards.anki import DECK_NAME, anki_package_write
 from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog
+from studyapp.cards.overrides import note_override_save
 from studyapp.cards.review import review_record
 from tests.cards.conftest import NOW, note_add
 
@@ -329,3 +330,56 @@ def test_a_second_import_with_scheduling_of_an_unchanged_export_changes_nothing(
     assert len(second.duplicate) == 6
     assert after == before
     assert len(after[1]) == ReviewLog.objects.count()
+
+
+def test_a_learners_export_carries_their_own_text_and_anothers_the_courses(
+    full_deck, learner, tmp_path, django_user_model
+):
+    other = django_user_model.objects.create_user(username="alan", password="correct-horse-42")
+    note = Note.objects.get(key="cards:aws-lambda/cpu")
+    note_override_save(
+        user=learner, note=note, front_md="Memory for a vCPU?", back_md="**1769** MB", now=NOW
+    )
+    anki_package_write(user=learner, path=tmp_path / "ada.apkg", now=NOW)
+    anki_package_write(user=other, path=tmp_path / "alan.apkg", now=NOW)
+    mine = anki_import(tmp_path / "ada.anki2", tmp_path / "ada.apkg")
+    theirs = anki_import(tmp_path / "alan.anki2", tmp_path / "alan.apkg")
+    try:
+        [ada_id] = mine.find_notes('"note:Lambda study: Basic and reversed"')
+        ada = mine.get_note(ada_id)
+        assert (ada["Front"], ada["Back"]) == (
+            "<p>Memory for a vCPU?</p>",
+            "<p><strong>1769</strong> MB</p>",
+        )
+        [alan_id] = theirs.find_notes('"note:Lambda study: Basic and reversed"')
+        alan = theirs.get_note(alan_id)
+        assert (alan["Front"], alan["Back"]) == (
+            "<p>Memory for one vCPU?</p>",
+            "<p><strong>1,769 MB</strong></p>",
+        )
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_a_new_export_after_a_learners_edit_updates_the_note_in_anki(full_deck, learner, tmp_path):
+    anki_package_write(user=learner, path=tmp_path / "first.apkg", now=NOW)
+    note = Note.objects.get(key="aws-lambda/topic-0/term-0")
+    # A minute after the note last changed: Anki keeps a note's time in whole seconds.
+    note_override_save(
+        user=learner,
+        note=note,
+        front_md=note.front_md,
+        back_md="My own definition.",
+        now=note.updated_at + timedelta(minutes=1),
+    )
+    anki_package_write(user=learner, path=tmp_path / "second.apkg", now=NOW + timedelta(days=1))
+    collection = anki_import(tmp_path / "collection.anki2", tmp_path / "first.apkg")
+    collection.close()
+    collection = anki_import(tmp_path / "collection.anki2", tmp_path / "second.apkg")
+    try:
+        assert collection.note_count() == 6
+        [edited] = collection.find_notes('"Back:*own definition*"')
+        assert collection.get_note(edited)["Back"] == "<p>My own definition.</p>"
+    finally:
+        collection.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from studyapp.cards.authoring import note_author_save
-from studyapp.cards.models import CardSchedule, Note, ReviewLog
+from studyapp.cards.models import CardSchedule, Note, NoteOverride, ReviewLog
 from tests.cards.conftest import NOW, deck_build
 
 pytestmark = pytest.mark.django_db
@@ -106,10 +106,11 @@ def test_the_topic_filter_takes_the_topic_key(learner_client, deck):
     assert "term 1.0" in page.text
 
 
-def test_a_card_from_the_notes_says_it_is_read_only(instructor_client, deck):
+def test_a_card_from_the_notes_says_an_edit_of_it_is_ones_own_copy(instructor_client, deck):
+    card = deck.cards()[0]
     page = instructor_client.get(BROWSE)
-    assert "Read-only: a key term of the course notes." in page.text
-    assert "/edit/" not in page.text
+    assert "A key term of the course notes: an edit is your own copy." in page.text
+    assert f"/review/cards/{card.pk}/edit/" in page.text
 
 
 def test_a_card_one_wrote_has_an_edit_button(instructor_client, mine):
@@ -218,29 +219,36 @@ def test_writing_a_card_refuses_a_script_alone_too(instructor_client, deck):
     assert not Note.objects.filter(source=Note.Source.AUTHORED).exists()
 
 
-def test_another_instructors_card_cannot_be_edited(client, mine, django_user_model):
+def test_another_instructors_card_is_edited_as_ones_own_copy_and_theirs_stays(
+    client, mine, django_user_model
+):
     from studyapp.accounts.roles import instructor_grant
 
     other = django_user_model.objects.create_user(username="alan", password="correct-horse-42")
     instructor_grant(user=other)
     client.force_login(other)
     card = mine.cards.get()
-    assert client.get(f"/review/cards/{card.pk}/edit/").status_code == 404
+    editor = client.get(f"/review/cards/{card.pk}/edit/")
+    assert 'name="topic"' not in editor.text  # a copy keeps the note's topic and type
     response = client.post(f"/review/cards/{card.pk}/edit/", edit_data(mine, front_md="Mine"))
-    assert response.status_code == 404
+    assert response.status_code == 302
     mine.refresh_from_db()
     assert mine.front_md == "How long may a function run?"
+    assert NoteOverride.objects.get(user=other, note=mine).front_md == "Mine"
 
 
-def test_a_learner_cannot_edit_a_shipped_card(learner_client, deck):
+def test_a_learners_edit_of_a_shipped_card_leaves_the_shared_note_as_it_was(
+    learner_client, learner, deck
+):
     note = deck.notes[0]
     card = deck.cards()[0]
     response = learner_client.post(
         f"/review/cards/{card.pk}/edit/", edit_data(note, front_md="Changed")
     )
-    assert response.status_code == 404
+    assert response.status_code == 302
     note.refresh_from_db()
     assert note.front_md == "What is **term 0.0**?"
+    assert NoteOverride.objects.get(user=learner, note=note).front_md == "Changed"
 
 
 # -- changes -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from studyapp.cards.browsing import (
     card_state_labels,
     cards_change,
     cards_search,
+    note_editable,
 )
 from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog
 from studyapp.cards.review import card_suspend, review_record
@@ -291,22 +292,33 @@ def test_an_instructor_may_edit_the_cards_they_wrote(instructor, deck):
     assert card_for_editing(user=instructor, card_id=card.pk) == card
 
 
-def test_another_instructors_card_cannot_be_edited(instructor, deck, django_user_model):
+def test_another_instructors_card_is_edited_as_a_copy_not_as_its_note(
+    instructor, deck, django_user_model
+):
     from studyapp.accounts.roles import instructor_grant
 
     other = django_user_model.objects.create_user(username="alan", password="correct-horse-42")
     instructor_grant(user=other)
     card = authored(other, deck.topics[0])
-    with pytest.raises(NotFound):
-        card_for_editing(user=instructor, card_id=card.pk)
+    assert card_for_editing(user=instructor, card_id=card.pk) == card
+    assert not note_editable(user=instructor, note=card.note)
 
 
-def test_cards_from_the_notes_cannot_be_edited(instructor, deck):
-    with pytest.raises(NotFound):
-        card_for_editing(user=instructor, card_id=deck.cards()[0].pk)
+def test_cards_from_the_notes_are_edited_as_a_copy_not_as_their_note(instructor, deck):
+    card = deck.cards()[0]
+    assert card_for_editing(user=instructor, card_id=card.pk) == card
+    assert not note_editable(user=instructor, note=card.note)
 
 
-def test_a_learner_cannot_edit_even_a_card_with_their_name(learner, deck):
+def test_a_learner_edits_only_a_copy_even_of_a_card_with_their_name(learner, deck):
     card = authored(learner, deck.topics[0])
+    assert not note_editable(user=learner, note=card.note)
+
+
+def test_a_card_that_is_not_studied_cannot_be_edited(learner, deck):
+    card = deck.cards()[0]
+    Card.objects.filter(pk=card.pk).update(archived_at=NOW)
     with pytest.raises(NotFound):
         card_for_editing(user=learner, card_id=card.pk)
+    with pytest.raises(NotFound):
+        card_for_editing(user=learner, card_id=999_999)

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from studyapp.cards.demo_data import demo_cards_build, demo_learners_build, demo_reviews_build
-from studyapp.cards.models import Card
+from studyapp.cards.models import Card, NoteOverride
+from studyapp.cards.overrides import note_override_save
 from studyapp.cards.review import review_next, review_record
 from tests.cards.conftest import NOW
 
@@ -89,3 +90,32 @@ def test_answering_a_card_in_the_browser_reads_the_study_settings_once(
     assert response.status_code == 200
     settings_reads = [q for q in captured if '"cards_studysettings"' in q["sql"]]
     assert len(settings_reads) == 1
+
+
+def test_the_next_card_with_the_learners_own_text_takes_at_most_5_queries(
+    studied, cards, django_assert_max_num_queries
+):
+    """The learner's text of the card comes joined to the card: no query is added."""
+    first = review_next(studied, now=NOW).current
+    for note_id in {
+        first.card.note_id,
+        *Card.objects.filter(pk__in=cards[:50]).values_list("note_id", flat=True),
+    }:
+        NoteOverride.objects.create(
+            user=studied, note_id=note_id, front_md="Mine", back_md="Mine",
+            original_front_md="", original_back_md="", created_at=NOW, updated_at=NOW,
+        )  # fmt: skip
+    with django_assert_max_num_queries(5):
+        queue = review_next(studied, now=NOW)
+    assert queue.current.card == first.card
+    assert queue.current.override.front_md == "Mine"
+
+
+def test_the_next_new_card_with_the_learners_own_text_takes_at_most_5_queries(
+    learner, cards, django_assert_max_num_queries
+):
+    first = review_next(learner, now=NOW).current
+    note_override_save(user=learner, note=first.card.note, front_md="Mine", back_md="Mine", now=NOW)
+    with django_assert_max_num_queries(5):
+        queue = review_next(learner, now=NOW)
+    assert (queue.current.queue, queue.current.override.front_md) == ("new", "Mine")

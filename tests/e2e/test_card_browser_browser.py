@@ -1,6 +1,7 @@
 """The card browser in a real browser, on a phone (390 px) and a desktop (1280 px) screen:
-search by text and by state, edit a card in place with its live preview, and no page that
-scrolls sideways; axe-core checks the page, the editor and the reset confirmation."""
+search by text and by state, edit a card in place with its live preview (a learner's own copy
+of a course card, then reviewed and restored), and no page that scrolls sideways; axe-core
+checks the page, the editor and the reset confirmation."""
 
 from __future__ import annotations
 
@@ -93,7 +94,9 @@ def test_editing_a_card_in_place_shows_the_preview_and_then_the_saved_text(
     open_browser(page, live_server, width)
     card = written.cards.get()
     row = page.locator(f"#card-{card.pk}")
-    expect(page.locator(".card-row", has_text="term 0.0")).to_contain_text("Read-only")
+    expect(page.locator(".card-row", has_text="term 0.0")).to_contain_text(
+        "A key term of the course notes: an edit is your own copy."
+    )
     row.get_by_role("link", name="Edit").click()
 
     back = row.get_by_label("Back (or extra text for cloze)")
@@ -187,3 +190,62 @@ def test_the_card_browser_has_no_serious_accessibility_violation(
     expect(page.get_by_role("heading", name="Reset 1 card to new?")).to_be_visible()
     problems += [f"reset: {v}" for v in violations(page, axe)]
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_learner_edits_a_course_card_in_place_then_reviews_their_text_and_restores_it(
+    page: Page, live_server, learner, width
+):
+    deck_build(basic_per_topic=1, topics=2)
+    card = Card.objects.get(note__key="aws-lambda/topic-0/term-0")
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, live_server, username="ada", password="correct-horse-42")
+    page.goto(f"{live_server.url}/review/cards/")
+    row = page.locator(f"#card-{card.pk}")
+    expect(row).to_contain_text("A key term of the course notes: an edit is your own copy.")
+    row.get_by_role("link", name="Edit").click()
+
+    front = row.get_by_label("Front (or cloze text)")
+    expect(front).to_have_value("What is **term 0.0**?")
+    expect(row).to_contain_text("Your own copy of a basic card of the course")
+    htmx_settled(page)  # the editor's preview trigger is wired only once the swap has settled
+    front.fill("What does **cold start** mean?")
+    expect(row.locator(f"#card-preview-{card.pk} strong")).to_have_text("cold start")
+    row.get_by_label("Back (or extra text for cloze)").fill(
+        "The first invocation of an environment."
+    )
+    assert_no_sideways_scroll(page)
+    page.wait_for_load_state("networkidle")  # the preview's request, before saving
+    row.get_by_role("button", name="Save card").click()
+
+    expect(row).to_contain_text("Your text saved: only you see it")
+    expect(row.locator(".card-row-front strong")).to_have_text("cold start")
+    expect(row.locator(".badge", has_text="Your text")).to_be_visible()
+    assert_no_sideways_scroll(page)
+    card.note.refresh_from_db()
+    assert card.note.front_md == "What is **term 0.0**?"  # the course's card is unchanged
+
+    page.goto(f"{live_server.url}/review/")
+    session = page.locator("#review-session")
+    expect(session.locator(".review-front")).to_have_text("What does cold start mean?")
+    page.keyboard.press("Space")
+    expect(page.locator("#review-back")).to_contain_text("The first invocation of an environment.")
+
+    Note.objects.filter(pk=card.note_id).update(back_md="Definition 0.0, revised.")  # re-imported
+    page.goto(f"{live_server.url}/review/cards/?state=edited")
+    expect(page.locator("#card-results-title")).to_have_text("1 card")
+    expect(row).to_contain_text("The course's version changed since your edit. Yours is kept")
+    expect(row.locator(".card-row-front strong")).to_have_text("cold start")
+    row.get_by_text("The course's version", exact=True).click()
+    expect(row.locator(".card-row-original")).to_contain_text("Definition 0.0, revised.")
+    assert_no_sideways_scroll(page)
+    problems = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        problems += [f"{scheme}: {v}" for v in violations(page, Axe())]
+    assert problems == [], "\n".join(problems)
+    row.get_by_role("button", name="Restore the original").click()
+    expect(row).to_contain_text("The course's text is back.")
+    expect(row.locator(".card-row-front")).to_contain_text("What is term 0.0?")
+    expect(row.locator(".card-row-back")).to_contain_text("Definition 0.0, revised.")
+    expect(row.locator(".badge", has_text="Your text")).to_have_count(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.attacks.host import host_processes_with
+from tests.plugins.sandbox_engine import process_in_cpu_debt
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONTRACT_KEYS = {
@@ -147,6 +149,21 @@ def test_every_environment_and_process_is_gone_when_the_command_ends(tmp_path):
     done = run_cli("invoke", "--handler", str(path), "--json")
     assert done.returncode == 0, done.stderr
     assert not host_processes_with(marker)
+
+
+def test_a_run_answers_after_a_supervisor_that_died_left_an_overdrawn_group(handler_file):
+    """The groups of a supervisor that is gone are swept when the next one starts its first
+    environment; their processes, however much CPU they overdrew, are killed at once rather than
+    using up that environment's INIT (once it timed out and answered Sandbox.Timedout)."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with process_in_cpu_debt(f"{dead.pid}-left-1") as (group, child):
+        done = run_cli("invoke", "--handler", str(handler_file), "--json")
+
+        [result] = json.loads(done.stdout)
+        assert result["status"] == "success", result["logs"]
+        assert child.wait(timeout=5) == -signal.SIGKILL
+        assert not any(directory.exists() for directory in group.directories())
 
 
 def test_the_response_is_printed_as_the_runtime_sent_it(tmp_path):

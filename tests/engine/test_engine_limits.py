@@ -8,6 +8,7 @@ wall-time ratio is a figure of bench/sandbox_bench.py.
 from __future__ import annotations
 
 import os
+import signal
 import textwrap
 
 import pytest
@@ -22,6 +23,7 @@ from studyapp.engine import (
 from studyapp.engine.cgroups import CPU_PERIOD_US
 from studyapp.engine.identity import SANDBOX_HOST_UID
 from studyapp.engine.isolation import cpu_share
+from tests.plugins.sandbox_engine import process_in_cpu_debt
 
 CPU_BOUND = """
     import time
@@ -145,3 +147,13 @@ def test_runs_without_bubblewrap_and_cgroups_and_says_isolation_is_not_full(make
         assert "bubblewrap disabled by configuration" in result.isolation["missing"]
         with pytest.raises(IsolationUnavailableError):
             pool.invoke(function, {}, require_full_isolation=True)
+
+
+def test_killing_does_not_wait_for_the_cpu_quota_that_processes_overdrew_in_the_kernel():
+    """Killed, a process still has to run to exit; a group in CPU debt would get no CPU for
+    seconds (a fork bomb's teardown at 128 MB outlived the command that started it)."""
+    with process_in_cpu_debt(f"{os.getpid()}-overdrawn-1") as (group, child):
+        assert group.kill_all()
+
+        assert group.pids() == []
+        assert child.wait(timeout=5) == -signal.SIGKILL

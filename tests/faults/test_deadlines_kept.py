@@ -140,9 +140,9 @@ def _parsed(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
 
 
-def cli_answer(handler: Path, *args: str) -> tuple[float, str, str, int]:
+def cli_answer(handler: Path, *args: str) -> tuple[float, str, str, int, int]:
     """Seconds from starting `manage.py lambda invoke` to its answer on stdout; the answer, the
-    logs and the exit status (the command ends once its environments are gone)."""
+    logs, the exit status and the command's pid (it ends once its environments are gone)."""
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "lambda", "invoke", "--handler", str(handler), *args],
@@ -154,7 +154,12 @@ def cli_answer(handler: Path, *args: str) -> tuple[float, str, str, int]:
     answer = process.stdout.readline() if process.stdout else ""
     elapsed = time.monotonic() - started
     _, logs = process.communicate(timeout=120)
-    return elapsed, answer, logs, process.returncode
+    return elapsed, answer, logs, process.returncode, process.pid
+
+
+def cgroups_left(pid: int) -> list[Path]:
+    """The sandbox cgroups that the command with this pid created and left behind."""
+    return list(Path("/sys/fs/cgroup").glob(f"*/**/studyapp-sandbox/{pid}-*"))
 
 
 @pytest.mark.parametrize("source", [FORK_BOMB, SHELL_FORK_BOMB], ids=["os.fork", "bash"])
@@ -166,10 +171,10 @@ def test_a_fork_bomb_on_the_command_line_times_out_within_6_s(
     bomb = tmp_path / "bomb.py"
     bomb.write_text(source)
     # What starting the command and a cold start cost on this machine right now.
-    startup, answer, quick_logs, status = cli_answer(quick)
+    startup, answer, quick_logs, status, _ = cli_answer(quick)
     assert (answer.strip(), status) == ('"ok"', 0), quick_logs  # its REPORT says where time went
 
-    elapsed, answer, logs, status = cli_answer(bomb, "--timeout", str(TIMEOUT_S))
+    elapsed, answer, logs, status, pid = cli_answer(bomb, "--timeout", str(TIMEOUT_S))
 
     error = json.loads(answer)
     assert error["errorType"] == "Sandbox.Timedout"
@@ -178,3 +183,6 @@ def test_a_fork_bomb_on_the_command_line_times_out_within_6_s(
     assert status == 1
     # The deadline is kept: at most 1 s after the timeout, beyond what any answer costs.
     assert elapsed - startup < DEADLINE_S, f"answered after {elapsed:.2f} s ({startup:.2f} s)"
+    # Every process of the bomb is gone once the command has ended: a group left behind would
+    # be swept, its processes killed, by the next command's first INIT, and counted in it.
+    assert cgroups_left(pid) == []

@@ -7,14 +7,19 @@ autouse, so only the folders whose conftest asks for ``require_full_isolation`` 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from studyapp.engine import EnvironmentPool, FunctionConfig, host_capabilities
+from studyapp.engine.cgroups import EnvironmentCgroup
 from studyapp.engine.environment import teardowns_wait
 
 MakeFunction = Callable[..., FunctionConfig]
@@ -79,3 +84,55 @@ def only_reset_environments(pool: EnvironmentPool, count: int = 1) -> bool:
         )
     ]
     return groups == []
+
+
+# Joins the cgroups named on its command line, then spends about 0.2 s in one system call (64 MiB
+# from the kernel's random generator) and busy-loops after it.
+IN_THE_KERNEL = """
+import os, sys
+for path in sys.argv[1:]:
+    with open(path, "w") as procs:
+        procs.write(str(os.getpid()))
+print("joined", flush=True)
+os.urandom(64 << 20)
+while True:
+    pass
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process so far, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def process_in_cpu_debt(group_name: str) -> Iterator[tuple[EnvironmentCgroup, subprocess.Popen]]:
+    """A process in a new cgroup allowed 1 ms of CPU per 100 ms, which has used 0.1 s of CPU in
+    one system call, as a fork bomb at its memory limit does, busy in the kernel: Linux 6.18
+    throttles a process only on its way back to user mode (measured: 0.15 s of one call within
+    0.3 s). A group that overdrew its quota gets no CPU until the debt is paid back at the
+    quota's rate, here for about 10 s; a kernel that throttles inside system calls gives the
+    process its 0.1 s over 10 s instead, and no debt. The group and the process are removed
+    afterwards."""
+    group = host_capabilities().cgroups.create(group_name)
+    child = None
+    try:
+        group.limit_cpu(0.01)
+        child = subprocess.Popen(
+            [sys.executable, "-c", IN_THE_KERNEL, *group.procs_files()],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None and child.stdout.readline() == "joined\n"
+        give_up = time.monotonic() + 60
+        while cpu_seconds(child.pid) < 0.1:
+            assert time.monotonic() < give_up, "the child never used 0.1 s of CPU"
+            time.sleep(0.01)
+        yield group, child
+    finally:
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait()
+        group.destroy()

@@ -173,7 +173,8 @@ class EnvironmentPool:
                     "InvokeFunction operation",
                 ),
             )
-        environment = self._checkout(config)
+        key = config.pool_key()  # once: it hashes the code (a directory's files are walked)
+        environment = self._checkout(config, key)
         if environment is None:
             return self._refused(
                 config,
@@ -198,11 +199,10 @@ class EnvironmentPool:
             environment.destroy()
             raise
         finally:
-            self._checkin(config, environment)
+            self._checkin(config, environment, key=key)
         return result
 
-    def _checkout(self, config: FunctionConfig) -> ExecutionEnvironment | None:
-        key = config.pool_key()
+    def _checkout(self, config: FunctionConfig, key: str) -> ExecutionEnvironment | None:
         evicted: ExecutionEnvironment | None = None
         with self._lock:
             if self._closed:
@@ -243,9 +243,14 @@ class EnvironmentPool:
         return environment
 
     def _checkin(
-        self, config: FunctionConfig, environment: ExecutionEnvironment, *, replace: bool = True
+        self,
+        config: FunctionConfig,
+        environment: ExecutionEnvironment,
+        *,
+        replace: bool = True,
+        key: str | None = None,
     ) -> None:
-        key = config.pool_key()
+        key = key or config.pool_key()
         refill = False
         with self._lock:
             slot = self._slots.get(key)

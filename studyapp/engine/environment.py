@@ -1035,9 +1035,9 @@ class ExecutionEnvironment:
                     self._between_logs = between
             teardown = False
             with self._teardown_lock:
-                self._settling = False
+                settled_here, self._settling = self._settling, False
                 if self.state == "dead":  # destroyed meanwhile: destroy() left the release to us
-                    teardown = True
+                    teardown = settled_here
                 elif self.state == "idle" and self._idle_generation == generation:
                     if alive:
                         self._freeze()

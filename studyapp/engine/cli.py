@@ -178,9 +178,12 @@ def run_invoke(config: FunctionConfig, event: bytes, *, repeat: int, as_json: bo
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main_thread else None
     pool = EnvironmentPool()
+    # The handler's folder is hashed once: walking it on every invocation (a folder of thousands
+    # of files takes tens of milliseconds) would cost more than a warm invocation.
+    key = config.pool_key()
     try:
         for _ in range(repeat):
-            result = pool.invoke(config, event)
+            result = pool.invoke(config, event, pool_key=key)
             results.append(result)
             if not as_json:
                 sys.stderr.write(result.logs)

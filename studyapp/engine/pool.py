@@ -147,11 +147,14 @@ class EnvironmentPool:
         require_full_isolation: bool = False,
         request_id: str | None = None,
         invoked_qualifier: str | None = None,
+        pool_key: str | None = None,
     ) -> InvocationResult:
         """Run one invocation on a warm environment if one is idle, on a new one otherwise.
 
         ``request_id`` (else a new one) names the invocation in its result and log lines;
-        ``invoked_qualifier`` is the version or alias the caller named (the invoked ARN's).
+        ``invoked_qualifier`` is the version or alias the caller named (the invoked ARN's);
+        ``pool_key`` is ``config.pool_key()`` when the caller has it already (it hashes the code:
+        a code directory's files are walked, which the command line does once per run).
 
         Raises ConfigError for a configuration or event Lambda would refuse, and
         IsolationUnavailableError when full isolation is required but missing.
@@ -173,7 +176,7 @@ class EnvironmentPool:
                     "InvokeFunction operation",
                 ),
             )
-        key = config.pool_key()  # once: it hashes the code (a directory's files are walked)
+        key = pool_key or config.pool_key()  # once: it hashes the code
         environment = self._checkout(config, key)
         if environment is None:
             return self._refused(

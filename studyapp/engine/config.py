@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -188,9 +188,7 @@ class FunctionConfig:
 
     def settings_sha256(self) -> str:
         """A hash of what the runtime sees; limits applied from outside (reserved) are left out."""
-        settings = self.to_dict()
-        for key in ("code", "code_dir", "layers", "reserved_concurrency"):
-            settings.pop(key)
+        settings = {name: getattr(self, name) for name in _SETTINGS_FIELDS}
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
     def pool_key(self) -> str:
@@ -235,6 +233,14 @@ class FunctionConfig:
             raise ConfigError("layers must be a list of directories or file mappings")
         kwargs["layers"] = tuple(layers)
         return cls(**kwargs)
+
+
+# The settings hashed by settings_sha256 (not the code, nor limits applied from outside).
+_SETTINGS_FIELDS = tuple(
+    item.name
+    for item in fields(FunctionConfig)
+    if item.name not in ("code", "code_dir", "layers", "reserved_concurrency")
+)
 
 
 def check_environment(environment: Mapping[str, str]) -> None:

@@ -99,8 +99,12 @@ MIB = 1024 * 1024
 READ_CHUNK = 1 << 16
 # How long a runtime that was refused its response (413) gets to log why and exit.
 AFTER_REFUSAL_GRACE_S = 1.0
-# How long a runtime that answered gets to ask for its next invocation before it is frozen anyway.
+# How long a runtime that answered gets to ask for its next invocation before the next invocation
+# is handed over anyway (it takes it when it asks).
 AWAIT_NEXT_S = 0.25
+# How long the freezer thread waits for that before it freezes the runtime where it is: short, as
+# one thread freezes every environment (the next invocation thaws it and waits the rest).
+FREEZER_AWAIT_NEXT_S = 0.02
 # How long a new INIT waits for the old runtime of a reset environment to be killed.
 RUNTIME_GONE_WAIT_S = 30.0
 
@@ -155,9 +159,13 @@ _spawner = _Spawner()
 class _Freezer:
     """Freezes idle environments from one background thread, once their result has gone back.
 
-    The cgroup v1 freezer's write is the slowest step of a warm invocation (it freezes every task
-    before it returns); Lambda too freezes after the response, not before it. An environment that
-    is invoked again before its turn comes is simply not frozen (its runtime sat in /next).
+    The caller gets its answer as soon as the runtime posts it, as on Lambda; the runtime then
+    asks for its next invocation (/next), and that is when Lambda freezes it. This thread waits for
+    that /next (serving the Runtime API; a runtime that exits or loses a process to the OOM killer
+    meanwhile is reset), then freezes the environment: freezing is off the caller's path, and the
+    runtime's own way back to /next overlaps with the caller's work. An environment invoked again
+    before its turn comes is not frozen at all (the invocation holds it, and its runtime sat in
+    /next or is on its way there).
     """
 
     def __init__(self) -> None:
@@ -201,9 +209,9 @@ class _Teardowns:
         thread = threading.Thread(
             target=self._run, args=(environment,), name="sandbox-teardown", daemon=True
         )
-        with self._lock:
+        with self._lock:  # started inside: wait() never joins a thread not yet started
             self._threads.add(thread)
-        thread.start()
+            thread.start()
 
     def _run(self, environment: ExecutionEnvironment) -> None:
         try:
@@ -343,7 +351,13 @@ class ExecutionEnvironment:
         self._runtime_gone = threading.Event()
         self._runtime_gone.set()
         self._idle_generation = 0  # bumped by every invocation: a pending freeze then lapses
+        # Held by whoever talks to the runtime (an invocation, or the freezer thread waiting for
+        # the runtime's /next after an answer); a destroy() meanwhile only kills (see destroy).
+        self._driver = threading.Lock()
+        self._settling = False  # the freezer thread is waiting for /next
+        self._between_logs: LogCollector | None = None  # output between two invocations
         self.isolation = self._isolation_report()
+        self._isolation_dict = self.isolation.to_dict()  # every result carries a copy
 
     # -- public -------------------------------------------------------------------------------
 
@@ -382,16 +396,42 @@ class ExecutionEnvironment:
         keeps its id through every retry); ``invoked_qualifier`` is the version or alias the
         caller named, so the handler's ``invoked_function_arn`` is the ARN as invoked.
         """
+        with self._driver:  # waits while the freezer thread finishes with the last answer
+            return self._invoke(
+                event,
+                request_id=request_id,
+                client_context=client_context,
+                identity=identity,
+                invoked_qualifier=invoked_qualifier,
+            )
+
+    def _invoke(
+        self,
+        event: bytes,
+        *,
+        request_id: str | None,
+        client_context: dict[str, Any] | None,
+        identity: dict[str, Any] | None,
+        invoked_qualifier: str | None,
+    ) -> InvocationResult:
         if self.state == "dead":
             raise RuntimeError("this execution environment has been destroyed")
         request_id = request_id or str(uuid.uuid4())
         log_format = self.config.log_format
         logs = LogCollector(self.settings.log_cap_bytes)
+        between, self._between_logs = self._between_logs, None
+        if between is not None:  # what the runtime wrote after its last answer
+            logs.add_output(between.text().encode())
         cold = self.state in ("new", "reset")
         if cold:
             self._runtime_gone.wait(RUNTIME_GONE_WAIT_S)
         init_ms: float | None = None
         self.state = "busy"
+        if not cold:
+            self._thaw()
+            if not self._settle(logs):  # the runtime went away after its last answer
+                self._reset_runtime_now(logs)
+                cold = True
         if cold:
             logs.add_platform(
                 platform_logs.init_start_line(
@@ -419,8 +459,6 @@ class ExecutionEnvironment:
                 return self._finish(
                     logs, request_id, failure, duration_ms=0.0, init_ms=init_ms, cold=True
                 )
-        else:
-            self._thaw()
         logs.add_platform(
             platform_logs.start_line(
                 request_id, log_format=log_format, now=time.time(), version=self.config.version
@@ -502,9 +540,10 @@ class ExecutionEnvironment:
         return group.cpu_usage() if group is not None else None
 
     def destroy(self) -> None:
-        """Kill every process of this environment and release everything it holds."""
+        """Kill every process of this environment and release everything it holds (when an
+        invocation or the freezer thread is talking to it, that one releases it afterwards)."""
         with self._teardown_lock:
-            was_busy = self.state == "busy"
+            was_busy = self.state == "busy" or self._settling
             self.state = "dead"
             self._kill_everything()
             if not was_busy:
@@ -547,6 +586,8 @@ class ExecutionEnvironment:
             # invocation on.
             self._cgroup.limit_cpu(float(self.host.cpu_count))
             procs_files = self._cgroup.procs_files()
+            if self._freezing:
+                self._tree.keep_freezer_active()  # a freeze and a thaw then cost microseconds
         log_r, log_w = os.pipe()
         self._fds = {"log_r": log_r}
         env = lambda_environment(self.config, self.log_stream_name, self.initialization_type)
@@ -710,7 +751,22 @@ class ExecutionEnvironment:
             if exited:
                 return self._runtime_exited(logs)
 
-    def _await_next(self, logs: LogCollector) -> bool:
+    def _settle(self, logs: LogCollector, within_s: float = AWAIT_NEXT_S) -> bool:
+        """After an answer, wait for the runtime's next /next (see _await_next); False when the
+        runtime exited meanwhile or a process of the environment was OOM-killed: it is reset."""
+        return self._await_next(logs, within_s) and not self._oom_happened()
+
+    def _reset_runtime_now(self, logs: LogCollector) -> None:
+        """The runtime went away between two invocations: kill what is left of it and release
+        it (its /tmp stays), so that the invocation under way starts a new one (INIT)."""
+        with self._teardown_lock:
+            self._kill_everything()
+            self._drain_logs(logs, until_eof=True)
+            if self.state != "busy":
+                raise RuntimeError("this execution environment has been destroyed")
+            self._release_runtime()
+
+    def _await_next(self, logs: LogCollector, within_s: float = AWAIT_NEXT_S) -> bool:
         """After a result, serve the API until the runtime asks for its next invocation, which
         is when Lambda freezes an environment: frozen there, the runtime sleeps in a read (cheap
         to freeze) and the next event is handed over at once. False when the runtime exited."""
@@ -718,7 +774,7 @@ class ExecutionEnvironment:
         if api is None or selector is None:
             return True
         log_fds = self._log_fds()
-        give_up = time.monotonic() + AWAIT_NEXT_S
+        give_up = time.monotonic() + within_s
         while not api.waiting:
             remaining = give_up - time.monotonic()
             if remaining <= 0:
@@ -793,8 +849,8 @@ class ExecutionEnvironment:
     ) -> InvocationResult:
         log_format = self.config.log_format
         verdict = self._judge(outcome, request_id)
-        if verdict.keep_alive and not self._await_next(logs):
-            verdict.keep_alive = False  # the runtime exited after it answered
+        # The answer goes back now, as on Lambda; waiting for the runtime's next /next (and
+        # noticing if it exits instead) is the freezer thread's, or the next invocation's.
         if verdict.keep_alive and self._oom_happened():
             verdict.keep_alive = False  # a process of the environment was OOM-killed: reset it
         if not verdict.keep_alive:
@@ -862,7 +918,7 @@ class ExecutionEnvironment:
             init_duration_ms=init_reported,
             memory_size_mb=self.config.memory_mb,
             max_memory_used_mb=memory_used,
-            isolation=self.isolation.to_dict(),
+            isolation={**self._isolation_dict, "missing": list(self.isolation.missing)},
             cost=invocation_cost(self.config.memory_mb, billed),
             environment_id=self.id,
             handler_ms=verdict.handler_ms,
@@ -962,10 +1018,38 @@ class ExecutionEnvironment:
             self.frozen = self._cgroup.freeze()
 
     def _freeze_if_idle(self, generation: int) -> None:
-        """The freezer thread's turn: freeze unless an invocation came (or it died) since."""
-        with self._teardown_lock:
-            if self.state == "idle" and self._idle_generation == generation and not self.frozen:
-                self._freeze()
+        """The freezer thread's turn: once the runtime waits on /next, freeze, unless an
+        invocation came (or it died) since; a runtime that exited instead is reset."""
+        if not self._driver.acquire(blocking=False):
+            return  # an invocation has it: it asks for another freeze when it ends
+        try:
+            with self._teardown_lock:
+                if self.state != "idle" or self._idle_generation != generation or self.frozen:
+                    return
+                self._settling = not (self._api is None or self._api.waiting)
+            alive = True
+            if self._settling:
+                between = LogCollector(self.settings.log_cap_bytes)
+                alive = self._settle(between, FREEZER_AWAIT_NEXT_S)
+                if between.text():
+                    self._between_logs = between
+            teardown = False
+            with self._teardown_lock:
+                settled_here, self._settling = self._settling, False
+                if self.state == "dead":  # destroyed meanwhile: destroy() left the release to us
+                    teardown = settled_here
+                elif self.state == "idle" and self._idle_generation == generation:
+                    if alive:
+                        self._freeze()
+                    else:
+                        self.state = "reset"
+                        self._runtime_gone.clear()
+                        teardown = True
+            if teardown:
+                _teardowns.submit(self)
+        finally:
+            self._settling = False
+            self._driver.release()
 
     def _thaw(self) -> None:
         with self._teardown_lock:

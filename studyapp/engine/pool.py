@@ -147,11 +147,14 @@ class EnvironmentPool:
         require_full_isolation: bool = False,
         request_id: str | None = None,
         invoked_qualifier: str | None = None,
+        pool_key: str | None = None,
     ) -> InvocationResult:
         """Run one invocation on a warm environment if one is idle, on a new one otherwise.
 
         ``request_id`` (else a new one) names the invocation in its result and log lines;
-        ``invoked_qualifier`` is the version or alias the caller named (the invoked ARN's).
+        ``invoked_qualifier`` is the version or alias the caller named (the invoked ARN's);
+        ``pool_key`` is ``config.pool_key()`` when the caller has it already (it hashes the code:
+        a code directory's files are walked, which the command line does once per run).
 
         Raises ConfigError for a configuration or event Lambda would refuse, and
         IsolationUnavailableError when full isolation is required but missing.
@@ -173,7 +176,8 @@ class EnvironmentPool:
                     "InvokeFunction operation",
                 ),
             )
-        environment = self._checkout(config)
+        key = pool_key or config.pool_key()  # once: it hashes the code
+        environment = self._checkout(config, key)
         if environment is None:
             return self._refused(
                 config,
@@ -198,11 +202,10 @@ class EnvironmentPool:
             environment.destroy()
             raise
         finally:
-            self._checkin(config, environment)
+            self._checkin(config, environment, key=key)
         return result
 
-    def _checkout(self, config: FunctionConfig) -> ExecutionEnvironment | None:
-        key = config.pool_key()
+    def _checkout(self, config: FunctionConfig, key: str) -> ExecutionEnvironment | None:
         evicted: ExecutionEnvironment | None = None
         with self._lock:
             if self._closed:
@@ -243,9 +246,14 @@ class EnvironmentPool:
         return environment
 
     def _checkin(
-        self, config: FunctionConfig, environment: ExecutionEnvironment, *, replace: bool = True
+        self,
+        config: FunctionConfig,
+        environment: ExecutionEnvironment,
+        *,
+        replace: bool = True,
+        key: str | None = None,
     ) -> None:
-        key = config.pool_key()
+        key = key or config.pool_key()
         refill = False
         with self._lock:
             slot = self._slots.get(key)

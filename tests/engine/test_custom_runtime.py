@@ -157,3 +157,28 @@ def test_cli_refuses_a_custom_runtime_file_not_named_bootstrap(tmp_path):
 def test_init_start_names_the_custom_runtime(pool):
     result = pool.invoke(custom_function(LOOPING_BOOTSTRAP), {})
     assert result.logs.startswith("INIT_START Runtime Version: provided:al2023.v0\t")
+
+
+ONE_SHOT_BOOTSTRAP = """#!/usr/bin/env python3
+import json, os, urllib.request
+
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+with urllib.request.urlopen(api + "next") as answer:
+    request_id = answer.headers["Lambda-Runtime-Aws-Request-Id"]
+    event = json.loads(answer.read())
+request = urllib.request.Request(
+    api + request_id + "/response", data=json.dumps({"pid": os.getpid()}).encode(), method="POST"
+)
+urllib.request.urlopen(request).read()
+"""
+
+
+def test_a_runtime_that_exits_after_answering_gives_its_answer_and_the_next_one_starts_anew(pool):
+    # The answer goes back as soon as it is posted; that the runtime then exits instead of
+    # asking for the next invocation is noticed before the next event is handed over.
+    function = custom_function(ONE_SHOT_BOOTSTRAP)
+    first, second = pool.invoke(function, {}), pool.invoke(function, {})
+    assert (first.status, first.cold_start) == ("success", True)
+    assert (second.status, second.cold_start) == ("success", True)
+    assert second.environment_id == first.environment_id  # reset, as after a crash: /tmp kept
+    assert "INIT_START" in second.logs and second.init_duration_ms is not None

@@ -64,3 +64,12 @@ def test_an_edited_text_renders_anew_and_the_process_store_serves_both():
     assert render_markdown("Lambda bills **per millisecond**.") == before
     assert render_text("<script>x</script><b>ok</b>", "html") == "<b>ok</b>"
     assert RENDERED.chars > 0
+
+
+def test_footnotes_and_abbreviations_of_one_text_never_reach_the_next():
+    RENDERED.clear()
+    first = render_markdown("Cold starts[^1] and *[VPC]: Virtual Private Cloud\n\n[^1]: INIT.")
+    second = render_markdown("A VPC and a plain note.")
+    assert "footnote" in first
+    assert "footnote" not in second and "<abbr" not in second
+    assert second == "<p>A VPC and a plain note.</p>"

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LENGTHS = [5, 75]
-# Session, user, the header's instructor check (2), the attempt, the navigator, the question
+# Session, user, the header's instructor check (1), the attempt, the navigator, the question
 # and its options, and noting when the question was first shown.
-PAGE_QUERIES = 9
+PAGE_QUERIES = 8
 # Session, user, the attempt; in a savepoint: the attempt locked, the question and its options,
 # the answer saved, and (practice) the question's schedule and review and whether any question
 # is left; then the navigator and (practice) the topics of the question shown, which is the one

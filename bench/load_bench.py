@@ -101,12 +101,15 @@ PATHS = {
 SETUP = """
 import json
 from django.utils import timezone
+from studyapp.accounts.models import User
 from studyapp.cards.demo_data import demo_learners_build, demo_reviews_build
 from studyapp.cards.models import Card
 from studyapp.topics.models import Topic
 
 now = timezone.now()
 users = demo_learners_build(count={learners}, prefix="load-learner", password={password!r})
+# Verified for the sandbox, as a cohort's members are: unverified accounts may not run code.
+User.objects.filter(pk__in=users).update(sandbox_verified=True)
 cards = list(Card.objects.order_by("pk").values_list("pk", flat=True))
 rows = demo_reviews_build(
     user_ids=users, card_ids=cards, reviews_per_learner=8 * (len(cards) * 3 // 4), now=now

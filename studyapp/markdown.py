@@ -15,7 +15,9 @@ through the allow-list, as Moodle's ``text_to_html`` does.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from html import escape
 
 import markdown
@@ -112,12 +114,78 @@ def normalize_list_indent(text: str) -> str:
     return "\n".join(out)
 
 
-@lru_cache(maxsize=2048)
-def _render(text: str) -> str:
-    html = markdown.markdown(
-        normalize_list_indent(text), extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
-    )
+class RenderedCache:
+    """The HTML already rendered in this process, keyed by its source (and its text format).
+
+    The key is the source itself, so an edited note or a new question version is a new key and
+    nothing is ever invalidated; the least recently used entries go first once the sources and
+    their HTML together pass ``max_chars``. Bounded by size rather than by count: the shipped
+    questions alone have some 2,500 texts (stems, options, feedback, explanations), which a
+    count of 2,048 entries went round and round without ever keeping, and one long note weighs
+    as much as a thousand options. Safe to share between a worker's threads.
+    """
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.chars = 0
+        self._entries: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_render(self, text: str, text_format: str, render: Callable[[], str]) -> str:
+        key = (text_format, text)
+        with self._lock:
+            html = self._entries.get(key)
+            if html is not None:
+                self._entries.move_to_end(key)
+                return html
+        html = render()  # outside the lock: two threads may render one text, both alike
+        size = len(text) + len(html)
+        if size > self.max_chars // 8:  # one huge text would push everything else out
+            return html
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = html
+                self.chars += size
+                while self.chars > self.max_chars:
+                    (_, old_text), old_html = self._entries.popitem(last=False)
+                    self.chars -= len(old_text) + len(old_html)
+        return html
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.chars = 0
+
+
+#: Some 16 MB of sources and HTML per process: every shipped note, card and question several
+#: times over.
+RENDERED = RenderedCache(max_chars=16_000_000)
+
+
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's converter: setting up the extensions was two thirds of a render's time,
+    so each thread builds one and resets it after every text."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+        _converters.markdown = converter
+    return converter
+
+
+def _markdown_to_html(text: str) -> str:
+    converter = _converter()
+    try:
+        html = converter.convert(normalize_list_indent(text))
+    finally:
+        converter.reset()  # footnotes, abbreviations, heading ids: nothing carries over
     return sanitize_html(html)
+
+
+def _render(text: str) -> str:
+    return RENDERED.get_or_render(text, "markdown", lambda: _markdown_to_html(text))
 
 
 def render_markdown(text: str) -> SafeString:
@@ -136,8 +204,7 @@ def render_inline(text: str) -> SafeString:
 _BETWEEN_TAGS = re.compile(r">\s+<")
 
 
-@lru_cache(maxsize=2048)
-def _render_text(text: str, text_format: str) -> str:
+def _text_to_html(text: str, text_format: str) -> str:
     text = text.replace("\r\n", "\n")
     if text_format == "html":
         return sanitize_html(text)
@@ -148,6 +215,10 @@ def _render_text(text: str, text_format: str) -> str:
         # Moodle's text_to_html: no breaks between tags, every other line break a <br>.
         return sanitize_html(_BETWEEN_TAGS.sub("><", text).replace("\n", "<br>\n"))
     return _render(text)
+
+
+def _render_text(text: str, text_format: str) -> str:
+    return RENDERED.get_or_render(text, text_format, lambda: _text_to_html(text, text_format))
 
 
 def render_text(text: str, text_format: str = "markdown", *, inline: bool = False) -> SafeString:

@@ -9,6 +9,7 @@ from studyapp.progress import views as progress_views
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("health/", views.health, name="health"),
+    path("health/me/", views.health_me, name="health_me"),
     path("accounts/", include("studyapp.accounts.urls")),
     path("home/", progress_views.home, name="home"),
     path("home/start/settings/", progress_views.start_settings, name="start_settings"),

@@ -1,4 +1,4 @@
-"""Site-wide pages: the public landing page and the health check."""
+"""Site-wide pages: the public landing page, the health check and the signed-in check."""
 
 from __future__ import annotations
 
@@ -31,3 +31,13 @@ def health(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if database else "unavailable", "database": database},
         status=200 if database else 503,
     )
+
+
+@require_GET
+def health_me(request: HttpRequest) -> HttpResponse:
+    """Answer the signed-in user's name as plain text: the session and the user read, no more.
+
+    The cheapest page a signed-in learner can ask for (log-in required, as every page is), so
+    it is the floor the benchmarks compare every learner's page with.
+    """
+    return HttpResponse(request.user.get_username(), content_type="text/plain; charset=utf-8")

@@ -47,3 +47,19 @@ def test_the_health_check_reports_the_database(client):
     response = client.get(reverse("health"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": True}
+
+
+def test_the_signed_in_check_answers_the_user_name_as_plain_text_reading_only_session_and_user(
+    learner_client, learner, django_assert_num_queries
+):
+    with django_assert_num_queries(2):  # the session, the user
+        response = learner_client.get(reverse("health_me"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == learner.get_username()
+
+
+def test_the_signed_in_check_sends_a_visitor_to_the_log_in_page(client):
+    response = client.get(reverse("health_me"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))

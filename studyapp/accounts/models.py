@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Permission
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from studyapp.core.archiving import ArchivableQuerySet
 
@@ -47,7 +48,21 @@ class User(AbstractUser):
 
     @property
     def is_instructor(self) -> bool:
+        self.permissions_load()
         return self.has_perm(TEACH_PERMISSION)
+
+    def permissions_load(self) -> None:
+        """Read the user's own and their groups' permissions in one query, where Django's model
+        backend reads them in two, and keep them where that backend looks first (it never
+        reads them again for this user object): every page's header asks for the role."""
+        if not self.is_active or self.is_superuser or hasattr(self, "_perm_cache"):
+            return  # the backend answers these without reading permissions, or has them
+        rows = (
+            Permission.objects.filter(Q(user=self) | Q(group__user=self))
+            .values_list("content_type__app_label", "codename")
+            .order_by()
+        )
+        self._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
 
 
 class CohortQuerySet(ArchivableQuerySet):

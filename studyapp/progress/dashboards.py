@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
@@ -206,7 +207,7 @@ class TopicMastery:
     def started(self) -> bool:
         return self.cards > 0 or self.graded > 0 or self.read
 
-    @property
+    @cached_property  # a page asks for each of the three links: worked out once
     def links(self) -> dict[str, str]:
         return topic_links(self.topic)
 
@@ -297,7 +298,7 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     settings = study_settings_for(user)
     zone = ZoneInfo(user.time_zone or "UTC")
     hour = settings.day_starts_at_hour
-    queue = review_next(user, now=now)  # what the review session will show today
+    queue = review_next(user, now=now, settings=settings)  # what the review session shows today
     counts, day = queue.counts, queue.day
     today = local_study_date(now, zone=zone, day_starts_at_hour=hour)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
@@ -97,7 +98,13 @@ def quarter_hour(field: str) -> Floor:
 
 def bucket_study_date(bucket: object, *, zone: ZoneInfo, day_starts_at_hour: int) -> date:
     """The learner's study day of a quarter-hour bucket (see :func:`quarter_hour`)."""
-    moment = EPOCH + timedelta(minutes=15 * int(bucket))
+    return _bucket_study_date(int(bucket), zone, day_starts_at_hour)
+
+
+@lru_cache(maxsize=65_536)
+def _bucket_study_date(bucket: int, zone: ZoneInfo, day_starts_at_hour: int) -> date:
+    # Kept per process: a learner's past buckets come back on every dashboard they open.
+    moment = EPOCH + timedelta(minutes=15 * bucket)
     return (moment.astimezone(zone) - timedelta(hours=day_starts_at_hour)).date()
 
 
@@ -107,10 +114,13 @@ def by_study_day(
     """Add up per-bucket rows into per-study-day sums of ``fields``."""
     days: dict[date, dict[str, int]] = {}
     for row in rows:
-        day = bucket_study_date(row["bucket"], zone=zone, day_starts_at_hour=day_starts_at_hour)
-        sums = days.setdefault(day, dict.fromkeys(fields, 0))
-        for name in fields:
-            sums[name] += row[name] or 0
+        day = _bucket_study_date(int(row["bucket"]), zone, day_starts_at_hour)
+        sums = days.get(day)
+        if sums is None:
+            days[day] = {name: row[name] or 0 for name in fields}
+        else:
+            for name in fields:
+                sums[name] += row[name] or 0
     return dict(sorted(days.items()))
 
 

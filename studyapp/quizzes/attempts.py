@@ -301,21 +301,19 @@ def attempt_open(*, attempt: Attempt, position: int, now: datetime) -> AttemptQu
 
 
 def _locked_open_item(attempt: Attempt, position: int, now: datetime) -> AttemptQuestion:
-    """Re-read the attempt inside the caller's transaction and check it still takes changes."""
+    """Re-read the attempt inside the caller's transaction and check it still takes changes;
+    the question comes with its version and options (:func:`selectors.attempt_item`)."""
     fresh = Attempt.objects.select_for_update().get(pk=attempt.pk)
     attempt.submitted_at, attempt.deadline = fresh.submitted_at, fresh.deadline
     if fresh.submitted_at is not None:
         raise AttemptClosed("This attempt has been submitted; answers can no longer change.")
     if attempt_is_expired(fresh, now=now):
         raise DeadlinePassed("Time is up: the exam was submitted as it stood.")
-    item = (
-        fresh.items.select_related("version")
-        .prefetch_related("version__options")
-        .filter(position=position)
-        .first()
-    )
+    # Loaded as a question page loads it, so the answer's page shows this very item.
+    item = attempt_item(fresh, position)
     if item is None:
         raise AttemptError(f"This attempt has no question {position}.")
+    item.attempt = attempt  # the caller's, which the answer keeps up to date (submitted or not)
     return item
 
 

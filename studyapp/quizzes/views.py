@@ -26,7 +26,6 @@ from studyapp.quizzes.selectors import (
     NavigatorItem,
     attempt_for_owner,
     attempt_for_viewer,
-    attempt_item,
     attempt_item_topics_load,
     attempt_items,
     attempt_navigator,
@@ -229,12 +228,12 @@ def answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse
     # attempt_answer keeps ``attempt`` up to date (submitted when the last practice answer is in)
     if not attempt.is_exam:
         if request.htmx:
+            # ``saved`` is the question as graded, with its version and options: shown as it is
             navigator = attempt_navigator(attempt)
-            item = attempt_item(attempt, position)
             return render(
                 request,
                 "quizzes/practice.html#question",
-                session_context(attempt, navigator, item, now=now),
+                session_context(attempt, navigator, saved, now=now),
             )
         return redirect(f"{attempt.get_absolute_url()}?q={position}")
     if request.htmx:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Func, IntegerField, QuerySet, Subquery
 
 from studyapp.core.archiving import active_q
 from studyapp.topics.models import Course, KeyTerm, Topic, topic_visible_q
@@ -44,17 +44,39 @@ class RelatedCounts:
     functions: int = 0
 
 
+class RowCount(Func):
+    """``COUNT(DISTINCT pk)`` of a queryset, as a subquery's one column (no ``GROUP BY``)."""
+
+    function = "COUNT"
+    template = "%(function)s(DISTINCT %(expressions)s)"
+    output_field = IntegerField()
+
+
+def count_of(queryset: QuerySet, field: str = "pk") -> Subquery:
+    """How many distinct ``field`` values ``queryset`` has, as a subquery of one row."""
+    return Subquery(queryset.order_by().annotate(rows=RowCount(field)).values("rows"))
+
+
 def topic_related_counts(topic: Topic) -> RelatedCounts:
-    """The topic's active cards, quiz questions and sandbox samples (one query per kind).
+    """The topic's active cards, quiz questions and sandbox samples, in one query.
 
     Counted through the reverse relations the other apps declare on Topic (``notes``,
     ``questions``, ``functions``), so this module imports none of them.
     """
-    cards = topic.notes.active().aggregate(count=Count("cards", filter=active_q("cards")))["count"]
+    counts = (
+        Topic.objects.filter(pk=topic.pk)
+        .values(
+            # the active cards of its active notes
+            card_count=count_of(topic.notes.active().filter(active_q("cards")), "cards"),
+            question_count=count_of(topic.questions.all()),  # question versions tagged with it
+            function_count=count_of(topic.functions.active()),
+        )
+        .get()
+    )
     return RelatedCounts(
-        cards=cards,
-        questions=topic.questions.distinct().count(),  # question versions tagged with it
-        functions=topic.functions.active().count(),
+        cards=counts["card_count"],
+        questions=counts["question_count"],
+        functions=counts["function_count"],
     )
 
 

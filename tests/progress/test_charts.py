@@ -236,3 +236,23 @@ def test_the_matrix_heatmap_makes_room_for_its_longest_labels():
     assert left[1] > left[0] + 100  # row labels get the room they need on the left
     assert long.rects[0].y > short.rects[0].y + 60  # and column labels above the grid
     assert long.width > long.rects[0].x + 22 + 60  # and room to lean into on the right
+
+
+def test_a_chart_drawn_again_with_one_day_more_shows_the_new_day_and_keeps_the_rest():
+    end = date(2026, 11, 27)
+    before = calendar_heatmap(
+        title="Year", summary="", slug="year", counts={date(2026, 11, 3): 8}, end=end
+    )
+    after = calendar_heatmap(
+        title="Year",
+        summary="",
+        slug="year",
+        counts={date(2026, 11, 3): 8, end: 2},
+        end=end,
+    )
+    first, second = page_of(before), page_of(after)
+    assert "<title>2026-11-27: 2 reviews</title>" not in first
+    assert "<title>2026-11-27: 2 reviews</title>" in second
+    assert '<th scope="row">2026-11-27</th><td>2</td>' in second
+    assert page_of(before) == first  # drawn from the kept shapes, alike
+    assert svg_of(after).count("<rect") == svg_of(before).count("<rect")

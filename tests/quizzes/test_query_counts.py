@@ -21,13 +21,14 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LENGTHS = [5, 75]
-# Session, user, the header's instructor check (2), the attempt, the navigator, the question
+# Session, user, the header's instructor check (1), the attempt, the navigator, the question
 # and its options, and noting when the question was first shown.
-PAGE_QUERIES = 9
+PAGE_QUERIES = 8
 # Session, user, the attempt; in a savepoint: the attempt locked, the question and its options,
 # the answer saved, and (practice) the question's schedule and review and whether any question
-# is left; then the navigator and (practice) the question with its options and topics to show.
-PRACTICE_ANSWER_QUERIES = 18
+# is left; then the navigator and (practice) the topics of the question shown, which is the one
+# just graded.
+PRACTICE_ANSWER_QUERIES = 16
 EXAM_ANSWER_QUERIES = 10
 
 
@@ -141,5 +142,5 @@ def test_a_practice_answer_in_a_long_session_builds_only_the_answered_question(
     built.clear()
     fragment = learner_client.post(answer_url(attempt, 2), {"option": option}, **HTMX)
     assert "GENERAL-EXPLANATION" in fragment.text
-    assert built.get(AttemptQuestion) == 2  # graded under the lock, then shown
-    assert built.get(Option) == 8  # checked under the lock, then shown with the explanations
+    assert built.get(AttemptQuestion) == 1  # graded under the lock, and shown as graded
+    assert built.get(Option) == 4  # checked under the lock, then shown with the explanations

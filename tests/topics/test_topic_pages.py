@@ -240,12 +240,12 @@ def test_the_topic_page_takes_a_constant_number_of_queries(
     for slug in ("overview", "event-sources", "concurrency-and-scaling", "kinesis"):
         topic = lambda_course.topics.get(slug=slug)
         learner_client.get(topic.get_absolute_url())
-        with django_assert_max_num_queries(17):  # 16, and one for the corrections beside it
+        with django_assert_max_num_queries(11):  # 10, and one for the corrections beside it
             learner_client.get(topic.get_absolute_url())
 
 
 def test_the_course_page_takes_a_constant_number_of_queries(
     learner_client, lambda_course, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         learner_client.get(lambda_course.get_absolute_url())

@@ -136,6 +136,8 @@ from studyapp.topics.models import Topic
 
 now = timezone.now()
 ids = demo_learners_build(count={learners}, prefix="capacity-learner", password="unused-1234")
+# Verified for the sandbox, as a cohort's members are: unverified accounts may not run code.
+get_user_model().objects.filter(pk__in=ids).update(sandbox_verified=True)
 cards = list(Card.objects.order_by("pk").values_list("pk", flat=True))
 rows = demo_reviews_build(user_ids=ids, card_ids=cards, reviews_per_learner={reviews}, now=now)
 engine = import_module(settings.SESSION_ENGINE)

@@ -671,7 +671,7 @@ class ExecutionEnvironment:
         interpreter.specialise(
             cgroup_name=f"{os.getpid()}-{self.id}-{self._runtimes_started}",
             environment=specialised_environment(interpreter, env),
-            task_dir=self.staged.task_dir,
+            staged=self.staged,
             memory_mb=self.config.memory_mb,
             pids_limit=self.settings.pids_limit,
         )

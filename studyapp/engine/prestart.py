@@ -66,7 +66,7 @@ from .runtimes import (
     runtime_directory,
     runtime_for,
 )
-from .staging import make_readable
+from .staging import StagedFunction, make_readable
 
 if TYPE_CHECKING:
     from .environment import ExecutionEnvironment, SandboxSettings
@@ -123,15 +123,27 @@ class PrestartedInterpreter:
         *,
         cgroup_name: str,
         environment: dict[str, str],
-        task_dir: str,
+        staged: StagedFunction,
         memory_mb: int,
         pids_limit: int,
     ) -> None:
         """Make it the function's: its cgroup renamed as the environment's own would be, code at
         /var/task, its limits, then its environment variables."""
         self.cgroup = _renamed(self.cgroup, cgroup_name)
-        shutil.copytree(task_dir, self.task_dir, symlinks=True, dirs_exist_ok=True)
-        make_readable(self.task_dir)
+        # Files the supervisor wrote itself (staging.py's scratch copy) are linked, not copied;
+        # a directory of the learner's own is copied (making the copy readable must not touch
+        # the learner's files).
+        scratch = staged.scratch_dir
+        ours = scratch is not None and staged.task_dir.startswith(scratch + os.sep)
+        shutil.copytree(
+            staged.task_dir,
+            self.task_dir,
+            symlinks=True,
+            dirs_exist_ok=True,
+            copy_function=_link_or_copy if ours else shutil.copy2,
+        )
+        if not ours:
+            make_readable(self.task_dir)
         _raise_memory_limit(self.cgroup, memory_mb * MIB)
         self.cgroup.limit_pids(pids_limit)
         try:
@@ -448,6 +460,13 @@ def specialised_environment(
         TELEMETRY_FD_ENV: str(interpreter.telemetry_fd),
         "AWS_LAMBDA_RUNTIME_API": f"{SANDBOX_API_HOST}:{SANDBOX_API_PORT}",
     }
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
 
 
 def _raise_memory_limit(group: EnvironmentCgroup, limit_bytes: int) -> None:

@@ -263,3 +263,42 @@ def test_serve_refuses_a_prestarted_count_that_is_not_a_number(service_secret):
     )
     assert done.returncode == 2
     assert "SANDBOX_PRESTARTED must be a whole number" in done.stderr
+
+
+def test_after_a_crash_the_next_runtime_starts_whole_and_finds_tmp_as_it_was(interpreters):
+    function = FunctionConfig(
+        name="crasher",
+        handler="app.handler",
+        code={
+            "app.py": "import os\n"
+            "def handler(event, context):\n"
+            "    if event == 'crash':\n"
+            "        open('/tmp/before-crash', 'w').close()\n"
+            "        os._exit(3)\n"
+            "    return sorted(os.listdir('/tmp'))\n"
+        },
+    )
+    with EnvironmentPool(interpreters=interpreters) as pool:
+        crashed = pool.invoke(function, "crash")
+        assert crashed.status == "error" and taken_ids(pool) != [None]
+        again = pool.invoke(function, "look")
+        assert again.cold_start and again.environment_id == crashed.environment_id
+    assert again.payload == ["before-crash"]
+    assert interpreters.stats.taken == 1
+
+
+def test_a_function_given_as_a_directory_finds_it_at_var_task(interpreters, tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "words.py").write_text("WORD = 'from a folder'\n")
+    (tmp_path / "app.py").write_text(
+        "import os, sys\nsys.path.append('/var/task/lib')\nimport words\n"
+        "def handler(event, context):\n"
+        "    return [words.WORD, sorted(os.listdir('/var/task'))]\n"
+    )
+    tmp_path.chmod(0o755)
+    function = FunctionConfig(name="folder", handler="app.handler", code_dir=str(tmp_path))
+    with EnvironmentPool(interpreters=interpreters) as pool:
+        result = pool.invoke(function, {})
+        assert taken_ids(pool) != [None]
+    assert result.payload == ["from a folder", ["app.py", "lib"]]
+    assert (tmp_path / "app.py").stat().st_nlink == 1  # copied, the learner's files untouched

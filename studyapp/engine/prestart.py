@@ -75,6 +75,9 @@ MIB = 1024 * 1024
 WAITING_MEMORY_MB = 128  # Lambda's smallest memory size: what a waiting interpreter may use
 DEFAULT_STORAGE_MB = 512  # Lambda's default ephemeral storage
 START_TIMEOUT_S = 10.0
+# Lambda allows 4 KB of a function's own environment variables; with Lambda's own, this is ample.
+ENVIRONMENT_SPACE_BYTES = 32 * 1024
+ENVIRONMENT_SPACE_VARIABLE = "_STUDYAPP_ENVIRONMENT_SPACE"
 # After a take, the pool waits this long before it starts the next interpreter: starting one costs
 # tens of milliseconds of CPU (its /tmp image, bubblewrap, the imports), which would otherwise be
 # taken from the INIT that has just begun on the same cores.
@@ -373,6 +376,9 @@ class InterpreterPool:
                 "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
                 "LANG": "en_US.UTF-8",
                 "TZ": ":UTC",
+                # Room in the initial environment block for the function's variables, so that
+                # /proc/<pid>/environ shows them as on a fresh start (launcher.py).
+                ENVIRONMENT_SPACE_VARIABLE: "x" * ENVIRONMENT_SPACE_BYTES,
             }
             argv = runtime_command(
                 runtime,

@@ -52,7 +52,8 @@ POST /provision
     413:      the body is over MAX_BODY_BYTES
 GET /health
     200:      unsigned: {"status": "ok"} and nothing else; signed: {"status": "ok",
-               "full_isolation": bool, "host": {...}, "stats": {...}, "environments": N}
+               "full_isolation": bool, "host": {...}, "stats": {...}, "environments": N,
+               "prestarted": {"size", "waiting", "started", "taken", "missed", "failed"}}
 GET /environments
     200:      {"environments": [{environment_id, function_name, account, pool_key, state,
                frozen, memory_size_mb, invocations, created_at, last_used_at,
@@ -220,6 +221,17 @@ class SandboxService:
             "host": self.pool.host.summary(),
             "stats": self.pool.stats.to_dict(),
             "environments": len(self.pool.environments()),
+            "prestarted": self._prestarted(),
+        }
+
+    def _prestarted(self) -> dict[str, Any]:
+        interpreters = self.pool.interpreters
+        if interpreters is None:
+            return {"size": 0, "waiting": 0}
+        return {
+            "size": interpreters.size,
+            "waiting": len(interpreters.waiting()),
+            **interpreters.stats.to_dict(),
         }
 
     def environments(self) -> tuple[int, dict[str, Any]]:

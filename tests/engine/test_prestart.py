@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,7 @@ def entry(event, context):
         text = note.read()
     return {
         'environ': dict(os.environ),
+        'started_with': open('/proc/self/environ', 'rb').read().rstrip(bytes(1)).decode(),
         'memory_limit_in_mb': context.memory_limit_in_mb,
         'function_name': context.function_name,
         'task_files': sorted(
@@ -83,15 +85,23 @@ def test_a_function_in_a_prestarted_interpreter_sees_its_own_settings_code_and_h
 def test_its_environment_variables_are_those_of_an_environment_started_whole(interpreters):
     function = reporter("same-env-fn", environment={"COLOUR": "teal"})
     with EnvironmentPool(interpreters=interpreters) as pool:
-        prestarted = pool.invoke(function, {}).payload["environ"]
+        prestarted = pool.invoke(function, {}).payload
         assert taken_ids(pool) != [None]
     with EnvironmentPool() as pool:
-        whole = pool.invoke(function, {}).payload["environ"]
+        whole = pool.invoke(function, {}).payload
         assert taken_ids(pool) == [None]
-    varying = {"AWS_LAMBDA_LOG_STREAM_NAME", "_X_AMZN_TRACE_ID"}
-    assert {k: v for k, v in prestarted.items() if k not in varying} == {
-        k: v for k, v in whole.items() if k not in varying
-    }
+
+    def steady(variables: dict[str, str]) -> dict[str, str]:
+        varying = {"AWS_LAMBDA_LOG_STREAM_NAME", "_X_AMZN_TRACE_ID"}
+        return {name: value for name, value in variables.items() if name not in varying}
+
+    assert steady(prestarted["environ"]) == steady(whole["environ"])
+    # What the process was started with (/proc/<pid>/environ, which other tools read) too.
+    started_with = [dict(item.split("=", 1) for item in payload["started_with"].split("\0"))
+                    for payload in (prestarted, whole)]  # fmt: skip
+    assert list(started_with[0]) == list(started_with[1])
+    assert steady(started_with[0]) == steady(started_with[1])
+    assert started_with[0]["COLOUR"] == "teal"
 
 
 def test_the_memory_limit_is_the_functions_own(interpreters, make_function):
@@ -207,6 +217,15 @@ def test_code_that_would_shadow_a_module_the_interpreter_loaded_starts_whole(int
     assert len(interpreters.waiting()) == 1  # still there for a function it fits
 
 
+def wait_for(ready):
+    """Poll ``ready`` (a service's answer, not a clock) until it gives something truthy."""
+    give_up = time.monotonic() + 30.0
+    while not (found := ready()):
+        assert time.monotonic() < give_up, "waited 30 s"
+        time.sleep(0.05)
+    return found
+
+
 def studyapp_cgroups(prefix: str) -> list[Path]:
     return list(Path("/sys/fs/cgroup").glob(f"*/**/studyapp-sandbox/{prefix}*"))
 
@@ -232,6 +251,14 @@ def test_serve_keeps_interpreters_ahead_and_leaves_nothing_when_stopped(service_
     )
     try:
         url = process.stdout.readline().strip().rsplit(" ", 1)[-1]
+        health = wait_for(
+            lambda: (
+                (found := client.health(base_url=url, secret=service_secret))
+                and found["prestarted"]["waiting"] == 1
+                and found
+            )
+        )
+        assert health["prestarted"]["size"] == 1
         function = {
             "name": "served",
             "handler": "app.handler",
@@ -239,8 +266,10 @@ def test_serve_keeps_interpreters_ahead_and_leaves_nothing_when_stopped(service_
         }
         answer = client.invoke(function, {}, base_url=url)
         assert answer["payload"] == "served"
+        [environment] = client.environments(base_url=url, secret=service_secret)["environments"]
+        assert environment["prestarted_interpreter"] is not None
         assert studyapp_cgroups(f"{process.pid}-{answer['environment_id']}-")  # renamed as its own
-        assert studyapp_cgroups(f"{process.pid}-pre")  # the one started in its place
+        wait_for(lambda: studyapp_cgroups(f"{process.pid}-pre"))  # the one started in its place
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
         assert studyapp_cgroups(f"{process.pid}-") == []

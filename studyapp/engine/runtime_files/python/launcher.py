@@ -63,10 +63,27 @@ def await_function(fd: int, task_root: str) -> None:
     kept = {name: os.environ[name] for name in ("PWD", "LC_CTYPE") if name in os.environ}
     os.environ.clear()
     os.environ.update(kept)
-    os.environ.update(json.loads(message))
+    environment = json.loads(message)
+    os.environ.update(environment)
+    show_environment([*environment.items(), *(("PWD", kept["PWD"]),) * ("PWD" in kept)])
     # /var/task was empty until now: forget what was cached of it (importlib.invalidate_caches
     # would import importlib.metadata: tens of milliseconds).
     sys.path_importer_cache.pop(task_root, None)
+
+
+def show_environment(items: list[tuple[str, str]]) -> None:
+    """Make /proc/self/environ (what the process was started with) the function's, as a fresh
+    start shows it: written over the space the placeholder variable held in the initial block,
+    which nothing refers to any more (every variable has been unset and set again). The rest of
+    the space is NUL bytes. Left as it is when the function's variables do not fit."""
+    with open("/proc/self/stat", "rb") as handle:
+        fields = handle.read().rsplit(b")", 1)[1].split()
+    start, end = int(fields[47]), int(fields[48])  # env_start, env_end
+    block = b"".join(f"{name}={value}".encode() + b"\0" for name, value in items)
+    if len(block) <= end - start:
+        with open("/proc/self/mem", "r+b", buffering=0) as memory:
+            memory.seek(start)
+            memory.write(block.ljust(end - start, b"\0"))
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ MIB = 1024 * 1024
 WAITING_MEMORY_MB = 128  # Lambda's smallest memory size: what a waiting interpreter may use
 DEFAULT_STORAGE_MB = 512  # Lambda's default ephemeral storage
 START_TIMEOUT_S = 10.0
+LIVENESS_CHECK_S = 5.0  # how often a full pool looks for interpreters that died waiting
 # Lambda allows 4 KB of a function's own environment variables; with Lambda's own, this is ample.
 ENVIRONMENT_SPACE_BYTES = 32 * 1024
 ENVIRONMENT_SPACE_VARIABLE = "_STUDYAPP_ENVIRONMENT_SPACE"
@@ -264,7 +265,7 @@ class InterpreterPool:
             and not self._closed
             and environment.runtime.name == PYTHON
             and environment.uses_bubblewrap
-            and environment._tree is not None
+            and settings.use_cgroups
             and environment.host == self.host
             and environment.staged.opt_dir is None
             and environment.config.ephemeral_storage_mb == self.storage_mb
@@ -317,15 +318,19 @@ class InterpreterPool:
                             break
                         self._condition.wait(pause)
                     else:
-                        self._condition.wait()
+                        self._condition.wait(LIVENESS_CHECK_S)
+                        dead = [i for i in self._ready if not i.alive()]
+                        self._ready = [i for i in self._ready if i.alive()]
+                        for interpreter in dead:  # killed while it waited: replaced
+                            threading.Thread(target=interpreter.destroy, daemon=True).start()
                 if self._closed:
                     return
             try:
                 interpreter = self._start_one()
-            except (OSError, PrestartError, subprocess.SubprocessError, ValueError):
+            except Exception:  # this thread must go on: a host that cannot now may later
                 self.stats.failed += 1
                 failures += 1
-                time.sleep(min(5.0, 0.1 * 2**failures))  # a host that cannot: try again later
+                time.sleep(min(5.0, 0.1 * 2**failures))
                 continue
             failures = 0
             with self._condition:

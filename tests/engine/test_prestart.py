@@ -331,3 +331,16 @@ def test_a_function_given_as_a_directory_finds_it_at_var_task(interpreters, tmp_
         assert taken_ids(pool) != [None]
     assert result.payload == ["from a folder", ["app.py", "lib"]]
     assert (tmp_path / "app.py").stat().st_nlink == 1  # copied, the learner's files untouched
+
+
+def test_an_interpreter_that_died_waiting_is_never_handed_out(interpreters, make_function):
+    [waiting] = interpreters.waiting()
+    [group] = [g for g in studyapp_cgroups(f"{os.getpid()}-pre{waiting}") if "pids" in g.parts]
+    for pid in (group / "cgroup.procs").read_text().split():
+        os.kill(int(pid), signal.SIGKILL)
+    function = make_function("def handler(event, context):\n    return 'fine'\n")
+    with EnvironmentPool(interpreters=interpreters) as pool:
+        result = pool.invoke(function, {})
+        assert taken_ids(pool) == [None]
+    assert result.payload == "fine" and result.cold_start
+    assert interpreters.stats.taken == 0 and interpreters.stats.missed == 1

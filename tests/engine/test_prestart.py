@@ -3,6 +3,7 @@ the function's own environment, exactly as one started whole, and each serves on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -337,7 +338,9 @@ def test_an_interpreter_that_died_waiting_is_never_handed_out(interpreters, make
     [waiting] = interpreters.waiting()
     [group] = [g for g in studyapp_cgroups(f"{os.getpid()}-pre{waiting}") if "pids" in g.parts]
     for pid in (group / "cgroup.procs").read_text().split():
-        os.kill(int(pid), signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # gone with the sandbox's init already
+            os.kill(int(pid), signal.SIGKILL)
+    wait_for(lambda: not (group / "cgroup.procs").read_text().split())  # all of it has exited
     function = make_function("def handler(event, context):\n    return 'fine'\n")
     with EnvironmentPool(interpreters=interpreters) as pool:
         result = pool.invoke(function, {})

@@ -75,15 +75,19 @@ def show_environment(items: list[tuple[str, str]]) -> None:
     """Make /proc/self/environ (what the process was started with) the function's, as a fresh
     start shows it: written over the space the placeholder variable held in the initial block,
     which nothing refers to any more (every variable has been unset and set again). The rest of
-    the space is NUL bytes. Left as it is when the function's variables do not fit."""
-    with open("/proc/self/stat", "rb") as handle:
-        fields = handle.read().rsplit(b")", 1)[1].split()
-    start, end = int(fields[47]), int(fields[48])  # env_start, env_end
-    block = b"".join(f"{name}={value}".encode() + b"\0" for name, value in items)
-    if len(block) <= end - start:
-        with open("/proc/self/mem", "r+b", buffering=0) as memory:
-            memory.seek(start)
-            memory.write(block.ljust(end - start, b"\0"))
+    the space is NUL bytes. Left as it is when the function's variables do not fit, or when the
+    kernel does not allow it."""
+    try:
+        with open("/proc/self/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])  # env_start, env_end
+        block = b"".join(f"{name}={value}".encode() + b"\0" for name, value in items)
+        if len(block) <= end - start:
+            with open("/proc/self/mem", "r+b", buffering=0) as memory:
+                memory.seek(start)
+                memory.write(block.ljust(end - start, b"\0"))
+    except (OSError, ValueError, IndexError):
+        pass  # a kernel that refuses: /proc/<pid>/environ keeps what the start had
 
 
 if __name__ == "__main__":

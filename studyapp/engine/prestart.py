@@ -221,6 +221,7 @@ class InterpreterPool:
         )
         self._thread: threading.Thread | None = None
         if self.available:
+            _sweep_stale()
             self._thread = threading.Thread(
                 target=self._fill_forever, name="sandbox-prestart", daemon=True
             )
@@ -497,13 +498,39 @@ def _renamed(group: EnvironmentCgroup, name: str) -> EnvironmentCgroup:
     return renamed
 
 
+DIRECTORY_PREFIX = "studyapp-prestart-"
+
+
 def _private_directory() -> str:
-    """Root and the sandbox's group only (0750) when the supervisor is root, as staging does."""
-    directory = tempfile.mkdtemp(prefix="studyapp-prestart-")
+    """Root and the sandbox's group only (0750) when the supervisor is root, as staging does;
+    named after this process, so that the next pool removes what a killed supervisor left."""
+    directory = tempfile.mkdtemp(prefix=f"{DIRECTORY_PREFIX}{os.getpid()}-")
     if os.geteuid() == 0:
         os.chown(directory, 0, SANDBOX_HOST_GID)
         os.chmod(directory, 0o750)  # noqa: S103 - root and the sandbox's group only
     return directory
+
+
+def _sweep_stale() -> None:
+    """Remove the /var/task directories of supervisors that died without removing them."""
+    root = tempfile.gettempdir()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(root):
+            owner = entry.name.removeprefix(DIRECTORY_PREFIX).split("-", 1)[0]
+            if not entry.name.startswith(DIRECTORY_PREFIX) or not owner.isdigit():
+                continue
+            if int(owner) != os.getpid() and not _pid_alive(int(owner)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _read_child_pid(info_fd: int, deadline: float) -> int:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -347,3 +348,29 @@ def test_an_interpreter_that_died_waiting_is_never_handed_out(interpreters, make
         assert taken_ids(pool) == [None]
     assert result.payload == "fine" and result.cold_start
     assert interpreters.stats.taken == 0 and interpreters.stats.missed == 1
+
+
+def test_what_a_killed_supervisor_left_is_removed_by_the_next(tmp_path):
+    script = (
+        "from studyapp.engine.prestart import InterpreterPool\n"
+        "import os, sys\n"
+        "pool = InterpreterPool(1)\n"
+        "assert pool.wait_full(30.0)\n"
+        "print(os.getpid(), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    killed = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT,
+    )
+    pid = int(killed.stdout.readline())
+    killed.kill()
+    killed.wait()
+    left = list(Path(tempfile.gettempdir()).glob(f"studyapp-prestart-{pid}-*"))
+    assert left  # nothing could remove it
+    with InterpreterPool(1) as interpreters:
+        assert interpreters.wait_full(30.0)
+    assert not any(directory.exists() for directory in left)

@@ -4,7 +4,12 @@
                   [--event FILE|-] [--memory MB] [--timeout S] [--env KEY=VALUE ...]
                   [--repeat N] [--json]
 
-    lambda serve [--port 9001] [--host 127.0.0.1]    (needs the shared secret: SANDBOX_SECRET)
+    lambda serve [--port 9001] [--host 127.0.0.1] [--prestarted N]
+                 (needs the shared secret: SANDBOX_SECRET)
+
+`serve` keeps N python interpreters started ahead of cold starts (prestart.py; default
+$SANDBOX_PRESTARTED, else 2); `invoke` keeps none: its one cold start comes at once, before
+an interpreter started ahead could be ready.
 
 For provided.al2023, FILE is the function's executable `bootstrap` and FUNCTION becomes
 `_HANDLER`; the Node.js runtime's name follows the Node.js major installed on the host.
@@ -31,6 +36,10 @@ from .config import DEFAULT_RUNTIME, ConfigError, FunctionConfig
 from .pool import EnvironmentPool
 from .results import InvocationResult
 from .runtimes import PROVIDED, runtime_for
+
+PRESTARTED_VARIABLE = "SANDBOX_PRESTARTED"
+DEFAULT_PRESTARTED = 2
+MAX_PRESTARTED = 64
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--idle-timeout", type=float, default=600.0, help="seconds before an idle env is reaped"
     )
+    serve.add_argument(
+        "--prestarted",
+        type=int,
+        default=None,
+        help="python interpreters kept started ahead of cold starts "
+        f"(default ${PRESTARTED_VARIABLE}, else {DEFAULT_PRESTARTED}; 0: none)",
+    )
     return parser
 
 
@@ -90,12 +106,32 @@ def main(argv: list[str] | None = None, *, secret: str | None = None) -> int:
             return run_invoke(config, event, repeat=repeat, as_json=args.json)
         except ConfigError as error:
             parser.exit(2, f"lambda invoke: error: {error}\n")
+    try:
+        prestarted = prestarted_from(args.prestarted)
+    except ConfigError as error:
+        parser.exit(2, f"lambda serve: error: {error}\n")
     return service.serve(
         host=args.host,
         port=args.port,
         secret=secret or secret_from_environment(),
         idle_timeout_s=args.idle_timeout,
+        prestarted=prestarted,
     )
+
+
+def prestarted_from(value: int | None) -> int:
+    """How many interpreters `serve` keeps started ahead: the option, else the variable."""
+    if value is None:
+        text = os.environ.get(PRESTARTED_VARIABLE, "").strip()
+        try:
+            value = int(text) if text else DEFAULT_PRESTARTED
+        except ValueError:
+            raise ConfigError(
+                f"{PRESTARTED_VARIABLE} must be a whole number, not {text!r}"
+            ) from None
+    if not 0 <= value <= MAX_PRESTARTED:
+        raise ConfigError(f"prestarted interpreters must be 0 to {MAX_PRESTARTED}, not {value}")
+    return value
 
 
 def invoke_request_from_args(args: argparse.Namespace) -> tuple[FunctionConfig, bytes, int]:

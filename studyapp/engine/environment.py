@@ -24,6 +24,10 @@ runtime finds as the last one left it. Only destroy() (idle reaping, eviction, c
 ends an environment and removes its /tmp.
 
     busy --timeout / crash / OOM / init error--> reset --invoke--> INIT --> busy ...
+
+An environment's first runtime may be an interpreter started ahead of it (prestart.py, when the
+pool has an InterpreterPool and one fits): INIT then starts when it is taken, and the sandbox,
+cgroup and /tmp it was started in become the environment's own.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import logs as platform_logs
 from .account import function_arn
@@ -94,6 +98,9 @@ from .runtimes import (
 )
 from .staging import StagedFunction
 from .telemetry import TelemetryFrames
+
+if TYPE_CHECKING:
+    from .prestart import InterpreterPool, PrestartedInterpreter
 
 MIB = 1024 * 1024
 READ_CHUNK = 1 << 16
@@ -315,6 +322,7 @@ class ExecutionEnvironment:
         settings: SandboxSettings | None = None,
         host: HostCapabilities | None = None,
         initialization_type: str = ON_DEMAND,
+        interpreters: InterpreterPool | None = None,
     ) -> None:
         self.config = config
         self.initialization_type = initialization_type
@@ -358,6 +366,10 @@ class ExecutionEnvironment:
         self._between_logs: LogCollector | None = None  # output between two invocations
         self.isolation = self._isolation_report()
         self._isolation_dict = self.isolation.to_dict()  # every result carries a copy
+        # Interpreters started ahead (prestart.py): the first runtime may be one of them.
+        self.interpreters = interpreters
+        self._prestarted: PrestartedInterpreter | None = None
+        self.prestarted_interpreter: str | None = None  # the id of the one taken, if any
 
     # -- public -------------------------------------------------------------------------------
 
@@ -378,6 +390,7 @@ class ExecutionEnvironment:
             "last_used_at": self.last_used_at,
             "init_duration_ms": self.init_duration_ms,
             "initialization_type": self.initialization_type,
+            "prestarted_interpreter": self.prestarted_interpreter,
             "cpu": self.cpu_usage(),
         }
 
@@ -571,6 +584,10 @@ class ExecutionEnvironment:
         self._runtimes_started += 1
         self._oom_kills_seen = 0
         self._frames = TelemetryFrames()
+        if self._runtimes_started == 1 and self.interpreters is not None:
+            interpreter = self.interpreters.take(self)
+            if interpreter is not None:
+                return self._start_prestarted(interpreter, logs)
         if self.uses_bubblewrap and self.host.tmp_on_disk and self._storage is None:
             self._storage = storage_create(
                 f"{os.getpid()}-{self.id}", self.config.ephemeral_storage_mb
@@ -664,13 +681,7 @@ class ExecutionEnvironment:
         finally:
             for fd in close_after_spawn:
                 os.close(fd)
-        self._selector = selectors.DefaultSelector()
-        for fd in self._log_fds():
-            os.set_blocking(fd, False)
-            self._selector.register(fd, selectors.EVENT_READ)
-        with contextlib.suppress(OSError, AttributeError):
-            self._pidfd = os.pidfd_open(self._process.pid)
-            self._selector.register(self._pidfd, selectors.EVENT_READ)
+        self._watch_runtime()
         init_deadline = started + self.settings.init_timeout_s
         if listener is None:
             opened = self._open_api_in_namespace(init_deadline, logs)
@@ -680,8 +691,48 @@ class ExecutionEnvironment:
         self._api = RuntimeApi(listener, self._selector)
         if self.uses_bubblewrap:  # the socket is there: let bubblewrap start the runtime
             os.write(self._fds.pop("block_w"), b"1")
+        return self._await_init(started, logs)
 
-        outcome = self._exchange(init_deadline, logs)
+    def _start_prestarted(
+        self, interpreter: PrestartedInterpreter, logs: LogCollector
+    ) -> _Outcome | None:
+        """INIT in an interpreter started ahead: from the moment it is taken (the function's
+        code copied in, its limits, its environment, then the handler's import) to /next."""
+        from .prestart import specialised_environment
+
+        started = time.monotonic()
+        self._prestarted = interpreter
+        self.prestarted_interpreter = interpreter.id
+        self._process, self._storage = interpreter.process, interpreter.storage
+        self._fds = dict(interpreter.fds)
+        self._watch_runtime()
+        self._api = RuntimeApi(interpreter.listener, self._selector)
+        env = lambda_environment(self.config, self.log_stream_name, self.initialization_type)
+        self._cgroup = interpreter.cgroup
+        interpreter.specialise(
+            cgroup_name=f"{os.getpid()}-{self.id}-{self._runtimes_started}",
+            environment=specialised_environment(interpreter, env),
+            staged=self.staged,
+            memory_mb=self.config.memory_mb,
+            pids_limit=self.settings.pids_limit,
+        )
+        self._cgroup = interpreter.cgroup  # renamed
+        return self._await_init(started, logs)
+
+    def _watch_runtime(self) -> None:
+        """One selector for the runtime's log pipes and its exit."""
+        assert self._process is not None
+        self._selector = selectors.DefaultSelector()
+        for fd in self._log_fds():
+            os.set_blocking(fd, False)
+            self._selector.register(fd, selectors.EVENT_READ)
+        with contextlib.suppress(OSError, AttributeError):
+            self._pidfd = os.pidfd_open(self._process.pid)
+            self._selector.register(self._pidfd, selectors.EVENT_READ)
+
+    def _await_init(self, started: float, logs: LogCollector) -> _Outcome | None:
+        """Serve the Runtime API until the runtime's first /next (ready) or INIT fails."""
+        outcome = self._exchange(started + self.settings.init_timeout_s, logs)
         self.init_duration_ms = round_ms((time.monotonic() - started) * 1000)
         message = outcome.message
         if message is not None and message.type == "ready":
@@ -1107,6 +1158,9 @@ class ExecutionEnvironment:
         if self._cgroup is not None:
             self._cgroup.destroy()
             self._cgroup = None
+        if self._prestarted is not None:  # its /var/task goes with it
+            self._prestarted.remove_directory()
+            self._prestarted = None
 
     def _isolation_report(self) -> IsolationReport:
         tree = self._tree

@@ -15,6 +15,10 @@ INIT again in the background, its /tmp kept (one that then fails INIT is gone);
 releases the provisioned environments of its other pool keys: after its code or settings
 change, the old version's provisioned environments go away (idle ones are destroyed, busy ones
 finish their invocation as on-demand environments the reaper takes later).
+
+Interpreters started ahead (`interpreters`, an InterpreterPool of prestart.py, which may be
+shared among pools and is closed by its owner): a new environment's first runtime is taken from
+it when one fits, so a cold start pays only the function's own INIT.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 from .config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
 from .environment import PROVISIONED, ExecutionEnvironment, SandboxSettings, teardowns_wait
 from .isolation import HostCapabilities, host_capabilities
+from .prestart import InterpreterPool
 from .results import InvocationResult, error_object
 from .staging import StagedFunction, stage_function
 
@@ -105,7 +110,9 @@ class EnvironmentPool:
         settings: SandboxSettings | None = None,
         host: HostCapabilities | None = None,
         reap_interval_s: float | None = None,
+        interpreters: InterpreterPool | None = None,
     ) -> None:
+        self.interpreters = interpreters
         self.idle_timeout_s = idle_timeout_s
         self.max_environments = max_environments
         # One account (a learner) may hold at most this many of the host's environments, so one
@@ -237,7 +244,11 @@ class EnvironmentPool:
             if slot is None:
                 slot = self._slots[key] = _FunctionSlot(config, stage_function(config))
             environment = ExecutionEnvironment(
-                config, slot.staged, settings=self.settings, host=self.host
+                config,
+                slot.staged,
+                settings=self.settings,
+                host=self.host,
+                interpreters=self.interpreters,
             )
             slot.busy.add(environment)
             self.stats.created += 1
@@ -460,6 +471,7 @@ class EnvironmentPool:
                     settings=self.settings,
                     host=self.host,
                     initialization_type=PROVISIONED,
+                    interpreters=self.interpreters,
                 )
                 slot.busy.add(environment)  # busy with INIT: no invocation may take it yet
                 slot.provisioned.add(environment)

@@ -52,14 +52,18 @@ POST /provision
     413:      the body is over MAX_BODY_BYTES
 GET /health
     200:      unsigned: {"status": "ok"} and nothing else; signed: {"status": "ok",
-               "full_isolation": bool, "host": {...}, "stats": {...}, "environments": N}
+               "full_isolation": bool, "host": {...}, "stats": {...}, "environments": N,
+               "prestarted": {"size", "waiting", "started", "taken", "missed", "failed"}}
 GET /environments
     200:      {"environments": [{environment_id, function_name, account, pool_key, state,
                frozen, memory_size_mb, invocations, created_at, last_used_at,
-               init_duration_ms, initialization_type, provisioned}],
+               init_duration_ms, initialization_type, prestarted_interpreter, provisioned}],
                "stats": {created, reused, reaped, destroyed, throttled, invocations}}
 
-SIGTERM or SIGINT stops the server and destroys every environment with all its processes.
+SIGTERM or SIGINT stops the server and destroys every environment with all its processes, and
+the interpreters it keeps started ahead of cold starts (`lambda serve --prestarted N`,
+prestart.py; an environment's `prestarted_interpreter` names the one it took, null when it was
+started whole).
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ from typing import Any
 from .auth import AuthenticationError, RequestVerifier, check_secret
 from .config import ConfigError, FunctionConfig
 from .pool import EnvironmentPool, IsolationUnavailableError
+from .prestart import InterpreterPool
 
 # A synchronous event is at most 6 MB, so 16 MiB leaves room for the code and layers of a learner's
 # function (source text) and nothing near Lambda's 250 MB of unzipped code.
@@ -216,6 +221,17 @@ class SandboxService:
             "host": self.pool.host.summary(),
             "stats": self.pool.stats.to_dict(),
             "environments": len(self.pool.environments()),
+            "prestarted": self._prestarted(),
+        }
+
+    def _prestarted(self) -> dict[str, Any]:
+        interpreters = self.pool.interpreters
+        if interpreters is None:
+            return {"size": 0, "waiting": 0}
+        return {
+            "size": interpreters.size,
+            "waiting": len(interpreters.waiting()),
+            **interpreters.stats.to_dict(),
         }
 
     def environments(self) -> tuple[int, dict[str, Any]]:
@@ -384,14 +400,22 @@ def serve(
     *,
     secret: str | None,
     idle_timeout_s: float = 600.0,
+    prestarted: int = 0,
 ) -> int:
-    """Run until SIGTERM/SIGINT; then destroy every environment. Returns the exit status."""
+    """Run until SIGTERM/SIGINT; then destroy every environment. Returns the exit status.
+
+    `prestarted` python interpreters are kept started ahead of cold starts (prestart.py)."""
     try:
         check_secret(secret)
     except ValueError as error:
         print(f"sandbox service: not started: {error}", file=sys.stderr, flush=True)
         return 2
-    pool = EnvironmentPool(idle_timeout_s=idle_timeout_s, reap_interval_s=min(5.0, idle_timeout_s))
+    interpreters = InterpreterPool(prestarted)
+    pool = EnvironmentPool(
+        idle_timeout_s=idle_timeout_s,
+        reap_interval_s=min(5.0, idle_timeout_s),
+        interpreters=interpreters,
+    )
     server = make_server(host, port, secret=secret or "", pool=pool)
     stopping = threading.Event()
 
@@ -409,5 +433,6 @@ def serve(
     finally:
         server.server_close()
         pool.close()
+        interpreters.close()
         print("sandbox service stopped; every environment destroyed", flush=True)
     return 0

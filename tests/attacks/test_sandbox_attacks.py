@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.engine import EnvironmentPool
+from studyapp.engine.environment import teardowns_wait
 from tests.attacks.host import host_processes_with
 from tests.plugins.sandbox_engine import only_reset_environments
 
@@ -128,6 +129,9 @@ def test_children_do_not_outlive_a_timeout(pool, make_function):
         timeout_s=1,
     )
     assert pool.invoke(function, {}).status == "timeout"
+    # The answer goes back at the deadline and the environment is reset afterwards, in the
+    # background, as on Lambda: once that reset is done, nothing the handler started is left.
+    assert teardowns_wait(30.0), "the environment's reset did not finish"
     assert host_processes_with(marker) == []
 
 

@@ -84,7 +84,9 @@ def run_benchmark(script: Path) -> tuple[str, float]:
         )
     else:
         heading, _, body = completed.stdout.strip().partition("\n")
-        section = f"{heading}\n\n{measured}\n{body}\n\nCommand: `{shown}` ({elapsed:.0f} s)\n"
+        # A bench that names its own command (with the options it chose) is not named twice.
+        command_line = "" if "\nCommand: `" in body else f"\n\nCommand: `{shown}` ({elapsed:.0f} s)"
+        section = f"{heading}\n\n{measured}\n{body}{command_line}\n"
     return section, elapsed
 
 

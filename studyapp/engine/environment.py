@@ -592,6 +592,11 @@ class ExecutionEnvironment:
             self._storage = storage_create(
                 f"{os.getpid()}-{self.id}", self.config.ephemeral_storage_mb
             )
+        if self._tree is not None:
+            # Groups a dead supervisor left are the host's housekeeping, done once before the
+            # first INIT's clock starts: they are not this function's INIT and never count
+            # against its 10 s.
+            self._tree.sweep_stale()
         started = time.monotonic()
         procs_files: list[str] = []
         if self._tree is not None:

@@ -5,7 +5,7 @@ uploaded or corrected: the breadcrumbs, the body with its key terms marked up, t
 the key terms, the pager and the course outline beside it. Every write of those bumps the
 course's ``content_version`` in the transaction that writes it (``content_changed()``), and each
 request reads that version with the topic, in the one query that finds the topic; the parts are
-kept under ``(topic, version)``. So no process ever shows parts older than the database's, and
+kept with that version. So no process ever shows parts older than the database's, and
 none has to be told to forget. What is the learner's (the visit, the read marks, the meter) or
 changes with other apps' authoring (the counts of cards, questions and samples) is read on
 every request.
@@ -33,7 +33,7 @@ from studyapp.topics.selectors import topic_corrections, topic_key_terms
 
 TEMPLATE = "topics/topic.html"
 PARTS = ("breadcrumbs", "prose", "key_terms", "pager")
-CACHE_SIZE = 512  # topic pages kept per process, the least recently shown dropped first
+CACHE_SIZE = 500  # topics whose page a process keeps (one version each)
 
 
 @dataclass(frozen=True)
@@ -69,24 +69,26 @@ class TopicPageContent:
 
 
 class _Pages:
-    """A small least-recently-used map, safe to share between a process's threads."""
+    """Each topic's page at the latest version this process built, the least recently shown
+    dropped first past ``size``; safe to share between a process's threads."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.pages: OrderedDict[tuple[int, int], TopicPageContent] = OrderedDict()
+        self.pages: OrderedDict[int, tuple[int, TopicPageContent]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[int, int]) -> TopicPageContent | None:
+    def get(self, topic_id: int, version: int) -> TopicPageContent | None:
         with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
+            kept = self.pages.get(topic_id)
+            if kept is None or kept[0] != version:
+                return None
+            self.pages.move_to_end(topic_id)
+            return kept[1]
 
-    def put(self, key: tuple[int, int], page: TopicPageContent) -> None:
+    def put(self, topic_id: int, version: int, page: TopicPageContent) -> None:
         with self.lock:
-            self.pages[key] = page
-            self.pages.move_to_end(key)
+            self.pages[topic_id] = (version, page)
+            self.pages.move_to_end(topic_id)
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
 
@@ -114,12 +116,11 @@ def topic_page_content(*, course_slug: str, topic_slug: str) -> TopicPageContent
         .values_list("pk", "course_id", "course__content_version")
         .get()
     )
-    key = (topic_id, version)
-    page = _pages.get(key)
+    page = _pages.get(topic_id, version)
     if page is None:
         # Read after the version, so at least as new as it: never older parts under a newer key.
         page = topic_page_build(topic_id=topic_id, course_id=course_id)
-        _pages.put(key, page)
+        _pages.put(topic_id, version, page)
     return page
 
 

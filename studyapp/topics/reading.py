@@ -95,16 +95,6 @@ class CourseProgress:
     def state_of(self, topic: Topic) -> TopicState | None:
         return next((state for state in self.topics if state.topic.id == topic.id), None)
 
-    def neighbours(self, topic: Topic) -> tuple[Topic | None, Topic | None]:
-        """The topics before and after ``topic`` in course order."""
-        ids = [state.topic.id for state in self.topics]
-        if topic.id not in ids:
-            return None, None
-        index = ids.index(topic.id)
-        previous = self.topics[index - 1].topic if index > 0 else None
-        following = self.topics[index + 1].topic if index + 1 < len(ids) else None
-        return previous, following
-
 
 @dataclass(frozen=True)
 class CourseContents:

@@ -75,7 +75,8 @@ def _related_counts_sql() -> tuple[str, tuple]:
         function_count=count_of(topic.functions.active()),
     )
     sql, params = queryset.query.sql_with_params()
-    assert _ANY_TOPIC in params, "the topic is a parameter of the counting query"
+    if _ANY_TOPIC not in params:
+        raise RuntimeError("the counting query does not take the topic as a parameter")
     return sql, tuple(params)
 
 

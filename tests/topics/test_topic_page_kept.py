@@ -48,7 +48,8 @@ def test_each_learner_sees_their_own_read_marks_on_a_kept_page(
     learner_client, django_user_model, concurrency
 ):
     other = Client()
-    other.force_login(django_user_model.objects.create_user(username="bartholomew", password="x-42-y"))
+    another = django_user_model.objects.create_user(username="bartholomew", password="x-42-y")
+    other.force_login(another)
     learner_client.post(f"{concurrency.get_absolute_url()}read/", {"read": "1"})
     mine = contents_list(page(learner_client, concurrency.get_absolute_url()))
     theirs = contents_list(page(other, concurrency.get_absolute_url()))

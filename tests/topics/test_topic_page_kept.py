@@ -4,8 +4,10 @@ is the same byte for byte, and every write of its content shows on the next requ
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -14,6 +16,8 @@ from studyapp.topics.pages import topic_pages_forget
 from tests.plugins.courses import NOTES, import_content
 
 pytestmark = pytest.mark.django_db
+
+DIALECTS = Path(__file__).parent / "dialects"
 
 
 def page(client, url: str) -> str:
@@ -131,3 +135,21 @@ def test_an_archived_topic_is_not_found_at_once(learner_client, concurrency):
     assert learner_client.get(concurrency.get_absolute_url()).status_code == 200
     Topic.objects.filter(pk=concurrency.pk).update(archived_at=timezone.now())
     assert learner_client.get(concurrency.get_absolute_url()).status_code == 404
+
+
+def test_notes_uploaded_again_in_the_browser_show_on_the_next_request(instructor_client):
+    original = (DIALECTS / "amazon-sqs.md").read_bytes()
+    upload_and_confirm(instructor_client, original)
+    topic = Topic.objects.get(course__slug="amazon-sqs", key_terms__slug="fifo-queue")
+    assert "Exactly-once" in page(instructor_client, topic.get_absolute_url())
+
+    upload_and_confirm(instructor_client, original.replace(b"Exactly-once", b"Exactly once"))
+    html = page(instructor_client, topic.get_absolute_url())
+    assert "Exactly once" in html
+    assert "Exactly-once" not in html
+
+
+def upload_and_confirm(client, content: bytes) -> None:
+    notes = SimpleUploadedFile("amazon-sqs.md", content, content_type="text/markdown")
+    assert client.post("/teach/notes/upload/", {"files": [notes]}).status_code == 200
+    assert client.post("/teach/notes/upload/confirm/").status_code == 302

@@ -73,6 +73,16 @@ def fast_password_hashing() -> None:
 TEST_SANDBOX_SECRET = "test-suite-sandbox-secret-0123456789abcdef"
 
 
+@pytest.fixture(autouse=True)
+def topic_pages_forgotten() -> None:
+    """Each test starts with no topic page kept in this process. A test's rows are rolled back,
+    so the next test may reuse their ids and content versions for other content (production
+    never takes an id back: every write commits, and its version moves on)."""
+    from studyapp.topics.pages import topic_pages_forget
+
+    topic_pages_forget()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def sandbox_secret() -> str:
     """The secret this test session signs sandbox requests with (settings.SANDBOX_SECRET)."""

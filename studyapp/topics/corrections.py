@@ -40,7 +40,7 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from studyapp.core.upserts import archive_missing, row_upsert
-from studyapp.topics.models import Correction, KeyTerm, Topic
+from studyapp.topics.models import Correction, Course, KeyTerm, Topic
 from studyapp.topics.notes import CourseOutline, KeyTermOutline, TopicOutline
 
 if TYPE_CHECKING:
@@ -297,7 +297,7 @@ def correction_add(
             (t for t in topic.key_terms.active() if quote in f"{t.term} {t.definition_md}"), None
         )
     slug = f"{slugify(note)[:40].strip('-') or 'correction'}-{get_random_string(6).lower()}"
-    return Correction.objects.create(
+    correction = Correction.objects.create(
         course=topic.course,
         slug=slug,
         topic=topic,
@@ -309,6 +309,8 @@ def correction_add(
         note_md=note.strip(),
         file="",
     )
+    Course.objects.filter(pk=topic.course_id).content_changed()  # its topic page shows it
+    return correction
 
 
 def corrections_save(files: list[CorrectionsFile], *, now: datetime) -> Counter:
@@ -338,4 +340,6 @@ def corrections_save(files: list[CorrectionsFile], *, now: datetime) -> Counter:
             keep.add(row.pk)
     # Corrections added in the browser (file "") are not the content folder's to archive.
     archive_missing(Correction.objects.exclude(file=""), changes, keep_ids=keep, now=now)
+    if changes.total():  # a correction moved, came or went: the topic pages show them
+        Course.objects.content_changed()
     return changes

@@ -56,7 +56,10 @@ def courses_save(files: list[NotesFile], *, now: datetime) -> Counter:
 
 
 def course_save(notes: NotesFile, *, position: int, changes: Counter, now: datetime) -> Course:
+    """Save one course outline; when any of its rows changed, its topic pages' cached parts go
+    (``content_version`` moves on, in the caller's transaction)."""
     outline = notes.outline
+    before = changes.total()
     course = row_upsert(
         Course,
         changes,
@@ -97,6 +100,8 @@ def course_save(notes: NotesFile, *, position: int, changes: Counter, now: datet
             topic_position += 1
     archive_missing(course.sections, changes, keep_ids=section_ids, now=now)
     archive_missing(course.topics, changes, keep_ids=topic_ids, now=now)
+    if changes.total() != before:
+        Course.objects.filter(pk=course.pk).content_changed()
     return course
 
 

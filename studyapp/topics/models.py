@@ -36,6 +36,15 @@ class TopicQuerySet(ArchivableQuerySet):
         return self.filter(course__slug=parsed.course_slug, slug=parsed.topic_slug)
 
 
+class CourseQuerySet(ArchivableQuerySet):
+    def content_changed(self) -> int:
+        """Note that what these courses' pages show has changed: bump their ``content_version``.
+
+        Run it in the transaction that writes the change (or after it), never before: a page
+        built between a bump and the write would be kept under the new version."""
+        return self.update(content_version=F("content_version") + 1)
+
+
 class Course(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=200)
@@ -51,8 +60,13 @@ class Course(models.Model):
     )
     position = models.PositiveIntegerField(default=0)
     archived_at = models.DateTimeField(null=True, blank=True)
+    content_version = models.PositiveIntegerField(
+        default=0,
+        help_text="Moves on with every write to what its topic pages show (the notes, key terms, "
+        "corrections): the key their rendered parts are kept under.",
+    )
 
-    objects = ArchivableQuerySet.as_manager()
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "title"]

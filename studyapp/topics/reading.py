@@ -95,21 +95,20 @@ class CourseProgress:
     def state_of(self, topic: Topic) -> TopicState | None:
         return next((state for state in self.topics if state.topic.id == topic.id), None)
 
-    def neighbours(self, topic: Topic) -> tuple[Topic | None, Topic | None]:
-        """The topics before and after ``topic`` in course order."""
-        ids = [state.topic.id for state in self.topics]
-        if topic.id not in ids:
-            return None, None
-        index = ids.index(topic.id)
-        previous = self.topics[index - 1].topic if index > 0 else None
-        following = self.topics[index + 1].topic if index + 1 < len(ids) else None
-        return previous, following
+
+@dataclass(frozen=True)
+class CourseContents:
+    """A course's active sections in order, each with its active topics in order: the outline
+    every learner shares (their read state is laid over it by :func:`course_progress_of`)."""
+
+    course: Course
+    sections: tuple[tuple[Section, tuple[Topic, ...]], ...]
 
 
-def course_progress(*, user: User, course: Course) -> CourseProgress:
-    """The course outline with ``user``'s read state (three queries, whatever the size)."""
+def course_contents(*, course: Course) -> CourseContents:
+    """The course's outline (two queries, whatever the size)."""
     sections = {
-        section.id: SectionProgress(section=section)
+        section.id: (section, [])
         for section in Section.objects.active().filter(course=course).order_by("position")
     }
     topics = (
@@ -118,27 +117,44 @@ def course_progress(*, user: User, course: Course) -> CourseProgress:
         .select_related("case")
         .order_by("position")
     )
+    for topic in topics:
+        section, section_topics = sections[topic.section_id]
+        topic.course, topic.section = course, section
+        section_topics.append(topic)
+    return CourseContents(
+        course=course,
+        sections=tuple((section, tuple(topics)) for section, topics in sections.values()),
+    )
+
+
+def course_progress_of(*, user: User, contents: CourseContents) -> CourseProgress:
+    """``contents`` with ``user``'s read state (one query)."""
     rows = {
         row.topic_id: row
-        for row in ReadingProgress.objects.filter(user=user, topic__course=course).only(
+        for row in ReadingProgress.objects.filter(user=user, topic__course=contents.course).only(
             "topic_id", "read_at", "last_viewed_at"
         )
     }
     continue_topic, last_viewed = None, None
-    for topic in topics:
-        topic.course = course
-        topic.section = sections[topic.section_id].section
-        row = rows.get(topic.id)
-        state = TopicState(topic=topic)
-        if row is not None:
-            state.read = row.read_at is not None
-            state.last_viewed_at = row.last_viewed_at
-            if last_viewed is None or row.last_viewed_at > last_viewed:
-                continue_topic, last_viewed = topic, row.last_viewed_at
-        sections[topic.section_id].topics.append(state)
-    return CourseProgress(
-        course=course, sections=list(sections.values()), continue_topic=continue_topic
-    )
+    sections = []
+    for section, topics in contents.sections:
+        states = []
+        for topic in topics:
+            state = TopicState(topic=topic)
+            row = rows.get(topic.id)
+            if row is not None:
+                state.read = row.read_at is not None
+                state.last_viewed_at = row.last_viewed_at
+                if last_viewed is None or row.last_viewed_at > last_viewed:
+                    continue_topic, last_viewed = topic, row.last_viewed_at
+            states.append(state)
+        sections.append(SectionProgress(section=section, topics=states))
+    return CourseProgress(course=contents.course, sections=sections, continue_topic=continue_topic)
+
+
+def course_progress(*, user: User, course: Course) -> CourseProgress:
+    """The course outline with ``user``'s read state (three queries, whatever the size)."""
+    return course_progress_of(user=user, contents=course_contents(course=course))
 
 
 @dataclass

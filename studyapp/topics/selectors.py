@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Func, IntegerField, QuerySet, Subquery
 
 from studyapp.core.archiving import active_q
@@ -57,22 +59,39 @@ def count_of(queryset: QuerySet, field: str = "pk") -> Subquery:
     return Subquery(queryset.order_by().annotate(rows=RowCount(field)).values("rows"))
 
 
+# A topic id no row has: the counting query is built once with it, then run with real ids.
+_ANY_TOPIC = -7_201_932_417
+
+
+@functools.cache
+def _related_counts_sql() -> tuple[str, tuple]:
+    """The counting query's SQL and parameters, with ``_ANY_TOPIC`` for the topic (built once:
+    building it costs far more than running it)."""
+    topic = Topic(pk=_ANY_TOPIC)
+    queryset = Topic.objects.filter(pk=topic.pk).values(
+        # the active cards of its active notes
+        card_count=count_of(topic.notes.active().filter(active_q("cards")), "cards"),
+        question_count=count_of(topic.questions.all()),  # question versions tagged with it
+        function_count=count_of(topic.functions.active()),
+    )
+    sql, params = queryset.query.sql_with_params()
+    if _ANY_TOPIC not in params:
+        raise RuntimeError("the counting query does not take the topic as a parameter")
+    return sql, tuple(params)
+
+
 def topic_related_counts(topic: Topic) -> RelatedCounts:
     """The topic's active cards, quiz questions and sandbox samples, in one query.
 
     Counted through the reverse relations the other apps declare on Topic (``notes``,
-    ``questions``, ``functions``), so this module imports none of them.
+    ``questions``, ``functions``), so this module imports none of them. Read on every topic
+    page, never kept: the other apps' authoring changes these counts.
     """
-    counts = (
-        Topic.objects.filter(pk=topic.pk)
-        .values(
-            # the active cards of its active notes
-            card_count=count_of(topic.notes.active().filter(active_q("cards")), "cards"),
-            question_count=count_of(topic.questions.all()),  # question versions tagged with it
-            function_count=count_of(topic.functions.active()),
-        )
-        .get()
-    )
+    sql, params = _related_counts_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [topic.pk if value == _ANY_TOPIC else value for value in params])
+        names = [column[0] for column in cursor.description]
+        counts = dict(zip(names, cursor.fetchone(), strict=True))
     return RelatedCounts(
         cards=counts["card_count"],
         questions=counts["question_count"],

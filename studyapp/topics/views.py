@@ -10,19 +10,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studyapp.core.htmx import HtmxHttpRequest
 from studyapp.topics.models import Course, Topic
+from studyapp.topics.pages import topic_page_content
 from studyapp.topics.reading import (
     course_progress,
+    course_progress_of,
     courses_overview,
     reading_mark,
     reading_visit_record,
 )
-from studyapp.topics.rendering import body_with_terms
 from studyapp.topics.search import search
 from studyapp.topics.selectors import (
     glossary,
-    topic_corrections,
     topic_get,
-    topic_key_terms,
     topic_related_counts,
 )
 
@@ -51,22 +50,21 @@ def course(request: HtmxHttpRequest, course_slug: str) -> HttpResponse:
 
 @require_GET
 def topic(request: HtmxHttpRequest, course_slug: str, topic_slug: str) -> HttpResponse:
-    topic = _topic_or_404(course_slug, topic_slug)
+    try:
+        page = topic_page_content(course_slug=course_slug, topic_slug=topic_slug)
+    except Topic.DoesNotExist:
+        raise Http404("No such topic") from None
+    topic = page.topic
     reading_visit_record(user=request.user, topic=topic, now=timezone.now())
-    key_terms = topic_key_terms(topic)
-    progress = course_progress(user=request.user, course=topic.course)
-    previous, following = progress.neighbours(topic)
+    progress = course_progress_of(user=request.user, contents=page.outline)
+    read = {state.topic.id for state in progress.topics if state.read}
     context = {
         "topic": topic,
         "course": topic.course,
-        "case": getattr(topic, "case", None),
-        "body": body_with_terms(topic.body_md, key_terms),
-        "key_terms": key_terms,
-        "corrections": topic_corrections(topic, key_terms=key_terms),
+        "page": page,
+        "contents": page.contents(read=read),
         "progress": progress,
         "state": progress.state_of(topic),
-        "previous": previous,
-        "next": following,
         "related": topic_related_counts(topic),
         "topic_key": topic.key,
     }

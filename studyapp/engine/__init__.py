@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from .billing import Cost, billed_duration_ms, invocation_cost
 from .config import ConfigError, FunctionConfig
-from .environment import ExecutionEnvironment, SandboxSettings
+from .environment import ExecutionEnvironment
 from .isolation import IsolationReport, full_isolation_available, host_capabilities
 from .pool import EnvironmentPool, IsolationUnavailableError, PoolStats
 from .results import InvocationResult
+from .spawning import SandboxSettings
 
 __all__ = [
     "ConfigError",

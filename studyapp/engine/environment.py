@@ -46,10 +46,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import logs as platform_logs
 from .account import function_arn
@@ -59,7 +58,6 @@ from .config import FunctionConfig
 from .ephemeral import EphemeralStorage, storage_create
 from .isolation import (
     NOFILE_LIMIT,
-    PIDS_LIMIT,
     SANDBOX_OPT,
     SANDBOX_TASK_ROOT,
     SANDBOX_UID,
@@ -71,7 +69,8 @@ from .isolation import (
     launcher_command,
     sandbox_python,
 )
-from .logs import DEFAULT_LOG_CAP_BYTES, LogCollector, ReportMetrics
+from .logs import LogCollector, ReportMetrics
+from .prestart import InterpreterPool, PrestartedInterpreter, specialised_environment
 from .results import (
     InvocationResult,
     error_object,
@@ -96,11 +95,9 @@ from .runtimes import (
     runtime_directory,
     runtime_for,
 )
+from .spawning import SandboxSettings, spawner
 from .staging import StagedFunction
 from .telemetry import TelemetryFrames
-
-if TYPE_CHECKING:
-    from .prestart import InterpreterPool, PrestartedInterpreter
 
 MIB = 1024 * 1024
 READ_CHUNK = 1 << 16
@@ -114,53 +111,6 @@ AWAIT_NEXT_S = 0.25
 FREEZER_AWAIT_NEXT_S = 0.02
 # How long a new INIT waits for the old runtime of a reset environment to be killed.
 RUNTIME_GONE_WAIT_S = 30.0
-
-
-@dataclass(frozen=True)
-class SandboxSettings:
-    """Knobs of the sandbox itself (not of the function)."""
-
-    pids_limit: int = PIDS_LIMIT
-    init_timeout_s: float = 10.0
-    log_cap_bytes: int = DEFAULT_LOG_CAP_BYTES
-    use_bubblewrap: bool = True
-    use_cgroups: bool = True
-    freeze_idle: bool = True
-
-
-class _Spawner:
-    """Starts sandboxes from one long-lived thread.
-
-    bubblewrap's --die-with-parent is PR_SET_PDEATHSIG, which fires when the *thread* that
-    forked it ends; a sandbox started from a short-lived request thread would die with it.
-    """
-
-    def __init__(self) -> None:
-        self._requests: queue.SimpleQueue[tuple[dict[str, Any], Future]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def spawn(self, **popen_kwargs: Any) -> subprocess.Popen:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._serve, name="sandbox-spawner", daemon=True
-                )
-                self._thread.start()
-        future: Future = Future()
-        self._requests.put((popen_kwargs, future))
-        return future.result()
-
-    def _serve(self) -> None:
-        while True:
-            kwargs, future = self._requests.get()
-            try:
-                future.set_result(subprocess.Popen(**kwargs))
-            except BaseException as error:
-                future.set_exception(error)
-
-
-_spawner = _Spawner()
 
 
 class _Freezer:
@@ -669,7 +619,7 @@ class ExecutionEnvironment:
             )
             popen_env, cwd, pass_fds = env, self.staged.task_dir, inherited
         try:
-            self._process = _spawner.spawn(
+            self._process = spawner.spawn(
                 args=launcher_command(procs_files, command),
                 stdin=subprocess.DEVNULL,
                 stdout=log_w,
@@ -703,8 +653,6 @@ class ExecutionEnvironment:
     ) -> _Outcome | None:
         """INIT in an interpreter started ahead: from the moment it is taken (the function's
         code copied in, its limits, its environment, then the handler's import) to /next."""
-        from .prestart import specialised_environment
-
         started = time.monotonic()
         self._prestarted = interpreter
         self.prestarted_interpreter = interpreter.id

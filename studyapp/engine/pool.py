@@ -33,10 +33,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
-from .environment import PROVISIONED, ExecutionEnvironment, SandboxSettings, teardowns_wait
+from .environment import PROVISIONED, ExecutionEnvironment, teardowns_wait
 from .isolation import HostCapabilities, host_capabilities
 from .prestart import InterpreterPool
 from .results import InvocationResult, error_object
+from .spawning import SandboxSettings
 from .staging import StagedFunction, stage_function
 
 

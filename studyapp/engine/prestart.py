@@ -43,12 +43,13 @@ import time
 import uuid
 import weakref
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .cgroups import EnvironmentCgroup
 from .ephemeral import EphemeralStorage, storage_create
 from .identity import SANDBOX_HOST_GID
 from .isolation import (
+    SANDBOX_LIBRARY_PATH,
     SANDBOX_OPT,
     SANDBOX_TASK_ROOT,
     HostCapabilities,
@@ -66,16 +67,32 @@ from .runtimes import (
     runtime_directory,
     runtime_for,
 )
+from .spawning import SandboxSettings, spawner
 from .staging import StagedFunction, make_readable
 
 if TYPE_CHECKING:
-    from .environment import ExecutionEnvironment, SandboxSettings
+    from .config import FunctionConfig
+    from .runtimes import Runtime
 
 MIB = 1024 * 1024
 WAITING_MEMORY_MB = 128  # Lambda's smallest memory size: what a waiting interpreter may use
 DEFAULT_STORAGE_MB = 512  # Lambda's default ephemeral storage
 START_TIMEOUT_S = 10.0
 LIVENESS_CHECK_S = 5.0  # how often a full pool looks for interpreters that died waiting
+
+
+class EnvironmentToStart(Protocol):
+    """What the pool asks of an environment that wants one of its interpreters (environment.py's
+    ExecutionEnvironment, which imports this module)."""
+
+    settings: SandboxSettings
+    runtime: Runtime
+    host: HostCapabilities
+    staged: StagedFunction
+    config: FunctionConfig
+    uses_bubblewrap: bool
+
+
 # Lambda allows 4 KB of a function's own environment variables; with Lambda's own, this is ample.
 ENVIRONMENT_SPACE_BYTES = 32 * 1024
 ENVIRONMENT_SPACE_VARIABLE = "_STUDYAPP_ENVIRONMENT_SPACE"
@@ -200,8 +217,6 @@ class InterpreterPool:
         storage_mb: int = DEFAULT_STORAGE_MB,
         refill_delay_s: float = REFILL_DELAY_S,
     ) -> None:
-        from .environment import SandboxSettings
-
         self.size = max(0, size)
         self.settings = settings or SandboxSettings()
         self.host = host or host_capabilities()
@@ -236,7 +251,7 @@ class InterpreterPool:
 
     # -- taking -------------------------------------------------------------------------------
 
-    def take(self, environment: ExecutionEnvironment) -> PrestartedInterpreter | None:
+    def take(self, environment: EnvironmentToStart) -> PrestartedInterpreter | None:
         """A waiting interpreter for `environment`'s first runtime, or None (start it whole)."""
         if not self.fits(environment):
             return None
@@ -259,7 +274,7 @@ class InterpreterPool:
             self._condition.notify_all()
         return None
 
-    def fits(self, environment: ExecutionEnvironment) -> bool:
+    def fits(self, environment: EnvironmentToStart) -> bool:
         settings = environment.settings
         return (
             self.available
@@ -347,8 +362,6 @@ class InterpreterPool:
                 return
 
     def _start_one(self) -> PrestartedInterpreter:
-        from .environment import _spawner
-
         host, tree = self.host, self.host.cgroups
         assert tree is not None
         interpreter_id = uuid.uuid4().hex[:12]
@@ -405,7 +418,7 @@ class InterpreterPool:
                 runtime_dir=runtime_directory(runtime, uid=host.host_uid, gid=host.host_gid),
                 argv=[*argv, str(inside.fileno())],
             )
-            process = _spawner.spawn(
+            process = spawner.spawn(
                 args=launcher_command(cgroup.procs_files(), command),
                 stdin=subprocess.DEVNULL,
                 stdout=log_w,
@@ -464,8 +477,6 @@ def specialised_environment(
     interpreter: PrestartedInterpreter, environment: dict[str, str]
 ) -> dict[str, str]:
     """The function's environment variables as a fresh sandbox gets them, for `interpreter`."""
-    from .isolation import SANDBOX_LIBRARY_PATH
-
     return {
         "LD_LIBRARY_PATH": SANDBOX_LIBRARY_PATH,
         **environment,

@@ -62,6 +62,7 @@ class Course(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
     content_version = models.PositiveIntegerField(
         default=0,
+        db_default=0,  # rows written without it (older migrations' models, raw SQL) start at 0
         help_text="Moves on with every write to what its topic pages show (the notes, key terms, "
         "corrections): the key their rendered parts are kept under.",
     )

@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
             model_name="course",
             name="content_version",
             field=models.PositiveIntegerField(
+                db_default=0,
                 default=0,
                 help_text="Moves on with every write to what its topic pages show (the notes, key terms, corrections): the key their rendered parts are kept under.",
             ),

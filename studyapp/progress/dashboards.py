@@ -304,8 +304,8 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
 
     questions_due = questions_due_count(user, now, day=day)
 
-    card_days = selectors.card_reviews_by_day(user, zone=zone, day_starts_at_hour=hour)
-    question_days = selectors.question_reviews_by_day(user, zone=zone, day_starts_at_hour=hour)
+    answered = selectors.study_days(user, zone=zone, day_starts_at_hour=hour)
+    card_days, question_days = answered.cards, answered.questions
     activity: dict[date, int] = {d: c.reviews for d, c in card_days.items()}
     for d, (answers, _) in question_days.items():
         activity[d] = activity.get(d, 0) + answers

@@ -109,20 +109,49 @@ def _bucket_study_date(bucket: int, zone: ZoneInfo, day_starts_at_hour: int) -> 
     return (moment.astimezone(zone) - timedelta(hours=day_starts_at_hour)).date()
 
 
+EPOCH_ORDINAL = EPOCH.date().toordinal()
+
+
+@lru_cache(maxsize=16_384)
+def utc_day_offset(day: int, zone: ZoneInfo) -> int | None:
+    """``zone``'s UTC offset in quarter-hours all through the UTC day ``day`` (days since the
+    epoch), or None when it changes during that day (or is not whole quarter-hours)."""
+    start = EPOCH + timedelta(days=day)
+    first = start.astimezone(zone).utcoffset()
+    last = (start + timedelta(minutes=15 * (QUARTERS_A_DAY - 1))).astimezone(zone).utcoffset()
+    seconds = int(first.total_seconds())
+    if first != last or seconds % 900:
+        return None
+    return seconds // 900
+
+
+def bucket_day_number(bucket: int, zone: ZoneInfo, day_starts_at_hour: int) -> int:
+    """:func:`bucket_study_date` as days since the epoch, by integer arithmetic: the bucket's
+    local wall-clock quarter-hour, less the day start, in whole days."""
+    offset = utc_day_offset(bucket // QUARTERS_A_DAY, zone)
+    if offset is None:  # a change of offset that day: the date library decides
+        return _bucket_study_date(bucket, zone, day_starts_at_hour).toordinal() - EPOCH_ORDINAL
+    return (bucket + offset - 4 * day_starts_at_hour) // QUARTERS_A_DAY
+
+
+def day_of_number(number: int) -> date:
+    return date.fromordinal(EPOCH_ORDINAL + number)
+
+
 def by_study_day(
     rows: Iterable[dict], *, zone: ZoneInfo, day_starts_at_hour: int, fields: tuple[str, ...]
 ) -> dict[date, dict[str, int]]:
     """Add up per-bucket rows into per-study-day sums of ``fields``."""
-    days: dict[date, dict[str, int]] = {}
+    days: dict[int, dict[str, int]] = {}
     for row in rows:
-        day = _bucket_study_date(int(row["bucket"]), zone, day_starts_at_hour)
+        day = bucket_day_number(int(row["bucket"]), zone, day_starts_at_hour)
         sums = days.get(day)
         if sums is None:
             days[day] = {name: row[name] or 0 for name in fields}
         else:
             for name in fields:
                 sums[name] += row[name] or 0
-    return dict(sorted(days.items()))
+    return {day_of_number(day): days[day] for day in sorted(days)}
 
 
 def scheduled_interval_days() -> ExpressionWrapper:
@@ -220,10 +249,21 @@ def study_days(user: User, *, zone: ZoneInfo, day_starts_at_hour: int) -> StudyD
         "quarter", "reviews", "review_ms", "young", "young_passed", "mature", "mature_passed",
         "answers", "answer_ms",
     )  # fmt: skip
-    cards: dict[date, list[int]] = {}
-    questions: dict[date, list[int]] = {}
+    # Added up per day number (days since the epoch): a learner's rows share few UTC days.
+    cards: dict[int, list[int]] = {}
+    questions: dict[int, list[int]] = {}
+    shift = 4 * day_starts_at_hour
+    offsets: dict[int, int | None] = {}
     for quarter, reviews, review_ms, young, young_ok, mature, mature_ok, answers, answer_ms in rows:
-        day = _bucket_study_date(quarter, zone, day_starts_at_hour)
+        utc_day = quarter // QUARTERS_A_DAY
+        if utc_day in offsets:
+            offset = offsets[utc_day]
+        else:
+            offset = offsets[utc_day] = utc_day_offset(utc_day, zone)
+        if offset is None:
+            day = bucket_day_number(quarter, zone, day_starts_at_hour)
+        else:
+            day = (quarter + offset - shift) // QUARTERS_A_DAY
         if reviews:
             sums = cards.get(day)
             if sums is None:
@@ -243,8 +283,8 @@ def study_days(user: User, *, zone: ZoneInfo, day_starts_at_hour: int) -> StudyD
                 sums[0] += answers
                 sums[1] += answer_ms
     return StudyDays(
-        cards={day: CardDay(*cards[day]) for day in sorted(cards)},
-        questions={day: tuple(questions[day]) for day in sorted(questions)},
+        cards={day_of_number(day): CardDay(*cards[day]) for day in sorted(cards)},
+        questions={day_of_number(day): tuple(questions[day]) for day in sorted(questions)},
     )
 
 

@@ -5,7 +5,7 @@ and from any day-start hour, before and after the learner changes either."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -193,3 +193,22 @@ def test_the_answers_given_before_the_migration_are_added_up(world, learner):
     executor.loader.build_graph()
     executor.migrate([("progress", "0002_study_quarter_triggers")])
     assert from_the_quarters(learner) == expected
+
+
+@pytest.mark.parametrize(
+    "time_zone",
+    ["UTC", "Europe/London", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe",
+     "Pacific/Chatham", "America/St_Johns", "Asia/Kolkata", "America/Santiago"],
+)  # fmt: skip
+def test_quarter_hours_fall_on_the_study_days_the_date_library_gives(time_zone):
+    """Every quarter-hour of 2025 and 2026 (daylight saving changes included), from midnight
+    and from 4 am and 11 pm day starts."""
+    zone = ZoneInfo(time_zone)
+    first = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp()) // 900
+    last = int(datetime(2027, 1, 1, tzinfo=UTC).timestamp()) // 900
+    for hour in (0, 4, 23):
+        for quarter in range(first, last):
+            number = selectors.bucket_day_number(quarter, zone, hour)
+            assert selectors.day_of_number(number) == selectors.bucket_study_date(
+                quarter, zone=zone, day_starts_at_hour=hour
+            ), (quarter, hour)

@@ -318,9 +318,12 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     )
 
     horizon = day.start + timedelta(days=FORECAST_DAYS)
+    cards_due, questions_due_days = selectors.due_by_day(
+        user, before=horizon, zone=zone, day_starts_at_hour=hour
+    )
     days_ahead = forecast(
-        selectors.cards_due_by_day(user, before=horizon, zone=zone, day_starts_at_hour=hour),
-        selectors.questions_due_by_day(user, before=horizon, zone=zone, day_starts_at_hour=hour),
+        cards_due,
+        questions_due_days,
         today=today,
         cards_today=counts.total,
         questions_today=questions_due,

@@ -300,36 +300,38 @@ def question_schedules_active() -> QuerySet[QuestionSchedule]:
     return QuestionSchedule.objects.filter(question_asked_q("question"))
 
 
-def cards_due_by_day(
+def due_by_day(
     user: User, *, before: datetime, zone: ZoneInfo, day_starts_at_hour: int
-) -> dict[date, int]:
-    """Unsuspended cards due before ``before``, per study day of their due date."""
-    rows = (
+) -> tuple[dict[date, int], dict[date, int]]:
+    """Unsuspended cards, and questions whose spaced-repetition schedule falls due, due before
+    ``before``, per study day of their due date (one query: the two groupings as one list)."""
+    cards = (
         card_schedules_active()
         .filter(user=user, suspended=False, due__lt=before)
-        .annotate(bucket=quarter_hour("due"))
-        .values("bucket")
+        .annotate(bucket=quarter_hour("due"), kind=Value(0))
+        .values("kind", "bucket")
         .annotate(n=Count("id"))
         .order_by()
     )
-    days = by_study_day(rows, zone=zone, day_starts_at_hour=day_starts_at_hour, fields=("n",))
-    return {day: sums["n"] for day, sums in days.items()}
-
-
-def questions_due_by_day(
-    user: User, *, before: datetime, zone: ZoneInfo, day_starts_at_hour: int
-) -> dict[date, int]:
-    """Questions whose spaced-repetition schedule falls due before ``before``, per study day."""
-    rows = (
+    questions = (
         question_schedules_active()
         .filter(user=user, due__lt=before)
-        .annotate(bucket=quarter_hour("due"))
-        .values("bucket")
+        .annotate(bucket=quarter_hour("due"), kind=Value(1))
+        .values("kind", "bucket")
         .annotate(n=Count("id"))
         .order_by()
     )
-    days = by_study_day(rows, zone=zone, day_starts_at_hour=day_starts_at_hour, fields=("n",))
-    return {day: sums["n"] for day, sums in days.items()}
+    rows = list(cards.union(questions, all=True))
+    days = [
+        by_study_day(
+            (row for row in rows if row["kind"] == kind),
+            zone=zone,
+            day_starts_at_hour=day_starts_at_hour,
+            fields=("n",),
+        )
+        for kind in (0, 1)
+    ]
+    return tuple({day: sums["n"] for day, sums in found.items()} for found in days)
 
 
 # -- mastery ----------------------------------------------------------------------------------

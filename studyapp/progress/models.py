@@ -11,11 +11,12 @@ class StudyQuarter(models.Model):
 
     Kept by the database itself: triggers on the review log (``cards.ReviewLog``) and the
     question reviews (``quizzes.QuestionReview``) add each row inserted, take back each row
-    deleted and move each row changed (migration ``0001_initial``), so every way of storing an
-    answer counts (the review and grading functions, bulk data, deletions that cascade) and
-    recording one costs no query more. The dashboard reads a learner's rows and adds them up
-    into their study days (every time zone's offset and every day start is a whole number of
-    quarter-hours), so a change of time zone or day-start hour needs nothing rebuilt.
+    deleted and move each row changed (migration ``0002_study_quarter_triggers``), so every
+    way of storing an answer counts (the review and grading functions, bulk data, deletions
+    that cascade) and recording one costs no query more. The dashboard reads a learner's rows
+    and adds them up into their study days (every time zone's offset and every day start is a
+    whole number of quarter-hours), so a change of time zone or day-start hour needs nothing
+    rebuilt.
 
     ``quarter`` is the quarter-hour since the Unix epoch, as
     :func:`studyapp.progress.selectors.quarter_hour` computes it; ``young``/``mature`` count the

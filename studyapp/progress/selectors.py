@@ -7,7 +7,10 @@ reviews, answers or learners it summarises: rows are grouped (``GROUP BY``) on i
 Days are the learner's study days (from the day-start hour, in the learner's time zone). The
 database groups rows by UTC quarter-hour (plain arithmetic on SQLite and PostgreSQL alike, no
 per-row function calls) and Python folds the few hundred buckets into study days: exact, because
-every time zone's offset and every day start is a whole number of quarter-hours.
+every time zone's offset and every day start is a whole number of quarter-hours. A learner's
+answers per quarter-hour are also kept by the database as they are stored (``StudyQuarter``),
+so the dashboard reads those sums (:func:`study_days`) instead of grouping the whole history;
+:func:`card_reviews_by_day` and :func:`question_reviews_by_day` remain the figures' definition.
 
 These read other apps' models (cards, quizzes, topics, accounts, sandbox) without changing them.
 """

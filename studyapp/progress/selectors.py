@@ -105,9 +105,10 @@ def bucket_study_date(bucket: object, *, zone: ZoneInfo, day_starts_at_hour: int
     return _bucket_study_date(int(bucket), zone, day_starts_at_hour)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=4096)
 def _bucket_study_date(bucket: int, zone: ZoneInfo, day_starts_at_hour: int) -> date:
-    # Kept per process: a learner's past buckets come back on every dashboard they open.
+    # The definition: bucket_day_number gives the same by arithmetic, and asks this only on
+    # days when the zone's offset changes.
     moment = EPOCH + timedelta(minutes=15 * bucket)
     return (moment.astimezone(zone) - timedelta(hours=day_starts_at_hour)).date()
 

@@ -304,8 +304,8 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
 
     questions_due = questions_due_count(user, now, day=day)
 
-    card_days = selectors.card_reviews_by_day(user, zone=zone, day_starts_at_hour=hour)
-    question_days = selectors.question_reviews_by_day(user, zone=zone, day_starts_at_hour=hour)
+    answered = selectors.study_days(user, zone=zone, day_starts_at_hour=hour)
+    card_days, question_days = answered.cards, answered.questions
     activity: dict[date, int] = {d: c.reviews for d, c in card_days.items()}
     for d, (answers, _) in question_days.items():
         activity[d] = activity.get(d, 0) + answers
@@ -318,9 +318,12 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     )
 
     horizon = day.start + timedelta(days=FORECAST_DAYS)
+    cards_due, questions_due_days = selectors.due_by_day(
+        user, before=horizon, zone=zone, day_starts_at_hour=hour
+    )
     days_ahead = forecast(
-        selectors.cards_due_by_day(user, before=horizon, zone=zone, day_starts_at_hour=hour),
-        selectors.questions_due_by_day(user, before=horizon, zone=zone, day_starts_at_hour=hour),
+        cards_due,
+        questions_due_days,
         today=today,
         cards_today=counts.total,
         questions_today=questions_due,

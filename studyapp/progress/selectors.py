@@ -7,7 +7,10 @@ reviews, answers or learners it summarises: rows are grouped (``GROUP BY``) on i
 Days are the learner's study days (from the day-start hour, in the learner's time zone). The
 database groups rows by UTC quarter-hour (plain arithmetic on SQLite and PostgreSQL alike, no
 per-row function calls) and Python folds the few hundred buckets into study days: exact, because
-every time zone's offset and every day start is a whole number of quarter-hours.
+every time zone's offset and every day start is a whole number of quarter-hours. A learner's
+answers per quarter-hour are also kept by the database as they are stored (``StudyQuarter``),
+so the dashboard reads those sums (:func:`study_days`) instead of grouping the whole history;
+:func:`card_reviews_by_day` and :func:`question_reviews_by_day` remain the figures' definition.
 
 These read other apps' models (cards, quizzes, topics, accounts, sandbox) without changing them.
 """
@@ -45,6 +48,7 @@ from studyapp.accounts.models import Cohort, Membership, User
 from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings, schedule_studied_q
 from studyapp.cards.review import EPOCH, epoch_days
 from studyapp.cards.scheduling import scheduler_for
+from studyapp.progress.models import StudyQuarter
 from studyapp.quizzes.assignments import (
     cohort_assignments,
     cohort_assignments_done,
@@ -101,27 +105,57 @@ def bucket_study_date(bucket: object, *, zone: ZoneInfo, day_starts_at_hour: int
     return _bucket_study_date(int(bucket), zone, day_starts_at_hour)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=4096)
 def _bucket_study_date(bucket: int, zone: ZoneInfo, day_starts_at_hour: int) -> date:
-    # Kept per process: a learner's past buckets come back on every dashboard they open.
+    # The definition: bucket_day_number gives the same by arithmetic, and asks this only on
+    # days when the zone's offset changes.
     moment = EPOCH + timedelta(minutes=15 * bucket)
     return (moment.astimezone(zone) - timedelta(hours=day_starts_at_hour)).date()
+
+
+EPOCH_ORDINAL = EPOCH.date().toordinal()
+
+
+@lru_cache(maxsize=16_384)
+def utc_day_offset(day: int, zone: ZoneInfo) -> int | None:
+    """``zone``'s UTC offset in quarter-hours all through the UTC day ``day`` (days since the
+    epoch), or None when it changes during that day (or is not whole quarter-hours)."""
+    start = EPOCH + timedelta(days=day)
+    first = start.astimezone(zone).utcoffset()
+    last = (start + timedelta(minutes=15 * (QUARTERS_A_DAY - 1))).astimezone(zone).utcoffset()
+    seconds = int(first.total_seconds())
+    if first != last or seconds % 900:
+        return None
+    return seconds // 900
+
+
+def bucket_day_number(bucket: int, zone: ZoneInfo, day_starts_at_hour: int) -> int:
+    """:func:`bucket_study_date` as days since the epoch, by integer arithmetic: the bucket's
+    local wall-clock quarter-hour, less the day start, in whole days."""
+    offset = utc_day_offset(bucket // QUARTERS_A_DAY, zone)
+    if offset is None:  # a change of offset that day: the date library decides
+        return _bucket_study_date(bucket, zone, day_starts_at_hour).toordinal() - EPOCH_ORDINAL
+    return (bucket + offset - 4 * day_starts_at_hour) // QUARTERS_A_DAY
+
+
+def day_of_number(number: int) -> date:
+    return date.fromordinal(EPOCH_ORDINAL + number)
 
 
 def by_study_day(
     rows: Iterable[dict], *, zone: ZoneInfo, day_starts_at_hour: int, fields: tuple[str, ...]
 ) -> dict[date, dict[str, int]]:
     """Add up per-bucket rows into per-study-day sums of ``fields``."""
-    days: dict[date, dict[str, int]] = {}
+    days: dict[int, dict[str, int]] = {}
     for row in rows:
-        day = _bucket_study_date(int(row["bucket"]), zone, day_starts_at_hour)
+        day = bucket_day_number(int(row["bucket"]), zone, day_starts_at_hour)
         sums = days.get(day)
         if sums is None:
             days[day] = {name: row[name] or 0 for name in fields}
         else:
             for name in fields:
                 sums[name] += row[name] or 0
-    return dict(sorted(days.items()))
+    return {day_of_number(day): days[day] for day in sorted(days)}
 
 
 def scheduled_interval_days() -> ExpressionWrapper:
@@ -203,6 +237,61 @@ def question_reviews_by_day(
     return {day: (sums["answers"], sums["duration"]) for day, sums in days.items()}
 
 
+@dataclass(frozen=True)
+class StudyDays:
+    """A learner's answers per study day, from their per-quarter-hour sums (one query)."""
+
+    cards: dict[date, CardDay]  # days with flashcard answers
+    questions: dict[date, tuple[int, int]]  # days with graded quiz answers: (answers, ms)
+
+
+def study_days(user: User, *, zone: ZoneInfo, day_starts_at_hour: int) -> StudyDays:
+    """What :func:`card_reviews_by_day` and :func:`question_reviews_by_day` give (the figures'
+    definition), from the sums the database keeps per quarter-hour (``StudyQuarter``) instead
+    of the whole history: the same buckets, added up into the same days."""
+    rows = StudyQuarter.objects.filter(user=user).values_list(
+        "quarter", "reviews", "review_ms", "young", "young_passed", "mature", "mature_passed",
+        "answers", "answer_ms",
+    )  # fmt: skip
+    # Added up per day number (days since the epoch): a learner's rows share few UTC days.
+    cards: dict[int, list[int]] = {}
+    questions: dict[int, list[int]] = {}
+    shift = 4 * day_starts_at_hour
+    offsets: dict[int, int | None] = {}
+    for quarter, reviews, review_ms, young, young_ok, mature, mature_ok, answers, answer_ms in rows:
+        utc_day = quarter // QUARTERS_A_DAY
+        if utc_day in offsets:
+            offset = offsets[utc_day]
+        else:
+            offset = offsets[utc_day] = utc_day_offset(utc_day, zone)
+        if offset is None:
+            day = bucket_day_number(quarter, zone, day_starts_at_hour)
+        else:
+            day = (quarter + offset - shift) // QUARTERS_A_DAY
+        if reviews:
+            sums = cards.get(day)
+            if sums is None:
+                cards[day] = [reviews, review_ms, young, young_ok, mature, mature_ok]
+            else:
+                sums[0] += reviews
+                sums[1] += review_ms
+                sums[2] += young
+                sums[3] += young_ok
+                sums[4] += mature
+                sums[5] += mature_ok
+        if answers:
+            sums = questions.get(day)
+            if sums is None:
+                questions[day] = [answers, answer_ms]
+            else:
+                sums[0] += answers
+                sums[1] += answer_ms
+    return StudyDays(
+        cards={day_of_number(day): CardDay(*cards[day]) for day in sorted(cards)},
+        questions={day_of_number(day): tuple(questions[day]) for day in sorted(questions)},
+    )
+
+
 # -- what is due ------------------------------------------------------------------------------
 
 
@@ -215,36 +304,38 @@ def question_schedules_active() -> QuerySet[QuestionSchedule]:
     return QuestionSchedule.objects.filter(question_asked_q("question"))
 
 
-def cards_due_by_day(
+def due_by_day(
     user: User, *, before: datetime, zone: ZoneInfo, day_starts_at_hour: int
-) -> dict[date, int]:
-    """Unsuspended cards due before ``before``, per study day of their due date."""
-    rows = (
+) -> tuple[dict[date, int], dict[date, int]]:
+    """Unsuspended cards, and questions whose spaced-repetition schedule falls due, due before
+    ``before``, per study day of their due date (one query: the two groupings as one list)."""
+    cards = (
         card_schedules_active()
         .filter(user=user, suspended=False, due__lt=before)
-        .annotate(bucket=quarter_hour("due"))
-        .values("bucket")
+        .annotate(bucket=quarter_hour("due"), kind=Value(0))
+        .values("kind", "bucket")
         .annotate(n=Count("id"))
         .order_by()
     )
-    days = by_study_day(rows, zone=zone, day_starts_at_hour=day_starts_at_hour, fields=("n",))
-    return {day: sums["n"] for day, sums in days.items()}
-
-
-def questions_due_by_day(
-    user: User, *, before: datetime, zone: ZoneInfo, day_starts_at_hour: int
-) -> dict[date, int]:
-    """Questions whose spaced-repetition schedule falls due before ``before``, per study day."""
-    rows = (
+    questions = (
         question_schedules_active()
         .filter(user=user, due__lt=before)
-        .annotate(bucket=quarter_hour("due"))
-        .values("bucket")
+        .annotate(bucket=quarter_hour("due"), kind=Value(1))
+        .values("kind", "bucket")
         .annotate(n=Count("id"))
         .order_by()
     )
-    days = by_study_day(rows, zone=zone, day_starts_at_hour=day_starts_at_hour, fields=("n",))
-    return {day: sums["n"] for day, sums in days.items()}
+    rows = list(cards.union(questions, all=True))
+    days = [
+        by_study_day(
+            (row for row in rows if row["kind"] == kind),
+            zone=zone,
+            day_starts_at_hour=day_starts_at_hour,
+            fields=("n",),
+        )
+        for kind in (0, 1)
+    ]
+    return tuple({day: sums["n"] for day, sums in found.items()} for found in days)
 
 
 # -- mastery ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 # the dashboard's own reads (the cohort assignments among them); the same at both data sizes.
 # The cohort page counts every learner's review queue in one query (their time zones read in
 # one more), whatever the cohort's size.
-HOME_MAX = 18
+HOME_MAX = 16
 COHORT_MAX = 14
 
 

@@ -1,0 +1,45 @@
+"""What the dashboards keep of their own: a learner's answers added up per UTC quarter-hour."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class StudyQuarter(models.Model):
+    """A learner's flashcard and graded quiz answers in one UTC quarter-hour, added up.
+
+    Kept by the database itself: triggers on the review log (``cards.ReviewLog``) and the
+    question reviews (``quizzes.QuestionReview``) add each row inserted, take back each row
+    deleted and move each row changed (migration ``0002_study_quarter_triggers``), so every
+    way of storing an answer counts (the review and grading functions, bulk data, deletions
+    that cascade) and recording one costs no query more. The dashboard reads a learner's rows
+    and adds them up into their study days (every time zone's offset and every day start is a
+    whole number of quarter-hours), so a change of time zone or day-start hour needs nothing
+    rebuilt.
+
+    ``quarter`` is the quarter-hour since the Unix epoch, as
+    :func:`studyapp.progress.selectors.quarter_hour` computes it; ``young``/``mature`` count the
+    answers to cards in review scheduled less than / at least ``MATURE_DAYS`` apart, and the
+    ``_passed`` ones those rated Hard, Good or Easy.
+    """
+
+    pk = models.CompositePrimaryKey("user_id", "quarter")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="study_quarters",
+        db_index=False,  # the primary key (user, quarter) serves
+    )
+    quarter = models.IntegerField()
+    reviews = models.IntegerField(default=0)
+    review_ms = models.BigIntegerField(default=0)
+    young = models.IntegerField(default=0)
+    young_passed = models.IntegerField(default=0)
+    mature = models.IntegerField(default=0)
+    mature_passed = models.IntegerField(default=0)
+    answers = models.IntegerField(default=0)
+    answer_ms = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in quarter {self.quarter}: {self.reviews}+{self.answers}"

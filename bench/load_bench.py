@@ -69,8 +69,8 @@ WHY_ALONE = (
     "question or answer also reads the attempt, the navigator's state of every question in one "
     "light query and the shown question with its options (an answer also grades it under a "
     "lock and moves the question's FSRS schedule), and renders the page; the dashboard reads "
-    "the learner's whole history in aggregates and draws five SVG charts; on a shared 2-core "
-    "machine the p95 of a 15-second sample also catches other processes' bursts."
+    "the learner's quarter-hour sums, queue and masteries and draws five SVG charts; on a "
+    "shared 2-core machine the p95 of a 15-second sample also catches other processes' bursts."
 )
 START_TIMEOUT_S = 60
 PRACTICE_QUESTIONS = 20

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .leftovers import left_by_dead_supervisor
+
 PARENT_NAME = "studyapp-sandbox"
 CPU_PERIOD_US = 100_000
 V1_CONTROLLERS = ("memory", "pids", "cpu", "freezer")
@@ -112,16 +114,6 @@ def _cgroup_mounts() -> tuple[dict[str, Path], Path | None]:
     return v1, v2
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @dataclass
 class CgroupTree:
     """Where environment cgroups are created: one parent per v1 controller, or one v2 parent."""
@@ -168,8 +160,7 @@ class CgroupTree:
             with contextlib.suppress(OSError):
                 names.update(p.name for p in parent.iterdir() if p.is_dir())
         for name in names:
-            owner = name.split("-", 1)[0]
-            if owner.isdigit() and int(owner) != os.getpid() and not _pid_alive(int(owner)):
+            if left_by_dead_supervisor(name):
                 EnvironmentCgroup(self, name).destroy()
 
     def create(self, name: str) -> EnvironmentCgroup:

@@ -41,6 +41,7 @@ import threading
 from dataclasses import dataclass
 
 from .identity import SANDBOX_HOST_GID
+from .leftovers import left_by_dead_supervisor
 
 STORAGE_ROOT = "/var/tmp/studyapp-sandbox-storage"  # noqa: S108 - root-owned, 0750 (see below)
 _TOOLS_TIMEOUT_S = 30.0
@@ -219,8 +220,7 @@ def _sweep_stale(root: str) -> None:
     with contextlib.suppress(OSError):
         for entry in os.scandir(root):
             name = entry.name.removesuffix(".img")
-            owner = name.split("-", 1)[0]
-            if not owner.isdigit() or int(owner) == os.getpid() or _pid_alive(int(owner)):
+            if not left_by_dead_supervisor(name):
                 continue
             EphemeralStorage(
                 path=os.path.join(root, name), image=os.path.join(root, name + ".img"), size_mb=0

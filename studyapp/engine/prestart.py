@@ -58,6 +58,7 @@ from .isolation import (
     launcher_command,
     sandbox_python,
 )
+from .leftovers import left_by_dead_supervisor
 from .runtime_api import SANDBOX_API_HOST, SANDBOX_API_PORT, listener_in_namespace
 from .runtimes import (
     PYTHON,
@@ -527,21 +528,10 @@ def _sweep_stale() -> None:
     root = tempfile.gettempdir()
     with contextlib.suppress(OSError):
         for entry in os.scandir(root):
-            owner = entry.name.removeprefix(DIRECTORY_PREFIX).split("-", 1)[0]
-            if not entry.name.startswith(DIRECTORY_PREFIX) or not owner.isdigit():
-                continue
-            if int(owner) != os.getpid() and not _pid_alive(int(owner)):
+            if entry.name.startswith(DIRECTORY_PREFIX) and left_by_dead_supervisor(
+                entry.name.removeprefix(DIRECTORY_PREFIX)
+            ):
                 shutil.rmtree(entry.path, ignore_errors=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _read_child_pid(info_fd: int, deadline: float) -> int:

@@ -173,30 +173,29 @@ NEW = f"""
 BURIED = f"""
       AND n.id NOT IN (SELECT b.note_id FROM {table(CardSchedule)} b
                        WHERE b.user_id = %(user)s AND b.last_review >= %(day_start)s)"""  # noqa: S608
-QUEUE_SQL = f"""SELECT
-    (SELECT COUNT(*) {LEARNING}) AS learning,
-    (SELECT COUNT(*) {LEARNING} AND s.due <= %(now)s) AS learning_now,
-    (SELECT MIN(s.due) {LEARNING}) AS learning_next,
+# What counts a learner's queue today: the review queue's own columns and the cohort table's.
+COUNTED_SQL = f"""(SELECT COUNT(*) {LEARNING}) AS learning,
     (SELECT COUNT(*) {REVIEWS}) AS reviews_due,
     (SELECT COUNT(*) FROM (SELECT 1 {NEW} LIMIT %(new_cap)s) capped) AS new_available,
     (SELECT COUNT(*) FROM {table(CardSchedule)} i
      WHERE i.user_id = %(user)s AND i.introduced_at >= %(day_start)s) AS introduced,
     (SELECT COUNT(*) FROM {table(ReviewLog)} r
      WHERE r.user_id = %(user)s AND r.reviewed_at >= %(day_start)s AND r.state_before = 2)
-     AS reviews_done,
+     AS reviews_done"""  # noqa: S608
+COUNTED_COLUMNS = ("learning", "reviews_due", "new_available", "introduced", "reviews_done")
+QUEUE_SQL = f"""SELECT
+    {COUNTED_SQL},
+    (SELECT COUNT(*) {LEARNING} AND s.due <= %(now)s) AS learning_now,
+    (SELECT MIN(s.due) {LEARNING}) AS learning_next,
     (SELECT s.id {LEARNING} AND s.due <= %(ahead)s ORDER BY s.due, s.id LIMIT 1) AS learning_pick,
     (SELECT s.id {REVIEWS}
      ORDER BY (%(now_days)s - s.last_review_days) / s.stability DESC, s.id LIMIT 1) AS review_pick
-"""  # noqa: S608
+"""
 NEW_PICK_SQL = f"SELECT c.id {NEW} ORDER BY k.position, t.position, n.id, c.ordinal LIMIT 1"
 QUEUE_COLUMNS = (
-    "learning",
+    *COUNTED_COLUMNS,
     "learning_now",
     "learning_next",
-    "reviews_due",
-    "new_available",
-    "introduced",
-    "reviews_done",
     "learning_pick",
     "review_pick",
 )
@@ -260,24 +259,8 @@ def counts_within_limits(row: dict, settings: StudySettings) -> ReviewCounts:
 
 
 # The counting columns of QUEUE_SQL, for one learner among many (see review_counts_of).
-COUNTS_SQL = f"""SELECT
-    {{learner:d}} AS learner,
-    (SELECT COUNT(*) {LEARNING}) AS learning,
-    (SELECT COUNT(*) {REVIEWS}) AS reviews_due,
-    (SELECT COUNT(*) FROM (SELECT 1 {NEW} LIMIT %(new_cap)s) capped) AS new_available,
-    (SELECT COUNT(*) FROM {table(CardSchedule)} i
-     WHERE i.user_id = %(user)s AND i.introduced_at >= %(day_start)s) AS introduced,
-    (SELECT COUNT(*) FROM {table(ReviewLog)} r
-     WHERE r.user_id = %(user)s AND r.reviewed_at >= %(day_start)s AND r.state_before = 2)
-     AS reviews_done"""  # noqa: S608
-COUNTS_COLUMNS = (
-    "learner",
-    "learning",
-    "reviews_due",
-    "new_available",
-    "introduced",
-    "reviews_done",
-)
+COUNTS_SQL = f"""SELECT {{learner:d}} AS learner, {COUNTED_SQL}"""
+COUNTS_COLUMNS = ("learner", *COUNTED_COLUMNS)
 
 
 def review_counts_of(

@@ -16,12 +16,16 @@ INIT_MS = round((time.monotonic() - _started) * 1000, 1)
 # Lambda says how this environment was initialised: "on-demand" or "provisioned-concurrency".
 INITIALIZATION_TYPE = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
 invocations = 0
+# Each request takes about a second (a call to a downstream service), so two requests sent at
+# once are in flight together: a provisioned environment serves one request at a time.
+REQUEST_S = 1.0
 
 
 def handler(event, context):
     global invocations
     invocations += 1
     logger.info("initialisation %s, invocation %d here", INITIALIZATION_TYPE, invocations)
+    time.sleep(REQUEST_S)
     return {
         "initialization_type": INITIALIZATION_TYPE,
         "invocation_in_this_environment": invocations,

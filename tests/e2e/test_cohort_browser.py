@@ -75,6 +75,7 @@ def test_the_readiness_charts_domain_names_stay_inside_it(
 ):
     page = page_at(browser, width)
     log_in(page, live_server, username=LONG_NAME, password="correct-horse-42")
+    page.goto(f"{live_server.url}/home/")  # waits for the load event: the stylesheet sizes the text
     chart = page.locator("#chart-readiness svg")
     expect(chart).to_be_visible()
     assert chart.evaluate(OUTSIDE) == []

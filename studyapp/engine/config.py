@@ -116,8 +116,17 @@ class FunctionConfig:
 
     # -- validation ---------------------------------------------------------------------------
 
+    @property
+    def _in_memory(self) -> bool:
+        """Whether the code and every layer are files given as text, no host directory: then
+        nothing outside this frozen object can change what validate() and pool_key() find, and
+        each is worked out once (a warm invocation repeats them otherwise)."""
+        return self.code is not None and not any(isinstance(layer, str) for layer in self.layers)
+
     def validate(self) -> FunctionConfig:
         """Raise ConfigError on the first setting Lambda would refuse; return self otherwise."""
+        if self.__dict__.get("_validated"):
+            return self
         if not _NAME_PATTERN.match(self.name):
             raise ConfigError(
                 f"function name {self.name!r} must be 1-64 letters, digits, hyphens or underscores"
@@ -169,6 +178,8 @@ class FunctionConfig:
             raise ConfigError(f"account must be printable text of at most {MAX_ACCOUNT_CHARS}")
         if self.reserved_concurrency is not None and self.reserved_concurrency < 0:
             raise ConfigError("reserved concurrency cannot be negative")
+        if self._in_memory:
+            self.__dict__["_validated"] = True  # not a field: equality and asdict() ignore it
         return self
 
     # -- identity -----------------------------------------------------------------------------
@@ -194,7 +205,12 @@ class FunctionConfig:
     def pool_key(self) -> str:
         """Environments are shared only between invocations of the same account, name, code and
         settings (the account is inside the settings hash)."""
-        return f"{self.name}:{self.code_sha256()[:16]}:{self.settings_sha256()[:16]}"
+        key = self.__dict__.get("_pool_key")
+        if key is None:
+            key = f"{self.name}:{self.code_sha256()[:16]}:{self.settings_sha256()[:16]}"
+            if self._in_memory:
+                self.__dict__["_pool_key"] = key
+        return key
 
     # -- serialisation ------------------------------------------------------------------------
 

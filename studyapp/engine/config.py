@@ -159,13 +159,13 @@ class FunctionConfig:
         if self.code is not None:
             for path in self.code:
                 check_relative_path(path)
-        elif not Path(self.code_dir or "").is_dir():
+        elif not os.path.isdir(self.code_dir or ""):
             raise ConfigError(f"code directory {self.code_dir} does not exist")
         if len(self.layers) > MAX_LAYERS:
             raise ConfigError(f"a function can use at most {MAX_LAYERS} layers")
         for layer in self.layers:
             if isinstance(layer, str):
-                if not Path(layer).is_dir():
+                if not os.path.isdir(layer):
                     raise ConfigError(f"layer directory {layer} does not exist")
             else:
                 for path in layer:

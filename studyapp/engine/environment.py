@@ -85,6 +85,7 @@ from .runtime_api import (
     RuntimeApi,
     listener_in_namespace,
     listener_on_host,
+    request_id_new,
     trace_id_new,
 )
 from .runtimes import (
@@ -417,7 +418,7 @@ class ExecutionEnvironment:
     ) -> InvocationResult:
         if self.state == "dead":
             raise RuntimeError("this execution environment has been destroyed")
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or request_id_new()
         log_format = self.config.log_format
         logs = LogCollector(self.settings.log_cap_bytes)
         between, self._between_logs = self._between_logs, None

@@ -57,6 +57,16 @@ _RESPONSE = re.compile(rf"^/{API_VERSION}/runtime/invocation/([^/]+)/(response|e
 _INIT_ERROR = re.compile(rf"^/{API_VERSION}/runtime/init/error$")
 
 
+def request_id_new() -> str:
+    """A random (version 4) UUID as text, as str(uuid.uuid4()) writes it, without the UUID
+    object (a few microseconds of every invocation)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def trace_id_new(now: float | None = None) -> str:
     """An X-Ray trace header as Lambda passes it (not sampled: no X-Ray here)."""
     epoch = int(now if now is not None else time.time())
@@ -341,7 +351,7 @@ class RuntimeApi:
                 return None
             if end > MAX_HEADER_BYTES:
                 raise HttpError("request headers too large")
-            lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+            lines = buffer[:end].decode("latin-1").split("\r\n")
             del buffer[: end + 4]
             try:
                 method, path, _version = lines[0].split(" ", 2)

@@ -905,8 +905,9 @@ class ExecutionEnvironment:
         log_format = self.config.log_format
         verdict = self._judge(outcome, request_id)
         # The answer goes back now, as on Lambda; waiting for the runtime's next /next (and
-        # noticing if it exits instead, or that the OOM killer took a process of the environment:
-        # either resets it) is the freezer thread's, or the next invocation's (_settle).
+        # noticing if it exits instead) is the freezer thread's, or the next invocation's.
+        if verdict.keep_alive and self._oom_happened():
+            verdict.keep_alive = False  # a process of the environment was OOM-killed: reset it
         if not verdict.keep_alive:
             if verdict.grace_s and self._process is not None and self._process.poll() is None:
                 self._exchange(time.monotonic() + verdict.grace_s, logs)

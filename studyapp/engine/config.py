@@ -119,13 +119,18 @@ class FunctionConfig:
     @property
     def _in_memory(self) -> bool:
         """Whether the code and every layer are files given as text, no host directory: then
-        nothing outside this frozen object can change what validate() and pool_key() find, and
-        each is worked out once (a warm invocation repeats them otherwise)."""
+        nothing outside this frozen object can change its pool key, which is worked out once (a
+        warm invocation would hash the code again otherwise)."""
         return self.code is not None and not any(isinstance(layer, str) for layer in self.layers)
 
     def validate(self) -> FunctionConfig:
-        """Raise ConfigError on the first setting Lambda would refuse; return self otherwise."""
-        if self.__dict__.get("_validated"):
+        """Raise ConfigError on the first setting Lambda would refuse; return self otherwise.
+
+        The settings of this frozen object are checked once (a warm invocation would repeat
+        them otherwise); the host directories it names, on every call: they may go away.
+        """
+        if self.__dict__.get("_settings_valid"):
+            self._check_directories()
             return self
         if not _NAME_PATTERN.match(self.name):
             raise ConfigError(
@@ -156,20 +161,13 @@ class FunctionConfig:
         check_environment(self.environment)
         if (self.code is None) == (self.code_dir is None):
             raise ConfigError("give the function's code either as files or as a directory")
-        if self.code is not None:
-            for path in self.code:
-                check_relative_path(path)
-        elif not os.path.isdir(self.code_dir or ""):
-            raise ConfigError(f"code directory {self.code_dir} does not exist")
+        for path in self.code or ():
+            check_relative_path(path)
         if len(self.layers) > MAX_LAYERS:
             raise ConfigError(f"a function can use at most {MAX_LAYERS} layers")
         for layer in self.layers:
-            if isinstance(layer, str):
-                if not os.path.isdir(layer):
-                    raise ConfigError(f"layer directory {layer} does not exist")
-            else:
-                for path in layer:
-                    check_relative_path(path)
+            for path in () if isinstance(layer, str) else layer:
+                check_relative_path(path)
         if (
             not isinstance(self.account, str)
             or len(self.account) > MAX_ACCOUNT_CHARS
@@ -178,9 +176,16 @@ class FunctionConfig:
             raise ConfigError(f"account must be printable text of at most {MAX_ACCOUNT_CHARS}")
         if self.reserved_concurrency is not None and self.reserved_concurrency < 0:
             raise ConfigError("reserved concurrency cannot be negative")
-        if self._in_memory:
-            self.__dict__["_validated"] = True  # not a field: equality and asdict() ignore it
+        self._check_directories()
+        self.__dict__["_settings_valid"] = True  # not a field: equality and asdict() ignore it
         return self
+
+    def _check_directories(self) -> None:
+        if self.code_dir is not None and not os.path.isdir(self.code_dir):
+            raise ConfigError(f"code directory {self.code_dir} does not exist")
+        for layer in self.layers:
+            if isinstance(layer, str) and not os.path.isdir(layer):
+                raise ConfigError(f"layer directory {layer} does not exist")
 
     # -- identity -----------------------------------------------------------------------------
 

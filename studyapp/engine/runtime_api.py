@@ -70,7 +70,7 @@ def request_id_new() -> str:
 def trace_id_new(now: float | None = None) -> str:
     """An X-Ray trace header as Lambda passes it (not sampled: no X-Ray here)."""
     epoch = int(now if now is not None else time.time())
-    random = os.urandom(20).hex()  # one system call for both ids
+    random = os.urandom(20).hex()  # one system call for both of its random parts
     return f"Root=1-{epoch:08x}-{random[:24]};Parent={random[24:]};Sampled=0"
 
 
@@ -157,10 +157,7 @@ def http_response(
     status: int, body: bytes, headers: list[tuple[str, str]] | None = None, *, close: bool = False
 ) -> bytes:
     lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}"]
-    lines += [
-        f"{name}: {_header_safe(value)}"
-        for name, value in (_JSON_ONLY if headers is None else headers)
-    ]
+    lines += [f"{name}: {_header_safe(value)}" for name, value in headers or _JSON_ONLY]
     lines.append(f"Content-Length: {len(body)}")
     if close:
         lines.append("Connection: close")

@@ -7,6 +7,7 @@ invocation bills ceil(duration).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 from decimal import ROUND_CEILING, Decimal
@@ -18,16 +19,21 @@ FREE_TIER_REQUESTS_PER_MONTH = 1_000_000
 FREE_TIER_GB_SECONDS_PER_MONTH = 400_000
 
 
+_HUNDREDTH = Decimal("0.01")
+
+
 def round_ms(value: float) -> float:
     """Durations are reported with two decimals."""
-    return float(Decimal(repr(value)).quantize(Decimal("0.01")))
+    return float(Decimal(repr(value)).quantize(_HUNDREDTH))
 
 
 def billed_duration_ms(duration_ms: float, init_duration_ms: float | None = None) -> int:
     """ceil(init + duration) on a cold start, ceil(duration) when warm; at least 1 ms."""
-    total = Decimal(repr(round_ms(duration_ms)))
-    if init_duration_ms is not None:
-        total += Decimal(repr(round_ms(init_duration_ms)))
+    if init_duration_ms is None:
+        # A float and the shortest decimal that reads back as it have the same ceiling (a whole
+        # number between them would be a closer float to that decimal), so no Decimal is needed.
+        return max(1, math.ceil(round_ms(duration_ms)))
+    total = Decimal(repr(round_ms(duration_ms))) + Decimal(repr(round_ms(init_duration_ms)))
     return max(1, int(total.to_integral_value(rounding=ROUND_CEILING)))
 
 
@@ -69,6 +75,7 @@ class Cost:
         return cls(**data)
 
 
+@functools.lru_cache(maxsize=4096)  # a Cost is frozen; warm invocations repeat a few figures
 def invocation_cost(memory_mb: int, billed_ms: int) -> Cost:
     x86 = invocation_cost_usd(memory_mb, billed_ms, "x86_64")
     arm = invocation_cost_usd(memory_mb, billed_ms, "arm64")

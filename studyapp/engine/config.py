@@ -116,8 +116,22 @@ class FunctionConfig:
 
     # -- validation ---------------------------------------------------------------------------
 
+    @property
+    def _in_memory(self) -> bool:
+        """Whether the code and every layer are files given as text, no host directory: then
+        nothing outside this frozen object can change its pool key, which is worked out once (a
+        warm invocation would hash the code again otherwise)."""
+        return self.code is not None and not any(isinstance(layer, str) for layer in self.layers)
+
     def validate(self) -> FunctionConfig:
-        """Raise ConfigError on the first setting Lambda would refuse; return self otherwise."""
+        """Raise ConfigError on the first setting Lambda would refuse; return self otherwise.
+
+        The settings of this frozen object are checked once (a warm invocation would repeat
+        them otherwise); the host directories it names, on every call: they may go away.
+        """
+        if self.__dict__.get("_settings_valid"):
+            self._check_directories()
+            return self
         if not _NAME_PATTERN.match(self.name):
             raise ConfigError(
                 f"function name {self.name!r} must be 1-64 letters, digits, hyphens or underscores"
@@ -147,20 +161,13 @@ class FunctionConfig:
         check_environment(self.environment)
         if (self.code is None) == (self.code_dir is None):
             raise ConfigError("give the function's code either as files or as a directory")
-        if self.code is not None:
-            for path in self.code:
-                check_relative_path(path)
-        elif not Path(self.code_dir or "").is_dir():
-            raise ConfigError(f"code directory {self.code_dir} does not exist")
+        for path in self.code or ():
+            check_relative_path(path)
         if len(self.layers) > MAX_LAYERS:
             raise ConfigError(f"a function can use at most {MAX_LAYERS} layers")
         for layer in self.layers:
-            if isinstance(layer, str):
-                if not Path(layer).is_dir():
-                    raise ConfigError(f"layer directory {layer} does not exist")
-            else:
-                for path in layer:
-                    check_relative_path(path)
+            for path in () if isinstance(layer, str) else layer:
+                check_relative_path(path)
         if (
             not isinstance(self.account, str)
             or len(self.account) > MAX_ACCOUNT_CHARS
@@ -169,7 +176,16 @@ class FunctionConfig:
             raise ConfigError(f"account must be printable text of at most {MAX_ACCOUNT_CHARS}")
         if self.reserved_concurrency is not None and self.reserved_concurrency < 0:
             raise ConfigError("reserved concurrency cannot be negative")
+        self._check_directories()
+        self.__dict__["_settings_valid"] = True  # not a field: equality and asdict() ignore it
         return self
+
+    def _check_directories(self) -> None:
+        if self.code_dir is not None and not os.path.isdir(self.code_dir):
+            raise ConfigError(f"code directory {self.code_dir} does not exist")
+        for layer in self.layers:
+            if isinstance(layer, str) and not os.path.isdir(layer):
+                raise ConfigError(f"layer directory {layer} does not exist")
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -194,7 +210,12 @@ class FunctionConfig:
     def pool_key(self) -> str:
         """Environments are shared only between invocations of the same account, name, code and
         settings (the account is inside the settings hash)."""
-        return f"{self.name}:{self.code_sha256()[:16]}:{self.settings_sha256()[:16]}"
+        key = self.__dict__.get("_pool_key")
+        if key is None:
+            key = f"{self.name}:{self.code_sha256()[:16]}:{self.settings_sha256()[:16]}"
+            if self._in_memory:
+                self.__dict__["_pool_key"] = key
+        return key
 
     # -- serialisation ------------------------------------------------------------------------
 

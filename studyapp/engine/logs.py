@@ -167,6 +167,7 @@ class LogCollector:
         self._output_bytes = 0
         self._dropped_bytes = 0
         self._marker_index: int | None = None
+        self._line_open = False  # the last bytes kept do not end their line
 
     @property
     def dropped_bytes(self) -> int:
@@ -176,8 +177,10 @@ class LogCollector:
         room = self.cap_bytes - self._output_bytes
         if room > 0:
             kept = data[:room]
-            self._parts.append(kept)
-            self._output_bytes += len(kept)
+            if kept:
+                self._parts.append(kept)
+                self._output_bytes += len(kept)
+                self._line_open = not kept.endswith(b"\n")
             data = data[room:]
         if data:
             if self._marker_index is None:
@@ -187,13 +190,10 @@ class LogCollector:
 
     def add_platform(self, line: str) -> None:
         if line:
-            self._close_output_line()
+            if self._line_open:  # the function's output ends mid-line: the platform's starts anew
+                self._parts.append(b"\n")
             self._parts.append(line.encode())
-
-    def _close_output_line(self) -> None:
-        last = next((part for part in reversed(self._parts) if part), b"\n")
-        if not last.endswith(b"\n"):
-            self._parts.append(b"\n")
+            self._line_open = not line.endswith("\n")
 
     def text(self) -> str:
         parts = list(self._parts)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_CEILING, Decimal
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from studyapp.engine import billing
 
@@ -47,3 +51,10 @@ def test_free_tier_covers_a_million_small_invocations_but_fewer_large_ones():
 def test_cost_round_trips_through_a_dict():
     cost = billing.invocation_cost(256, 42)
     assert billing.Cost.from_dict(cost.to_dict()) == cost
+
+
+@given(duration=st.floats(min_value=0, max_value=900_000, allow_nan=False))
+def test_warm_billed_duration_is_the_ceiling_of_the_two_decimal_duration(duration):
+    reported = Decimal(repr(billing.round_ms(duration)))
+    expected = max(1, int(reported.to_integral_value(rounding=ROUND_CEILING)))
+    assert billing.billed_duration_ms(duration) == expected

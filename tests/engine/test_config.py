@@ -77,3 +77,33 @@ def test_an_account_must_be_short_printable_text():
 def test_config_round_trips_through_a_dict():
     config = function(environment={"A": "1"}, layers=({"python/x.py": ""},))
     assert FunctionConfig.from_dict(config.to_dict()) == config
+
+
+def test_a_code_folder_that_goes_away_is_refused_on_the_next_validation(tmp_path):
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "app.py").write_text(CODE["app.py"])
+    config = FunctionConfig(name="f", handler="app.handler", code_dir=str(folder))
+    assert config.validate() is config
+    (folder / "app.py").unlink()
+    folder.rmdir()
+    with pytest.raises(ConfigError, match=r"code directory .* does not exist"):
+        config.validate()
+
+
+def test_a_layer_folder_that_goes_away_is_refused_on_the_next_validation(tmp_path):
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    config = function(layers=(str(layer),))
+    config.validate()
+    layer.rmdir()
+    with pytest.raises(ConfigError, match=r"layer directory .* does not exist"):
+        config.validate()
+
+
+def test_a_folder_functions_pool_key_follows_its_files(tmp_path):
+    (tmp_path / "app.py").write_text(CODE["app.py"])
+    config = FunctionConfig(name="f", handler="app.handler", code_dir=str(tmp_path))
+    before = config.pool_key()
+    (tmp_path / "app.py").write_text("# edited, and longer than before\n")
+    assert config.pool_key() != before

@@ -121,6 +121,33 @@ def test_out_of_memory_is_runtime_exit_error_with_max_memory_equal_to_memory_siz
     assert only_reset_environments(pool)
 
 
+def test_a_child_process_killed_for_memory_resets_the_environment_though_the_handler_succeeds(
+    pool, make_function
+):
+    function = make_function(
+        """
+        import subprocess, sys
+        calls = 0
+        def handler(event, context):
+            global calls
+            calls += 1
+            if not event["hoard"]:
+                return {"calls": calls}
+            hoarder = "hoard = []\\nwhile True:\\n    hoard.append(bytearray(8 * 1024 * 1024))"
+            child = subprocess.run([sys.executable, "-c", hoarder])
+            return {"calls": calls, "child": child.returncode}
+        """,
+        timeout_s=10,
+    )
+    assert pool.invoke(function, {"hoard": False}).payload == {"calls": 1}
+    assert pool.invoke(function, {"hoard": False}).payload == {"calls": 2}  # warm, no OOM yet
+    hoarding = pool.invoke(function, {"hoard": True})
+    assert hoarding.status == "success" and hoarding.payload == {"calls": 3, "child": -9}
+    # As on Lambda, the OOM kill resets the environment: the next invocation starts anew.
+    after = pool.invoke(function, {"hoard": False})
+    assert after.cold_start and after.payload == {"calls": 1}
+
+
 def test_sys_exit_is_runtime_exited_without_providing_a_reason(pool, make_function):
     function = make_function("import sys\ndef handler(event, context):\n    sys.exit()\n")
     result = pool.invoke(function, {})

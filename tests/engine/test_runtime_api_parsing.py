@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import selectors
 import socket
+import uuid
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyapp.engine.runtime_api import Invocation, RuntimeApi, listener_on_host
+from studyapp.engine.runtime_api import Invocation, RuntimeApi, listener_on_host, request_id_new
 from studyapp.engine.telemetry import TelemetryFrames
 
 pytestmark = pytest.mark.pure
@@ -152,3 +153,10 @@ def test_headers_over_the_limit_are_refused():
         assert harness.answer()[0] == 400
     finally:
         harness.close()
+
+
+def test_request_ids_are_version_4_uuids_written_as_uuid_writes_them():
+    for _ in range(200):
+        text = request_id_new()
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == text

@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.plugins.courses",
     "tests.plugins.teaching",
     "tests.plugins.task_worker",
+    "tests.plugins.prepared_var",
 ]
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -92,7 +93,7 @@ print(result.status, "|", result.return_value)
 
 
 @pytest.mark.skipif(not redis_answers(), reason="no Redis server answers at 127.0.0.1:6379")
-def test_with_redis_url_a_task_runs_on_an_rq_worker(tmp_path):
+def test_with_redis_url_a_task_runs_on_an_rq_worker(tmp_path, prepared_var_dir):
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -103,6 +104,7 @@ def test_with_redis_url_a_task_runs_on_an_rq_worker(tmp_path):
         # Its own database, whatever database the suite itself runs on.
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
     }
+    shutil.copy(prepared_var_dir / "db.sqlite3", tmp_path / "db.sqlite3")  # migrated
 
     def manage(*args: str) -> str:
         completed = subprocess.run(
@@ -116,7 +118,6 @@ def test_with_redis_url_a_task_runs_on_an_rq_worker(tmp_path):
         )
         return completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else ""
 
-    manage("migrate", "--noinput", "-v", "0")
     task_id = manage("shell", "--no-imports", "-c", ENQUEUE)
     manage("rqworker", "--burst", "--job-class", "django_tasks_rq.backend.Job", "default")
     script = RESULT.replace("sys.argv[-1]", repr(task_id))

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.faults.server import var_dir_copy
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -34,15 +36,11 @@ def wait_for_http(url: str, *, deadline: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def served_app(tmp_path_factory):
+def served_app(tmp_path_factory, prepared_var_dir):
+    """After `make run`'s preparation (collectstatic included), a copy of the session's."""
     var_dir = tmp_path_factory.mktemp("var")
+    var_dir_copy(prepared_var_dir, var_dir)
     env = {**os.environ, "VAR_DIR": str(var_dir), "DATABASE_URL": f"sqlite:///{var_dir}/db.sqlite3"}
-    for command in (
-        ["secret_key_create"],
-        ["migrate", "--noinput"],
-        ["collectstatic", "--noinput", "--verbosity", "0"],
-    ):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
     port = free_port()
     server = subprocess.Popen(
         [BIN / "gunicorn", "studyapp.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],

@@ -22,11 +22,11 @@ class App:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory) -> Iterator[App]:
+def app(tmp_path_factory, prepared_var_dir) -> Iterator[App]:
     """A fresh VAR_DIR with the shipped content and a few learners, served as `make run` does."""
     folder = tmp_path_factory.mktemp("app")
     env = app_env(folder)
-    prepare_database(env, learners=LEARNERS)
+    prepare_database(env, prepared=prepared_var_dir, learners=LEARNERS)
     server = WebServer(env=env, log=folder / "web.log")
     server.start()
     try:
@@ -36,14 +36,14 @@ def app(tmp_path_factory) -> Iterator[App]:
 
 
 @pytest.fixture(scope="module")
-def stack(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest, tmp_path_factory, prepared_var_dir) -> Iterator[Stack]:
     """`python -m studyapp.processes` (what `make run` ends with) for the whole module, on a
     fresh VAR_DIR with the shipped content. The module names its learners in STACK_LEARNERS and
     what else its tests need in STACK_SETUP, Python run by `manage.py shell` before the start."""
     module = request.module
     folder = tmp_path_factory.mktemp("make-run")
     env = app_env(folder)
-    prepare_database(env, learners=module.STACK_LEARNERS)
+    prepare_database(env, prepared=prepared_var_dir, learners=module.STACK_LEARNERS)
     manage(env, "shell", "-c", module.STACK_SETUP)
     running = stack_start(folder, env)
     try:

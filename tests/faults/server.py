@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import sqlite3
@@ -66,13 +67,16 @@ def manage(env: dict[str, str], *args: str) -> str:
     return completed.stdout
 
 
-def prepare_database(env: dict[str, str], *, learners: list[str]) -> None:
-    """As `make run`: the secret key, migrate, collect static files, import the shipped
-    content; then the learners (password PASSWORD)."""
-    manage(env, "secret_key_create")
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    manage(env, "import_content")
+def var_dir_copy(prepared: Path, folder: Path) -> None:
+    """Copy a prepared VAR_DIR (the ``prepared_var_dir`` fixture: its database file
+    ``db.sqlite3`` included) into ``folder``."""
+    shutil.copytree(prepared, folder, dirs_exist_ok=True)
+
+
+def prepare_database(env: dict[str, str], *, prepared: Path, learners: list[str]) -> None:
+    """As `make run` (a copy of the session's prepared VAR_DIR: the secret key, the migrated
+    database, the static files and the shipped content); then the learners (password PASSWORD)."""
+    var_dir_copy(prepared, Path(env["VAR_DIR"]))
     script = (
         "from django.contrib.auth import get_user_model\n"
         f"for name in {learners!r}:\n"

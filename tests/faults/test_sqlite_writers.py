@@ -100,9 +100,11 @@ ROLES = [
 ]
 
 
-def test_concurrent_writers_never_see_database_is_locked_and_every_write_lands(tmp_path):
+def test_concurrent_writers_never_see_database_is_locked_and_every_write_lands(
+    tmp_path, prepared_var_dir
+):
     env = app_env(tmp_path)
-    prepare_database(env, learners=[learner for _, learner in ROLES])
+    prepare_database(env, prepared=prepared_var_dir, learners=[learner for _, learner in ROLES])
     go = tmp_path / "go"
     workers = [
         subprocess.Popen(

@@ -7,6 +7,7 @@ database of pytest-django lives in memory, which another process cannot see).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -93,9 +94,10 @@ def wait_for(database: Path, sql: str, expected, process: subprocess.Popen | Non
 
 
 def test_an_event_survives_a_worker_killed_mid_attempt_with_every_attempt_recorded(
-    tmp_path, sandbox_service_url, sandbox_secret, full_isolation
+    tmp_path, sandbox_service_url, sandbox_secret, full_isolation, prepared_var_dir
 ):
     database = tmp_path / "db.sqlite3"
+    shutil.copy(prepared_var_dir / "db.sqlite3", database)  # migrated
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
@@ -103,7 +105,6 @@ def test_an_event_survives_a_worker_killed_mid_attempt_with_every_attempt_record
         "SANDBOX_SECRET": sandbox_secret,
         "DJANGO_SETTINGS_MODULE": "studyapp.settings",
     }
-    manage(env, "migrate", "--noinput")
     manage(env, "shell", "-c", SETUP)
     log = tmp_path / "worker.log"
     attempts = "SELECT number, outcome FROM sandbox_asyncattempt ORDER BY number"

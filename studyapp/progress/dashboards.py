@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, Membership, User
-from studyapp.cards.review import review_counts_of, review_next
+from studyapp.cards.review import review_counts_of, study_day_for
 from studyapp.cards.scheduling import study_settings_for, utc
 from studyapp.core.charts import (
     Chart,
@@ -298,8 +298,9 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     settings = study_settings_for(user)
     zone = ZoneInfo(user.time_zone or "UTC")
     hour = settings.day_starts_at_hour
-    queue = review_next(user, now=now, settings=settings)  # what the review session shows today
-    counts, day = queue.counts, queue.day
+    # What the review session shows today: its counts only, not the card it would show next.
+    counts = review_counts_of([user], now=now, settings={user.pk: settings})[user.pk]
+    day = study_day_for(user, settings, now=now)
     today = local_study_date(now, zone=zone, day_starts_at_hour=hour)
 
     questions_due = questions_due_count(user, now, day=day)

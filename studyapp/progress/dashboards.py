@@ -182,6 +182,26 @@ def readiness(answers: dict[str, tuple[int, int]]) -> tuple[list[DomainReadiness
     return domains, int(overall)
 
 
+class TopicLinks:
+    """Where to read, review or practise a topic, each worked out when a page first asks for it
+    (the course map links most topics only to their reading)."""
+
+    def __init__(self, topic: Topic) -> None:
+        self.topic = topic
+
+    @cached_property
+    def read(self) -> str:
+        return self.topic.get_absolute_url()
+
+    @cached_property
+    def review(self) -> str:
+        return f"{reverse('cards:index')}?topic={self.topic.key}"
+
+    @cached_property
+    def practise(self) -> str:
+        return f"{reverse('quizzes:index')}?topic={self.topic.key}"
+
+
 @dataclass(frozen=True)
 class TopicMastery:
     topic: Topic
@@ -207,9 +227,9 @@ class TopicMastery:
     def started(self) -> bool:
         return self.cards > 0 or self.graded > 0 or self.read
 
-    @cached_property  # a page asks for each of the three links: worked out once
-    def links(self) -> dict[str, str]:
-        return topic_links(self.topic)
+    @cached_property
+    def links(self) -> TopicLinks:
+        return TopicLinks(self.topic)
 
 
 def mastery_score(recall: float | None, accuracy: float | None) -> float | None:
@@ -725,13 +745,3 @@ def cohort_csv(board: CohortDashboard) -> str:
             ]
         )
     return out.getvalue()
-
-
-def topic_links(topic: Topic) -> dict[str, str]:
-    """Where to read, review or practise a topic."""
-    key = topic.key
-    return {
-        "read": topic.get_absolute_url(),
-        "review": f"{reverse('cards:index')}?topic={key}",
-        "practise": f"{reverse('quizzes:index')}?topic={key}",
-    }

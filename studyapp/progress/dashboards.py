@@ -359,9 +359,9 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     masteries = topic_masteries(
         user.id,
         topics,
-        recall=selectors.topic_recall([user.id], now=now, curves={user.id: curve}),
-        accuracy=selectors.topic_accuracy([user.id]),
-        read=selectors.topics_read([user.id]),
+        recall=selectors.learner_topic_recall(user.id, now=now, curve=curve),
+        accuracy=selectors.learner_topic_accuracy(user.id),
+        read=selectors.learner_topics_read(user.id),
     )
     domains, overall = readiness(
         selectors.domain_answers(user, since=now - timedelta(days=READINESS_DAYS))

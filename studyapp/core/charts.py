@@ -163,7 +163,6 @@ def calendar_heatmap(
 ) -> Chart:
     """A year of days as GitHub-style squares, Monday at the top, the last column ending at end."""
     days, labels = _calendar(end, weeks)
-    start = days[0][0]
     peak = max(counts.values(), default=0)
     chart = Chart(
         title=title,
@@ -172,18 +171,18 @@ def calendar_heatmap(
         width=CALENDAR_LEFT + weeks * CALENDAR_STEP,
         height=CALENDAR_TOP + 7 * CALENDAR_STEP,
         headers=("Day", "Reviews"),
-        rows=[(d.isoformat(), n) for d, n in sorted(counts.items()) if start <= d <= end and n],
         labels=list(labels),
     )
-    rects = chart.rects
-    for day, empty in days:
+    rects, rows = chart.rects, chart.rows
+    for day, iso, empty in days:
         value = counts.get(day, 0)
         if not value:
             rects.append(empty)
             continue
-        level = 0 if peak == 0 else 1 + min(3, int(4 * value / (peak + 1)))
-        tip = f"{day.isoformat()}: {value} review{'' if value == 1 else 's'}"
+        level = 1 + min(3, int(4 * value / (peak + 1)))
+        tip = f"{iso}: {value} review{'' if value == 1 else 's'}"
         rects.append(Rect(empty.x, empty.y, empty.width, empty.height, f"heat-{level}", tip, 2))
+        rows.append((iso, value))
     return chart
 
 
@@ -191,10 +190,12 @@ CALENDAR_CELL, CALENDAR_STEP, CALENDAR_LEFT, CALENDAR_TOP = 11, 13, 28, 16
 
 
 @lru_cache(maxsize=8)
-def _calendar(end: date, weeks: int) -> tuple[tuple[tuple[date, Rect], ...], tuple[Label, ...]]:
-    """The calendar heatmap's days up to ``end``, each with its cell as drawn for a day without
-    answers, and its labels (weekdays, then months): the same for every calendar ending that
-    day, so worked out once."""
+def _calendar(
+    end: date, weeks: int
+) -> tuple[tuple[tuple[date, str, Rect], ...], tuple[Label, ...]]:
+    """The calendar heatmap's days up to ``end``, in order, each with its ISO date and its cell
+    as drawn for a day without answers, and its labels (weekdays, then months): the same for
+    every calendar ending that day, so worked out once."""
     start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
     labels = [
         Label(0, CALENDAR_TOP + row * CALENDAR_STEP + 9, label)
@@ -203,10 +204,11 @@ def _calendar(end: date, weeks: int) -> tuple[tuple[tuple[date, Rect], ...], tup
     days = []
     for offset in range((end - start).days + 1):
         day = start + timedelta(days=offset)
+        iso = day.isoformat()
         x = CALENDAR_LEFT + offset // 7 * CALENDAR_STEP
         y = CALENDAR_TOP + day.weekday() * CALENDAR_STEP
-        tip = f"{day.isoformat()}: 0 reviews"
-        days.append((day, Rect(x, y, CALENDAR_CELL, CALENDAR_CELL, "heat-0", tip, 2)))
+        empty = Rect(x, y, CALENDAR_CELL, CALENDAR_CELL, "heat-0", f"{iso}: 0 reviews", 2)
+        days.append((day, iso, empty))
         if day.day == 1:
             labels.append(Label(x, 10, day.strftime("%b")))
     return tuple(days), tuple(labels)

@@ -387,7 +387,7 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         masteries=masteries,
         course_map=course_map(masteries),
         study_next=weakest(masteries),
-        scores=selectors.score_history(user),
+        scores=selectors.learner_score_history(user.id),
         domains=domains,
         overall_readiness=overall,
         assignments=selectors.assignments_for_learner(user, now=now),

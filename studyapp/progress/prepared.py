@@ -8,21 +8,22 @@ builds, with a :class:`Parameter` in place of each value that changes, compiled 
 first time it runs on a database; each run then fills in the values, prepared for the database
 as Django prepares a lookup's value (a datetime as the database stores it), and runs the SQL.
 The queryset stays the one definition of the read (the same Q objects and expressions as
-everywhere else); its rows come back as the database gives them, so a prepared query selects
-numbers and text only (values needing a conversion, such as SQLite's datetimes, are not
-converted).
+everywhere else); its rows come back as the database gives them, numbers and text, save the
+columns the prepared query says how to convert (a datetime, which SQLite gives as text).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Expression, Field, QuerySet
+from django.utils.dateparse import parse_datetime
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,11 @@ class Parameter(Expression):
 class Prepared:
     """A read whose queryset ``build`` gives, compiled once per database vendor and process."""
 
-    def __init__(self, build: Callable[[], QuerySet]) -> None:
+    def __init__(
+        self, build: Callable[[], QuerySet], *, convert: Mapping[str, Callable] | None = None
+    ) -> None:
         self.build = build
+        self.convert = dict(convert or {})  # column name -> what turns its value into Python's
         self.compiled: dict[str, tuple[str, tuple[Any, ...]]] = {}
 
     def sql(self) -> tuple[str, tuple[Any, ...]]:
@@ -71,7 +75,11 @@ class Prepared:
         """The rows, each a dict by column name (a ``values`` queryset's)."""
         with self.run(values) as cursor:
             names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for name, convert in self.convert.items():
+            for row in rows:
+                row[name] = convert(row[name])
+        return rows
 
     @contextmanager
     def run(self, values: dict[str, Any]) -> Iterator[CursorWrapper]:
@@ -84,3 +92,13 @@ class Prepared:
         with connection.cursor() as cursor:
             cursor.execute(sql, filled)
             yield cursor
+
+
+def moment(value: datetime | str | None) -> datetime | None:
+    """A datetime column's value as a cursor gives it (aware on PostgreSQL; naive, or text for
+    a computed column, on SQLite, which stores UTC) as Django's ORM gives it: aware, in UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

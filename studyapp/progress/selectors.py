@@ -51,7 +51,7 @@ from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings, schedu
 from studyapp.cards.review import EPOCH, epoch_days
 from studyapp.cards.scheduling import scheduler_for
 from studyapp.progress.models import StudyQuarter
-from studyapp.progress.prepared import Parameter, Prepared
+from studyapp.progress.prepared import Parameter, Prepared, moment
 from studyapp.quizzes.assignments import (
     cohort_assignments,
     cohort_assignments_done,
@@ -539,21 +539,43 @@ class ScorePoint(TypedDict):
     question_count: int
 
 
-def score_history(
-    user: User, *, limit: int = 30, since: datetime | None = None
-) -> list[ScorePoint]:
-    """The learner's last ``limit`` submitted attempts with a scaled score (those submitted
-    since ``since``, if given), oldest first."""
-    attempts = Attempt.objects.filter(
-        user=user, submitted_at__isnull=False, scaled_score__isnull=False
-    )
-    if since is not None:
-        attempts = attempts.filter(submitted_at__gte=since)
-    rows = list(
-        attempts.order_by("-submitted_at", "-id").values(
+SCORES_SHOWN = 30
+
+
+def latest_scores(attempts: QuerySet[Attempt], *, limit: int) -> QuerySet:
+    """The last ``limit`` of these attempts submitted with a scaled score, newest first, as
+    :class:`ScorePoint` rows."""
+    return (
+        attempts.filter(submitted_at__isnull=False, scaled_score__isnull=False)
+        .order_by("-submitted_at", "-id")
+        .values(
             "id", "mode", "title", "submitted_at", "scaled_score", "correct_count", "question_count"
         )[:limit]
     )
+
+
+def score_history(
+    user: User, *, limit: int = SCORES_SHOWN, since: datetime | None = None
+) -> list[ScorePoint]:
+    """The learner's last ``limit`` submitted attempts with a scaled score (those submitted
+    since ``since``, if given), oldest first."""
+    attempts = Attempt.objects.filter(user=user)
+    if since is not None:
+        attempts = attempts.filter(submitted_at__gte=since)
+    rows = list(latest_scores(attempts, limit=limit))
+    rows.reverse()
+    return rows
+
+
+LEARNER_SCORES = Prepared(
+    lambda: latest_scores(Attempt.objects.filter(user_id=LEARNER), limit=SCORES_SHOWN),
+    convert={"submitted_at": moment},
+)
+
+
+def learner_score_history(user_id: int) -> list[ScorePoint]:
+    """:func:`score_history` of one learner: their last :data:`SCORES_SHOWN`, oldest first."""
+    rows = LEARNER_SCORES.dicts(user=user_id)
     rows.reverse()
     return rows
 

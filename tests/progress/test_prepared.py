@@ -78,3 +78,16 @@ def test_a_prepared_read_is_compiled_once_and_run_with_each_runs_values(world, l
     assert selectors.due_by_day(learner, before=NOW + timedelta(days=1), **DAYS)[0]
     assert selectors.due_by_day(mate, before=NOW + timedelta(days=1), **DAYS) == ({}, {})
     assert selectors.DUE.sql() is first
+
+
+def test_one_learners_scores_are_the_score_history_with_its_moments(world, learner, mate):
+    question = world.question()
+    for day in range(selectors.SCORES_SHOWN + 2):
+        world.attempt(learner, answers=[(question, day % 2 == 0)], at=NOW - timedelta(days=day))
+    world.attempt(mate, answers=[(question, True)], at=NOW)
+    world.attempt(learner, answers=[(question, True)], at=NOW, submitted=False)
+    mine = selectors.learner_score_history(learner.pk)
+    assert mine == selectors.score_history(learner)
+    assert len(mine) == selectors.SCORES_SHOWN
+    assert mine[-1]["submitted_at"] == NOW and mine[-1]["submitted_at"].utcoffset() == timedelta(0)
+    assert selectors.learner_score_history(mate.pk) == selectors.score_history(mate)

@@ -47,6 +47,9 @@ class Parameter(Expression):
     def as_sql(self, compiler, connection) -> tuple[str, list[Blank]]:
         return "%s", [Blank(self.name, self.output_field)]
 
+    def get_group_by_cols(self) -> list:
+        return []  # one value for every row, as a Value is: nothing to group by
+
 
 class Prepared:
     """A read whose queryset ``build`` gives, compiled once per database vendor and process."""

@@ -9,7 +9,8 @@ first time it runs on a database; each run then fills in the values, prepared fo
 as Django prepares a lookup's value (a datetime as the database stores it), and runs the SQL.
 The queryset stays the one definition of the read (the same Q objects and expressions as
 everywhere else); its rows come back as the database gives them, numbers and text, save the
-columns the prepared query says how to convert (a datetime, which SQLite gives as text).
+columns the prepared query says how to convert (a datetime, which SQLite gives without its
+time zone).
 """
 
 from __future__ import annotations

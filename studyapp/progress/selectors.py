@@ -12,6 +12,9 @@ answers per quarter-hour are also kept by the database as they are stored (``Stu
 so the dashboard reads those sums (:func:`study_days`) instead of grouping the whole history;
 :func:`card_reviews_by_day` and :func:`question_reviews_by_day` remain the figures' definition.
 
+The learner's dashboard runs its reads prepared (:mod:`studyapp.progress.prepared`): the same
+querysets, compiled to SQL once per process (``learner_*`` and the upper-case names below).
+
 These read other apps' models (cards, quizzes, topics, accounts, sandbox) without changing them.
 """
 

@@ -597,12 +597,12 @@ def domain_rows() -> QuerySet:
     )
 
 
-DOMAINS = Prepared(domain_rows)
+DOMAIN_ANSWERS = Prepared(domain_rows)
 
 
 def domain_answers(user: User, *, since: datetime) -> dict[str, tuple[int, int]]:
     """Per exam domain: (right, graded) over the learner's graded answers since ``since``."""
-    rows = DOMAINS.dicts(user=user.pk, since=since)
+    rows = DOMAIN_ANSWERS.dicts(user=user.pk, since=since)
     return {r["version__domain"]: (r["right"], r["graded"]) for r in rows}
 
 

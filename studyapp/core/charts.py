@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 # The largest size (in the chart's own units) a chart's text is drawn at: 13px on phones
 # (static/css/progress.css), and a generous average advance of one character, in em. Label
@@ -161,34 +162,56 @@ def calendar_heatmap(
     *, title: str, summary: str, slug: str, counts: dict[date, int], end: date, weeks: int = 53
 ) -> Chart:
     """A year of days as GitHub-style squares, Monday at the top, the last column ending at end."""
-    cell, gap, left, top = 11, 2, 28, 16
-    start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
+    days, labels = _calendar(end, weeks)
     peak = max(counts.values(), default=0)
     chart = Chart(
         title=title,
         summary=summary,
         slug=slug,
-        width=left + weeks * (cell + gap),
-        height=top + 7 * (cell + gap),
+        width=CALENDAR_LEFT + weeks * CALENDAR_STEP,
+        height=CALENDAR_TOP + 7 * CALENDAR_STEP,
         headers=("Day", "Reviews"),
-        rows=[(d.isoformat(), n) for d, n in sorted(counts.items()) if start <= d <= end and n],
+        labels=list(labels),
     )
-    for label, row in (("Mon", 0), ("Wed", 2), ("Fri", 4)):
-        chart.labels.append(Label(0, top + row * (cell + gap) + 9, label))
-    day = start
-    while day <= end:
-        week, weekday = (day - start).days // 7, day.weekday()
+    rects, rows = chart.rects, chart.rows
+    for day, iso, empty in days:
         value = counts.get(day, 0)
-        level = 0 if value == 0 or peak == 0 else 1 + min(3, int(4 * value / (peak + 1)))
-        tip = f"{day.isoformat()}: {value} review{'' if value == 1 else 's'}"
-        x = left + week * (cell + gap)
-        chart.rects.append(
-            Rect(x, top + weekday * (cell + gap), cell, cell, f"heat-{level}", tip, 2)
-        )
-        if day.day == 1:
-            chart.labels.append(Label(x, 10, day.strftime("%b")))
-        day += timedelta(days=1)
+        if not value:
+            rects.append(empty)
+            continue
+        level = 1 + min(3, int(4 * value / (peak + 1)))
+        tip = f"{iso}: {value} review{'' if value == 1 else 's'}"
+        rects.append(Rect(empty.x, empty.y, empty.width, empty.height, f"heat-{level}", tip, 2))
+        rows.append((iso, value))
     return chart
+
+
+CALENDAR_CELL, CALENDAR_STEP, CALENDAR_LEFT, CALENDAR_TOP = 11, 13, 28, 16
+
+
+@lru_cache(maxsize=8)
+def _calendar(
+    end: date, weeks: int
+) -> tuple[tuple[tuple[date, str, Rect], ...], tuple[Label, ...]]:
+    """The calendar heatmap's days up to ``end``, in order, each with its ISO date and its cell
+    as drawn for a day without answers, and its labels (weekdays, then months): the same for
+    every calendar ending that day, so worked out once."""
+    start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
+    labels = [
+        Label(0, CALENDAR_TOP + row * CALENDAR_STEP + 9, label)
+        for label, row in (("Mon", 0), ("Wed", 2), ("Fri", 4))
+    ]
+    days = []
+    for offset in range((end - start).days + 1):
+        day = start + timedelta(days=offset)
+        iso = day.isoformat()
+        x = CALENDAR_LEFT + offset // 7 * CALENDAR_STEP
+        y = CALENDAR_TOP + day.weekday() * CALENDAR_STEP
+        empty = Rect(x, y, CALENDAR_CELL, CALENDAR_CELL, "heat-0", f"{iso}: 0 reviews", 2)
+        days.append((day, iso, empty))
+        if day.day == 1:
+            labels.append(Label(x, 10, day.strftime("%b")))
+    return tuple(days), tuple(labels)
 
 
 def matrix_heatmap(

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, Membership, User
-from studyapp.cards.review import review_counts_of, review_next
+from studyapp.cards.review import review_counts_of, study_day_for
 from studyapp.cards.scheduling import study_settings_for, utc
 from studyapp.core.charts import (
     Chart,
@@ -182,6 +182,26 @@ def readiness(answers: dict[str, tuple[int, int]]) -> tuple[list[DomainReadiness
     return domains, int(overall)
 
 
+class TopicLinks:
+    """Where to read, review or practise a topic, each worked out when a page first asks for it
+    (the course map links most topics only to their reading)."""
+
+    def __init__(self, topic: Topic) -> None:
+        self.topic = topic
+
+    @cached_property
+    def read(self) -> str:
+        return self.topic.get_absolute_url()
+
+    @cached_property
+    def review(self) -> str:
+        return f"{reverse('cards:index')}?topic={self.topic.key}"
+
+    @cached_property
+    def practise(self) -> str:
+        return f"{reverse('quizzes:index')}?topic={self.topic.key}"
+
+
 @dataclass(frozen=True)
 class TopicMastery:
     topic: Topic
@@ -207,9 +227,9 @@ class TopicMastery:
     def started(self) -> bool:
         return self.cards > 0 or self.graded > 0 or self.read
 
-    @cached_property  # a page asks for each of the three links: worked out once
-    def links(self) -> dict[str, str]:
-        return topic_links(self.topic)
+    @cached_property
+    def links(self) -> TopicLinks:
+        return TopicLinks(self.topic)
 
 
 def mastery_score(recall: float | None, accuracy: float | None) -> float | None:
@@ -298,8 +318,9 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     settings = study_settings_for(user)
     zone = ZoneInfo(user.time_zone or "UTC")
     hour = settings.day_starts_at_hour
-    queue = review_next(user, now=now, settings=settings)  # what the review session shows today
-    counts, day = queue.counts, queue.day
+    # What the review session shows today: its counts only, not the card it would show next.
+    counts = review_counts_of([user], now=now, settings={user.pk: settings})[user.pk]
+    day = study_day_for(user, settings, now=now)
     today = local_study_date(now, zone=zone, day_starts_at_hour=hour)
 
     questions_due = questions_due_count(user, now, day=day)
@@ -338,9 +359,9 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     masteries = topic_masteries(
         user.id,
         topics,
-        recall=selectors.topic_recall([user.id], now=now, curves={user.id: curve}),
-        accuracy=selectors.topic_accuracy([user.id]),
-        read=selectors.topics_read([user.id]),
+        recall=selectors.learner_topic_recall(user.id, now=now, curve=curve),
+        accuracy=selectors.learner_topic_accuracy(user.id),
+        read=selectors.learner_topics_read(user.id),
     )
     domains, overall = readiness(
         selectors.domain_answers(user, since=now - timedelta(days=READINESS_DAYS))
@@ -366,7 +387,7 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         masteries=masteries,
         course_map=course_map(masteries),
         study_next=weakest(masteries),
-        scores=selectors.score_history(user),
+        scores=selectors.learner_score_history(user.id),
         domains=domains,
         overall_readiness=overall,
         assignments=selectors.assignments_for_learner(user, now=now),
@@ -724,13 +745,3 @@ def cohort_csv(board: CohortDashboard) -> str:
             ]
         )
     return out.getvalue()
-
-
-def topic_links(topic: Topic) -> dict[str, str]:
-    """Where to read, review or practise a topic."""
-    key = topic.key
-    return {
-        "read": topic.get_absolute_url(),
-        "review": f"{reverse('cards:index')}?topic={key}",
-        "practise": f"{reverse('quizzes:index')}?topic={key}",
-    }

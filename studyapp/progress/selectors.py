@@ -12,6 +12,9 @@ answers per quarter-hour are also kept by the database as they are stored (``Stu
 so the dashboard reads those sums (:func:`study_days`) instead of grouping the whole history;
 :func:`card_reviews_by_day` and :func:`question_reviews_by_day` remain the figures' definition.
 
+The learner's dashboard runs its reads prepared (:mod:`studyapp.progress.prepared`): the same
+querysets, compiled to SQL once per process (``learner_*`` and the upper-case names below).
+
 These read other apps' models (cards, quizzes, topics, accounts, sandbox) without changing them.
 """
 
@@ -28,6 +31,8 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    DateTimeField,
+    Expression,
     ExpressionWrapper,
     F,
     FloatField,
@@ -49,6 +54,7 @@ from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings, schedu
 from studyapp.cards.review import EPOCH, epoch_days
 from studyapp.cards.scheduling import scheduler_for
 from studyapp.progress.models import StudyQuarter
+from studyapp.progress.prepared import Parameter, Prepared, moment
 from studyapp.quizzes.assignments import (
     cohort_assignments,
     cohort_assignments_done,
@@ -245,14 +251,25 @@ class StudyDays:
     questions: dict[date, tuple[int, int]]  # days with graded quiz answers: (answers, ms)
 
 
+LEARNER = Parameter("user", IntegerField())
+
+
+def study_quarter_rows() -> QuerySet:
+    """The learner's sums per quarter-hour, in the order :func:`study_days` reads them."""
+    return StudyQuarter.objects.filter(user_id=LEARNER).values_list(
+        "quarter", "reviews", "review_ms", "young", "young_passed", "mature", "mature_passed",
+        "answers", "answer_ms",
+    )  # fmt: skip
+
+
+STUDY_QUARTERS = Prepared(study_quarter_rows)
+
+
 def study_days(user: User, *, zone: ZoneInfo, day_starts_at_hour: int) -> StudyDays:
     """What :func:`card_reviews_by_day` and :func:`question_reviews_by_day` give (the figures'
     definition), from the sums the database keeps per quarter-hour (``StudyQuarter``) instead
     of the whole history: the same buckets, added up into the same days."""
-    rows = StudyQuarter.objects.filter(user=user).values_list(
-        "quarter", "reviews", "review_ms", "young", "young_passed", "mature", "mature_passed",
-        "answers", "answer_ms",
-    )  # fmt: skip
+    rows = STUDY_QUARTERS.rows(user=user.pk)
     # Added up per day number (days since the epoch): a learner's rows share few UTC days.
     cards: dict[int, list[int]] = {}
     questions: dict[int, list[int]] = {}
@@ -304,14 +321,14 @@ def question_schedules_active() -> QuerySet[QuestionSchedule]:
     return QuestionSchedule.objects.filter(question_asked_q("question"))
 
 
-def due_by_day(
-    user: User, *, before: datetime, zone: ZoneInfo, day_starts_at_hour: int
-) -> tuple[dict[date, int], dict[date, int]]:
-    """Unsuspended cards, and questions whose spaced-repetition schedule falls due, due before
-    ``before``, per study day of their due date (one query: the two groupings as one list)."""
+def due_rows() -> QuerySet:
+    """The learner's unsuspended cards, and questions whose spaced-repetition schedule falls
+    due, due before ``before``, counted per quarter-hour of their due date: rows of (kind: 0
+    cards, 1 questions; bucket; n), the two groupings as one list."""
+    before = Parameter("before", DateTimeField())
     cards = (
         card_schedules_active()
-        .filter(user=user, suspended=False, due__lt=before)
+        .filter(user_id=LEARNER, suspended=False, due__lt=before)
         .annotate(bucket=quarter_hour("due"), kind=Value(0))
         .values("kind", "bucket")
         .annotate(n=Count("id"))
@@ -319,13 +336,24 @@ def due_by_day(
     )
     questions = (
         question_schedules_active()
-        .filter(user=user, due__lt=before)
+        .filter(user_id=LEARNER, due__lt=before)
         .annotate(bucket=quarter_hour("due"), kind=Value(1))
         .values("kind", "bucket")
         .annotate(n=Count("id"))
         .order_by()
     )
-    rows = list(cards.union(questions, all=True))
+    return cards.union(questions, all=True)
+
+
+DUE = Prepared(due_rows)
+
+
+def due_by_day(
+    user: User, *, before: datetime, zone: ZoneInfo, day_starts_at_hour: int
+) -> tuple[dict[date, int], dict[date, int]]:
+    """Cards and questions due before ``before`` (:func:`due_rows`), per study day of their due
+    date (one query)."""
+    rows = DUE.dicts(user=user.pk, before=before)
     days = [
         by_study_day(
             (row for row in rows if row["kind"] == kind),
@@ -377,23 +405,71 @@ def retrievability(*, now: datetime, curves: dict[int, tuple[float, float]]) -> 
             default=Value(DEFAULT_CURVE[1]),
             output_field=FloatField(),
         )
-    elapsed = Greatest(Floor(Value(epoch_days(now)) - F("last_review_days")), Value(0.0))
+    return retrievability_of(now_days=Value(epoch_days(now)), decay=decay, factor=factor)
+
+
+def retrievability_of(*, now_days: Expression, decay: Expression, factor: Expression) -> Power:
+    """:func:`retrievability` at ``now_days`` (days since the epoch) on the curve (decay,
+    factor)."""
+    elapsed = Greatest(Floor(now_days - F("last_review_days")), Value(0.0))
     return Power(Value(1.0) + factor * elapsed / F("stability"), decay, output_field=FloatField())
+
+
+def recall_rows(learners: Q, *, recall: Expression) -> QuerySet:
+    """Per learner and topic: the mean ``recall`` of the reviewed cards, and how many."""
+    return (
+        card_schedules_active()
+        .filter(learners, stability__gt=0, last_review_days__isnull=False)
+        .annotate(recall=recall)
+        .values("user_id", "note__topic_id")
+        .annotate(mean=Avg("recall"), cards=Count("id"))
+        .order_by()
+    )
 
 
 def topic_recall(
     user_ids: list[int], *, now: datetime, curves: dict[int, tuple[float, float]]
 ) -> dict[tuple[int, int], tuple[float, int]]:
     """(learner, topic) -> (mean retrievability now of the topic's reviewed cards, cards)."""
-    rows = (
-        card_schedules_active()
-        .filter(user_id__in=user_ids, stability__gt=0, last_review_days__isnull=False)
-        .annotate(recall=retrievability(now=now, curves=curves))
-        .values("user_id", "note__topic_id")
-        .annotate(mean=Avg("recall"), cards=Count("id"))
+    rows = recall_rows(Q(user_id__in=user_ids), recall=retrievability(now=now, curves=curves))
+    return {(r["user_id"], r["note__topic_id"]): (r["mean"], r["cards"]) for r in rows}
+
+
+LEARNER_RECALL = Prepared(
+    lambda: recall_rows(
+        Q(user_id=LEARNER),
+        recall=retrievability_of(
+            now_days=Parameter("now_days", FloatField()),
+            decay=Parameter("decay", FloatField()),
+            factor=Parameter("factor", FloatField()),
+        ),
+    )
+)
+
+
+def learner_topic_recall(
+    user_id: int, *, now: datetime, curve: tuple[float, float]
+) -> dict[tuple[int, int], tuple[float, int]]:
+    """:func:`topic_recall` of one learner, whose forgetting curve is ``curve``."""
+    decay, factor = curve
+    rows = LEARNER_RECALL.dicts(user=user_id, now_days=epoch_days(now), decay=decay, factor=factor)
+    return {(r["user_id"], r["note__topic_id"]): (r["mean"], r["cards"]) for r in rows}
+
+
+def graded_topic_answers(learners: Q) -> QuerySet[AttemptQuestion]:
+    """The learners' graded answers to questions that test a topic."""
+    return AttemptQuestion.objects.filter(
+        learners, correct__isnull=False, version__topics__isnull=False
+    )
+
+
+def accuracy_rows(answers: QuerySet[AttemptQuestion]) -> QuerySet:
+    """Per learner and topic: the answers graded, and how many of them were right."""
+    return (
+        answers.values("attempt__user_id", "version__topics")
+        .annotate(graded=Count("id"), right=Count("id", filter=Q(correct=True)))
         .order_by()
     )
-    return {(r["user_id"], r["note__topic_id"]): (r["mean"], r["cards"]) for r in rows}
 
 
 def topic_accuracy(
@@ -401,19 +477,24 @@ def topic_accuracy(
 ) -> dict[tuple[int, int], tuple[int, int]]:
     """(learner, topic) -> (right, graded) over every graded answer to the topic's questions;
     with ``cohort``, only the answers given since the learner joined it."""
-    answers = AttemptQuestion.objects.filter(
-        attempt__user_id__in=user_ids, correct__isnull=False, version__topics__isnull=False
-    )
+    answers = graded_topic_answers(Q(attempt__user_id__in=user_ids))
     if cohort is not None:
         answers = answers.filter(
             attempt__user__memberships__cohort=cohort,
             answered_at__gte=F("attempt__user__memberships__joined_at"),
         )
-    rows = (
-        answers.values("attempt__user_id", "version__topics")
-        .annotate(graded=Count("id"), right=Count("id", filter=Q(correct=True)))
-        .order_by()
-    )
+    rows = accuracy_rows(answers)
+    return {(r["attempt__user_id"], r["version__topics"]): (r["right"], r["graded"]) for r in rows}
+
+
+LEARNER_ACCURACY = Prepared(
+    lambda: accuracy_rows(graded_topic_answers(Q(attempt__user_id=LEARNER)))
+)
+
+
+def learner_topic_accuracy(user_id: int) -> dict[tuple[int, int], tuple[int, int]]:
+    """:func:`topic_accuracy` of one learner, over all their answers."""
+    rows = LEARNER_ACCURACY.dicts(user=user_id)
     return {(r["attempt__user_id"], r["version__topics"]): (r["right"], r["graded"]) for r in rows}
 
 
@@ -426,13 +507,24 @@ def topics_active() -> list[Topic]:
     )
 
 
+def read_rows(learners: Q) -> QuerySet:
+    """(learner, topic) pairs the learners marked read."""
+    return ReadingProgress.objects.filter(learners, read_at__isnull=False).values_list(
+        "user_id", "topic_id"
+    )
+
+
 def topics_read(user_ids: list[int]) -> set[tuple[int, int]]:
     """(learner, topic) pairs the learners marked read."""
-    return set(
-        ReadingProgress.objects.filter(user_id__in=user_ids, read_at__isnull=False).values_list(
-            "user_id", "topic_id"
-        )
-    )
+    return set(read_rows(Q(user_id__in=user_ids)))
+
+
+LEARNER_READ = Prepared(lambda: read_rows(Q(user_id=LEARNER)))
+
+
+def learner_topics_read(user_id: int) -> set[tuple[int, int]]:
+    """:func:`topics_read` of one learner."""
+    return set(LEARNER_READ.rows(user=user_id))
 
 
 # -- quizzes ----------------------------------------------------------------------------------
@@ -450,35 +542,67 @@ class ScorePoint(TypedDict):
     question_count: int
 
 
-def score_history(
-    user: User, *, limit: int = 30, since: datetime | None = None
-) -> list[ScorePoint]:
-    """The learner's last ``limit`` submitted attempts with a scaled score (those submitted
-    since ``since``, if given), oldest first."""
-    attempts = Attempt.objects.filter(
-        user=user, submitted_at__isnull=False, scaled_score__isnull=False
-    )
-    if since is not None:
-        attempts = attempts.filter(submitted_at__gte=since)
-    rows = list(
-        attempts.order_by("-submitted_at", "-id").values(
+SCORES_SHOWN = 30
+
+
+def latest_scores(attempts: QuerySet[Attempt], *, limit: int) -> QuerySet:
+    """The last ``limit`` of these attempts submitted with a scaled score, newest first, as
+    :class:`ScorePoint` rows."""
+    return (
+        attempts.filter(submitted_at__isnull=False, scaled_score__isnull=False)
+        .order_by("-submitted_at", "-id")
+        .values(
             "id", "mode", "title", "submitted_at", "scaled_score", "correct_count", "question_count"
         )[:limit]
     )
+
+
+def score_history(
+    user: User, *, limit: int = SCORES_SHOWN, since: datetime | None = None
+) -> list[ScorePoint]:
+    """The learner's last ``limit`` submitted attempts with a scaled score (those submitted
+    since ``since``, if given), oldest first."""
+    attempts = Attempt.objects.filter(user=user)
+    if since is not None:
+        attempts = attempts.filter(submitted_at__gte=since)
+    rows = list(latest_scores(attempts, limit=limit))
     rows.reverse()
     return rows
 
 
-def domain_answers(user: User, *, since: datetime) -> dict[str, tuple[int, int]]:
-    """Per exam domain: (right, graded) over the learner's graded answers since ``since``."""
-    rows = (
+LEARNER_SCORES = Prepared(
+    lambda: latest_scores(Attempt.objects.filter(user_id=LEARNER), limit=SCORES_SHOWN),
+    convert={"submitted_at": moment},
+)
+
+
+def learner_score_history(user_id: int) -> list[ScorePoint]:
+    """:func:`score_history` of one learner: their last :data:`SCORES_SHOWN`, oldest first."""
+    rows = LEARNER_SCORES.dicts(user=user_id)
+    rows.reverse()
+    return rows
+
+
+def domain_rows() -> QuerySet:
+    """Per exam domain: the learner's graded answers since ``since``, and those right."""
+    return (
         AttemptQuestion.objects.filter(
-            attempt__user=user, correct__isnull=False, answered_at__gte=since
+            attempt__user_id=LEARNER,
+            correct__isnull=False,
+            answered_at__gte=Parameter("since", DateTimeField()),
         )
         .values("version__domain")
         .annotate(graded=Count("id"), right=Count("id", filter=Q(correct=True)))
         .order_by()
     )
+
+
+DOMAIN_ANSWERS = Prepared(domain_rows)
+
+
+def domain_answers(user: User, *, since: datetime) -> dict[str, tuple[int, int]]:
+    """Per exam domain: (right, graded) over the learner's graded answers since ``since``."""
+    rows = DOMAIN_ANSWERS.dicts(user=user.pk, since=since)
     return {r["version__domain"]: (r["right"], r["graded"]) for r in rows}
 
 

@@ -221,7 +221,7 @@ def test_the_weakest_topics_come_first_in_study_next(world, learner):
     )
     study_next = learner_dashboard(learner, now=NOW).study_next
     assert [m.topic for m in study_next] == [vpc, layers]
-    assert study_next[0].links["practise"] == "/quizzes/?topic=aws-lambda/vpc"
+    assert study_next[0].links.practise == "/quizzes/?topic=aws-lambda/vpc"
 
 
 # -- scores and readiness -----------------------------------------------------------------------

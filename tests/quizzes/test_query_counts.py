@@ -27,11 +27,11 @@ LENGTHS = [5, 75]
 PRACTICE_PAGE_QUERIES = 7
 EXAM_PAGE_QUERIES = 8
 # Session, user, the attempt; in a transaction (begin and commit): the question read with the
-# attempt under the lock, its options, the answer saved, and (practice) the question's
-# schedule, the learner's study settings, the schedule saved, its review logged and whether
-# any question is left; then (practice) the topics of the question shown, which is the one
-# just graded, or (exam) the navigator.
-PRACTICE_ANSWER_QUERIES = 14
+# attempt under the lock, its options, the answer saved, and (practice) the learner's study
+# settings with their schedule of the question (one query), the schedule saved, its review
+# logged and whether any question is left; then (practice) the topics of the question shown,
+# which is the one just graded, or (exam) the navigator.
+PRACTICE_ANSWER_QUERIES = 13
 # The last answer also ends the session, under the same lock: every question's grade (one
 # light query: each was graded when it was answered) and the attempt saved.
 LAST_PRACTICE_ANSWER_QUERIES = PRACTICE_ANSWER_QUERIES + 2

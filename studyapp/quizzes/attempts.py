@@ -26,6 +26,7 @@ from studyapp.core.errors import Conflict, Invalid
 from studyapp.quizzes import grading
 from studyapp.quizzes.banks import option_fractions
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Option, Question
+from studyapp.quizzes.rendering import version_html_keep
 from studyapp.quizzes.scheduling import question_review_record
 from studyapp.quizzes.selectors import (
     NavigatorItem,
@@ -84,7 +85,8 @@ def question_pool(
             .values("correct")[:1]
         )
         pool = pool.annotate(last_correct=Subquery(last)).filter(last_correct=False)
-    return pool.distinct().select_related("current_version")
+    # Without the versions' kept HTML (rendering.py): starting needs none of it.
+    return pool.distinct().select_related("current_version").defer("current_version__html")
 
 
 def practice_start(
@@ -304,9 +306,13 @@ def attempt_open(
     item = attempt_item(attempt, position)
     if item is None and position is None:  # every question is answered
         item = attempt_item(attempt, 1)
-    if item is not None and item.shown_at is None:
+    if item is None:
+        return None
+    if item.shown_at is None:
         item.shown_at = now
         item.save(update_fields=["shown_at"])
+    # Kept when the version was imported; a version from before, once.
+    version_html_keep(item.version, item.version.options.all())
     return item
 
 

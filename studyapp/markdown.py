@@ -14,11 +14,14 @@ through the allow-list, as Moodle's ``text_to_html`` does.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from html import escape
+from importlib.metadata import version
+from pathlib import Path
 
 import markdown
 import nh3
@@ -62,6 +65,15 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "colspan", "rowspan", "scope"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+#: Which renderer this is: this module's code and the libraries it runs. HTML kept from a text
+#: (a question version's, see ``studyapp.quizzes.rendering``) is used only while it is the same.
+RENDERER = hashlib.sha256(
+    "\n".join(
+        [Path(__file__).read_text(encoding="utf-8")]
+        + [version(name) for name in ("markdown", "pymdown-extensions", "pygments", "nh3")]
+    ).encode()
+).hexdigest()[:16]
 
 
 def sanitize_html(html: str) -> str:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
@@ -46,6 +46,7 @@ from studyapp.cards.scheduling import (
     interval_label,
     schedule_preview,
     study_settings_for,
+    study_settings_with_schedule,
     utc,
 )
 from studyapp.core.errors import Conflict
@@ -411,24 +412,6 @@ def snapshot_fields(snapshot: dict) -> dict:
     }
 
 
-def settings_and_schedule(user: User, card: Card) -> tuple[StudySettings, CardSchedule | None]:
-    """The learner's settings and their schedule of ``card``, in one query."""
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            schedule=FilteredRelation("card_schedules", condition=Q(card_schedules__card=card))
-        )
-        .select_related("study_settings", "schedule")
-        .get()
-    )
-    try:
-        settings = row.study_settings
-    except StudySettings.DoesNotExist:
-        settings = StudySettings(user=user)
-    schedule = getattr(row, "schedule", None)
-    return settings, schedule
-
-
 def is_leech_lapse(lapses: int) -> bool:
     return lapses >= LEECH_THRESHOLD and (lapses - LEECH_THRESHOLD) % LEECH_EVERY == 0
 
@@ -449,7 +432,7 @@ def review_record(
     second tab): nothing is recorded and ``recorded`` is False. Five queries at most.
     """
     now = utc(now)
-    settings, schedule = settings_and_schedule(user, card)
+    settings, schedule = study_settings_with_schedule(user, schedules="card_schedules", card=card)
     if duration_ms is not None:
         duration_ms = max(0, min(int(duration_ms), 24 * 3600 * 1000))
     current_version = schedule.version if schedule is not None else 0

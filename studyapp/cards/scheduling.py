@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import fsrs
 from django.conf import settings as django_settings
+from django.db.models import FilteredRelation, Model, Q
 
+from studyapp.accounts.models import User
 from studyapp.cards.models import FsrsState, Rating, StudySettings
-
-if TYPE_CHECKING:
-    from studyapp.accounts.models import User
 
 RATINGS = tuple(Rating)
 RATING_NAMES = {rating: rating.label for rating in Rating}
@@ -48,6 +46,27 @@ def study_settings_for(user: User) -> StudySettings:
     """The learner's study settings, or unsaved defaults when they never changed them (no write)."""
     found = StudySettings.objects.filter(user=user).first()
     return found if found is not None else StudySettings(user=user)
+
+
+def study_settings_with_schedule(
+    user: User, *, schedules: str, **item
+) -> tuple[StudySettings, Model | None]:
+    """The learner's study settings (unsaved defaults when they never changed them) and their
+    schedule of one item, or None, in one query: ``schedules`` names the user's schedules
+    (``card_schedules``, ``question_schedules``) and ``item`` picks the item's
+    (``card=card``, ``question_id=7``)."""
+    condition = Q(**{f"{schedules}__{field}": value for field, value in item.items()})
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(schedule=FilteredRelation(schedules, condition=condition))
+        .select_related("study_settings", "schedule")
+        .get()
+    )
+    try:
+        settings = row.study_settings
+    except StudySettings.DoesNotExist:
+        settings = StudySettings(user=user)
+    return settings, getattr(row, "schedule", None)
 
 
 def fuzzing_enabled() -> bool:

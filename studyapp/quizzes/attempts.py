@@ -26,8 +26,14 @@ from studyapp.core.errors import Conflict, Invalid
 from studyapp.quizzes import grading
 from studyapp.quizzes.banks import option_fractions
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Option, Question
+from studyapp.quizzes.rendering import version_html_keep
 from studyapp.quizzes.scheduling import question_review_record
-from studyapp.quizzes.selectors import NavigatorItem, attempt_item, questions_due
+from studyapp.quizzes.selectors import (
+    NavigatorItem,
+    attempt_item,
+    attempt_item_queryset,
+    questions_due,
+)
 
 PRACTICE_SOURCES = {
     "all": "All questions",
@@ -79,7 +85,8 @@ def question_pool(
             .values("correct")[:1]
         )
         pool = pool.annotate(last_correct=Subquery(last)).filter(last_correct=False)
-    return pool.distinct().select_related("current_version")
+    # Without the versions' kept HTML (rendering.py): starting needs none of it.
+    return pool.distinct().select_related("current_version").defer("current_version__html")
 
 
 def practice_start(
@@ -287,30 +294,52 @@ def attempt_expire_if_due(*, attempt: Attempt, now: datetime) -> bool:
     return True
 
 
-def attempt_open(*, attempt: Attempt, position: int, now: datetime) -> AttemptQuestion | None:
-    """Show question ``position``: expire the attempt if its time is up (None is returned then),
-    and note when the question was first shown (for the slow-answer rule). The question comes
-    with its version and options (:func:`selectors.attempt_item`)."""
+def attempt_open(
+    *, attempt: Attempt, position: int | None, now: datetime
+) -> AttemptQuestion | None:
+    """Show question ``position`` (None: the first one not answered yet, else the first one):
+    expire the attempt if its time is up (None is returned then), and note when the question
+    was first shown (for the slow-answer rule). The question comes with its version and options
+    (:func:`selectors.attempt_item`)."""
     if attempt_expire_if_due(attempt=attempt, now=now) or attempt.is_submitted:
         return None
     item = attempt_item(attempt, position)
-    if item is not None and item.shown_at is None:
+    if item is None and position is None:  # every question is answered
+        item = attempt_item(attempt, 1)
+    if item is None:
+        return None
+    if item.shown_at is None:
         item.shown_at = now
         item.save(update_fields=["shown_at"])
+    # Kept when the version was imported; a version from before, once.
+    version_html_keep(item.version, item.version.options.all())
     return item
 
 
 def _locked_open_item(attempt: Attempt, position: int, now: datetime) -> AttemptQuestion:
-    """Re-read the attempt inside the caller's transaction and check it still takes changes;
-    the question comes with its version and options (:func:`selectors.attempt_item`)."""
-    fresh = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    """Re-read the attempt inside the caller's transaction, locked, and check it still takes
+    changes; the question comes with its version and options as a question page loads it
+    (:func:`selectors.attempt_item_queryset`), so the answer's page shows this very item.
+
+    One query reads and locks the attempt and the question (both rows: once a wait for the
+    lock ends, the database reads the newest of each, so an answer saved meanwhile is seen).
+    """
+    item = (
+        attempt_item_queryset(
+            AttemptQuestion.objects.filter(attempt=attempt, position=position).order_by()
+        )
+        .select_related("attempt")
+        .select_for_update(of=("self", "attempt"))
+        .first()
+    )
+    fresh = (
+        item.attempt if item is not None else Attempt.objects.select_for_update().get(pk=attempt.pk)
+    )
     attempt.submitted_at, attempt.deadline = fresh.submitted_at, fresh.deadline
     if fresh.submitted_at is not None:
         raise AttemptClosed("This attempt has been submitted; answers can no longer change.")
     if attempt_is_expired(fresh, now=now):
         raise DeadlinePassed("Time is up: the exam was submitted as it stood.")
-    # Loaded as a question page loads it, so the answer's page shows this very item.
-    item = attempt_item(fresh, position)
     if item is None:
         raise AttemptError(f"This attempt has no question {position}.")
     item.attempt = attempt  # the caller's, which the answer keeps up to date (submitted or not)
@@ -437,7 +466,8 @@ def _practice_answer(attempt, item, chosen, response, now) -> AttemptQuestion:
     item.save(update_fields=["chosen", "response", "answered_at", "correct", "mark"])
     item_review_record(attempt=attempt, item=item, now=now)
     if not attempt.items.filter(answered_at__isnull=True).exists():
-        attempt_submit(attempt=attempt, now=now)
+        # Still under the lock that _locked_open_item took, which found the attempt open.
+        _attempt_close(attempt, now=now, ending=Attempt.Ending.SUBMITTED)
     return item
 
 
@@ -467,31 +497,56 @@ def attempt_submit(*, attempt: Attempt, now: datetime, ending: str = "submitted"
         fresh = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if fresh.submitted_at is not None:
             return fresh
-        if fresh.deadline is not None and now >= fresh.deadline:
-            ending = Attempt.Ending.DEADLINE
-        submitted_at = min(now, fresh.deadline) if fresh.deadline else now
-        items = list(fresh.items.select_related("version").prefetch_related("version__options"))
-        for item in items:
-            if fresh.mode == Attempt.Mode.EXAM or item.answered_at is not None:
-                item_grade_apply(attempt=fresh, item=item)
-        AttemptQuestion.objects.bulk_update(items, ["chosen", "correct", "mark"])
-        correct = sum(1 for item in items if item.correct)
-        fresh.submitted_at = submitted_at
-        fresh.ending = ending
-        fresh.correct_count = correct
-        fresh.marks = round(sum(item.mark or 0.0 for item in items), 7)
-        fresh.question_count = len(items)
-        if fresh.mode == Attempt.Mode.EXAM:
-            fresh.scaled_score = grading.scaled_score(correct=correct, total=len(items))
-            fresh.passed = grading.score_passes(fresh.scaled_score)
-            for item in items:
-                if item.answered_at is not None:
-                    item_review_record(attempt=fresh, item=item, now=submitted_at)
-        fresh.save()
+        _attempt_close(fresh, now=now, ending=ending)
     for name in ("submitted_at", "ending", "correct_count", "question_count", "marks"):
         setattr(attempt, name, getattr(fresh, name))
     attempt.scaled_score, attempt.passed = fresh.scaled_score, fresh.passed
     return attempt
+
+
+#: What closing an attempt sets (:func:`_attempt_close`).
+CLOSED_FIELDS = [
+    "submitted_at", "ending", "correct_count", "marks", "question_count", "scaled_score", "passed",
+]  # fmt: skip
+
+
+def _attempt_close(attempt: Attempt, *, now: datetime, ending: str) -> None:
+    """Grade and close ``attempt``, which the caller's transaction read under the lock and
+    found open (:func:`attempt_submit`, or the last answer of a practice session)."""
+    if attempt.deadline is not None and now >= attempt.deadline:
+        ending = Attempt.Ending.DEADLINE
+    submitted_at = min(now, attempt.deadline) if attempt.deadline else now
+    if attempt.mode == Attempt.Mode.EXAM:
+        grades = _exam_grade(attempt, reviewed_at=submitted_at)
+    else:
+        # Practice graded (and scheduled) each answer when it was given, and unanswered
+        # questions stay ungraded: only the totals are left to count.
+        grades = list(attempt.items.order_by("position").values_list("correct", "mark"))
+    correct = sum(1 for is_correct, _ in grades if is_correct)
+    attempt.submitted_at = submitted_at
+    attempt.ending = ending
+    attempt.correct_count = correct
+    attempt.marks = round(sum(mark or 0.0 for _, mark in grades), 7)
+    attempt.question_count = len(grades)
+    if attempt.mode == Attempt.Mode.EXAM:
+        attempt.scaled_score = grading.scaled_score(correct=correct, total=len(grades))
+        attempt.passed = grading.score_passes(attempt.scaled_score)
+    attempt.save(update_fields=CLOSED_FIELDS)
+
+
+def _exam_grade(
+    attempt: Attempt, *, reviewed_at: datetime
+) -> list[tuple[bool | None, float | None]]:
+    """Grade every question of an exam as it stands (saved; unanswered ones are wrong), move
+    the FSRS schedule of each answered one, and give each one's (correct, mark) in order."""
+    items = list(attempt.items.select_related("version").prefetch_related("version__options"))
+    for item in items:
+        item_grade_apply(attempt=attempt, item=item)
+    AttemptQuestion.objects.bulk_update(items, ["chosen", "correct", "mark"])
+    for item in items:
+        if item.answered_at is not None:
+            item_review_record(attempt=attempt, item=item, now=reviewed_at)
+    return [(item.correct, item.mark) for item in items]
 
 
 def item_review_record(*, attempt: Attempt, item: AttemptQuestion, now: datetime) -> None:

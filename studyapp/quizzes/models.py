@@ -204,6 +204,12 @@ class QuestionVersion(models.Model):
         "about ('sample key=value ...'); the review screen links to it once answered.",
     )
     content_hash = models.CharField(max_length=64, help_text="sha256 of what the version says.")
+    html = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Its texts as the pages show them, rendered once (quizzes/rendering.py).",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

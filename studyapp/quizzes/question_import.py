@@ -53,6 +53,7 @@ from studyapp.quizzes.formats.model import (
     slugify,
 )
 from studyapp.quizzes.models import CaseStudy, Option, Question, QuestionMedia, QuestionVersion
+from studyapp.quizzes.rendering import version_html_keep
 from studyapp.topics.importing import bank_course_create
 from studyapp.topics.models import Course, ScenarioCase, Topic
 
@@ -797,7 +798,7 @@ def version_create(
     fractions = content.get("fractions") or derived_fractions([o[1] for o in content["options"]])
     tolerances = content.get("tolerances") or [0.0] * len(fractions)
     pinned = set(content.get("pinned", []))
-    Option.objects.bulk_create(
+    options = Option.objects.bulk_create(
         Option(
             version=version,
             position=position,
@@ -812,6 +813,7 @@ def version_create(
             zip(content["options"], fractions, tolerances, strict=True)
         )
     )
+    version_html_keep(version, options)
     QuestionMedia.objects.bulk_create(
         QuestionMedia(
             version=version,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from studyapp.cards.scheduling import fsrs_review, study_settings_for
+from studyapp.cards.scheduling import fsrs_review, study_settings_with_schedule
 from studyapp.quizzes.models import AttemptQuestion, QuestionReview, QuestionSchedule
 
 
@@ -23,14 +23,16 @@ def question_review_record(
 ) -> QuestionSchedule:
     """Apply one rating to the learner's schedule of the item's question and log the review."""
     question_id = item.version.question_id
-    schedule = QuestionSchedule.objects.filter(user=user, question_id=question_id).first()
+    settings, schedule = study_settings_with_schedule(
+        user, schedules="question_schedules", question_id=question_id
+    )
     duration_ms = int(duration.total_seconds() * 1000) if duration is not None else None
     outcome = fsrs_review(
         fsrs_state=schedule.fsrs_state if schedule else None,
         rating=rating,
         reviewed_at=reviewed_at,
         duration_ms=duration_ms,
-        settings=study_settings_for(user),
+        settings=settings,
     )
     if schedule is None:
         schedule = QuestionSchedule(user=user, question_id=question_id)

@@ -44,7 +44,8 @@ def attempt_for_owner(user, attempt_id: int) -> Attempt:
     """The attempt if ``user`` took it (to answer, flag or submit), else NotFound."""
     if not user.is_authenticated:
         raise NotFound("No such attempt.")
-    attempt = Attempt.objects.filter(pk=attempt_id, user=user).first()
+    # Without the model's ordering: one row by its key needs none.
+    attempt = Attempt.objects.filter(pk=attempt_id, user=user).order_by().first()
     if attempt is None:
         raise NotFound("No such attempt.")
     attempt.user = user  # known already: grading an answer needs it without reading it again
@@ -77,25 +78,34 @@ def attempt_navigator(attempt: Attempt) -> list[NavigatorItem]:
     ]
 
 
-def attempt_item(attempt: Attempt, position: int) -> AttemptQuestion | None:
-    """One question of the attempt with its version and the version's options (two queries),
-    whatever the attempt's length. Its topics are loaded by :func:`attempt_item_topics_load`
-    when the page shows them (after the answer)."""
-    return (
-        attempt.items.filter(position=position)
-        .select_related("version__case__topic__course", "version__case_study")
-        .prefetch_related(
-            Prefetch("version__options", queryset=Option.objects.order_by("position"))
-        )
-        .first()
+def attempt_item(attempt: Attempt, position: int | None) -> AttemptQuestion | None:
+    """One question of the attempt, at ``position`` or (None) the first one not answered yet
+    (where a practice session resumes), with its version, case study and the version's options
+    (two queries), whatever the attempt's length. What the page shows only once the answer is
+    revealed (the topics to study, the case's topic) is loaded by
+    :func:`attempt_item_study_links_load`."""
+    if position is None:
+        items = attempt.items.filter(answered_at__isnull=True).order_by("position")
+    else:  # one row: without the model's ordering (by the attempt's start, a join)
+        items = attempt.items.filter(position=position).order_by()
+    return attempt_item_queryset(items).first()
+
+
+def attempt_item_queryset(items: QuerySet[AttemptQuestion]) -> QuerySet[AttemptQuestion]:
+    """``items`` loaded as a question page shows one: with its version, case study and
+    options."""
+    return items.select_related("version__case_study").prefetch_related(
+        Prefetch("version__options", queryset=Option.objects.order_by("position"))
     )
 
 
-def attempt_item_topics_load(item: AttemptQuestion) -> None:
-    """Load the topics (with their course, for the links) of the item's version: one query."""
-    prefetch_related_objects(
-        [item.version], Prefetch("topics", queryset=Topic.objects.select_related("course"))
-    )
+def attempt_item_study_links_load(item: AttemptQuestion) -> None:
+    """Load what a revealed question links to: the topics (with their course) of the item's
+    version, and its case's topic when it has a case: one query, two with a case."""
+    lookups = [Prefetch("topics", queryset=Topic.objects.select_related("course"))]
+    if item.version.case_id is not None:
+        lookups.append("case__topic__course")
+    prefetch_related_objects([item.version], *lookups)
 
 
 def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:

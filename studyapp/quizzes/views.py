@@ -26,7 +26,7 @@ from studyapp.quizzes.selectors import (
     NavigatorItem,
     attempt_for_owner,
     attempt_for_viewer,
-    attempt_item_topics_load,
+    attempt_item_study_links_load,
     attempt_items,
     attempt_navigator,
     attempts_history,
@@ -146,11 +146,12 @@ def exam_start(request: HttpRequest) -> HttpResponse:
     return redirect(attempt)
 
 
-def position_from(request: HttpRequest, default: int) -> int:
+def position_from(request: HttpRequest) -> int | None:
+    """The question asked for by ``?q=``; None when none is (or it is not a number)."""
     try:
-        return max(1, int(request.GET.get("q", default)))
-    except ValueError:
-        return default
+        return max(1, int(request.GET["q"]))
+    except (KeyError, ValueError):
+        return None
 
 
 @require_GET
@@ -158,9 +159,13 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = attempt_for_owner(request.user, attempt_id)
     if attempt.is_submitted:
         return redirect("quizzes:result", attempt.pk)
-    navigator = attempt_navigator(attempt)
-    first_open = next((i.position for i in navigator if i.is_open), 1)
-    position = min(position_from(request, first_open), len(navigator))
+    # An exam shows the navigator; practice only says "Question n of m" (no query for it).
+    navigator = attempt_navigator(attempt) if attempt.is_exam else None
+    position = position_from(request)
+    if position is None and navigator is not None:  # where the learner left off
+        position = next((i.position for i in navigator if i.is_open), 1)
+    if position is not None:
+        position = min(position, attempt.question_count)
     now = timezone.now()
     item = attempts.attempt_open(attempt=attempt, position=position, now=now)
     if item is None:
@@ -174,22 +179,25 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 def session_context(
-    attempt: Attempt, navigator: list[NavigatorItem], item: AttemptQuestion, *, now
+    attempt: Attempt, navigator: list[NavigatorItem] | None, item: AttemptQuestion, *, now
 ) -> dict:
-    """One question page: the question (with its options; its topics once it is revealed) and
-    the navigator's state of the others, in a fixed number of queries whatever the length."""
+    """One question page: the question (with its options; its topics once it is revealed) and,
+    in an exam, the navigator's state of the others, in a fixed number of queries whatever the
+    length (practice shows no navigator: ``navigator`` None)."""
     reveal = item_reveals(attempt=attempt, item=item)
     if reveal:
-        attempt_item_topics_load(item)
+        attempt_item_study_links_load(item)
+    count = attempt.question_count
     return {
         "attempt": attempt,
         "items": navigator,
+        "question_count": count,
         "item": item,
         "reveal": reveal,
         "previous": item.position - 1 if item.position > 1 else None,
-        "next": item.position + 1 if item.position < len(navigator) else None,
+        "next": item.position + 1 if item.position < count else None,
         "time_left": attempts.time_left(attempt, now=now),
-        "answered_count": sum(1 for i in navigator if i.is_answered),
+        "answered_count": None if navigator is None else sum(i.is_answered for i in navigator),
     }
 
 
@@ -229,11 +237,10 @@ def answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse
     if not attempt.is_exam:
         if request.htmx:
             # ``saved`` is the question as graded, with its version and options: shown as it is
-            navigator = attempt_navigator(attempt)
             return render(
                 request,
                 "quizzes/practice.html#question",
-                session_context(attempt, navigator, saved, now=now),
+                session_context(attempt, None, saved, now=now),
             )
         return redirect(f"{attempt.get_absolute_url()}?q={position}")
     if request.htmx:

@@ -21,15 +21,21 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LENGTHS = [5, 75]
-# Session, user, the header's instructor check (1), the attempt, the navigator, the question
-# and its options, and noting when the question was first shown.
-PAGE_QUERIES = 8
-# Session, user, the attempt; in a savepoint: the attempt locked, the question and its options,
-# the answer saved, and (practice) the question's schedule and review and whether any question
-# is left; then the navigator and (practice) the topics of the question shown, which is the one
-# just graded.
-PRACTICE_ANSWER_QUERIES = 16
-EXAM_ANSWER_QUERIES = 10
+# Session, user, the header's instructor check (1), the attempt, the question and its options,
+# and noting when the question was first shown; an exam also reads its navigator (practice
+# shows none).
+PRACTICE_PAGE_QUERIES = 7
+EXAM_PAGE_QUERIES = 8
+# Session, user, the attempt; in a transaction (begin and commit): the question read with the
+# attempt under the lock, its options, the answer saved, and (practice) the learner's study
+# settings with their schedule of the question (one query), the schedule saved, its review
+# logged and whether any question is left; then (practice) the topics of the question shown,
+# which is the one just graded, or (exam) the navigator.
+PRACTICE_ANSWER_QUERIES = 13
+# The last answer also ends the session, under the same lock: every question's grade (one
+# light query: each was graded when it was answered) and the attempt saved.
+LAST_PRACTICE_ANSWER_QUERIES = PRACTICE_ANSWER_QUERIES + 2
+EXAM_ANSWER_QUERIES = 9
 
 
 @pytest.fixture
@@ -68,8 +74,19 @@ def test_a_practice_question_page_takes_a_fixed_number_of_queries(
 ):
     attempt = practice_of(learner, length)
     assert attempt.question_count == length
-    with django_assert_max_num_queries(PAGE_QUERIES):
+    with django_assert_max_num_queries(PRACTICE_PAGE_QUERIES):
         page = learner_client.get(f"{attempt.get_absolute_url()}?q=2")
+    assert f"Question 2 of {length}" in page.text
+
+
+@pytest.mark.parametrize("length", LENGTHS)
+def test_a_resumed_practice_opens_its_first_open_question_in_as_many_queries(
+    big_bank, learner, learner_client, django_assert_max_num_queries, length
+):
+    attempt = practice_of(learner, length)
+    attempts.attempt_answer(attempt=attempt, position=1, letters=["A"], now=timezone.now())
+    with django_assert_max_num_queries(PRACTICE_PAGE_QUERIES):
+        page = learner_client.get(attempt.get_absolute_url())
     assert f"Question 2 of {length}" in page.text
 
 
@@ -87,12 +104,28 @@ def test_a_practice_answer_takes_a_fixed_number_of_queries(
 
 
 @pytest.mark.parametrize("length", LENGTHS)
+def test_the_answer_that_ends_a_practice_takes_a_fixed_number_of_queries(
+    big_bank, learner, learner_client, django_assert_max_num_queries, length
+):
+    attempt = practice_of(learner, length)
+    for position in range(1, length):
+        attempts.attempt_answer(
+            attempt=attempt, position=position, letters=["A"], now=timezone.now()
+        )
+    with django_assert_max_num_queries(LAST_PRACTICE_ANSWER_QUERIES):
+        fragment = learner_client.post(answer_url(attempt, length), {"option": "A"}, **HTMX)
+    assert "See the session result" in fragment.text
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.question_count == length
+
+
+@pytest.mark.parametrize("length", LENGTHS)
 def test_an_exam_page_takes_a_fixed_number_of_queries(
     big_bank, learner, learner_client, django_assert_max_num_queries, length
 ):
     attempt = exam_of(learner, length)
     assert attempt.question_count == length
-    with django_assert_max_num_queries(PAGE_QUERIES):
+    with django_assert_max_num_queries(EXAM_PAGE_QUERIES):
         page = learner_client.get(f"{attempt.get_absolute_url()}?q=2")
     assert f"Question 2 of {length}" in page.text
     assert page.text.count('class="exam-nav-item') == length

@@ -11,11 +11,12 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from studyapp.markdown import render_text
 from studyapp.quizzes.media import answer_area, feedback_area, media_links
 from studyapp.quizzes.models import QuestionVersion
+from studyapp.quizzes.rendering import version_text_html
 from studyapp.quizzes.selectors import questions_due_count
 
 register = template.Library()
@@ -27,17 +28,28 @@ def question_text(text: str, version: QuestionVersion | str | None, area: str) -
     explanation) in the text format it was written in; given the version (rather than only its
     format, or None: Markdown), its ``@@PLUGINFILE@@`` links reach the files of its ``area``
     (``"questiontext"``, ``"generalfeedback"``, ``option.position|feedback_area``)."""
-    text_format, version_id = _format_and_version(version)
-    return render_text(media_links(text, version_id=version_id, area=area), text_format)
+    return _question_html(text, version, area, inline=False)
 
 
 @register.simple_tag
 def question_inline(text: str, version: QuestionVersion | str | None, area: str) -> SafeString:
     """An option (``area``: ``option.position|answer_area``) in its question's text format,
     without a Markdown paragraph around it."""
+    return _question_html(text, version, area, inline=True)
+
+
+def _question_html(
+    text: str, version: QuestionVersion | str | None, area: str, *, inline: bool
+) -> SafeString:
+    """The HTML of the version's text as kept when the version was imported
+    (:mod:`studyapp.quizzes.rendering`), else the text rendered now."""
+    if isinstance(version, QuestionVersion):
+        kept = version_text_html(version, area, text, inline=inline)
+        if kept is not None:
+            return mark_safe(kept)  # noqa: S308 - rendered and sanitised by render_text
     text_format, version_id = _format_and_version(version)
     return render_text(
-        media_links(text, version_id=version_id, area=area), text_format, inline=True
+        media_links(text, version_id=version_id, area=area), text_format, inline=inline
     )
 
 

@@ -15,15 +15,14 @@ the number of cards or reviews.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, FilteredRelation, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import F, FilteredRelation, Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from studyapp.accounts.models import User
@@ -38,7 +37,7 @@ from studyapp.cards.models import (
     StudySettings,
     schedule_studied_q,
 )
-from studyapp.cards.overrides import joined_override, overrides_joined
+from studyapp.cards.overrides import overrides_joined
 from studyapp.cards.scheduling import (
     RATINGS,
     fsrs_card_from_state,
@@ -203,7 +202,7 @@ QUEUE_COLUMNS = (
 
 @lru_cache(maxsize=16)
 def queue_sql(*, topic: bool, bury: bool, new_pick: bool = False) -> str:
-    return (NEW_PICK_SQL if new_pick else QUEUE_SQL).format(
+    return (NEW_SHOWN_SQL if new_pick else QUEUE_SQL).format(
         topic=" AND n.topic_id = %(topic)s" if topic else "", bury=BURIED if bury else ""
     )
 
@@ -293,17 +292,125 @@ def review_counts_of(
 NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
+# -- the card shown ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selected:
+    """A model's columns in a hand-written query (``alias``: its table there), and the model
+    instance built from them as the ORM builds one, with the database's values converted."""
+
+    model: type[Model]
+    alias: str
+
+    @property
+    def fields(self) -> tuple:
+        return self.model._meta.concrete_fields
+
+    def columns(self) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
+
+    def instance(self, values: Sequence) -> Model | None:
+        """The instance of these values; None for a row a LEFT JOIN did not find."""
+        names, pk_index, converters = selected_converters(self.model, self.alias, connection.vendor)
+        if values[pk_index] is None:
+            return None
+        converted = list(values)
+        for index, column, convert in converters:
+            converted[index] = convert(converted[index], column, connection)
+        return self.model.from_db(connection.alias, names, converted)
+
+
+@lru_cache(maxsize=32)
+def selected_converters(model: type[Model], alias: str, vendor: str) -> tuple[list, int, list]:
+    """A model's attribute names, its primary key's place among them and the converters of its
+    columns, as the ORM's compiler finds them, for :meth:`Selected.instance`: once per process
+    and database kind (``vendor``: the converters differ by database)."""
+    fields = model._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(alias)
+        for convert in (
+            *connection.ops.get_db_converters(column),
+            *column.get_db_converters(connection),
+        ):
+            converters.append((index, column, convert))
+    names = [field.attname for field in fields]
+    return names, names.index(model._meta.pk.attname), converters
+
+
+# The card to show with its note, topic and course and the learner's own text of the note, in
+# one hand-written query as the queue is (the ORM's select_related with the override's filtered
+# join took longer to build than the queue's query takes to run): either the schedule the queue
+# picked (the learner's own) or the first new card in course order (NEW_PICK_SQL).
+SHOWN = (
+    Selected(Card, "c"),
+    Selected(Note, "n"),
+    Selected(Topic, "t"),
+    Selected(Course, "k"),
+    Selected(NoteOverride, "o"),
+)
+SCHEDULE_SHOWN = Selected(CardSchedule, "s")
+SHOWN_JOINS = f"""
+    JOIN {table(Note)} n ON n.id = c.note_id
+    JOIN {table(Topic)} t ON t.id = n.topic_id
+    JOIN {table(Course)} k ON k.id = t.course_id
+    LEFT JOIN {table(NoteOverride)} o ON o.note_id = n.id AND o.user_id = %(user)s"""
+SHOWN_COLUMNS = ", ".join(part.columns() for part in SHOWN)
+SCHEDULE_SHOWN_SQL = f"""SELECT {SCHEDULE_SHOWN.columns()}, {SHOWN_COLUMNS}
+    FROM {table(CardSchedule)} s
+    JOIN {table(Card)} c ON c.id = s.card_id{SHOWN_JOINS}
+    WHERE s.id = %(pick)s AND s.user_id = %(user)s"""  # noqa: S608
+NEW_SHOWN_SQL = f"""SELECT {SHOWN_COLUMNS}
+    FROM {table(Card)} c{SHOWN_JOINS}
+    WHERE c.id = ({NEW_PICK_SQL})"""  # noqa: S608
+
+
+def row_read(sql: str, params: dict, parts: tuple[Selected, ...]) -> list[Model | None] | None:
+    """The instances of ``parts`` in the first row of ``sql``; None when it has no row."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, start = [], 0
+    for part in parts:
+        end = start + len(part.fields)
+        instances.append(part.instance(row[start:end]))
+        start = end
+    return instances
+
+
+def card_joined(card: Card, note: Note, topic: Topic, course: Course) -> Card:
+    """``card`` with its note, topic and course at hand, as ``select_related`` leaves them."""
+    topic.course = course
+    note.topic = topic
+    card.note = note
+    return card
+
+
+def schedule_shown(user: User, *, pick: int, queue: str) -> ReviewCard:
+    """The learner's schedule ``pick`` as the card to show, in one query."""
+    row = row_read(SCHEDULE_SHOWN_SQL, {"user": user.pk, "pick": pick}, (SCHEDULE_SHOWN, *SHOWN))
+    if row is None:
+        raise CardSchedule.DoesNotExist(pick)
+    schedule, card, note, topic, course, override = row
+    schedule.card = card_joined(card, note, topic, course)
+    return ReviewCard(schedule.card, schedule, queue, schedule.version, override)
+
+
 def new_card_first(
     user: User, settings: StudySettings, *, now: datetime, day: StudyDay, topic: Topic | None
-) -> Card | None:
-    """The first new card in course order, with its note, topic and course and the learner's
-    override of the note, in one query."""
+) -> ReviewCard | None:
+    """The first new card in course order, to show, in one query; None when there is none."""
     params = queue_params(user, settings, now=now, day=day, topic=topic)
     sql = queue_sql(topic=topic is not None, bury=settings.bury_siblings, new_pick=True)
-    values = [params[name] for name in NAMED_PARAMETER.findall(sql)]
-    pick = RawSQL(f"({NAMED_PARAMETER.sub('%s', sql)})", values)  # noqa: S611 - values are params
-    cards = Card.objects.select_related("note__topic__course").filter(pk=pick)
-    return overrides_joined(cards, user=user, note_path="note").first()
+    row = row_read(sql, params, SHOWN)
+    if row is None:
+        return None
+    card, note, card_topic, course, override = row
+    return ReviewCard(card_joined(card, note, card_topic, course), None, "new", 0, override)
 
 
 def review_next(
@@ -325,30 +432,16 @@ def review_next(
     day = study_day_for(user, settings, now=now)
     numbers = queue_numbers(user, settings, now=now, day=day, topic=topic)
     counts: ReviewCounts = numbers["counts"]
-    schedules = overrides_joined(
-        CardSchedule.objects.select_related("card__note__topic__course"),
-        user=user,
-        note_path="card__note",
-    )
     current = None
     if numbers["learning_now"]:
-        schedule = schedules.get(pk=numbers["learning_pick"])
-        current = ReviewCard(
-            schedule.card, schedule, "learning", schedule.version, joined_override(schedule)
-        )
+        current = schedule_shown(user, pick=numbers["learning_pick"], queue="learning")
     elif counts.review:
-        schedule = schedules.get(pk=numbers["review_pick"])
-        current = ReviewCard(
-            schedule.card, schedule, "review", schedule.version, joined_override(schedule)
-        )
-    elif counts.new and (card := new_card_first(user, settings, now=now, day=day, topic=topic)):
-        current = ReviewCard(card, None, "new", 0, joined_override(card))
-    elif numbers["learning_pick"]:
+        current = schedule_shown(user, pick=numbers["review_pick"], queue="review")
+    elif counts.new:
+        current = new_card_first(user, settings, now=now, day=day, topic=topic)
+    if current is None and numbers["learning_pick"]:
         # Nothing else left: a learning card due within 20 minutes is shown early (as in Anki).
-        schedule = schedules.get(pk=numbers["learning_pick"])
-        current = ReviewCard(
-            schedule.card, schedule, "learning", schedule.version, joined_override(schedule)
-        )
+        current = schedule_shown(user, pick=numbers["learning_pick"], queue="learning")
     return ReviewQueue(
         current=current, counts=counts, learning_later=numbers["learning_next"], day=day
     )

@@ -35,7 +35,6 @@ from studyapp.cards.models import (
     Rating,
     ReviewLog,
     StudySettings,
-    schedule_studied_q,
 )
 from studyapp.cards.overrides import overrides_joined
 from studyapp.cards.scheduling import (
@@ -96,17 +95,6 @@ def cards_studied(*, topic: Topic | None = None) -> QuerySet[Card]:
     if topic is not None:
         cards = cards.filter(note__topic=topic)
     return cards
-
-
-def schedules_studied(user: User, *, now: datetime, topic: Topic | None) -> QuerySet:
-    """The learner's schedules of studied cards that are neither suspended nor buried now."""
-    schedules = CardSchedule.objects.filter(
-        user=user,
-        suspended=False,
-    ).filter(schedule_studied_q(), Q(buried_until__isnull=True) | Q(buried_until__lte=now))
-    if topic is not None:
-        schedules = schedules.filter(note__topic=topic)
-    return schedules
 
 
 @dataclass(frozen=True)
@@ -729,31 +717,40 @@ class ReviewSummary:
     seconds: int
     by_rating: dict[int, int]
     due_tomorrow: int
-    learning_later: int  # learning cards still to come back today
 
 
-def review_summary(*, user: User, now: datetime) -> ReviewSummary:
-    """What the learner did today and what waits tomorrow."""
-    now = utc(now)
-    settings = study_settings_for(user)
-    day = study_day_for(user, settings, now=now)
-    logs = list(
-        ReviewLog.objects.filter(user=user, reviewed_at__gte=day.start).values_list(
-            "rating", "duration_ms"
-        )
-    )
-    by_rating = {rating: 0 for rating in RATINGS}
-    for rating, _ in logs:
-        by_rating[rating] += 1
-    tomorrow = day.end + timedelta(days=1)
-    studied = schedules_studied(user, now=now, topic=None)
+# What the learner did today and what waits tomorrow, in one hand-written query as the queue is.
+SUMMARY_SQL = f"""SELECT COUNT(*),
+    {", ".join(f"SUM(CASE WHEN r.rating = {rating:d} THEN 1 ELSE 0 END)" for rating in RATINGS)},
+    SUM(r.duration_ms),
+    (SELECT COUNT(*) {SCHEDULES.format(topic="")}
+     AND s.due >= %(day_end)s AND s.due < %(tomorrow_end)s)
+    FROM {table(ReviewLog)} r
+    WHERE r.user_id = %(user)s AND r.reviewed_at >= %(day_start)s"""  # noqa: S608
+
+
+def review_summary(*, user: User, now: datetime, day: StudyDay) -> ReviewSummary:
+    """What the learner did today and what waits tomorrow (``day``: their study day, as
+    :func:`review_next` found it)."""
+    when = connection.ops.adapt_datetimefield_value
+    params = {
+        "user": user.pk,
+        "no": False,
+        "now": when(utc(now)),
+        "day_start": when(day.start),
+        "day_end": when(day.end),
+        "tomorrow_end": when(day.end + timedelta(days=1)),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(SUMMARY_SQL, params)
+        answered, *rated, milliseconds, due_tomorrow = cursor.fetchone()
+    by_rating = {rating: count or 0 for rating, count in zip(RATINGS, rated, strict=True)}
     return ReviewSummary(
-        answered=len(logs),
+        answered=answered,
         again=by_rating[Rating.AGAIN],
-        seconds=round(sum(duration or 0 for _, duration in logs) / 1000),
+        seconds=round((milliseconds or 0) / 1000),
         by_rating=by_rating,
-        due_tomorrow=studied.filter(due__gte=day.end, due__lt=tomorrow).count(),
-        learning_later=studied.filter(state__in=LEARNING_STATES, due__lt=day.end).count(),
+        due_tomorrow=due_tomorrow,
     )
 
 

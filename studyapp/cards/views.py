@@ -102,7 +102,7 @@ def session_context(
         context["faces"] = learner_card_faces(queue.current.card, override=queue.current.override)
         context["text"] = note_text(queue.current.card.note, override=queue.current.override)
     else:
-        context["summary"] = review_summary(user=request.user, now=now)
+        context["summary"] = review_summary(user=request.user, now=now, day=queue.day)
     return context
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog, StudySettings
+from studyapp.cards.review import study_day_for
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +109,37 @@ def test_the_last_card_leads_to_the_summary(learner_client, deck):
     )
     assert "Done for now" in fragment.text
     assert "Answered today" in fragment.text
+
+
+def test_the_summary_counts_todays_answers_and_the_cards_due_tomorrow(
+    learner_client, learner, deck, django_user_model
+):
+    """Today's answers by rating and their time (not yesterday's, nor another learner's), and
+    the studied cards due on the next study day (not a suspended one, nor a later one)."""
+    cards = deck.cards()
+    for card, rating, duration in zip(cards, (1, 2, 3, 4), (1500, 2500, 1000, 999), strict=True):
+        data = {"rating": str(rating), "version": "0", "duration_ms": str(duration)}
+        learner_client.post(f"/review/cards/{card.pk}/answer/", data, **HTMX)
+    day = study_day_for(learner, StudySettings(user=learner), now=timezone.now())
+    tomorrow, later = day.end + timedelta(hours=1), day.end + timedelta(days=2)
+    dues = ((tomorrow, False), (tomorrow, False), (tomorrow, True), (later, False))
+    for card, (due, suspended) in zip(cards, dues, strict=True):
+        CardSchedule.objects.filter(user=learner, card=card).update(due=due, suspended=suspended)
+    other = django_user_model.objects.create_user(username="bob", password="correct-horse-42")
+    for user, when in ((learner, day.start - timedelta(hours=1)), (other, timezone.now())):
+        ReviewLog.objects.create(
+            user=user, card=cards[0], rating=1, reviewed_at=when, duration_ms=7000,
+            state_after=1, due_after=when, fsrs_review_log={},
+        )  # fmt: skip
+    page = learner_client.get("/review/")
+    assert "Done for now" in page.text
+    assert dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page.text)) == {
+        "Answered today": "4",
+        "Again": "1",
+        "Hard / Good / Easy": "1 / 1 / 1",
+        "Time on answers": "6 s",
+        "Due tomorrow": "2",
+    }
 
 
 def test_study_settings_are_validated_with_clear_messages(learner_client, learner):

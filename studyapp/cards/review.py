@@ -15,14 +15,14 @@ the number of cards or reviews.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, FilteredRelation, Model, Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from studyapp.accounts.models import User
@@ -37,6 +37,7 @@ from studyapp.cards.models import (
     StudySettings,
 )
 from studyapp.cards.overrides import overrides_joined
+from studyapp.cards.rows import Selected, row_read, table
 from studyapp.cards.scheduling import (
     RATINGS,
     fsrs_card_from_state,
@@ -127,10 +128,6 @@ class ReviewQueue:
     day: StudyDay
 
 
-def table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 # The queue in one hand-written query: the counts and the first learning and review card. Written
 # as SQL (standard enough for SQLite and PostgreSQL) because building it with the ORM costs more
 # time in Python than running it. Table names come from the models; values are parameters.
@@ -138,11 +135,12 @@ def table(model) -> str:
 # stops early instead of checking every card of the course); the first new card is picked by
 # NEW_PICK_SQL only when a new card is what comes next, since ordering every new card by course
 # position is the most expensive part of the queue.
-STUDIED_JOINS = f"""
-    JOIN {table(Note)} n ON n.id = c.note_id AND n.archived_at IS NULL
-    JOIN {table(Topic)} t ON t.id = n.topic_id AND t.archived_at IS NULL
+TOPIC_VISIBLE_JOINS = f"""
     JOIN {table(Section)} z ON z.id = t.section_id AND z.archived_at IS NULL
     JOIN {table(Course)} k ON k.id = t.course_id AND k.archived_at IS NULL"""
+STUDIED_JOINS = f"""
+    JOIN {table(Note)} n ON n.id = c.note_id AND n.archived_at IS NULL
+    JOIN {table(Topic)} t ON t.id = n.topic_id AND t.archived_at IS NULL{TOPIC_VISIBLE_JOINS}"""
 SCHEDULES = f"""
     FROM {table(CardSchedule)} s
     JOIN {table(Card)} c ON c.id = s.card_id AND c.archived_at IS NULL{STUDIED_JOINS}
@@ -193,6 +191,21 @@ def queue_sql(*, topic: bool, bury: bool, new_pick: bool = False) -> str:
     return (NEW_SHOWN_SQL if new_pick else QUEUE_SQL).format(
         topic=" AND n.topic_id = %(topic)s" if topic else "", bury=BURIED if bury else ""
     )
+
+
+# Every visible topic (see topics.models.topic_visible_q), for the topic filter.
+TOPICS_VISIBLE_SQL = f"""SELECT k.slug, k.title, t.slug, t.title
+    FROM {table(Topic)} t{TOPIC_VISIBLE_JOINS}
+    WHERE t.archived_at IS NULL
+    ORDER BY k.position, t.position"""  # noqa: S608
+
+
+def topics_visible() -> list[tuple[str, str, str, str]]:
+    """Every visible topic as (course slug, course title, topic slug, topic title), in course
+    order, in one hand-written query as the queue is (the review page shows them as a filter)."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOPICS_VISIBLE_SQL)
+        return cursor.fetchall()
 
 
 def datetime_from_db(value) -> datetime | None:
@@ -283,51 +296,6 @@ NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
 # -- the card shown ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Selected:
-    """A model's columns in a hand-written query (``alias``: its table there), and the model
-    instance built from them as the ORM builds one, with the database's values converted."""
-
-    model: type[Model]
-    alias: str
-
-    @property
-    def fields(self) -> tuple:
-        return self.model._meta.concrete_fields
-
-    def columns(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
-
-    def instance(self, values: Sequence) -> Model | None:
-        """The instance of these values; None for a row a LEFT JOIN did not find."""
-        names, pk_index, converters = selected_converters(self.model, self.alias, connection.vendor)
-        if values[pk_index] is None:
-            return None
-        converted = list(values)
-        for index, column, convert in converters:
-            converted[index] = convert(converted[index], column, connection)
-        return self.model.from_db(connection.alias, names, converted)
-
-
-@lru_cache(maxsize=32)
-def selected_converters(model: type[Model], alias: str, vendor: str) -> tuple[list, int, list]:
-    """A model's attribute names, its primary key's place among them and the converters of its
-    columns, as the ORM's compiler finds them, for :meth:`Selected.instance`: once per process
-    and database kind (``vendor``: the converters differ by database)."""
-    fields = model._meta.concrete_fields
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(alias)
-        for convert in (
-            *connection.ops.get_db_converters(column),
-            *column.get_db_converters(connection),
-        ):
-            converters.append((index, column, convert))
-    names = [field.attname for field in fields]
-    return names, names.index(model._meta.pk.attname), converters
-
-
 # The card to show with its note, topic and course and the learner's own text of the note, in
 # one hand-written query as the queue is (the ORM's select_related with the override's filtered
 # join took longer to build than the queue's query takes to run): either the schedule the queue
@@ -353,21 +321,6 @@ SCHEDULE_SHOWN_SQL = f"""SELECT {SCHEDULE_SHOWN.columns()}, {SHOWN_COLUMNS}
 NEW_SHOWN_SQL = f"""SELECT {SHOWN_COLUMNS}
     FROM {table(Card)} c{SHOWN_JOINS}
     WHERE c.id = ({NEW_PICK_SQL})"""  # noqa: S608
-
-
-def row_read(sql: str, params: dict, parts: tuple[Selected, ...]) -> list[Model | None] | None:
-    """The instances of ``parts`` in the first row of ``sql``; None when it has no row."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    instances, start = [], 0
-    for part in parts:
-        end = start + len(part.fields)
-        instances.append(part.instance(row[start:end]))
-        start = end
-    return instances
 
 
 def card_joined(card: Card, note: Note, topic: Topic, course: Course) -> Card:

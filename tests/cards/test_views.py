@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog, StudySettings
 from studyapp.cards.review import study_day_for
+from studyapp.topics.models import Course, Topic
+from tests.cards.conftest import deck_build
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,41 @@ def test_the_topic_filter_takes_the_key_topic_pages_link_with(learner_client, de
     assert "term 1.0" in page.text
     assert 'data-count="new">2<' in page.text
     assert learner_client.get("/review/?topic=aws-lambda/nope").status_code == 404
+
+
+def test_the_topic_filter_offers_the_visible_topics_by_course_in_order(learner_client, deck):
+    """Every visible topic, grouped by course in course order, the chosen one selected; not an
+    archived topic, nor the topics of an archived section or course."""
+    second = deck_build(topics=3, slug="lambda-two")
+    Course.objects.filter(pk=deck.course.pk).update(position=2)
+    Course.objects.filter(pk=second.course.pk).update(position=1, title="Lambda first")
+    hidden = deck_build(topics=1, slug="lambda-gone")
+    Course.objects.filter(pk=hidden.course.pk).update(archived_at=timezone.now())
+    Topic.objects.filter(pk=second.topics[1].pk).update(archived_at=timezone.now())
+    Topic.objects.filter(pk=deck.topics[0].pk).update(position=5)
+    page = learner_client.get("/review/?topic=aws-lambda/topic-1")
+    select = page.text[page.text.index('<select id="topic-filter"') :]
+    select = select[: select.index("</select>")]
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select, re.S)
+    assert [
+        (label, re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)<', options))
+        for label, options in groups
+    ] == [
+        (
+            "Lambda first",
+            [
+                ("lambda-two/topic-0", "", "Concurrency and Scaling"),
+                ("lambda-two/topic-2", "", "Lambda Layers"),
+            ],
+        ),
+        (
+            "AWS Lambda",
+            [
+                ("aws-lambda/topic-1", " selected", "Memory and Timeout"),
+                ("aws-lambda/topic-0", "", "Concurrency and Scaling"),
+            ],
+        ),
+    ]
 
 
 def test_undo_over_htmx_brings_the_card_back(learner_client, learner, deck):

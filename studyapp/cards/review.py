@@ -22,7 +22,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from studyapp.accounts.models import User
@@ -40,6 +40,7 @@ from studyapp.cards.overrides import overrides_joined
 from studyapp.cards.rows import Selected, row_read, table
 from studyapp.cards.scheduling import (
     RATINGS,
+    SETTINGS,
     fsrs_card_from_state,
     fsrs_review,
     interval_label,
@@ -307,14 +308,14 @@ SHOWN = (
     Selected(Course, "k"),
     Selected(NoteOverride, "o"),
 )
-SCHEDULE_SHOWN = Selected(CardSchedule, "s")
+SCHEDULE = Selected(CardSchedule, "s")
 SHOWN_JOINS = f"""
     JOIN {table(Note)} n ON n.id = c.note_id
     JOIN {table(Topic)} t ON t.id = n.topic_id
     JOIN {table(Course)} k ON k.id = t.course_id
     LEFT JOIN {table(NoteOverride)} o ON o.note_id = n.id AND o.user_id = %(user)s"""
 SHOWN_COLUMNS = ", ".join(part.columns() for part in SHOWN)
-SCHEDULE_SHOWN_SQL = f"""SELECT {SCHEDULE_SHOWN.columns()}, {SHOWN_COLUMNS}
+SCHEDULE_SQL = f"""SELECT {SCHEDULE.columns()}, {SHOWN_COLUMNS}
     FROM {table(CardSchedule)} s
     JOIN {table(Card)} c ON c.id = s.card_id{SHOWN_JOINS}
     WHERE s.id = %(pick)s AND s.user_id = %(user)s"""  # noqa: S608
@@ -333,7 +334,7 @@ def card_joined(card: Card, note: Note, topic: Topic, course: Course) -> Card:
 
 def schedule_shown(user: User, *, pick: int, queue: str) -> ReviewCard:
     """The learner's schedule ``pick`` as the card to show, in one query."""
-    row = row_read(SCHEDULE_SHOWN_SQL, {"user": user.pk, "pick": pick}, (SCHEDULE_SHOWN, *SHOWN))
+    row = row_read(SCHEDULE_SQL, {"user": user.pk, "pick": pick}, (SCHEDULE, *SHOWN))
     if row is None:
         raise CardSchedule.DoesNotExist(pick)
     schedule, card, note, topic, course, override = row
@@ -445,22 +446,24 @@ def snapshot_fields(snapshot: dict) -> dict:
     }
 
 
+# The learner's study settings and their schedule of a card, for an answer, in one hand-written
+# query as the queue is (the ORM's two joins, one of them filtered, took longer to build).
+SETTINGS_AND_SCHEDULE_SQL = f"""SELECT {SETTINGS.columns()}, {SCHEDULE.columns()}
+    FROM {table(User)} u
+    LEFT JOIN {table(StudySettings)} x ON x.user_id = u.id
+    LEFT JOIN {table(CardSchedule)} s ON s.user_id = u.id AND s.card_id = %(card)s
+    WHERE u.id = %(user)s"""  # noqa: S608
+
+
 def settings_and_schedule(user: User, card: Card) -> tuple[StudySettings, CardSchedule | None]:
     """The learner's settings and their schedule of ``card``, in one query."""
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            schedule=FilteredRelation("card_schedules", condition=Q(card_schedules__card=card))
-        )
-        .select_related("study_settings", "schedule")
-        .get()
+    row = row_read(
+        SETTINGS_AND_SCHEDULE_SQL, {"user": user.pk, "card": card.pk}, (SETTINGS, SCHEDULE)
     )
-    try:
-        settings = row.study_settings
-    except StudySettings.DoesNotExist:
-        settings = StudySettings(user=user)
-    schedule = getattr(row, "schedule", None)
-    return settings, schedule
+    if row is None:
+        raise User.DoesNotExist(user.pk)
+    settings, schedule = row
+    return settings if settings is not None else StudySettings(user=user), schedule
 
 
 def is_leech_lapse(lapses: int) -> bool:

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
 
@@ -37,27 +38,30 @@ class Selected:
 
     def instance(self, values: Sequence) -> Model | None:
         """The instance of these values; None for a row a LEFT JOIN did not find."""
-        names, pk_index, converters = selected_converters(self.model, self.alias, connection.vendor)
+        database = connections[DEFAULT_DB_ALIAS]  # this thread's connection, as ``connection``
+        names, pk_index, converters = selected_converters(self.model, self.alias, database)
         if values[pk_index] is None:
             return None
         converted = list(values)
         for index, column, convert in converters:
-            converted[index] = convert(converted[index], column, connection)
-        return self.model.from_db(connection.alias, names, converted)
+            converted[index] = convert(converted[index], column, database)
+        return self.model.from_db(database.alias, names, converted)
 
 
-@lru_cache(maxsize=32)
-def selected_converters(model: type[Model], alias: str, vendor: str) -> tuple[list, int, list]:
+@lru_cache(maxsize=512)
+def selected_converters(
+    model: type[Model], alias: str, database: BaseDatabaseWrapper
+) -> tuple[list, int, list]:
     """A model's attribute names, its primary key's place among them and the converters of its
-    columns, as the ORM's compiler finds them, for :meth:`Selected.instance`: once per process
-    and database kind (``vendor``: the converters differ by database)."""
+    columns, as the ORM's compiler finds them, for :meth:`Selected.instance`: once per model
+    and connection (each thread has its own, and a converter may read its connection's)."""
     fields = model._meta.concrete_fields
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(alias)
         for convert in (
-            *connection.ops.get_db_converters(column),
-            *column.get_db_converters(connection),
+            *database.ops.get_db_converters(column),
+            *column.get_db_converters(database),
         ):
             converters.append((index, column, convert))
     names = [field.attname for field in fields]

@@ -315,7 +315,7 @@ SHOWN_JOINS = f"""
     JOIN {table(Course)} k ON k.id = t.course_id
     LEFT JOIN {table(NoteOverride)} o ON o.note_id = n.id AND o.user_id = %(user)s"""
 SHOWN_COLUMNS = ", ".join(part.columns() for part in SHOWN)
-SCHEDULE_SQL = f"""SELECT {SCHEDULE.columns()}, {SHOWN_COLUMNS}
+SCHEDULE_SHOWN_SQL = f"""SELECT {SCHEDULE.columns()}, {SHOWN_COLUMNS}
     FROM {table(CardSchedule)} s
     JOIN {table(Card)} c ON c.id = s.card_id{SHOWN_JOINS}
     WHERE s.id = %(pick)s AND s.user_id = %(user)s"""  # noqa: S608
@@ -334,7 +334,7 @@ def card_joined(card: Card, note: Note, topic: Topic, course: Course) -> Card:
 
 def schedule_shown(user: User, *, pick: int, queue: str) -> ReviewCard:
     """The learner's schedule ``pick`` as the card to show, in one query."""
-    row = row_read(SCHEDULE_SQL, {"user": user.pk, "pick": pick}, (SCHEDULE, *SHOWN))
+    row = row_read(SCHEDULE_SHOWN_SQL, {"user": user.pk, "pick": pick}, (SCHEDULE, *SHOWN))
     if row is None:
         raise CardSchedule.DoesNotExist(pick)
     schedule, card, note, topic, course, override = row

@@ -22,8 +22,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import F, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from studyapp.accounts.models import User
@@ -36,9 +35,9 @@ from studyapp.cards.models import (
     Rating,
     ReviewLog,
     StudySettings,
-    schedule_studied_q,
 )
-from studyapp.cards.overrides import joined_override, overrides_joined
+from studyapp.cards.overrides import overrides_joined
+from studyapp.cards.rows import Selected, row_read, table
 from studyapp.cards.scheduling import (
     RATINGS,
     fsrs_card_from_state,
@@ -100,17 +99,6 @@ def cards_studied(*, topic: Topic | None = None) -> QuerySet[Card]:
     return cards
 
 
-def schedules_studied(user: User, *, now: datetime, topic: Topic | None) -> QuerySet:
-    """The learner's schedules of studied cards that are neither suspended nor buried now."""
-    schedules = CardSchedule.objects.filter(
-        user=user,
-        suspended=False,
-    ).filter(schedule_studied_q(), Q(buried_until__isnull=True) | Q(buried_until__lte=now))
-    if topic is not None:
-        schedules = schedules.filter(note__topic=topic)
-    return schedules
-
-
 @dataclass(frozen=True)
 class ReviewCounts:
     new: int
@@ -141,10 +129,6 @@ class ReviewQueue:
     day: StudyDay
 
 
-def table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 # The queue in one hand-written query: the counts and the first learning and review card. Written
 # as SQL (standard enough for SQLite and PostgreSQL) because building it with the ORM costs more
 # time in Python than running it. Table names come from the models; values are parameters.
@@ -152,11 +136,12 @@ def table(model) -> str:
 # stops early instead of checking every card of the course); the first new card is picked by
 # NEW_PICK_SQL only when a new card is what comes next, since ordering every new card by course
 # position is the most expensive part of the queue.
-STUDIED_JOINS = f"""
-    JOIN {table(Note)} n ON n.id = c.note_id AND n.archived_at IS NULL
-    JOIN {table(Topic)} t ON t.id = n.topic_id AND t.archived_at IS NULL
+TOPIC_VISIBLE_JOINS = f"""
     JOIN {table(Section)} z ON z.id = t.section_id AND z.archived_at IS NULL
     JOIN {table(Course)} k ON k.id = t.course_id AND k.archived_at IS NULL"""
+STUDIED_JOINS = f"""
+    JOIN {table(Note)} n ON n.id = c.note_id AND n.archived_at IS NULL
+    JOIN {table(Topic)} t ON t.id = n.topic_id AND t.archived_at IS NULL{TOPIC_VISIBLE_JOINS}"""
 SCHEDULES = f"""
     FROM {table(CardSchedule)} s
     JOIN {table(Card)} c ON c.id = s.card_id AND c.archived_at IS NULL{STUDIED_JOINS}
@@ -204,9 +189,24 @@ QUEUE_COLUMNS = (
 
 @lru_cache(maxsize=16)
 def queue_sql(*, topic: bool, bury: bool, new_pick: bool = False) -> str:
-    return (NEW_PICK_SQL if new_pick else QUEUE_SQL).format(
+    return (NEW_SHOWN_SQL if new_pick else QUEUE_SQL).format(
         topic=" AND n.topic_id = %(topic)s" if topic else "", bury=BURIED if bury else ""
     )
+
+
+# Every visible topic (see topics.models.topic_visible_q), for the topic filter.
+TOPICS_VISIBLE_SQL = f"""SELECT k.slug, k.title, t.slug, t.title
+    FROM {table(Topic)} t{TOPIC_VISIBLE_JOINS}
+    WHERE t.archived_at IS NULL
+    ORDER BY k.position, t.position"""  # noqa: S608
+
+
+def topics_visible() -> list[tuple[str, str, str, str]]:
+    """Every visible topic as (course slug, course title, topic slug, topic title), in course
+    order, in one hand-written query as the queue is (the review page shows them as a filter)."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOPICS_VISIBLE_SQL)
+        return cursor.fetchall()
 
 
 def datetime_from_db(value) -> datetime | None:
@@ -294,17 +294,65 @@ def review_counts_of(
 NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
+# -- the card shown ---------------------------------------------------------------------------
+
+
+# The card to show with its note, topic and course and the learner's own text of the note, in
+# one hand-written query as the queue is (the ORM's select_related with the override's filtered
+# join took longer to build than the queue's query takes to run): either the schedule the queue
+# picked (the learner's own) or the first new card in course order (NEW_PICK_SQL).
+SHOWN = (
+    Selected(Card, "c"),
+    Selected(Note, "n"),
+    Selected(Topic, "t"),
+    Selected(Course, "k"),
+    Selected(NoteOverride, "o"),
+)
+SCHEDULE = Selected(CardSchedule, "s")
+SHOWN_JOINS = f"""
+    JOIN {table(Note)} n ON n.id = c.note_id
+    JOIN {table(Topic)} t ON t.id = n.topic_id
+    JOIN {table(Course)} k ON k.id = t.course_id
+    LEFT JOIN {table(NoteOverride)} o ON o.note_id = n.id AND o.user_id = %(user)s"""
+SHOWN_COLUMNS = ", ".join(part.columns() for part in SHOWN)
+SCHEDULE_SHOWN_SQL = f"""SELECT {SCHEDULE.columns()}, {SHOWN_COLUMNS}
+    FROM {table(CardSchedule)} s
+    JOIN {table(Card)} c ON c.id = s.card_id{SHOWN_JOINS}
+    WHERE s.id = %(pick)s AND s.user_id = %(user)s"""  # noqa: S608
+NEW_SHOWN_SQL = f"""SELECT {SHOWN_COLUMNS}
+    FROM {table(Card)} c{SHOWN_JOINS}
+    WHERE c.id = ({NEW_PICK_SQL})"""  # noqa: S608
+
+
+def card_joined(card: Card, note: Note, topic: Topic, course: Course) -> Card:
+    """``card`` with its note, topic and course at hand, as ``select_related`` leaves them."""
+    topic.course = course
+    note.topic = topic
+    card.note = note
+    return card
+
+
+def schedule_shown(user: User, *, pick: int, queue: str) -> ReviewCard:
+    """The learner's schedule ``pick`` as the card to show, in one query."""
+    row = row_read(SCHEDULE_SHOWN_SQL, {"user": user.pk, "pick": pick}, (SCHEDULE, *SHOWN))
+    if row is None:
+        raise CardSchedule.DoesNotExist(pick)
+    schedule, card, note, topic, course, override = row
+    schedule.card = card_joined(card, note, topic, course)
+    return ReviewCard(schedule.card, schedule, queue, schedule.version, override)
+
+
 def new_card_first(
     user: User, settings: StudySettings, *, now: datetime, day: StudyDay, topic: Topic | None
-) -> Card | None:
-    """The first new card in course order, with its note, topic and course and the learner's
-    override of the note, in one query."""
+) -> ReviewCard | None:
+    """The first new card in course order, to show, in one query; None when there is none."""
     params = queue_params(user, settings, now=now, day=day, topic=topic)
     sql = queue_sql(topic=topic is not None, bury=settings.bury_siblings, new_pick=True)
-    values = [params[name] for name in NAMED_PARAMETER.findall(sql)]
-    pick = RawSQL(f"({NAMED_PARAMETER.sub('%s', sql)})", values)  # noqa: S611 - values are params
-    cards = Card.objects.select_related("note__topic__course").filter(pk=pick)
-    return overrides_joined(cards, user=user, note_path="note").first()
+    row = row_read(sql, params, SHOWN)
+    if row is None:
+        return None
+    card, note, card_topic, course, override = row
+    return ReviewCard(card_joined(card, note, card_topic, course), None, "new", 0, override)
 
 
 def review_next(
@@ -326,30 +374,16 @@ def review_next(
     day = study_day_for(user, settings, now=now)
     numbers = queue_numbers(user, settings, now=now, day=day, topic=topic)
     counts: ReviewCounts = numbers["counts"]
-    schedules = overrides_joined(
-        CardSchedule.objects.select_related("card__note__topic__course"),
-        user=user,
-        note_path="card__note",
-    )
     current = None
     if numbers["learning_now"]:
-        schedule = schedules.get(pk=numbers["learning_pick"])
-        current = ReviewCard(
-            schedule.card, schedule, "learning", schedule.version, joined_override(schedule)
-        )
+        current = schedule_shown(user, pick=numbers["learning_pick"], queue="learning")
     elif counts.review:
-        schedule = schedules.get(pk=numbers["review_pick"])
-        current = ReviewCard(
-            schedule.card, schedule, "review", schedule.version, joined_override(schedule)
-        )
-    elif counts.new and (card := new_card_first(user, settings, now=now, day=day, topic=topic)):
-        current = ReviewCard(card, None, "new", 0, joined_override(card))
-    elif numbers["learning_pick"]:
+        current = schedule_shown(user, pick=numbers["review_pick"], queue="review")
+    elif counts.new:
+        current = new_card_first(user, settings, now=now, day=day, topic=topic)
+    if current is None and numbers["learning_pick"]:
         # Nothing else left: a learning card due within 20 minutes is shown early (as in Anki).
-        schedule = schedules.get(pk=numbers["learning_pick"])
-        current = ReviewCard(
-            schedule.card, schedule, "learning", schedule.version, joined_override(schedule)
-        )
+        current = schedule_shown(user, pick=numbers["learning_pick"], queue="learning")
     return ReviewQueue(
         current=current, counts=counts, learning_later=numbers["learning_next"], day=day
     )
@@ -619,31 +653,40 @@ class ReviewSummary:
     seconds: int
     by_rating: dict[int, int]
     due_tomorrow: int
-    learning_later: int  # learning cards still to come back today
 
 
-def review_summary(*, user: User, now: datetime) -> ReviewSummary:
-    """What the learner did today and what waits tomorrow."""
-    now = utc(now)
-    settings = study_settings_for(user)
-    day = study_day_for(user, settings, now=now)
-    logs = list(
-        ReviewLog.objects.filter(user=user, reviewed_at__gte=day.start).values_list(
-            "rating", "duration_ms"
-        )
-    )
-    by_rating = {rating: 0 for rating in RATINGS}
-    for rating, _ in logs:
-        by_rating[rating] += 1
-    tomorrow = day.end + timedelta(days=1)
-    studied = schedules_studied(user, now=now, topic=None)
+# What the learner did today and what waits tomorrow, in one hand-written query as the queue is.
+SUMMARY_SQL = f"""SELECT COUNT(*),
+    {", ".join(f"SUM(CASE WHEN r.rating = {rating:d} THEN 1 ELSE 0 END)" for rating in RATINGS)},
+    SUM(r.duration_ms),
+    (SELECT COUNT(*) {SCHEDULES.format(topic="")}
+     AND s.due >= %(day_end)s AND s.due < %(tomorrow_end)s)
+    FROM {table(ReviewLog)} r
+    WHERE r.user_id = %(user)s AND r.reviewed_at >= %(day_start)s"""  # noqa: S608
+
+
+def review_summary(*, user: User, now: datetime, day: StudyDay) -> ReviewSummary:
+    """What the learner did today and what waits tomorrow (``day``: their study day, as
+    :func:`review_next` found it)."""
+    when = connection.ops.adapt_datetimefield_value
+    params = {
+        "user": user.pk,
+        "no": False,
+        "now": when(utc(now)),
+        "day_start": when(day.start),
+        "day_end": when(day.end),
+        "tomorrow_end": when(day.end + timedelta(days=1)),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(SUMMARY_SQL, params)
+        answered, *rated, milliseconds, due_tomorrow = cursor.fetchone()
+    by_rating = {rating: count or 0 for rating, count in zip(RATINGS, rated, strict=True)}
     return ReviewSummary(
-        answered=len(logs),
+        answered=answered,
         again=by_rating[Rating.AGAIN],
-        seconds=round(sum(duration or 0 for _, duration in logs) / 1000),
+        seconds=round((milliseconds or 0) / 1000),
         by_rating=by_rating,
-        due_tomorrow=studied.filter(due__gte=day.end, due__lt=tomorrow).count(),
-        learning_later=studied.filter(state__in=LEARNING_STATES, due__lt=day.end).count(),
+        due_tomorrow=due_tomorrow,
     )
 
 

@@ -20,6 +20,7 @@ from django.db.models import FilteredRelation, Model, Q
 
 from studyapp.accounts.models import User
 from studyapp.cards.models import FsrsState, Rating, StudySettings
+from studyapp.cards.rows import Selected, row_read, table
 
 RATINGS = tuple(Rating)
 RATING_NAMES = {rating: rating.label for rating in Rating}
@@ -42,10 +43,17 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+SETTINGS = Selected(StudySettings, "x")
+SETTINGS_SQL = f"""SELECT {SETTINGS.columns()}
+    FROM {table(StudySettings)} x WHERE x.user_id = %(user)s"""  # noqa: S608
+
+
 def study_settings_for(user: User) -> StudySettings:
-    """The learner's study settings, or unsaved defaults when they never changed them (no write)."""
-    found = StudySettings.objects.filter(user=user).first()
-    return found if found is not None else StudySettings(user=user)
+    """The learner's study settings, or unsaved defaults when they never changed them (no write).
+
+    One hand-written query (see :mod:`studyapp.cards.rows`): every review page reads them."""
+    row = row_read(SETTINGS_SQL, {"user": user.pk}, (SETTINGS,))
+    return row[0] if row is not None else StudySettings(user=user)
 
 
 def study_settings_with_schedule(

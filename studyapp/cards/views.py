@@ -53,6 +53,7 @@ from studyapp.cards.review import (
     review_record,
     review_summary,
     review_undo,
+    topics_visible,
 )
 from studyapp.cards.scheduling import (
     RATING_NAMES,
@@ -79,13 +80,8 @@ def topic_key(topic: Topic | None) -> str:
 
 def topic_choices(selected: str) -> list[tuple[str, list[tuple[str, str, bool]]]]:
     """The topic filter's options, grouped by course: (course title, [(key, title, selected)])."""
-    rows = (
-        Topic.objects.visible()
-        .order_by("course__position", "position")
-        .values_list("course__slug", "course__title", "slug", "title")
-    )
     grouped: dict[str, tuple[str, list[tuple[str, str, bool]]]] = {}
-    for course_slug, course_title, slug, title in rows:
+    for course_slug, course_title, slug, title in topics_visible():
         key = topic_key_build(course_slug=course_slug, topic_slug=slug)
         grouped.setdefault(course_slug, (course_title, []))[1].append((key, title, key == selected))
     return list(grouped.values())
@@ -102,7 +98,7 @@ def session_context(
         context["faces"] = learner_card_faces(queue.current.card, override=queue.current.override)
         context["text"] = note_text(queue.current.card.note, override=queue.current.override)
     else:
-        context["summary"] = review_summary(user=request.user, now=now)
+        context["summary"] = review_summary(user=request.user, now=now, day=queue.day)
     return context
 
 

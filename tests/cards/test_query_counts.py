@@ -1,4 +1,6 @@
-"""Acceptance: the next card and an answer take a constant number of queries (at most 5)."""
+"""Acceptance: the next card and an answer take a constant number of queries, whatever the
+number of cards and reviews: the next card 3 (the study settings, the queue, the card), an answer
+at most 5, the review page 7 and an answer from the page 10."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from studyapp.cards.demo_data import demo_cards_build, demo_learners_build, demo_reviews_build
-from studyapp.cards.models import Card, NoteOverride
+from studyapp.cards.models import Card, Note, NoteOverride
 from studyapp.cards.overrides import note_override_save
 from studyapp.cards.review import review_next, review_record
 from tests.cards.conftest import NOW
@@ -36,18 +39,14 @@ def studied(learner, cards):
     return learner
 
 
-def test_getting_the_next_card_takes_at_most_5_queries(
-    studied, cards, django_assert_max_num_queries
-):
-    with django_assert_max_num_queries(5):
+def test_getting_the_next_card_takes_3_queries(studied, cards, django_assert_num_queries):
+    with django_assert_num_queries(3):
         queue = review_next(studied, now=NOW)
     assert queue.current is not None
 
 
-def test_getting_the_next_new_card_takes_at_most_5_queries(
-    learner, cards, django_assert_max_num_queries
-):
-    with django_assert_max_num_queries(5):
+def test_getting_the_next_new_card_takes_3_queries(learner, cards, django_assert_num_queries):
+    with django_assert_num_queries(3):
         queue = review_next(learner, now=NOW)
     assert queue.current.queue == "new"
 
@@ -92,8 +91,8 @@ def test_answering_a_card_in_the_browser_reads_the_study_settings_once(
     assert len(settings_reads) == 1
 
 
-def test_the_next_card_with_the_learners_own_text_takes_at_most_5_queries(
-    studied, cards, django_assert_max_num_queries
+def test_the_next_card_with_the_learners_own_text_takes_3_queries(
+    studied, cards, django_assert_num_queries
 ):
     """The learner's text of the card comes joined to the card: no query is added."""
     first = review_next(studied, now=NOW).current
@@ -105,17 +104,54 @@ def test_the_next_card_with_the_learners_own_text_takes_at_most_5_queries(
             user=studied, note_id=note_id, front_md="Mine", back_md="Mine",
             original_front_md="", original_back_md="", created_at=NOW, updated_at=NOW,
         )  # fmt: skip
-    with django_assert_max_num_queries(5):
+    with django_assert_num_queries(3):
         queue = review_next(studied, now=NOW)
     assert queue.current.card == first.card
     assert queue.current.override.front_md == "Mine"
 
 
-def test_the_next_new_card_with_the_learners_own_text_takes_at_most_5_queries(
-    learner, cards, django_assert_max_num_queries
+def test_the_next_new_card_with_the_learners_own_text_takes_3_queries(
+    learner, cards, django_assert_num_queries
 ):
     first = review_next(learner, now=NOW).current
     note_override_save(user=learner, note=first.card.note, front_md="Mine", back_md="Mine", now=NOW)
-    with django_assert_max_num_queries(5):
+    with django_assert_num_queries(3):
         queue = review_next(learner, now=NOW)
     assert (queue.current.queue, queue.current.override.front_md) == ("new", "Mine")
+
+
+# The session, the user, the study settings, the queue, the card (or the summary when nothing is
+# left), the topic filter's topics and the header's permissions.
+REVIEW_PAGE_QUERIES = 7
+# The session, the user, the card, the settings with the schedule, the update and the log in a
+# savepoint (four), the queue and the next card.
+ANSWER_QUERIES = 10
+
+
+def test_the_review_page_with_a_card_takes_7_queries(
+    learner_client, studied, cards, django_assert_num_queries
+):
+    with django_assert_num_queries(REVIEW_PAGE_QUERIES):
+        page = learner_client.get("/review/")
+    assert 'id="review-card"' in page.text
+
+
+def test_the_review_page_with_nothing_left_takes_7_queries(
+    learner_client, studied, cards, django_assert_num_queries
+):
+    Note.objects.update(archived_at=NOW)
+    with django_assert_num_queries(REVIEW_PAGE_QUERIES):
+        page = learner_client.get("/review/")
+    assert 'id="review-summary"' in page.text
+
+
+def test_an_answer_from_the_review_page_takes_10_queries(
+    learner_client, studied, cards, django_assert_num_queries
+):
+    current = review_next(studied, now=timezone.now()).current
+    data = {"rating": "3", "version": str(current.version), "duration_ms": "2000"}
+    with django_assert_num_queries(ANSWER_QUERIES):
+        fragment = learner_client.post(
+            f"/review/cards/{current.card.pk}/answer/", data, HTTP_HX_REQUEST="true"
+        )
+    assert 'id="review-card"' in fragment.text

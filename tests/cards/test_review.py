@@ -359,8 +359,10 @@ def test_the_summary_counts_todays_answers_and_time(learner, deck):
     cards = deck.cards()
     answer(learner, cards[0], 1, NOW, duration_ms=2000)
     answer(learner, cards[1], 4, NOW, duration_ms=3000)
-    summary = review_summary(user=learner, now=NOW + timedelta(minutes=1))
+    later = NOW + timedelta(minutes=1)
+    queue = review_next(learner, now=later)
+    summary = review_summary(user=learner, now=later, day=queue.day)
     assert summary.answered == 2
     assert summary.again == 1
     assert summary.seconds == 5
-    assert summary.learning_later == 1
+    assert queue.counts.learning == 1  # the card answered Again comes back later today

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog, StudySettings
+from studyapp.cards.review import study_day_for
+from studyapp.topics.models import Course, Topic
+from tests.cards.conftest import deck_build
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +76,41 @@ def test_the_topic_filter_takes_the_key_topic_pages_link_with(learner_client, de
     assert learner_client.get("/review/?topic=aws-lambda/nope").status_code == 404
 
 
+def test_the_topic_filter_offers_the_visible_topics_by_course_in_order(learner_client, deck):
+    """Every visible topic, grouped by course in course order, the chosen one selected; not an
+    archived topic, nor the topics of an archived section or course."""
+    second = deck_build(topics=3, slug="lambda-two")
+    Course.objects.filter(pk=deck.course.pk).update(position=2)
+    Course.objects.filter(pk=second.course.pk).update(position=1, title="Lambda first")
+    hidden = deck_build(topics=1, slug="lambda-gone")
+    Course.objects.filter(pk=hidden.course.pk).update(archived_at=timezone.now())
+    Topic.objects.filter(pk=second.topics[1].pk).update(archived_at=timezone.now())
+    Topic.objects.filter(pk=deck.topics[0].pk).update(position=5)
+    page = learner_client.get("/review/?topic=aws-lambda/topic-1")
+    select = page.text[page.text.index('<select id="topic-filter"') :]
+    select = select[: select.index("</select>")]
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select, re.S)
+    assert [
+        (label, re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)<', options))
+        for label, options in groups
+    ] == [
+        (
+            "Lambda first",
+            [
+                ("lambda-two/topic-0", "", "Concurrency and Scaling"),
+                ("lambda-two/topic-2", "", "Lambda Layers"),
+            ],
+        ),
+        (
+            "AWS Lambda",
+            [
+                ("aws-lambda/topic-1", " selected", "Memory and Timeout"),
+                ("aws-lambda/topic-0", "", "Concurrency and Scaling"),
+            ],
+        ),
+    ]
+
+
 def test_undo_over_htmx_brings_the_card_back(learner_client, learner, deck):
     card = deck.cards()[0]
     learner_client.post(f"/review/cards/{card.pk}/answer/", {"rating": "3", "version": "0"}, **HTMX)
@@ -104,6 +146,37 @@ def test_the_last_card_leads_to_the_summary(learner_client, deck):
     )
     assert "Done for now" in fragment.text
     assert "Answered today" in fragment.text
+
+
+def test_the_summary_counts_todays_answers_and_the_cards_due_tomorrow(
+    learner_client, learner, deck, django_user_model
+):
+    """Today's answers by rating and their time (not yesterday's, nor another learner's), and
+    the studied cards due on the next study day (not a suspended one, nor a later one)."""
+    cards = deck.cards()
+    for card, rating, duration in zip(cards, (1, 2, 3, 4), (1500, 2500, 1000, 999), strict=True):
+        data = {"rating": str(rating), "version": "0", "duration_ms": str(duration)}
+        learner_client.post(f"/review/cards/{card.pk}/answer/", data, **HTMX)
+    day = study_day_for(learner, StudySettings(user=learner), now=timezone.now())
+    tomorrow, later = day.end + timedelta(hours=1), day.end + timedelta(days=2)
+    dues = ((tomorrow, False), (tomorrow, False), (tomorrow, True), (later, False))
+    for card, (due, suspended) in zip(cards, dues, strict=True):
+        CardSchedule.objects.filter(user=learner, card=card).update(due=due, suspended=suspended)
+    other = django_user_model.objects.create_user(username="bob", password="correct-horse-42")
+    for user, when in ((learner, day.start - timedelta(hours=1)), (other, timezone.now())):
+        ReviewLog.objects.create(
+            user=user, card=cards[0], rating=1, reviewed_at=when, duration_ms=7000,
+            state_after=1, due_after=when, fsrs_review_log={},
+        )  # fmt: skip
+    page = learner_client.get("/review/")
+    assert "Done for now" in page.text
+    assert dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page.text)) == {
+        "Answered today": "4",
+        "Again": "1",
+        "Hard / Good / Easy": "1 / 1 / 1",
+        "Time on answers": "6 s",
+        "Due tomorrow": "2",
+    }
 
 
 def test_study_settings_are_validated_with_clear_messages(learner_client, learner):

@@ -1,0 +1,83 @@
+"""Model instances from hand-written SQL, for the few reads where building the ORM's query takes
+longer in Python than the database takes to run it (the review page's: see
+:mod:`studyapp.cards.review`). The instances are what the ORM would have built: every column of
+the model, converted from the database's values by the converters the ORM's compiler uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+
+
+def table(model: type[Model]) -> str:
+    """The model's table, quoted for SQL."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@dataclass(frozen=True)
+class Selected:
+    """A model's columns in a hand-written query (``alias``: its table there), and the model
+    instance built from them as the ORM builds one, with the database's values converted."""
+
+    model: type[Model]
+    alias: str
+
+    @property
+    def fields(self) -> tuple:
+        return self.model._meta.concrete_fields
+
+    def columns(self) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
+
+    def instance(self, values: Sequence) -> Model | None:
+        """The instance of these values; None for a row a LEFT JOIN did not find."""
+        database = connections[DEFAULT_DB_ALIAS]  # this thread's connection, as ``connection``
+        names, pk_index, converters = selected_converters(self.model, self.alias, database)
+        if values[pk_index] is None:
+            return None
+        converted = list(values)
+        for index, column, convert in converters:
+            converted[index] = convert(converted[index], column, database)
+        return self.model.from_db(database.alias, names, converted)
+
+
+@lru_cache(maxsize=512)
+def selected_converters(
+    model: type[Model], alias: str, database: BaseDatabaseWrapper
+) -> tuple[list, int, list]:
+    """A model's attribute names, its primary key's place among them and the converters of its
+    columns, as the ORM's compiler finds them, for :meth:`Selected.instance`: once per model
+    and connection (each thread has its own, and a converter may read its connection's)."""
+    fields = model._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(alias)
+        for convert in (
+            *database.ops.get_db_converters(column),
+            *column.get_db_converters(database),
+        ):
+            converters.append((index, column, convert))
+    names = [field.attname for field in fields]
+    return names, names.index(model._meta.pk.attname), converters
+
+
+def row_read(sql: str, params: dict, parts: tuple[Selected, ...]) -> list[Model | None] | None:
+    """The instances of ``parts`` in the first row of ``sql``; None when it has no row."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, start = [], 0
+    for part in parts:
+        end = start + len(part.fields)
+        instances.append(part.instance(row[start:end]))
+        start = end
+    return instances

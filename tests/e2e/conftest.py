@@ -6,7 +6,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
+
+from studyapp.content.importing import content_import
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,3 +63,9 @@ def cohort_joined_in_new_context(browser, live_server, *, username: str, code: s
     page.get_by_label("Invite code").fill(code)
     page.get_by_role("button", name="Join").click()
     return page
+
+
+@pytest.fixture
+def imported(transactional_db):
+    """The shipped content (its samples, questions and lessons), imported for a browser test."""
+    return content_import(settings.CONTENT_DIR)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 
-from studyapp.content.importing import content_import
 from studyapp.engine.runtimes import node_runtime_name
 from studyapp.sandbox.models import Function
 from tests.e2e.conftest import log_in
@@ -20,11 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RUN_TIMEOUT_MS = 30_000
 NODE = node_runtime_name()
-
-
-@pytest.fixture
-def imported(transactional_db):
-    return content_import(django_settings.CONTENT_DIR)
 
 
 def test_picking_node_switches_the_editor_and_the_run_logs_nodes_lines(

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 
-from studyapp.content.importing import content_import
 from tests.e2e.conftest import log_in
 from tests.sandbox.service import full_isolation, sandbox_service, sandbox_service_url
 
@@ -18,11 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RUN_TIMEOUT_MS = 30_000
 RAISES = "def handler(event, context):\n    raise Exception('Handler fails')\n"
-
-
-@pytest.fixture
-def imported(transactional_db):
-    return content_import(django_settings.CONTENT_DIR)
 
 
 def code_editor(page: Page):

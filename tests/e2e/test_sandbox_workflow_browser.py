@@ -4,11 +4,9 @@ edit it in the code editor, rename it, run it, and see the result without scroll
 from __future__ import annotations
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from studyapp.content.importing import content_import
 from studyapp.sandbox.models import Function
 from tests.e2e.conftest import log_in
 from tests.sandbox.service import full_isolation, sandbox_service, sandbox_service_url
@@ -20,11 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 RUN_TIMEOUT_MS = 30_000
 EDITED = "def handler(event, context):\n    return {'edited': True, 'event': event}"
 SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
-
-
-@pytest.fixture
-def imported(transactional_db):
-    return content_import(django_settings.CONTENT_DIR)
 
 
 IN_VIEWPORT = """(selector) => {

@@ -17,12 +17,10 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from botocore.config import Config
-from django.conf import settings as django_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from studyapp.accounts.access_keys import access_key_create
-from studyapp.content.importing import content_import
 from studyapp.quizzes.attempts import attempt_answer, attempt_create
 from studyapp.quizzes.models import Attempt, Question
 from studyapp.sandbox.async_invoke import async_events_run_due
@@ -42,11 +40,6 @@ pytestmark = [
 
 RUN_TIMEOUT_MS = 30_000
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def imported(transactional_db):
-    return content_import(django_settings.CONTENT_DIR)
 
 
 def try_it(page: Page, live_server, learner, key: str) -> None:

@@ -96,6 +96,22 @@ def rows_read(sql: str, params: dict, parts: tuple[Selected, ...]) -> list[list[
     return [row_instances(row, parts) for row in rows]
 
 
+def row_read_with_many(
+    sql: str, params: dict, parts: tuple[Selected, ...], many: Selected
+) -> tuple[list[Model | None], list[Model]] | None:
+    """The instances of ``parts`` in the first row of ``sql``, and of ``many`` (its last
+    columns: a LEFT JOIN of the row's related objects) in each of its rows, the first row's
+    alone converted; None when it has no row."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    start = sum(len(part.fields) for part in parts)
+    related = [many.instance(row[start:]) for row in rows]
+    return row_instances(rows[0], parts), [found for found in related if found is not None]
+
+
 def related_known(instance: Model, name: str, objects: list[Model]) -> None:
     """Give ``instance``'s related objects ``name`` (a reverse foreign key or a many-to-many:
     ``version.options``) as ``prefetch_related`` would: ``instance.<name>.all()`` is then

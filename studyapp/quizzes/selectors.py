@@ -19,7 +19,14 @@ from studyapp.cards.review import StudyDay, study_day_for
 from studyapp.cards.scheduling import study_settings_for
 from studyapp.core.archiving import active_q
 from studyapp.core.errors import NotFound
-from studyapp.core.rows import Selected, related_known, row_read, rows_read, table
+from studyapp.core.rows import (
+    Selected,
+    related_known,
+    row_read,
+    row_read_with_many,
+    rows_read,
+    table,
+)
 from studyapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -95,24 +102,27 @@ def attempt_navigator(attempt: Attempt) -> list[NavigatorItem]:
 
 
 # One question of an attempt as a question page shows it: with its attempt, version, case study
-# and the version's options (in their written order), in two hand-written queries.
+# and the version's options (in their written order), in one hand-written query (a row for each
+# option).
 ITEM_PARTS = (
     Selected(AttemptQuestion, "i"),
     ATTEMPT,
     Selected(QuestionVersion, "v"),
     Selected(CaseStudy, "c"),
 )
-ITEM_SQL = f"""SELECT {", ".join(part.columns() for part in ITEM_PARTS)}
+OPTION = Selected(Option, "o")
+ITEM_SQL = f"""SELECT {", ".join(part.columns() for part in ITEM_PARTS)}, {OPTION.columns()}
     FROM {table(AttemptQuestion)} i
     JOIN {table(Attempt)} a ON a.id = i.attempt_id
     JOIN {table(QuestionVersion)} v ON v.id = i.version_id
     LEFT JOIN {table(CaseStudy)} c ON c.id = v.case_study_id
-    WHERE i.attempt_id = %(attempt)s AND {{which}}"""  # noqa: S608
-AT_POSITION = "i.position = %(position)s"
-FIRST_OPEN = "i.answered_at IS NULL ORDER BY i.position LIMIT 1"
-OPTION = Selected(Option, "o")
-OPTIONS_SQL = f"""SELECT {OPTION.columns()}
-    FROM {table(Option)} o WHERE o.version_id = %(version)s ORDER BY o.position"""  # noqa: S608
+    LEFT JOIN {table(Option)} o ON o.version_id = v.id
+    WHERE {{which}}
+    ORDER BY o.position"""  # noqa: S608
+AT_POSITION = "i.attempt_id = %(attempt)s AND i.position = %(position)s"
+FIRST_OPEN = f"""i.id = (SELECT f.id FROM {table(AttemptQuestion)} f
+    WHERE f.attempt_id = %(attempt)s AND f.answered_at IS NULL
+    ORDER BY f.position LIMIT 1)"""  # noqa: S608
 
 
 @lru_cache(maxsize=4)
@@ -133,13 +143,12 @@ def item_read(
     is no such question."""
     which = FIRST_OPEN if position is None else AT_POSITION
     params = {"attempt": attempt_id, "position": position}
-    row = row_read(item_sql(which, lock=lock), params, ITEM_PARTS)
-    if row is None:
+    found = row_read_with_many(item_sql(which, lock=lock), params, ITEM_PARTS, OPTION)
+    if found is None:
         return None
-    item, attempt, version, case_study = row
+    (item, attempt, version, case_study), options = found
     version.case_study = case_study
-    options = rows_read(OPTIONS_SQL, {"version": version.pk}, (OPTION,))
-    related_known(version, "options", [option for (option,) in options])
+    related_known(version, "options", options)
     item.version, item.attempt = version, attempt
     return item
 
@@ -147,7 +156,7 @@ def item_read(
 def attempt_item(attempt: Attempt, position: int | None) -> AttemptQuestion | None:
     """One question of the attempt, at ``position`` or (None) the first one not answered yet
     (where a practice session resumes), with its version, case study and the version's options
-    (two queries), whatever the attempt's length. What the page shows only once the answer is
+    (one query), whatever the attempt's length. What the page shows only once the answer is
     revealed (the topics to study, the case's topic) is loaded by
     :func:`attempt_item_study_links_load`."""
     item = item_read(attempt.pk, position=position)

@@ -37,7 +37,6 @@ from studyapp.cards.models import (
     StudySettings,
 )
 from studyapp.cards.overrides import overrides_joined
-from studyapp.cards.rows import Selected, row_read, table
 from studyapp.cards.scheduling import (
     RATINGS,
     fsrs_card_from_state,
@@ -49,6 +48,7 @@ from studyapp.cards.scheduling import (
     utc,
 )
 from studyapp.core.errors import Conflict
+from studyapp.core.rows import Selected, row_read, table
 from studyapp.topics.models import Course, Section, Topic
 
 LEARN_AHEAD = timedelta(minutes=20)

@@ -20,7 +20,7 @@ from django.db.models import FilteredRelation, Model, Q
 
 from studyapp.accounts.models import User
 from studyapp.cards.models import FsrsState, Rating, StudySettings
-from studyapp.cards.rows import Selected, row_read, table
+from studyapp.core.rows import Selected, row_read, table
 
 RATINGS = tuple(Rating)
 RATING_NAMES = {rating: rating.label for rating in Rating}
@@ -51,7 +51,7 @@ SETTINGS_SQL = f"""SELECT {SETTINGS.columns()}
 def study_settings_for(user: User) -> StudySettings:
     """The learner's study settings, or unsaved defaults when they never changed them (no write).
 
-    One hand-written query (see :mod:`studyapp.cards.rows`): every review page reads them."""
+    One hand-written query (see :mod:`studyapp.core.rows`): every review page reads them."""
     row = row_read(SETTINGS_SQL, {"user": user.pk}, (SETTINGS,))
     return row[0] if row is not None else StudySettings(user=user)
 

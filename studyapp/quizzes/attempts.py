@@ -30,8 +30,9 @@ from studyapp.quizzes.rendering import version_html_keep
 from studyapp.quizzes.scheduling import question_review_record
 from studyapp.quizzes.selectors import (
     NavigatorItem,
+    attempt_has_open_item,
     attempt_item,
-    attempt_item_queryset,
+    item_read,
     questions_due,
 )
 
@@ -319,19 +320,12 @@ def attempt_open(
 def _locked_open_item(attempt: Attempt, position: int, now: datetime) -> AttemptQuestion:
     """Re-read the attempt inside the caller's transaction, locked, and check it still takes
     changes; the question comes with its version and options as a question page loads it
-    (:func:`selectors.attempt_item_queryset`), so the answer's page shows this very item.
+    (:func:`selectors.item_read`), so the answer's page shows this very item.
 
     One query reads and locks the attempt and the question (both rows: once a wait for the
     lock ends, the database reads the newest of each, so an answer saved meanwhile is seen).
     """
-    item = (
-        attempt_item_queryset(
-            AttemptQuestion.objects.filter(attempt=attempt, position=position).order_by()
-        )
-        .select_related("attempt")
-        .select_for_update(of=("self", "attempt"))
-        .first()
-    )
+    item = item_read(attempt.pk, position=position, lock=True)
     fresh = (
         item.attempt if item is not None else Attempt.objects.select_for_update().get(pk=attempt.pk)
     )
@@ -465,7 +459,7 @@ def _practice_answer(attempt, item, chosen, response, now) -> AttemptQuestion:
     item_grade_apply(attempt=attempt, item=item)
     item.save(update_fields=["chosen", "response", "answered_at", "correct", "mark"])
     item_review_record(attempt=attempt, item=item, now=now)
-    if not attempt.items.filter(answered_at__isnull=True).exists():
+    if not attempt_has_open_item(attempt):
         # Still under the lock that _locked_open_item took, which found the attempt open.
         _attempt_close(attempt, now=now, ending=Attempt.Ending.SUBMITTED)
     return item

@@ -1,24 +1,42 @@
-"""Reads shared by the quiz pages and by other apps (the daily review, issue 7's cohorts)."""
+"""Reads shared by the quiz pages and by other apps (the daily review, issue 7's cohorts).
+
+A question page and an answer read their attempt, the question shown (its version, case study
+and options) and, once it is revealed, its topics with hand-written SQL
+(:mod:`studyapp.core.rows`): building the ORM's queries took several times longer in Python
+than the database takes to run them, and these reads are on every question and every answer.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
+from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from studyapp.cards.review import StudyDay, study_day_for
 from studyapp.cards.scheduling import study_settings_for
 from studyapp.core.archiving import active_q
 from studyapp.core.errors import NotFound
+from studyapp.core.rows import (
+    Selected,
+    related_known,
+    row_read,
+    row_read_with_many,
+    rows_read,
+    table,
+)
 from studyapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
+    CaseStudy,
     Option,
     Question,
+    QuestionVersion,
     question_asked_q,
 )
-from studyapp.topics.models import Topic
+from studyapp.topics.models import Course, Topic
 
 
 def attempt_for_viewer(user, attempt_id: int) -> Attempt:
@@ -40,14 +58,19 @@ def attempt_for_viewer(user, attempt_id: int) -> Attempt:
     return attempt
 
 
+ATTEMPT = Selected(Attempt, "a")
+OWN_ATTEMPT_SQL = f"""SELECT {ATTEMPT.columns()}
+    FROM {table(Attempt)} a WHERE a.id = %(attempt)s AND a.user_id = %(user)s"""  # noqa: S608
+
+
 def attempt_for_owner(user, attempt_id: int) -> Attempt:
     """The attempt if ``user`` took it (to answer, flag or submit), else NotFound."""
     if not user.is_authenticated:
         raise NotFound("No such attempt.")
-    # Without the model's ordering: one row by its key needs none.
-    attempt = Attempt.objects.filter(pk=attempt_id, user=user).order_by().first()
-    if attempt is None:
+    row = row_read(OWN_ATTEMPT_SQL, {"attempt": attempt_id, "user": user.pk}, (ATTEMPT,))
+    if row is None:
         raise NotFound("No such attempt.")
+    attempt = row[0]
     attempt.user = user  # known already: grading an answer needs it without reading it again
     return attempt
 
@@ -78,34 +101,102 @@ def attempt_navigator(attempt: Attempt) -> list[NavigatorItem]:
     ]
 
 
+# One question of an attempt as a question page shows it: with its attempt, version, case study
+# and the version's options (in their written order), in one hand-written query (a row for each
+# option).
+ITEM_PARTS = (
+    Selected(AttemptQuestion, "i"),
+    ATTEMPT,
+    Selected(QuestionVersion, "v"),
+    Selected(CaseStudy, "c"),
+)
+OPTION = Selected(Option, "o")
+ITEM_SQL = f"""SELECT {", ".join(part.columns() for part in ITEM_PARTS)}, {OPTION.columns()}
+    FROM {table(AttemptQuestion)} i
+    JOIN {table(Attempt)} a ON a.id = i.attempt_id
+    JOIN {table(QuestionVersion)} v ON v.id = i.version_id
+    LEFT JOIN {table(CaseStudy)} c ON c.id = v.case_study_id
+    LEFT JOIN {table(Option)} o ON o.version_id = v.id
+    WHERE {{which}}
+    ORDER BY o.position"""  # noqa: S608
+AT_POSITION = "i.attempt_id = %(attempt)s AND i.position = %(position)s"
+FIRST_OPEN = f"""i.id = (SELECT f.id FROM {table(AttemptQuestion)} f
+    WHERE f.attempt_id = %(attempt)s AND f.answered_at IS NULL
+    ORDER BY f.position LIMIT 1)"""  # noqa: S608
+
+
+@lru_cache(maxsize=4)
+def item_sql(which: str, *, lock: bool) -> str:
+    """The question's query; ``lock``: taking the question's and its attempt's rows for the
+    rest of the transaction (SELECT ... FOR UPDATE on a database that has it; SQLite's write
+    transactions are the whole database's)."""
+    if lock and connection.features.has_select_for_update:
+        return f"{ITEM_SQL.format(which=which)} {connection.ops.for_update_sql(of=('i', 'a'))}"
+    return ITEM_SQL.format(which=which)
+
+
+def item_read(
+    attempt_id: int, *, position: int | None, lock: bool = False
+) -> AttemptQuestion | None:
+    """The attempt's question at ``position`` (None: its first one not answered yet) with its
+    attempt as the database has it now, its version, case study and options; None when there
+    is no such question."""
+    which = FIRST_OPEN if position is None else AT_POSITION
+    params = {"attempt": attempt_id, "position": position}
+    found = row_read_with_many(item_sql(which, lock=lock), params, ITEM_PARTS, OPTION)
+    if found is None:
+        return None
+    (item, attempt, version, case_study), options = found
+    version.case_study = case_study
+    related_known(version, "options", options)
+    item.version, item.attempt = version, attempt
+    return item
+
+
 def attempt_item(attempt: Attempt, position: int | None) -> AttemptQuestion | None:
     """One question of the attempt, at ``position`` or (None) the first one not answered yet
     (where a practice session resumes), with its version, case study and the version's options
-    (two queries), whatever the attempt's length. What the page shows only once the answer is
+    (one query), whatever the attempt's length. What the page shows only once the answer is
     revealed (the topics to study, the case's topic) is loaded by
     :func:`attempt_item_study_links_load`."""
-    if position is None:
-        items = attempt.items.filter(answered_at__isnull=True).order_by("position")
-    else:  # one row: without the model's ordering (by the attempt's start, a join)
-        items = attempt.items.filter(position=position).order_by()
-    return attempt_item_queryset(items).first()
+    item = item_read(attempt.pk, position=position)
+    if item is not None:
+        item.attempt = attempt
+    return item
 
 
-def attempt_item_queryset(items: QuerySet[AttemptQuestion]) -> QuerySet[AttemptQuestion]:
-    """``items`` loaded as a question page shows one: with its version, case study and
-    options."""
-    return items.select_related("version__case_study").prefetch_related(
-        Prefetch("version__options", queryset=Option.objects.order_by("position"))
-    )
+OPEN_ITEM_SQL = f"""SELECT 1 FROM {table(AttemptQuestion)} i
+    WHERE i.attempt_id = %(attempt)s AND i.answered_at IS NULL LIMIT 1"""  # noqa: S608
+
+
+def attempt_has_open_item(attempt: Attempt) -> bool:
+    """True while a question of the attempt is not answered yet (one hand-written query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(OPEN_ITEM_SQL, {"attempt": attempt.pk})
+        return cursor.fetchone() is not None
+
+
+TOPIC_PARTS = (Selected(Topic, "t"), Selected(Course, "k"))
+VERSION_TOPICS = QuestionVersion._meta.get_field("topics")
+VERSION_TOPICS_SQL = f"""SELECT {", ".join(part.columns() for part in TOPIC_PARTS)}
+    FROM {table(VERSION_TOPICS.remote_field.through)} vt
+    JOIN {table(Topic)} t ON t.id = vt.{VERSION_TOPICS.m2m_reverse_name()}
+    JOIN {table(Course)} k ON k.id = t.course_id
+    WHERE vt.{VERSION_TOPICS.m2m_column_name()} = %(version)s
+    ORDER BY k.position, k.title, t.position"""  # noqa: S608
 
 
 def attempt_item_study_links_load(item: AttemptQuestion) -> None:
     """Load what a revealed question links to: the topics (with their course) of the item's
-    version, and its case's topic when it has a case: one query, two with a case."""
-    lookups = [Prefetch("topics", queryset=Topic.objects.select_related("course"))]
+    version, in the topics' order (one hand-written query), and its case's topic when it has a
+    case (one more)."""
+    topics = []
+    for topic, course in rows_read(VERSION_TOPICS_SQL, {"version": item.version_id}, TOPIC_PARTS):
+        topic.course = course
+        topics.append(topic)
+    related_known(item.version, "topics", topics)
     if item.version.case_id is not None:
-        lookups.append("case__topic__course")
-    prefetch_related_objects([item.version], *lookups)
+        prefetch_related_objects([item.version], "case__topic__course")
 
 
 def attempt_items(attempt: Attempt) -> list[AttemptQuestion]:

@@ -6,9 +6,11 @@ Time is an argument: every test passes ``now`` and moves it, nothing sleeps.
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from studyapp.core.errors import NotFound
 from studyapp.quizzes import attempts, grading
@@ -168,6 +170,41 @@ def test_a_practice_answer_is_final(bank, learner):
     answer(practice, 1, wrong_ids(item), T0)
     with pytest.raises(attempts.AttemptClosed):
         answer(practice, 1, correct_ids(item), T0)
+
+
+def attempt_locked_elsewhere(attempt) -> bool:
+    """Whether another connection finds the attempt's row locked (asking without waiting)."""
+    found = {}
+
+    def lock() -> None:
+        try:
+            with transaction.atomic():
+                list(Attempt.objects.select_for_update(nowait=True).filter(pk=attempt.pk))
+            found["locked"] = False
+        except DatabaseError:
+            found["locked"] = True
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=lock)
+    other.start()
+    other.join()
+    return found["locked"]
+
+
+@pytest.mark.skipif(
+    not connection.features.has_select_for_update,
+    reason="SQLite's write transaction holds the whole database",
+)
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_holds_its_attempt_locked_until_its_transaction_ends(bank, learner):
+    # What keeps two answers (two tabs) from both ending a session, or one from being saved
+    # after a submission: each reads the attempt under the lock, and so sees the other's work.
+    practice = attempts.practice_start(user=learner, now=T0, count=3, rng=random.Random(1))
+    with transaction.atomic():
+        attempts.attempt_answer(attempt=practice, position=1, letters=["A"], now=T0)
+        assert attempt_locked_elsewhere(practice)
+    assert not attempt_locked_elsewhere(practice)
 
 
 def test_practice_ends_when_every_question_is_answered(bank, learner):

@@ -21,21 +21,21 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LENGTHS = [5, 75]
-# Session, user, the header's instructor check (1), the attempt, the question and its options,
-# and noting when the question was first shown; an exam also reads its navigator (practice
-# shows none).
-PRACTICE_PAGE_QUERIES = 7
-EXAM_PAGE_QUERIES = 8
-# Session, user, the attempt; in a transaction (begin and commit): the question read with the
-# attempt under the lock, its options, the answer saved, and (practice) the learner's study
-# settings with their schedule of the question (one query), the schedule saved, its review
-# logged and whether any question is left; then (practice) the topics of the question shown,
-# which is the one just graded, or (exam) the navigator.
-PRACTICE_ANSWER_QUERIES = 13
+# Session, user, the header's instructor check (1), the attempt, the question with its options
+# (one query), and noting when the question was first shown; an exam also reads its navigator
+# (practice shows none).
+PRACTICE_PAGE_QUERIES = 6
+EXAM_PAGE_QUERIES = 7
+# Session, user, the attempt; in a transaction (begin and commit): the question with its options,
+# read with the attempt under the lock (one query), the answer saved, and (practice) the
+# learner's study settings with their schedule of the question (one query), the schedule saved,
+# its review logged and whether any question is left; then (practice) the topics of the question
+# shown, which is the one just graded, or (exam) the navigator.
+PRACTICE_ANSWER_QUERIES = 12
 # The last answer also ends the session, under the same lock: every question's grade (one
 # light query: each was graded when it was answered) and the attempt saved.
 LAST_PRACTICE_ANSWER_QUERIES = PRACTICE_ANSWER_QUERIES + 2
-EXAM_ANSWER_QUERIES = 9
+EXAM_ANSWER_QUERIES = 8
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Model instances from hand-written SQL, for the few reads where building the ORM's query takes
 longer in Python than the database takes to run it (the review page's: see
-:mod:`studyapp.cards.review`). The instances are what the ORM would have built: every column of
-the model, converted from the database's values by the converters the ORM's compiler uses.
+:mod:`studyapp.cards.review`; a quiz question's and its answer's: see
+:mod:`studyapp.quizzes.selectors`). The instances are what the ORM would have built: every
+column of the model, converted from the database's values by the converters the ORM's compiler
+uses.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from functools import lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 
 def table(model: type[Model]) -> str:
@@ -68,16 +70,55 @@ def selected_converters(
     return names, names.index(model._meta.pk.attname), converters
 
 
-def row_read(sql: str, params: dict, parts: tuple[Selected, ...]) -> list[Model | None] | None:
-    """The instances of ``parts`` in the first row of ``sql``; None when it has no row."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
+def row_instances(row: Sequence, parts: tuple[Selected, ...]) -> list[Model | None]:
+    """The instances of ``parts`` in one row, in order."""
     instances, start = [], 0
     for part in parts:
         end = start + len(part.fields)
         instances.append(part.instance(row[start:end]))
         start = end
     return instances
+
+
+def row_read(sql: str, params: dict, parts: tuple[Selected, ...]) -> list[Model | None] | None:
+    """The instances of ``parts`` in the first row of ``sql``; None when it has no row."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row_instances(row, parts)
+
+
+def rows_read(sql: str, params: dict, parts: tuple[Selected, ...]) -> list[list[Model | None]]:
+    """The instances of ``parts`` in every row of ``sql``."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [row_instances(row, parts) for row in rows]
+
+
+def row_read_with_many(
+    sql: str, params: dict, parts: tuple[Selected, ...], many: Selected
+) -> tuple[list[Model | None], list[Model]] | None:
+    """The instances of ``parts`` in the first row of ``sql``, and of ``many`` (its last
+    columns: a LEFT JOIN of the row's related objects) in each of its rows, the first row's
+    alone converted; None when it has no row."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    start = sum(len(part.fields) for part in parts)
+    related = [many.instance(row[start:]) for row in rows]
+    return row_instances(rows[0], parts), [found for found in related if found is not None]
+
+
+def related_known(instance: Model, name: str, objects: list[Model]) -> None:
+    """Give ``instance``'s related objects ``name`` (a reverse foreign key or a many-to-many:
+    ``version.options``) as ``prefetch_related`` would: ``instance.<name>.all()`` is then
+    ``objects``, read by hand-written SQL, without a query."""
+    known = QuerySet(model=getattr(instance, name).model)  # never run: its rows are known
+    known._result_cache = list(objects)
+    known._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = known

@@ -466,7 +466,9 @@ def review_record(
     second tab): nothing is recorded and ``recorded`` is False. Five queries at most.
     """
     now = utc(now)
-    settings, schedule = study_settings_with_schedule(user, schedules="card_schedules", card=card)
+    settings, schedule = study_settings_with_schedule(
+        user, schedule=CardSchedule, item="card_id", item_id=card.pk
+    )
     if duration_ms is not None:
         duration_ms = max(0, min(int(duration_ms), 24 * 3600 * 1000))
     current_version = schedule.version if schedule is not None else 0

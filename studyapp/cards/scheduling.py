@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import fsrs
 from django.conf import settings as django_settings
-from django.db.models import FilteredRelation, Model, Q
+from django.db.models import Model
 
 from studyapp.accounts.models import User
 from studyapp.cards.models import FsrsState, Rating, StudySettings
@@ -56,25 +57,28 @@ def study_settings_for(user: User) -> StudySettings:
     return row[0] if row is not None else StudySettings(user=user)
 
 
-def study_settings_with_schedule(
-    user: User, *, schedules: str, **item
-) -> tuple[StudySettings, Model | None]:
+@cache
+def settings_with_schedule_sql(schedule: type[Model], item: str) -> tuple[str, Selected]:
+    """The query of :func:`study_settings_with_schedule` for one kind of schedule."""
+    schedules = Selected(schedule, "s")
+    sql = f"""SELECT {SETTINGS.columns()}, {schedules.columns()}
+    FROM {table(User)} u
+    LEFT JOIN {table(StudySettings)} x ON x.user_id = u.id
+    LEFT JOIN {table(schedule)} s ON s.user_id = u.id AND s.{item} = %(item)s
+    WHERE u.id = %(user)s"""  # noqa: S608
+    return sql, schedules
+
+
+def study_settings_with_schedule[S: Model](
+    user: User, *, schedule: type[S], item: str, item_id: int
+) -> tuple[StudySettings, S | None]:
     """The learner's study settings (unsaved defaults when they never changed them) and their
-    schedule of one item, or None, in one query: ``schedules`` names the user's schedules
-    (``card_schedules``, ``question_schedules``) and ``item`` picks the item's
-    (``card=card``, ``question_id=7``)."""
-    condition = Q(**{f"{schedules}__{field}": value for field, value in item.items()})
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(schedule=FilteredRelation(schedules, condition=condition))
-        .select_related("study_settings", "schedule")
-        .get()
-    )
-    try:
-        settings = row.study_settings
-    except StudySettings.DoesNotExist:
-        settings = StudySettings(user=user)
-    return settings, getattr(row, "schedule", None)
+    schedule of one item, or None, in one hand-written query (see :mod:`studyapp.core.rows`):
+    ``schedule`` is the model of the learner's schedules (a card's, a question's), ``item`` its
+    column naming the item (``card_id``, ``question_id``) and ``item_id`` the item."""
+    sql, schedules = settings_with_schedule_sql(schedule, item)
+    settings, found = row_read(sql, {"user": user.pk, "item": item_id}, (SETTINGS, schedules))
+    return settings if settings is not None else StudySettings(user=user), found
 
 
 def fuzzing_enabled() -> bool:

@@ -9,31 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from studyapp.accounts.models import User
-from studyapp.cards.models import StudySettings
-from studyapp.cards.scheduling import SETTINGS, fsrs_review
-from studyapp.core.rows import Selected, row_read, table
+from studyapp.cards.scheduling import fsrs_review, study_settings_with_schedule
 from studyapp.quizzes.models import AttemptQuestion, QuestionReview, QuestionSchedule
-
-SCHEDULE = Selected(QuestionSchedule, "q")
-SETTINGS_WITH_SCHEDULE_SQL = f"""SELECT {SETTINGS.columns()}, {SCHEDULE.columns()}
-    FROM {table(User)} u
-    LEFT JOIN {table(StudySettings)} x ON x.user_id = u.id
-    LEFT JOIN {table(QuestionSchedule)} q ON q.user_id = u.id AND q.question_id = %(question)s
-    WHERE u.id = %(user)s"""  # noqa: S608
-
-
-def study_settings_with_question_schedule(
-    user, *, question_id: int
-) -> tuple[StudySettings, QuestionSchedule | None]:
-    """The learner's study settings (unsaved defaults when they never changed them) and their
-    schedule of the question, or None, in one hand-written query (see
-    :mod:`studyapp.core.rows`; a card's are read by
-    :func:`studyapp.cards.scheduling.study_settings_with_schedule`)."""
-    settings, schedule = row_read(
-        SETTINGS_WITH_SCHEDULE_SQL, {"user": user.pk, "question": question_id}, (SETTINGS, SCHEDULE)
-    )
-    return settings if settings is not None else StudySettings(user=user), schedule
 
 
 def question_review_record(
@@ -46,7 +23,9 @@ def question_review_record(
 ) -> QuestionSchedule:
     """Apply one rating to the learner's schedule of the item's question and log the review."""
     question_id = item.version.question_id
-    settings, schedule = study_settings_with_question_schedule(user, question_id=question_id)
+    settings, schedule = study_settings_with_schedule(
+        user, schedule=QuestionSchedule, item="question_id", item_id=question_id
+    )
     duration_ms = int(duration.total_seconds() * 1000) if duration is not None else None
     outcome = fsrs_review(
         fsrs_state=schedule.fsrs_state if schedule else None,

@@ -153,9 +153,11 @@ LOGIN_URL = "accounts:login"
 # log-in to it is refused, the right password included, for LOGIN_COOLOFF_MINUTES. Failures from
 # one address are limited separately and more loosely (LOGIN_ADDRESS_FAILURE_LIMIT in the same
 # window), since a whole class may share one address behind a school's router.
+# Then Django's model backend, which here also reads the user's role in the query that reads the
+# session's user (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "studyapp.accounts.backends.RoleBackend",
 ]
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15"))

@@ -17,6 +17,9 @@ from studyapp.core.archiving import ArchivableQuerySet
 
 INSTRUCTORS_GROUP = "Instructors"
 TEACH_PERMISSION = "accounts.teach"
+#: Set on the session's user by accounts.backends.RoleBackend, read in the same query as the
+#: user: whether the teach permission is theirs, directly or by a group.
+TEACH_GRANTED = "teach_granted"
 
 
 def validate_time_zone(value: str) -> None:
@@ -48,7 +51,8 @@ class User(AbstractUser):
 
     @property
     def is_instructor(self) -> bool:
-        self.permissions_load()
+        if not hasattr(self, TEACH_GRANTED):  # not read by the backend: a test, a command
+            self.permissions_load()
         return self.has_perm(TEACH_PERMISSION)
 
     def permissions_load(self) -> None:

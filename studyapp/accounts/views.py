@@ -47,7 +47,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             except CohortError as error:  # the cohort closed since the form was checked
                 form.add_error("code", str(error))
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="studyapp.accounts.backends.RoleBackend")
                 return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
 

@@ -1,5 +1,6 @@
-"""The role check every page's header makes reads the permissions in one query and answers as
-Django's model backend does, for every kind of user."""
+"""The role check of a user the session's backend did not read (a test's, a command's) reads the
+permissions in one query and answers as Django's model backend does, for every kind of user
+(the session's user comes with the role read: test_role_backend.py)."""
 
 from __future__ import annotations
 

@@ -120,15 +120,15 @@ def test_the_next_new_card_with_the_learners_own_text_takes_3_queries(
     assert (queue.current.queue, queue.current.override.front_md) == ("new", "Mine")
 
 
-# The session, the user, the study settings, the queue, the card (or the summary when nothing is
-# left), the topic filter's topics and the header's permissions.
-REVIEW_PAGE_QUERIES = 7
+# The session, the user (with the header's role), the study settings, the queue, the card (or
+# the summary when nothing is left) and the topic filter's topics.
+REVIEW_PAGE_QUERIES = 6
 # The session, the user, the card, the settings with the schedule, the update and the log in a
 # savepoint (four), the queue and the next card.
 ANSWER_QUERIES = 10
 
 
-def test_the_review_page_with_a_card_takes_7_queries(
+def test_the_review_page_with_a_card_takes_6_queries(
     learner_client, studied, cards, django_assert_num_queries
 ):
     with django_assert_num_queries(REVIEW_PAGE_QUERIES):
@@ -136,7 +136,7 @@ def test_the_review_page_with_a_card_takes_7_queries(
     assert 'id="review-card"' in page.text
 
 
-def test_the_review_page_with_nothing_left_takes_7_queries(
+def test_the_review_page_with_nothing_left_takes_6_queries(
     learner_client, studied, cards, django_assert_num_queries
 ):
     Note.objects.update(archived_at=NOW)

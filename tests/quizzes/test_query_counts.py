@@ -21,11 +21,11 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LENGTHS = [5, 75]
-# Session, user, the header's instructor check (1), the attempt, the question with its options
-# (one query), and noting when the question was first shown; an exam also reads its navigator
-# (practice shows none).
-PRACTICE_PAGE_QUERIES = 6
-EXAM_PAGE_QUERIES = 7
+# Session, user (the header's instructor check read with it), the attempt, the question with
+# its options (one query), and noting when the question was first shown; an exam also reads its
+# navigator (practice shows none).
+PRACTICE_PAGE_QUERIES = 5
+EXAM_PAGE_QUERIES = 6
 # Session, user, the attempt; in a transaction (begin and commit): the question with its options,
 # read with the attempt under the lock (one query), the answer saved, and (practice) the
 # learner's study settings with their schedule of the question (one query), the schedule saved,

@@ -240,14 +240,14 @@ def test_the_topic_page_takes_a_constant_number_of_queries(
     for slug in ("overview", "event-sources", "concurrency-and-scaling", "kinesis"):
         topic = lambda_course.topics.get(slug=slug)
         learner_client.get(topic.get_absolute_url())
-        # the session, the user, the topic with its course's content version, the visit, the
-        # read marks, the counts of cards, questions and samples, the header's role
-        with django_assert_max_num_queries(7):
+        # the session, the user with the header's role, the topic with its course's content
+        # version, the visit, the read marks, the counts of cards, questions and samples
+        with django_assert_max_num_queries(6):
             learner_client.get(topic.get_absolute_url())
 
 
 def test_the_course_page_takes_a_constant_number_of_queries(
     learner_client, lambda_course, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         learner_client.get(lambda_course.get_absolute_url())

@@ -67,7 +67,7 @@ def test_the_list_page_query_count_does_not_grow_with_functions(
         function_copy(function=sample(name), user=learner)
     with CaptureQueriesContext(connection) as four:
         learner_client.get(reverse("sandbox:index"))
-    assert len(four) == len(one) <= 6
+    assert len(four) == len(one) <= 4
 
 
 @pytest.mark.django_db

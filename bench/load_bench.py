@@ -66,9 +66,9 @@ ALONE_GOALS = {
 }
 WHY_ALONE = (
     "Why, alone: the floor reads the session and the user and renders nothing. A practice "
-    "question or answer also reads the attempt, the navigator's state of every question in one "
-    "light query and the shown question with its options (an answer also grades it under a "
-    "lock and moves the question's FSRS schedule), and renders the page; the dashboard reads "
+    "question or answer also reads the attempt and the shown question with its options in one "
+    "hand-written query each (an answer also grades it under a lock and moves the question's "
+    "FSRS schedule), and renders the page; the dashboard reads "
     "the learner's quarter-hour sums, queue and masteries and draws five SVG charts; on a "
     "shared 2-core machine the p95 of a 15-second sample also catches other processes' bursts."
 )

@@ -19,8 +19,11 @@ pytestmark = pytest.mark.django_db
 # cohort assignments among them); the same at both data sizes.
 # The cohort page counts every learner's review queue in one query (their time zones read in
 # one more), whatever the cohort's size; the instructor's permission comes with the user.
+# Both read the course versions the process keeps the topic list under (one small query), and
+# the topic list itself only when it is not kept yet: one query more on the first view.
 HOME_MAX = 14
 COHORT_MAX = 12
+FIRST_VIEW = 1
 
 
 @pytest.fixture(params=[(3, 40), (12, 1200)], ids=["small", "large"])
@@ -47,6 +50,9 @@ def test_the_learner_dashboard_runs_a_fixed_number_of_queries(
     client, learner, history, django_assert_max_num_queries
 ):
     client.force_login(learner)
+    with django_assert_max_num_queries(HOME_MAX + FIRST_VIEW):
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
     with django_assert_max_num_queries(HOME_MAX):
         response = client.get(reverse("home"))
     assert response.status_code == 200
@@ -56,6 +62,10 @@ def test_the_cohort_dashboard_runs_a_fixed_number_of_queries(
     client, instructor, history, django_assert_max_num_queries
 ):
     client.force_login(instructor)
+    url = reverse("progress:cohort", args=[history.id])
+    with django_assert_max_num_queries(COHORT_MAX + FIRST_VIEW):
+        response = client.get(url)
+    assert response.status_code == 200
     with django_assert_max_num_queries(COHORT_MAX):
-        response = client.get(reverse("progress:cohort", args=[history.id]))
+        response = client.get(url)
     assert response.status_code == 200

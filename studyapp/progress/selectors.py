@@ -57,6 +57,7 @@ from studyapp.cards.scheduling import scheduler_for
 from studyapp.progress.models import StudyQuarter
 from studyapp.progress.prepared import Parameter, Prepared, moment
 from studyapp.quizzes.assignments import (
+    assignments_of_learner,
     cohort_assignments,
     cohort_assignments_done,
     learner_assignments,
@@ -697,12 +698,19 @@ class AssignmentStatus:
     overdue: bool = False
 
 
+LEARNER_ASSIGNED = Prepared(lambda: assignments_of_learner(LEARNER).values_list("pk")[:1])
+
+
 def assignments_for_learner(
     user: User, *, now: datetime, cohort: Cohort | None = None
 ) -> list[AssignmentStatus]:
     """What the learner's cohorts (or only ``cohort``) assigned them, open work first (soonest
     due first); the statuses come from ``studyapp.quizzes.assignments`` in a fixed number of
-    queries."""
+    queries. A learner with nothing assigned costs one small query compiled once (most have
+    no cohort): the assignments with their quizzes, topics and courses are read only when
+    there is one."""
+    if not LEARNER_ASSIGNED.rows(user=user.pk):
+        return []
     return [
         AssignmentStatus(
             title=row.title,

@@ -15,8 +15,9 @@ from studyapp.topics.models import Course, Topic
 pytestmark = pytest.mark.django_db
 
 # Session and user (2, the header's role read with the user), the study settings, the review
-# queue's counts (1: not the card it would show next), then the dashboard's own reads (the
-# cohort assignments among them); the same at both data sizes.
+# queue's counts (1: not the card it would show next), then the dashboard's own reads (whether
+# the learner's cohorts assigned anything among them: the assignments themselves, with their
+# statuses, are read only when there are some); the same at both data sizes.
 # The cohort page counts every learner's review queue in one query (their time zones read in
 # one more), whatever the cohort's size; the instructor's permission comes with the user.
 # Both read the course versions the process keeps the topic list under (one small query), and

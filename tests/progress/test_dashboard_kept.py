@@ -1,6 +1,7 @@
-"""The dashboard's topic list is kept per process under the course versions: the page is the
-same byte for byte, every write of the content shows on the next request, and what is a
-learner's own (read marks, masteries, assignments) is never another learner's."""
+"""The dashboard's topic list is kept per process under the course versions, and each topic's
+item as drawn under what it shows: the page is the same byte for byte, every write of the
+content shows on the next request, and what is a learner's own (read marks, masteries,
+assignments) is never another learner's."""
 
 from __future__ import annotations
 
@@ -46,8 +47,10 @@ def course_map(html: str) -> str:
 
 def test_a_kept_dashboard_is_the_dashboard_built_afresh_byte_for_byte(home, learner, course):
     from studyapp.progress.selectors import topics_kept_forget
+    from studyapp.progress.templatetags.progress_tags import topic_item_markup
 
     topics_kept_forget()
+    topic_item_markup.cache_clear()
     afresh = home(learner)
     kept = home(learner)
     assert "Buckets and Objects" in course_map(kept)

@@ -84,6 +84,15 @@ def topic_pages_forgotten() -> None:
     topic_pages_forget()
 
 
+@pytest.fixture(autouse=True)
+def dashboard_topics_forgotten() -> None:
+    """Each test starts with no dashboard topic list kept in this process (the same reason:
+    rolled-back rows let the next test reuse their ids and course versions)."""
+    from studyapp.progress.selectors import topics_kept_forget
+
+    topics_kept_forget()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def sandbox_secret() -> str:
     """The secret this test session signs sandbox requests with (settings.SANDBOX_SECRET)."""

@@ -36,7 +36,6 @@ from studyapp.core.errors import NotFound
 from studyapp.progress import selectors
 from studyapp.quizzes import grading
 from studyapp.quizzes.models import DOMAIN_WEIGHTS, DOMAINS
-from studyapp.quizzes.selectors import questions_due_count
 from studyapp.topics.models import Topic
 
 FORECAST_DAYS = 30
@@ -189,6 +188,15 @@ class TopicLinks:
     def __init__(self, topic: Topic) -> None:
         self.topic = topic
 
+    @classmethod
+    def of(cls, topic: Topic) -> TopicLinks:
+        """The topic's links, kept with it: a topic kept between requests
+        (:func:`selectors.topics_active_kept`) works its links out once."""
+        links = topic.__dict__.get("_links")
+        if links is None:
+            links = topic.__dict__["_links"] = cls(topic)
+        return links
+
     @cached_property
     def read(self) -> str:
         return self.topic.get_absolute_url()
@@ -227,9 +235,9 @@ class TopicMastery:
     def started(self) -> bool:
         return self.cards > 0 or self.graded > 0 or self.read
 
-    @cached_property
+    @property
     def links(self) -> TopicLinks:
-        return TopicLinks(self.topic)
+        return TopicLinks.of(self.topic)
 
 
 def mastery_score(recall: float | None, accuracy: float | None) -> float | None:
@@ -323,7 +331,7 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     day = study_day_for(user, settings, now=now)
     today = local_study_date(now, zone=zone, day_starts_at_hour=hour)
 
-    questions_due = questions_due_count(user, now, day=day)
+    questions_due = selectors.learner_questions_due(user, day=day)
 
     answered = selectors.study_days(user, zone=zone, day_starts_at_hour=hour)
     card_days, question_days = answered.cards, answered.questions
@@ -354,7 +362,7 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
     young = sum(w.young for w in recent)
     mature = sum(w.mature for w in recent)
 
-    topics = selectors.topics_active()
+    topics = selectors.topics_active_kept()
     curve = selectors.forgetting_curve(settings)
     masteries = topic_masteries(
         user.id,
@@ -578,7 +586,7 @@ def cohort_dashboard(cohort: Cohort, *, now: datetime) -> CohortDashboard:
     due = review_counts_of(
         User.objects.filter(pk__in=user_ids).only("pk", "time_zone"), now=now, settings=saved
     )
-    topics = selectors.topics_active()
+    topics = selectors.topics_active_kept()
     recall = selectors.topic_recall(user_ids, now=now, curves=curves)
     accuracy = selectors.topic_accuracy(user_ids, cohort=cohort)
     read = selectors.topics_read(user_ids)
@@ -670,7 +678,7 @@ def cohort_learner(cohort: Cohort, *, user_id: int, now: datetime) -> CohortLear
     now, learner, joined = utc(now), membership.user, membership.joined_at
     saved = selectors.settings_of([learner.pk])
     curves = {uid: selectors.forgetting_curve(s) for uid, s in saved.items()}
-    topics = selectors.topics_active()
+    topics = selectors.topics_active_kept()
     masteries = topic_masteries(
         learner.pk,
         topics,

@@ -20,6 +20,7 @@ These read other apps' models (cards, quizzes, topics, accounts, sandbox) withou
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -51,11 +52,12 @@ from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, Membership, User
 from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings, schedule_studied_q
-from studyapp.cards.review import EPOCH, epoch_days
+from studyapp.cards.review import EPOCH, StudyDay, epoch_days
 from studyapp.cards.scheduling import scheduler_for
 from studyapp.progress.models import StudyQuarter
 from studyapp.progress.prepared import Parameter, Prepared, moment
 from studyapp.quizzes.assignments import (
+    assignments_of_learner,
     cohort_assignments,
     cohort_assignments_done,
     learner_assignments,
@@ -67,7 +69,8 @@ from studyapp.quizzes.models import (
     QuestionSchedule,
     question_asked_q,
 )
-from studyapp.topics.models import ReadingProgress, Topic, topic_visible_q
+from studyapp.quizzes.selectors import questions_due_before
+from studyapp.topics.models import Course, ReadingProgress, Topic, topic_visible_q
 
 MATURE_DAYS = 21
 REVIEW = CardSchedule.State.REVIEW
@@ -312,6 +315,21 @@ def study_days(user: User, *, zone: ZoneInfo, day_starts_at_hour: int) -> StudyD
 # -- what is due ------------------------------------------------------------------------------
 
 
+def questions_due_rows() -> QuerySet:
+    """How many of the learner's questions fall due before ``end`` (one row, one column)."""
+    due = questions_due_before(LEARNER, Parameter("end", DateTimeField()))
+    return due.order_by().annotate(n=Func(F("pk"), function="COUNT")).values_list("n")
+
+
+QUESTIONS_DUE = Prepared(questions_due_rows)
+
+
+def learner_questions_due(user: User, *, day: StudyDay) -> int:
+    """``questions_due_count`` of the learner on their study ``day``: the quiz questions due
+    today."""
+    return QUESTIONS_DUE.rows(user=user.pk, end=day.end)[0][0]
+
+
 def card_schedules_active() -> QuerySet[CardSchedule]:
     """Schedules of cards still in the course (see ``schedule_studied_q``)."""
     return CardSchedule.objects.filter(schedule_studied_q())
@@ -507,6 +525,62 @@ def topics_active() -> list[Topic]:
     )
 
 
+def course_versions() -> QuerySet:
+    """What :func:`topics_active` depends on, course by course: every write of a course's
+    sections and topics moves its ``content_version`` on (the importers'
+    ``content_changed()``), and the course's own row says whether it is archived, where it
+    sits and what it is called."""
+    return Course.objects.order_by("pk").values_list(
+        "pk", "content_version", "archived_at", "position", "title"
+    )
+
+
+COURSE_VERSIONS = Prepared(course_versions)
+
+
+class _TopicsKept:
+    """:func:`topics_active` as this process last read it, with the course versions it was
+    read at; safe to share between a process's threads (the list is only ever replaced)."""
+
+    def __init__(self) -> None:
+        self.kept: tuple[tuple, list[Topic]] | None = None
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> list[Topic] | None:
+        kept = self.kept
+        return kept[1] if kept is not None and kept[0] == key else None
+
+    def put(self, key: tuple, topics: list[Topic]) -> None:
+        with self.lock:
+            self.kept = (key, topics)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.kept = None
+
+
+_topics_kept = _TopicsKept()
+
+
+def topics_active_kept() -> list[Topic]:
+    """:func:`topics_active`, read from the database only when a course's version, or the set
+    of courses, has changed since this process last read it (one small query otherwise). The
+    topics are shared between requests: read them, never change them."""
+    key = tuple(COURSE_VERSIONS.rows())
+    topics = _topics_kept.get(key)
+    if topics is None:
+        # Read after the versions, so at least as new as they are: never older topics under
+        # a newer key.
+        topics = topics_active()
+        _topics_kept.put(key, topics)
+    return topics
+
+
+def topics_kept_forget() -> None:
+    """Drop the topics this process keeps (tests start from none; no page needs it)."""
+    _topics_kept.clear()
+
+
 def read_rows(learners: Q) -> QuerySet:
     """(learner, topic) pairs the learners marked read."""
     return ReadingProgress.objects.filter(learners, read_at__isnull=False).values_list(
@@ -624,12 +698,19 @@ class AssignmentStatus:
     overdue: bool = False
 
 
+LEARNER_ASSIGNED = Prepared(lambda: assignments_of_learner(LEARNER).values_list("pk")[:1])
+
+
 def assignments_for_learner(
     user: User, *, now: datetime, cohort: Cohort | None = None
 ) -> list[AssignmentStatus]:
     """What the learner's cohorts (or only ``cohort``) assigned them, open work first (soonest
     due first); the statuses come from ``studyapp.quizzes.assignments`` in a fixed number of
-    queries."""
+    queries. A learner with nothing assigned costs one small query compiled once (most have
+    no cohort): the assignments with their quizzes, topics and courses are read only when
+    there is one."""
+    if not LEARNER_ASSIGNED.rows(user=user.pk):
+        return []
     return [
         AssignmentStatus(
             title=row.title,

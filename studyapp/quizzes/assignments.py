@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, Membership
@@ -199,12 +199,17 @@ class LearnerAssignment:
         return self.status == DONE
 
 
+def assignments_of_learner(user_id) -> QuerySet[Assignment]:
+    """What the learner's cohorts (those not archived) assigned: the one definition
+    :func:`learner_assignments` reads. ``user_id``: a value or, for a query compiled once, an
+    expression."""
+    return Assignment.objects.filter(active_q("cohort"), cohort__memberships__user_id=user_id)
+
+
 def learner_assignments(user, *, now: datetime) -> list[LearnerAssignment]:
     """Everything the learner's cohorts assigned them, with its status; open work first
     (soonest due first), finished work last."""
-    assignments = list(
-        _with_related(Assignment.objects.filter(active_q("cohort"), cohort__memberships__user=user))
-    )
+    assignments = list(_with_related(assignments_of_learner(user.pk)))
     statuses = assignment_statuses(assignments, [user.pk])
     rows = [
         LearnerAssignment(

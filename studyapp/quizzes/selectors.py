@@ -226,11 +226,13 @@ def questions_due(user, *, now: datetime, day: StudyDay | None = None) -> QueryS
         return Question.objects.none()
     if day is None:
         day = study_day_for(user, study_settings_for(user), now=now)
-    return (
-        Question.objects.asked()
-        .filter(schedules__user=user, schedules__due__lt=day.end)
-        .order_by("schedules__due", "pk")
-    )
+    return questions_due_before(user.pk, day.end).order_by("schedules__due", "pk")
+
+
+def questions_due_before(user_id, end) -> QuerySet[Question]:
+    """The learner's questions whose schedule falls due before ``end`` (each a value or, for a
+    query compiled once, an expression): what :func:`questions_due` asks for a study day."""
+    return Question.objects.asked().filter(schedules__user_id=user_id, schedules__due__lt=end)
 
 
 def questions_due_count(user, now: datetime, *, day: StudyDay | None = None) -> int:

@@ -15,12 +15,16 @@ from studyapp.topics.models import Course, Topic
 pytestmark = pytest.mark.django_db
 
 # Session and user (2, the header's role read with the user), the study settings, the review
-# queue's counts (1: not the card it would show next), then the dashboard's own reads (the
-# cohort assignments among them); the same at both data sizes.
+# queue's counts (1: not the card it would show next), then the dashboard's own reads (whether
+# the learner's cohorts assigned anything among them: the assignments themselves, with their
+# statuses, are read only when there are some); the same at both data sizes.
 # The cohort page counts every learner's review queue in one query (their time zones read in
 # one more), whatever the cohort's size; the instructor's permission comes with the user.
+# Both read the course versions the process keeps the topic list under (one small query), and
+# the topic list itself only when it is not kept yet: one query more on the first view.
 HOME_MAX = 14
 COHORT_MAX = 12
+FIRST_VIEW = 1
 
 
 @pytest.fixture(params=[(3, 40), (12, 1200)], ids=["small", "large"])
@@ -47,6 +51,9 @@ def test_the_learner_dashboard_runs_a_fixed_number_of_queries(
     client, learner, history, django_assert_max_num_queries
 ):
     client.force_login(learner)
+    with django_assert_max_num_queries(HOME_MAX + FIRST_VIEW):
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
     with django_assert_max_num_queries(HOME_MAX):
         response = client.get(reverse("home"))
     assert response.status_code == 200
@@ -56,6 +63,10 @@ def test_the_cohort_dashboard_runs_a_fixed_number_of_queries(
     client, instructor, history, django_assert_max_num_queries
 ):
     client.force_login(instructor)
+    url = reverse("progress:cohort", args=[history.id])
+    with django_assert_max_num_queries(COHORT_MAX + FIRST_VIEW):
+        response = client.get(url)
+    assert response.status_code == 200
     with django_assert_max_num_queries(COHORT_MAX):
-        response = client.get(reverse("progress:cohort", args=[history.id]))
+        response = client.get(url)
     assert response.status_code == 200

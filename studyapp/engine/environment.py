@@ -471,6 +471,22 @@ class ExecutionEnvironment:
         between, self._between_logs = self._between_logs, None
         if between is not None:  # what the runtime wrote after its last answer
             logs.add_output(between.text().encode())
+        # What the runtime gets on /next, but its deadline: made now, so that the runtime's /next
+        # is answered at once when it comes (waiting for it is on the caller's path).
+        arn = self._arns.get(invoked_qualifier)
+        if arn is None:
+            arn = self._arns[invoked_qualifier] = function_arn(
+                self.config.name, qualifier=invoked_qualifier, region=self.config.region
+            )
+        invocation = Invocation(
+            request_id=request_id,
+            event=event,
+            deadline_ms=0,
+            function_arn=arn,
+            trace_id=trace_id_new(),
+            client_context=client_context,
+            identity=identity,
+        )
         cold = self.state in ("new", "reset")
         if cold:
             self._runtime_gone.wait(RUNTIME_GONE_WAIT_S)
@@ -508,25 +524,13 @@ class ExecutionEnvironment:
                 return self._finish(
                     logs, request_id, failure, duration_ms=0.0, init_ms=init_ms, cold=True
                 )
+        now = time.time()
         logs.add_platform(
             platform_logs.start_line(
-                request_id, log_format=log_format, now=time.time(), version=self.config.version
+                request_id, log_format=log_format, now=now, version=self.config.version
             )
         )
-        arn = self._arns.get(invoked_qualifier)
-        if arn is None:
-            arn = self._arns[invoked_qualifier] = function_arn(
-                self.config.name, qualifier=invoked_qualifier, region=self.config.region
-            )
-        invocation = Invocation(
-            request_id=request_id,
-            event=event,
-            deadline_ms=int((time.time() + self.config.timeout_s) * 1000),
-            function_arn=arn,
-            trace_id=trace_id_new(),
-            client_context=client_context,
-            identity=identity,
-        )
+        invocation.deadline_ms = int((now + self.config.timeout_s) * 1000)
         started = time.monotonic()
         outcome = self._exchange(started + self.config.timeout_s, logs, invocation)
         duration_ms = (time.monotonic() - started) * 1000

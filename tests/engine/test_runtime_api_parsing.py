@@ -160,3 +160,27 @@ def test_request_ids_are_version_4_uuids_written_as_uuid_writes_them():
         text = request_id_new()
         parsed = uuid.UUID(text)
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+
+
+def test_a_next_sent_byte_for_byte_as_before_is_judged_afresh_each_time():
+    harness = ApiHarness()
+    ask = request("GET", "invocation/next")
+    try:
+        harness.client.sendall(ask)
+        assert [m.type for m in harness.pump()] == ["ready"]
+        for number in range(3):
+            request_id = f"rid-{number}"
+            harness.api.deliver(Invocation(request_id, b"{}", 0, "arn", "trace"))
+            assert harness.answer() == (200, b"{}")
+            harness.client.sendall(ask)  # the same bytes while the invocation runs: refused
+            harness.pump()
+            status, body = harness.answer()
+            assert status == 403 and json.loads(body)["errorType"] == "InvalidStateTransition"
+            path = f"invocation/{request_id}/response"
+            harness.client.sendall(request("POST", path, b'"ok"'))
+            assert [m.type for m in harness.pump()] == ["result"]
+            assert harness.answer()[0] == 202
+            harness.client.sendall(ask)  # and now taken as the next /next
+            assert harness.pump() == [] and harness.api.waiting
+    finally:
+        harness.close()

@@ -201,11 +201,14 @@ class _Freezer:
                 )
                 self._thread.start()
             alarm = self._alarm
-            if previous is not None and previous[0] <= alarm.at:
-                # The alarm may have been this environment's earlier due: the first due now.
-                alarm.set(min(when for when, _ in self._due.values()))
-            elif due < alarm.at:
+            if due < alarm.at:
                 alarm.set(due)
+            elif previous is not None and previous[0] <= alarm.at < due - FREEZE_AFTER_IDLE_S / 2:
+                # The alarm was this environment's earlier due, and is near: moved to the first
+                # due now. An alarm left early costs at most a wake-up that finds nothing due
+                # and sets it again; moving it costs a system call, so invocations in a row
+                # move it every other time or so, and never let it ring.
+                alarm.set(min(when for when, _ in self._due.values()))
 
     def _serve(self) -> None:
         while True:

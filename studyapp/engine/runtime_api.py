@@ -331,7 +331,8 @@ class RuntimeApi:
             return self._next(connection)  # parsed and routed when these bytes came first
         connection.buffer += data
         message = None
-        while not connection.closed:
+        # An empty buffer completes no request: a head parsed before waits for a body.
+        while not connection.closed and connection.buffer:
             try:
                 request = self._parse(connection)
             except HttpError as error:

@@ -55,6 +55,8 @@ INIT_ERROR = "InitError"
 _NEXT = re.compile(rf"^/{API_VERSION}/runtime/invocation/next$")
 _RESPONSE = re.compile(rf"^/{API_VERSION}/runtime/invocation/([^/]+)/(response|error)$")
 _INIT_ERROR = re.compile(rf"^/{API_VERSION}/runtime/init/error$")
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]+")  # a request id the path carries as it is
+_UNUSUAL = re.compile(rb"[^\t\r\n\x20-\x7e]")
 
 
 def request_id_new() -> str:
@@ -211,6 +213,8 @@ class RuntimeApi:
         self._delivered_at = 0.0
         self._waiting: _Connection | None = None  # a /next the runtime is waiting on
         self._pending: Invocation | None = None  # an invocation waiting for a /next
+        # How the running invocation's /response begins, byte for byte (see _response_at_once).
+        self._response_prefix = b""
         self._connections: dict[int, _Connection] = {}
         listener.setblocking(False)
         selector.register(listener, selectors.EVENT_READ, self)
@@ -329,6 +333,10 @@ class RuntimeApi:
         alone = not connection.buffer and connection.head is None
         if alone and data == connection.next_request:
             return self._next(connection)  # parsed and routed when these bytes came first
+        if alone and self._response_prefix and data.startswith(self._response_prefix):
+            answered = self._response_at_once(connection, data)
+            if answered is not None:
+                return answered
         connection.buffer += data
         message = None
         # An empty buffer completes no request: a head parsed before waits for a body.
@@ -445,6 +453,45 @@ class RuntimeApi:
         self.state = RUNNING
         self._delivered_at = time.perf_counter()
         self._send(connection, invocation.next_answer())
+        request_id = invocation.request_id
+        self._response_prefix = (
+            f"POST /{API_VERSION}/runtime/invocation/{request_id}/response HTTP/1.1\r\n".encode()
+            if _PLAIN_ID.fullmatch(request_id)
+            else b""
+        )
+
+    def _response_at_once(self, connection: _Connection, data: bytes) -> ApiMessage | None:
+        """The running invocation's /response when it came whole in one read, with a
+        Content-Length: answered before anything else, as _route and _invocation_answer would
+        answer it. None for anything else (a chunked body, a body still to come, a header line
+        the parser refuses, a body over the limit), which then takes the general way."""
+        end = data.find(b"\r\n\r\n")
+        if end < 0 or end > MAX_HEADER_BYTES or self.state != RUNNING or self.current is None:
+            return None
+        if _UNUSUAL.search(data, 0, end):  # where bytes and latin-1 text would strip apart
+            return None
+        length = b"0"
+        for line in data[len(self._response_prefix) : end].split(b"\r\n"):
+            name, sep, value = line.partition(b":")
+            if not sep:
+                return None
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                return None
+        try:
+            size = int(length)
+        except ValueError:
+            return None
+        if size < 0 or size > MAX_RESPONSE_BYTES or len(data) != end + 4 + size:
+            return None
+        handler_ms = (time.perf_counter() - self._delivered_at) * 1000
+        self._send(connection, _ACCEPTED)
+        self.state = RESPONSE_SENT
+        self.current = None
+        self._response_prefix = b""
+        return ApiMessage("result", ok=True, body=data[end + 4 :], handler_ms=handler_ms)
 
     def _invocation_answer(
         self, connection: _Connection, request: _Request, request_id: str, kind: str

@@ -490,6 +490,7 @@ class ExecutionEnvironment:
             client_context=client_context,
             identity=identity,
         )
+        invocation.prepare()
         cold = self.state in ("new", "reset")
         if cold:
             self._runtime_gone.wait(RUNTIME_GONE_WAIT_S)
@@ -528,14 +529,18 @@ class ExecutionEnvironment:
                     logs, request_id, failure, duration_ms=0.0, init_ms=init_ms, cold=True
                 )
         now = time.time()
+        invocation.deadline_ms = int((now + self.config.timeout_s) * 1000)
+        started = time.monotonic()
+        assert self._api is not None
+        self._api.deliver(invocation)  # at once when the runtime waits on /next, as it should
+        # START goes before anything the runtime writes for this invocation: nothing is read
+        # until _exchange.
         logs.add_platform(
             platform_logs.start_line(
                 request_id, log_format=log_format, now=now, version=self.config.version
             )
         )
-        invocation.deadline_ms = int((now + self.config.timeout_s) * 1000)
-        started = time.monotonic()
-        outcome = self._exchange(started + self.config.timeout_s, logs, invocation)
+        outcome = self._exchange(started + self.config.timeout_s, logs)
         duration_ms = (time.monotonic() - started) * 1000
         return self._finish(
             logs, request_id, outcome, duration_ms=duration_ms, init_ms=init_ms, cold=cold
@@ -822,15 +827,11 @@ class ExecutionEnvironment:
 
     # -- talking to the runtime ---------------------------------------------------------------
 
-    def _exchange(
-        self, deadline: float, logs: LogCollector, invocation: Invocation | None = None
-    ) -> _Outcome:
-        """Hand over `invocation`, then serve the Runtime API until the runtime says something
-        that ends this phase (ready, init error, a result), exits, or the deadline passes."""
+    def _exchange(self, deadline: float, logs: LogCollector) -> _Outcome:
+        """Serve the Runtime API until the runtime says something that ends this phase (ready,
+        init error, a result), exits, or the deadline passes."""
         assert self._selector is not None and self._api is not None
         selector, api = self._selector, self._api
-        if invocation is not None:
-            api.deliver(invocation)
         log_fds = self._log_fds()
         while True:
             remaining = deadline - time.monotonic()

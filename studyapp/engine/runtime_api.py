@@ -76,6 +76,9 @@ def trace_id_new(now: float | None = None) -> str:
     return f"Root=1-{epoch:08x}-{random[:24]};Parent={random[24:]};Sampled=0"
 
 
+_DEADLINE_MARK = -917_263_548_193  # stands for the deadline in an answer built ahead
+
+
 @dataclass
 class Invocation:
     """What the supervisor hands the runtime on /next."""
@@ -87,6 +90,7 @@ class Invocation:
     trace_id: str
     client_context: dict[str, Any] | None = None
     identity: dict[str, Any] | None = None
+    _prepared: tuple[int, bytes] | None = field(default=None, repr=False, compare=False)
 
     def headers(self) -> list[tuple[str, str]]:
         headers = [
@@ -104,7 +108,23 @@ class Invocation:
 
     def next_answer(self) -> bytes:
         """The whole HTTP answer to /next that hands this invocation over."""
-        return http_response(200, self.event, self.headers())
+        if self._prepared is None:
+            return http_response(200, self.event, self.headers())
+        before, after = self._prepared
+        return b"%b%d%b" % (before, self.deadline_ms, after)
+
+    def prepare(self) -> None:
+        """Build the answer to /next ahead but for its deadline, which is set when the /next
+        has come: next_answer() then only writes the deadline in."""
+        deadline, self.deadline_ms = self.deadline_ms, _DEADLINE_MARK
+        try:
+            answer = http_response(200, self.event, self.headers())
+        finally:
+            self.deadline_ms = deadline
+        mark = b"%d" % _DEADLINE_MARK
+        if answer.count(mark) == 1:  # else (an id or event holding it) built when handed over
+            before, _mark, after = answer.partition(mark)
+            self._prepared = (before, after)
 
 
 @dataclass

@@ -217,3 +217,15 @@ def test_a_response_that_comes_whole_in_one_read_is_judged_as_the_parser_would()
         assert harness.answer()[0] == 400
     finally:
         harness.close()
+
+
+@pytest.mark.parametrize(
+    ("request_id", "event"),
+    [("rid", b"{}"), ("id--917263548193", b"{}"), ("rid", b'{"n": -917263548193}')],
+)
+def test_an_answer_to_next_built_ahead_is_the_one_built_when_handed_over(request_id, event):
+    ahead = Invocation(request_id, event, 0, "arn", "trace", client_context={"c": 1})
+    ahead.prepare()
+    ahead.deadline_ms = 1_800_000_000_123
+    now = Invocation(request_id, event, 1_800_000_000_123, "arn", "trace", client_context={"c": 1})
+    assert ahead.next_answer() == now.next_answer()

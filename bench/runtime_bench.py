@@ -22,7 +22,12 @@ with a bootstrap written in Python), the same trivial handler:
   over N - 1: the command's start-up, the cold start and the teardown are left out), at 128 MB
   (the default) and at 1,769 MB (1 vCPU). At 128 MB the function's CPU share (0.072 vCPU, a CFS
   quota of 7.2 ms per 100 ms) bounds it: the sandbox's own CPU per warm call (the runtime's work
-  around the handler: awslambdaric starts a thread for every /next) divided by 0.072.
+  around the handler: awslambdaric starts a thread for every /next) divided by 0.072;
+- the floor of that figure: the same python runtime at 1,769 MB, in the same sandbox and
+  cgroups, served by a minimal loop (answers built once, nothing parsed, no logs, no freezing).
+  No supervisor does a warm call faster on the machine at hand; how much faster the runtime is
+  answered matters more than the microseconds suggest (each answer the runtime waits for lets
+  its CPU go idle, and waking an idle vCPU is slow on a virtual machine).
 Prints a Markdown section; writes it to OUT.md as well when given. The figures depend on what
 else the machine runs: the load average is printed with them.
 """
@@ -44,6 +49,7 @@ from studyapp.engine import EnvironmentPool, FunctionConfig, host_capabilities
 from studyapp.engine.isolation import cpu_share, plain_sandbox_command, sandbox_python
 from studyapp.engine.prestart import InterpreterPool
 from studyapp.engine.runtimes import PYTHON, node_binary, node_runtime_name
+from studyapp.engine.spawning import SandboxSettings
 from studyapp.engine.staging import stage_function
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -143,6 +149,63 @@ def measure_warm(function: FunctionConfig, count: int) -> dict[str, float]:
     }
 
 
+def measure_exchange_floor(count: int) -> float:
+    """Milliseconds per call of the same python runtime (awslambdaric, 1,769 MB, the same
+    sandbox and cgroups) served by the smallest loop the Runtime API allows: answers built once,
+    a blocking socket, nothing parsed, no logs, no freezing. What is left is the runtime's own
+    work and the four wake-ups of each exchange; no supervisor can do a warm call faster."""
+    function = FunctionConfig(
+        name="bench-floor", handler="app.handler", code={"app.py": PY_HANDLER}, memory_mb=1769
+    )
+    with EnvironmentPool(settings=SandboxSettings(freeze_idle=False)) as pool:
+        pool.invoke(function, {})
+        [slot] = pool._slots.values()  # the benchmark looks inside; nothing else should
+        [environment] = slot.idle
+        api, selector = environment._api, environment._selector
+        assert api is not None and selector is not None
+        give_up = time.monotonic() + 5
+        while not api.waiting and time.monotonic() < give_up:  # the runtime's next /next
+            for key, events in selector.select(0.1):
+                api.handle(key, events)
+        assert api._waiting is not None, "the runtime did not ask for its next invocation"
+        sock = api._waiting.sock
+        selector.unregister(sock)
+        sock.setblocking(True)
+        deadline_ms = int((time.time() + 3600) * 1000)
+        event = b"{}"
+        answer = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "Lambda-Runtime-Aws-Request-Id: 00000000-0000-4000-8000-000000000000\r\n"
+            f"Lambda-Runtime-Deadline-Ms: {deadline_ms}\r\n"
+            "Lambda-Runtime-Invoked-Function-Arn: "
+            "arn:aws:lambda:us-east-1:000000000000:function:bench-floor\r\n"
+            "Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000;"
+            f"Parent=0000000000000000;Sampled=0\r\nContent-Length: {len(event)}\r\n\r\n"
+        ).encode() + event
+        accepted = (
+            b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 15\r\n\r\n{"status":"OK"}'
+        )
+        response = b'{"ok": true}'
+
+        def one() -> None:
+            sock.sendall(answer)
+            data = b""
+            while not (b"\r\n\r\n" in data and data.endswith(response)):
+                data += sock.recv(65536)
+            sock.sendall(accepted)
+            data = b""
+            while not data.endswith(b"\r\n\r\n"):  # the next /next
+                data += sock.recv(65536)
+
+        for _ in range(min(count, 100)):
+            one()
+        started = time.perf_counter()
+        for _ in range(count):
+            one()
+        return (time.perf_counter() - started) * 1000 / count
+
+
 def measure_floor(count: int) -> float:
     """bubblewrap + the interpreter + importing the handler file, nothing else."""
     host = host_capabilities()
@@ -231,6 +294,7 @@ def main() -> int:
         cold = python_cold if name == PYTHON else measure_cold(function, args.cold)
         rows.append((name, cold, measure_warm(function, args.warm)))
     per_call = {memory: measure_cli_repeat(args.repeat, memory) for memory in (128, 1769)}
+    exchange_floor = measure_exchange_floor(args.warm * 10)
     lines = [
         "## Runtimes: cold and warm",
         "",
@@ -264,6 +328,8 @@ def main() -> int:
         f"| {python_prestarted / floor:.2f} |",
         f"| `lambda invoke --repeat {args.repeat}` per warm call, 1,769 MB (1 vCPU) "
         f"| {per_call[1769]:.2f} ms |",
+        "| floor for it: the same runtime at 1,769 MB served by a minimal loop (prebuilt "
+        f"answers, nothing parsed or logged) per call | {exchange_floor:.2f} ms |",
         f"| `lambda invoke --repeat {args.repeat}` per warm call, 128 MB (the default) "
         f"| {per_call[128]:.2f} ms |",
         f"| bound at 128 MB: python sandbox CPU per warm call / {share:.3f} vCPU "

@@ -116,6 +116,53 @@ FREEZE_AFTER_IDLE_S = 0.002
 RUNTIME_GONE_WAIT_S = 30.0
 
 
+class _Alarm:
+    """A time at which one sleeping thread wakes, set from any thread under the owner's lock.
+
+    With a timerfd (Linux, Python 3.13+), setting the time is one system call and wakes nobody:
+    the sleeper sleeps in the kernel until the time armed last. Without one, a condition: the
+    sleeper wakes at the time it saw when it went to sleep, or when the time is set earlier.
+    """
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.at = math.inf  # math.inf: not armed
+        self._lock = lock
+        self._condition = threading.Condition(lock)
+        self._sleeping_until: float | None = None
+        self._fd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            self._fd = os.timerfd_create(time.CLOCK_MONOTONIC, flags=os.TFD_CLOEXEC)
+
+    def set(self, at: float) -> None:
+        """Wake the sleeper at `at` (time.monotonic()), or never (math.inf). Hold the lock."""
+        if at == self.at:
+            return
+        self.at = at
+        if self._fd is not None:
+            # An absolute time already past fires at once; 0 disarms.
+            initial = 0.0 if at == math.inf else max(at, 1e-9)
+            os.timerfd_settime(self._fd, flags=os.TFD_TIMER_ABSTIME, initial=initial)
+        elif self._sleeping_until is not None and at < self._sleeping_until:
+            self._condition.notify()
+
+    def sleep(self) -> None:
+        """Sleep until the time set (at once if it has passed). Hold the lock: it is released
+        meanwhile and held again on return."""
+        if self._fd is not None:
+            self._lock.release()
+            try:
+                os.read(self._fd, 8)  # blocks until the time armed last, however often it moved
+            finally:
+                self._lock.acquire()
+            return
+        self._sleeping_until = self.at
+        try:
+            timeout = None if self.at == math.inf else max(0.0, self.at - time.monotonic())
+            self._condition.wait(timeout)
+        finally:
+            self._sleeping_until = None
+
+
 class _Freezer:
     """Freezes idle environments from one background thread, once their result has gone back.
 
@@ -130,32 +177,38 @@ class _Freezer:
 
     Why the wait: waking a thread costs the caller a futex call, and the woken thread then takes
     the interpreter's lock from it at its next system call (tens of microseconds, more than the
-    rest of a warm invocation's bookkeeping). So an idle environment is only noted down, and the
-    thread, asleep until the first one is due, is woken only when it has nothing due at all:
-    invocations in a row cost it one wake-up per FREEZE_AFTER_IDLE_S, not one each. A function's
+    rest of a warm invocation's bookkeeping). So an idle environment is only noted down, and each
+    note moves the thread's alarm (a timerfd: _Alarm) to the first time one is due: invocations
+    that follow one another closer than FREEZE_AFTER_IDLE_S never wake it. A function's
     background threads run at most that much longer after /next than on Lambda, within the
     function's CPU share as always.
     """
 
     def __init__(self) -> None:
         self._due: dict[ExecutionEnvironment, tuple[float, int]] = {}
-        self._wake = threading.Condition(threading.Lock())
-        self._parked = False  # asleep with nothing due: a submit must wake it
+        self._lock = threading.Lock()
+        self._alarm = _Alarm(self._lock)
         self._thread: threading.Thread | None = None
 
     def submit(self, environment: ExecutionEnvironment, generation: int) -> None:
         due = time.monotonic() + FREEZE_AFTER_IDLE_S
-        with self._wake:
+        with self._lock:
+            previous = self._due.get(environment)
             self._due[environment] = (due, generation)
             if self._thread is None or not self._thread.is_alive():
-                self._parked = False
                 self._thread = threading.Thread(
                     target=self._serve, name="sandbox-freezer", daemon=True
                 )
                 self._thread.start()
-            elif self._parked:
-                self._parked = False
-                self._wake.notify()
+            alarm = self._alarm
+            if due < alarm.at:
+                alarm.set(due)
+            elif previous is not None and previous[0] <= alarm.at < due - FREEZE_AFTER_IDLE_S / 2:
+                # The alarm was this environment's earlier due, and is near: moved to the first
+                # due now. An alarm left early costs at most a wake-up that finds nothing due
+                # and sets it again; moving it costs a system call, so invocations in a row
+                # move it every other time or so, and never let it ring.
+                alarm.set(min(when for when, _ in self._due.values()))
 
     def _serve(self) -> None:
         while True:
@@ -165,7 +218,7 @@ class _Freezer:
 
     def _take_due(self) -> list[tuple[ExecutionEnvironment, int]]:
         """Sleep until some environment is due; those that are, taken off the list."""
-        with self._wake:
+        with self._lock:
             while True:
                 now = time.monotonic()
                 due = [
@@ -173,15 +226,12 @@ class _Freezer:
                     for environment, (when, generation) in self._due.items()
                     if when <= now
                 ]
+                for environment, _generation in due:
+                    del self._due[environment]
+                self._alarm.set(min((when for when, _ in self._due.values()), default=math.inf))
                 if due:
-                    for environment, _generation in due:
-                        del self._due[environment]
                     return due
-                if self._due:
-                    self._wake.wait(min(when for when, _ in self._due.values()) - now)
-                else:
-                    self._parked = True
-                    self._wake.wait()
+                self._alarm.sleep()
 
 
 _freezer = _Freezer()
@@ -424,6 +474,23 @@ class ExecutionEnvironment:
         between, self._between_logs = self._between_logs, None
         if between is not None:  # what the runtime wrote after its last answer
             logs.add_output(between.text().encode())
+        # What the runtime gets on /next, but its deadline: made now, so that the runtime's /next
+        # is answered at once when it comes (waiting for it is on the caller's path).
+        arn = self._arns.get(invoked_qualifier)
+        if arn is None:
+            arn = self._arns[invoked_qualifier] = function_arn(
+                self.config.name, qualifier=invoked_qualifier, region=self.config.region
+            )
+        invocation = Invocation(
+            request_id=request_id,
+            event=event,
+            deadline_ms=0,
+            function_arn=arn,
+            trace_id=trace_id_new(),
+            client_context=client_context,
+            identity=identity,
+        )
+        invocation.prepare()
         cold = self.state in ("new", "reset")
         if cold:
             self._runtime_gone.wait(RUNTIME_GONE_WAIT_S)
@@ -461,27 +528,19 @@ class ExecutionEnvironment:
                 return self._finish(
                     logs, request_id, failure, duration_ms=0.0, init_ms=init_ms, cold=True
                 )
+        now = time.time()
+        invocation.deadline_ms = int((now + self.config.timeout_s) * 1000)
+        started = time.monotonic()
+        assert self._api is not None
+        self._api.deliver(invocation)  # at once when the runtime waits on /next, as it should
+        # START goes before anything the runtime writes for this invocation: nothing is read
+        # until _exchange.
         logs.add_platform(
             platform_logs.start_line(
-                request_id, log_format=log_format, now=time.time(), version=self.config.version
+                request_id, log_format=log_format, now=now, version=self.config.version
             )
         )
-        arn = self._arns.get(invoked_qualifier)
-        if arn is None:
-            arn = self._arns[invoked_qualifier] = function_arn(
-                self.config.name, qualifier=invoked_qualifier, region=self.config.region
-            )
-        invocation = Invocation(
-            request_id=request_id,
-            event=event,
-            deadline_ms=int((time.time() + self.config.timeout_s) * 1000),
-            function_arn=arn,
-            trace_id=trace_id_new(),
-            client_context=client_context,
-            identity=identity,
-        )
-        started = time.monotonic()
-        outcome = self._exchange(started + self.config.timeout_s, logs, invocation)
+        outcome = self._exchange(started + self.config.timeout_s, logs)
         duration_ms = (time.monotonic() - started) * 1000
         return self._finish(
             logs, request_id, outcome, duration_ms=duration_ms, init_ms=init_ms, cold=cold
@@ -768,15 +827,11 @@ class ExecutionEnvironment:
 
     # -- talking to the runtime ---------------------------------------------------------------
 
-    def _exchange(
-        self, deadline: float, logs: LogCollector, invocation: Invocation | None = None
-    ) -> _Outcome:
-        """Hand over `invocation`, then serve the Runtime API until the runtime says something
-        that ends this phase (ready, init error, a result), exits, or the deadline passes."""
+    def _exchange(self, deadline: float, logs: LogCollector) -> _Outcome:
+        """Serve the Runtime API until the runtime says something that ends this phase (ready,
+        init error, a result), exits, or the deadline passes."""
         assert self._selector is not None and self._api is not None
         selector, api = self._selector, self._api
-        if invocation is not None:
-            api.deliver(invocation)
         log_fds = self._log_fds()
         while True:
             remaining = deadline - time.monotonic()

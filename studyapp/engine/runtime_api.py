@@ -55,6 +55,8 @@ INIT_ERROR = "InitError"
 _NEXT = re.compile(rf"^/{API_VERSION}/runtime/invocation/next$")
 _RESPONSE = re.compile(rf"^/{API_VERSION}/runtime/invocation/([^/]+)/(response|error)$")
 _INIT_ERROR = re.compile(rf"^/{API_VERSION}/runtime/init/error$")
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]+")  # a request id the path carries as it is
+_UNUSUAL = re.compile(rb"[^\t\r\n\x20-\x7e]")
 
 
 def request_id_new() -> str:
@@ -74,6 +76,9 @@ def trace_id_new(now: float | None = None) -> str:
     return f"Root=1-{epoch:08x}-{random[:24]};Parent={random[24:]};Sampled=0"
 
 
+_DEADLINE_MARK = -917_263_548_193  # stands for the deadline in an answer built ahead
+
+
 @dataclass
 class Invocation:
     """What the supervisor hands the runtime on /next."""
@@ -85,6 +90,7 @@ class Invocation:
     trace_id: str
     client_context: dict[str, Any] | None = None
     identity: dict[str, Any] | None = None
+    _prepared: tuple[int, bytes] | None = field(default=None, repr=False, compare=False)
 
     def headers(self) -> list[tuple[str, str]]:
         headers = [
@@ -102,7 +108,23 @@ class Invocation:
 
     def next_answer(self) -> bytes:
         """The whole HTTP answer to /next that hands this invocation over."""
-        return http_response(200, self.event, self.headers())
+        if self._prepared is None:
+            return http_response(200, self.event, self.headers())
+        before, after = self._prepared
+        return b"%b%d%b" % (before, self.deadline_ms, after)
+
+    def prepare(self) -> None:
+        """Build the answer to /next ahead but for its deadline, which is set when the /next
+        has come: next_answer() then only writes the deadline in."""
+        deadline, self.deadline_ms = self.deadline_ms, _DEADLINE_MARK
+        try:
+            answer = http_response(200, self.event, self.headers())
+        finally:
+            self.deadline_ms = deadline
+        mark = b"%d" % _DEADLINE_MARK
+        if answer.count(mark) == 1:  # else (an id or event holding it) built when handed over
+            before, _mark, after = answer.partition(mark)
+            self._prepared = (before, after)
 
 
 @dataclass
@@ -138,6 +160,9 @@ class _Connection:
     close_after_write: bool = False
     closed: bool = False
     writing: bool = False  # registered for EVENT_WRITE: `outgoing` waits for room
+    # The bytes of the last /next that came alone: a runtime client asks with the same bytes
+    # every time, and the same bytes are the same request (see _read).
+    next_request: bytes = b""
 
 
 _REASONS = {
@@ -208,6 +233,8 @@ class RuntimeApi:
         self._delivered_at = 0.0
         self._waiting: _Connection | None = None  # a /next the runtime is waiting on
         self._pending: Invocation | None = None  # an invocation waiting for a /next
+        # How the running invocation's /response begins, byte for byte (see _response_at_once).
+        self._response_prefix = b""
         self._connections: dict[int, _Connection] = {}
         listener.setblocking(False)
         selector.register(listener, selectors.EVENT_READ, self)
@@ -323,9 +350,17 @@ class RuntimeApi:
         if not data:
             self._close(connection)
             return None
+        alone = not connection.buffer and connection.head is None
+        if alone and data == connection.next_request:
+            return self._next(connection)  # parsed and routed when these bytes came first
+        if alone and self._response_prefix and data.startswith(self._response_prefix):
+            answered = self._response_at_once(connection, data)
+            if answered is not None:
+                return answered
         connection.buffer += data
         message = None
-        while not connection.closed:
+        # An empty buffer completes no request: a head parsed before waits for a body.
+        while not connection.closed and connection.buffer:
             try:
                 request = self._parse(connection)
             except HttpError as error:
@@ -335,6 +370,14 @@ class RuntimeApi:
                 return message
             if request is None:
                 return message
+            if (
+                alone
+                and not connection.buffer
+                and request.method == "GET"
+                and not request.body
+                and _NEXT.match(request.path)
+            ):
+                connection.next_request = data
             message = self._route(connection, request) or message
         return message
 
@@ -430,6 +473,45 @@ class RuntimeApi:
         self.state = RUNNING
         self._delivered_at = time.perf_counter()
         self._send(connection, invocation.next_answer())
+        request_id = invocation.request_id
+        self._response_prefix = (
+            f"POST /{API_VERSION}/runtime/invocation/{request_id}/response HTTP/1.1\r\n".encode()
+            if _PLAIN_ID.fullmatch(request_id)
+            else b""
+        )
+
+    def _response_at_once(self, connection: _Connection, data: bytes) -> ApiMessage | None:
+        """The running invocation's /response when it came whole in one read, with a
+        Content-Length: answered before anything else, as _route and _invocation_answer would
+        answer it. None for anything else (a chunked body, a body still to come, a header line
+        the parser refuses, a body over the limit), which then takes the general way."""
+        end = data.find(b"\r\n\r\n")
+        if end < 0 or end > MAX_HEADER_BYTES or self.state != RUNNING or self.current is None:
+            return None
+        if _UNUSUAL.search(data, 0, end):  # where bytes and latin-1 text would strip apart
+            return None
+        length = b"0"
+        for line in data[len(self._response_prefix) : end].split(b"\r\n"):
+            name, sep, value = line.partition(b":")
+            if not sep:
+                return None
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                return None
+        try:
+            size = int(length)
+        except ValueError:
+            return None
+        if size < 0 or size > MAX_RESPONSE_BYTES or len(data) != end + 4 + size:
+            return None
+        handler_ms = (time.perf_counter() - self._delivered_at) * 1000
+        self._send(connection, _ACCEPTED)
+        self.state = RESPONSE_SENT
+        self.current = None
+        self._response_prefix = b""
+        return ApiMessage("result", ok=True, body=data[end + 4 :], handler_ms=handler_ms)
 
     def _invocation_answer(
         self, connection: _Connection, request: _Request, request_id: str, kind: str

@@ -160,3 +160,72 @@ def test_request_ids_are_version_4_uuids_written_as_uuid_writes_them():
         text = request_id_new()
         parsed = uuid.UUID(text)
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+
+
+def pump_when_ready(harness: ApiHarness):
+    """What the API makes of what the client sent, once it has come (a busy machine may take
+    longer than one round of the pump)."""
+    harness.selector.select(5)
+    return harness.pump()
+
+
+def test_a_next_sent_byte_for_byte_as_before_is_judged_afresh_each_time():
+    harness = ApiHarness()
+    ask = request("GET", "invocation/next")
+    try:
+        harness.client.sendall(ask)
+        assert [m.type for m in pump_when_ready(harness)] == ["ready"]
+        for number in range(3):
+            request_id = f"rid-{number}"
+            harness.api.deliver(Invocation(request_id, b"{}", 0, "arn", "trace"))
+            assert harness.answer() == (200, b"{}")
+            harness.client.sendall(ask)  # the same bytes while the invocation runs: refused
+            pump_when_ready(harness)
+            status, body = harness.answer()
+            assert status == 403 and json.loads(body)["errorType"] == "InvalidStateTransition"
+            path = f"invocation/{request_id}/response"
+            harness.client.sendall(request("POST", path, b'"ok"'))
+            assert [m.type for m in pump_when_ready(harness)] == ["result"]
+            assert harness.answer()[0] == 202
+            harness.client.sendall(ask)  # and now taken as the next /next
+            assert pump_when_ready(harness) == [] and harness.api.waiting
+    finally:
+        harness.close()
+
+
+def test_a_response_that_comes_whole_in_one_read_is_judged_as_the_parser_would():
+    harness = ApiHarness()
+    try:
+        harness.client.sendall(request("GET", "invocation/next"))
+        pump_when_ready(harness)
+        harness.api.deliver(Invocation("rid", b"{}", 0, "arn", "trace"))
+        assert harness.answer()[0] == 200
+        head = b"POST /2018-06-01/runtime/invocation/rid/response HTTP/1.1\r\n"
+        # A Content-Length beyond what came: the rest is waited for, then it is the answer.
+        harness.client.sendall(head + b'Content-Length: 6\r\n\r\n"ok')
+        assert pump_when_ready(harness) == []
+        harness.client.sendall(b'ok"')
+        [message] = pump_when_ready(harness)
+        assert message.ok and message.body == b'"okok"'
+        assert harness.answer() == (202, b'{"status":"OK"}')
+        # Answered once: the same response again is refused, whole as in pieces.
+        harness.client.sendall(head + b'Content-Length: 4\r\n\r\n"ok"')
+        assert pump_when_ready(harness) == [] and harness.answer()[0] == 403
+        # A header line the parser refuses gets 400, however the request came.
+        harness.client.sendall(head + b'Content-Length: 4\r\nno colon here\r\n\r\n"ok"')
+        pump_when_ready(harness)
+        assert harness.answer()[0] == 400
+    finally:
+        harness.close()
+
+
+@pytest.mark.parametrize(
+    ("request_id", "event"),
+    [("rid", b"{}"), ("id--917263548193", b"{}"), ("rid", b'{"n": -917263548193}')],
+)
+def test_an_answer_to_next_built_ahead_is_the_one_built_when_handed_over(request_id, event):
+    ahead = Invocation(request_id, event, 0, "arn", "trace", client_context={"c": 1})
+    ahead.prepare()
+    ahead.deadline_ms = 1_800_000_000_123
+    now = Invocation(request_id, event, 1_800_000_000_123, "arn", "trace", client_context={"c": 1})
+    assert ahead.next_answer() == now.next_answer()

@@ -24,13 +24,15 @@ faster. The server then gets the same request rate and the same mix of requests 
 at real think times (N / C learners each sending C times as often), from fewer distinct
 sessions. The report says when it was used.
 
-The deployment is the one `make run` starts: the Procfile's three lines (gunicorn gthread
-workers x threads, `manage.py db_worker`, which runs every sandbox invocation, and the sandbox
-service), in a fresh VAR_DIR, on a fresh SQLite file (WAL) or, when PostgreSQL answers at
-127.0.0.1:5432, on a fresh PostgreSQL database created for the run and dropped after it. After
-the load: the memory of each process, and of a warm Python and a warm Node.js execution
-environment (their cgroup's memory.current and peak). Prints one Markdown section. Bounded: a
-step cap, a time cap per step and in all; every process started is stopped at the end.
+The deployment is the one `make run` starts: the Procfile's three lines (gunicorn gthread,
+WEB_CONCURRENCY workers x WEB_THREADS threads; `manage.py db_worker`, which runs every sandbox
+invocation; the sandbox service), in a fresh VAR_DIR, on a fresh SQLite file (WAL) or, when
+PostgreSQL answers at 127.0.0.1:5432, on a fresh PostgreSQL database created for the run and
+dropped after it. In each step's window: the CPU seconds of each part of the deployment (and of
+the client) per request served, printed as the steps go. After the load: the memory of each
+process, and of a warm Python and a warm Node.js execution environment (their cgroup's
+memory.current and peak). Prints one Markdown section. Bounded: a step cap, a time cap per step
+and in all; every process started is stopped at the end.
 """
 
 from __future__ import annotations
@@ -250,6 +252,7 @@ class Step:
     sessions: int = 0
     empty_queue: int = 0
     elapsed_s: float = 0.0
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds in the window
 
     def fail(self, path: str, message: str) -> None:
         self.errors[path] += 1
@@ -526,7 +529,9 @@ class Population:
         await asyncio.gather(self.arriving, *self.tasks, return_exceptions=True)
 
 
-async def drive(port: int, args, facts: dict, deadline: float) -> list[Step]:
+async def drive(
+    port: int, args, facts: dict, deadline: float, meter: CpuMeter | None = None
+) -> list[Step]:
     learners = [Learner(key, port, facts["topics"]) for key in facts["sessions"]]
     # Untimed priming, as on a server that has been up a while: every worker's first requests,
     # the templates, the sandbox's first (cold) environments.
@@ -552,8 +557,12 @@ async def drive(port: int, args, facts: dict, deadline: float) -> list[Step]:
                 break
             step = population.step = Step(learners=count)
             started = time.monotonic()
+            cpu_before = meter.totals() if meter else {}
             await asyncio.sleep(args.step_seconds)
             step.elapsed_s = time.monotonic() - started
+            if meter:
+                cpu_after = meter.totals()
+                step.cpu_s = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
             population.step = Step(learners=0)  # the load goes on, unrecorded
             waited = time.monotonic()
             while step.in_flight and time.monotonic() - waited < DRAIN_S:
@@ -568,12 +577,92 @@ async def drive(port: int, args, facts: dict, deadline: float) -> list[Step]:
                 file=sys.stderr,
                 flush=True,
             )
+            if step.cpu_s and total:
+                per = ", ".join(f"{k} {v / total * 1000:.1f}" for k, v in step.cpu_s.items())
+                busy = sum(step.cpu_s.values()) / step.elapsed_s
+                print(
+                    f"    CPU ms per request: {per}; all {busy:.2f} cores busy, "
+                    f"load {load_average()}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             count = next_count(planned=args.steps, tried=tried)
             if count is not None:
                 population.set_learners(count)
     finally:
         await population.close()
     return steps
+
+
+# -- CPU per process ---------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CPU_GROUPS = ("gunicorn", "task worker", "sandbox", "postgres backends", "load client")
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds the whole machine spent busy (every core, every process) since boot."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """utime + stime of one process (all its threads), in clock ticks."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[11]) + int(fields[12])
+
+
+class CpuMeter:
+    """CPU seconds of each part of the deployment: a thread reads /proc every half second and
+    keeps each process's last utime + stime, so one that ends (a database backend closed at
+    CONN_MAX_AGE, an environment) still counts up to its last reading. PostgreSQL backends
+    count when their command line names the run's database (other databases' are not ours)."""
+
+    def __init__(self, roots: dict[str, int], database_name: str = ""):
+        import threading
+
+        self.roots = roots
+        self.database_name = database_name
+        self.seen: dict[int, tuple[str, int]] = {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stopping.wait(0.5):
+            self.read()
+
+    def read(self) -> None:
+        found = {os.getpid(): "load client"}
+        for group, root in self.roots.items():
+            for pid in (root, *descendants(root)):
+                found[pid] = group
+        if self.database_name:
+            marker = f" {self.database_name} ".encode()
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit() and int(entry.name) not in found:
+                    with contextlib.suppress(OSError):
+                        if marker in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
+                            found[int(entry.name)] = "postgres backends"
+        for pid, group in found.items():
+            ticks = _cpu_ticks(pid)
+            if ticks is not None:
+                self.seen[pid] = (group, ticks)
+
+    def totals(self) -> dict[str, float]:
+        self.read()
+        sums = dict.fromkeys(CPU_GROUPS, 0.0)
+        for group, ticks in self.seen.values():
+            sums[group] += ticks / CLOCK_TICKS
+        sums["rest of the machine"] = _machine_busy_s() - sum(sums.values())
+        return sums
+
+    def stop(self) -> None:
+        self.stopping.set()
 
 
 # -- memory -----------------------------------------------------------------------------------
@@ -796,7 +885,14 @@ def run_on(database: str, args, deadline: float) -> Outcome:
             raise SystemExit(f"the task worker exited with {worker.returncode}")
         load_before = load_average()
         print(f"{database}: stepping (load {load_before})", file=sys.stderr, flush=True)
-        steps = asyncio.run(drive(web_port, args, facts, deadline))
+        meter = CpuMeter(
+            {"gunicorn": web.pid, "task worker": worker.pid, "sandbox": sandbox.pid},
+            url.rsplit("/", 1)[1] if database == "postgres" else "",
+        )
+        try:
+            steps = asyncio.run(drive(web_port, args, facts, deadline, meter))
+        finally:
+            meter.stop()
         load_after = load_average()
         memory = deployment_memory(web, worker, sandbox)
         environments = environments_in_service(sandbox)
@@ -934,8 +1030,9 @@ def report(outcomes: list[Outcome], args) -> str:
         compress,
         "",
         f"The deployment `make run` starts, from the Procfile: gunicorn `{web}` "
-        f"({args.workers} workers x 4 threads), the task worker (`manage.py db_worker`, which "
-        "runs every sandbox invocation) and the sandbox service, in a fresh VAR_DIR, with the "
+        f"({args.workers} workers x {args.threads} threads), the task worker "
+        "(`manage.py db_worker`, which runs every sandbox invocation) and the sandbox service, "
+        "in a fresh VAR_DIR, with the "
         f"shipped content ({first.facts['cards']} cards, {len(first.facts['topics'])} topics) "
         f"and {len(first.facts['sessions']):,} learners with {args.reviews} review-log rows "
         "each (signed in beforehand: a session each, as a returning learner has). Client: the "
@@ -1062,6 +1159,7 @@ def main() -> int:
     args = parser.parse_args()
     args.steps = sorted(int(s) for s in args.steps.split(","))
     args.workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+    args.threads = int(os.environ.get("WEB_THREADS", "4"))
     if args.compress < 1:
         raise SystemExit("--compress is 1 (none) or more")
     if args.databases == "auto":

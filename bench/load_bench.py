@@ -5,7 +5,7 @@
 Builds a fresh VAR_DIR in a temporary folder (file SQLite in WAL mode, as `make run` has it):
 migrate, collectstatic, import_content, the learners (each with a modest review history on the
 shipped cards, so reviews are due as well as new cards). Then starts the Procfile's web line
-(gunicorn, gthread, WEB_CONCURRENCY workers x 4 threads), the task worker (`manage.py
+(gunicorn, gthread, WEB_CONCURRENCY workers x WEB_THREADS threads), the task worker (`manage.py
 db_worker`, which runs the sandbox invocations) and the sandbox service (`manage.py lambda
 serve`), logs every learner in (CSRF cookie + session cookie) and runs them all at once on
 loopback with its own asyncio HTTP/1.1 keep-alive client (bench/load_client.py), one connection
@@ -539,8 +539,8 @@ def report(
         "",
         f"{args.learners} simulated learners at once for {args.duration:.0f} s on loopback, "
         f"against the app started as `make run` starts it: `{' '.join(web_command[1:])}` "
-        f"(gunicorn, {args.workers} workers x 4 threads), the task worker and the sandbox service "
-        "beside it, SQLite "
+        f"(gunicorn, {args.workers} workers x {args.threads} threads), the task worker and the "
+        "sandbox service beside it, SQLite "
         "in WAL mode on a file. A fresh database with the shipped content "
         f"({facts['cards']} cards, {len(facts['topics'])} topics, 80 questions) and "
         f"{facts['reviews']:,} review-log rows of history ({facts['reviews'] // args.learners} "
@@ -627,6 +627,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     args.workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+    args.threads = int(os.environ.get("WEB_THREADS", "4"))
 
     folder = Path(tempfile.mkdtemp(prefix="load-bench-"))
     env = {

@@ -90,6 +90,13 @@ def question_pool(
     return pool.distinct().select_related("current_version").defer("current_version__html")
 
 
+def questions_read(pool: QuerySet[Question], keys: list[int]) -> list[Question]:
+    """The questions ``keys`` of ``pool``, with their current versions, in that order. A start
+    draws from the pool's keys alone and reads only the questions drawn, not the whole bank."""
+    found = pool.filter(pk__in=keys).in_bulk()
+    return [found[key] for key in keys]
+
+
 def practice_start(
     *,
     user,
@@ -105,16 +112,16 @@ def practice_start(
         raise AttemptError(f"unknown question source {source!r}")
     rng = rng or random.Random()
     count = max(1, min(count, MAX_QUESTIONS))
-    pool = list(
-        question_pool(user=user, now=now, topic_ids=topic_ids, domains=domains, source=source)
-    )
-    if not pool:
+    pool = question_pool(user=user, now=now, topic_ids=topic_ids, domains=domains, source=source)
+    keys = list(pool.values_list("pk", flat=True))
+    if not keys:
         raise NoQuestions(
             "No questions match: nothing is due yet."
             if source == "due"
             else "No questions match these choices."
         )
-    chosen = pool[:count] if source == "due" else rng.sample(pool, min(count, len(pool)))
+    picked = keys[:count] if source == "due" else rng.sample(keys, min(count, len(keys)))
+    chosen = questions_read(pool, picked)
     config = {
         "source": source,
         "topics": topic_ids or [],
@@ -166,12 +173,14 @@ def exam_start(
     weight, with 144 seconds a question (75 questions: 180 minutes)."""
     rng = rng or random.Random()
     requested = grading.FULL_EXAM_QUESTIONS if count is None else max(1, min(count, 200))
-    by_domain: dict[str, list[Question]] = {}
-    for question in question_pool(user=user, now=now):
-        by_domain.setdefault(question.current_version.domain, []).append(question)
-    drawn = grading.draw_by_domain(by_domain, count=requested, rng=rng)
-    if not drawn:
+    pool = question_pool(user=user, now=now)
+    by_domain: dict[str, list[int]] = {}
+    for key, domain in pool.values_list("pk", "current_version__domain"):
+        by_domain.setdefault(domain, []).append(key)
+    picked = grading.draw_by_domain(by_domain, count=requested, rng=rng)
+    if not picked:
         raise NoQuestions("The question bank is empty: import content first.")
+    drawn = questions_read(pool, picked)
     config = {"full": count is None, "requested": requested, "drawn": len(drawn)}
     title = "Full exam" if count is None else f"Timed exam: {questions_counted(len(drawn))}"
     return attempt_create(

@@ -52,9 +52,12 @@ class PracticeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topics"].choices = [
-            (topic.id, topic.title) for topic in topics_with_questions()
-        ]
+        # Read when the choices are shown or a chosen topic is checked, not for every start.
+        self.fields["topics"].choices = topic_choices
+
+
+def topic_choices() -> list[tuple[int, str]]:
+    return [(topic.id, topic.title) for topic in topics_with_questions()]
 
 
 class ExamForm(forms.Form):

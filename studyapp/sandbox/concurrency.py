@@ -35,7 +35,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import OperationalError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.tasks import Task, TaskResult, task
 from django.utils import timezone
 
@@ -77,6 +77,14 @@ class Throttled:
 def account_for(user) -> LambdaAccount:
     account, _ = LambdaAccount.objects.get_or_create(user=user)
     return account
+
+
+def _account_locked(user) -> LambdaAccount:
+    """The user's account, its row locked until the transaction ends (made first if missing)."""
+    try:
+        return LambdaAccount.objects.select_for_update().get(user=user)
+    except LambdaAccount.DoesNotExist:
+        return LambdaAccount.objects.select_for_update().get(pk=account_for(user).pk)
 
 
 def account_update(*, user, concurrency_limit: int, time_factor: float) -> LambdaAccount:
@@ -174,21 +182,29 @@ def concurrency_acquire(
         return Throttled(ACCOUNT_LIMIT_REASON, NO_SANDBOX_ACCESS)
     config = invoke_config_for(user=user, function=function)
     learner_cap = django_settings.SANDBOX_MAX_RUNNING_PER_LEARNER
-    with transaction.atomic():
+    # No savepoint of its own inside a caller's transaction (a page run's): a throttle returns
+    # rather than raises, and an error rolls back the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
         # One writer per account at a time, so two calls cannot both take the last slot.
-        account = LambdaAccount.objects.select_for_update().get(pk=account_for(user).pk)
+        account = _account_locked(user)
         live = ConcurrencyLease.objects.filter(user=user, expires_at__gt=now)
         reserved = config.reserved_concurrency
         if reserved is not None and live.filter(function=function).count() >= reserved:
             return Throttled(RESERVED_LIMIT_REASON, reserved_explanation(reserved))
-        if live.count() >= learner_cap:
+        running = live.count()
+        if running >= learner_cap:
             return Throttled(ACCOUNT_LIMIT_REASON, learner_cap_explanation(learner_cap))
         if reserved is None:
-            reserved_functions = FunctionInvokeConfig.objects.filter(
+            reservations = FunctionInvokeConfig.objects.filter(
                 user=user, reserved_concurrency__isnull=False
-            ).values("function")
-            unreserved = account.concurrency_limit - reserved_total(user=user)
-            if live.exclude(function__in=reserved_functions).count() >= unreserved:
+            )
+            reserving = reservations.aggregate(
+                functions=Count("pk"), total=Sum("reserved_concurrency")
+            )
+            unreserved = account.concurrency_limit - (reserving["total"] or 0)
+            if reserving["functions"]:  # the reserved functions' leases do not count here
+                running = live.exclude(function__in=reservations.values("function")).count()
+            if running >= unreserved:
                 return Throttled(ACCOUNT_LIMIT_REASON, account_explanation(unreserved))
         if hold_s is None:
             hold_s = function.timeout_s + LEASE_MARGIN_S

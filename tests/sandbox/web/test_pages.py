@@ -7,6 +7,8 @@ import re
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from studyapp.sandbox.concurrency import provisioned_delete, provisioned_put
@@ -424,3 +426,22 @@ def test_the_answer_to_run_asks_to_be_shown_and_its_polling_does_not(
     polled = learner_client.get(url, **HTMX).content.decode()
     assert "data-show" not in polled
     finished(learner_client, polled)
+
+
+# The session, the user, the function, the learner's settings of it and the runs in flight (for
+# the stale ones); then one transaction: BEGIN, the settings again, the account locked, the
+# leases running, the reservations, the lease, the invocation, its task and COMMIT. A run is
+# queued in one write, its task with it.
+RUN_QUERIES = 14
+
+
+@pytest.mark.django_db
+def test_a_run_from_the_page_takes_14_queries(samples, learner_client):
+    function = sample("cold-start-vs-warm")
+    url = reverse("sandbox:run", args=[function.pk])
+    learner_client.post(url, form_data(function), **HTMX)  # the learner's account is made once
+    with CaptureQueriesContext(connection) as captured:
+        response = learner_client.post(url, form_data(function), **HTMX)
+    assert response.status_code == 200 and "hx-get" in response.content.decode()
+    assert len(captured) == RUN_QUERIES, [query["sql"][:80] for query in captured]
+    assert Invocation.objects.filter(status=Invocation.Status.QUEUED).count() == 2

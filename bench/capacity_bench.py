@@ -77,6 +77,7 @@ from load_bench import (  # noqa: E402
     procfile_command,
     run_form_fields,
     wait_until_answering,
+    web_workers_default,
 )
 from load_client import Browser, Response  # noqa: E402
 
@@ -872,6 +873,7 @@ def run_on(database: str, args, deadline: float) -> Outcome:
             WEB_PORT=str(web_port),
         )
         (folder / "run").mkdir(exist_ok=True)
+        env["WEB_CONCURRENCY"] = str(args.workers)
         commands = {name: procfile_command(name, env) for name in ("sandbox", "worker", "web")}
         for name in ("sandbox", "worker"):
             if commands[name][0].endswith("python"):
@@ -1158,7 +1160,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args()
     args.steps = sorted(int(s) for s in args.steps.split(","))
-    args.workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+    args.workers = int(os.environ.get("WEB_CONCURRENCY") or web_workers_default())
     args.threads = int(os.environ.get("WEB_THREADS", "4"))
     if args.compress < 1:
         raise SystemExit("--compress is 1 (none) or more")

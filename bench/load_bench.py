@@ -49,8 +49,11 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(1, str(ROOT))
 
 from load_client import Browser, Response  # noqa: E402
+
+from studyapp.processes import web_workers_default  # noqa: E402
 
 PASSWORD = "load-bench-2026"
 SAMPLE = "cold-start-vs-warm"
@@ -626,7 +629,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
-    args.workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+    args.workers = int(os.environ.get("WEB_CONCURRENCY") or web_workers_default())
     args.threads = int(os.environ.get("WEB_THREADS", "4"))
 
     folder = Path(tempfile.mkdtemp(prefix="load-bench-"))
@@ -662,6 +665,7 @@ def main() -> int:
         processes.start(worker_command, env, folder / "worker.log")
         port = free_port()
         env["WEB_PORT"] = str(port)
+        env["WEB_CONCURRENCY"] = str(args.workers)
         web_command = procfile_command("web", env)
         web = processes.start(web_command, env, folder / "web.log")
         wait_until_answering(f"http://127.0.0.1:{port}/health/", web, "gunicorn")

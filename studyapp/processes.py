@@ -96,9 +96,18 @@ def procfile_commands(*, procfile: Path, env: dict[str, str]) -> dict[str, list[
     return commands
 
 
+def web_workers_default() -> int:
+    """gunicorn workers (each of WEB_THREADS threads) when WEB_CONCURRENCY is not set: one per
+    core, at least two. On 2 cores two workers served as many learners as three on SQLite and
+    more on PostgreSQL (bench/RESULTS.md, "Capacity"), with one process fewer competing with the
+    database, the task worker and the sandbox for the cores."""
+    return max(2, os.cpu_count() or 2)
+
+
 def processes_env(*, environ: dict[str, str], project: Path = PROJECT) -> dict[str, str]:
     """The environment of the three processes: defaults filled in, paths made absolute."""
     env = dict(environ)
+    env.setdefault("WEB_CONCURRENCY", str(web_workers_default()))
     var_dir = Path(env.get("VAR_DIR") or project / "var")
     env["VAR_DIR"] = str(var_dir if var_dir.is_absolute() else (project / var_dir).resolve())
     env.setdefault("WEB_PORT", "8000")

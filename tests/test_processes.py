@@ -77,3 +77,18 @@ def test_make_run_refuses_a_web_port_that_is_taken_and_says_which(tmp_path):
     assert f"WEB_PORT={port + 1} make run" in completed.stderr
     assert "Serving" not in completed.stdout
     assert not (tmp_path / "run" / "supervisord.sock").exists()
+
+
+def test_make_run_starts_one_web_worker_per_core_unless_told(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    web = procfile_commands(procfile=PROJECT / "Procfile", env=processes_env(environ={}))["web"]
+    assert web[web.index("--workers") + 1] == "2"
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    web = procfile_commands(procfile=PROJECT / "Procfile", env=processes_env(environ={}))["web"]
+    assert web[web.index("--workers") + 1] == "8"
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    web = procfile_commands(procfile=PROJECT / "Procfile", env=processes_env(environ={}))["web"]
+    assert web[web.index("--workers") + 1] == "2"
+    told = processes_env(environ={"WEB_CONCURRENCY": "5"})
+    web = procfile_commands(procfile=PROJECT / "Procfile", env=told)["web"]
+    assert web[web.index("--workers") + 1] == "5"

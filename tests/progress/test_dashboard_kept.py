@@ -5,8 +5,6 @@ assignments) is never another learner's."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +13,7 @@ from studyapp.accounts import onboarding
 from studyapp.quizzes.assignments import assignment_create
 from studyapp.topics.models import Course, Topic
 from studyapp.topics.reading import reading_mark
+from tests.pages import without_tokens
 from tests.plugins.courses import NOTES, import_content
 
 pytestmark = pytest.mark.django_db
@@ -32,13 +31,6 @@ def home(client):
         return response.content.decode()
 
     return read
-
-
-def without_tokens(html: str) -> str:
-    """The page without what differs on every response: the CSRF token and the CSP nonce."""
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
-    html = re.sub(r'"X-CSRFToken": "[^"]+"', "CSRF", html)
-    return re.sub(r'nonce="[^"]+"', "NONCE", html)
 
 
 def course_map(html: str) -> str:

@@ -3,7 +3,6 @@ is the same byte for byte, and every write of its content shows on the next requ
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from studyapp.topics.models import Course, Topic
 from studyapp.topics.pages import topic_pages_forget
+from tests.pages import without_tokens
 from tests.plugins.courses import NOTES, import_content
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,6 @@ def page(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
-
-
-def without_tokens(html: str) -> str:
-    """The page without what differs on every response: the CSRF token and the CSP nonce."""
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
-    html = re.sub(r'"X-CSRFToken": "[^"]+"', "CSRF", html)
-    return re.sub(r'nonce="[^"]+"', "NONCE", html)
 
 
 def contents_list(html: str) -> str:

@@ -33,7 +33,6 @@ import json
 import os
 import random
 import re
-import shlex
 import shutil
 import signal
 import socket
@@ -53,7 +52,7 @@ sys.path.insert(1, str(ROOT))
 
 from load_client import Browser, Response  # noqa: E402
 
-from studyapp.processes import web_workers_default  # noqa: E402
+from studyapp.processes import procfile_commands, web_workers_default  # noqa: E402
 
 PASSWORD = "load-bench-2026"
 SAMPLE = "cold-start-vs-warm"
@@ -149,17 +148,12 @@ def free_port() -> int:
 
 
 def procfile_command(name: str, env: dict[str, str]) -> list[str]:
-    """The Procfile's line for ``name`` with its ${VAR:-default} filled in from ``env``."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        key, _, command = line.partition(":")
-        if key.strip() == name:
-            filled = re.sub(
-                r"\$\{(\w+)(?::-([^}]*))?\}",
-                lambda m: env.get(m.group(1)) or (m.group(2) or ""),
-                command.strip(),
-            )
-            return shlex.split(filled)
-    raise SystemExit(f"the Procfile has no {name!r} line")
+    """The Procfile's line for ``name`` with its ${VAR:-default} filled in from ``env``, as
+    `make run` fills it in."""
+    commands = procfile_commands(procfile=ROOT / "Procfile", env=env)
+    if name not in commands:
+        raise SystemExit(f"the Procfile has no {name!r} line")
+    return commands[name]
 
 
 @dataclass

@@ -25,14 +25,14 @@ at real think times (N / C learners each sending C times as often), from fewer d
 sessions. The report says when it was used.
 
 The deployment is the one `make run` starts: the Procfile's three lines (gunicorn gthread,
-WEB_CONCURRENCY workers x WEB_THREADS threads; `manage.py db_worker`, which runs every sandbox
-invocation; the sandbox service), in a fresh VAR_DIR, on a fresh SQLite file (WAL) or, when
-PostgreSQL answers at 127.0.0.1:5432, on a fresh PostgreSQL database created for the run and
-dropped after it. In each step's window: the CPU seconds of each part of the deployment (and of
-the client) per request served, printed as the steps go. After the load: the memory of each
-process, and of a warm Python and a warm Node.js execution environment (their cgroup's
-memory.current and peak). Prints one Markdown section. Bounded: a step cap, a time cap per step
-and in all; every process started is stopped at the end.
+WEB_CONCURRENCY workers x WEB_THREADS threads; `manage.py task_worker`, WORKER_THREADS tasks at
+once, which runs every sandbox invocation; the sandbox service), in a fresh VAR_DIR, on a fresh
+SQLite file (WAL) or, when PostgreSQL answers at 127.0.0.1:5432, on a fresh PostgreSQL database
+created for the run and dropped after it. In each step's window: the CPU seconds of each part of the
+deployment (and of the client) per request served, printed as the steps go. After the load: the
+memory of each process, and of a warm Python and a warm Node.js execution environment (their
+cgroup's memory.current and peak). Prints one Markdown section. Bounded: a step cap, a time cap per
+step and in all; every process started is stopped at the end.
 """
 
 from __future__ import annotations
@@ -735,7 +735,7 @@ def deployment_memory(web: subprocess.Popen, worker, sandbox) -> list[tuple[str,
         process_memory(f"gunicorn worker {n}", pid)
         for n, pid in enumerate(sorted(children(web.pid)), 1)
     ]
-    rows.append(process_memory("task worker (`manage.py db_worker`)", worker.pid))
+    rows.append(process_memory("task worker (`manage.py task_worker`)", worker.pid))
     rows += [process_memory("  its child", pid) for pid in descendants(worker.pid)]
     rows.append(process_memory("sandbox service (`manage.py lambda serve`)", sandbox.pid))
     return rows
@@ -826,6 +826,7 @@ class Outcome:
     database: str
     steps: list[Step]
     web_command: list[str]
+    worker_command: list[str]
     memory: list[tuple[str, int, int]]
     environments: list[tuple[int, int]]
     warm: dict
@@ -910,6 +911,7 @@ def run_on(database: str, args, deadline: float) -> Outcome:
         database=database,
         steps=steps,
         web_command=commands["web"],
+        worker_command=commands["worker"],
         memory=memory,
         environments=environments,
         warm=warm,
@@ -993,6 +995,7 @@ def mib(kib: int) -> str:
 def report(outcomes: list[Outcome], args) -> str:
     first = outcomes[0]
     web = " ".join(first.web_command[1:])
+    worker = " ".join(first.worker_command[2:])
     think = ", ".join(f"{kind} {low}-{high} s" for kind, (low, high) in THINK.items())
     mix = ", ".join(f"{name} {weight}" for name, weight in ACTIONS.items())
     compress = (
@@ -1033,7 +1036,7 @@ def report(outcomes: list[Outcome], args) -> str:
         "",
         f"The deployment `make run` starts, from the Procfile: gunicorn `{web}` "
         f"({args.workers} workers x {args.threads} threads), the task worker "
-        "(`manage.py db_worker`, which runs every sandbox invocation) and the sandbox service, "
+        f"(`{worker}`, which runs every sandbox invocation) and the sandbox service, "
         "in a fresh VAR_DIR, with the "
         f"shipped content ({first.facts['cards']} cards, {len(first.facts['topics'])} topics) "
         f"and {len(first.facts['sessions']):,} learners with {args.reviews} review-log rows "

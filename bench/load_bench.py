@@ -6,7 +6,7 @@ Builds a fresh VAR_DIR in a temporary folder (file SQLite in WAL mode, as `make 
 migrate, collectstatic, import_content, the learners (each with a modest review history on the
 shipped cards, so reviews are due as well as new cards). Then starts the Procfile's web line
 (gunicorn, gthread, WEB_CONCURRENCY workers x WEB_THREADS threads), the task worker (`manage.py
-db_worker`, which runs the sandbox invocations) and the sandbox service (`manage.py lambda
+task_worker`, which runs the sandbox invocations) and the sandbox service (`manage.py lambda
 serve`), logs every learner in (CSRF cookie + session cookie) and runs them all at once on
 loopback with its own asyncio HTTP/1.1 keep-alive client (bench/load_client.py), one connection
 per learner. Each learner loops over the main paths as the browser makes the requests (full pages

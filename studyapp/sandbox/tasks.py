@@ -1,4 +1,4 @@
-"""Background work of the Lambda-compatible API, run by the task worker (`manage.py db_worker`).
+"""Background work of the Lambda-compatible API, run by the task worker (`manage.py task_worker`).
 
 Each task is defined beside the logic it runs (``invoking``, ``concurrency``, ``environments``,
 ``async_invoke``, ``sqs``), which enqueues the next step itself; tests call the ``*_run``

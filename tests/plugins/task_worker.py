@@ -3,11 +3,11 @@ invocations (studyapp.sandbox.invoking), provisioned concurrency (studyapp.sandb
 and the concurrency page's list of environments (studyapp.sandbox.environments).
 
 pytest-django's test database lives in this process (SQLite in memory), where a separate
-`manage.py db_worker` cannot see it. These run the queued ``WORKER_TASKS`` with django-tasks-db's
-own worker (claim, ``Worker.run_task``, the result stored on the task row), as `db_worker` does;
-tests of the real processes (tests/faults/, tests/sandbox/test_one_path.py) run the real
-`db_worker` instead. The asynchronous-event and SQS tasks stay queued for the tests that call
-their ``*_run`` functions with a fixed clock.
+`manage.py task_worker` cannot see it. These run the queued ``WORKER_TASKS`` with the task worker
+of `make run` (studyapp/core/task_worker.py) inside this process; tests of the real processes
+(tests/faults/, tests/sandbox/test_one_path.py) run the real `manage.py task_worker` instead.
+The asynchronous-event and SQS tasks stay queued for the tests that call their ``*_run``
+functions with a fixed clock.
 
 - ``invocation_tasks_run()`` runs what is queued now, in this thread, and returns how many ran;
 - the ``task_worker`` fixture runs them from background threads for the whole test (a live
@@ -33,81 +33,36 @@ WORKER_THREADS = 2
 IDLE_WAIT_S = 0.02
 
 
-def _worker(worker_id: str):
-    from django_tasks_db.management.commands.db_worker import Worker
+def _worker(worker_id: str, threads: int = 1):
+    from studyapp.core.task_worker import TaskWorker
 
-    return Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=worker_id,
-        excluded_queue_names=[],
+    return TaskWorker(
+        threads=threads, interval=IDLE_WAIT_S, worker_id=worker_id, task_paths=WORKER_TASKS
     )
 
 
-def _claim(worker):
-    from django.db import OperationalError
-    from django_tasks_db.models import DBTaskResult
-    from django_tasks_db.utils import exclusive_transaction
-
-    ready = DBTaskResult.objects.ready().filter(backend_name="default", task_path__in=WORKER_TASKS)
-    try:
-        # A plain read first: the in-memory test database is shared between this process's
-        # connections, and an exclusive transaction there locks out every other one (the live
-        # server's requests) while it lasts, so it is taken only to claim a task that is there.
-        if not ready.exists():
-            return None
-        with exclusive_transaction(ready.db):
-            task_result = ready.get_locked()
-            if task_result is not None:
-                task_result.claim(worker.worker_id)
-            return task_result
-    except OperationalError as error:
-        if "locked" not in str(error):
-            raise
-        return None
-
-
 def invocation_tasks_run(worker_id: str = "test-worker") -> int:
-    """Run every worker task queued now (and any they queue); how many ran."""
+    """Run every worker task queued now (and any they queue), in this thread; how many ran."""
     worker = _worker(worker_id)
     ran = 0
-    while (task_result := _claim(worker)) is not None:
-        worker.run_task(task_result)
+    while (task_result := worker.claim()) is not None:
+        worker.task_run(task_result)
         ran += 1
     return ran
 
 
 @pytest.fixture
 def task_worker(transactional_db) -> Iterator[None]:
-    """The worker's tasks run in background threads while the test runs."""
-    from django.db import connection
-
-    stop = threading.Event()
-
-    def serve(number: int) -> None:
-        try:
-            while not stop.is_set():
-                if not invocation_tasks_run(f"test-worker-{number}"):
-                    stop.wait(IDLE_WAIT_S)  # nothing queued: look again shortly
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=serve, args=(number,), name=f"test-task-worker-{number}")
-        for number in range(WORKER_THREADS)
-    ]
-    for thread in threads:
-        thread.start()
+    """The worker's tasks run in background threads while the test runs (the task worker of
+    `make run`, limited to ``WORKER_TASKS``)."""
+    worker = _worker("test-worker", threads=WORKER_THREADS)
+    thread = threading.Thread(target=worker.run, name="test-task-worker")
+    thread.start()
     try:
         yield
     finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=120)
+        worker.stop()
+        thread.join(timeout=120)
 
 
 def batch_finished(*, user, batch, timeout_s: float = 60.0) -> list:

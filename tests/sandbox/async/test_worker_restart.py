@@ -1,4 +1,4 @@
-"""Nothing is lost when the task worker dies: a real `manage.py db_worker` is killed mid-attempt.
+"""Nothing is lost when the task worker dies: a real `manage.py task_worker` is killed mid-attempt.
 
 The whole scenario runs in processes of its own against a file-based SQLite database (the test
 database of pytest-django lives in memory, which another process cannot see).
@@ -66,7 +66,7 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 def worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--interval", "0.05", "--no-startup-delay"],
+        [sys.executable, "manage.py", "task_worker", "--interval", "0.05"],
         cwd=PROJECT,
         env=env,
         stdout=log.open("ab"),

@@ -6,8 +6,12 @@ One public function, :func:`search`, for both databases:
   triggers; hits are ranked by bm25 with a topic's title weighted above its key terms, its
   section and course titles, and its text.
 - PostgreSQL: a weighted tsvector over the same columns (A titles, B key terms, C text,
-  D section and course titles), stored and generated with a GIN index (topics migration 0004,
-  ``SearchEntry.objects.search()``), ranked by ts_rank, highlighted by ts_headline.
+  D section and course titles), stored and generated with a GIN index (topics migration 0004),
+  ranked by ts_rank as ``SearchEntry.objects.search()`` ranks, highlighted by ts_headline. One
+  SQL statement per number of words, written out as SQLite's is: Django's expressions took
+  several times longer to build and compile than PostgreSQL took to run them, and a constant
+  text is prepared once per connection. It ranks and limits first, then marks only the hits
+  it returns (the tests hold it to what Django's search expressions give).
 
 The index is rebuilt in full at the end of every content import (:func:`search_index_rebuild`,
 called by ``studyapp.content``): the course is small, and a full rebuild cannot drift.
@@ -19,19 +23,18 @@ the index never contains; the snippet is HTML-escaped before they become ``<mark
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, Value, When
 from django.urls import reverse
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from studyapp.core.archiving import active_q
 from studyapp.markdown import render_markdown
-from studyapp.topics.models import KeyTerm, SearchEntry, Topic, topic_visible_q
+from studyapp.topics.models import KeyTerm, SearchEntry, Topic
 
 START, STOP = "\x02", "\x03"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -45,6 +48,12 @@ BM25_WEIGHTS = (10.0, 4.0, 1.5, 1.0)
 # it links to anyway); its score is scaled down so that the topic comes first.
 TERM_FACTOR = 0.8
 POSTGRES_CONFIG = "english"
+POSTGRES_REGCONFIG = f"'{POSTGRES_CONFIG}'::regconfig"
+# ts_headline's options, as Django's SearchHeadline wrote them.
+POSTGRES_TITLE_OPTIONS = f"StartSel='{START}', StopSel='{STOP}', HighlightAll=true"
+POSTGRES_SNIPPET_OPTIONS = (
+    f"StartSel='{START}', StopSel='{STOP}', MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
+)
 
 
 @dataclass(frozen=True)
@@ -204,57 +213,82 @@ def _search_sqlite(words: list[str], *, limit: int, every_word: bool) -> list[Se
     return hits
 
 
-def _search_postgresql(words: list[str], *, limit: int, every_word: bool) -> list[SearchHit]:
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery
+# The PostgreSQL query, one text per number of words and mode (so each is prepared once per
+# connection and reused); only constants are formatted in, user input is a parameter. The
+# tsquery is the one Django's SearchQuery builds: each word through plainto_tsquery, the last
+# one also as a quoted prefix lexeme, all of them AND-ed (or OR-ed). Entries are ranked and
+# limited first; ts_headline then marks only the rows returned, and only the title a hit shows
+# (a term's own text, or a topic's title) and its snippet.
+POSTGRES_SEARCH = """
+WITH hits AS (
+    SELECT e.id, e.kind, e.title, e.terms, e.body, t.slug AS topic_slug,
+           t.title AS topic_title, s.title AS section_title, c.slug AS course_slug,
+           c.title AS course_title, k.slug AS term_slug,
+           ts_rank(e.document, {tsquery})
+             * CASE WHEN e.kind = 'term' THEN %(term_factor)s ELSE 1.0 END AS score
+    FROM topics_searchentry e
+    JOIN topics_topic t ON t.id = e.topic_id
+    JOIN topics_section s ON s.id = t.section_id
+    JOIN topics_course c ON c.id = t.course_id
+    LEFT JOIN topics_keyterm k ON k.id = e.key_term_id
+    WHERE e.document @@ {tsquery}
+      AND t.archived_at IS NULL AND s.archived_at IS NULL AND c.archived_at IS NULL
+      AND (e.key_term_id IS NULL OR k.archived_at IS NULL)
+    ORDER BY score DESC, e.id
+    LIMIT %(limit)s
+)
+SELECT kind, CASE WHEN kind = 'term' THEN terms ELSE title END, topic_slug, topic_title,
+       section_title, course_slug, course_title, term_slug,
+       ts_headline({config}, CASE WHEN kind = 'term' THEN terms ELSE title END, {tsquery},
+                   %(title_options)s),
+       ts_headline({config}, body, {tsquery}, %(snippet_options)s),
+       score
+FROM hits
+ORDER BY score DESC, id
+"""
 
-    config = POSTGRES_CONFIG
-    parts = [SearchQuery(word, search_type="plain", config=config) for word in words[:-1]]
+
+def _postgres_tsquery(count: int, *, every_word: bool) -> str:
+    """The tsquery of ``count`` words, parameters ``%(word0)s``... and ``%(prefix)s``."""
+    plain = [f"plainto_tsquery({POSTGRES_REGCONFIG}, %(word{i})s)" for i in range(count)]
     # The last word also matches as a prefix; quoted as a tsquery lexeme, it cannot be syntax.
-    parts.append(
-        SearchQuery(words[-1], search_type="plain", config=config)
-        | SearchQuery(f"'{words[-1]}':*", search_type="raw", config=config)
-    )
-    query = parts[0]
-    for part in parts[1:]:
-        query = (query & part) if every_word else (query | part)
-    options = {"start_sel": START, "stop_sel": STOP, "config": config}
-    entries = (
-        SearchEntry.objects.filter(topic_visible_q("topic"))
-        .filter(Q(key_term__isnull=True) | active_q("key_term"))
-        .search(query)
-        .annotate(
-            score=F("rank")
-            * Case(
-                When(kind=SearchEntry.Kind.TERM, then=Value(TERM_FACTOR)),
-                default=Value(1.0),
-                output_field=FloatField(),
-            ),
-            title_marked=SearchHeadline("title", query, highlight_all=True, **options),
-            terms_marked=SearchHeadline("terms", query, highlight_all=True, **options),
-            snippet=SearchHeadline(
-                "body", query, max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, **options
-            ),
-        )
-        .select_related("topic__section", "topic__course", "key_term")
-        .order_by("-score", "id")[:limit]
-    )
+    plain[-1] = f"({plain[-1]} || to_tsquery({POSTGRES_REGCONFIG}, %(prefix)s))"
+    return "(" + (" && " if every_word else " || ").join(plain) + ")"
+
+
+@functools.cache
+def _postgres_search_sql(count: int, *, every_word: bool) -> str:
+    tsquery = _postgres_tsquery(count, every_word=every_word)
+    return POSTGRES_SEARCH.format(tsquery=tsquery, config=POSTGRES_REGCONFIG)
+
+
+def _search_postgresql(words: list[str], *, limit: int, every_word: bool) -> list[SearchHit]:
+    params = {f"word{i}": word for i, word in enumerate(words)}
+    params |= {
+        "prefix": f"'{words[-1]}':*",  # words are \w+ only: no quote can appear
+        "term_factor": TERM_FACTOR,
+        "limit": limit,
+        "title_options": POSTGRES_TITLE_OPTIONS,
+        "snippet_options": POSTGRES_SNIPPET_OPTIONS,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_postgres_search_sql(len(words), every_word=every_word), params)
+        rows = cursor.fetchall()
     hits = []
-    for entry in entries:
-        is_term = entry.kind == SearchEntry.Kind.TERM
-        topic = entry.topic
+    for row in rows:
+        kind, title, topic_slug, topic_title, section_title, course_slug, course_title = row[:7]
+        term_slug, title_marked, snippet, score = row[7:]
         hits.append(
             SearchHit(
-                kind=entry.kind,
-                title=entry.terms if is_term else entry.title,
-                title_html=highlight_html(entry.terms_marked if is_term else entry.title_marked),
-                snippet_html=highlight_html(entry.snippet or ""),
-                url=_hit_url(
-                    topic.course.slug, topic.slug, entry.key_term.slug if is_term else None
-                ),
-                topic_title=topic.title,
-                section_title=topic.section.title,
-                course_title=topic.course.title,
-                score=entry.score,
+                kind=kind,
+                title=title,
+                title_html=highlight_html(title_marked),
+                snippet_html=highlight_html(snippet or ""),
+                url=_hit_url(course_slug, topic_slug, term_slug),
+                topic_title=topic_title,
+                section_title=section_title,
+                course_title=course_title,
+                score=score,
             )
         )
     return hits

@@ -6,11 +6,25 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Case, F, FloatField, Q, Value, When
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from studyapp.topics.models import KeyTerm, SearchEntry
-from studyapp.topics.search import highlight_html, search, search_index_rebuild
+from studyapp.core.archiving import active_q
+from studyapp.topics.models import KeyTerm, SearchEntry, topic_visible_q
+from studyapp.topics.search import (
+    POSTGRES_CONFIG,
+    SNIPPET_WORDS,
+    START,
+    STOP,
+    TERM_FACTOR,
+    SearchHit,
+    highlight_html,
+    query_words,
+    search,
+    search_index_rebuild,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +85,90 @@ def test_an_empty_query_finds_nothing(lambda_course):
 
 def test_the_limit_caps_the_hits(lambda_course):
     assert len(search("lambda", limit=5)) == 5
+
+
+def test_a_search_is_one_query(lambda_course, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        search("provisioned concurrency")
+
+
+def test_a_search_that_falls_back_to_any_word_is_two_queries(
+    lambda_course, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        search("kinesis xyzzyplugh")
+
+
+# What each database showed for these queries when its search was written: titles with their
+# marks, links in rank order, and the best hit's snippet (FTS5 and PostgreSQL cut snippets
+# differently). Making search faster must not change them.
+SHOWN = {
+    "sqlite": {
+        "provisioned concurrency": (
+            [
+                ("<mark>Concurrency</mark> and Scaling", "concurrency-and-scaling/"),
+                (
+                    "<mark>Provisioned</mark> <mark>Concurrency</mark>",
+                    "concurrency-and-scaling/#term-provisioned-concurrency",
+                ),
+                ("Cold Start Management", "performance-optimization/#term-cold-start-management"),
+                ("Performance Optimization", "performance-optimization/"),
+            ],
+            "…<mark>Provisioned</mark> <mark>Concurrency</mark>: Ensures that a specific number "
+            "of instances of your function are initialized and ready to respond instantly. "
+            "Reserved <mark>Concurrency</mark>: Limits the maximum…",
+        ),
+        "dlq": (
+            [
+                ("Error Handling and Retries", "error-handling-and-retries/"),
+                (
+                    "Dead Letter Queue (<mark>DLQ</mark>)",
+                    "error-handling-and-retries/#term-dead-letter-queue-dlq",
+                ),
+                ("Data Processing Pipeline", "data-processing-pipeline/"),
+            ],
+            "…Dead Letter Queue (<mark>DLQ</mark>): Configurable option to send failed "
+            "execution records to SQS or SNS for further analysis. Error Handling: You can "
+            "handle errors…",
+        ),
+    },
+    "postgresql": {
+        "provisioned concurrency": (
+            [
+                ("<mark>Concurrency</mark> and Scaling", "concurrency-and-scaling/"),
+                (
+                    "<mark>Provisioned</mark> <mark>Concurrency</mark>",
+                    "concurrency-and-scaling/#term-provisioned-concurrency",
+                ),
+                ("Performance Optimization", "performance-optimization/"),
+                ("Cold Start Management", "performance-optimization/#term-cold-start-management"),
+            ],
+            "<mark>Concurrency</mark>: Lambda automatically scales your function in response "
+            "to the incoming request rate. <mark>Provisioned</mark>",
+        ),
+        "dlq": (
+            [
+                ("Error Handling and Retries", "error-handling-and-retries/"),
+                (
+                    "Dead Letter Queue (<mark>DLQ</mark>)",
+                    "error-handling-and-retries/#term-dead-letter-queue-dlq",
+                ),
+                ("Data Processing Pipeline", "data-processing-pipeline/"),
+            ],
+            "<mark>DLQ</mark>): Configurable option to send failed execution records to SQS "
+            "or SNS for further",
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize("query", ["provisioned concurrency", "dlq"])
+def test_hits_are_ranked_and_marked_as_they_always_were(lambda_course, query):
+    titles_and_links, best_snippet = SHOWN[connection.vendor][query]
+    hits = search(query)
+    course_url = reverse("topics:course", args=["aws-lambda"])
+    assert [(hit.title_html, hit.url.removeprefix(course_url)) for hit in hits] == titles_and_links
+    assert hits[0].snippet_html == best_snippet
 
 
 def test_highlighting_escapes_the_text_around_the_markers():
@@ -228,3 +326,95 @@ def test_postgresql_ranks_as_a_vector_built_per_query_did(lambda_course, words):
     stored = SearchEntry.objects.search(query).order_by("-rank", "pk").values_list("pk", "rank")
     assert list(stored) == list(before)
     assert len(stored) > 0
+
+
+def test_a_postgresql_search_can_use_the_gin_index_for_its_hits(lambda_course):
+    postgresql_only()
+    with CaptureQueriesContext(connection) as sent:
+        search("provisioned concurrency")
+    [sql] = [query["sql"] for query in sent.captured_queries]
+    with connection.cursor() as cursor:
+        # As on tables too big to scan, whose rows the other indexes would not narrow down
+        # either: a GIN index is read through a bitmap scan, which is left as the one way.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "topics_searchentry_document" in plan
+
+
+def search_with_django_expressions(query: str, *, limit: int = 20) -> list[SearchHit]:
+    """search() on PostgreSQL as Django's search expressions wrote it first: the tsquery from
+    SearchQuery, ranked through ``SearchEntry.objects.search()``, marked by SearchHeadline."""
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery
+
+    def run(words: list[str], every_word: bool) -> list[SearchHit]:
+        config = POSTGRES_CONFIG
+        parts = [SearchQuery(word, search_type="plain", config=config) for word in words[:-1]]
+        parts.append(
+            SearchQuery(words[-1], search_type="plain", config=config)
+            | SearchQuery(f"'{words[-1]}':*", search_type="raw", config=config)
+        )
+        tsquery = parts[0]
+        for part in parts[1:]:
+            tsquery = (tsquery & part) if every_word else (tsquery | part)
+        options = {"start_sel": START, "stop_sel": STOP, "config": config}
+        entries = (
+            SearchEntry.objects.filter(topic_visible_q("topic"))
+            .filter(Q(key_term__isnull=True) | active_q("key_term"))
+            .search(tsquery)
+            .annotate(
+                score=F("rank")
+                * Case(
+                    When(kind=SearchEntry.Kind.TERM, then=Value(TERM_FACTOR)),
+                    default=Value(1.0),
+                    output_field=FloatField(),
+                ),
+                title_marked=SearchHeadline("title", tsquery, highlight_all=True, **options),
+                terms_marked=SearchHeadline("terms", tsquery, highlight_all=True, **options),
+                snippet=SearchHeadline(
+                    "body", tsquery, max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2,
+                    **options,
+                ),
+            )
+            .select_related("topic__section", "topic__course", "key_term")
+            .order_by("-score", "id")[:limit]
+        )  # fmt: skip
+        hits = []
+        for entry in entries:
+            is_term = entry.kind == SearchEntry.Kind.TERM
+            topic = entry.topic
+            url = reverse("topics:topic", args=[topic.course.slug, topic.slug])
+            hits.append(
+                SearchHit(
+                    kind=entry.kind,
+                    title=entry.terms if is_term else entry.title,
+                    title_html=highlight_html(
+                        entry.terms_marked if is_term else entry.title_marked
+                    ),
+                    snippet_html=highlight_html(entry.snippet or ""),
+                    url=f"{url}#term-{entry.key_term.slug}" if is_term else url,
+                    topic_title=topic.title,
+                    section_title=topic.section.title,
+                    course_title=topic.course.title,
+                    score=entry.score,
+                )
+            )
+        return hits
+
+    words = query_words(query)
+    if not words:
+        return []
+    return run(words, True) or (run(words, False) if len(words) > 1 else [])
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["provisioned concurrency", "provisioned concurr", "memory cpu", "lambda", "sqs", "dlq",
+     "cold start", "kinesis xyzzyplugh", "the lambda", "and", "real_time", "s3 event",
+     "Real-Time Processing", "Error Handling and Retries", "watch streams", "x"],
+)  # fmt: skip
+def test_postgresql_hits_are_what_djangos_search_expressions_gave(lambda_course, query):
+    postgresql_only()
+    assert search(query) == search_with_django_expressions(query)
+    assert search(query, limit=3) == search_with_django_expressions(query, limit=3)

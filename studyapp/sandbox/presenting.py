@@ -18,7 +18,7 @@ from pygments.lexers import BashLexer, JavascriptLexer, PythonLexer
 
 from studyapp.engine import billing
 from studyapp.sandbox.models import Function, Invocation
-from studyapp.sandbox.runs import EnvironmentSummary, batch_environments
+from studyapp.sandbox.runs import EnvironmentSummary, batch_environments, batch_signature
 from studyapp.sandbox.versions import LATEST, alias_shares, aliases_for, versions_for
 
 
@@ -118,6 +118,7 @@ class BatchView:
     invocations: list[InvocationView]
     environments: EnvironmentSummary
     finished: bool
+    signature: str  # how far the run had got (runs.batch_signature): the poll sends it back
 
     @property
     def single(self) -> InvocationView | None:
@@ -133,6 +134,7 @@ def batch_view(invocations: list[Invocation]) -> BatchView:
         invocations=[invocation_view(invocation) for invocation in invocations],
         environments=batch_environments(invocations),
         finished=all(invocation.finished for invocation in invocations),
+        signature=batch_signature([invocation.status for invocation in invocations]),
     )
 
 

@@ -20,7 +20,12 @@ from studyapp.sandbox.forms import RunForm, event_templates, event_text
 from studyapp.sandbox.invoking import run_start
 from studyapp.sandbox.models import EventTemplate, Function, Invocation, runtime_names
 from studyapp.sandbox.presenting import batch_view, code_highlighted, function_versions_view
-from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history
+from studyapp.sandbox.runs import (
+    RunRefused,
+    batch_invocations,
+    batch_unchanged,
+    function_history,
+)
 from studyapp.sandbox.selectors import function_list
 from studyapp.sandbox.starters import editor_language, runtime_editor_view
 from studyapp.sandbox.trying import run_initial_from_query
@@ -189,6 +194,12 @@ def _form_invalid(request: HttpRequest, function: Function, form: RunForm) -> Ht
 
 @require_GET
 def run_result(request: HttpRequest, batch: uuid.UUID) -> HttpResponse:
+    """The result panel, polled by htmx every second while the run is in flight. A poll whose
+    run has not moved since the panel it polls from (``seen``) gets 204 No Content: htmx keeps
+    the panel, and the server read one row per invocation and rendered nothing."""
+    seen = request.GET.get("seen", "")
+    if request.htmx and batch_unchanged(user=request.user, batch=batch, seen=seen):
+        return HttpResponse(status=204)
     invocations = batch_invocations(user=request.user, batch=batch)
     function = invocations[0].function
     if not request.htmx:

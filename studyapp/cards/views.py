@@ -168,7 +168,7 @@ def int_or_none(value: str | None) -> int | None:
 @require_POST
 def answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     try:
-        card = card_for_learner(card_id=card_id, related=False)
+        card = card_for_learner(card_id=card_id)
     except Card.DoesNotExist:
         raise Http404("No such card") from None
     rating = int_or_none(request.POST.get("rating"))

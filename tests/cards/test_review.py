@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import fsrs
 import pytest
 
-from studyapp.cards.models import CardSchedule, Note, ReviewLog, StudySettings
+from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog, StudySettings
 from studyapp.cards.review import (
     card_bury,
+    card_for_learner,
     card_suspend,
     card_unsuspend,
     review_next,
@@ -18,6 +19,7 @@ from studyapp.cards.review import (
     review_undo,
     study_day,
 )
+from studyapp.topics.models import Course, Section, Topic
 from tests.cards.conftest import NOW, note_add
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +134,40 @@ def test_archived_cards_are_not_studied(learner, deck):
     queue = review_next(learner, now=NOW)
     assert queue.counts.new == 2
     assert queue.current.card.note.topic == deck.topics[1]
+
+
+def test_a_card_is_read_by_id_with_its_note_topic_and_course_in_one_query(
+    learner, deck, django_assert_num_queries
+):
+    card = deck.cards()[0]
+    note = card.note
+    with django_assert_num_queries(1):
+        read = card_for_learner(card_id=card.pk, user=learner)
+        assert (read, read.note, read.note.topic, read.note.topic.course) == (
+            card,
+            note,
+            deck.topics[0],
+            deck.course,
+        )
+        assert (read.note.front_md, read.ordinal) == (note.front_md, card.ordinal)
+
+
+@pytest.mark.parametrize(
+    "archived",
+    ["card", "note", "topic", "section", "course"],
+)
+def test_a_card_no_longer_studied_is_not_read_by_id(learner, deck, archived):
+    card = deck.cards()[0]
+    rows = {
+        "card": Card.objects.filter(pk=card.pk),
+        "note": Note.objects.filter(pk=card.note_id),
+        "topic": Topic.objects.filter(pk=card.note.topic_id),
+        "section": Section.objects.filter(pk=card.note.topic.section_id),
+        "course": Course.objects.filter(pk=deck.course.pk),
+    }
+    rows[archived].update(archived_at=NOW)
+    with pytest.raises(Card.DoesNotExist):
+        card_for_learner(card_id=card.pk, user=learner)
 
 
 # -- the study day -----------------------------------------------------------------------------

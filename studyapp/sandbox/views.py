@@ -45,11 +45,12 @@ def _page_context(
 ) -> dict[str, Any]:
     owned = function.owner_id == request.user.pk
     editable = owned and not function.deployed
+    templates = event_templates()
     if form is None:
         initial = run_initial_from_query(
             request.GET,
             initial=RunForm.initial_for(function),
-            events={template.slug: template.body for template in event_templates()},
+            events={template.slug: template.body for template in templates},
         )
         form = RunForm(initial=initial, function=function, editable=editable)
     runtime = function.runtime
@@ -70,7 +71,7 @@ def _page_context(
         "code_file": editor[runtime]["file"] if editor else function.module_path,
         "runtime_editor": editor,
         "other_files": sorted(path for path in function.code if path != function.module_path),
-        "templates": event_templates(),
+        "templates": templates,
         "selected_template": form.initial.get("event_template")
         or (function.default_event.slug if function.default_event else ""),
         "history": function_history(function=function, user=request.user),

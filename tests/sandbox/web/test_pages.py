@@ -540,3 +540,19 @@ def test_a_poll_naming_another_learners_run_is_not_found(samples, learner_client
     signature = runs.batch_signature(["running"])
     url = reverse("sandbox:run_result", args=[theirs]) + f"?seen={signature}"
     assert learner_client.get(url, **HTMX).status_code == 404
+
+
+# The session, the user, the function with its topic, course, default event and original, the
+# event templates (read once, for the picker and for an event named in the address) and the
+# learner's last runs of it.
+SAMPLE_PAGE_QUERIES = 5
+
+
+@pytest.mark.django_db
+def test_a_sample_page_takes_5_queries(samples, learner_client):
+    url = reverse("sandbox:sample", args=["cold-start-vs-warm"])
+    learner_client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = learner_client.get(url)
+    assert response.status_code == 200 and 'class="highlight"' in response.text
+    assert len(captured) == SAMPLE_PAGE_QUERIES, [query["sql"][:80] for query in captured]

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from studyapp.core.rows import values_read
 from studyapp.sandbox import runs
 from studyapp.sandbox.concurrency import provisioned_delete, provisioned_put
 from studyapp.sandbox.forms import RunForm
@@ -556,3 +557,14 @@ def test_a_sample_page_takes_5_queries(samples, learner_client):
         response = learner_client.get(url)
     assert response.status_code == 200 and 'class="highlight"' in response.text
     assert len(captured) == SAMPLE_PAGE_QUERIES, [query["sql"][:80] for query in captured]
+
+
+@pytest.mark.django_db
+def test_the_poll_reads_a_runs_progress_as_the_orm_reads_it(samples, learner):
+    batch = in_flight_run(learner, "success", "running", "queued")
+    by_orm = Invocation.objects.filter(user=learner, batch=batch).order_by("position")
+    field = Invocation._meta.get_field("batch")
+    params = (learner.pk, field.get_db_prep_value(batch, connection))
+    assert values_read(
+        runs.PROGRESS_SQL, params, model=Invocation, names=runs.PROGRESS_FIELDS
+    ) == list(by_orm.values_list(*runs.PROGRESS_FIELDS))

@@ -715,3 +715,15 @@ def card_for_learner(*, card_id: int, user: User | None = None) -> Card:
     card = card_joined(card, note, topic, course)
     setattr(card, OVERRIDE, override)
     return card
+
+
+# The learner's schedule of one card (one at most), as the reveal reads it for the intervals it
+# shows, in SQL kept once as the card's own read is.
+SCHEDULE_OF_SQL = f"""SELECT {SCHEDULE.columns()} FROM {table(CardSchedule)} s
+    WHERE s.user_id = %(user)s AND s.card_id = %(card)s"""  # noqa: S608
+
+
+def schedule_of(*, user: User, card: Card) -> CardSchedule | None:
+    """The learner's schedule of ``card``; None before their first answer."""
+    row = row_read(SCHEDULE_OF_SQL, {"user": user.pk, "card": card.pk}, (SCHEDULE,))
+    return None if row is None else row[0]

@@ -17,6 +17,7 @@ from studyapp.cards.review import (
     review_record,
     review_summary,
     review_undo,
+    schedule_of,
     study_day,
 )
 from studyapp.topics.models import Course, Section, Topic
@@ -402,3 +403,19 @@ def test_the_summary_counts_todays_answers_and_time(learner, deck):
     assert summary.again == 1
     assert summary.seconds == 5
     assert queue.counts.learning == 1  # the card answered Again comes back later today
+
+
+def test_a_learners_schedule_of_a_card_is_theirs_alone_and_none_before_an_answer(
+    learner, deck, django_user_model
+):
+    card = deck.cards()[0]
+    other = django_user_model.objects.create_user(username="bo", password="correct-horse-42")
+    assert schedule_of(user=learner, card=card) is None
+    review_record(user=learner, card=card, rating=3, duration_ms=1000, now=NOW)
+    stored = CardSchedule.objects.get(user=learner, card=card)
+    read = schedule_of(user=learner, card=card)
+    fields = CardSchedule._meta.concrete_fields
+    assert [f.value_from_object(read) for f in fields] == [
+        f.value_from_object(stored) for f in fields
+    ]
+    assert schedule_of(user=other, card=card) is None

@@ -97,7 +97,11 @@ PATHS = {
     "practice answer": ("`POST /quizzes/attempts/<id>/<n>/answer/` (htmx): grade", True),
     "practice start": ("`POST /quizzes/practice/`: a new 20-question practice", False),
     "sandbox run": ("`POST /sandbox/functions/<id>/run/` (htmx): run the sample", False),
-    "sandbox poll": ("`GET /sandbox/runs/<batch>/` (htmx): a run not finished at once", False),
+    "sandbox poll": (
+        "`GET /sandbox/runs/<batch>/?seen=<progress>` (htmx): a run not finished at once "
+        "(204 while it has not moved)",
+        False,
+    ),
 }
 
 SETUP = """

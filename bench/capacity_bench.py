@@ -121,7 +121,8 @@ PATHS = {
     "exam answer": "`POST /quizzes/attempts/<id>/<n>/answer/` (htmx, saved)",
     "sandbox page": "`GET /sandbox/samples/<name>/`",
     "sandbox run": "`POST /sandbox/functions/<id>/run/` (htmx, queued for the worker)",
-    "sandbox poll": "`GET /sandbox/runs/<batch>/` (htmx, every 1 s until the run ends)",
+    "sandbox poll": "`GET /sandbox/runs/<batch>/?seen=<progress>` (htmx, every 1 s until the "
+    "run ends; 204 while it has not moved)",
 }
 
 SETUP = """
@@ -453,7 +454,11 @@ class Session:
                 break
             self.due = time.monotonic() + POLL_S
             await asyncio.sleep(POLL_S)
-            result = await self.call("sandbox poll", "GET", poll.group(1), htmx=True)
+            polled = await self.call(
+                "sandbox poll", "GET", poll.group(1), htmx=True, expect=(200, 204)
+            )
+            if polled.status == 200:  # 204: nothing new, the page keeps its panel
+                result = polled
         if "status-badge status-success" not in result.text:
             message = re.search(r'role="alert">([^<]*)<', result.text)
             shown = html.unescape(message.group(1)) if message else "no success shown"

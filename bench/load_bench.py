@@ -97,7 +97,11 @@ PATHS = {
     "practice answer": ("`POST /quizzes/attempts/<id>/<n>/answer/` (htmx): grade", True),
     "practice start": ("`POST /quizzes/practice/`: a new 20-question practice", False),
     "sandbox run": ("`POST /sandbox/functions/<id>/run/` (htmx): run the sample", False),
-    "sandbox poll": ("`GET /sandbox/runs/<batch>/` (htmx): a run not finished at once", False),
+    "sandbox poll": (
+        "`GET /sandbox/runs/<batch>/?seen=<progress>` (htmx): a run not finished at once "
+        "(204 while it has not moved)",
+        False,
+    ),
 }
 
 SETUP = """
@@ -128,7 +132,9 @@ ANSWER_FORM = re.compile(r'action="(/quizzes/attempts/\d+/\d+/answer/)"')
 OPTION = re.compile(r'name="option" value="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 RUN_FORM = re.compile(r'hx-post="(/sandbox/functions/\d+/run/)"')
-RUN_POLL = re.compile(r'hx-get="(/sandbox/runs/[0-9a-f-]+/)"')
+# The poll's address names how far the run had got (?seen=...); a poll finding it no further is
+# answered 204 No Content, and the page (htmx) keeps the panel it shows.
+RUN_POLL = re.compile(r'hx-get="(/sandbox/runs/[0-9a-f-]+/(?:\?seen=[0-9a-f]+)?)"')
 INPUT = re.compile(r"<input\b[^>]*>")
 TEXTAREA = re.compile(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', re.S)
 SELECTED = re.compile(r'<select[^>]*name="log_format".*?<option value="([^"]+)"[^>]*selected', re.S)
@@ -372,7 +378,11 @@ class Learner:
             if poll is None:
                 break
             await asyncio.sleep(1.0)
-            result = await self.call("sandbox poll", "GET", poll.group(1), htmx=True)
+            polled = await self.call(
+                "sandbox poll", "GET", poll.group(1), htmx=True, expect=(200, 204), timed=(200, 204)
+            )
+            if polled.status == 200:
+                result = polled
         if "status-badge status-success" not in result.text:
             message = re.search(r'role="alert">([^<]*)<', result.text)
             self.stats.fail(

@@ -156,6 +156,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# Sessions in the database, as Django stores them; each request's read is SQL kept once
+# (core/sessions.py). With REDIS_URL, Django's cached_db store instead (below).
+SESSION_ENGINE = "studyapp.core.sessions"
 
 # Log-in hardening (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account, every
 # log-in to it is refused, the right password included, for LOGIN_COOLOFF_MINUTES. Failures from

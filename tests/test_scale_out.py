@@ -73,7 +73,7 @@ def test_without_redis_url_the_defaults_need_no_service(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"VAR_DIR": str(tmp_path)}
     report = probe_report(env)
     assert report["cache"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert report["sessions"] == "django.contrib.sessions.backends.db"
+    assert report["sessions"] == "studyapp.core.sessions"  # Django's database sessions
     assert report["tasks"] == "DatabaseBackend"
 
 

@@ -35,7 +35,7 @@ from studyapp.cards.browsing import (
 )
 from studyapp.cards.faces import card_faces, note_ordinals
 from studyapp.cards.forms import NoteForm, StudySettingsForm
-from studyapp.cards.models import Card, CardSchedule, Note, NoteOverride, StudySettings
+from studyapp.cards.models import Card, Note, NoteOverride, StudySettings
 from studyapp.cards.optimising import optimisation_request, optimiser_status
 from studyapp.cards.overrides import (
     joined_override,
@@ -53,6 +53,7 @@ from studyapp.cards.review import (
     review_record,
     review_summary,
     review_undo,
+    schedule_of,
     topics_visible,
 )
 from studyapp.cards.scheduling import (
@@ -134,7 +135,7 @@ def reveal(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     except Card.DoesNotExist:
         raise Http404("No such card") from None
     topic = topic_from_key(request.GET.get("topic", ""))
-    schedule = CardSchedule.objects.filter(user=request.user, card=card).first()
+    schedule = schedule_of(user=request.user, card=card)
     state = schedule.fsrs_card if schedule is not None and schedule.introduced_at else None
     preview = schedule_preview(
         fsrs_state=state, now=timezone.now(), settings=study_settings_for(request.user)
@@ -168,7 +169,7 @@ def int_or_none(value: str | None) -> int | None:
 @require_POST
 def answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     try:
-        card = card_for_learner(card_id=card_id, related=False)
+        card = card_for_learner(card_id=card_id)
     except Card.DoesNotExist:
         raise Http404("No such card") from None
     rating = int_or_none(request.POST.get("rating"))

@@ -1,9 +1,10 @@
-"""Model instances from hand-written SQL, for the few reads where building the ORM's query takes
-longer in Python than the database takes to run it (the review page's: see
-:mod:`studyapp.cards.review`; a quiz question's and its answer's: see
-:mod:`studyapp.quizzes.selectors`). The instances are what the ORM would have built: every
-column of the model, converted from the database's values by the converters the ORM's compiler
-uses.
+"""Model instances (or some of their fields' values) from hand-written SQL, for the few reads
+where building the ORM's query takes longer in Python than the database takes to run it (the
+review page's: see :mod:`studyapp.cards.review`; a quiz question's and its answer's: see
+:mod:`studyapp.quizzes.selectors`; the run page's poll: see :mod:`studyapp.sandbox.runs`). The
+instances are what the ORM would have built: every column of the model, converted from the
+database's values by the converters the ORM's compiler uses; the values are what
+``values_list`` gives.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from django.db.models import Model, QuerySet
 def table(model: type[Model]) -> str:
     """The model's table, quoted for SQL."""
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def quoted(name: str) -> str:
+    """A column's name, quoted for SQL."""
+    return connection.ops.quote_name(name)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,40 @@ def selected_converters(
             converters.append((index, column, convert))
     names = [field.attname for field in fields]
     return names, names.index(model._meta.pk.attname), converters
+
+
+@lru_cache(maxsize=128)
+def field_converters(
+    model: type[Model], names: tuple[str, ...], database: BaseDatabaseWrapper
+) -> list[tuple[int, object, object]]:
+    """The converters of some of a model's columns (``names``: field names, in the order the
+    SQL selects them), as the ORM's compiler finds them for ``values_list``."""
+    converters = []
+    for index, name in enumerate(names):
+        column = model._meta.get_field(name).get_col(model._meta.db_table)
+        for convert in (
+            *database.ops.get_db_converters(column),
+            *column.get_db_converters(database),
+        ):
+            converters.append((index, column, convert))
+    return converters
+
+
+def values_read(sql: str, params: Sequence, *, model: type[Model], names: tuple[str, ...]):
+    """The rows of ``sql``, whose columns are ``model``'s fields ``names`` in order, with their
+    values converted as ``values_list`` converts them."""
+    database = connections[DEFAULT_DB_ALIAS]
+    converters = field_converters(model, names, database)
+    with database.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converted = []
+    for row in rows:
+        values = list(row)
+        for index, column, convert in converters:
+            values[index] = convert(values[index], column, database)
+        converted.append(tuple(values))
+    return converted
 
 
 def row_instances(row: Sequence, parts: tuple[Selected, ...]) -> list[Model | None]:

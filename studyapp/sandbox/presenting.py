@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from pygments.lexers import BashLexer, JavascriptLexer, PythonLexer
 
 from studyapp.engine import billing
 from studyapp.sandbox.models import Function, Invocation
-from studyapp.sandbox.runs import EnvironmentSummary, batch_environments
+from studyapp.sandbox.runs import EnvironmentSummary, batch_environments, batch_signature
 from studyapp.sandbox.versions import LATEST, alias_shares, aliases_for, versions_for
 
 
@@ -118,6 +119,7 @@ class BatchView:
     invocations: list[InvocationView]
     environments: EnvironmentSummary
     finished: bool
+    signature: str  # how far the run had got (runs.batch_signature): the poll sends it back
 
     @property
     def single(self) -> InvocationView | None:
@@ -133,15 +135,18 @@ def batch_view(invocations: list[Invocation]) -> BatchView:
         invocations=[invocation_view(invocation) for invocation in invocations],
         environments=batch_environments(invocations),
         finished=all(invocation.finished for invocation in invocations),
+        signature=batch_signature([invocation.status for invocation in invocations]),
     )
 
 
 LEXERS = {"python": PythonLexer, "javascript": JavascriptLexer, "shell": BashLexer}
 
 
+@lru_cache(maxsize=256)
 def code_highlighted(source: str, *, language: str = "python") -> SafeString:
     """Read-only view of code (python, javascript or shell): Pygments escapes the source; line
-    numbers in a gutter."""
+    numbers in a gutter. Kept per source (a sample's page shows the same code to everyone, and
+    highlighting it took about 2 ms)."""
     lexer = LEXERS.get(language, PythonLexer)()
     html = highlight(
         source, lexer, HtmlFormatter(linenos="table", cssclass="highlight", wrapcode=True)

@@ -2,7 +2,9 @@
 page follows them, and runs nothing can finish any more.
 
 A run is started by ``invoking.run_start`` (the one invocation path); the page polls
-``batch_invocations`` (an htmx partial) until every invocation of the batch is stored.
+``batch_invocations`` (an htmx partial) until every invocation of the batch is stored. Each
+answer names how far the run had got (``batch_signature``); a poll finding the run just as far
+(``batch_unchanged``, one query) is answered with nothing to change.
 
 Isolation policy: shipped samples run with whatever isolation the host offers (each result says
 which protections were active); learner-owned code runs only when the sandbox service has full
@@ -10,10 +12,12 @@ isolation (bubblewrap + memory, pids and cpu cgroups), otherwise the service ref
 learner reads why (``isolation_required``, ``isolation_refusal``).
 
 A run is lost only when the task worker running it dies: the row then stays in flight with no
-one to finish it. ``invocations_expire_stale`` (called on every read) marks such an invocation
-failed with a clear message: at once when its runner was a process of this host that no longer
-exists, otherwise once it is past any deadline it could still meet (its timeout plus a margin,
-per invocation queued ahead of it in its lane, plus the time a task may wait for a worker).
+one to finish it. ``invocations_expire_stale`` (called on every read of a run; a poll that
+finds one of its run's invocations stale by the same rule, ``invocation_stale``, reads the run in
+full) marks such an invocation failed with a clear message: at once when its runner was a
+process of this host that no longer exists, otherwise once it is past any deadline it could
+still meet (its timeout plus a margin, per invocation queued ahead of it in its lane, plus the
+time a task may wait for a worker).
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.db import connection
 from django.utils import timezone
 
 from studyapp.core.errors import Conflict, Invalid, NotFound
+from studyapp.core.rows import quoted, table, values_read
 from studyapp.engine.config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
 from studyapp.engine.shapes import FunctionSpec
 from studyapp.sandbox.function_settings import FunctionSettings
@@ -180,23 +186,42 @@ def runner_alive(runner: str) -> bool:
     return True
 
 
+def invocation_stale(
+    *,
+    started_at: datetime | None,
+    runner: str,
+    created_at: datetime,
+    position: int,
+    config: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Whether an invocation in flight is one nothing can finish any more: its runner, a process
+    of this host, is gone, or it is past any deadline it could still meet."""
+    if started_at and runner and not runner_alive(runner):
+        return True
+    timeout = int(config.get("timeout_s", 3)) + STALE_MARGIN_S
+    if started_at:
+        deadline = started_at + timedelta(seconds=timeout)
+    else:
+        deadline = created_at + timedelta(seconds=QUEUE_WAIT_S + timeout * (position + 1))
+    return now > deadline
+
+
 def invocations_expire_stale(*, user, now: datetime | None = None) -> int:
     """Mark the user's in-flight invocations that nothing can finish any more as failed."""
     now = now or timezone.now()
-    stale = []
-    for invocation in Invocation.objects.filter(user=user).in_flight():
-        if invocation.started_at and invocation.runner and not runner_alive(invocation.runner):
-            stale.append(invocation.pk)
-            continue
-        timeout = int(invocation.config.get("timeout_s", 3)) + STALE_MARGIN_S
-        if invocation.started_at:
-            deadline = invocation.started_at + timedelta(seconds=timeout)
-        else:
-            deadline = invocation.created_at + timedelta(
-                seconds=QUEUE_WAIT_S + timeout * (invocation.position + 1)
-            )
-        if now > deadline:
-            stale.append(invocation.pk)
+    stale = [
+        invocation.pk
+        for invocation in Invocation.objects.filter(user=user).in_flight()
+        if invocation_stale(
+            started_at=invocation.started_at,
+            runner=invocation.runner,
+            created_at=invocation.created_at,
+            position=invocation.position,
+            config=invocation.config,
+            now=now,
+        )
+    ]
     if not stale:
         return 0
     return (
@@ -217,6 +242,54 @@ def batch_invocations(*, user, batch: uuid.UUID, now: datetime | None = None) ->
     if not invocations:
         raise NotFound("No such run.")
     return invocations
+
+
+def batch_signature(statuses: list[str]) -> str:
+    """A short name for how far a run has got: its invocations' statuses, in order.
+
+    The result panel of a run in flight shows nothing else that changes (an invocation's
+    result, message and request id are stored with its final status, once), so two reads with
+    the same signature show the same panel.
+    """
+    return hashlib.blake2b(",".join(statuses).encode(), digest_size=6).hexdigest()
+
+
+# What the poll reads of a run: one row per invocation, in order, without the function or the
+# results, in SQL kept once (the ORM took longer to build the query than to run it).
+PROGRESS_FIELDS = ("status", "started_at", "runner", "created_at", "position", "config")
+PROGRESS_SQL = f"""SELECT {", ".join(map(quoted, PROGRESS_FIELDS))} FROM {table(Invocation)}
+    WHERE {quoted("user_id")} = %s AND {quoted("batch")} = %s
+    ORDER BY {quoted("position")}"""  # noqa: S608
+
+
+def batch_unchanged(*, user, batch: uuid.UUID, seen: str, now: datetime | None = None) -> bool:
+    """Whether the user's run is still as the page last showed it (``seen``, its
+    batch_signature), in one query and without reading the function or the results: the
+    page's poll of a run in flight, every second.
+
+    False when anything moved, when an invocation of it is stale (the full read then marks it),
+    and for no run or another learner's (the full read answers 404).
+    """
+    if not seen:
+        return False
+    now = now or timezone.now()
+    batch_value = Invocation._meta.get_field("batch").get_db_prep_value(batch, connection)
+    rows = values_read(
+        PROGRESS_SQL, (user.pk, batch_value), model=Invocation, names=PROGRESS_FIELDS
+    )
+    if not rows:
+        return False
+    for status, started_at, runner, created_at, position, config in rows:
+        if status in Invocation.IN_FLIGHT and invocation_stale(
+            started_at=started_at,
+            runner=runner,
+            created_at=created_at,
+            position=position,
+            config=config,
+            now=now,
+        ):
+            return False
+    return batch_signature([row[0] for row in rows]) == seen
 
 
 def function_history(*, function: Function, user, limit: int = 20) -> list[Invocation]:

@@ -20,7 +20,12 @@ from studyapp.sandbox.forms import RunForm, event_templates, event_text
 from studyapp.sandbox.invoking import run_start
 from studyapp.sandbox.models import EventTemplate, Function, Invocation, runtime_names
 from studyapp.sandbox.presenting import batch_view, code_highlighted, function_versions_view
-from studyapp.sandbox.runs import RunRefused, batch_invocations, function_history
+from studyapp.sandbox.runs import (
+    RunRefused,
+    batch_invocations,
+    batch_unchanged,
+    function_history,
+)
 from studyapp.sandbox.selectors import function_list
 from studyapp.sandbox.starters import editor_language, runtime_editor_view
 from studyapp.sandbox.trying import run_initial_from_query
@@ -40,11 +45,12 @@ def _page_context(
 ) -> dict[str, Any]:
     owned = function.owner_id == request.user.pk
     editable = owned and not function.deployed
+    templates = event_templates()
     if form is None:
         initial = run_initial_from_query(
             request.GET,
             initial=RunForm.initial_for(function),
-            events={template.slug: template.body for template in event_templates()},
+            events={template.slug: template.body for template in templates},
         )
         form = RunForm(initial=initial, function=function, editable=editable)
     runtime = function.runtime
@@ -65,7 +71,7 @@ def _page_context(
         "code_file": editor[runtime]["file"] if editor else function.module_path,
         "runtime_editor": editor,
         "other_files": sorted(path for path in function.code if path != function.module_path),
-        "templates": event_templates(),
+        "templates": templates,
         "selected_template": form.initial.get("event_template")
         or (function.default_event.slug if function.default_event else ""),
         "history": function_history(function=function, user=request.user),
@@ -189,6 +195,12 @@ def _form_invalid(request: HttpRequest, function: Function, form: RunForm) -> Ht
 
 @require_GET
 def run_result(request: HttpRequest, batch: uuid.UUID) -> HttpResponse:
+    """The result panel, polled by htmx every second while the run is in flight. A poll whose
+    run has not moved since the panel it polls from (``seen``) gets 204 No Content: htmx keeps
+    the panel, and the server read one row per invocation and rendered nothing."""
+    seen = request.GET.get("seen", "")
+    if request.htmx and batch_unchanged(user=request.user, batch=batch, seen=seen):
+        return HttpResponse(status=204)
     invocations = batch_invocations(user=request.user, batch=batch)
     function = invocations[0].function
     if not request.htmx:

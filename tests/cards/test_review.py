@@ -7,17 +7,20 @@ from datetime import UTC, datetime, timedelta
 import fsrs
 import pytest
 
-from studyapp.cards.models import CardSchedule, Note, ReviewLog, StudySettings
+from studyapp.cards.models import Card, CardSchedule, Note, ReviewLog, StudySettings
 from studyapp.cards.review import (
     card_bury,
+    card_for_learner,
     card_suspend,
     card_unsuspend,
     review_next,
     review_record,
     review_summary,
     review_undo,
+    schedule_of,
     study_day,
 )
+from studyapp.topics.models import Course, Section, Topic
 from tests.cards.conftest import NOW, note_add
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +135,40 @@ def test_archived_cards_are_not_studied(learner, deck):
     queue = review_next(learner, now=NOW)
     assert queue.counts.new == 2
     assert queue.current.card.note.topic == deck.topics[1]
+
+
+def test_a_card_is_read_by_id_with_its_note_topic_and_course_in_one_query(
+    learner, deck, django_assert_num_queries
+):
+    card = deck.cards()[0]
+    note = card.note
+    with django_assert_num_queries(1):
+        read = card_for_learner(card_id=card.pk, user=learner)
+        assert (read, read.note, read.note.topic, read.note.topic.course) == (
+            card,
+            note,
+            deck.topics[0],
+            deck.course,
+        )
+        assert (read.note.front_md, read.ordinal) == (note.front_md, card.ordinal)
+
+
+@pytest.mark.parametrize(
+    "archived",
+    ["card", "note", "topic", "section", "course"],
+)
+def test_a_card_no_longer_studied_is_not_read_by_id(learner, deck, archived):
+    card = deck.cards()[0]
+    rows = {
+        "card": Card.objects.filter(pk=card.pk),
+        "note": Note.objects.filter(pk=card.note_id),
+        "topic": Topic.objects.filter(pk=card.note.topic_id),
+        "section": Section.objects.filter(pk=card.note.topic.section_id),
+        "course": Course.objects.filter(pk=deck.course.pk),
+    }
+    rows[archived].update(archived_at=NOW)
+    with pytest.raises(Card.DoesNotExist):
+        card_for_learner(card_id=card.pk, user=learner)
 
 
 # -- the study day -----------------------------------------------------------------------------
@@ -366,3 +403,19 @@ def test_the_summary_counts_todays_answers_and_time(learner, deck):
     assert summary.again == 1
     assert summary.seconds == 5
     assert queue.counts.learning == 1  # the card answered Again comes back later today
+
+
+def test_a_learners_schedule_of_a_card_is_theirs_alone_and_none_before_an_answer(
+    learner, deck, django_user_model
+):
+    card = deck.cards()[0]
+    other = django_user_model.objects.create_user(username="bo", password="correct-horse-42")
+    assert schedule_of(user=learner, card=card) is None
+    review_record(user=learner, card=card, rating=3, duration_ms=1000, now=NOW)
+    stored = CardSchedule.objects.get(user=learner, card=card)
+    read = schedule_of(user=learner, card=card)
+    fields = CardSchedule._meta.concrete_fields
+    assert [f.value_from_object(read) for f in fields] == [
+        f.value_from_object(stored) for f in fields
+    ]
+    assert schedule_of(user=other, card=card) is None

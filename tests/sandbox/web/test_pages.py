@@ -4,13 +4,20 @@ followed by polling, and other learners' functions and runs kept out of reach.""
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import sys
 import time
+import uuid
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from studyapp.core.rows import values_read
+from studyapp.sandbox import runs
 from studyapp.sandbox.concurrency import provisioned_delete, provisioned_put
 from studyapp.sandbox.forms import RunForm
 from studyapp.sandbox.functions import function_copy
@@ -220,7 +227,9 @@ def finished(client, html: str) -> str:
         assert time.monotonic() < deadline, "the run did not finish"
         url = re.search(r'hx-get="([^"]+/runs/[^"]+)"', html).group(1)
         time.sleep(0.2)  # the browser's polling interval, shortened
-        html = client.get(url, **HTMX).content.decode()
+        response = client.get(url, **HTMX)
+        if response.status_code != 204:  # 204: nothing new, htmx keeps the panel it shows
+            html = response.content.decode()
     return html
 
 
@@ -423,9 +432,13 @@ def test_the_answer_to_run_asks_to_be_shown_and_its_polling_does_not(
     html = response.content.decode()
     assert re.search(r'<section id="result"[^>]* data-show', html)
     url = re.search(r'hx-get="([^"]+/runs/[^"]+)"', html).group(1)
-    polled = learner_client.get(url, **HTMX).content.decode()
-    assert "data-show" not in polled
-    finished(learner_client, polled)
+    polled, deadline = learner_client.get(url, **HTMX), time.monotonic() + 60
+    while polled.status_code == 204:  # nothing new yet: the next poll
+        assert time.monotonic() < deadline, "the run did not move"
+        time.sleep(0.2)
+        polled = learner_client.get(url, **HTMX)
+    assert "data-show" not in polled.text
+    finished(learner_client, polled.text)
 
 
 # The session, the user, the function, the learner's settings of it and the runs in flight (for
@@ -445,3 +458,113 @@ def test_a_run_from_the_page_takes_14_queries(samples, learner_client):
     assert response.status_code == 200 and "hx-get" in response.content.decode()
     assert len(captured) == RUN_QUERIES, [query["sql"][:80] for query in captured]
     assert Invocation.objects.filter(status=Invocation.Status.QUEUED).count() == 2
+
+
+# -- the poll of a run in flight -------------------------------------------------------------
+
+
+def in_flight_run(user, *statuses: str) -> uuid.UUID:
+    """A run of the user's whose invocations are as given, run by a live process elsewhere."""
+    batch, now = uuid.uuid4(), timezone.now()
+    for position, status in enumerate(statuses):
+        Invocation.objects.create(
+            function=sample("cold-start-vs-warm"),
+            user=user,
+            batch=batch,
+            position=position,
+            status=status,
+            config={"timeout_s": 3},
+            runner="other-host:1:abc" if status != "queued" else "",
+            created_at=now,
+            started_at=now if status != "queued" else None,
+        )
+    return batch
+
+
+def poll_url(html: str) -> str:
+    return re.search(r'hx-get="([^"]+/runs/[^"]+)"', html).group(1)
+
+
+@pytest.mark.django_db
+def test_a_poll_of_a_run_that_has_not_moved_is_answered_204_after_one_query(
+    samples, learner_client, learner
+):
+    batch = in_flight_run(learner, "running", "queued")
+    panel = learner_client.get(reverse("sandbox:run_result", args=[batch]), **HTMX)
+    url = poll_url(panel.content.decode())
+    # The session, the user, and the run's statuses: no function, no result, nothing rendered.
+    with CaptureQueriesContext(connection) as captured:
+        response = learner_client.get(url, **HTMX)
+    assert response.status_code == 204 and response.content == b""
+    assert len(captured) == 3, [query["sql"][:80] for query in captured]
+
+
+@pytest.mark.django_db
+def test_a_poll_after_the_run_moved_gets_the_panel_as_it_is_now(samples, learner_client, learner):
+    batch = in_flight_run(learner, "running", "queued")
+    url = poll_url(learner_client.get(reverse("sandbox:run_result", args=[batch]), **HTMX).text)
+    Invocation.objects.filter(batch=batch, position=1).update(status="running")
+    moved = learner_client.get(url, **HTMX)
+    assert moved.status_code == 200 and "Running… 0 of 2 finished." in moved.text
+    assert poll_url(moved.text) != url  # the next poll names the run as it is now
+    assert learner_client.get(poll_url(moved.text), **HTMX).status_code == 204
+
+
+@pytest.mark.django_db
+def test_a_poll_of_a_run_that_finished_gets_the_result_and_stops_polling(
+    samples, learner_client, learner
+):
+    batch = in_flight_run(learner, "running")
+    url = poll_url(learner_client.get(reverse("sandbox:run_result", args=[batch]), **HTMX).text)
+    Invocation.objects.filter(batch=batch).update(status="error", message="It broke.")
+    done = learner_client.get(url, **HTMX)
+    assert done.status_code == 200 and "Finished: 1 invocation." in done.text
+    assert "It broke." in done.text and "hx-get" not in done.text.split('id="history"')[0]
+
+
+@pytest.mark.django_db
+def test_a_poll_of_a_run_whose_worker_is_gone_shows_it_interrupted(
+    samples, learner_client, learner
+):
+    batch = in_flight_run(learner, "running")
+    url = poll_url(learner_client.get(reverse("sandbox:run_result", args=[batch]), **HTMX).text)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process of this host that no longer exists
+    Invocation.objects.filter(batch=batch).update(runner=f"{socket.gethostname()}:{gone.pid}")
+    response = learner_client.get(url, **HTMX)
+    assert response.status_code == 200 and runs.INTERRUPTED_MESSAGE in response.text
+
+
+@pytest.mark.django_db
+def test_a_poll_naming_another_learners_run_is_not_found(samples, learner_client, other_learner):
+    theirs = in_flight_run(other_learner, "running")
+    signature = runs.batch_signature(["running"])
+    url = reverse("sandbox:run_result", args=[theirs]) + f"?seen={signature}"
+    assert learner_client.get(url, **HTMX).status_code == 404
+
+
+# The session, the user, the function with its topic, course, default event and original, the
+# event templates (read once, for the picker and for an event named in the address) and the
+# learner's last runs of it.
+SAMPLE_PAGE_QUERIES = 5
+
+
+@pytest.mark.django_db
+def test_a_sample_page_takes_5_queries(samples, learner_client):
+    url = reverse("sandbox:sample", args=["cold-start-vs-warm"])
+    learner_client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = learner_client.get(url)
+    assert response.status_code == 200 and 'class="highlight"' in response.text
+    assert len(captured) == SAMPLE_PAGE_QUERIES, [query["sql"][:80] for query in captured]
+
+
+@pytest.mark.django_db
+def test_the_poll_reads_a_runs_progress_as_the_orm_reads_it(samples, learner):
+    batch = in_flight_run(learner, "success", "running", "queued")
+    by_orm = Invocation.objects.filter(user=learner, batch=batch).order_by("position")
+    field = Invocation._meta.get_field("batch")
+    params = (learner.pk, field.get_db_prep_value(batch, connection))
+    assert values_read(
+        runs.PROGRESS_SQL, params, model=Invocation, names=runs.PROGRESS_FIELDS
+    ) == list(by_orm.values_list(*runs.PROGRESS_FIELDS))

@@ -184,16 +184,16 @@ class _Freezer:
     function's CPU share as always.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._due: dict[ExecutionEnvironment, tuple[float, int]] = {}
         self._lock = threading.Lock()
         self._alarm = _Alarm(self._lock)
         self._thread: threading.Thread | None = None
 
     def submit(self, environment: ExecutionEnvironment, generation: int) -> None:
-        due = time.monotonic() + FREEZE_AFTER_IDLE_S
+        due = self._clock() + FREEZE_AFTER_IDLE_S
         with self._lock:
-            previous = self._due.get(environment)
             self._due[environment] = (due, generation)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -203,12 +203,15 @@ class _Freezer:
             alarm = self._alarm
             if due < alarm.at:
                 alarm.set(due)
-            elif previous is not None and previous[0] <= alarm.at < due - FREEZE_AFTER_IDLE_S / 2:
-                # The alarm was this environment's earlier due, and is near: moved to the first
-                # due now. An alarm left early costs at most a wake-up that finds nothing due
-                # and sets it again; moving it costs a system call, so invocations in a row
-                # move it every other time or so, and never let it ring.
-                alarm.set(min(when for when, _ in self._due.values()))
+            elif alarm.at < due - FREEZE_AFTER_IDLE_S / 2:
+                # The alarm is near, and may be for an earlier due of this environment that is
+                # gone now: moved to the first due. An alarm left early costs a wake-up that
+                # finds nothing due (and the interpreter's lock, taken from the caller); moving
+                # it costs a system call, so invocations in a row move it every other time or
+                # so, and never let it ring.
+                first = min(when for when, _ in self._due.values())
+                if alarm.at < first - FREEZE_AFTER_IDLE_S / 2:
+                    alarm.set(first)
 
     def _serve(self) -> None:
         while True:
@@ -220,7 +223,7 @@ class _Freezer:
         """Sleep until some environment is due; those that are, taken off the list."""
         with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._clock()
                 due = [
                     (environment, generation)
                     for environment, (when, generation) in self._due.items()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.engine import EnvironmentPool, FunctionConfig
+from studyapp.engine.environment import FREEZE_AFTER_IDLE_S, _Freezer
 
 REPORT_PATTERN = re.compile(
     r"^REPORT RequestId: (?P<id>[0-9a-f-]{36})\t"
@@ -267,6 +268,20 @@ def test_idle_environment_is_frozen_and_thawed_for_the_next_invocation(pool, mak
     [environment] = pool.environments()
     assert environment["state"] == "idle" and environment["frozen"] is True
     assert pool.invoke(function, {}).payload["count"] == 2
+
+
+@pytest.mark.pure
+def test_invocations_in_a_row_keep_the_freezers_alarm_ahead_of_them():
+    """The freezer thread takes an environment idle for FREEZE_AFTER_IDLE_S; invocations closer
+    together than that never wake it (a wake-up takes the interpreter's lock from the caller):
+    each one's note keeps the alarm at least half that time ahead."""
+    clock = [time.monotonic() + 3600.0]  # the thread sleeps until the alarm: not in this test
+    freezer = _Freezer(clock=lambda: clock[0])
+    environment = object()
+    for generation in range(20):
+        freezer.submit(environment, generation)
+        assert freezer._alarm.at >= clock[0] + FREEZE_AFTER_IDLE_S / 2
+        clock[0] += 0.3 * FREEZE_AFTER_IDLE_S
 
 
 def test_idle_environments_are_reaped_after_the_idle_timeout(make_function):

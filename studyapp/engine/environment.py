@@ -71,6 +71,7 @@ from .isolation import (
 from .logs import LogCollector, ReportMetrics
 from .prestart import InterpreterPool, PrestartedInterpreter, specialised_environment
 from .results import (
+    FROM_RESPONSE,
     InvocationResult,
     error_object,
     exit_reason,
@@ -1046,7 +1047,7 @@ class ExecutionEnvironment:
             if message.ok:
                 return _Verdict(
                     "success",
-                    response_payload(message.body),
+                    FROM_RESPONSE,
                     keep_alive=True,
                     handler_ms=message.handler_ms,
                     response=message.body,
@@ -1255,14 +1256,6 @@ class ExecutionEnvironment:
             host_uid=host_uid,
             host_root=host_uid == 0,
         )
-
-
-def response_payload(body: bytes) -> Any:
-    """The function's response as the caller sees it: JSON when it is JSON, else its text."""
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body.decode("utf-8", "replace")
 
 
 def _api_first(item: tuple[selectors.SelectorKey, int]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,13 +70,44 @@ def runtime_exit_error(request_id: str, reason: str) -> dict[str, Any]:
     return error_object("Runtime.ExitError", f"RequestId: {request_id} Error: {reason}")
 
 
+def response_payload(body: bytes) -> Any:
+    """The function's response as the caller sees it: JSON when it is JSON, else its text."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+FROM_RESPONSE: Any = object()  # a success's payload: its response, decoded when first read
+
+
+class _Payload:
+    """InvocationResult.payload. Given FROM_RESPONSE, it is the response decoded
+    (response_payload) on first reading: the command line prints a success's response as the
+    runtime sent it, and decoding it on every invocation would be work nobody reads."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._key = f"_{name}"
+
+    def __get__(self, result: InvocationResult | None, owner: type | None = None) -> Any:
+        if result is None:
+            raise AttributeError("payload")  # the dataclass field has no default
+        payload = result.__dict__[self._key]
+        if payload is FROM_RESPONSE:
+            payload = result.__dict__[self._key] = response_payload(result.response or b"")
+        return payload
+
+    def __set__(self, result: InvocationResult, value: Any) -> None:
+        result.__dict__[self._key] = value
+
+
 @dataclass
 class InvocationResult:
     """One invocation as the CLI's --json and the service report it (see DESIGN.md)."""
 
     request_id: str
     status: str
-    payload: Any
+    payload: Any = _Payload()
     function_error: str | None
     error_type: str | None
     logs: str

@@ -220,12 +220,19 @@ def test_a_response_that_comes_whole_in_one_read_is_judged_as_the_parser_would()
 
 
 @pytest.mark.parametrize(
-    ("request_id", "event"),
-    [("rid", b"{}"), ("id--917263548193", b"{}"), ("rid", b'{"n": -917263548193}')],
+    ("request_id", "event", "context"),
+    [
+        ("rid", b"{}", {}),
+        ("rid", b'{"n": -917263548193}', {"client_context": {"c": 1}}),
+        ("id\r\nX-Smuggled: 1", b"{}", {"identity": {"i": "\u00e9\u4e2d"}}),
+        ("rid", "\u00e9".encode(), {"client_context": {"c": 1}, "identity": {"i": 2}}),
+    ],
 )
-def test_an_answer_to_next_built_ahead_is_the_one_built_when_handed_over(request_id, event):
-    ahead = Invocation(request_id, event, 0, "arn", "trace", client_context={"c": 1})
+def test_an_answer_to_next_built_ahead_is_the_one_built_when_handed_over(
+    request_id, event, context
+):
+    ahead = Invocation(request_id, event, 0, "arn", "Root=1-trace\n", **context)
     ahead.prepare()
     ahead.deadline_ms = 1_800_000_000_123
-    now = Invocation(request_id, event, 1_800_000_000_123, "arn", "trace", client_context={"c": 1})
+    now = Invocation(request_id, event, 1_800_000_000_123, "arn", "Root=1-trace\n", **context)
     assert ahead.next_answer() == now.next_answer()

@@ -56,7 +56,10 @@ _NEXT = re.compile(rf"^/{API_VERSION}/runtime/invocation/next$")
 _RESPONSE = re.compile(rf"^/{API_VERSION}/runtime/invocation/([^/]+)/(response|error)$")
 _INIT_ERROR = re.compile(rf"^/{API_VERSION}/runtime/init/error$")
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]+")  # a request id the path carries as it is
-_UNUSUAL = re.compile(rb"[^\t\r\n\x20-\x7e]")
+# Header lines of printable ASCII and tabs (where bytes and latin-1 text cannot strip apart),
+# each with a colon, each ended by CRLF.
+_HEADER_LINES = re.compile(rb"(?:[\t -9;-~]*:[\t -~]*\r\n)*")
+_CONTENT_LENGTH = re.compile(rb"(?:^|\r\n)[ \t]*content-length[ \t]*:([^\r\n]*)")
 
 
 def request_id_new() -> str:
@@ -495,20 +498,15 @@ class RuntimeApi:
         end = data.find(b"\r\n\r\n")
         if end < 0 or end > MAX_HEADER_BYTES or self.state != RUNNING or self.current is None:
             return None
-        if _UNUSUAL.search(data, 0, end):  # where bytes and latin-1 text would strip apart
+        start = len(self._response_prefix)
+        if start >= end + 2 or not _HEADER_LINES.fullmatch(data, start, end + 2):
             return None
-        length = b"0"
-        for line in data[len(self._response_prefix) : end].split(b"\r\n"):
-            name, sep, value = line.partition(b":")
-            if not sep:
-                return None
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = value
-            elif name == b"transfer-encoding":
-                return None
+        head = data[start:end].lower()
+        if b"transfer-encoding" in head:
+            return None
+        lengths = _CONTENT_LENGTH.findall(head)  # the parser keeps the last one
         try:
-            size = int(length)
+            size = int(lengths[-1]) if lengths else 0
         except ValueError:
             return None
         if size < 0 or size > MAX_RESPONSE_BYTES or len(data) != end + 4 + size:

@@ -3,6 +3,7 @@ frames on the telemetry pipe, fed in whatever pieces the kernel hands over."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import selectors
 import socket
@@ -217,6 +218,61 @@ def test_a_response_that_comes_whole_in_one_read_is_judged_as_the_parser_would()
         assert harness.answer()[0] == 400
     finally:
         harness.close()
+
+
+HEADER_LINES = [
+    b"Host: 127.0.0.1:9001",
+    b"Content-Length: 4",
+    b"content-length:4",
+    b" CONTENT-LENGTH \t: 4 ",
+    b"Content-Length: 3",
+    b"Content-Length: 9",
+    b"Content-Length: x",
+    b"Content-Length: -1",
+    b"Transfer-Encoding: chunked",
+    b"X-Note: transfer-encoding, content-length: 1",
+    b"no colon here",
+    b"Lone: a\nb",
+    b"Lone: a\rb",
+    b"Tab:\tvalue",
+    b"Latin: caf\xe9",
+    b"Empty:",
+    b": no name",
+]
+
+
+def response_outcome(pieces: list[bytes]) -> tuple[list[tuple[str, bool, bytes]], bytes]:
+    """What the API made of a /response sent in these pieces: its messages, and the bytes it
+    answered with (nothing while it waits for more)."""
+    harness = ApiHarness()
+    try:
+        harness.client.sendall(request("GET", "invocation/next"))
+        pump_when_ready(harness)
+        harness.api.deliver(Invocation("rid", b"{}", 0, "arn", "trace"))
+        assert harness.answer()[0] == 200
+        harness.client.setblocking(False)  # an answer is there once the API has pumped
+        messages, answered = [], b""
+        for piece in pieces:
+            harness.client.sendall(piece)
+            messages += pump_when_ready(harness)
+            with contextlib.suppress(BlockingIOError):
+                answered = harness.client.recv(65536)
+            if answered:  # judged (a 400 also closes the connection)
+                break
+        return [(m.type, m.ok, m.body) for m in messages], answered
+    finally:
+        harness.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(st.sampled_from(HEADER_LINES), max_size=4))
+def test_a_response_in_one_read_is_judged_as_the_parser_judges_it_in_pieces(lines):
+    whole = (
+        b"POST /2018-06-01/runtime/invocation/rid/response HTTP/1.1\r\n"
+        + b"".join(line + b"\r\n" for line in lines)
+        + b'\r\n"ok"'
+    )
+    assert response_outcome([whole]) == response_outcome([whole[:-1], whole[-1:]])
 
 
 @pytest.mark.parametrize(

@@ -387,6 +387,7 @@ class ExecutionEnvironment:
         self._process: subprocess.Popen | None = None
         self._pidfd: int | None = None
         self._fds: dict[str, int] = {}
+        self._log_fds: tuple[int, ...] = ()  # the runtime's log pipes (see _watch_runtime)
         self._selector: selectors.BaseSelector | None = None
         self._api: RuntimeApi | None = None
         self._frames = TelemetryFrames()
@@ -781,7 +782,10 @@ class ExecutionEnvironment:
         """One selector for the runtime's log pipes and its exit."""
         assert self._process is not None
         self._selector = selectors.DefaultSelector()
-        for fd in self._log_fds():
+        self._log_fds = tuple(
+            self._fds[name] for name in ("log_r", "telemetry_r") if name in self._fds
+        )
+        for fd in self._log_fds:
             os.set_blocking(fd, False)
             self._selector.register(fd, selectors.EVENT_READ)
         with contextlib.suppress(OSError, AttributeError):
@@ -836,7 +840,7 @@ class ExecutionEnvironment:
         init error, a result), exits, or the deadline passes."""
         assert self._selector is not None and self._api is not None
         selector, api = self._selector, self._api
-        log_fds = self._log_fds()
+        log_fds = self._log_fds
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -887,7 +891,7 @@ class ExecutionEnvironment:
         api, selector = self._api, self._selector
         if api is None or selector is None:
             return True
-        log_fds = self._log_fds()
+        log_fds = self._log_fds
         give_up = time.monotonic() + within_s
         while not api.waiting:
             remaining = give_up - time.monotonic()
@@ -907,9 +911,6 @@ class ExecutionEnvironment:
         self._kill_everything()
         self._drain_logs(logs, until_eof=True)
         return _Outcome("exited", returncode=returncode)
-
-    def _log_fds(self) -> list[int]:
-        return [self._fds[name] for name in ("log_r", "telemetry_r") if name in self._fds]
 
     def _log_data(self, fd: int, data: bytes) -> bytes:
         """Log text from what a log pipe gave (telemetry frames are unpacked)."""
@@ -932,7 +933,7 @@ class ExecutionEnvironment:
 
     def _drain_logs(self, logs: LogCollector, *, until_eof: bool = False) -> None:
         """Read what the function has written so far (all of it, up to EOF, once it is dead)."""
-        fds = self._log_fds()
+        fds = list(self._log_fds)
         give_up = time.monotonic() + (2.0 if until_eof else 0.5)
         while fds and time.monotonic() < give_up:
             for fd in list(fds):
@@ -1217,6 +1218,7 @@ class ExecutionEnvironment:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._fds = {}
+        self._log_fds = ()
         self._pidfd = None
         if self._cgroup is not None:
             self._cgroup.destroy()

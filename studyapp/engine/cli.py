@@ -210,7 +210,8 @@ def read_event(source: str | None) -> bytes:
 
 def run_invoke(config: FunctionConfig, event: bytes, *, repeat: int, as_json: bool) -> int:
     """Invoke `repeat` times in a row; every environment is gone when this returns."""
-    results: list[InvocationResult] = []
+    results: list[InvocationResult] = []  # kept for --json only: printed as they come otherwise
+    failed = False
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main_thread else None
     pool = EnvironmentPool()
@@ -220,8 +221,10 @@ def run_invoke(config: FunctionConfig, event: bytes, *, repeat: int, as_json: bo
     try:
         for _ in range(repeat):
             result = pool.invoke(config, event, pool_key=key)
-            results.append(result)
-            if not as_json:
+            failed = failed or result.status != "success"
+            if as_json:
+                results.append(result)
+            else:
                 sys.stderr.write(result.logs)
                 sys.stderr.flush()
                 # The response as the function's runtime sent it (a Decimal keeps its digits).
@@ -241,7 +244,7 @@ def run_invoke(config: FunctionConfig, event: bytes, *, repeat: int, as_json: bo
         pool.close()
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
-    return 0 if all(result.status == "success" for result in results) else 1
+    return 1 if failed else 0
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -176,3 +176,20 @@ def test_the_response_is_printed_as_the_runtime_sent_it(tmp_path):
     done = run_cli("invoke", "--handler", str(handler))
     assert done.returncode == 0, done.stderr
     assert done.stdout == '{"amount": 12345678901234567890.123456789}\n'
+
+
+def test_one_failed_invocation_among_several_printed_as_they_come_exits_with_status_1(tmp_path):
+    handler = tmp_path / "second.py"
+    handler.write_text(
+        "count = 0\n"
+        "def handler(event, context):\n"
+        "    global count\n"
+        "    count += 1\n"
+        "    if count == 2:\n"
+        "        raise RuntimeError('the second one')\n"
+        "    return count\n"
+    )
+    done = run_cli("invoke", "--handler", str(handler), "--repeat", "3")
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0] == "1" and done.stdout.splitlines()[2] == "3"
+    assert done.stderr.count("REPORT RequestId") == 3

@@ -4,7 +4,8 @@
 `studyapp-sandbox` parent below our own cgroup (so the sandbox stays inside whatever accounting
 the host already applies to us) and falls back to the controller's root. Each execution
 environment gets one `EnvironmentCgroup`, named `<supervisor pid>-<environment id>` so that groups
-left behind by a supervisor that died can be recognised and swept.
+left behind by a supervisor that died can be recognised and swept. The parent's CPU weight is a
+quarter of a process's beside it, so that on busy cores the site comes before learners' code.
 
 What a warm invocation reads or writes here (the freezer's state, the memory peak, the OOM-kill
 count) goes through descriptors each group keeps open (`pread`/`pwrite`): a path opened and
@@ -42,6 +43,12 @@ from pathlib import Path
 from .leftovers import left_by_dead_supervisor
 
 PARENT_NAME = "studyapp-sandbox"
+# The CPU weight of all the environments together, against each process beside the sandbox (a
+# web server's thread has v1's 1024 or v2's 100): when the cores are contended, the site's
+# pages come before learners' handlers. Each environment's own quota (its share of a vCPU,
+# Lambda's rule) still caps it; on an idle machine weights change nothing.
+PARENT_CPU_SHARES_V1 = 256
+PARENT_CPU_WEIGHT_V2 = 25
 CPU_PERIOD_US = 100_000
 V1_CONTROLLERS = ("memory", "pids", "cpu", "freezer")
 V2_CONTROLLERS = ("memory", "pids", "cpu")
@@ -222,9 +229,11 @@ def _make_parent(mount: Path, own_path: str) -> Path | None:
             probe = parent / f"probe-{os.getpid()}"
             probe.mkdir(exist_ok=True)
             probe.rmdir()
-            return parent
         except OSError:
             continue
+        with contextlib.suppress(OSError):  # only in the cpu controller's hierarchy
+            _write(parent / "cpu.shares", str(PARENT_CPU_SHARES_V1))
+        return parent
     return None
 
 
@@ -241,6 +250,8 @@ def _make_v2_parent(mount: Path, own_path: str) -> Path | None:
             _write(base / "cgroup.subtree_control", wanted)
             parent.mkdir(exist_ok=True)
             _write(parent / "cgroup.subtree_control", wanted or enable)
+            with contextlib.suppress(OSError):  # no cpu controller: no weight to set
+                _write(parent / "cpu.weight", str(PARENT_CPU_WEIGHT_V2))
             return parent
         except OSError:
             continue

@@ -20,7 +20,12 @@ from studyapp.engine import (
     full_isolation_available,
     host_capabilities,
 )
-from studyapp.engine.cgroups import CPU_PERIOD_US
+from studyapp.engine.cgroups import (
+    CPU_PERIOD_US,
+    PARENT_CPU_SHARES_V1,
+    PARENT_CPU_WEIGHT_V2,
+    CgroupTree,
+)
 from studyapp.engine.identity import SANDBOX_HOST_UID
 from studyapp.engine.isolation import cpu_share
 from tests.plugins.sandbox_engine import process_in_cpu_debt
@@ -52,6 +57,23 @@ def test_the_cpu_quota_is_memory_over_1769_mb_per_vcpu_capped_at_the_hosts_cores
     expected = min(memory_mb * 100_000 // 1769, cores * 100_000)
     assert cpu_of(pool, "test-fn")["quota_us"] == expected
     assert cpu_of(pool, "test-fn")["period_us"] == 100_000
+
+
+def test_under_contention_the_environments_together_weigh_a_quarter_of_one_web_thread(
+    pool, make_function
+):
+    """Every environment lives below one parent group whose CPU weight is a quarter of a
+    process's beside it: on busy cores the site's pages come first; each environment's quota
+    (its Lambda share) is its own, as above."""
+    pool.invoke(make_function("def handler(e, c):\n    return 1\n"), {})
+    tree = CgroupTree.detect()
+    assert tree is not None and tree.has("cpu")
+    parent = tree.parents["cpu"]
+    if tree.version == 1:
+        assert (parent / "cpu.shares").read_text().strip() == str(PARENT_CPU_SHARES_V1) == "256"
+    else:
+        assert (parent / "cpu.weight").read_text().strip() == str(PARENT_CPU_WEIGHT_V2) == "25"
+    assert cpu_of(pool, "test-fn")["quota_us"] == 128 * 100_000 // 1769
 
 
 @pytest.mark.pure

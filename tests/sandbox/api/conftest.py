@@ -37,7 +37,7 @@ def client_for(live_server, key) -> object:
 @pytest.fixture
 def lambda_client(live_server, sandbox_service, api_samples, access_key, task_worker):
     """boto3's Lambda client, signed with the learner's key, pointed at the live server (a task
-    worker runs the invocations, as `manage.py db_worker` does beside the web server)."""
+    worker runs the invocations, as `manage.py task_worker` does beside the web server)."""
     return client_for(live_server, access_key)
 
 

@@ -41,8 +41,7 @@ class Selected:
         return self.model._meta.concrete_fields
 
     def columns(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
+        return ", ".join(f"{self.alias}.{quoted(field.column)}" for field in self.fields)
 
     def instance(self, values: Sequence) -> Model | None:
         """The instance of these values; None for a row a LEFT JOIN did not find."""
@@ -64,14 +63,7 @@ def selected_converters(
     columns, as the ORM's compiler finds them, for :meth:`Selected.instance`: once per model
     and connection (each thread has its own, and a converter may read its connection's)."""
     fields = model._meta.concrete_fields
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(alias)
-        for convert in (
-            *database.ops.get_db_converters(column),
-            *column.get_db_converters(database),
-        ):
-            converters.append((index, column, convert))
+    converters = _converters([field.get_col(alias) for field in fields], database)
     names = [field.attname for field in fields]
     return names, names.index(model._meta.pk.attname), converters
 
@@ -82,15 +74,22 @@ def field_converters(
 ) -> list[tuple[int, object, object]]:
     """The converters of some of a model's columns (``names``: field names, in the order the
     SQL selects them), as the ORM's compiler finds them for ``values_list``."""
-    converters = []
-    for index, name in enumerate(names):
-        column = model._meta.get_field(name).get_col(model._meta.db_table)
+    table_name = model._meta.db_table
+    columns = [model._meta.get_field(name).get_col(table_name) for name in names]
+    return _converters(columns, database)
+
+
+def _converters(columns: list, database: BaseDatabaseWrapper) -> list[tuple[int, object, object]]:
+    """(place, column, converter) for each converter of each column, as the ORM's compiler
+    finds them: the backend's, then the field's."""
+    return [
+        (index, column, convert)
+        for index, column in enumerate(columns)
         for convert in (
             *database.ops.get_db_converters(column),
             *column.get_db_converters(database),
-        ):
-            converters.append((index, column, convert))
-    return converters
+        )
+    ]
 
 
 def values_read(sql: str, params: Sequence, *, model: type[Model], names: tuple[str, ...]):

@@ -93,7 +93,7 @@ class TaskWorker:
 
     def task_run(self, task_result: DBTaskResult) -> None:
         """Run a claimed task in this thread, recording its result or its failure."""
-        _runner(self.worker_id).run_task(task_result)
+        _runner(self.worker_id, self.backend_name).run_task(task_result)
 
     def run(self) -> int:
         """Claim and run tasks until :meth:`stop`; returns how many were run, once every one
@@ -143,14 +143,14 @@ class TaskWorker:
             connection.close()  # this thread's own connection
 
 
-def _runner(worker_id: str) -> Worker:
+def _runner(worker_id: str, backend_name: str) -> Worker:
     """django-tasks-db's worker, used only for its ``run_task`` (one per task: its counters are
     not shared between threads)."""
     return Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
-        backend_name="default",
+        backend_name=backend_name,
         startup_delay=False,
         max_tasks=None,
         worker_id=worker_id,

@@ -55,6 +55,7 @@ INIT_ERROR = "InitError"
 _NEXT = re.compile(rf"^/{API_VERSION}/runtime/invocation/next$")
 _RESPONSE = re.compile(rf"^/{API_VERSION}/runtime/invocation/([^/]+)/(response|error)$")
 _INIT_ERROR = re.compile(rf"^/{API_VERSION}/runtime/init/error$")
+DEADLINE_HEADER = "Lambda-Runtime-Deadline-Ms"
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]+")  # a request id the path carries as it is
 # Header lines of printable ASCII and tabs (where bytes and latin-1 text cannot strip apart),
 # each with a colon, each ended by CRLF.
@@ -96,7 +97,7 @@ class Invocation:
         headers = [
             ("Content-Type", "application/json"),
             ("Lambda-Runtime-Aws-Request-Id", self.request_id),
-            ("Lambda-Runtime-Deadline-Ms", str(self.deadline_ms)),
+            (DEADLINE_HEADER, str(self.deadline_ms)),
             ("Lambda-Runtime-Invoked-Function-Arn", self.function_arn),
             ("Lambda-Runtime-Trace-Id", self.trace_id),
         ]
@@ -115,26 +116,15 @@ class Invocation:
 
     def prepare(self) -> None:
         """Build the answer to /next ahead but for its deadline, which is set when the /next
-        has come: next_answer() then only writes the deadline in. The bytes are
-        http_response()'s for headers() (a test holds them to it), written in one go."""
-        before = (
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            f"Lambda-Runtime-Aws-Request-Id: {_header_safe(self.request_id)}\r\n"
-            "Lambda-Runtime-Deadline-Ms: "
-        )
-        after = (
-            f"\r\nLambda-Runtime-Invoked-Function-Arn: {_header_safe(self.function_arn)}\r\n"
-            f"Lambda-Runtime-Trace-Id: {_header_safe(self.trace_id)}\r\n"
-        )
-        if self.client_context is not None or self.identity is not None:
-            after += "".join(
-                f"{name}: {_header_safe(value)}\r\n" for name, value in self.headers()[5:]
-            )
-        after += f"Content-Length: {len(self.event)}\r\n\r\n"
-        self._prepared = (
-            before.encode("latin-1", "replace"),
-            after.encode("latin-1", "replace") + self.event,
-        )
+        has come: next_answer() then only writes the deadline in. The answer is
+        http_response()'s for headers(), built with the deadline's value left empty and cut
+        there (header values hold no line breaks, so the first such line is the deadline's)."""
+        headers = [
+            (name, "" if name == DEADLINE_HEADER else value) for name, value in self.headers()
+        ]
+        answer = http_response(200, self.event, headers)
+        before, line, after = answer.partition(f"\r\n{DEADLINE_HEADER}: \r\n".encode())
+        self._prepared = (before + line[:-2], line[-2:] + after)
 
 
 @dataclass

@@ -91,6 +91,14 @@ class ApiHarness:
             body += self.client.recv(65536)
         return int(head.split()[1]), body
 
+    def invocation_handed_over(self) -> None:
+        """The client asks /next (the runtime is ready) and is handed invocation "rid"."""
+        self.client.sendall(request("GET", "invocation/next"))
+        self.selector.select(5)  # a busy machine may take longer than one round of the pump
+        assert [message.type for message in self.pump()] == ["ready"]
+        self.api.deliver(Invocation("rid", b"{}", 0, "arn", "trace"))
+        assert self.answer()[0] == 200
+
     def close(self) -> None:
         self.client.close()
         self.api.close()
@@ -117,10 +125,7 @@ def request(method: str, path: str, body: bytes = b"", chunked: bool = False) ->
 def test_a_response_posted_in_any_pieces_reaches_the_supervisor_whole(body, cuts, chunked):
     harness = ApiHarness()
     try:
-        harness.client.sendall(request("GET", "invocation/next"))
-        assert [m.type for m in harness.pump()] == ["ready"]
-        harness.api.deliver(Invocation("rid", b"{}", 0, "arn", "trace"))
-        assert harness.answer()[0] == 200
+        harness.invocation_handed_over()
         for piece in split(request("POST", "invocation/rid/response", body, chunked), cuts):
             harness.client.sendall(piece)
             messages = harness.pump(5)
@@ -197,10 +202,7 @@ def test_a_next_sent_byte_for_byte_as_before_is_judged_afresh_each_time():
 def test_a_response_that_comes_whole_in_one_read_is_judged_as_the_parser_would():
     harness = ApiHarness()
     try:
-        harness.client.sendall(request("GET", "invocation/next"))
-        pump_when_ready(harness)
-        harness.api.deliver(Invocation("rid", b"{}", 0, "arn", "trace"))
-        assert harness.answer()[0] == 200
+        harness.invocation_handed_over()
         head = b"POST /2018-06-01/runtime/invocation/rid/response HTTP/1.1\r\n"
         # A Content-Length beyond what came: the rest is waited for, then it is the answer.
         harness.client.sendall(head + b'Content-Length: 6\r\n\r\n"ok')
@@ -246,10 +248,7 @@ def response_outcome(pieces: list[bytes]) -> tuple[list[tuple[str, bool, bytes]]
     answered with (nothing while it waits for more)."""
     harness = ApiHarness()
     try:
-        harness.client.sendall(request("GET", "invocation/next"))
-        pump_when_ready(harness)
-        harness.api.deliver(Invocation("rid", b"{}", 0, "arn", "trace"))
-        assert harness.answer()[0] == 200
+        harness.invocation_handed_over()
         harness.client.setblocking(False)  # an answer is there once the API has pumped
         messages, answered = [], b""
         for piece in pieces:

@@ -511,6 +511,18 @@ def test_a_poll_after_the_run_moved_gets_the_panel_as_it_is_now(samples, learner
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("seen", ["", "not-a-signature", "<script>alert(1)</script>", "x" * 5000])
+def test_a_poll_naming_no_signature_it_was_given_gets_the_whole_panel(
+    samples, learner_client, learner, seen
+):
+    batch = in_flight_run(learner, "running", "queued")
+    url = reverse("sandbox:run_result", args=[batch])
+    polled = learner_client.get(url, {"seen": seen}, **HTMX)
+    assert polled.status_code == 200 and "Running… 0 of 2 finished." in polled.text
+    assert "<script>alert(1)</script>" not in polled.text
+
+
+@pytest.mark.django_db
 def test_a_poll_of_a_run_that_finished_gets_the_result_and_stops_polling(
     samples, learner_client, learner
 ):

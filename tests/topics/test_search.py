@@ -10,6 +10,8 @@ from django.db.models import Case, F, FloatField, Q, Value, When
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from studyapp.core.archiving import active_q
 from studyapp.topics.models import KeyTerm, SearchEntry, topic_visible_q
@@ -412,9 +414,22 @@ def search_with_django_expressions(query: str, *, limit: int = 20) -> list[Searc
     "query",
     ["provisioned concurrency", "provisioned concurr", "memory cpu", "lambda", "sqs", "dlq",
      "cold start", "kinesis xyzzyplugh", "the lambda", "and", "real_time", "s3 event",
-     "Real-Time Processing", "Error Handling and Retries", "watch streams", "x"],
+     "Real-Time Processing", "Error Handling and Retries", "watch streams", "x",
+     "a & !b", "lambda:*", "'quoted' | <-> x", "concurrency\x00\x1f", "Lambda@Edge",
+     "caf\u00e9 na\u00efve", "\u65e5\u672c\u8a9e lambda", "'':*"],
 )  # fmt: skip
 def test_postgresql_hits_are_what_djangos_search_expressions_gave(lambda_course, query):
     postgresql_only()
     assert search(query) == search_with_django_expressions(query)
     assert search(query, limit=3) == search_with_django_expressions(query, limit=3)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(max_size=40))
+def test_postgresql_hits_for_any_text_are_what_djangos_search_expressions_gave(
+    lambda_course, query
+):
+    postgresql_only()
+    assert search(query, limit=5) == search_with_django_expressions(query, limit=5)

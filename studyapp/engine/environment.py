@@ -36,7 +36,6 @@ import contextlib
 import json
 import math
 import os
-import select
 import selectors
 import shutil
 import subprocess
@@ -99,6 +98,7 @@ from .runtimes import (
 from .spawning import SandboxSettings, spawner
 from .staging import StagedFunction
 from .telemetry import TelemetryFrames
+from .waiting import wait_readable
 
 MIB = 1024 * 1024
 READ_CHUNK = 1 << 16
@@ -816,7 +816,7 @@ class ExecutionEnvironment:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return _Outcome("timeout")
-                ready, _, _ = select.select([info_fd], [], [], remaining)
+                ready = wait_readable([info_fd], remaining)
                 if not ready:
                     return _Outcome("timeout")
                 chunk = os.read(info_fd, 4096)
@@ -946,7 +946,7 @@ class ExecutionEnvironment:
                 if data == b"" or not until_eof:
                     fds.remove(fd)
             if fds and until_eof:
-                ready, _, _ = select.select(fds, [], [], max(0.0, give_up - time.monotonic()))
+                ready = wait_readable(fds, give_up - time.monotonic())
                 if not ready:
                     return
 

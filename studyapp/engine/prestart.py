@@ -33,7 +33,6 @@ import atexit
 import contextlib
 import json
 import os
-import select
 import shutil
 import socket
 import subprocess
@@ -70,6 +69,7 @@ from .runtimes import (
 )
 from .spawning import SandboxSettings, spawner
 from .staging import StagedFunction, make_readable
+from .waiting import wait_readable
 
 if TYPE_CHECKING:
     from .config import FunctionConfig
@@ -538,7 +538,7 @@ def _read_child_pid(info_fd: int, deadline: float) -> int:
     data = b""
     while b"}" not in data:
         remaining = deadline - time.monotonic()
-        ready, _, _ = select.select([info_fd], [], [], max(0.0, remaining))
+        ready = wait_readable([info_fd], remaining)
         if not ready:
             raise PrestartError("bubblewrap did not start in time")
         chunk = os.read(info_fd, 4096)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import threading
+from collections.abc import Iterator
+
+import pytest
+
+from studyapp.engine.pool import EnvironmentPool
+from studyapp.engine.prestart import InterpreterPool
 
 OVERLAP = """
     import time, uuid
@@ -101,3 +109,41 @@ def test_stats_count_created_and_reused_environments(pool, make_function):
         "throttled": 0,
         "invocations": 3,
     }
+
+
+@pytest.fixture
+def descriptors_past_1024() -> Iterator[None]:
+    """The service holding hundreds of warm environments (about eleven descriptors each): every
+    descriptor opened from here on is numbered 1024 or above, where select() cannot go."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip(f"this host allows {hard} open files, fewer than the test needs")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+    held = []
+    try:
+        with open(os.devnull) as null:
+            while not held or held[-1] < 1100:
+                held.append(os.dup(null.fileno()))
+        yield
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_cold_and_warm_starts_work_with_descriptors_numbered_past_1024(
+    descriptors_past_1024, make_function
+):
+    function = make_function("def handler(event, context):\n    print('hi')\n    return 7\n")
+    with InterpreterPool(1) as interpreters:
+        assert interpreters.wait_full(30.0), "no interpreter could be started ahead"
+        with EnvironmentPool(interpreters=interpreters) as pool:
+            taken = pool.invoke(function, {})  # the prestarted interpreter
+            second = pool.invoke(function, {})  # warm
+        with EnvironmentPool() as pool:
+            own = pool.invoke(function, {})  # no interpreter ahead: bubblewrap started here
+    for result in (taken, second, own):
+        assert result.status == "success", result.logs
+        assert result.payload == 7
+        assert "hi" in result.logs
+    assert interpreters.stats.taken == 1

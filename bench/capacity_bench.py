@@ -105,6 +105,8 @@ THINK = {
     "result": (10, 30),  # reading the run's result and logs
 }
 POLL_S = 1.0  # the sandbox page polls a run still going every second
+# The badge the run's panel shows on an invocation that found its environment warm (no INIT).
+WARM_RESULT = re.compile(r'start-badge">Warm start<')
 
 # The study paths: each one's p95 is held to the goal.
 PATHS = {
@@ -251,6 +253,7 @@ class Step:
     late_ms: list[float] = field(default_factory=list)  # client lag: sent after it was due
     in_flight: int = 0
     run_ms: list[float] = field(default_factory=list)  # sandbox: run sent -> result shown
+    warm_runs: int = 0  # runs whose result says the sample found its environment warm
     sessions: int = 0
     empty_queue: int = 0
     elapsed_s: float = 0.0
@@ -465,6 +468,8 @@ class Session:
             self.step.fail("sandbox run", shown.strip()[:160])
             raise Failure
         self.step.run_ms.append((time.monotonic() - sent) * 1000)
+        if WARM_RESULT.search(result.text):
+            self.step.warm_runs += 1
         await self.pause("result")
 
 
@@ -948,8 +953,9 @@ def served(outcome: Outcome, goal_ms: float) -> tuple[int, str]:
 def step_table(outcome: Outcome) -> list[str]:
     lines = [
         "| learners | sessions begun | requests | req/s | s between a learner's requests "
-        "| worst p95 (path) | errors | client late p99 | run to result p50 / p95 | served |",
-        "|---:|---:|---:|---:|---:|---|---:|---:|---|---|",
+        "| worst p95 (path) | errors | client late p99 | run to result p50 / p95 "
+        "| runs warm | served |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---|",
     ]
     for step in outcome.steps:
         total = sum(len(v) for v in step.latencies.values())
@@ -969,6 +975,7 @@ def step_table(outcome: Outcome) -> list[str]:
             f"| {step.learners:,} | {step.sessions:,} | {total:,} | {total / step.elapsed_s:.1f} "
             f"| {step.learners * step.elapsed_s / max(total, 1):.1f} | {worst_text} "
             f"| {sum(step.errors.values())} | {late} | {runs} "
+            f"| {step.warm_runs} of {len(step.run_ms)} "
             f"| {'yes' if ok else 'no: ' + why} |"
         )
     return lines
@@ -1018,7 +1025,9 @@ def report(outcomes: list[Outcome], args) -> str:
         f"are in a session on average) and each stays {SESSION_S[0]:.0f}-{SESSION_S[1]:.0f} s, "
         f"choosing actions by weight ({mix}) with a human's think time before each request "
         f"({think}); a sandbox run is followed by polls every second until its result shows, "
-        "as the page does. One population of learners runs for the whole run: its number "
+        'as the page does ("runs warm": how many of a step\'s runs the page showed as a warm '
+        "start, each learner running the sample in a function of their own). One population "
+        "of learners runs for the whole run: its number "
         "is set for each step (learners met at a random point of a session join when it goes "
         "up, learners leave at their next think when it goes down), and each step is a "
         f"{args.step_seconds:.0f}-second window of it that counts every request due in it "

@@ -53,7 +53,7 @@ from .account import function_arn
 from .billing import billed_duration_ms, invocation_cost, round_ms
 from .cgroups import EnvironmentCgroup
 from .config import FunctionConfig
-from .ephemeral import EphemeralStorage, storage_create
+from .ephemeral import EphemeralStorage, StorageError, storage_create
 from .isolation import (
     NOFILE_LIMIT,
     SANDBOX_OPT,
@@ -374,6 +374,7 @@ class ExecutionEnvironment:
         self.id = uuid.uuid4().hex[:12]
         self.state = "new"  # new | idle | busy | reset (runtime gone, /tmp kept) | dead
         self.frozen = False
+        self.parked = False  # frozen, with the unused blocks of its /tmp given back (park())
         self.created_at = time.time()
         self.last_used_at = self.created_at
         self.invocations = 0
@@ -428,6 +429,7 @@ class ExecutionEnvironment:
             "account": self.config.account,
             "state": self.state,
             "frozen": self.frozen,
+            "parked": self.parked,
             "memory_size_mb": self.config.memory_mb,
             "invocations": self.invocations,
             "created_at": self.created_at,
@@ -502,8 +504,9 @@ class ExecutionEnvironment:
         init_ms: float | None = None
         self.state = "busy"
         if not cold:
-            self._thaw()
-            if not self._settle(logs):  # the runtime went away after its last answer
+            if not self._thaw():  # parked, and its /tmp could not be reserved again
+                cold = True
+            elif not self._settle(logs):  # the runtime went away after its last answer
                 self._reset_runtime_now(logs)
                 cold = True
         if cold:
@@ -1166,12 +1169,43 @@ class ExecutionEnvironment:
             self._settling = False
             self._driver.release()
 
-    def _thaw(self) -> None:
+    def park(self) -> bool:
+        """Give the unused blocks of an idle, frozen environment's /tmp back to the host's disk
+        (ephemeral.py); the next invocation reserves them again before it thaws it. True when
+        parked now; False when there is nothing to park (not idle and frozen, parked already, no
+        disk-backed /tmp) or an invocation has the environment."""
+        if not self._driver.acquire(blocking=False):
+            return False
+        try:
+            with self._teardown_lock:
+                storage = self._storage
+                if self.state != "idle" or not self.frozen or self.parked or storage is None:
+                    return False
+                self.parked = True  # before the trim: a trim that fails halfway still reserves
+                storage.release_unused()
+                return True
+        finally:
+            self._driver.release()
+
+    def _thaw(self) -> bool:
+        """Thaw the environment for its invocation, its /tmp reserved again first when it was
+        parked. False when that reservation failed (the host's disk has no room): the runtime
+        and the /tmp are then gone, and the invocation starts afresh (a cold start, which makes
+        a new /tmp or is refused for want of room), never on an image that could not grow."""
         with self._teardown_lock:
             self._idle_generation += 1  # a freeze still pending for the last idle spell lapses
+            if self.parked and self._storage is not None:
+                self.parked = False
+                try:
+                    self._storage.reserve()
+                except StorageError:
+                    self._kill_everything()
+                    self._release()
+                    return False
             if self.frozen and self._cgroup is not None:
                 self._cgroup.thaw()
                 self.frozen = False
+        return True
 
     def _wait_for_exit(self) -> int | None:
         if self._process is None:

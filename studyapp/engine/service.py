@@ -56,7 +56,7 @@ GET /health
                "prestarted": {"size", "waiting", "started", "taken", "missed", "failed"}}
 GET /environments
     200:      {"environments": [{environment_id, function_name, account, pool_key, state,
-               frozen, memory_size_mb, invocations, created_at, last_used_at,
+               frozen, parked, memory_size_mb, invocations, created_at, last_used_at,
                init_duration_ms, initialization_type, prestarted_interpreter, provisioned}],
                "stats": {created, reused, reaped, destroyed, throttled, invocations}}
 

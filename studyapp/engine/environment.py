@@ -53,7 +53,7 @@ from .account import function_arn
 from .billing import billed_duration_ms, invocation_cost, round_ms
 from .cgroups import EnvironmentCgroup
 from .config import FunctionConfig
-from .ephemeral import EphemeralStorage, StorageError, storage_create
+from .ephemeral import EphemeralStorage, NoRoomError, storage_create
 from .isolation import (
     NOFILE_LIMIT,
     SANDBOX_OPT,
@@ -365,8 +365,12 @@ class ExecutionEnvironment:
         host: HostCapabilities | None = None,
         initialization_type: str = ON_DEMAND,
         interpreters: InterpreterPool | None = None,
+        make_room: Callable[[int], bool] | None = None,
     ) -> None:
         self.config = config
+        # Asked for room on the host's disk (so many bytes) when a /tmp does not fit: the pool
+        # parks idle environments; True when the room is there now.
+        self.make_room = make_room
         self.initialization_type = initialization_type
         self.staged = staged
         self.settings = settings or SandboxSettings()
@@ -648,9 +652,7 @@ class ExecutionEnvironment:
             if interpreter is not None:
                 return self._start_prestarted(interpreter, logs)
         if self.uses_bubblewrap and self.host.tmp_on_disk and self._storage is None:
-            self._storage = storage_create(
-                f"{os.getpid()}-{self.id}", self.config.ephemeral_storage_mb
-            )
+            self._storage = self._storage_create()
         if self._tree is not None:
             # Groups a dead supervisor left are the host's housekeeping, done once before the
             # first INIT's clock starts: they are not this function's INIT and never count
@@ -1189,16 +1191,17 @@ class ExecutionEnvironment:
 
     def _thaw(self) -> bool:
         """Thaw the environment for its invocation, its /tmp reserved again first when it was
-        parked. False when that reservation failed (the host's disk has no room): the runtime
-        and the /tmp are then gone, and the invocation starts afresh (a cold start, which makes
-        a new /tmp or is refused for want of room), never on an image that could not grow."""
+        parked. False when that reservation failed (the host's disk has no room, even once the
+        pool made room): the runtime and the /tmp are then gone, and the invocation starts
+        afresh (a cold start, which makes a new /tmp or is refused for want of room), never on
+        an image that could not grow."""
         with self._teardown_lock:
             self._idle_generation += 1  # a freeze still pending for the last idle spell lapses
             if self.parked and self._storage is not None:
                 self.parked = False
                 try:
-                    self._storage.reserve()
-                except StorageError:
+                    self._reserve(self._storage)
+                except NoRoomError:
                     self._kill_everything()
                     self._release()
                     return False
@@ -1206,6 +1209,26 @@ class ExecutionEnvironment:
                 self._cgroup.thaw()
                 self.frozen = False
         return True
+
+    def _storage_create(self) -> EphemeralStorage:
+        """A new /tmp; when the host's disk has no room, again once the pool made room."""
+        name, size_mb = f"{os.getpid()}-{self.id}", self.config.ephemeral_storage_mb
+        try:
+            return storage_create(name, size_mb)
+        except NoRoomError as error:
+            if self.make_room is None or not self.make_room(error.needed_bytes):
+                raise
+        return storage_create(name, size_mb)
+
+    def _reserve(self, storage: EphemeralStorage) -> None:
+        """Reserve a parked /tmp again; when the host's disk has no room, again once the pool
+        made room."""
+        try:
+            storage.reserve()
+        except NoRoomError as error:
+            if self.make_room is None or not self.make_room(error.needed_bytes):
+                raise
+            storage.reserve()
 
     def _wait_for_exit(self) -> int | None:
         if self._process is None:

@@ -27,10 +27,11 @@ the host's disk, not its memory, decide how many environments stay warm (79 GB f
 runs, so nothing writes to /tmp) for a while, `release_unused()` hands the blocks its filesystem
 does not use back to the host (FITRIM: the loop device punches them out of the image), and
 `reserve()` reserves the whole image again before it is thawed for its next invocation. Every
-environment that runs has all of its /tmp reserved, so the guarantee above holds for it; one whose
-reservation fails (the disk filled meanwhile) is not run on an image that could not grow: its
-runtime and /tmp go, and its invocation is a cold start like any other, refused when there is
-still no room. What stays written in /tmp is kept on the host's disk throughout.
+environment that runs has all of its /tmp reserved, so the guarantee above holds for it. When the
+disk has no room for a new image or for a parked one's blocks (NoRoomError), the pool first parks
+other idle environments at once; one whose reservation still fails is not run on an image that
+could not grow: its runtime and /tmp go, and its invocation is a cold start like any other,
+refused when there is still no room. What stays written in /tmp is kept on the host's disk.
 
 The storage belongs to the environment, not to its runtime: after a timeout, a crash or an OOM kill
 only the runtime restarts, and the next invocation finds /tmp as the last one left it, as on
@@ -75,6 +76,14 @@ class StorageError(RuntimeError):
     """The environment's /tmp could not be created; the message says which step failed."""
 
 
+class NoRoomError(StorageError):
+    """The host's disk has no room for an image, or for the blocks a parked one gave back."""
+
+    def __init__(self, message: str, needed_bytes: int) -> None:
+        super().__init__(message)
+        self.needed_bytes = needed_bytes
+
+
 @dataclass
 class EphemeralStorage:
     """One environment's /tmp on the host: `path` is what bubblewrap binds at /tmp."""
@@ -117,11 +126,14 @@ class EphemeralStorage:
         except OSError as error:
             raise StorageError(f"the /tmp image is gone ({error.strerror})") from None
         try:
-            os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
-        except OSError as error:
-            raise StorageError(
-                f"no room on the host's disk for a {self.size_mb} MB /tmp ({error.strerror})"
-            ) from None
+            st = os.fstat(fd)
+            try:
+                os.posix_fallocate(fd, 0, st.st_size)
+            except OSError as error:
+                raise NoRoomError(
+                    f"no room on the host's disk for a {self.size_mb} MB /tmp ({error.strerror})",
+                    needed_bytes=st.st_size - st.st_blocks * 512,
+                ) from None
         finally:
             os.close(fd)
 
@@ -132,6 +144,15 @@ class EphemeralStorage:
             os.rmdir(self.path)
         with contextlib.suppress(OSError):
             os.unlink(self.image)
+
+
+def free_bytes() -> int:
+    """What the host's disk has free for images (0 when the storage root cannot be read)."""
+    try:
+        stats = os.statvfs(_storage_root())
+    except (OSError, StorageError):
+        return 0
+    return stats.f_bavail * stats.f_frsize
 
 
 def storage_create(name: str, size_mb: int) -> EphemeralStorage:
@@ -214,8 +235,9 @@ def _format(image: str, image_kib: int) -> None:
         try:
             os.posix_fallocate(handle.fileno(), 0, image_kib * 1024)
         except OSError as error:
-            raise StorageError(
-                f"no room on the host's disk for a {image_kib // 1024} MB /tmp ({error.strerror})"
+            raise NoRoomError(
+                f"no room on the host's disk for a {image_kib // 1024} MB /tmp ({error.strerror})",
+                needed_bytes=image_kib * 1024,
             ) from None
     _run(
         "mkfs.ext4",

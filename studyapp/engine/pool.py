@@ -10,7 +10,9 @@ blocks its /tmp does not use go back to the host's disk, and its next invocation
 again before the environment is thawed (ephemeral.py). So the disk does not bound how many
 environments stay warm for `idle_timeout_s`, while every environment that runs has all of its
 /tmp reserved: one whose reservation fails is not run on that image but starts afresh, a cold
-start. Invocations in a row never park, and pay nothing for it.
+start. Invocations in a row never park, and pay nothing for it. When the disk has no room for a
+new /tmp (or for a parked one's blocks), idle environments are parked at once, least recently
+used first, before anything is refused.
 
 Provisioned concurrency (`provision(config, N)`): N environments are started through INIT ahead
 of any invocation (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency) and are never reaped
@@ -42,6 +44,7 @@ from typing import Any
 
 from .config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
 from .environment import PROVISIONED, ExecutionEnvironment, teardowns_wait
+from .ephemeral import free_bytes
 from .isolation import HostCapabilities, host_capabilities
 from .prestart import InterpreterPool
 from .results import InvocationResult, error_object
@@ -263,6 +266,7 @@ class EnvironmentPool:
                 settings=self.settings,
                 host=self.host,
                 interpreters=self.interpreters,
+                make_room=self._make_room_on_disk,
             )
             slot.busy.add(environment)
             self.stats.created += 1
@@ -486,6 +490,7 @@ class EnvironmentPool:
                     host=self.host,
                     initialization_type=PROVISIONED,
                     interpreters=self.interpreters,
+                    make_room=self._make_room_on_disk,
                 )
                 slot.busy.add(environment)  # busy with INIT: no invocation may take it yet
                 slot.provisioned.add(environment)
@@ -552,6 +557,24 @@ class EnvironmentPool:
             with contextlib.suppress(OSError):
                 parked += environment.park()
         return parked
+
+    def _make_room_on_disk(self, needed_bytes: int) -> bool:
+        """Park idle environments, least recently used first and whatever their park delay,
+        until the host's disk has `needed_bytes` free for a /tmp; whether it has now.
+
+        Environments used within the park delay still hold their whole /tmp: when more of them
+        come and go than the disk holds images, a cold start parks them rather than fail."""
+        with self._lock:
+            unparked = sorted(
+                (env for slot in self._slots.values() for env in slot.idle if not env.parked),
+                key=lambda env: env.last_used_at,
+            )
+        for environment in unparked:
+            if free_bytes() >= needed_bytes:
+                return True
+            with contextlib.suppress(OSError):
+                environment.park()
+        return free_bytes() >= needed_bytes
 
     def _reap_forever(self, interval_s: float) -> None:
         while not self._stop.wait(interval_s):

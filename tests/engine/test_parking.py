@@ -225,3 +225,24 @@ def test_a_parked_environment_the_disk_has_no_room_for_again_is_destroyed(
         assert after.status == "success", after.logs
         assert after.cold_start is True and after.environment_id != first.environment_id
         assert after.payload["found"] is None
+
+
+def test_a_new_environment_parks_idle_ones_when_the_disk_has_no_room_for_it(
+    small_host_disk, make_function
+):
+    """Room for one /tmp: each environment's cold start or thaw parks the other one at once."""
+    first_function = make_function(TMP_WRITER, name="first")
+    second_function = make_function(TMP_WRITER, name="second")
+    with EnvironmentPool() as pool:
+        first = pool.invoke(first_function, {"keep": "first's"})
+        wait_until_frozen(pool)
+        second = pool.invoke(second_function, {"keep": "second's"})
+        assert second.status == "success" and second.cold_start is True, second.logs
+        parked = {env["environment_id"]: env["parked"] for env in pool.environments()}
+        assert parked == {first.environment_id: True, second.environment_id: False}
+        wait_until_frozen(pool)
+        again = pool.invoke(first_function, {})
+        assert again.status == "success" and again.cold_start is False, again.logs
+        assert again.payload["found"] == "first's"
+        parked = {env["environment_id"]: env["parked"] for env in pool.environments()}
+        assert parked == {first.environment_id: False, second.environment_id: True}

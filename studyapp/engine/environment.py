@@ -6,6 +6,8 @@ Lifecycle, as on Lambda:
         --> busy --> idle
     new --initialise()--> INIT --> idle   (provisioned concurrency: the first invocation is warm)
     idle (frozen) --invoke--> busy --> idle ...
+    idle (frozen) --park()--> parked (/tmp's unused blocks given back; pool.py)
+        --invoke--> /tmp reserved again, thawed --> busy ...
     timeout / crash / OOM / init error --> reset (processes killed, /tmp kept; see below)
     destroy() --> dead (every process killed, cgroup and /tmp removed)
     (after a timeout the answer goes back first; the killing runs in the background)
@@ -1174,14 +1176,16 @@ class ExecutionEnvironment:
     def park(self) -> bool:
         """Give the unused blocks of an idle, frozen environment's /tmp back to the host's disk
         (ephemeral.py); the next invocation reserves them again before it thaws it. True when
-        parked now; False when there is nothing to park (not idle and frozen, parked already, no
-        disk-backed /tmp) or an invocation has the environment."""
+        parked now; False when there is nothing to park (not idle and frozen with every task
+        stopped, parked already, no disk-backed /tmp) or an invocation has the environment."""
         if not self._driver.acquire(blocking=False):
             return False
         try:
             with self._teardown_lock:
-                storage = self._storage
+                storage, group = self._storage, self._cgroup
                 if self.state != "idle" or not self.frozen or self.parked or storage is None:
+                    return False
+                if group is None or not group.frozen_now():  # a write may still be under way
                     return False
                 self.parked = True  # before the trim: a trim that fails halfway still reserves
                 storage.release_unused()

@@ -119,7 +119,7 @@ class EphemeralStorage:
 
     def reserve(self) -> None:
         """Reserve all of the image's blocks on the host's disk again (the ones `release_unused`
-        gave back; instant, nothing written, the data kept). Raises StorageError when the host's
+        gave back; instant, nothing written, the data kept). Raises NoRoomError when the host's
         disk has no room for them."""
         try:
             fd = os.open(self.image, os.O_WRONLY | os.O_CLOEXEC)

@@ -456,7 +456,8 @@ def serve(
 ) -> int:
     """Run until SIGTERM/SIGINT; then destroy every environment. Returns the exit status.
 
-    `prestarted` python interpreters are kept started ahead of cold starts (prestart.py)."""
+    `prestarted` python interpreters are kept started ahead of cold starts (prestart.py). The
+    service holds as many environments as host_environment_limit() allows, and says so."""
     try:
         check_secret(secret)
     except ValueError as error:

@@ -456,6 +456,20 @@ class EnvironmentCgroup:
     def thaw(self) -> bool:
         return self._set_frozen(False)
 
+    def frozen_now(self) -> bool:
+        """Whether every task of the group has stopped: a freeze completes at each task's next
+        freezable point, so a task in the middle of a system call (a write) finishes it first.
+        Read afresh each time (rarely asked: no descriptor kept for it)."""
+        v1 = self.tree.version == 1
+        directory = self._dir("freezer" if v1 else "memory")
+        if directory is None:
+            return False
+        try:
+            text = (directory / ("freezer.state" if v1 else "cgroup.events")).read_text()
+        except OSError:
+            return False
+        return text.strip() == "FROZEN" if v1 else _key_in(text, "frozen") == 1
+
     def _set_frozen(self, frozen: bool) -> bool:
         """Ask the kernel to freeze (or thaw) every task of the group. The write returns at once;
         each task stops at its next freezable point (a task asleep in a read, as an idle runtime

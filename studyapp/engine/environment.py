@@ -6,6 +6,8 @@ Lifecycle, as on Lambda:
         --> busy --> idle
     new --initialise()--> INIT --> idle   (provisioned concurrency: the first invocation is warm)
     idle (frozen) --invoke--> busy --> idle ...
+    idle (frozen) --park()--> parked (/tmp's unused blocks given back; pool.py)
+        --invoke--> /tmp reserved again, thawed --> busy ...
     timeout / crash / OOM / init error --> reset (processes killed, /tmp kept; see below)
     destroy() --> dead (every process killed, cgroup and /tmp removed)
     (after a timeout the answer goes back first; the killing runs in the background)
@@ -53,7 +55,7 @@ from .account import function_arn
 from .billing import billed_duration_ms, invocation_cost, round_ms
 from .cgroups import EnvironmentCgroup
 from .config import FunctionConfig
-from .ephemeral import EphemeralStorage, storage_create
+from .ephemeral import EphemeralStorage, NoRoomError, storage_create
 from .isolation import (
     NOFILE_LIMIT,
     SANDBOX_OPT,
@@ -365,8 +367,12 @@ class ExecutionEnvironment:
         host: HostCapabilities | None = None,
         initialization_type: str = ON_DEMAND,
         interpreters: InterpreterPool | None = None,
+        make_room: Callable[[int], bool] | None = None,
     ) -> None:
         self.config = config
+        # Asked for room on the host's disk (so many bytes) when a /tmp does not fit: the pool
+        # parks idle environments; True when the room is there now.
+        self.make_room = make_room
         self.initialization_type = initialization_type
         self.staged = staged
         self.settings = settings or SandboxSettings()
@@ -374,6 +380,7 @@ class ExecutionEnvironment:
         self.id = uuid.uuid4().hex[:12]
         self.state = "new"  # new | idle | busy | reset (runtime gone, /tmp kept) | dead
         self.frozen = False
+        self.parked = False  # frozen, with the unused blocks of its /tmp given back (park())
         self.created_at = time.time()
         self.last_used_at = self.created_at
         self.invocations = 0
@@ -428,6 +435,7 @@ class ExecutionEnvironment:
             "account": self.config.account,
             "state": self.state,
             "frozen": self.frozen,
+            "parked": self.parked,
             "memory_size_mb": self.config.memory_mb,
             "invocations": self.invocations,
             "created_at": self.created_at,
@@ -502,8 +510,9 @@ class ExecutionEnvironment:
         init_ms: float | None = None
         self.state = "busy"
         if not cold:
-            self._thaw()
-            if not self._settle(logs):  # the runtime went away after its last answer
+            if not self._thaw():  # parked, and its /tmp could not be reserved again
+                cold = True
+            elif not self._settle(logs):  # the runtime went away after its last answer
                 self._reset_runtime_now(logs)
                 cold = True
         if cold:
@@ -645,9 +654,7 @@ class ExecutionEnvironment:
             if interpreter is not None:
                 return self._start_prestarted(interpreter, logs)
         if self.uses_bubblewrap and self.host.tmp_on_disk and self._storage is None:
-            self._storage = storage_create(
-                f"{os.getpid()}-{self.id}", self.config.ephemeral_storage_mb
-            )
+            self._storage = self._storage_create()
         if self._tree is not None:
             # Groups a dead supervisor left are the host's housekeeping, done once before the
             # first INIT's clock starts: they are not this function's INIT and never count
@@ -1166,12 +1173,66 @@ class ExecutionEnvironment:
             self._settling = False
             self._driver.release()
 
-    def _thaw(self) -> None:
+    def park(self) -> bool:
+        """Give the unused blocks of an idle, frozen environment's /tmp back to the host's disk
+        (ephemeral.py); the next invocation reserves them again before it thaws it. True when
+        parked now; False when there is nothing to park (not idle and frozen with every task
+        stopped, parked already, no disk-backed /tmp) or an invocation has the environment."""
+        if not self._driver.acquire(blocking=False):
+            return False
+        try:
+            with self._teardown_lock:
+                storage, group = self._storage, self._cgroup
+                if self.state != "idle" or not self.frozen or self.parked or storage is None:
+                    return False
+                if group is None or not group.frozen_now():  # a write may still be under way
+                    return False
+                self.parked = True  # before the trim: a trim that fails halfway still reserves
+                storage.release_unused()
+                return True
+        finally:
+            self._driver.release()
+
+    def _thaw(self) -> bool:
+        """Thaw the environment for its invocation, its /tmp reserved again first when it was
+        parked. False when that reservation failed (the host's disk has no room, even once the
+        pool made room): the runtime and the /tmp are then gone, and the invocation starts
+        afresh (a cold start, which makes a new /tmp or is refused for want of room), never on
+        an image that could not grow."""
         with self._teardown_lock:
             self._idle_generation += 1  # a freeze still pending for the last idle spell lapses
+            if self.parked and self._storage is not None:
+                self.parked = False
+                try:
+                    self._reserve(self._storage)
+                except NoRoomError:
+                    self._kill_everything()
+                    self._release()
+                    return False
             if self.frozen and self._cgroup is not None:
                 self._cgroup.thaw()
                 self.frozen = False
+        return True
+
+    def _storage_create(self) -> EphemeralStorage:
+        """A new /tmp; when the host's disk has no room, again once the pool made room."""
+        name, size_mb = f"{os.getpid()}-{self.id}", self.config.ephemeral_storage_mb
+        try:
+            return storage_create(name, size_mb)
+        except NoRoomError as error:
+            if self.make_room is None or not self.make_room(error.needed_bytes):
+                raise
+        return storage_create(name, size_mb)
+
+    def _reserve(self, storage: EphemeralStorage) -> None:
+        """Reserve a parked /tmp again; when the host's disk has no room, again once the pool
+        made room."""
+        try:
+            storage.reserve()
+        except NoRoomError as error:
+            if self.make_room is None or not self.make_room(error.needed_bytes):
+                raise
+            storage.reserve()
 
     def _wait_for_exit(self) -> int | None:
         if self._process is None:

@@ -5,6 +5,15 @@ one otherwise (cold), so concurrent invocations of one function run side by side
 environments, as on Lambda. Idle environments are frozen and reaped after `idle_timeout_s`.
 Closing the pool destroys every environment it started, with all of their processes.
 
+An environment idle for PARK_AFTER_IDLE_S is parked (`park_idle`, on the reaper's interval): the
+blocks its /tmp does not use go back to the host's disk, and its next invocation reserves them
+again before the environment is thawed (ephemeral.py). So the disk does not bound how many
+environments stay warm for `idle_timeout_s`, while every environment that runs has all of its
+/tmp reserved: one whose reservation fails is not run on that image but starts afresh, a cold
+start. Invocations in a row never park, and pay nothing for it. When the disk has no room for a
+new /tmp (or for a parked one's blocks), idle environments are parked at once, least recently
+used first, before anything is refused.
+
 Provisioned concurrency (`provision(config, N)`): N environments are started through INIT ahead
 of any invocation (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency) and are never reaped
 or evicted. Invocations take an idle provisioned environment first (warm: no Init Duration),
@@ -24,6 +33,7 @@ it when one fits, so a cold start pays only the function's own INIT.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import threading
 import time
@@ -34,11 +44,17 @@ from typing import Any
 
 from .config import MAX_REQUEST_BYTES, ConfigError, FunctionConfig
 from .environment import PROVISIONED, ExecutionEnvironment, teardowns_wait
+from .ephemeral import free_bytes
 from .isolation import HostCapabilities, host_capabilities
 from .prestart import InterpreterPool
 from .results import InvocationResult, error_object
 from .spawning import SandboxSettings
 from .staging import StagedFunction, stage_function
+
+# How long an environment is idle before its /tmp's unused blocks go back to the host's disk:
+# longer than the pause between a learner's runs in a row, which then pay nothing; far shorter
+# than the minutes an idle environment is kept warm.
+PARK_AFTER_IDLE_S = 30.0
 
 
 class IsolationUnavailableError(RuntimeError):
@@ -250,6 +266,7 @@ class EnvironmentPool:
                 settings=self.settings,
                 host=self.host,
                 interpreters=self.interpreters,
+                make_room=self._make_room_on_disk,
             )
             slot.busy.add(environment)
             self.stats.created += 1
@@ -473,6 +490,7 @@ class EnvironmentPool:
                     host=self.host,
                     initialization_type=PROVISIONED,
                     interpreters=self.interpreters,
+                    make_room=self._make_room_on_disk,
                 )
                 slot.busy.add(environment)  # busy with INIT: no invocation may take it yet
                 slot.provisioned.add(environment)
@@ -521,9 +539,47 @@ class EnvironmentPool:
             environment.destroy()
         return len(doomed)
 
+    def park_idle(self, now: float | None = None) -> int:
+        """Park the environments idle (and frozen) for at least PARK_AFTER_IDLE_S: give their
+        /tmp's unused blocks back to the host's disk; how many were parked now."""
+        now = time.time() if now is None else now
+        with self._lock:
+            due = [
+                environment
+                for slot in self._slots.values()
+                for environment in slot.idle
+                if now - environment.last_used_at >= PARK_AFTER_IDLE_S and not environment.parked
+            ]
+        parked = 0
+        for environment in due:  # outside the lock: an invocation may take it meanwhile
+            # A trim the filesystem refuses leaves the image as reserved as it was; it is
+            # reserved again at the thaw all the same.
+            with contextlib.suppress(OSError):
+                parked += environment.park()
+        return parked
+
+    def _make_room_on_disk(self, needed_bytes: int) -> bool:
+        """Park idle environments, least recently used first and whatever their park delay,
+        until the host's disk has `needed_bytes` free for a /tmp; whether it has now.
+
+        Environments used within the park delay still hold their whole /tmp: when more of them
+        come and go than the disk holds images, a cold start parks them rather than fail."""
+        with self._lock:
+            unparked = sorted(
+                (env for slot in self._slots.values() for env in slot.idle if not env.parked),
+                key=lambda env: env.last_used_at,
+            )
+        for environment in unparked:
+            if free_bytes() >= needed_bytes:
+                return True
+            with contextlib.suppress(OSError):
+                environment.park()
+        return free_bytes() >= needed_bytes
+
     def _reap_forever(self, interval_s: float) -> None:
         while not self._stop.wait(interval_s):
             self.reap_idle()
+            self.park_idle()
 
     def environments(self) -> list[dict[str, Any]]:
         """What is warm (and what is running) right now."""

@@ -56,7 +56,7 @@ GET /health
                "prestarted": {"size", "waiting", "started", "taken", "missed", "failed"}}
 GET /environments
     200:      {"environments": [{environment_id, function_name, account, pool_key, state,
-               frozen, memory_size_mb, invocations, created_at, last_used_at,
+               frozen, parked, memory_size_mb, invocations, created_at, last_used_at,
                init_duration_ms, initialization_type, prestarted_interpreter, provisioned}],
                "stats": {created, reused, reaped, destroyed, throttled, invocations}}
 
@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import signal
 import sys
 import threading
@@ -92,6 +93,57 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # log lines and a Runtime API header as it is, so nothing else.
 REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 QUALIFIER = re.compile(r"\$LATEST|[A-Za-z0-9_-]{1,128}")
+
+# How many environments the service keeps, from what the host has: a warm environment costs the
+# service about 7 MiB of memory (measured: 100 of them, 687 MiB) and 11 descriptors, counted here
+# as 16 MiB out of a quarter of the memory available at start, and 12 descriptors of the open-files
+# limit after 256 kept for the server itself. Its /tmp is on disk, but parked while idle (pool.py).
+ENVIRONMENT_MEMORY_BYTES = 16 * 1024 * 1024
+ENVIRONMENT_DESCRIPTORS = 12
+DESCRIPTORS_KEPT = 256
+ENVIRONMENTS_AT_LEAST = 32
+ENVIRONMENTS_AT_MOST = 1024
+
+
+def environment_limit(*, memory_available_bytes: int, open_files_limit: int) -> tuple[int, str]:
+    """How many environments a service may hold with this much memory available and this
+    open-files limit, and why (one line for the log)."""
+    by_memory = memory_available_bytes // 4 // ENVIRONMENT_MEMORY_BYTES
+    by_descriptors = (open_files_limit - DESCRIPTORS_KEPT) // ENVIRONMENT_DESCRIPTORS
+    wanted = min(by_memory, by_descriptors)
+    limit = max(ENVIRONMENTS_AT_LEAST, min(ENVIRONMENTS_AT_MOST, wanted))
+    why = (
+        f"{by_memory} by memory (a quarter of {memory_available_bytes >> 20} MiB available, "
+        f"{ENVIRONMENT_MEMORY_BYTES >> 20} MiB each), {by_descriptors} by descriptors "
+        f"({open_files_limit} open files, {ENVIRONMENT_DESCRIPTORS} each), "
+        f"kept within {ENVIRONMENTS_AT_LEAST}-{ENVIRONMENTS_AT_MOST}"
+    )
+    return limit, why
+
+
+def host_environment_limit() -> tuple[int, str]:
+    """environment_limit() for this host, once the soft open-files limit is raised to the hard
+    one (the engine waits on descriptors with poll() and epoll, never select(), so numbers past
+    1,024 are fine; each runtime gets Lambda's 1,024 of its own)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    return environment_limit(
+        memory_available_bytes=_memory_available_bytes(), open_files_limit=soft
+    )
+
+
+def _memory_available_bytes() -> int:
+    """MemAvailable of /proc/meminfo (0 when it cannot be read: the smallest limit then)."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 class RequestRefused(Exception):
@@ -404,14 +456,17 @@ def serve(
 ) -> int:
     """Run until SIGTERM/SIGINT; then destroy every environment. Returns the exit status.
 
-    `prestarted` python interpreters are kept started ahead of cold starts (prestart.py)."""
+    `prestarted` python interpreters are kept started ahead of cold starts (prestart.py). The
+    service holds as many environments as host_environment_limit() allows, and says so."""
     try:
         check_secret(secret)
     except ValueError as error:
         print(f"sandbox service: not started: {error}", file=sys.stderr, flush=True)
         return 2
     interpreters = InterpreterPool(prestarted)
+    max_environments, why = host_environment_limit()
     pool = EnvironmentPool(
+        max_environments=max_environments,
         idle_timeout_s=idle_timeout_s,
         reap_interval_s=min(5.0, idle_timeout_s),
         interpreters=interpreters,
@@ -428,6 +483,7 @@ def serve(
     signal.signal(signal.SIGINT, stop)
     bound_host, bound_port = server.server_address[:2]
     print(f"sandbox service listening on http://{bound_host}:{bound_port}", flush=True)
+    print(f"sandbox service: up to {max_environments} environments: {why}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

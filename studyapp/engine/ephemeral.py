@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import fcntl
 import functools
 import os
@@ -68,6 +69,9 @@ _sweep_lock = threading.Lock()
 _image_kib: dict[int, int] = {}
 # ioctl(FITRIM) (linux/fs.h: _IOWR('X', 121, struct fstrim_range {u64 start, len, minlen})).
 _FITRIM = 0xC0185879
+# Images are never reserved into the last fiftieth of the host's disk (5 GB of 250): the app's
+# database and logs live there too, and a burst of cold starts must not take their room.
+HOST_KEPT_FRACTION = 50
 _ALL_BYTES = 2**64 - 1
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -127,12 +131,15 @@ class EphemeralStorage:
             raise StorageError(f"the /tmp image is gone ({error.strerror})") from None
         try:
             st = os.fstat(fd)
+            needed = max(0, st.st_size - st.st_blocks * 512)
             try:
+                if free_bytes() < needed:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
                 os.posix_fallocate(fd, 0, st.st_size)
             except OSError as error:
                 raise NoRoomError(
                     f"no room on the host's disk for a {self.size_mb} MB /tmp ({error.strerror})",
-                    needed_bytes=st.st_size - st.st_blocks * 512,
+                    needed_bytes=needed,
                 ) from None
         finally:
             os.close(fd)
@@ -147,12 +154,14 @@ class EphemeralStorage:
 
 
 def free_bytes() -> int:
-    """What the host's disk has free for images (0 when the storage root cannot be read)."""
+    """What the host's disk has free for images: its free space less the part kept for the host
+    (HOST_KEPT_FRACTION); 0 when the storage root cannot be read."""
     try:
         stats = os.statvfs(_storage_root())
     except (OSError, StorageError):
         return 0
-    return stats.f_bavail * stats.f_frsize
+    kept = stats.f_blocks * stats.f_frsize // HOST_KEPT_FRACTION
+    return max(0, stats.f_bavail * stats.f_frsize - kept)
 
 
 def storage_create(name: str, size_mb: int) -> EphemeralStorage:
@@ -231,8 +240,11 @@ def _format(image: str, image_kib: int) -> None:
     with open(image, "wb") as handle:
         # Reserved on the host's disk now (unwritten extents: instant, nothing written), so a
         # full /tmp is always the function's ENOSPC, never an I/O error of an image that could
-        # not grow, and sandboxes together can never fill the host's disk.
+        # not grow, and sandboxes together can never fill the host's disk (the last fiftieth of
+        # it is never reserved: free_bytes()).
         try:
+            if free_bytes() < image_kib * 1024:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             os.posix_fallocate(handle.fileno(), 0, image_kib * 1024)
         except OSError as error:
             raise NoRoomError(

@@ -246,3 +246,24 @@ def test_a_new_environment_parks_idle_ones_when_the_disk_has_no_room_for_it(
         assert again.payload["found"] == "first's"
         parked = {env["environment_id"]: env["parked"] for env in pool.environments()}
         assert parked == {first.environment_id: False, second.environment_id: True}
+
+
+def test_images_are_never_reserved_into_the_part_of_the_disk_kept_for_the_host(small_host_disk):
+    """The app's database and logs share the disk: a /tmp that fits only by taking the last
+    fiftieth of it is refused, and nothing of the disk is taken for it."""
+    stats = os.statvfs(small_host_disk)
+    kept = stats.f_blocks * stats.f_frsize // ephemeral.HOST_KEPT_FRACTION
+    fits = ephemeral.storage_create(f"{os.getpid()}-fits", 8)
+    image_bytes = os.path.getsize(fits.image)
+    fits.remove()
+    filler = small_host_disk / "filler"
+    with open(filler, "wb") as handle:  # leaves the kept part and 1 MiB less than the image
+        free = os.statvfs(small_host_disk).f_bavail * stats.f_frsize
+        os.posix_fallocate(handle.fileno(), 0, free - kept - image_bytes + MIB)
+    free = os.statvfs(small_host_disk).f_bavail * stats.f_frsize
+    assert free >= image_bytes  # the raw disk has room for it, the kept part taken
+    with pytest.raises(ephemeral.NoRoomError, match="no room on the host's disk"):
+        ephemeral.storage_create(f"{os.getpid()}-refused", 8)
+    assert os.statvfs(small_host_disk).f_bavail * stats.f_frsize == free
+    filler.unlink()
+    ephemeral.storage_create(f"{os.getpid()}-fits-again", 8).remove()

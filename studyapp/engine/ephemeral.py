@@ -32,6 +32,8 @@ disk has no room for a new image or for a parked one's blocks (NoRoomError), the
 other idle environments at once; one whose reservation still fails is not run on an image that
 could not grow: its runtime and /tmp go, and its invocation is a cold start like any other,
 refused when there is still no room. What stays written in /tmp is kept on the host's disk.
+Images never take more than half of the space the disk had free when the first one was made (nor
+its last fiftieth): a machine that runs the app keeps room for everything else (free_bytes()).
 
 The storage belongs to the environment, not to its runtime: after a timeout, a crash or an OOM kill
 only the runtime restarts, and the next invocation finds /tmp as the last one left it, as on
@@ -69,9 +71,11 @@ _sweep_lock = threading.Lock()
 _image_kib: dict[int, int] = {}
 # ioctl(FITRIM) (linux/fs.h: _IOWR('X', 121, struct fstrim_range {u64 start, len, minlen})).
 _FITRIM = 0xC0185879
-# Images are never reserved into the last fiftieth of the host's disk (5 GB of 250): the app's
-# database and logs live there too, and a burst of cold starts must not take their room.
+# Images are reserved into at most half of the space the host's disk had free when this process
+# made its first one, and never into the last fiftieth of the disk: the app's database, its logs
+# and the rest of the host live there too, and a burst of cold starts must not take their room.
 HOST_KEPT_FRACTION = 50
+_floors: dict[tuple[str, int], int] = {}  # (storage root, filesystem id) -> bytes kept free
 _ALL_BYTES = 2**64 - 1
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -154,14 +158,27 @@ class EphemeralStorage:
 
 
 def free_bytes() -> int:
-    """What the host's disk has free for images: its free space less the part kept for the host
-    (HOST_KEPT_FRACTION); 0 when the storage root cannot be read."""
+    """What the host's disk has free for images: its free space above disk_floor_bytes(); 0 when
+    the storage root cannot be read."""
     try:
         stats = os.statvfs(_storage_root())
     except (OSError, StorageError):
         return 0
-    kept = stats.f_blocks * stats.f_frsize // HOST_KEPT_FRACTION
-    return max(0, stats.f_bavail * stats.f_frsize - kept)
+    return max(0, stats.f_bavail * stats.f_frsize - _floor(stats))
+
+
+def disk_floor_bytes() -> int:
+    """The free space images never take: half of what the disk had free at this process's first
+    look, and at least a fiftieth of the disk."""
+    return _floor(os.statvfs(_storage_root()))
+
+
+def _floor(stats: os.statvfs_result) -> int:
+    key = (STORAGE_ROOT, stats.f_fsid)
+    if key not in _floors:
+        total, free = stats.f_blocks * stats.f_frsize, stats.f_bavail * stats.f_frsize
+        _floors[key] = max(total // HOST_KEPT_FRACTION, free // 2)
+    return _floors[key]
 
 
 def storage_create(name: str, size_mb: int) -> EphemeralStorage:
@@ -240,8 +257,8 @@ def _format(image: str, image_kib: int) -> None:
     with open(image, "wb") as handle:
         # Reserved on the host's disk now (unwritten extents: instant, nothing written), so a
         # full /tmp is always the function's ENOSPC, never an I/O error of an image that could
-        # not grow, and sandboxes together can never fill the host's disk (the last fiftieth of
-        # it is never reserved: free_bytes()).
+        # not grow, and sandboxes together can never fill the host's disk (they take at most
+        # half of what it had free: free_bytes()).
         try:
             if free_bytes() < image_kib * 1024:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

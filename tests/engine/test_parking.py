@@ -171,14 +171,15 @@ def test_a_parked_environment_can_still_write_its_whole_ephemeral_storage(pool, 
 
 @pytest.fixture
 def small_host_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The environments' /tmp images on a host filesystem of 600 MiB (itself a loop-mounted
-    ext4 image), room for one 512 MB /tmp: a disk that fills up, without filling this host's."""
+    """The environments' /tmp images on a host filesystem of 1,500 MiB (itself a loop-mounted
+    ext4 image), where images may take half of the free space: room for one 512 MB /tmp, a disk
+    that fills up without filling this host's."""
     mount = Path(f"/var/tmp/studyapp-small-disk-{os.getpid()}")
     image = Path(f"{mount}.img")
     mount.mkdir(mode=0o755)
     try:
         with open(image, "wb") as handle:
-            os.posix_fallocate(handle.fileno(), 0, 600 * MIB)
+            os.posix_fallocate(handle.fileno(), 0, 1500 * MIB)
         subprocess.run(["mkfs.ext4", "-q", "-F", "-m", "0", str(image)], check=True)
         subprocess.run(["mount", "-o", "loop", str(image), str(mount)], check=True)
         os.chmod(mount, 0o755)
@@ -248,22 +249,24 @@ def test_a_new_environment_parks_idle_ones_when_the_disk_has_no_room_for_it(
         assert parked == {first.environment_id: False, second.environment_id: True}
 
 
-def test_images_are_never_reserved_into_the_part_of_the_disk_kept_for_the_host(small_host_disk):
-    """The app's database and logs share the disk: a /tmp that fits only by taking the last
-    fiftieth of it is refused, and nothing of the disk is taken for it."""
-    stats = os.statvfs(small_host_disk)
-    kept = stats.f_blocks * stats.f_frsize // ephemeral.HOST_KEPT_FRACTION
+def test_images_take_at_most_half_of_the_disk_space_that_was_free(small_host_disk):
+    """The app's database and logs share the disk: a /tmp that fits only by taking more than
+    half of the space free at the first look is refused, and nothing of the disk is taken."""
+    frsize = os.statvfs(small_host_disk).f_frsize
+    free_at_first = os.statvfs(small_host_disk).f_bavail * frsize
+    floor = ephemeral.disk_floor_bytes()  # its first look (making the storage root took a block)
+    assert free_at_first // 2 - MIB <= floor <= free_at_first // 2
     fits = ephemeral.storage_create(f"{os.getpid()}-fits", 8)
     image_bytes = os.path.getsize(fits.image)
     fits.remove()
     filler = small_host_disk / "filler"
-    with open(filler, "wb") as handle:  # leaves the kept part and 1 MiB less than the image
-        free = os.statvfs(small_host_disk).f_bavail * stats.f_frsize
-        os.posix_fallocate(handle.fileno(), 0, free - kept - image_bytes + MIB)
-    free = os.statvfs(small_host_disk).f_bavail * stats.f_frsize
-    assert free >= image_bytes  # the raw disk has room for it, the kept part taken
+    with open(filler, "wb") as handle:  # leaves the floor and 1 MiB less than the image
+        free = os.statvfs(small_host_disk).f_bavail * frsize
+        os.posix_fallocate(handle.fileno(), 0, free - floor - image_bytes + MIB)
+    free = os.statvfs(small_host_disk).f_bavail * frsize
+    assert free >= image_bytes  # the raw disk has room for it
     with pytest.raises(ephemeral.NoRoomError, match="no room on the host's disk"):
         ephemeral.storage_create(f"{os.getpid()}-refused", 8)
-    assert os.statvfs(small_host_disk).f_bavail * stats.f_frsize == free
+    assert os.statvfs(small_host_disk).f_bavail * frsize == free
     filler.unlink()
     ephemeral.storage_create(f"{os.getpid()}-fits-again", 8).remove()

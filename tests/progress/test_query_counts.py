@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,3 +71,29 @@ def test_the_cohort_dashboard_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(COHORT_MAX):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def statements_of(client, url: str) -> list[str]:
+    """The statements a page runs, as written before their values are bound."""
+    run: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        run.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(url)
+    assert response.status_code == 200
+    return run
+
+
+def test_the_learner_dashboard_runs_the_same_statements_for_every_learner(client, learner, history):
+    """Every learner's dashboard is the same statements with other values, which PostgreSQL
+    prepares once per connection; a statement written for one learner would be planned anew
+    at every request."""
+    mate = history.memberships.exclude(user=learner).select_related("user").first().user
+    written = {}
+    for user in (learner, mate, learner):
+        client.force_login(user)
+        written[user.pk] = statements_of(client, reverse("home"))
+    assert written[mate.pk] == written[learner.pk]

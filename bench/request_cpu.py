@@ -24,6 +24,10 @@ load, as autovacuum would have them on a server running as it ships (STATISTICS 
 Each path's statements, as Django runs them (the health check's SELECT 1 is not among them),
 are counted from one request of the path; ``--statements`` lists them.
 
+The dashboard is Home of a learner who has reviewed and practised; the dashboard start is Home
+of one who has reviewed but not practised yet, the first run's start in its place (as every
+learner of the capacity bench has it until their first practice answer).
+
 The sandbox poll is the page's poll of a run still in flight (one invocation running in a live
 process, one queued), answered as the page asks after its first answer. With ``--profile
 PATH``, cProfile's report of that one path instead (cumulative, then own time).
@@ -67,6 +71,7 @@ BACKEND = "studyapp.accounts.backends.RoleBackend"
 PATHS = (
     "floor",
     "dashboard",
+    "dashboard start",
     "topic",
     "review next",
     "review reveal",
@@ -121,6 +126,8 @@ class Learners:
         self.user, self.reviewers = users[0], iter(users[1:])
         self.client = Client(HTTP_HOST="127.0.0.1")
         self.client.force_login(self.user, backend=BACKEND)
+        self.newcomer = Client(HTTP_HOST="127.0.0.1")  # reviewed, never practised: the start
+        self.newcomer.force_login(users[-1], backend=BACKEND)
         self.reviewer = Client(HTTP_HOST="127.0.0.1")  # a learner whose queue is not empty
         self.reviewer.force_login(next(self.reviewers), backend=BACKEND)
         self.topics = [
@@ -160,6 +167,10 @@ class Learners:
 
     def dashboard(self) -> None:
         self.checked(self.client.get("/home/"))
+
+    def dashboard_start(self) -> None:
+        if 'id="start-practice"' not in self.checked(self.newcomer.get("/home/")).text:
+            raise SystemExit("the newcomer's Home is not the first run's start")
 
     def topic(self) -> None:
         self.visits += 1
@@ -217,6 +228,7 @@ class Learners:
         return {
             "floor": (None, self.floor),
             "dashboard": (None, self.dashboard),
+            "dashboard start": (None, self.dashboard_start),
             "topic": (None, self.topic),
             "review next": (None, self.review_next),
             "review reveal": (self.review_next, self.review_reveal),

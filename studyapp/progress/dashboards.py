@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 
 from studyapp.accounts.models import Cohort, Membership, User
+from studyapp.cards.models import StudySettings
 from studyapp.cards.review import review_counts_of, study_day_for
 from studyapp.cards.scheduling import study_settings_for, utc
 from studyapp.core.charts import (
@@ -314,6 +315,7 @@ class LearnerDashboard:
     domains: list[DomainReadiness]
     overall_readiness: int | None
     assignments: list[selectors.AssignmentStatus]
+    settings: StudySettings  # the learner's, as read for the figures (the start's form edits them)
     charts: dict[str, Chart] = field(default_factory=dict)
     # slug -> what the page says instead of a chart that has no data yet
     chart_empty: dict[str, str] = field(default_factory=dict)
@@ -399,6 +401,7 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         domains=domains,
         overall_readiness=overall,
         assignments=selectors.assignments_for_learner(user, now=now),
+        settings=settings,
     )
     board.charts = learner_charts(board, activity=activity)
     board.chart_empty = learner_charts_empty(board, activity=activity)

@@ -35,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not (board.cards_answered and board.questions_answered):  # else no query more
         start = first_run_for(request.user)
         if start is not None:
-            form = StudyStartForm(instance=study_settings_for(request.user))
+            form = StudyStartForm(instance=board.settings)
             return start_render(request, start=start, form=form, board=board)
     return render(request, "progress/home.html", {"board": board})
 

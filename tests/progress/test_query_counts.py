@@ -26,6 +26,10 @@ pytestmark = pytest.mark.django_db
 HOME_MAX = 14
 COHORT_MAX = 12
 FIRST_VIEW = 1
+# Home of a learner who has not practised yet is the first run's start, on the dashboard's own
+# reads and their study settings among them: the start's steps, the first topic, the first
+# topic a practice question tests.
+START_MAX = HOME_MAX + 3
 
 
 @pytest.fixture(params=[(3, 40), (12, 1200)], ids=["small", "large"])
@@ -58,6 +62,22 @@ def test_the_learner_dashboard_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(HOME_MAX):
         response = client.get(reverse("home"))
     assert response.status_code == 200
+
+
+def test_the_first_run_start_runs_a_fixed_number_of_queries(
+    client, learner, django_assert_max_num_queries
+):
+    cards = demo_cards_build(topics_per_course=5, cards_per_topic=4)
+    demo_reviews_build(
+        user_ids=[learner.pk], card_ids=cards, reviews_per_learner=40, now=timezone.now()
+    )
+    client.force_login(learner)
+    with django_assert_max_num_queries(START_MAX + FIRST_VIEW):
+        response = client.get(reverse("home"))
+    assert 'id="start-practice"' in response.text
+    with django_assert_max_num_queries(START_MAX):
+        response = client.get(reverse("home"))
+    assert 'id="start-practice"' in response.text
 
 
 def test_the_cohort_dashboard_runs_a_fixed_number_of_queries(

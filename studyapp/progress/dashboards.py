@@ -315,17 +315,44 @@ class LearnerDashboard:
     domains: list[DomainReadiness]
     overall_readiness: int | None
     assignments: list[selectors.AssignmentStatus]
-    settings: StudySettings  # the learner's, as read for the figures (the start's form edits them)
     charts: dict[str, Chart] = field(default_factory=dict)
     # slug -> what the page says instead of a chart that has no data yet
     chart_empty: dict[str, str] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=lambda: DEFINITIONS)
 
 
-def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
-    """Everything on the learner's home page, in a fixed number of queries."""
-    now = utc(now)
+@dataclass(frozen=True)
+class LearnerHistory:
+    """What Home reads first, to know whether the dashboard or the first run's start is the
+    learner's: their study settings and their answers by study day (two queries)."""
+
+    settings: StudySettings
+    answered: selectors.StudyDays
+
+    @property
+    def cards_answered(self) -> int:
+        return sum(c.reviews for c in self.answered.cards.values())
+
+    @property
+    def questions_answered(self) -> int:
+        return sum(answers for answers, _ in self.answered.questions.values())
+
+
+def learner_history(user: User) -> LearnerHistory:
     settings = study_settings_for(user)
+    zone = ZoneInfo(user.time_zone or "UTC")
+    hour = settings.day_starts_at_hour
+    return LearnerHistory(settings, selectors.study_days(user, zone=zone, day_starts_at_hour=hour))
+
+
+def learner_dashboard(
+    user: User, *, now: datetime, history: LearnerHistory | None = None
+) -> LearnerDashboard:
+    """Everything on the learner's home page, in a fixed number of queries (two fewer when
+    ``history``, :func:`learner_history`, was read already)."""
+    now = utc(now)
+    history = history or learner_history(user)
+    settings = history.settings
     zone = ZoneInfo(user.time_zone or "UTC")
     hour = settings.day_starts_at_hour
     # What the review session shows today: its counts only, not the card it would show next.
@@ -335,8 +362,7 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
 
     questions_due = selectors.learner_questions_due(user, day=day)
 
-    answered = selectors.study_days(user, zone=zone, day_starts_at_hour=hour)
-    card_days, question_days = answered.cards, answered.questions
+    card_days, question_days = history.answered.cards, history.answered.questions
     activity: dict[date, int] = {d: c.reviews for d, c in card_days.items()}
     for d, (answers, _) in question_days.items():
         activity[d] = activity.get(d, 0) + answers
@@ -388,8 +414,8 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         studied_ms=studied_ms,
         studied_ms_30=studied_ms_30,
         answers_total=sum(activity.values()),
-        cards_answered=sum(c.reviews for c in card_days.values()),
-        questions_answered=sum(answers for answers, _ in question_days.values()),
+        cards_answered=history.cards_answered,
+        questions_answered=history.questions_answered,
         young_rate=sum(w.young_passed for w in recent) / young if young else None,
         mature_rate=sum(w.mature_passed for w in recent) / mature if mature else None,
         forecast=days_ahead,
@@ -401,7 +427,6 @@ def learner_dashboard(user: User, *, now: datetime) -> LearnerDashboard:
         domains=domains,
         overall_readiness=overall,
         assignments=selectors.assignments_for_learner(user, now=now),
-        settings=settings,
     )
     board.charts = learner_charts(board, activity=activity)
     board.chart_empty = learner_charts_empty(board, activity=activity)

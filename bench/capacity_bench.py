@@ -166,6 +166,13 @@ for user in get_user_model().objects.filter(pk__in=ids).order_by("pk"):
     )
     sessions.append(key)
 model.objects.bulk_create(rows_of_sessions, batch_size=1000)
+# The tables' statistics, which autovacuum gathers within a minute of a bulk load on a server
+# running as it ships; without them (a server with autovacuum off, as this machine's) PostgreSQL
+# takes every freshly loaded table for one row and plans the study paths' queries badly.
+from django.db import connection
+if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 topics = [
     f"/topics/{{course}}/{{slug}}/"
     for course, slug in Topic.objects.active().values_list("course__slug", "slug")

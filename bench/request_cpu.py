@@ -1,7 +1,7 @@
 """CPU per request of the paths the capacity bench's learners use, in one process, no load.
 
     .venv/bin/python bench/request_cpu.py [--databases sqlite,postgres] [--requests 200]
-        [--paths "review answer,sandbox poll"] [--profile PATH]
+        [--paths "review answer,sandbox poll"] [--profile PATH] [--statements]
 
 Builds a fresh database (SQLite in a temporary VAR_DIR; PostgreSQL when one answers locally, a
 database created for the run and dropped after it) with the content and 20 learners with a
@@ -9,7 +9,24 @@ review history, as the load bench does. Then, in a child process on that databas
 each path's requests through Django's test client, signed in through the database session
 store, after a warm-up, and measures the process's CPU time around each request: the Python
 of the middleware, the view, the ORM and the templates, plus SQLite's own work (it runs in the
-process) but not PostgreSQL's. The test client adds its own small cost to every path alike.
+process). The test client adds its own small cost to every path alike. Each request is framed
+as a WSGI server frames it, by Django's check of the connection at its start and end (which the
+test client leaves out): the connection's health check, a SELECT 1 before a request's first
+statement, is counted as in a served request.
+
+On PostgreSQL the database's own work is in another process, the connection's backend: its
+CPU time (utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms) is read around each
+request and summed over the path's batch, so the backend's figure is a mean over the batch,
+good to a tick or so in total. The child keeps its one connection for the whole run
+(DB_CONN_MAX_AGE), so every figure is that one backend's. The tables are analysed after the
+load, as autovacuum would have them on a server running as it ships (STATISTICS below).
+
+Each path's statements, as Django runs them (the health check's SELECT 1 is not among them),
+are counted from one request of the path; ``--statements`` lists them.
+
+The dashboard is Home of a learner who has reviewed and practised; the dashboard start is Home
+of one who has reviewed but not practised yet, the first run's start in its place (as every
+learner of the capacity bench has it until their first practice answer).
 
 The sandbox poll is the page's poll of a run still in flight (one invocation running in a live
 process, one queued), answered as the page asks after its first answer. With ``--profile
@@ -54,6 +71,7 @@ BACKEND = "studyapp.accounts.backends.RoleBackend"
 PATHS = (
     "floor",
     "dashboard",
+    "dashboard start",
     "topic",
     "review next",
     "review reveal",
@@ -79,6 +97,18 @@ demo_reviews_build(
 )
 """
 
+# PostgreSQL plans from the tables' statistics, which autovacuum gathers within a minute of a
+# bulk load on a server running as it ships; a server with autovacuum off (this machine's) never
+# gathers them, and its plans for the freshly loaded tables (every table taken for one row) cost
+# the backend several times what they cost on a server that has them. SQLite keeps none unless
+# asked, and is measured as it runs.
+STATISTICS = """
+from django.db import connection
+if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+"""
+
 
 class Learners:
     """The requests of each path, with what the next one needs (a card, a question, a poll)."""
@@ -96,6 +126,8 @@ class Learners:
         self.user, self.reviewers = users[0], iter(users[1:])
         self.client = Client(HTTP_HOST="127.0.0.1")
         self.client.force_login(self.user, backend=BACKEND)
+        self.newcomer = Client(HTTP_HOST="127.0.0.1")  # reviewed, never practised: the start
+        self.newcomer.force_login(users[-1], backend=BACKEND)
         self.reviewer = Client(HTTP_HOST="127.0.0.1")  # a learner whose queue is not empty
         self.reviewer.force_login(next(self.reviewers), backend=BACKEND)
         self.topics = [
@@ -135,6 +167,10 @@ class Learners:
 
     def dashboard(self) -> None:
         self.checked(self.client.get("/home/"))
+
+    def dashboard_start(self) -> None:
+        if 'id="start-practice"' not in self.checked(self.newcomer.get("/home/")).text:
+            raise SystemExit("the newcomer's Home is not the first run's start")
 
     def topic(self) -> None:
         self.visits += 1
@@ -192,6 +228,7 @@ class Learners:
         return {
             "floor": (None, self.floor),
             "dashboard": (None, self.dashboard),
+            "dashboard start": (None, self.dashboard_start),
             "topic": (None, self.topic),
             "review next": (None, self.review_next),
             "review reveal": (self.review_next, self.review_reveal),
@@ -203,18 +240,61 @@ class Learners:
         }
 
 
+def backend_pid() -> int | None:
+    """The process of PostgreSQL serving this process's connection; None on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    return connection.connection.info.backend_pid
+
+
+def backend_ticks(pid: int | None) -> int:
+    """The CPU time the backend has spent, user and system, in clock ticks (0 without one)."""
+    if pid is None:
+        return 0
+    # The fields after the command's closing parenthesis start at the state, field 3;
+    # utime and stime are fields 14 and 15.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def served(request: Callable[[], None]) -> None:
+    """One request as a WSGI server has Django serve it: the connection checked at its start
+    (age, and the health check armed for its first statement) and at its end."""
+    from django.db import close_old_connections
+
+    close_old_connections()
+    request()
+    close_old_connections()
+
+
+def statements(before: Callable[[], None] | None, request: Callable[[], None]) -> list[str]:
+    """The statements one request of a path runs, in order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if before is not None:
+        before()
+    with CaptureQueriesContext(connection) as captured:
+        served(request)
+    return [query["sql"] for query in captured.captured_queries]
+
+
 def measure(requests: int, names: list[str], profile: str) -> None:
     """In the child process, on the database prepared: the figures, as JSON on stdout."""
     import django
 
     django.setup()
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
     learners = Learners()
     paths = learners.paths()
     for _ in range(WARMUP_ROUNDS):
         for before, request in paths.values():
             if before is not None:
                 before()
-            request()
+            served(request)
     if profile:
         before, request = paths[profile]
         profiler = cProfile.Profile()
@@ -222,24 +302,35 @@ def measure(requests: int, names: list[str], profile: str) -> None:
             if before is not None:
                 before()
             profiler.enable()
-            request()
+            served(request)
             profiler.disable()
         stats = pstats.Stats(profiler, stream=sys.stderr)
         stats.sort_stats("cumulative").print_stats(40)
         stats.sort_stats("tottime").print_stats(25)
         return
     figures = {}
+    pid = backend_pid()
     for name in names:
         before, request = paths[name]
-        spent = []
+        run = statements(before, request)
+        spent, ticks = [], 0
         for _ in range(requests):
             if before is not None:
                 before()
+            ticks_before = backend_ticks(pid)
             start = time.process_time()
-            request()
+            served(request)
             spent.append((time.process_time() - start) * 1000)
+            ticks += backend_ticks(pid) - ticks_before
         spent.sort()
-        figures[name] = {"mean": sum(spent) / len(spent), "median": spent[len(spent) // 2]}
+        figures[name] = {
+            "mean": sum(spent) / len(spent),
+            "median": spent[len(spent) // 2],
+            "backend": ticks * tick_ms / requests if pid is not None else None,
+            "statements": run,
+        }
+    if pid is not None and backend_pid() != pid:
+        raise SystemExit("the connection was replaced during the run: its backend's CPU is lost")
     print(json.dumps(figures))
 
 
@@ -249,6 +340,7 @@ def run(database: str, args: argparse.Namespace) -> dict:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="request-cpu-")))
         env = {**os.environ, "VAR_DIR": str(folder), "DJANGO_SETTINGS_MODULE": "studyapp.settings"}
         env.pop("DEBUG", None)
+        env["DB_CONN_MAX_AGE"] = "3600"  # one connection, one backend, for the whole run
         if database == "postgres":
             env["DATABASE_URL"] = stack.enter_context(fresh_postgres("request_cpu"))
         else:
@@ -258,6 +350,7 @@ def run(database: str, args: argparse.Namespace) -> dict:
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         manage(env, "import_content")
         manage(env, "shell", "-c", SETUP.format(learners=LEARNERS))
+        manage(env, "shell", "-c", STATISTICS)
         command = [
             sys.executable,
             __file__,
@@ -286,6 +379,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--paths", default="", help="comma-separated; default: every path")
     parser.add_argument("--profile", default="", help="one path: cProfile's report of it")
+    parser.add_argument("--statements", action="store_true", help="list each path's statements")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     names = [name.strip() for name in args.paths.split(",") if name.strip()]
@@ -298,10 +392,27 @@ def main() -> int:
         figures = run(database, args)
         if not figures:
             continue
-        print(f"| {database} | mean ms | median ms |\n|---|---:|---:|")
+        backend = any(figure["backend"] is not None for figure in figures.values())
+        print(
+            f"| {database} | mean ms | median ms |"
+            + (" backend ms |" if backend else "")
+            + " statements |\n|---|---:|---:|"
+            + ("---:|" if backend else "")
+            + "---:|"
+        )
         for name, figure in figures.items():
-            print(f"| {name} | {figure['mean']:.2f} | {figure['median']:.2f} |")
+            print(
+                f"| {name} | {figure['mean']:.2f} | {figure['median']:.2f} |"
+                + (f" {figure['backend']:.2f} |" if backend else "")
+                + f" {len(figure['statements'])} |"
+            )
         print()
+        if args.statements:
+            for name, figure in figures.items():
+                print(f"{database}, {name}: {len(figure['statements'])} statements")
+                for sql in figure["statements"]:
+                    print(f"    {sql}")
+            print()
     return 0
 
 

@@ -19,24 +19,30 @@ from studyapp.accounts.permissions import instructor_required
 from studyapp.cards.forms import StudyStartForm
 from studyapp.cards.scheduling import study_settings_for
 from studyapp.progress.dashboards import (
-    LearnerDashboard,
     cohort_csv,
     cohort_dashboard,
     cohort_learner,
     learner_dashboard,
+    learner_history,
 )
 from studyapp.progress.export import learner_export
 from studyapp.progress.first_run import FirstRun, first_run_for
+from studyapp.progress.selectors import AssignmentStatus, assignments_for_learner
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    board = learner_dashboard(request.user, now=timezone.now())
-    if not (board.cards_answered and board.questions_answered):  # else no query more
+    """The dashboard, or the first run's start in its place: what the learner has answered
+    decides, read first, so the start is not built on a whole dashboard it does not show."""
+    now = timezone.now()
+    history = learner_history(request.user)
+    if not (history.cards_answered and history.questions_answered):  # else no query more
         start = first_run_for(request.user)
         if start is not None:
-            form = StudyStartForm(instance=study_settings_for(request.user))
-            return start_render(request, start=start, form=form, board=board)
+            form = StudyStartForm(instance=history.settings)
+            assignments = assignments_for_learner(request.user, now=now)
+            return start_render(request, start=start, form=form, assignments=assignments)
+    board = learner_dashboard(request.user, now=now, history=history)
     return render(request, "progress/home.html", {"board": board})
 
 
@@ -45,11 +51,11 @@ def start_render(
     *,
     start: FirstRun,
     form: StudyStartForm,
-    board: LearnerDashboard | None = None,
+    assignments: list[AssignmentStatus] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The start in place of the dashboard (with the learner's assignments, if any)."""
-    context = {"start": start, "form": form, "board": board}
+    context = {"start": start, "form": form, "assignments": assignments}
     return render(request, "progress/start.html", context, status=status)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from studyapp.cards.review import StudyDay, study_day_for
 from studyapp.cards.scheduling import study_settings_for
@@ -241,15 +241,21 @@ def questions_due_count(user, now: datetime, *, day: StudyDay | None = None) -> 
 
 
 def topics_with_questions() -> QuerySet[Topic]:
-    """Visible topics that at least one published question tests (for the practice filter)."""
+    """Visible topics that at least one published question tests (for the practice filter
+    and the first run's practice step).
+
+    Asked as an EXISTS for each topic: joined to the questions instead, each topic came once
+    for every question testing it, and the DISTINCT that made them one again sorted all those
+    rows, every topic's body with them, before the first was taken."""
+    tested = QuestionVersion.topics.through.objects.filter(
+        question_asked_q("questionversion__question"),
+        topic=OuterRef("pk"),
+        questionversion__question__current_version=F("questionversion_id"),
+    )
     return (
         Topic.objects.visible()
-        .filter(
-            question_asked_q("questions__question"),
-            questions__question__current_version=F("questions__id"),
-        )
+        .filter(Exists(tested))
         .select_related("course")
-        .distinct()
         .order_by("course__position", "position")
     )
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studyapp.cards.models import StudySettings
-from studyapp.quizzes.models import QuestionReview
+from studyapp.quizzes.models import Question, QuestionReview, QuestionVersion
 from studyapp.topics.models import ReadingProgress
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,29 @@ def test_the_start_links_the_first_topic_the_first_review_and_the_first_practice
     assert f'href="{reverse("cards:index")}">Start the first review</a>' in html
     assert f'action="{reverse("quizzes:practice_start")}"' in html
     assert f'name="topics" value="{first.id}"' in html
+
+
+def test_the_practice_step_skips_a_topic_only_an_earlier_version_or_a_draft_tests(
+    learner_client, world
+):
+    first, second = world.topics
+    revised = world.question(topic=first)
+    current = QuestionVersion.objects.create(
+        question=revised,
+        number=2,
+        stem_md="Revised?",
+        kind=QuestionVersion.Kind.SINGLE,
+        domain="D1",
+        content_hash="revised",
+        created_at=timezone.now(),
+    )
+    current.topics.add(second)
+    Question.objects.filter(pk=revised.pk).update(current_version=current)
+    draft = world.question(topic=first)
+    Question.objects.filter(pk=draft.pk).update(status=Question.Status.DRAFT)
+    html = home(learner_client)
+    assert f'name="topics" value="{second.id}"' in html
+    assert f'name="topics" value="{first.id}"' not in html
 
 
 def test_the_start_offers_the_study_settings_form_for_retention_and_daily_limits(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +26,11 @@ pytestmark = pytest.mark.django_db
 HOME_MAX = 14
 COHORT_MAX = 12
 FIRST_VIEW = 1
+# Home of a learner who has not practised yet is the first run's start, not built on the
+# dashboard: session and user (2), the study settings and the answers by study day that decide
+# it, the start's steps, the first topic, the first topic a practice question tests, and
+# whether the learner's cohorts assigned anything.
+START_MAX = 8
 
 
 @pytest.fixture(params=[(3, 40), (12, 1200)], ids=["small", "large"])
@@ -59,6 +65,22 @@ def test_the_learner_dashboard_runs_a_fixed_number_of_queries(
     assert response.status_code == 200
 
 
+def test_the_first_run_start_runs_a_fixed_number_of_queries(
+    client, learner, django_assert_max_num_queries
+):
+    cards = demo_cards_build(topics_per_course=5, cards_per_topic=4)
+    demo_reviews_build(
+        user_ids=[learner.pk], card_ids=cards, reviews_per_learner=40, now=timezone.now()
+    )
+    client.force_login(learner)
+    with django_assert_max_num_queries(START_MAX + FIRST_VIEW):
+        response = client.get(reverse("home"))
+    assert 'id="start-practice"' in response.text
+    with django_assert_max_num_queries(START_MAX):
+        response = client.get(reverse("home"))
+    assert 'id="start-practice"' in response.text
+
+
 def test_the_cohort_dashboard_runs_a_fixed_number_of_queries(
     client, instructor, history, django_assert_max_num_queries
 ):
@@ -70,3 +92,29 @@ def test_the_cohort_dashboard_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(COHORT_MAX):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def statements_of(client, url: str) -> list[str]:
+    """The statements a page runs, as written before their values are bound."""
+    run: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        run.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(url)
+    assert response.status_code == 200
+    return run
+
+
+def test_the_learner_dashboard_runs_the_same_statements_for_every_learner(client, learner, history):
+    """Every learner's dashboard is the same statements with other values, which PostgreSQL
+    prepares once per connection; a statement written for one learner would be planned anew
+    at every request."""
+    mate = history.memberships.exclude(user=learner).select_related("user").first().user
+    written = {}
+    for user in (learner, mate, learner):
+        client.force_login(user)
+        written[user.pk] = statements_of(client, reverse("home"))
+    assert written[mate.pk] == written[learner.pk]

@@ -55,6 +55,8 @@ from .staging import StagedFunction, stage_function
 # longer than the pause between a learner's runs in a row, which then pay nothing; far shorter
 # than the minutes an idle environment is kept warm.
 PARK_AFTER_IDLE_S = 30.0
+# How long making room waits for an evicted environment's /tmp blocks to come back, at most.
+RELEASE_CHECKS, RELEASE_CHECK_S = 50, 0.01
 
 
 class IsolationUnavailableError(RuntimeError):
@@ -559,11 +561,14 @@ class EnvironmentPool:
         return parked
 
     def _make_room_on_disk(self, needed_bytes: int) -> bool:
-        """Park idle environments, least recently used first and whatever their park delay,
-        until the host's disk has `needed_bytes` free for a /tmp; whether it has now.
+        """Make `needed_bytes` free on the host's disk for a /tmp; whether it is free now.
 
-        Environments used within the park delay still hold their whole /tmp: when more of them
-        come and go than the disk holds images, a cold start parks them rather than fail."""
+        First idle environments are parked, least recently used first and whatever their park
+        delay: environments used within it still hold their whole /tmp, and when more of them
+        come and go than the disk holds images, a cold start parks them rather than fail. One
+        that cannot be parked at once (its freeze not yet complete) is skipped. When that is
+        not enough (the parked ones' own blocks fill the disk's share), the least recently used
+        idle environments are let go, as at the host's limit on environments."""
         with self._lock:
             unparked = sorted(
                 (env for slot in self._slots.values() for env in slot.idle if not env.parked),
@@ -574,7 +579,19 @@ class EnvironmentPool:
                 return True
             with contextlib.suppress(OSError):
                 environment.park()
-        return free_bytes() >= needed_bytes
+        while (free := free_bytes()) < needed_bytes:
+            with self._lock:
+                evicted = self._evict_oldest_idle()
+            if evicted is None:
+                return False
+            evicted.destroy()
+            # The image's blocks come back once its loop device lets go of it, a moment after
+            # the unmount: waited for, so that one eviction is not taken for too little.
+            for _ in range(RELEASE_CHECKS):
+                if free_bytes() > free:
+                    break
+                time.sleep(RELEASE_CHECK_S)
+        return True
 
     def _reap_forever(self, interval_s: float) -> None:
         while not self._stop.wait(interval_s):

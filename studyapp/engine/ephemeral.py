@@ -187,7 +187,10 @@ def storage_create(name: str, size_mb: int) -> EphemeralStorage:
     _sweep_stale(root)
     path = os.path.join(root, name)
     image = path + ".img"
-    os.mkdir(path, 0o700)
+    try:
+        os.mkdir(path, 0o700)
+    except OSError as error:
+        raise StorageError(f"cannot make the mount point of /tmp ({error.strerror})") from None
     storage = EphemeralStorage(path=path, image=image, size_mb=size_mb)
     try:
         wanted_kib = size_mb * 1024
@@ -229,8 +232,12 @@ def storage_unavailable() -> str | None:
 def _storage_root() -> str:
     """Root-owned, 0750, group the sandbox's host gid: bubblewrap (as that uid) must reach /tmp's
     mount point to bind it; other local users must not."""
-    with contextlib.suppress(FileExistsError):
+    try:
         os.mkdir(STORAGE_ROOT, 0o750)
+    except FileExistsError:
+        pass
+    except OSError as error:  # a full disk (ENOSPC) among others: the caller's StorageError
+        raise StorageError(f"cannot make {STORAGE_ROOT} ({error.strerror})") from None
     st = os.lstat(STORAGE_ROOT)
     if not os.path.isdir(STORAGE_ROOT) or os.path.islink(STORAGE_ROOT) or st.st_uid != 0:
         raise StorageError(f"{STORAGE_ROOT} is not a directory of root's")

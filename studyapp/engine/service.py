@@ -34,7 +34,9 @@ POST /invoke
               TooManyRequestsException (status throttled).
     400:      {"error": "<one line>", "error_type": "InvalidParameterValueException"}
     503:      {"error": "...", "error_type": "IsolationUnavailable"} when full isolation was
-              required and this host cannot provide it.
+              required and this host cannot provide it; {"error": "...", "error_type":
+              "StorageUnavailable"} when a new environment's /tmp cannot be made (the host's
+              disk has no room even once idle environments made room).
 POST /provision
     request:  {"function": {...},                  # as for /invoke
                "count": N,                         # 0 releases them
@@ -80,6 +82,7 @@ from typing import Any
 
 from .auth import AuthenticationError, RequestVerifier, check_secret
 from .config import ConfigError, FunctionConfig
+from .ephemeral import StorageError
 from .pool import EnvironmentPool, IsolationUnavailableError
 from .prestart import InterpreterPool
 
@@ -239,6 +242,11 @@ class SandboxService:
             return HTTPStatus.SERVICE_UNAVAILABLE, {
                 "error": str(error),
                 "error_type": "IsolationUnavailable",
+            }
+        except StorageError as error:  # no /tmp for a new environment (the host's disk is full)
+            return HTTPStatus.SERVICE_UNAVAILABLE, {
+                "error": str(error),
+                "error_type": "StorageUnavailable",
             }
         return HTTPStatus.OK, result.to_dict()
 

@@ -5,6 +5,7 @@ has all of its ephemeral storage reserved."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import subprocess
 import threading
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.engine import EnvironmentPool, ephemeral
+from studyapp.engine import EnvironmentPool, client, ephemeral
 from studyapp.engine.ephemeral import StorageError
 from studyapp.engine.pool import PARK_AFTER_IDLE_S
+from studyapp.engine.service import make_server
 
 MIB = 1024 * 1024
 
@@ -270,3 +272,45 @@ def test_images_take_at_most_half_of_the_disk_space_that_was_free(small_host_dis
     assert os.statvfs(small_host_disk).f_bavail * frsize == free
     filler.unlink()
     ephemeral.storage_create(f"{os.getpid()}-fits-again", 8).remove()
+
+
+def test_a_new_environment_lets_an_idle_one_go_when_parking_it_is_not_enough(
+    small_host_disk, make_function
+):
+    """Room for one /tmp, and the idle environment's /tmp is full of what its function wrote:
+    parking it gives back almost nothing, so the cold start lets it go instead of failing."""
+    full_function = make_function(TMP_WRITER, name="full")
+    second_function = make_function(TMP_WRITER, name="second")
+    with EnvironmentPool() as pool:
+        full = pool.invoke(full_function, {"keep": "x", "mb": 600})
+        assert full.status == "success" and full.payload["errno"] == errno.ENOSPC, full.logs
+        wait_until_frozen(pool)
+        second = pool.invoke(second_function, {"keep": "second's"})
+        assert second.status == "success" and second.cold_start is True, second.logs
+        assert [env["environment_id"] for env in pool.environments()] == [second.environment_id]
+        again = pool.invoke(full_function, {})  # its environment went, and its /tmp with it
+        assert again.status == "success" and again.cold_start is True, again.logs
+        assert again.payload["found"] is None
+
+
+def test_the_service_answers_503_when_the_disk_has_no_room_for_a_new_tmp(
+    small_host_disk, service_secret
+):
+    filler = fill_up(small_host_disk)
+    with EnvironmentPool() as pool:
+        server = make_server("127.0.0.1", 0, secret=service_secret, pool=pool)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            function = {"name": "no-room", "handler": "app.handler", "code": {"app.py": "x = 1"}}
+            with pytest.raises(client.SandboxRequestError) as caught:
+                client.invoke(function, {}, base_url=url)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=10)
+    assert caught.value.status == 503
+    assert caught.value.error_type == "StorageUnavailable"
+    assert "No space left on device" in str(caught.value)
+    filler.unlink()

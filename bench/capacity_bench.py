@@ -595,6 +595,8 @@ async def drive(
                 file=sys.stderr,
                 flush=True,
             )
+            for sample in step.error_samples:
+                print(f"    error: {sample}", file=sys.stderr, flush=True)
             if step.cpu_s and total:
                 per = ", ".join(f"{k} {v / total * 1000:.1f}" for k, v in step.cpu_s.items())
                 busy = sum(step.cpu_s.values()) / step.elapsed_s

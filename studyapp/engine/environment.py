@@ -115,6 +115,8 @@ FREEZER_AWAIT_NEXT_S = 0.02
 # How long an environment is idle before the freezer thread takes it: invocations that follow one
 # another closer than this never wake that thread (see _Freezer).
 FREEZE_AFTER_IDLE_S = 0.002
+# How many times a cold start or a thaw asks the pool to make room on the disk for its /tmp.
+ROOM_TRIES = 8
 # How long a new INIT waits for the old runtime of a reset environment to be killed.
 RUNTIME_GONE_WAIT_S = 30.0
 
@@ -1217,22 +1219,28 @@ class ExecutionEnvironment:
     def _storage_create(self) -> EphemeralStorage:
         """A new /tmp; when the host's disk has no room, again once the pool made room."""
         name, size_mb = f"{os.getpid()}-{self.id}", self.config.ephemeral_storage_mb
-        try:
-            return storage_create(name, size_mb)
-        except NoRoomError as error:
-            if self.make_room is None or not self.make_room(error.needed_bytes):
-                raise
-        return storage_create(name, size_mb)
+        return self._with_room(lambda: storage_create(name, size_mb))
 
     def _reserve(self, storage: EphemeralStorage) -> None:
         """Reserve a parked /tmp again; when the host's disk has no room, again once the pool
         made room."""
-        try:
-            storage.reserve()
-        except NoRoomError as error:
-            if self.make_room is None or not self.make_room(error.needed_bytes):
-                raise
-            storage.reserve()
+        self._with_room(storage.reserve)
+
+    def _with_room(self, take: Callable[[], Any]) -> Any:
+        """take() what needs room on the host's disk; on NoRoomError the pool makes room and it
+        is tried again, up to ROOM_TRIES times: cold starts side by side may each take the room
+        another one made before that one's second try. The last NoRoomError when the pool can
+        make no more room or the tries run out."""
+        tries = 1
+        while True:
+            try:
+                return take()
+            except NoRoomError as error:
+                if tries == ROOM_TRIES or self.make_room is None:
+                    raise
+                if not self.make_room(error.needed_bytes):
+                    raise
+            tries += 1
 
     def _wait_for_exit(self) -> int | None:
         if self._process is None:

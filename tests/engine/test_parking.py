@@ -314,3 +314,34 @@ def test_the_service_answers_503_when_the_disk_has_no_room_for_a_new_tmp(
     assert caught.value.error_type == "StorageUnavailable"
     assert "No space left on device" in str(caught.value)
     filler.unlink()
+
+
+def test_a_cold_start_whose_room_another_one_took_asks_for_room_again(
+    small_host_disk, make_function, monkeypatch
+):
+    """Cold starts side by side: the room the pool makes for one may be taken by another before
+    that one's next try; it asks again instead of failing."""
+    first_function = make_function(TMP_WRITER, name="first")
+    second_function = make_function(TMP_WRITER, name="second")
+    with EnvironmentPool() as pool:
+        assert pool.invoke(first_function, {}).status == "success"
+        wait_until_frozen(pool)
+        make_room, asked = pool._make_room_on_disk, []
+
+        def make_room_then_lose_it_once(needed: int) -> bool:
+            asked.append(needed)
+            taken = small_host_disk / "taken"
+            if len(asked) > 1:  # the other cold start's environment has gone since
+                taken.unlink()
+            made = make_room(needed)
+            if len(asked) == 1:  # another cold start takes what was made (the last MiBs left)
+                stats = os.statvfs(small_host_disk)
+                left = stats.f_bavail * stats.f_frsize
+                with open(taken, "wb") as handle:
+                    os.posix_fallocate(handle.fileno(), 0, left - 4 * MIB)
+            return made
+
+        monkeypatch.setattr(pool, "_make_room_on_disk", make_room_then_lose_it_once)
+        second = pool.invoke(second_function, {"keep": "second's"})
+    assert second.status == "success" and second.cold_start is True, second.logs
+    assert len(asked) == 2

@@ -3,10 +3,7 @@ and that the descriptors this needs (numbered past select()'s 1,024) work."""
 
 from __future__ import annotations
 
-import os
-import resource
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -51,25 +48,6 @@ def test_the_limit_is_kept_between_32_and_1024(memory, files, expected):
     limit, why = environment_limit(memory_available_bytes=memory, open_files_limit=files)
     assert limit == expected
     assert "32-1024" in why
-
-
-@pytest.fixture
-def descriptors_past_1024() -> Iterator[None]:
-    """The next descriptors this process opens are numbered past 1,024, as in a service holding
-    hundreds of environments."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < 2048:
-        pytest.skip(f"the hard open-files limit is {hard}")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
-    held = []
-    try:
-        while not held or held[-1] < 1100:
-            held.append(os.open(os.devnull, os.O_RDONLY))
-        yield
-    finally:
-        for fd in held:
-            os.close(fd)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_environments_run_with_descriptors_numbered_past_1024(

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import resource
 import threading
-from collections.abc import Iterator
-
-import pytest
 
 from studyapp.engine.pool import EnvironmentPool
 from studyapp.engine.prestart import InterpreterPool
@@ -109,26 +104,6 @@ def test_stats_count_created_and_reused_environments(pool, make_function):
         "throttled": 0,
         "invocations": 3,
     }
-
-
-@pytest.fixture
-def descriptors_past_1024() -> Iterator[None]:
-    """The service holding hundreds of warm environments (about eleven descriptors each): every
-    descriptor opened from here on is numbered 1024 or above, where select() cannot go."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < 2048:
-        pytest.skip(f"this host allows {hard} open files, fewer than the test needs")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
-    held = []
-    try:
-        with open(os.devnull) as null:
-            while not held or held[-1] < 1100:
-                held.append(os.dup(null.fileno()))
-        yield
-    finally:
-        for fd in held:
-            os.close(fd)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_cold_and_warm_starts_work_with_descriptors_numbered_past_1024(

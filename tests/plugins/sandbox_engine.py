@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import subprocess
 import sys
 import textwrap
@@ -55,6 +56,25 @@ def make_function() -> MakeFunction:
         )
 
     return make
+
+
+@pytest.fixture
+def descriptors_past_1024() -> Iterator[None]:
+    """The next descriptors this process opens are numbered past 1,024 (where select() cannot
+    go), as in a sandbox service holding hundreds of warm environments, about eleven each."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip(f"the hard open-files limit is {hard}, fewer than the test needs")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+    held = []
+    try:
+        while not held or held[-1] < 1100:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        yield
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 # The sandbox service's shared secret in these tests (see engine/auth.py).

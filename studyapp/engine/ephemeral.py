@@ -40,9 +40,9 @@ only the runtime restarts, and the next invocation finds /tmp as the last one le
 Lambda. It is removed with the environment. Mounts and images left by a supervisor that was killed
 (named `<its pid>-<environment id>`) are swept on the next start.
 
-This needs root (loop devices, mount), losetup and mkfs.ext4 (util-linux, e2fsprogs). Elsewhere an
-environment's /tmp is bubblewrap's size-limited tmpfs, which counts against memory and goes with
-the runtime; the isolation report says so.
+This needs root (loop devices, mount), Linux 5.8 or later (LOOP_CONFIGURE) and mkfs.ext4
+(e2fsprogs). Elsewhere an environment's /tmp is bubblewrap's size-limited tmpfs, which counts
+against memory and goes with the runtime; the isolation report says so.
 """
 
 from __future__ import annotations
@@ -219,9 +219,10 @@ def storage_unavailable() -> str | None:
     """Why environments cannot have a disk-backed /tmp here (None when they can); probed once."""
     if os.geteuid() != 0:
         return "loop devices need a root supervisor"
-    for tool in ("losetup", "mkfs.ext4", "mount", "umount"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed"
+    if shutil.which("mkfs.ext4") is None:
+        return "mkfs.ext4 is not installed"
+    if not os.path.exists(_LOOP_CONTROL):
+        return f"{_LOOP_CONTROL} is missing"
     try:
         storage_create(f"{os.getpid()}-probe", 1).remove()
     except (OSError, StorageError, subprocess.SubprocessError) as error:
@@ -289,31 +290,76 @@ def _format(image: str, image_kib: int) -> None:
     )
 
 
-_MOUNT_TRIES = 3
+# The loop device is set up and mounted with system calls, not through losetup, mount and
+# umount: three processes fewer to start for every cold start and one for every environment
+# removed (linux/loop.h, linux/mount.h).
+_LOOP_CONTROL = "/dev/loop-control"
+_LOOP_CTL_GET_FREE = 0x4C82
+_LOOP_CONFIGURE = 0x4C0A
+_LO_FLAGS_AUTOCLEAR = 4  # the device detaches itself when its last user (the mount) lets go
+_LO_FLAGS_DIRECT_IO = 16  # the image's own pages are not cached a second time
+# struct loop_config {u32 fd, block_size; struct loop_info64 info; u64 reserved[8]}, where
+# loop_info64 is {u64 device, inode, rdevice, offset, sizelimit; u32 number, encrypt_type,
+# encrypt_key_size, flags; u8 file_name[64], crypt_name[64], encrypt_key[32]; u64 init[2]}.
+_LOOP_CONFIG = struct.Struct("=II5Q4I64s64s32s2Q8Q")
+_MS_NOSUID, _MS_NODEV, _MS_NOATIME = 2, 4, 1024
+_MNT_DETACH = 2
+# A free device another thread or process takes first (EBUSY), or one it was releasing at the
+# same moment that refuses the mount: the image goes to the next free device, up to this often.
+_MOUNT_TRIES = 8
+
+
+def _loop_config(backing_fd: int) -> bytes:
+    flags = _LO_FLAGS_AUTOCLEAR | _LO_FLAGS_DIRECT_IO
+    return _LOOP_CONFIG.pack(
+        backing_fd, 0, 0, 0, 0, 0, 0, 0, 0, 0, flags, b"", b"", b"", 0, 0, *([0] * 8)
+    )
 
 
 def _mount(image: str, path: str) -> None:
-    """Attach ``image`` to a free loop device and mount it at ``path``. A device another process
-    (another supervisor on the host) was releasing at the same moment can refuse the mount: the
-    image is then attached to another free device, up to ``_MOUNT_TRIES`` times."""
-    for attempt in range(1, _MOUNT_TRIES + 1):
-        device = _run("losetup", "--find", "--show", "--direct-io=on", image).strip()
+    """Attach ``image`` to a free loop device (direct I/O, cleared when unmounted) and mount it
+    at ``path`` (nosuid, nodev, noatime)."""
+    error: OSError | None = None
+    for _attempt in range(_MOUNT_TRIES):
         try:
-            _run("mount", "-t", "ext4", "-o", "nosuid,nodev,noatime,noinit_itable", device, path)
-            return
-        except StorageError:
-            if attempt == _MOUNT_TRIES:
-                raise
+            control = os.open(_LOOP_CONTROL, os.O_RDWR | os.O_CLOEXEC)
+            try:
+                number = fcntl.ioctl(control, _LOOP_CTL_GET_FREE)
+            finally:
+                os.close(control)
+            device = f"/dev/loop{number}"
+            loop = os.open(device, os.O_RDWR | os.O_CLOEXEC)
+        except OSError as failed:
+            raise StorageError(f"no loop device for /tmp ({failed.strerror})") from None
+        try:
+            backing = os.open(image, os.O_RDWR | os.O_DIRECT | os.O_CLOEXEC)
+            try:
+                fcntl.ioctl(loop, _LOOP_CONFIGURE, _loop_config(backing))
+            except OSError as failed:
+                if failed.errno != errno.EBUSY:
+                    raise
+                error = failed
+                continue
+            finally:
+                os.close(backing)
+            options = b"noinit_itable"
+            flags = _MS_NOSUID | _MS_NODEV | _MS_NOATIME
+            if _libc.mount(device.encode(), path.encode(), b"ext4", flags, options) == 0:
+                return
+            error = OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+        except OSError as failed:
+            raise StorageError(f"cannot attach /tmp's image ({failed.strerror})") from None
         finally:
-            # Mounted, the device only goes into autoclear: it detaches itself when unmounted.
-            with contextlib.suppress(StorageError):
-                _run("losetup", "--detach", device)
+            # Mounted, the device stays until the mount goes (autoclear); not mounted, it is
+            # cleared here.
+            os.close(loop)
+    raise StorageError(f"cannot mount /tmp ({error.strerror if error else 'no free device'})")
 
 
 def _unmount(path: str) -> None:
+    """Lazily: a straggler holding a file open cannot keep the environment's /tmp."""
     if _mounted(path):
-        with contextlib.suppress(StorageError):
-            _run("umount", "--lazy", path)
+        _libc.umount2(path.encode(), _MNT_DETACH)
 
 
 def _mounted(path: str) -> bool:

@@ -117,6 +117,36 @@ def test_a_new_environment_starts_with_an_empty_tmp_and_a_destroyed_one_leaves_n
         assert name not in handle.read()
 
 
+def mount_of(path: str) -> tuple[str, set[str]] | None:
+    """The device and the options of the mount at ``path``, as /proc/self/mountinfo has them."""
+    with open("/proc/self/mountinfo") as handle:
+        for line in handle:
+            fields = line.split()
+            if fields[4] == path:
+                after = fields[fields.index("-") + 1 :]  # fstype, source, super options
+                return after[1], set(fields[5].split(","))
+    return None
+
+
+def test_tmp_is_a_loop_mounted_image_without_set_user_id_or_devices_released_with_its_environment(
+    make_function,
+):
+    from studyapp.engine import EnvironmentPool
+
+    function = make_function(TMP_ACROSS_TIMEOUT)
+    with EnvironmentPool() as pool:
+        first = pool.invoke(function, {})
+        path = os.path.join(STORAGE_ROOT, f"{os.getpid()}-{first.environment_id}")
+        device, options = mount_of(path)
+        assert {"nosuid", "nodev", "noatime"} <= options
+        loop = Path("/sys/block", os.path.basename(device), "loop")
+        assert (loop / "backing_file").read_text().strip() == path + ".img"
+        assert (loop / "dio").read_text().strip() == "1"  # the image is not cached twice
+        assert (loop / "autoclear").read_text().strip() == "1"
+    assert mount_of(path) is None
+    assert not (loop / "backing_file").exists()  # the device was let go with the mount
+
+
 @pytest.mark.parametrize("event", ["x", 3, None, [1], True, 2.5, {"a": None}])
 def test_any_json_value_is_an_event(pool, make_function, event):
     function = make_function("def handler(event, context):\n    return [event]\n")

@@ -76,8 +76,10 @@ PATHS = (
     "review next",
     "review reveal",
     "review answer",
+    "practice start",
     "practice question",
     "practice answer",
+    "exam start",
     "sandbox page",
     "sandbox poll",
 )
@@ -215,6 +217,14 @@ class Learners:
         self.checked(self.client.post(url, {"option": [option]}, **HTMX))
         self.answered += 1
 
+    def practice_start(self) -> None:
+        data = {"source": "all", "count": 20}
+        self.checked(self.client.post("/quizzes/practice/", data), 302)
+
+    def exam_start(self) -> None:
+        data = {"shape": "custom", "count": 20}
+        self.checked(self.client.post("/quizzes/exam/", data), 302)
+
     def sandbox_page(self) -> None:
         self.checked(self.client.get(f"/sandbox/samples/{SAMPLE}/"))
 
@@ -233,8 +243,10 @@ class Learners:
             "review next": (None, self.review_next),
             "review reveal": (self.review_next, self.review_reveal),
             "review answer": (self.review_next, self.review_answer),
+            "practice start": (None, self.practice_start),
             "practice question": (None, self.practice_question),
             "practice answer": (self.practice_question, self.practice_answer),
+            "exam start": (None, self.exam_start),
             "sandbox page": (None, self.sandbox_page),
             "sandbox poll": (None, self.sandbox_poll),
         }

@@ -128,7 +128,7 @@ def save(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid() or not _renamed(request, function, form):
         return _form_invalid(request, function, form)
     sandbox_functions.function_update(
-        function=function, user=request.user, settings=form.run_settings()
+        function=function, user=request.user, settings=form.run_settings(), write_unchanged=False
     )
     if request.htmx:
         context = _page_context(request, function, form=form, saved=True)
@@ -147,7 +147,7 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
     run_settings = form.run_settings()
     if editable:
         sandbox_functions.function_update(
-            function=function, user=request.user, settings=run_settings
+            function=function, user=request.user, settings=run_settings, write_unchanged=False
         )
     try:
         if not sandbox_access_allowed(request.user):

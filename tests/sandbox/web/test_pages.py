@@ -460,6 +460,38 @@ def test_a_run_from_the_page_takes_14_queries(samples, learner_client):
     assert Invocation.objects.filter(status=Invocation.Status.QUEUED).count() == 2
 
 
+@pytest.mark.django_db
+def test_running_ones_own_function_unchanged_writes_nothing_to_it_and_keeps_its_last_modified(
+    samples, learner_client, learner
+):
+    function = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    url = reverse("sandbox:run", args=[function.pk])
+    unchanged = form_data(function, **RunForm.initial_for(function))
+    learner_client.post(url, unchanged, **HTMX)  # the learner's account is made once
+    stored = Function.objects.get(pk=function.pk).updated_at
+    with CaptureQueriesContext(connection) as captured:
+        response = learner_client.post(url, unchanged, **HTMX)
+    assert response.status_code == 200 and "hx-get" in response.content.decode()
+    written = [query["sql"] for query in captured if query["sql"].startswith("UPDATE")]
+    assert not any("sandbox_function" in sql for sql in written), written
+    assert Function.objects.get(pk=function.pk).updated_at == stored
+    assert Invocation.objects.filter(function=function).count() == 2
+
+
+@pytest.mark.django_db
+def test_running_ones_own_function_with_new_code_saves_it_first(samples, learner_client, learner):
+    function = function_copy(function=sample("cold-start-vs-warm"), user=learner)
+    stored = function.updated_at
+    code = function.main_source + "\n# changed before the run\n"
+    changed = form_data(function, **{**RunForm.initial_for(function), "code": code})
+    response = learner_client.post(reverse("sandbox:run", args=[function.pk]), changed, **HTMX)
+    assert response.status_code == 200
+    function.refresh_from_db()
+    assert function.main_source == code and function.updated_at > stored
+    invocation = Invocation.objects.get(function=function)
+    assert invocation.status == Invocation.Status.QUEUED
+
+
 # -- the poll of a run in flight -------------------------------------------------------------
 
 

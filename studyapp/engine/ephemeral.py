@@ -78,6 +78,16 @@ HOST_KEPT_FRACTION = 50
 _floors: dict[tuple[str, int], int] = {}  # (storage root, filesystem id) -> bytes kept free
 _ALL_BYTES = 2**64 - 1
 _libc = ctypes.CDLL(None, use_errno=True)
+# Their C signatures, so that ctypes passes each argument at its width (mountflags is a long).
+_libc.syncfs.argtypes = [ctypes.c_int]
+_libc.mount.argtypes = [
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_ulong,
+    ctypes.c_char_p,
+]
+_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 
 
 class StorageError(RuntimeError):

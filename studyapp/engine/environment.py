@@ -1236,9 +1236,8 @@ class ExecutionEnvironment:
             try:
                 return take()
             except NoRoomError as error:
-                if tries == ROOM_TRIES or self.make_room is None:
-                    raise
-                if not self.make_room(error.needed_bytes):
+                last = tries == ROOM_TRIES or self.make_room is None
+                if last or not self.make_room(error.needed_bytes):
                     raise
             tries += 1
 

@@ -313,6 +313,8 @@ _LO_FLAGS_DIRECT_IO = 16  # the image's own pages are not cached a second time
 # encrypt_key_size, flags; u8 file_name[64], crypt_name[64], encrypt_key[32]; u64 init[2]}.
 _LOOP_CONFIG = struct.Struct("=II5Q4I64s64s32s2Q8Q")
 _MS_NOSUID, _MS_NODEV, _MS_NOATIME = 2, 4, 1024
+_MOUNT_FLAGS = _MS_NOSUID | _MS_NODEV | _MS_NOATIME
+_MOUNT_OPTIONS = b"noinit_itable"
 _MNT_DETACH = 2
 # A free device another thread or process takes first (EBUSY), or one it was releasing at the
 # same moment that refuses the mount: the image goes to the next free device, up to this often.
@@ -320,6 +322,7 @@ _MOUNT_TRIES = 8
 
 
 def _loop_config(backing_fd: int) -> bytes:
+    """LOOP_CONFIGURE's argument: the image's descriptor, autoclear and direct I/O, else 0."""
     flags = _LO_FLAGS_AUTOCLEAR | _LO_FLAGS_DIRECT_IO
     return _LOOP_CONFIG.pack(
         backing_fd, 0, 0, 0, 0, 0, 0, 0, 0, 0, flags, b"", b"", b"", 0, 0, *([0] * 8)
@@ -352,11 +355,11 @@ def _mount(image: str, path: str) -> None:
                 continue
             finally:
                 os.close(backing)
-            options = b"noinit_itable"
-            flags = _MS_NOSUID | _MS_NODEV | _MS_NOATIME
-            if _libc.mount(device.encode(), path.encode(), b"ext4", flags, options) == 0:
+            if _libc.mount(device.encode(), path.encode(), b"ext4", _MOUNT_FLAGS, _MOUNT_OPTIONS):
+                code = ctypes.get_errno()
+                error = OSError(code, os.strerror(code))
+            else:
                 return
-            error = OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
         except OSError as failed:
             raise StorageError(f"cannot attach /tmp's image ({failed.strerror})") from None
         finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.engine import EnvironmentPool, client, ephemeral
+from studyapp.engine import EnvironmentPool, ExecutionEnvironment, client, ephemeral
 from studyapp.engine.ephemeral import StorageError
 from studyapp.engine.pool import PARK_AFTER_IDLE_S
 from studyapp.engine.service import make_server
@@ -64,9 +64,21 @@ def allocated_bytes(image: str) -> int:
 
 
 def wait_until_frozen(pool: EnvironmentPool) -> None:
-    """The freezer thread freezes an idle environment a few ms after its answer went back."""
+    """The freezer thread freezes an idle environment a few ms after its answer went back. Only
+    once every task has stopped and the thread has let go of the environment can it be parked
+    (before that, parking passes it over until the reaper's next round)."""
+
+    def parkable(environment: ExecutionEnvironment) -> bool:
+        group = environment._cgroup
+        return (
+            environment.frozen
+            and group is not None
+            and group.frozen_now()
+            and not environment._driver.locked()
+        )
+
     give_up = time.monotonic() + 10
-    while not all(env["frozen"] for env in pool.environments()):
+    while not all(parkable(env) for slot in pool._slots.values() for env in slot.idle):
         assert time.monotonic() < give_up, "the idle environment was never frozen"
         time.sleep(0.005)
 

@@ -355,11 +355,11 @@ def _mount(image: str, path: str) -> None:
                 continue
             finally:
                 os.close(backing)
-            if _libc.mount(device.encode(), path.encode(), b"ext4", _MOUNT_FLAGS, _MOUNT_OPTIONS):
-                code = ctypes.get_errno()
-                error = OSError(code, os.strerror(code))
-            else:
-                return
+            source, target = device.encode(), path.encode()
+            if not _libc.mount(source, target, b"ext4", _MOUNT_FLAGS, _MOUNT_OPTIONS):
+                return  # mount(2) returns 0 once mounted
+            code = ctypes.get_errno()
+            error = OSError(code, os.strerror(code))
         except OSError as failed:
             raise StorageError(f"cannot attach /tmp's image ({failed.strerror})") from None
         finally:

@@ -4,9 +4,10 @@ then reused.
 
 A year's calendar heatmap has some 370 cells and a table row per active day; drawn node by
 node they were most of the dashboard's time, though from one request to the next only today's
-cell and row change. Each shape (a frozen dataclass of :mod:`studyapp.core.charts`) and each
-table row (a tuple) is its own key, so a changed one is simply a new key: nothing is ever
-invalidated, and the markup stays in the template, escaped by it.
+cell and row change. Each shape (a named tuple of :mod:`studyapp.core.charts`) and each table
+row (a tuple) is its own key, so a changed one is simply a new key: nothing is ever
+invalidated, and the markup stays in the template, escaped by it. Shapes are kept by type as
+well as value: as tuples, a shape of one kind could equal a shape of another.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ KEPT = 20_000
 PARTIALS = {Rect: "rect", Polyline: "polyline", Point: "point", Line: "line", Label: "label"}
 
 
-@lru_cache(maxsize=KEPT)
+@lru_cache(maxsize=KEPT, typed=True)
 def shape_markup(shape: Rect | Polyline | Point | Line | Label) -> str:
     """One shape, written without localisation (coordinates always have a decimal point)."""
     partial = PARTIALS[type(shape)]

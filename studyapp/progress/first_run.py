@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from studyapp.accounts.models import User
 from studyapp.cards.models import ReviewLog, StudySettings
+from studyapp.progress.prepared import Prepared
+from studyapp.progress.selectors import LEARNER, topics_active_kept
 from studyapp.quizzes.models import Attempt, AttemptQuestion
 from studyapp.quizzes.selectors import topics_with_questions
 from studyapp.topics.models import ReadingProgress, Topic
@@ -43,11 +45,11 @@ class FirstRun:
     practice_topic: Topic | None  # the first topic a practice question tests
 
 
-def start_steps(user: User) -> StartSteps:
-    """The four steps' state, in one query."""
+def start_steps_row() -> QuerySet:
+    """The learner's four steps, each done or not: one row of four."""
     learner = OuterRef("pk")
-    row = (
-        User.objects.filter(pk=user.pk)
+    return (
+        User.objects.filter(pk=LEARNER)
         .annotate(
             settings_chosen=Exists(StudySettings.objects.filter(user=learner)),
             topic_opened=Exists(ReadingProgress.objects.filter(user=learner)),
@@ -60,27 +62,37 @@ def start_steps(user: User) -> StartSteps:
                 )
             ),
         )
-        .values("settings_chosen", "topic_opened", "reviewed", "practised")
-        .get()
+        .values_list("settings_chosen", "topic_opened", "reviewed", "practised")
     )
-    return StartSteps(**row)
+
+
+START_STEPS = Prepared(start_steps_row)
+# The first topic a practice question tests, as topics_with_questions orders them.
+PRACTICE_TOPIC = Prepared(lambda: topics_with_questions().values_list("pk")[:1])
+
+
+def start_steps(user: User) -> StartSteps:
+    """The four steps' state, in one query."""
+    (row,) = START_STEPS.rows(user=user.pk)
+    return StartSteps(*(bool(done) for done in row))  # SQLite gives 0 and 1
 
 
 def first_run_for(user: User) -> FirstRun | None:
-    """The start to show ``user`` on Home, or None when the dashboard is theirs."""
+    """The start to show ``user`` on Home, or None when the dashboard is theirs.
+
+    Its two topics come from the topics this process keeps in course order (one small query
+    when the course has not changed): the first of them, and the one the practice query names,
+    read before them so that the kept topics are at least as new as its answer."""
     if user.start_dismissed_at is not None:
         return None
     steps = start_steps(user)
     if steps.finished:
         return None
-    first_topic = (
-        Topic.objects.visible()
-        .select_related("course")
-        .order_by("course__position", "course__title", "course_id", "position")
-        .first()
-    )
+    practice = PRACTICE_TOPIC.rows()
+    topics = topics_active_kept()
+    practice_pk = practice[0][0] if practice else None
     return FirstRun(
         steps=steps,
-        first_topic=first_topic,
-        practice_topic=topics_with_questions().first(),
+        first_topic=topics[0] if topics else None,
+        practice_topic=next((topic for topic in topics if topic.pk == practice_pk), None),
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from studyapp.cards.models import StudySettings
 from studyapp.quizzes.models import Question, QuestionReview, QuestionVersion
-from studyapp.topics.models import ReadingProgress
+from studyapp.topics.models import Course, ReadingProgress, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,24 @@ def test_the_practice_step_skips_a_topic_only_an_earlier_version_or_a_draft_test
     html = home(learner_client)
     assert f'name="topics" value="{second.id}"' in html
     assert f'name="topics" value="{first.id}"' not in html
+
+
+def test_the_start_follows_the_content_and_the_questions_from_one_view_to_the_next(
+    learner_client, world
+):
+    """Its topics come from those the process keeps: a retitled first topic, and a question
+    written since the last view, show on the next one."""
+    first, second = world.topics
+    html = home(learner_client)
+    assert f'href="{first.get_absolute_url()}">Open Lambda Layers</a>' in html
+    assert 'name="topics"' not in html and "Practise five questions" in html
+
+    Topic.objects.filter(pk=first.pk).update(title="Layers")
+    Course.objects.filter(pk=first.course_id).content_changed()
+    world.question(topic=second)
+    html = home(learner_client)
+    assert f'href="{first.get_absolute_url()}">Open Layers</a>' in html
+    assert f'name="topics" value="{second.id}"' in html
 
 
 def test_the_start_offers_the_study_settings_form_for_retention_and_daily_limits(

@@ -181,7 +181,9 @@ def handler(event, context):
 
 
 def test_a_handler_imports_the_boto3_the_project_pins(pool, make_function):
-    result = pool.invoke(make_function(BOTO3), {})
+    # Making an S3 client took 0.18 s of CPU at 512 MB on one host, and 1.1 s of CPU (15 s) at
+    # 128 MB's share: which boto3 the handler finds is what this test is about, not how fast.
+    result = pool.invoke(make_function(BOTO3, memory_mb=1769, timeout_s=30), {})
     assert result.status == "success", result.payload
     assert result.payload == {
         "boto3": _pinned("boto3"),

@@ -628,51 +628,86 @@ def _machine_busy_s() -> float:
     return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
 
 
-def _cpu_ticks(pid: int) -> int | None:
-    """utime + stime of one process (all its threads), in clock ticks."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return int(fields[11]) + int(fields[12])
+def _process_table() -> dict[int, tuple[int, int, int]]:
+    """Every process on the machine, from one pass over /proc: pid -> (parent pid, utime + stime
+    in clock ticks, start time). One read of /proc/<pid>/stat each gives all three."""
+    table: dict[int, tuple[int, int, int]] = {}
+    with os.scandir("/proc") as entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # ended since the listing
+            # After the command: state, ppid (index 1), ..., utime, stime (11, 12), ...,
+            # starttime (19), as proc(5) numbers them from 3.
+            table[int(entry.name)] = (
+                int(fields[1]),
+                int(fields[11]) + int(fields[12]),
+                int(fields[19]),
+            )
+    return table
 
 
 class CpuMeter:
-    """CPU seconds of each part of the deployment: a thread reads /proc every half second and
-    keeps each process's last utime + stime, so one that ends (a database backend closed at
+    """CPU seconds of each part of the deployment: a thread reads /proc every second and keeps
+    each process's last utime + stime, so one that ends (a database backend closed at
     CONN_MAX_AGE, an environment) still counts up to its last reading. PostgreSQL backends
-    count when their command line names the run's database (other databases' are not ours)."""
+    count when their command line names the run's database (other databases' are not ours).
+
+    The meter runs on the machine it measures, so it is kept cheap: one pass over /proc a
+    reading, each process's stat read once (its parent, its CPU and its start, which tells a
+    reused pid from the process it replaced), and a command line read once per process. Its
+    own CPU counts as the load client's."""
+
+    INTERVAL_S = 1.0
 
     def __init__(self, roots: dict[str, int], database_name: str = ""):
         import threading
 
         self.roots = roots
-        self.database_name = database_name
-        self.seen: dict[int, tuple[str, int]] = {}
+        self.marker = f" {database_name} ".encode() if database_name else b""
+        self.seen: dict[tuple[int, int], tuple[str, int]] = {}  # (pid, start) -> group, ticks
+        self.backend: dict[tuple[int, int], bool] = {}  # (pid, start) -> one of the run's backends
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
 
     def _loop(self) -> None:
-        while not self.stopping.wait(0.5):
+        while not self.stopping.wait(self.INTERVAL_S):
             self.read()
 
+    def _is_backend(self, pid: int, start: int) -> bool:
+        key = (pid, start)
+        if key not in self.backend:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                return False
+            self.backend[key] = self.marker in cmdline
+        return self.backend[key]
+
     def read(self) -> None:
+        table = _process_table()
+        offspring: dict[int, list[int]] = defaultdict(list)
+        for pid, (parent, _ticks, _start) in table.items():
+            offspring[parent].append(pid)
         found = {os.getpid(): "load client"}
         for group, root in self.roots.items():
-            for pid in (root, *descendants(root)):
-                found[pid] = group
-        if self.database_name:
-            marker = f" {self.database_name} ".encode()
-            for entry in Path("/proc").iterdir():
-                if entry.name.isdigit() and int(entry.name) not in found:
-                    with contextlib.suppress(OSError):
-                        if marker in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
-                            found[int(entry.name)] = "postgres backends"
-        for pid, group in found.items():
-            ticks = _cpu_ticks(pid)
-            if ticks is not None:
-                self.seen[pid] = (group, ticks)
+            stack = [root]
+            while stack:
+                pid = stack.pop()
+                if pid in table and pid not in found:
+                    found[pid] = group
+                    stack += offspring[pid]
+        for pid, (_parent, ticks, start) in table.items():
+            group = found.get(pid)
+            if group is None and self.marker and self._is_backend(pid, start):
+                group = "postgres backends"
+            if group is not None:
+                self.seen[(pid, start)] = (group, ticks)
 
     def totals(self) -> dict[str, float]:
         self.read()

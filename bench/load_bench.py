@@ -431,7 +431,7 @@ def run_form_fields(page: str) -> dict[str, str]:
 async def drive(port: int, args, topics: list[str]) -> tuple[Stats, float, Stats, float]:
     """Log everyone in, warm up, run the crowd for the duration, then one learner alone."""
     stats = Stats()
-    crowd = [
+    learners = [
         Learner(
             number=number,
             browser=Browser("127.0.0.1", port),
@@ -444,7 +444,7 @@ async def drive(port: int, args, topics: list[str]) -> tuple[Stats, float, Stats
     # The last learner is kept out of the crowd for the phase alone, so that its review queue
     # still has cards then (a crowd learner's can run dry on a fast machine, and review reveal
     # and answer would go unmeasured).
-    crowd, solo = crowd[:-1], crowd[-1]
+    *crowd, solo = learners
     try:
         # Log in a few at a time (password hashing is deliberately slow), then one untimed
         # pass of the stateful paths each: the sandbox's cold starts and first practice.
@@ -456,7 +456,7 @@ async def drive(port: int, args, topics: list[str]) -> tuple[Stats, float, Stats
             for step in (learner.review, learner.practice, learner.sandbox):
                 await step()
 
-        await asyncio.gather(*(prepare(learner) for learner in (*crowd, solo)))
+        await asyncio.gather(*(prepare(learner) for learner in learners))
         if stats.error_samples:
             raise SystemExit("warm-up failed: " + "; ".join(stats.error_samples))
         stats.recording = True
@@ -474,7 +474,7 @@ async def drive(port: int, args, topics: list[str]) -> tuple[Stats, float, Stats
         await solo.loop(started + args.solo, 0, sandbox=False)
         alone_elapsed = time.monotonic() - started
     finally:
-        await asyncio.gather(*(learner.browser.close() for learner in (*crowd, solo)))
+        await asyncio.gather(*(learner.browser.close() for learner in learners))
     return stats, elapsed, alone, alone_elapsed
 
 

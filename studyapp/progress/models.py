@@ -1,4 +1,5 @@
-"""What the dashboards keep of their own: a learner's answers added up per UTC quarter-hour."""
+"""What the dashboards keep of their own: a learner's answers added up per UTC quarter-hour, and
+their graded quiz answers added up per topic."""
 
 from __future__ import annotations
 
@@ -43,3 +44,32 @@ class StudyQuarter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in quarter {self.quarter}: {self.reviews}+{self.answers}"
+
+
+class TopicAnswers(models.Model):
+    """A learner's graded quiz answers to the questions that test one topic, added up: how many
+    were graded, and how many of them right.
+
+    Kept by the database itself, as ``StudyQuarter`` is: triggers on the answers
+    (``quizzes.AttemptQuestion``), on the topics a question version tests (its many-to-many
+    table) and on an attempt's learner add each graded answer, take back each one removed or
+    ungraded and move each one changed (migration ``0004_topic_answers_triggers``). So the
+    dashboard reads one row per topic the learner has answered, whatever the length of their
+    history, and the figures are those of :func:`studyapp.progress.selectors.topic_accuracy`
+    over all their answers. A row taken back to nothing stays, with ``graded`` 0; readers skip
+    it.
+    """
+
+    pk = models.CompositePrimaryKey("user_id", "topic_id")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="topic_answers",
+        db_index=False,  # the primary key (user, topic) serves
+    )
+    topic = models.ForeignKey("topics.Topic", on_delete=models.CASCADE, related_name="+")
+    graded = models.IntegerField(default=0)
+    correct = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on topic {self.topic_id}: {self.correct}/{self.graded}"

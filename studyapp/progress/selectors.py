@@ -11,6 +11,8 @@ every time zone's offset and every day start is a whole number of quarter-hours.
 answers per quarter-hour are also kept by the database as they are stored (``StudyQuarter``),
 so the dashboard reads those sums (:func:`study_days`) instead of grouping the whole history;
 :func:`card_reviews_by_day` and :func:`question_reviews_by_day` remain the figures' definition.
+In the same way a learner's graded quiz answers are kept added up per topic (``TopicAnswers``)
+for :func:`learner_topic_accuracy`; :func:`topic_accuracy` remains the definition.
 
 The learner's dashboard runs its reads prepared (:mod:`studyapp.progress.prepared`): the same
 querysets, compiled to SQL once per process (``learner_*`` and the upper-case names below).
@@ -54,7 +56,7 @@ from studyapp.accounts.models import Cohort, Membership, User
 from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings, schedule_studied_q
 from studyapp.cards.review import EPOCH, StudyDay, epoch_days
 from studyapp.cards.scheduling import scheduler_for
-from studyapp.progress.models import StudyQuarter
+from studyapp.progress.models import StudyQuarter, TopicAnswers
 from studyapp.progress.prepared import Parameter, Prepared, moment
 from studyapp.quizzes.assignments import (
     assignments_of_learner,
@@ -506,14 +508,18 @@ def topic_accuracy(
 
 
 LEARNER_ACCURACY = Prepared(
-    lambda: accuracy_rows(graded_topic_answers(Q(attempt__user_id=LEARNER)))
+    lambda: TopicAnswers.objects.filter(user_id=LEARNER, graded__gt=0).values_list(
+        "topic_id", "correct", "graded"
+    )
 )
 
 
 def learner_topic_accuracy(user_id: int) -> dict[tuple[int, int], tuple[int, int]]:
-    """:func:`topic_accuracy` of one learner, over all their answers."""
-    rows = LEARNER_ACCURACY.dicts(user=user_id)
-    return {(r["attempt__user_id"], r["version__topics"]): (r["right"], r["graded"]) for r in rows}
+    """:func:`topic_accuracy` of one learner, over all their answers: from the sums the
+    database keeps per topic (``TopicAnswers``), one row a topic answered, instead of every
+    answer."""
+    rows = LEARNER_ACCURACY.rows(user=user_id)
+    return {(user_id, topic): (right, graded) for topic, right, graded in rows}
 
 
 def topics_active() -> list[Topic]:

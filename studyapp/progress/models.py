@@ -1,5 +1,5 @@
 """What the dashboards keep of their own: a learner's answers added up per UTC quarter-hour, and
-their graded quiz answers added up per topic."""
+their graded quiz answers added up per topic and per exam domain and quarter-hour."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class TopicAnswers(models.Model):
     Kept by the database itself, as ``StudyQuarter`` is: triggers on the answers
     (``quizzes.AttemptQuestion``), on the topics a question version tests (its many-to-many
     table) and on an attempt's learner add each graded answer, take back each one removed or
-    ungraded and move each one changed (migration ``0004_topic_answers_triggers``). So the
+    ungraded and move each one changed (migration ``0004_topic_answers_triggers``,
+    :mod:`studyapp.progress.triggers`). So the
     dashboard reads one row per topic the learner has answered, whatever the length of their
     history, and the figures are those of :func:`studyapp.progress.selectors.topic_accuracy`
     over all their answers. A row taken back to nothing stays, with ``graded`` 0; readers skip
@@ -73,3 +74,32 @@ class TopicAnswers(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on topic {self.topic_id}: {self.correct}/{self.graded}"
+
+
+class DomainQuarter(models.Model):
+    """A learner's graded quiz answers in one exam domain, answered in one UTC quarter-hour,
+    added up: how many were graded, and how many of them right.
+
+    Kept by the database as ``TopicAnswers`` is, by triggers on the answers, on a question
+    version's domain and on an attempt's learner (migration ``0006_domain_quarter_triggers``).
+    The readiness estimate reads the rows of its window (the quarter-hours of the last
+    ``READINESS_DAYS``), a few per domain and study session, instead of every answer.
+    ``quarter`` is the quarter-hour since the Unix epoch of the answer's ``answered_at``.
+    """
+
+    pk = models.CompositePrimaryKey("user_id", "quarter", "domain")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="domain_quarters",
+        db_index=False,  # the primary key (user, quarter, domain) serves
+    )
+    quarter = models.IntegerField()
+    domain = models.CharField(max_length=2)
+    graded = models.IntegerField(default=0)
+    correct = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user_id} in {self.domain}, quarter {self.quarter}: {self.correct}/{self.graded}"
+        )

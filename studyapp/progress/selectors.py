@@ -12,7 +12,8 @@ answers per quarter-hour are also kept by the database as they are stored (``Stu
 so the dashboard reads those sums (:func:`study_days`) instead of grouping the whole history;
 :func:`card_reviews_by_day` and :func:`question_reviews_by_day` remain the figures' definition.
 In the same way a learner's graded quiz answers are kept added up per topic (``TopicAnswers``)
-for :func:`learner_topic_accuracy`; :func:`topic_accuracy` remains the definition.
+for :func:`learner_topic_accuracy`, and per exam domain and quarter-hour (``DomainQuarter``) for
+:func:`domain_answers`; :func:`topic_accuracy` and :func:`domain_rows` remain the definitions.
 
 The learner's dashboard runs its reads prepared (:mod:`studyapp.progress.prepared`): the same
 querysets, compiled to SQL once per process (``learner_*`` and the upper-case names below).
@@ -22,6 +23,7 @@ These read other apps' models (cards, quizzes, topics, accounts, sandbox) withou
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -56,7 +58,7 @@ from studyapp.accounts.models import Cohort, Membership, User
 from studyapp.cards.models import CardSchedule, ReviewLog, StudySettings, schedule_studied_q
 from studyapp.cards.review import EPOCH, StudyDay, epoch_days
 from studyapp.cards.scheduling import scheduler_for
-from studyapp.progress.models import StudyQuarter, TopicAnswers
+from studyapp.progress.models import DomainQuarter, StudyQuarter, TopicAnswers
 from studyapp.progress.prepared import Parameter, Prepared, moment
 from studyapp.quizzes.assignments import (
     assignments_of_learner,
@@ -663,13 +665,12 @@ def learner_score_history(user_id: int) -> list[ScorePoint]:
     return rows
 
 
-def domain_rows() -> QuerySet:
-    """Per exam domain: the learner's graded answers since ``since``, and those right."""
+def domain_rows(user_id: int, *, since: datetime) -> QuerySet:
+    """Per exam domain: the learner's graded answers since ``since``, and those right (the
+    definition of what :func:`domain_answers` reads from the sums)."""
     return (
         AttemptQuestion.objects.filter(
-            attempt__user_id=LEARNER,
-            correct__isnull=False,
-            answered_at__gte=Parameter("since", DateTimeField()),
+            attempt__user_id=user_id, correct__isnull=False, answered_at__gte=since
         )
         .values("version__domain")
         .annotate(graded=Count("id"), right=Count("id", filter=Q(correct=True)))
@@ -677,13 +678,34 @@ def domain_rows() -> QuerySet:
     )
 
 
-DOMAIN_ANSWERS = Prepared(domain_rows)
+DOMAIN_ANSWERS = Prepared(
+    lambda: (
+        DomainQuarter.objects.filter(
+            user_id=LEARNER, quarter__gte=Parameter("since", IntegerField())
+        )
+        .values("domain")
+        .annotate(graded=Sum("graded"), right=Sum("correct"))
+        .order_by()
+    )
+)
+
+
+def quarter_start(moment: datetime) -> datetime:
+    """The start of the UTC quarter-hour ``moment`` falls in."""
+    return EPOCH + timedelta(minutes=15 * quarter_number(moment))
+
+
+def quarter_number(moment: datetime) -> int:
+    """The UTC quarter-hour since the epoch ``moment`` falls in, as :func:`quarter_hour`."""
+    return math.floor((moment - EPOCH) / timedelta(days=1) * QUARTERS_A_DAY + 1e-6)
 
 
 def domain_answers(user: User, *, since: datetime) -> dict[str, tuple[int, int]]:
-    """Per exam domain: (right, graded) over the learner's graded answers since ``since``."""
-    rows = DOMAIN_ANSWERS.dicts(user=user.pk, since=since)
-    return {r["version__domain"]: (r["right"], r["graded"]) for r in rows}
+    """Per exam domain: (right, graded) over the learner's graded answers since the start of
+    the quarter-hour ``since`` falls in: from the sums the database keeps per domain and
+    quarter-hour (``DomainQuarter``), a few rows a study session, instead of every answer."""
+    rows = DOMAIN_ANSWERS.dicts(user=user.pk, since=quarter_number(since))
+    return {r["domain"]: (r["right"], r["graded"]) for r in rows if r["graded"]}
 
 
 # -- assignments (issue 7) --------------------------------------------------------------------

@@ -6,14 +6,12 @@ What a set of answers adds is always the same grouped SELECT: the graded answers
 (``correct`` set) joined to their attempt's learner and to every topic their question version
 tests, counted per learner and topic, and those right. It is the definition of
 :func:`studyapp.progress.selectors.graded_topic_answers` and ``accuracy_rows``, written out once
-here for both databases. Each trigger adds the answers a new row brings in, and takes back with
-an update only the answers an old row took away: when a learner or a topic is deleted, their
-rows may already be gone, and nothing is written back for them.
-
-Every statement is built from the constants and column names below, never from input.
+here for both databases; :mod:`studyapp.progress.triggers` makes the triggers of it.
 """
 
 from django.db import migrations
+
+from studyapp.progress.triggers import Sums, Trigger, triggers_created, triggers_dropped
 
 SUMS = "progress_topicanswers"
 ANSWERS = "quizzes_attemptquestion"
@@ -63,90 +61,25 @@ def attempt_row(row: str) -> str:
                  "vt.topic_id")  # fmt: skip
 
 
-def add(select: str) -> str:
-    # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON; every SELECT here has
-    # a WHERE already.
-    return (
-        f"INSERT INTO {SUMS} (user_id, topic_id, graded, correct) {select} "  # noqa: S608
-        f"ON CONFLICT (user_id, topic_id) DO UPDATE SET "
-        f"graded = {SUMS}.graded + excluded.graded, correct = {SUMS}.correct + excluded.correct;"
-    )
-
-
-def take_back(select: str) -> str:
-    return (
-        f"UPDATE {SUMS} SET graded = {SUMS}.graded - t.graded, "  # noqa: S608
-        f"correct = {SUMS}.correct - t.correct FROM ({select}) AS t "
-        f"WHERE {SUMS}.user_id = t.user_id AND {SUMS}.topic_id = t.topic_id;"
-    )
-
-
-TRIGGERS = {
-    # name: (table, the columns whose change moves its answers, what a row of it counts)
-    "progress_topic_answer": (ANSWERS, "attempt_id, version_id, correct", answer_row),
-    "progress_topic_tested": (TESTS, "questionversion_id, topic_id", version_topic_row),
-    "progress_topic_attempt": (ATTEMPTS, "user_id", attempt_row),
-}
-
-
-def sqlite_triggers() -> list[str]:
-    statements = []
-    for name, (table, columns, counted) in TRIGGERS.items():
-        added, removed = add(counted("NEW")), take_back(counted("OLD"))
-        if table != ATTEMPTS:  # an attempt starts with no answers
-            statements.append(
-                f"CREATE TRIGGER {name}_added AFTER INSERT ON {table} FOR EACH ROW BEGIN "
-                f"{added} END;"
-            )
-            statements.append(
-                f"CREATE TRIGGER {name}_removed AFTER DELETE ON {table} FOR EACH ROW BEGIN "
-                f"{removed} END;"
-            )
-        statements.append(
-            f"CREATE TRIGGER {name}_changed AFTER UPDATE OF {columns} ON {table} FOR EACH ROW "
-            f"BEGIN {removed} {added} END;"
-        )
-    return statements
-
-
-def postgresql_triggers() -> list[str]:
-    statements = []
-    for name, (table, columns, counted) in TRIGGERS.items():
-        added, removed = add(counted("NEW")), take_back(counted("OLD"))
-        events = "UPDATE OF" if table == ATTEMPTS else "INSERT OR DELETE OR UPDATE OF"
-        statements += [
-            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF TG_OP IN ('DELETE', 'UPDATE') THEN {removed} END IF; "
-            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {added} END IF; "
-            f"RETURN NULL; END $$;",
-            f"CREATE TRIGGER {name} AFTER {events} {columns} ON {table} FOR EACH ROW "
-            f"EXECUTE FUNCTION {name}();",
-        ]
-    return statements
+SUMS_KEPT = Sums(SUMS, keys=("user_id", "topic_id"), counts=("graded", "correct"))
+TRIGGERS = [
+    Trigger("progress_topic_answer", ANSWERS, "attempt_id, version_id, correct", answer_row),
+    Trigger("progress_topic_tested", TESTS, "questionversion_id, topic_id", version_topic_row),
+    Trigger("progress_topic_attempt", ATTEMPTS, "user_id", attempt_row, inserts=False),
+]
 
 
 def triggers_create(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        statements = postgresql_triggers()
-    elif vendor == "sqlite":
-        statements = sqlite_triggers()
-    else:
-        raise NotImplementedError(f"no topic-answer triggers for {vendor}")
-    for statement in [add(answers_stored("true")), *statements]:
+    statements = triggers_created(vendor, SUMS_KEPT, TRIGGERS)
+    for statement in [SUMS_KEPT.add(answers_stored("true")), *statements]:
         schema_editor.execute(statement, params=None)
 
 
 def triggers_drop(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    for name, (table, _, _) in TRIGGERS.items():
-        if vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table};")
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}();")
-        else:
-            for event in ("added", "removed", "changed"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{event};")
-    schema_editor.execute("DELETE FROM progress_topicanswers;")
+    for statement in triggers_dropped(vendor, SUMS_KEPT, TRIGGERS):
+        schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):

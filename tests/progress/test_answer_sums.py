@@ -1,6 +1,7 @@
-"""The dashboard reads a learner's accuracy per topic from sums the database keeps as answers are
-graded, changed and removed, and as questions gain or lose topics: the figures stay what every
-graded answer gives, in one query of one row a topic, however long the history."""
+"""The dashboard reads a learner's accuracy per topic, and per exam domain over the readiness
+window, from sums the database keeps as answers are graded, changed and removed, and as
+questions gain or lose topics or change domain: the figures stay what every graded answer gives,
+in one query of a few rows, however long the history."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from studyapp.cards.demo_data import demo_learners_build
 from studyapp.progress import selectors
-from studyapp.progress.dashboards import learner_dashboard
-from studyapp.progress.models import TopicAnswers
+from studyapp.progress.dashboards import READINESS_DAYS, learner_dashboard
+from studyapp.progress.models import DomainQuarter, TopicAnswers
 from studyapp.quizzes import attempts
 from studyapp.quizzes.models import (
     Attempt,
@@ -33,6 +34,33 @@ def from_every_answer(user) -> dict:
 
 def from_the_sums(user) -> dict:
     return selectors.learner_topic_accuracy(user.pk)
+
+
+#: Readiness windows: all of the history, and one starting mid-quarter-hour five days back.
+WINDOWS = (NOW - timedelta(days=400), NOW - timedelta(days=5, minutes=-7, seconds=-13))
+
+
+def domains_from_every_answer(user, since) -> dict:
+    """The answers per domain as the definition gives them, from the start of the quarter-hour
+    ``since`` falls in."""
+    rows = selectors.domain_rows(user.pk, since=selectors.quarter_start(since))
+    return {row["version__domain"]: (row["right"], row["graded"]) for row in rows}
+
+
+def domains_from_the_sums(user, since) -> dict:
+    return selectors.domain_answers(user, since=since)
+
+
+def same_as_every_answer(*users) -> bool:
+    """Every learner's sums, per topic and per domain in each window, are the definition's."""
+    return all(
+        from_the_sums(user) == from_every_answer(user)
+        and all(
+            domains_from_the_sums(user, since) == domains_from_every_answer(user, since)
+            for since in WINDOWS
+        )
+        for user in users
+    )
 
 
 def bank(world) -> None:
@@ -101,9 +129,13 @@ def test_answers_graded_in_practice_and_in_an_exam_add_up_to_what_every_answer_g
     accuracy = from_every_answer(learner)
     assert sum(graded for _, graded in accuracy.values()) > 30
     assert {topic for _, topic in accuracy} == {topic.pk for topic in world.topics}
-    assert from_the_sums(learner) == accuracy
-    assert from_the_sums(other) == from_every_answer(other)
+    assert same_as_every_answer(learner, other)
     assert from_the_sums(other) != from_the_sums(learner)
+    everything, recent = (domains_from_the_sums(learner, since) for since in WINDOWS)
+    assert set(everything) == {"D1", "D2", "D3", "D4"}
+    assert sum(graded for _, graded in recent.values()) < sum(
+        graded for _, graded in everything.values()
+    )
 
 
 @pytest.mark.django_db
@@ -113,9 +145,7 @@ def test_answers_changed_or_removed_by_any_means_are_moved_or_taken_back(world, 
     practise(other, sessions=4, seed=5)
 
     def same() -> bool:
-        return from_the_sums(learner) == from_every_answer(learner) and from_the_sums(
-            other
-        ) == from_every_answer(other)
+        return same_as_every_answer(learner, other)
 
     graded = AttemptQuestion.objects.filter(attempt__user=learner, correct__isnull=False)
     AttemptQuestion.objects.filter(pk__in=graded.filter(correct=True).values("pk")[:3]).update(
@@ -125,8 +155,13 @@ def test_answers_changed_or_removed_by_any_means_are_moved_or_taken_back(world, 
     AttemptQuestion.objects.filter(pk__in=graded.values("pk")[:2]).update(correct=None)
     assert same()  # ungraded
     item = graded.first()
-    item.version = world.questions[1].current_version  # another topic
+    item.version = world.questions[1].current_version  # another topic and domain
     item.save()
+    assert same()
+    item.answered_at -= timedelta(days=3, minutes=20)  # another quarter-hour, out of a window
+    item.save(update_fields=["answered_at"])
+    assert same()
+    QuestionVersion.objects.filter(pk=world.questions[2].current_version_id).update(domain="D4")
     assert same()
     graded.filter(pk=graded.last().pk).delete()
     assert same()
@@ -157,8 +192,14 @@ def test_answers_stored_in_bulk_are_counted(world, learner):
         )
         for position, version in enumerate(versions * 4, 1)
     )
-    assert from_the_sums(learner) == from_every_answer(learner)
+    assert same_as_every_answer(learner)
     assert sum(graded for _, graded in from_the_sums(learner).values()) == 4 * (len(versions) + 1)
+    assert domains_from_the_sums(learner, WINDOWS[0]) == {}  # graded, but never answered
+    AttemptQuestion.objects.filter(attempt=attempt, position__lte=10).update(
+        answered_at=NOW - timedelta(hours=1)
+    )
+    assert same_as_every_answer(learner)
+    assert sum(graded for _, graded in domains_from_the_sums(learner, WINDOWS[1]).values()) == 10
 
 
 @pytest.mark.django_db
@@ -168,10 +209,11 @@ def test_a_topic_or_a_learner_deleted_leaves_no_sums_behind(world, learner, othe
     practise(other, sessions=6, seed=7)
     world.topics[1].delete()
     assert not TopicAnswers.objects.filter(topic_id=world.topics[1].pk).exists()
-    assert from_the_sums(learner) == from_every_answer(learner)
+    assert same_as_every_answer(learner, other)
     learner.delete()
     assert set(TopicAnswers.objects.values_list("user_id", flat=True)) == {other.pk}
-    assert from_the_sums(other) == from_every_answer(other)
+    assert set(DomainQuarter.objects.values_list("user_id", flat=True)) == {other.pk}
+    assert same_as_every_answer(other)
 
 
 @pytest.mark.django_db
@@ -193,22 +235,26 @@ def test_a_version_that_is_no_longer_current_still_counts_for_its_topics(world, 
     new.topics.add(world.topics[1])
     question.current_version = new
     question.save()
-    assert from_the_sums(learner) == before == from_every_answer(learner)
+    assert from_the_sums(learner) == before
+    assert same_as_every_answer(learner)
 
 
 @pytest.mark.django_db
-def test_the_accuracy_per_topic_takes_one_query_whatever_the_history(
+def test_the_accuracy_per_topic_and_domain_take_one_query_each_whatever_the_history(
     world, learner, django_assert_num_queries
 ):
     bank(world)
     practise(learner, sessions=15, seed=9)
     with django_assert_num_queries(1):
         accuracy = selectors.learner_topic_accuracy(learner.pk)
+    with django_assert_num_queries(1):
+        domains = selectors.domain_answers(learner, since=WINDOWS[1])
     assert accuracy == from_every_answer(learner)
+    assert domains == domains_from_every_answer(learner, WINDOWS[1])
 
 
 @pytest.mark.django_db
-def test_the_dashboard_masteries_show_the_accuracy_of_every_answer(world, learner):
+def test_the_dashboard_masteries_and_readiness_show_every_answer(world, learner):
     bank(world)
     practise(learner, sessions=8, seed=10)
     board = learner_dashboard(learner, now=NOW + timedelta(days=1))
@@ -217,6 +263,11 @@ def test_the_dashboard_masteries_show_the_accuracy_of_every_answer(world, learne
         right, graded = accuracy.get((learner.pk, mastery.topic.pk), (0, 0))
         assert (mastery.right, mastery.graded) == (right, graded)
     assert any(mastery.graded for mastery in board.masteries)
+    since = NOW + timedelta(days=1) - timedelta(days=READINESS_DAYS)
+    domains = domains_from_every_answer(learner, since)
+    for domain in board.domains:
+        assert (domain.right, domain.graded) == domains.get(domain.domain, (0, 0))
+    assert any(domain.graded for domain in board.domains)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -229,9 +280,10 @@ def test_the_answers_graded_before_the_migration_are_added_up(world, learner, ot
     executor.migrate([("progress", "0003_topic_answers")])  # no triggers, no sums
     TopicAnswers.objects.all().delete()
     AttemptQuestion.objects.filter(attempt__user=learner, correct__isnull=False).first().delete()
-    expected = from_every_answer(learner), from_every_answer(other)
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([("progress", "0004_topic_answers_triggers")])
-    assert (from_the_sums(learner), from_the_sums(other)) == expected
+    executor.migrate([("progress", "0006_domain_quarter_triggers")])
+    assert same_as_every_answer(learner, other)
+    assert from_the_sums(learner)
+    assert domains_from_the_sums(other, WINDOWS[0])

@@ -70,8 +70,9 @@ WHY_ALONE = (
     "Why, alone: the floor reads the session and the user and renders nothing. A practice "
     "question or answer also reads the attempt and the shown question with its options in one "
     "hand-written query each (an answer also grades it under a lock and moves the question's "
-    "FSRS schedule), and renders the page; the dashboard reads "
-    "the learner's quarter-hour sums, queue and masteries and draws five SVG charts; on a "
+    "FSRS schedule), and renders the page; the dashboard reads the sums the database keeps of "
+    "the learner's answers (per quarter-hour, per topic, per domain and quarter-hour), the "
+    "queue and the masteries, and draws five SVG charts; on a "
     "shared 2-core machine the p95 of a 15-second sample also catches other processes' bursts."
 )
 START_TIMEOUT_S = 60

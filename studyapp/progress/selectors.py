@@ -690,11 +690,6 @@ DOMAIN_ANSWERS = Prepared(
 )
 
 
-def quarter_start(moment: datetime) -> datetime:
-    """The start of the UTC quarter-hour ``moment`` falls in."""
-    return EPOCH + timedelta(minutes=15 * quarter_number(moment))
-
-
 def quarter_number(moment: datetime) -> int:
     """The UTC quarter-hour since the epoch ``moment`` falls in, as :func:`quarter_hour`."""
     return math.floor((moment - EPOCH) / timedelta(days=1) * QUARTERS_A_DAY + 1e-6)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from studyapp.cards.models import Card, CardSchedule, FsrsState, Note, ReviewLog
+from studyapp.quizzes import attempts
 from studyapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -21,6 +23,24 @@ from studyapp.topics.models import Course, Section, Topic
 
 # Wednesday 4 March 2026, 12:00 UTC; with the default 4 am day start (UTC) the study day is 4 March.
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def answer_at_random(
+    attempt: Attempt, rng: random.Random, *, at: datetime, skipped: float = 0.0
+) -> None:
+    """Answers an attempt's questions in order through the real function, each with an option
+    picked at random, 5-200 s after ``at``; each question is left unanswered with the chance
+    ``skipped``."""
+    for item in attempt.items.select_related("version").order_by("position"):
+        if skipped and rng.random() < skipped:
+            continue
+        options = list(item.version.options.order_by("position"))
+        attempts.attempt_answer(
+            attempt=attempt,
+            position=item.position,
+            option_ids=[rng.choice(options).pk],
+            now=at + timedelta(seconds=rng.randint(5, 200)),
+        )
 
 
 class World:

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from studyapp.cards.demo_data import demo_learners_build
+from studyapp.cards.review import EPOCH
 from studyapp.progress import selectors
 from studyapp.progress.dashboards import READINESS_DAYS, learner_dashboard
 from studyapp.progress.models import DomainQuarter, TopicAnswers
@@ -24,7 +25,7 @@ from studyapp.quizzes.models import (
     Question,
     QuestionVersion,
 )
-from tests.progress.conftest import NOW
+from tests.progress.conftest import NOW, answer_at_random
 
 
 def from_every_answer(user) -> dict:
@@ -43,7 +44,8 @@ WINDOWS = (NOW - timedelta(days=400), NOW - timedelta(days=5, minutes=-7, second
 def domains_from_every_answer(user, since) -> dict:
     """The answers per domain as the definition gives them, from the start of the quarter-hour
     ``since`` falls in."""
-    rows = selectors.domain_rows(user.pk, since=selectors.quarter_start(since))
+    start = EPOCH + timedelta(minutes=15 * selectors.quarter_number(since))
+    rows = selectors.domain_rows(user.pk, since=start)
     return {row["version__domain"]: (row["right"], row["graded"]) for row in rows}
 
 
@@ -83,16 +85,7 @@ def practise(user, *, sessions: int, seed: int) -> None:
     for session in range(sessions):
         at = NOW - timedelta(days=sessions - session)
         attempt = attempts.practice_start(user=user, now=at, count=4, rng=rng)
-        for item in attempt.items.select_related("version").order_by("position"):
-            if rng.random() < 0.2:
-                continue
-            options = list(item.version.options.order_by("position"))
-            attempts.attempt_answer(
-                attempt=attempt,
-                position=item.position,
-                option_ids=[rng.choice(options).pk],
-                now=at + timedelta(seconds=rng.randint(5, 200)),
-            )
+        answer_at_random(attempt, rng, at=at, skipped=0.2)
 
 
 def sit_exam(user, *, seed: int) -> Attempt:

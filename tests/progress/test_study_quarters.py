@@ -22,7 +22,7 @@ from studyapp.progress.dashboards import learner_dashboard
 from studyapp.progress.models import StudyQuarter
 from studyapp.quizzes import attempts
 from studyapp.quizzes.models import Option, Question, QuestionReview
-from tests.progress.conftest import NOW
+from tests.progress.conftest import NOW, answer_at_random
 
 
 def days_of(user) -> dict:
@@ -77,14 +77,7 @@ def study(world, user, *, days: int = 240, seed: int = 1) -> None:
             review_undo(user=user, now=at + timedelta(seconds=5))
         if rng.random() < 0.15:
             attempt = attempts.practice_start(user=user, now=at, count=2, rng=rng)
-            for item in attempt.items.select_related("version").order_by("position"):
-                options = list(item.version.options.order_by("position"))
-                attempts.attempt_answer(
-                    attempt=attempt,
-                    position=item.position,
-                    option_ids=[rng.choice(options).pk],
-                    now=at + timedelta(seconds=rng.randint(5, 200)),
-                )
+            answer_at_random(attempt, rng, at=at)
 
 
 @pytest.fixture

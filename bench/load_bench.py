@@ -18,7 +18,8 @@ through every middleware, nothing rendered), sent by the same learners in the sa
 queues as every other request does; every figure is also given as a ratio to the floor's.
 `GET /health/` (one `SELECT 1`, no session read) is sent too and shown as a row. Goals: no
 errors; under load, the review and practice paths within 3x of the floor at p95; alone, the
-review and practice paths and the topic page within 4x, the dashboard within 8x. Prints a
+review and practice paths and the topic page within 4x, the dashboard within 8x (alone: a few
+learners kept out of the crowd, one at a time, each until its review queue is empty). Prints a
 Markdown section. Bounded: it stops after the duration, and every process it started is stopped
 at the end (also on Ctrl-C or an error).
 """
@@ -76,6 +77,10 @@ WHY_ALONE = (
     "shared 2-core machine the p95 of a 15-second sample also catches other processes' bursts."
 )
 START_TIMEOUT_S = 60
+# Learners kept out of the crowd for the phase alone, used one at a time, each until its review
+# queue is empty: one learner's queue (the cards due and the day's new ones) runs dry after about
+# 45 answers, and a p95 of so few is their third slowest; 12 cover 15 s on a fast machine.
+ALONE_LEARNERS = 12
 PRACTICE_QUESTIONS = 20
 # Ratings chosen for the review answers: enough Again and Hard to keep cards in (re)learning,
 # so a learner's queue does not run dry within the run.
@@ -272,6 +277,7 @@ class Learner:
     run_fields: dict[str, str] = field(default_factory=dict)
     card: tuple[str, str] | None = None  # (card id, version) shown and not yet answered
     attempt_path: str = ""
+    queue_dry: bool = False  # the review page showed no card
 
     async def call(
         self,
@@ -329,6 +335,7 @@ class Learner:
         found = CARD_LINK.search(page.text)
         if found is None:
             self.stats.queue_empty += self.stats.recording
+            self.queue_dry = True
             return
         card, version = found.groups()
         await self.call(
@@ -390,7 +397,11 @@ class Learner:
                 "sandbox run", html.unescape(message.group(1)) if message else "no success shown"
             )
 
-    async def loop(self, stop_at: float, think_s: float, *, sandbox: bool = True) -> None:
+    async def loop(
+        self, stop_at: float, think_s: float, *, sandbox: bool = True, until_dry: bool = False
+    ) -> None:
+        """Round after round of the paths until ``stop_at`` (or, ``until_dry``, until the
+        review queue is empty)."""
         steps = [
             self.floor,
             self.health,
@@ -409,6 +420,8 @@ class Learner:
                     return
                 with contextlib.suppress(Failure):  # counted as an error; the loop goes on
                     await step()
+                if until_dry and self.queue_dry:
+                    return
                 if think_s:
                     await asyncio.sleep(think_s)
 
@@ -430,7 +443,8 @@ def run_form_fields(page: str) -> dict[str, str]:
 
 
 async def drive(port: int, args, topics: list[str]) -> tuple[Stats, float, Stats, float]:
-    """Log everyone in, warm up, run the crowd for the duration, then one learner alone."""
+    """Log everyone in, warm up, run the crowd for the duration, then learners alone (one at a
+    time)."""
     stats = Stats()
     learners = [
         Learner(
@@ -440,12 +454,12 @@ async def drive(port: int, args, topics: list[str]) -> tuple[Stats, float, Stats
             topics=topics,
             rng=random.Random(args.seed + number),
         )
-        for number in range(args.learners + 1)
+        for number in range(args.learners + ALONE_LEARNERS)
     ]
-    # The last learner is kept out of the crowd for the phase alone, so that its review queue
-    # still has cards then (a crowd learner's can run dry on a fast machine, and review reveal
+    # The last ones are kept out of the crowd for the phase alone, so that their review queues
+    # still have cards then (a crowd learner's can run dry on a fast machine, and review reveal
     # and answer would go unmeasured).
-    *crowd, solo = learners
+    crowd, kept = learners[: args.learners], learners[args.learners :]
     try:
         # Log in a few at a time (password hashing is deliberately slow), then one untimed
         # pass of the stateful paths each: the sandbox's cold starts and first practice.
@@ -468,11 +482,15 @@ async def drive(port: int, args, topics: list[str]) -> tuple[Stats, float, Stats
         stats.recording = False
         stats.reconnects = sum(learner.browser.reconnects for learner in crowd)
         alone = Stats(recording=True)
-        solo.stats = alone
         started = time.monotonic()
-        # Without the sandbox run: its time is the function's own, and following a run (a poll
-        # a second) took most of the 15 s, leaving a dozen samples of each page.
-        await solo.loop(started + args.solo, 0, sandbox=False)
+        stop_at = started + args.solo
+        for learner in kept:  # one at a time, each until its review queue is empty
+            learner.stats = alone
+            # Without the sandbox run: its time is the function's own, and following a run (a
+            # poll a second) took most of the 15 s, leaving a dozen samples of each page.
+            await learner.loop(stop_at, 0, sandbox=False, until_dry=True)
+            if time.monotonic() >= stop_at:
+                break
         alone_elapsed = time.monotonic() - started
     finally:
         await asyncio.gather(*(learner.browser.close() for learner in learners))
@@ -565,7 +583,7 @@ def report(
         "in WAL mode on a file. A fresh database with the shipped content "
         f"({facts['cards']} cards, {len(facts['topics'])} topics, 80 questions) and "
         f"{facts['reviews']:,} review-log rows of history "
-        f"({facts['reviews'] // (args.learners + 1)} "
+        f"({facts['reviews'] // (args.learners + ALONE_LEARNERS)} "
         "per learner, so reviews are due as well as new cards). The client is the benchmark's "
         "own asyncio HTTP/1.1 keep-alive client (one connection per learner, session and CSRF "
         "cookies, the htmx header on fragments), on the same machine as the server. Each "
@@ -622,9 +640,11 @@ def report(
     alone_goals, alone_met = alone_goal_lines(alone_ratios)
     lines += [
         "",
-        f"Then one more learner alone for {args.solo:.0f} s (kept out of the crowd, so its "
-        "review queue still has cards; same loop without the sandbox "
-        "run, no one else): the server time of each path without queueing, and the same ratios.",
+        f"Then learners alone for {args.solo:.0f} s: {ALONE_LEARNERS} more learners, kept out "
+        "of the crowd so that their review queues still have cards, one at a time, each until "
+        f"its review queue is empty ({alone.queue_empty} ran dry in turn); the same loop without "
+        "the sandbox run, no one else: the server time of each path without queueing, and the "
+        "same ratios.",
         "",
         *alone_lines,
         "",
@@ -644,7 +664,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds timed")
     parser.add_argument("--think", type=float, default=0.0, help="seconds after each step")
     parser.add_argument(
-        "--solo", type=float, default=15.0, help="seconds of one learner alone, after the crowd"
+        "--solo", type=float, default=15.0, help="seconds of learners alone, after the crowd"
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -675,7 +695,8 @@ def main() -> int:
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         manage(env, "import_content")
-        setup = SETUP.format(learners=args.learners + 1, password=PASSWORD)  # and the solo one
+        # The crowd and the learners kept for the phase alone.
+        setup = SETUP.format(learners=args.learners + ALONE_LEARNERS, password=PASSWORD)
         facts = json.loads(manage(env, "shell", "-c", setup).strip().splitlines()[-1])
         env["SANDBOX_URL"] = sandbox_start(processes, env, folder)
         # The task worker runs every sandbox invocation (the web process only queues it).

@@ -5,13 +5,22 @@ review page's: see :mod:`studyapp.cards.review`; a quiz question's and its answe
 instances are what the ORM would have built: every column of the model, converted from the
 database's values by the converters the ORM's compiler uses; the values are what
 ``values_list`` gives.
+
+And the same for the few writes of the paths learners send most (a practice answer and the
+schedule and review it moves): :func:`row_update` and :func:`row_insert` run an UPDATE or an
+INSERT whose SQL is written once per model, columns and database, with each value prepared by
+its field's ``get_db_prep_save``, as the ORM's compilers prepare it, so the row holds what
+``save(update_fields=...)`` or ``create()`` would have stored. Unlike them they send no signals
+(the models written this way have no receivers), fill in no defaults (every column written is
+named) and give no primary key back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -161,3 +170,58 @@ def related_known(instance: Model, name: str, objects: list[Model]) -> None:
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
     instance._prefetched_objects_cache[name] = known
+
+
+# -- writes ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=128)
+def _write_fields(model: type[Model], attnames: tuple[str, ...]) -> tuple:
+    """The concrete fields of ``model`` behind ``attnames`` (``user_id``, ``due``...), in order."""
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    unknown = [name for name in attnames if name not in by_attname]
+    if unknown:
+        raise ValueError(f"{model.__name__} has no column {', '.join(unknown)}")
+    return tuple(by_attname[name] for name in attnames)
+
+
+@lru_cache(maxsize=128)
+def update_sql(model: type[Model], attnames: tuple[str, ...], vendor: str) -> str:
+    """UPDATE of ``attnames`` of one row of ``model``, by its primary key (the last parameter)."""
+    sets = ", ".join(f"{quoted(field.column)} = %s" for field in _write_fields(model, attnames))
+    key = quoted(model._meta.pk.column)
+    return f"UPDATE {table(model)} SET {sets} WHERE {key} = %s"  # noqa: S608 (names only)
+
+
+@lru_cache(maxsize=128)
+def insert_sql(model: type[Model], attnames: tuple[str, ...], vendor: str) -> str:
+    """INSERT of one row of ``model`` with the columns of ``attnames``."""
+    columns = ", ".join(quoted(field.column) for field in _write_fields(model, attnames))
+    marks = ", ".join("%s" for _ in attnames)
+    return f"INSERT INTO {table(model)} ({columns}) VALUES ({marks})"  # noqa: S608 (names only)
+
+
+def _prepared(model: type[Model], attnames: tuple[str, ...], values: Sequence) -> list:
+    return [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(_write_fields(model, attnames), values, strict=True)
+    ]
+
+
+def row_update(instance: Model, attnames: Sequence[str]) -> int:
+    """Write the instance's current values of ``attnames`` to its row: how many rows changed
+    (0 when the row is gone)."""
+    model, names = type(instance), tuple(attnames)
+    params = _prepared(model, names, [getattr(instance, name) for name in names])
+    with connection.cursor() as cursor:
+        cursor.execute(update_sql(model, names, connection.vendor), [*params, instance.pk])
+        return cursor.rowcount
+
+
+def row_insert(model: type[Model], values: Mapping[str, Any]) -> None:
+    """Insert one row of ``model`` with ``values`` (by attribute name: ``user_id``, not
+    ``user``); a column not named is left to the database (NULL, or its ``db_default``)."""
+    names = tuple(values)
+    params = _prepared(model, names, [values[name] for name in names])
+    with connection.cursor() as cursor:
+        cursor.execute(insert_sql(model, names, connection.vendor), params)

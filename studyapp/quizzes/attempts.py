@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from studyapp.core.errors import Conflict, Invalid
+from studyapp.core.rows import row_update
 from studyapp.quizzes import grading
 from studyapp.quizzes.banks import option_fractions
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Option, Question
@@ -455,6 +456,10 @@ def item_grade_apply(*, attempt: Attempt, item: AttemptQuestion) -> None:
         item.chosen = [grade.matched] if grade.matched is not None else []
 
 
+#: What a practice answer writes to its question's row.
+PRACTICE_ANSWER_FIELDS = ("chosen", "response", "answered_at", "correct", "mark")
+
+
 def _practice_answer(attempt, item, chosen, response, now) -> AttemptQuestion:
     if item.answered_at is not None:
         raise AttemptClosed("This question has been answered already.")
@@ -466,7 +471,8 @@ def _practice_answer(attempt, item, chosen, response, now) -> AttemptQuestion:
     item.response = response
     item.answered_at = now
     item_grade_apply(attempt=attempt, item=item)
-    item.save(update_fields=["chosen", "response", "answered_at", "correct", "mark"])
+    # The row is there: _locked_open_item read it under the attempt's lock.
+    row_update(item, PRACTICE_ANSWER_FIELDS)
     item_review_record(attempt=attempt, item=item, now=now)
     if not attempt_has_open_item(attempt):
         # Still under the lock that _locked_open_item took, which found the attempt open.

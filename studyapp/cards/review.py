@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from studyapp.accounts.models import User
@@ -48,7 +49,7 @@ from studyapp.cards.scheduling import (
     utc,
 )
 from studyapp.core.errors import Conflict
-from studyapp.core.rows import Selected, row_read, table
+from studyapp.core.rows import Selected, row_insert, row_read, row_update, table
 from studyapp.topics.models import Course, Section, Topic
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -525,29 +526,31 @@ def review_record(
                     user=user, card=card, note_id=card.note_id, introduced_at=now, **values
                 )
             else:
-                values["version"] = schedule.version + 1
+                read_version = schedule.version
+                values["version"] = read_version + 1
                 if not before:
                     values["introduced_at"] = now
-                changed = CardSchedule.objects.filter(
-                    pk=schedule.pk, version=schedule.version
-                ).update(**values)
-                if not changed:
-                    raise StaleAnswer
                 for name, value in values.items():
                     setattr(schedule, name, value)
-            ReviewLog.objects.create(
-                user=user,
-                card=card,
-                rating=rating,
-                reviewed_at=now,
-                duration_ms=duration_ms,
-                elapsed_days=elapsed_days,
-                state_before=state_before,
-                state_after=state_after,
-                due_before=schedule_due_before(before),
-                due_after=outcome.due,
-                schedule_before=before,
-                fsrs_review_log=outcome.review_log,
+                if not row_update(schedule, tuple(values), matching={"version": read_version}):
+                    raise StaleAnswer
+            row_insert(
+                ReviewLog,
+                {
+                    "user_id": user.pk,
+                    "card_id": card.pk,
+                    "rating": rating,
+                    "reviewed_at": now,
+                    "duration_ms": duration_ms,
+                    "elapsed_days": elapsed_days,
+                    "state_before": state_before,
+                    "state_after": state_after,
+                    "due_before": schedule_due_before(before),
+                    "due_after": outcome.due,
+                    "schedule_before": before,
+                    "fsrs_review_log": outcome.review_log,
+                    "created_at": timezone.now(),
+                },
             )
     except (IntegrityError, StaleAnswer):
         return ReviewRecorded(recorded=False, schedule=None, settings=settings)

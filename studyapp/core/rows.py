@@ -6,13 +6,13 @@ instances are what the ORM would have built: every column of the model, converte
 database's values by the converters the ORM's compiler uses; the values are what
 ``values_list`` gives.
 
-And the same for the few writes of the paths learners send most (a practice answer and the
-schedule and review it moves): :func:`row_update` and :func:`row_insert` run an UPDATE or an
-INSERT whose SQL is written once per model, columns and database, with each value prepared by
-its field's ``get_db_prep_save``, as the ORM's compilers prepare it, so the row holds what
-``save(update_fields=...)`` or ``create()`` would have stored. Unlike them they send no signals
-(the models written this way have no receivers), fill in no defaults (every column written is
-named) and give no primary key back.
+And the same for the few writes of the paths learners send most (a practice answer, a card's
+answer, the schedules and review logs they move): :func:`row_update` and :func:`row_insert` run
+an UPDATE or an INSERT whose SQL is written once per model, columns and database, with each
+value prepared by its field's ``get_db_prep_save``, as the ORM's compilers prepare it, so the
+row holds what ``save(update_fields=...)`` or ``create()`` would have stored. Unlike them they
+send no signals (the models written this way have no receivers), fill in no defaults (every
+column written is named) and give no primary key back.
 """
 
 from __future__ import annotations
@@ -186,11 +186,16 @@ def _write_fields(model: type[Model], attnames: tuple[str, ...]) -> tuple:
 
 
 @lru_cache(maxsize=128)
-def update_sql(model: type[Model], attnames: tuple[str, ...], vendor: str) -> str:
-    """UPDATE of ``attnames`` of one row of ``model``, by its primary key (the last parameter)."""
+def update_sql(
+    model: type[Model], attnames: tuple[str, ...], matching: tuple[str, ...], vendor: str
+) -> str:
+    """UPDATE of ``attnames`` of one row of ``model``, by its primary key, where its columns
+    ``matching`` hold given values (the parameters: the new values, the key, the matched)."""
     sets = ", ".join(f"{quoted(field.column)} = %s" for field in _write_fields(model, attnames))
-    key = quoted(model._meta.pk.column)
-    return f"UPDATE {table(model)} SET {sets} WHERE {key} = %s"  # noqa: S608 (names only)
+    where = [quoted(model._meta.pk.column)]
+    where += [quoted(field.column) for field in _write_fields(model, matching)]
+    conditions = " AND ".join(f"{column} = %s" for column in where)
+    return f"UPDATE {table(model)} SET {sets} WHERE {conditions}"  # noqa: S608 (names only)
 
 
 @lru_cache(maxsize=128)
@@ -208,13 +213,22 @@ def _prepared(model: type[Model], attnames: tuple[str, ...], values: Sequence) -
     ]
 
 
-def row_update(instance: Model, attnames: Sequence[str]) -> int:
-    """Write the instance's current values of ``attnames`` to its row: how many rows changed
-    (0 when the row is gone)."""
+def row_update(
+    instance: Model, attnames: Sequence[str], *, matching: Mapping[str, Any] | None = None
+) -> int:
+    """Write the instance's current values of ``attnames`` to its row, if the row's columns
+    ``matching`` still hold those values (an optimistic lock: ``{"version": read}``): how many
+    rows changed (0 when the row is gone, or has changed)."""
     model, names = type(instance), tuple(attnames)
-    params = _prepared(model, names, [getattr(instance, name) for name in names])
+    matching = matching or {}
+    matched = tuple(matching)
+    params = [
+        *_prepared(model, names, [getattr(instance, name) for name in names]),
+        instance.pk,
+        *_prepared(model, matched, [matching[name] for name in matched]),
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(update_sql(model, names, connection.vendor), [*params, instance.pk])
+        cursor.execute(update_sql(model, names, matched, connection.vendor), params)
         return cursor.rowcount
 
 

@@ -419,3 +419,39 @@ def test_a_learners_schedule_of_a_card_is_theirs_alone_and_none_before_an_answer
         f.value_from_object(stored) for f in fields
     ]
     assert schedule_of(user=other, card=card) is None
+
+
+def test_a_card_answer_writes_the_review_log_row_create_would(learner, deck):
+    """The log is written in SQL kept once (core.rows.row_insert): column by column, the row
+    is what ``ReviewLog.objects.create`` stores for the same values."""
+    card = deck.cards()[0]
+    answer(learner, card, 3, NOW)
+    answer(learner, card, 1, NOW + timedelta(minutes=10), version=1)  # a schedule before it
+    for written in ReviewLog.objects.all():
+        twin = ReviewLog.objects.create(
+            **{
+                field.attname: getattr(written, field.attname)
+                for field in ReviewLog._meta.concrete_fields
+                if field.attname != "id"
+            }
+        )
+        ReviewLog.objects.filter(pk=twin.pk).update(created_at=written.created_at)
+        columns = [f.column for f in ReviewLog._meta.concrete_fields if f.column != "id"]
+        assert stored_columns(ReviewLog, written.pk, columns) == stored_columns(
+            ReviewLog, twin.pk, columns
+        )
+    assert ReviewLog.objects.filter(schedule_before__isnull=True).count() == 2  # a new card's
+
+
+def stored_columns(model, pk: int, columns: list[str]) -> tuple:
+    """The row's columns as the database holds them (no conversion back to Python)."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE id = %s",
+            [pk],
+        )
+        return cursor.fetchone()

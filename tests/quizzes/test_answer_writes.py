@@ -123,3 +123,15 @@ def test_a_question_answered_again_moves_its_one_schedule_and_logs_each_review(b
         (repeat.pk, later),
     ]
     assert all(review.review_log for review in reviews)
+
+
+def test_an_update_that_matches_a_value_the_row_no_longer_holds_changes_nothing(bank, learner):
+    """The optimistic lock a card's answer uses: written only while ``matching`` still holds."""
+    practice = attempts.practice_start(user=learner, now=T0, count=1)
+    item = practice.items.get()
+    AttemptQuestion.objects.filter(pk=item.pk).update(response="first")
+    item.response = "second"
+    assert row_update(item, ["response"], matching={"response": "stale"}) == 0
+    assert AttemptQuestion.objects.get(pk=item.pk).response == "first"
+    assert row_update(item, ["response"], matching={"response": "first"}) == 1
+    assert AttemptQuestion.objects.get(pk=item.pk).response == "second"

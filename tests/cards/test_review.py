@@ -22,6 +22,7 @@ from studyapp.cards.review import (
 )
 from studyapp.topics.models import Course, Section, Topic
 from tests.cards.conftest import NOW, note_add
+from tests.rows import stored_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -436,22 +437,5 @@ def test_a_card_answer_writes_the_review_log_row_create_would(learner, deck):
             }
         )
         ReviewLog.objects.filter(pk=twin.pk).update(created_at=written.created_at)
-        columns = [f.column for f in ReviewLog._meta.concrete_fields if f.column != "id"]
-        assert stored_columns(ReviewLog, written.pk, columns) == stored_columns(
-            ReviewLog, twin.pk, columns
-        )
+        assert stored_columns(ReviewLog, written.pk) == stored_columns(ReviewLog, twin.pk)
     assert ReviewLog.objects.filter(schedule_before__isnull=True).count() == 2  # a new card's
-
-
-def stored_columns(model, pk: int, columns: list[str]) -> tuple:
-    """The row's columns as the database holds them (no conversion back to Python)."""
-    from django.db import connection
-
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(column) for column in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {names} FROM {quote(model._meta.db_table)} WHERE id = %s",
-            [pk],
-        )
-        return cursor.fetchone()

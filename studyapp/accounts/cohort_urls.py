@@ -8,6 +8,6 @@ app_name = "cohorts"
 
 urlpatterns = [
     path("", cohort_views.cohort_list, name="list"),
-    path("<int:cohort_id>/", cohort_views.cohort_detail, name="detail"),
-    path("<int:cohort_id>/code/", cohort_views.cohort_code_regenerate, name="regenerate_code"),
+    path("<int64:cohort_id>/", cohort_views.cohort_detail, name="detail"),
+    path("<int64:cohort_id>/code/", cohort_views.cohort_code_regenerate, name="regenerate_code"),
 ]

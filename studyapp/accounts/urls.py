@@ -30,5 +30,5 @@ urlpatterns = [
     ),
     path("join/", cohort_views.cohort_join, name="join"),
     path("join/<str:code>/", cohort_views.cohort_join, name="join_code"),
-    path("cohorts/<int:cohort_id>/leave/", cohort_views.cohort_leave, name="cohort_leave"),
+    path("cohorts/<int64:cohort_id>/leave/", cohort_views.cohort_leave, name="cohort_leave"),
 ]

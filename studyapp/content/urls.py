@@ -7,5 +7,5 @@ from studyapp.content import views
 app_name = "content"
 
 urlpatterns = [
-    path("try/<int:item_id>/", views.try_it, name="try_it"),
+    path("try/<int64:item_id>/", views.try_it, name="try_it"),
 ]

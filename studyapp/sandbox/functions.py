@@ -17,14 +17,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from studyapp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from studyapp.core.rows import Selected, row_read, table
 from studyapp.sandbox.concurrency import provisioned_refresh
 from studyapp.sandbox.function_settings import FunctionSettings
 from studyapp.sandbox.models import (
     CONFIGURATION_FIELDS,
     NAME_MAX_LENGTH,
+    EventTemplate,
     Function,
     FunctionInvokeConfig,
 )
+from studyapp.topics.models import Course, Topic
 
 MAX_CODE_BYTES = 256 * 1024
 DEPLOYED_READ_ONLY = (
@@ -35,15 +38,42 @@ COPY_SUFFIX = "-copy"
 NAME_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{1,{NAME_MAX_LENGTH}}}")
 
 
+# A function visible to a learner (an active sample, or one of their own active functions) with
+# its topic and course, default event and original, as ``select_related`` reads them, in SQL kept
+# once: the sandbox's page and its run read it at every request, and the ORM took longer to
+# build the query with its four joins than the database took to run it.
+VISIBLE_FUNCTION = (
+    Selected(Function, "f"),
+    Selected(Topic, "t"),
+    Selected(Course, "k"),
+    Selected(EventTemplate, "e"),
+    Selected(Function, "c"),
+)
+VISIBLE_FUNCTION_SQL = f"""SELECT {", ".join(part.columns() for part in VISIBLE_FUNCTION)}
+    FROM {table(Function)} f
+    LEFT JOIN {table(Topic)} t ON t.id = f.topic_id
+    LEFT JOIN {table(Course)} k ON k.id = t.course_id
+    LEFT JOIN {table(EventTemplate)} e ON e.id = f.default_event_id
+    LEFT JOIN {table(Function)} c ON c.id = f.copied_from_id
+    WHERE f.archived_at IS NULL AND (f.owner_id IS NULL OR f.owner_id = %(user)s)"""  # noqa: S608
+BY_PK = VISIBLE_FUNCTION_SQL + " AND f.id = %(pk)s"
+SAMPLE_BY_NAME = VISIBLE_FUNCTION_SQL + " AND f.owner_id IS NULL AND f.name = %(name)s"
+
+
 def function_for_user(*, user, pk: int | None = None, sample: str | None = None) -> Function:
     """A sample, or one of the user's own functions (another learner's: 404)."""
-    functions = Function.objects.visible_to(user).select_related(
-        "topic__course", "default_event", "copied_from"
-    )
-    lookup = {"name": sample, "owner__isnull": True} if sample is not None else {"pk": pk}
-    function = functions.filter(**lookup).first()
-    if function is None:
+    if sample is not None:
+        row = row_read(SAMPLE_BY_NAME, {"user": user.pk, "name": sample}, VISIBLE_FUNCTION)
+    else:
+        row = row_read(BY_PK, {"user": user.pk, "pk": pk}, VISIBLE_FUNCTION)
+    if row is None:
         raise NotFound("No such function.")
+    function, topic, course, default_event, copied_from = row
+    if topic is not None:
+        topic.course = course
+    function.topic = topic
+    function.default_event = default_event
+    function.copied_from = copied_from
     return function
 
 

@@ -22,4 +22,4 @@ class Int64Converter:
         return number
 
     def to_url(self, value: int) -> str:
-        return str(int(value))
+        return str(value)

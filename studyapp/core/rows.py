@@ -12,7 +12,9 @@ an UPDATE or an INSERT whose SQL is written once per model, columns and database
 value prepared by its field's ``get_db_prep_save``, as the ORM's compilers prepare it, so the
 row holds what ``save(update_fields=...)`` or ``create()`` would have stored. Unlike them they
 send no signals (the models written this way have no receivers), fill in no defaults (every
-column written is named) and give no primary key back.
+column written is named: :func:`with_defaults` names the rest with their fields' defaults) and
+give no primary key back. :func:`rows_insert` writes many rows in one statement (an attempt's
+questions).
 """
 
 from __future__ import annotations
@@ -199,11 +201,12 @@ def update_sql(
 
 
 @lru_cache(maxsize=128)
-def insert_sql(model: type[Model], attnames: tuple[str, ...], vendor: str) -> str:
-    """INSERT of one row of ``model`` with the columns of ``attnames``."""
+def insert_sql(model: type[Model], attnames: tuple[str, ...], vendor: str, rows: int = 1) -> str:
+    """INSERT of ``rows`` rows of ``model`` with the columns of ``attnames``."""
     columns = ", ".join(quoted(field.column) for field in _write_fields(model, attnames))
-    marks = ", ".join("%s" for _ in attnames)
-    return f"INSERT INTO {table(model)} ({columns}) VALUES ({marks})"  # noqa: S608 (names only)
+    marks = "(" + ", ".join("%s" for _ in attnames) + ")"
+    values = ", ".join([marks] * rows)
+    return f"INSERT INTO {table(model)} ({columns}) VALUES {values}"  # noqa: S608 (names only)
 
 
 def _prepared(model: type[Model], attnames: tuple[str, ...], values: Sequence) -> list:
@@ -235,7 +238,31 @@ def row_update(
 def row_insert(model: type[Model], values: Mapping[str, Any]) -> None:
     """Insert one row of ``model`` with ``values`` (by attribute name: ``user_id``, not
     ``user``); a column not named is left to the database (NULL, or its ``db_default``)."""
-    names = tuple(values)
-    params = _prepared(model, names, [values[name] for name in names])
+    rows_insert(model, [values])
+
+
+def rows_insert(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` of ``model`` in one statement, each with the same columns (named as
+    :func:`row_insert` names them); nothing for no rows."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    params = []
+    for values in rows:
+        if tuple(values) != names:
+            raise ValueError(f"every row of {model.__name__} names the same columns, in order")
+        params += _prepared(model, names, [values[name] for name in names])
     with connection.cursor() as cursor:
-        cursor.execute(insert_sql(model, names, connection.vendor), params)
+        cursor.execute(insert_sql(model, names, connection.vendor, len(rows)), params)
+
+
+def with_defaults(model: type[Model], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` and every other column of ``model`` but its key with the field's default, as
+    an instance made with ``values`` holds them (what ``create`` or ``bulk_create`` would store:
+    ``chosen=[]``, ``flagged=False``, NULL where no default is set)."""
+    defaults = {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.attname not in values
+    }
+    return {**values, **defaults}

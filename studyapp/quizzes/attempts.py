@@ -15,15 +15,17 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from studyapp.core.errors import Conflict, Invalid
-from studyapp.core.rows import row_update
+from studyapp.core.rows import row_update, rows_insert, with_defaults
 from studyapp.quizzes import grading
 from studyapp.quizzes.banks import option_fractions
 from studyapp.quizzes.models import Attempt, AttemptQuestion, Option, Question
@@ -209,12 +211,24 @@ def option_is_pinned(text: str) -> bool:
     return bool(PINNED_OPTION.search(text.strip()))
 
 
-def option_keeps_place(option: Option) -> bool:
+class OptionPlace(NamedTuple):
+    """What an option's place in an attempt depends on, read without building the Option (a
+    start reads them for every option of every question it draws)."""
+
+    id: int
+    position: int
+    pinned: bool
+    text_md: str
+
+
+def option_keeps_place(option: Option | OptionPlace) -> bool:
     """True for an option its author pinned, or one that names the others."""
     return option.pinned or option_is_pinned(option.text_md)
 
 
-def option_order_shuffle(*, seed: str, options: list[Option], shuffle: bool) -> list[int]:
+def option_order_shuffle(
+    *, seed: str, options: Sequence[Option | OptionPlace], shuffle: bool
+) -> list[int]:
     """The options' ids in the order one attempt shows them.
 
     Deterministic from ``seed`` (so the same attempt always gets the same order, whatever
@@ -227,11 +241,14 @@ def option_order_shuffle(*, seed: str, options: list[Option], shuffle: bool) -> 
     written = sorted(options, key=lambda option: option.position)
     if not shuffle:
         return [option.id for option in written]
-    movable = [option.id for option in written if not option_keeps_place(option)]
+    kept = [option_keeps_place(option) for option in written]
+    movable = [option.id for option, keeps in zip(written, kept, strict=True) if not keeps]
     rng = random.Random(hashlib.sha256(seed.encode()).digest())
     rng.shuffle(movable)
     moved = iter(movable)
-    return [option.id if option_keeps_place(option) else next(moved) for option in written]
+    return [
+        option.id if keeps else next(moved) for option, keeps in zip(written, kept, strict=True)
+    ]
 
 
 def attempt_option_seed(*, attempt: Attempt, position: int, version_id: int) -> str:
@@ -260,9 +277,14 @@ def attempt_create(
     (shuffled per attempt and learner where the question's author allows it and
     ``shuffle_options`` is True, stored so that reloads, resumes and reviews show the same)."""
     version_ids = [question.current_version_id for question in questions]
-    options: dict[int, list[Option]] = {}
-    for option in Option.objects.filter(version_id__in=version_ids):
-        options.setdefault(option.version_id, []).append(option)
+    options: dict[int, list[OptionPlace]] = {}
+    places = (
+        Option.objects.filter(version_id__in=version_ids)
+        .order_by()  # option_order_shuffle puts them in order
+        .values_list("version_id", "id", "position", "pinned", "text_md")
+    )
+    for version_id, *place in places:
+        options.setdefault(version_id, []).append(OptionPlace(*place))
     with transaction.atomic():
         attempt = Attempt.objects.create(
             user=user,
@@ -273,22 +295,30 @@ def attempt_create(
             config=config,
             question_count=len(questions),
         )
-        AttemptQuestion.objects.bulk_create(
-            AttemptQuestion(
-                attempt=attempt,
-                position=position,
-                version=question.current_version,
-                option_order=option_order_shuffle(
-                    seed=attempt_option_seed(
-                        attempt=attempt, position=position, version_id=question.current_version_id
-                    ),
-                    options=options.get(question.current_version_id, []),
-                    shuffle=shuffle_options
-                    and question.current_version.shuffle_options
-                    and not question.current_version.is_typed,
-                ),
-            )
-            for position, question in enumerate(questions, start=1)
+        rows_insert(
+            AttemptQuestion,
+            [
+                with_defaults(
+                    AttemptQuestion,
+                    {
+                        "attempt_id": attempt.pk,
+                        "position": position,
+                        "version_id": question.current_version_id,
+                        "option_order": option_order_shuffle(
+                            seed=attempt_option_seed(
+                                attempt=attempt,
+                                position=position,
+                                version_id=question.current_version_id,
+                            ),
+                            options=options.get(question.current_version_id, []),
+                            shuffle=shuffle_options
+                            and question.current_version.shuffle_options
+                            and not question.current_version.is_typed,
+                        ),
+                    },
+                )
+                for position, question in enumerate(questions, start=1)
+            ],
         )
     return attempt
 

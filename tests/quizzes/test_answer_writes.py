@@ -1,6 +1,7 @@
-"""A practice answer, its question's schedule and its review log are written in SQL kept once
-(``row_update``, ``row_insert``): the rows hold exactly what the ORM's ``save`` and ``create``
-store, column by column, on either database."""
+"""An attempt's questions, a practice answer, its question's schedule and its review log are
+written in SQL kept once (``rows_insert``, ``row_update``, ``row_insert``): the rows hold exactly
+what the ORM's ``bulk_create``, ``save`` and ``create`` store, column by column, on either
+database."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from studyapp.core.rows import row_insert, row_update
+from studyapp.core.rows import row_insert, row_update, rows_insert, with_defaults
 from studyapp.quizzes import attempts
-from studyapp.quizzes.models import AttemptQuestion, QuestionReview, QuestionSchedule
+from studyapp.quizzes.models import Attempt, AttemptQuestion, QuestionReview, QuestionSchedule
 from tests.rows import stored_columns
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,44 @@ def test_an_inserted_review_holds_what_create_stores(bank, learner):
     assert stored_columns(QuestionReview, inserted.pk) == stored_columns(QuestionReview, created.pk)
     assert inserted.review_log == REVIEW_LOG
     assert inserted.reviewed_at == KATHMANDU_MOMENT
+
+
+def test_an_attempts_questions_hold_what_bulk_create_stores(bank, learner):
+    exam = attempts.exam_start(user=learner, now=T0, rng=random.Random(3))  # the whole bank
+    written = list(exam.items.order_by("position"))
+    assert len(written) == exam.question_count >= 5
+    assert [item.position for item in written] == list(range(1, len(written) + 1))
+    assert all(item.option_order for item in written)
+    copy = Attempt.objects.create(user=learner, mode=exam.mode, started_at=T0, config={})
+    created = AttemptQuestion.objects.bulk_create(
+        AttemptQuestion(
+            attempt=copy,
+            position=item.position,
+            version_id=item.version_id,
+            option_order=item.option_order,
+        )
+        for item in written
+    )
+    for ours, theirs in zip(written, created, strict=True):
+        stored, expected = (
+            stored_columns(AttemptQuestion, row.pk)[1:] for row in (ours, theirs)
+        )  # all but attempt_id
+        assert stored == expected
+    assert all(item.chosen == [] for item in written)
+    assert not any(item.flagged or item.response or item.answered_at for item in written)
+
+
+def test_rows_inserted_together_must_name_the_same_columns_and_none_is_nothing(bank, learner):
+    practice = attempts.practice_start(user=learner, now=T0, count=2, rng=random.Random(2))
+    item = practice.items.first()
+    first = with_defaults(AttemptQuestion, {"attempt_id": practice.pk, "position": 9})
+    first["version_id"] = item.version_id
+    second = {**first, "position": 10}
+    del second["flagged"]
+    with pytest.raises(ValueError, match="names the same columns"):
+        rows_insert(AttemptQuestion, [first, second])
+    rows_insert(AttemptQuestion, [])
+    assert practice.items.count() == 2
 
 
 def test_an_updated_answer_holds_what_save_stores(bank, learner):

@@ -35,7 +35,9 @@ urlpatterns = [
     path("attempts/<int64:attempt_id>/result/", views.result, name="result"),
     path("attempts/<int64:attempt_id>/review/", views.review, name="review"),
     path(
-        "attempts/<int64:attempt_id>/practise-missed/", views.practise_missed, name="practise_missed"
+        "attempts/<int64:attempt_id>/practise-missed/",
+        views.practise_missed,
+        name="practise_missed",
     ),
     path(
         "media/<int64:version_id>/<media_area:area>/<path:file>",

@@ -41,7 +41,8 @@ NAME_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{1,{NAME_MAX_LENGTH}}}")
 # A function visible to a learner (an active sample, or one of their own active functions) with
 # its topic and course, default event and original, as ``select_related`` reads them, in SQL kept
 # once: the sandbox's page and its run read it at every request, and the ORM took longer to
-# build the query with its four joins than the database took to run it.
+# build the query with its four joins than the database took to run it. Its WHERE is the rule of
+# FunctionQuerySet.visible_to, which the other readers use: change both together.
 VISIBLE_FUNCTION = (
     Selected(Function, "f"),
     Selected(Topic, "t"),

@@ -120,7 +120,8 @@ class FunctionQuerySet(ArchivableQuerySet):
         return self.filter(owner=user)
 
     def visible_to(self, user):
-        """Active samples and the user's own active functions."""
+        """Active samples and the user's own active functions (the same rule is written in SQL
+        for the page and run's read: functions.VISIBLE_FUNCTION_SQL; change both together)."""
         return self.active().filter(Q(owner__isnull=True) | Q(owner=user))
 
 

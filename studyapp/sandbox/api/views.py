@@ -68,7 +68,8 @@ from studyapp.sandbox.models import Function, runtime_names
 from studyapp.sandbox.selectors import function_by_name
 
 LOG_TAIL_BYTES = 4096
-MAX_LIST_ITEMS = 50
+MAX_LIST_ITEMS = 50  # what ListFunctions returns at most in one response, whatever MaxItems asks
+MAX_ITEMS_RANGE = (1, 10000)  # what its MaxItems accepts
 BODY_READ_MARGIN = 64 * 1024
 HANDLER = re.compile(r"^[^\s]{1,128}$")
 FUNCTION_REFERENCE = re.compile(
@@ -217,18 +218,46 @@ def functions_list(request: HttpRequest, user) -> HttpResponse:
         f for f in Function.objects.active().samples().order_by("name") if f.name not in names
     ]
     functions = own + samples
-    try:
-        start = int(request.GET.get("Marker") or 0)
-        size = min(int(request.GET.get("MaxItems") or MAX_LIST_ITEMS), MAX_LIST_ITEMS)
-    except ValueError:
-        raise LambdaApiError(
-            "InvalidParameterValueException", "Invalid Marker or MaxItems"
-        ) from None
+    start, size = _list_page(request)
     page = functions[start : start + size]
     body: dict[str, Any] = {"Functions": [_configuration(f, user, listing=True) for f in page]}
     if start + size < len(functions):
         body["NextMarker"] = str(start + size)
     return JsonResponse(body)
+
+
+def _list_page(request: HttpRequest) -> tuple[int, int]:
+    """Where a ListFunctions page starts and how many functions it holds. Marker is a page's
+    NextMarker (an offset: past the end, as after deletions, the page is empty); MaxItems asks
+    for 1 to 10,000, and a response holds at most 50."""
+    size = MAX_LIST_ITEMS
+    if (asked := request.GET.get("MaxItems")) is not None:
+        if not re.fullmatch(r"-?[0-9]{1,19}", asked):
+            raise LambdaApiError(
+                "InvalidParameterValueException",
+                f"1 validation error detected: Value '{asked}' at 'maxItems' failed to satisfy "
+                "constraint: Member must be an integer",
+            )
+        low, high = MAX_ITEMS_RANGE
+        if not low <= int(asked) <= high:
+            constraint = (
+                f"greater than or equal to {low}"
+                if int(asked) < low
+                else f"less than or equal to {high}"
+            )
+            raise LambdaApiError(
+                "InvalidParameterValueException",
+                f"1 validation error detected: Value '{asked}' at 'maxItems' failed to satisfy "
+                f"constraint: Member must have value {constraint}",
+            )
+        size = min(int(asked), MAX_LIST_ITEMS)
+    marker = request.GET.get("Marker") or "0"
+    if not re.fullmatch(r"[0-9]{1,19}", marker):
+        raise LambdaApiError(
+            "InvalidParameterValueException",
+            f"Invalid Marker '{marker}': pass the NextMarker of the page before",
+        )
+    return int(marker), size
 
 
 @lambda_api

@@ -63,6 +63,7 @@ from studyapp.cards.scheduling import (
     schedule_preview,
     study_settings_for,
 )
+from studyapp.core.converters import int64_or_none
 from studyapp.core.htmx import HtmxHttpRequest
 from studyapp.core.topic_keys import topic_key_build
 from studyapp.topics.models import Topic
@@ -159,21 +160,14 @@ def reveal(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
 @require_POST
 def answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     try:
         card = card_for_learner(card_id=card_id)
     except Card.DoesNotExist:
         raise Http404("No such card") from None
-    rating = int_or_none(request.POST.get("rating"))
-    version = int_or_none(request.POST.get("version"))
+    rating = int64_or_none(request.POST.get("rating"))
+    version = int64_or_none(request.POST.get("version"))
     if rating not in RATINGS or version is None:
         return HttpResponseBadRequest("rating must be 1 to 4, with the card's version")
     topic = topic_from_key(request.POST.get("topic", ""))
@@ -181,7 +175,7 @@ def answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         user=request.user,
         card=card,
         rating=rating,
-        duration_ms=int_or_none(request.POST.get("duration_ms")),
+        duration_ms=int64_or_none(request.POST.get("duration_ms")),
         now=timezone.now(),
         version=version,
     )
@@ -322,7 +316,7 @@ def browse_results(request: HtmxHttpRequest, *, notice: str = "") -> HttpRespons
     if not request.htmx:
         if notice:
             messages.success(request, notice)
-        return redirect(browse_url(browse_query(filters, page=int_or_none(page))))
+        return redirect(browse_url(browse_query(filters, page=int64_or_none(page))))
     context = browse_context(request, filters=filters, page_number=page)
     context["notice"] = notice
     return render(request, "cards/browse.html#results", context)
@@ -357,7 +351,7 @@ def changed_notice(result: CardsChanged) -> str:
 def browse_change(request: HtmxHttpRequest) -> HttpResponse:
     """One action on the selected cards (or one row's card): one POST, one transaction."""
     action = request.POST.get("action", "")
-    card_ids = [int_or_none(value) for value in request.POST.getlist("card")]
+    card_ids = [int64_or_none(value) for value in request.POST.getlist("card")]
     if not card_ids:
         return browse_results(request, notice="Select one or more cards first.")
     if None in card_ids or action not in CardAction.values:
@@ -368,7 +362,7 @@ def browse_change(request: HtmxHttpRequest) -> HttpResponse:
         context = {
             "cards": cards,
             "return_query": request.POST.get("return", ""),
-            "filter_query": browse_query(filters, page=int_or_none(page)),
+            "filter_query": browse_query(filters, page=int64_or_none(page)),
         }
         template = "cards/browse_reset.html#confirm" if request.htmx else "cards/browse_reset.html"
         return render(request, template, context)

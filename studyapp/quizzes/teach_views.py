@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from studyapp.accounts import cohorts
 from studyapp.accounts.permissions import instructor_required
+from studyapp.core.converters import int64_or_none
 from studyapp.core.errors import NotAllowed
 from studyapp.quizzes import assignments, authoring, banks, checking, item_analysis, quizbuilder
 from studyapp.quizzes import question_import as question_import_pipeline
@@ -162,10 +163,7 @@ def question_preview(request: HttpRequest) -> HttpResponse:
     near-duplicate published stems."""
     form = QuestionForm(request.POST)
     rows = option_rows_from_post(request.POST)
-    try:
-        exclude = int(request.POST.get("question_id", ""))
-    except ValueError:
-        exclude = None
+    exclude = int64_or_none(request.POST.get("question_id"))
     question = (
         Question.objects.active().select_related("current_version").filter(pk=exclude).first()
         if exclude is not None
@@ -280,7 +278,7 @@ def quiz_builder(request: HttpRequest, quiz_id: int) -> HttpResponse:
 def quiz_item_add(request: HttpRequest, quiz_id: int) -> HttpResponse:
     quiz = quizbuilder.quiz_for_owner(user=request.user, quiz_id=quiz_id)
     question = get_object_or_404(
-        Question.objects.drawable_by(request.user), pk=request.POST.get("question")
+        Question.objects.drawable_by(request.user), pk=int64_or_none(request.POST.get("question"))
     )
     quizbuilder.quiz_item_add(quiz=quiz, question=question)
     return redirect(f"{quiz.get_absolute_url()}#items")

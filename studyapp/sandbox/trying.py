@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from studyapp.core.converters import int64_or_none
 from studyapp.core.errors import Invalid, NotFound
 from studyapp.engine.config import (
     MAX_EPHEMERAL_MB,
@@ -135,9 +136,10 @@ def try_setup_parse(
             environment[name] = value
         elif key in NUMBERS:
             low, high = NUMBERS[key]
-            if not value.isdigit() or not low <= int(value) <= high:
+            number = int64_or_none(value)
+            if number is None or not low <= number <= high:
                 raise TrySetupError(f"try: {key} must be a whole number from {low} to {high}")
-            settings[key] = int(value)
+            settings[key] = number
         elif key in CHOICES:
             if value not in CHOICES[key]:
                 raise TrySetupError(f"try: {key} must be one of {', '.join(CHOICES[key])}")
@@ -234,8 +236,9 @@ def run_initial_from_query(query, *, initial: dict[str, Any], events: dict[str, 
             continue
         if key in NUMBERS:
             low, high = NUMBERS[key]
-            if raw.isdigit() and low <= int(raw) <= high:
-                values[form_field] = int(raw)
+            number = int64_or_none(raw)
+            if number is not None and low <= number <= high:
+                values[form_field] = number
         elif raw in CHOICES.get(key, ()):
             values[form_field] = raw
     template = query.get("event_template")

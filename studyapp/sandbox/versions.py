@@ -25,6 +25,14 @@ from studyapp.sandbox.models import (
 
 LATEST = "$LATEST"
 ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
+VERSION_NUMBER = re.compile(r"[0-9]{1,19}")
+
+
+def is_version_number(qualifier: str) -> bool:
+    """Whether a qualifier names a published version (ASCII digits) rather than an alias."""
+    return VERSION_NUMBER.fullmatch(qualifier) is not None
+
+
 SNAPSHOT_FIELDS = CONFIGURATION_FIELDS  # what a version keeps of its function
 
 
@@ -91,7 +99,7 @@ def versions_for(*, function: Function) -> list[FunctionVersion]:
 
 
 def version_get(*, function: Function, qualifier: str) -> FunctionVersion:
-    if not qualifier.isdigit():
+    if not is_version_number(qualifier):
         raise VersionMissing(qualifier)
     version = function.versions.filter(number=int(qualifier)).first()
     if version is None:
@@ -218,7 +226,7 @@ def version_at(*, function: Function, qualifier: str | None) -> tuple[Function, 
     that version's name; ``VersionMissing`` / ``AliasMissing`` when there is no such one."""
     if qualifier in (None, "", LATEST):
         return function, LATEST
-    if not qualifier.isdigit():
+    if not is_version_number(qualifier):
         qualifier = alias_get(function=function, name=qualifier).function_version
         if qualifier == LATEST:
             return function, LATEST
@@ -230,7 +238,7 @@ def version_route(*, function: Function, qualifier: str | None, rng=random) -> t
     """The function to run for a qualifier and the version that runs (ExecutedVersion)."""
     if qualifier in (None, LATEST):
         return function, LATEST
-    if qualifier.isdigit():
+    if is_version_number(qualifier):
         version = version_get(function=function, qualifier=qualifier)
         return function_at(function=function, version=version), str(version.number)
     alias = alias_get(function=function, name=qualifier)

@@ -148,6 +148,9 @@ def test_a_setup_reads_its_sample_settings_and_environment():
         ("no-such-sample", "unknown sample 'no-such-sample'"),
         ("memory-vs-cpu memroy=1769", "unknown setting 'memroy'"),
         ("memory-vs-cpu memory=64", "memory must be a whole number from 128 to 10240"),
+        # str.isdigit passes superscripts and circled digits, which int() then refuses
+        ("memory-vs-cpu memory=1769\u00b2", "memory must be a whole number from 128 to 10240"),
+        ("memory-vs-cpu timeout=\u2463", "timeout must be a whole number from 1 to 900"),
         ("memory-vs-cpu memory=1769 memory=128", "'memory' is given twice"),
         ("memory-vs-cpu 1769", "'1769' must be written key=value"),
         ("memory-vs-cpu event=s3-get", "unknown event 's3-get'"),

@@ -45,6 +45,7 @@ from django.views.decorators.http import require_POST
 
 from studyapp.accounts.sandbox_access import NO_SANDBOX_ACCESS, sandbox_access_allowed
 from studyapp.accounts.sigv4 import SignatureError
+from studyapp.core.converters import int64_or_none
 from studyapp.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from studyapp.engine.account import ACCOUNT_ID, sqs_queue_arn
 from studyapp.sandbox import sqs
@@ -292,11 +293,11 @@ def list_queues(params: dict[str, Any], *, user, base_url: str, now: datetime) -
     token = _string(params, "NextToken")
     start = 0
     if token is not None:
-        if limit is None or not token.isdigit():
+        start = int64_or_none(token)
+        if limit is None or start is None or start < 0:
             raise SqsApiError(
                 "InvalidParameterValue", "NextToken is only valid with MaxResults, as returned."
             )
-        start = int(token)
     names = [name for name in sqs.queue_names_for(user=user) if name.startswith(prefix)]
     page = names[start : start + (limit or MAX_LIST_RESULTS)]
     result: dict[str, Any] = {"QueueUrls": [queue_url(base_url, name) for name in page]}

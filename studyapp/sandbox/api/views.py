@@ -328,7 +328,7 @@ def _version_delete(function: Function, qualifier: str) -> None:
             "InvalidParameterValueException",
             "$LATEST version cannot be deleted without deleting the function.",
         )
-    if not qualifier.isdigit():
+    if not versions.is_version_number(qualifier):
         raise LambdaApiError(
             "InvalidParameterValueException",
             "Deletion of aliases is not currently supported.",

@@ -85,6 +85,16 @@ def test_list_queues_pages_with_max_results_and_next_token(sqs_client):
     assert not set(first["QueueUrls"]) & set(second["QueueUrls"])
 
 
+@pytest.mark.parametrize("token", ["\u00b2", "-3", "3 ", "99999999999999999999", "x"])
+def test_a_next_token_list_queues_never_gave_is_refused(sqs_client, token):
+    with pytest.raises(ClientError) as raised:
+        sqs_client.list_queues(MaxResults=3, NextToken=token)
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"]["Code"] == "InvalidParameterValue"
+    assert error["Error"]["Message"] == "NextToken is only valid with MaxResults, as returned."
+
+
 def test_get_queue_url_finds_a_functions_queue_by_name(sqs_client, queue_url):
     assert sqs_client.get_queue_url(QueueName="sqs-partial-batch-queue")["QueueUrl"] == queue_url
 

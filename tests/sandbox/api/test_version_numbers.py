@@ -63,6 +63,17 @@ def test_the_number_of_a_deleted_newest_version_is_not_given_again(lambda_client
     assert listed(lambda_client) == ["$LATEST", "1", "3"]
 
 
+@pytest.mark.parametrize("qualifier", ["\u00b9", "\u2460"])
+def test_a_qualifier_of_digits_from_outside_ascii_is_no_version_to_delete(lambda_client, qualifier):
+    """str.isdigit passes a superscript one or a circled one, which int() then refuses."""
+    create(lambda_client)
+    publish(lambda_client, "one")
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+        lambda_client.delete_function(FunctionName="checkout", Qualifier=qualifier)
+    assert raised.value.response["Error"]["Message"] == f"Function not found: {ARN}:{qualifier}"
+    assert listed(lambda_client) == ["$LATEST", "1"]
+
+
 def test_numbers_go_on_after_every_version_is_deleted(lambda_client):
     create(lambda_client)
     publish(lambda_client, "one")

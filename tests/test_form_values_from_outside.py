@@ -1,6 +1,7 @@
-"""Values nobody designs a form for, sent the way any client can: a number past 64 bits, a
-superscript digit, a word where a number goes. Each of these answered a server error before (on
-SQLite, or on both databases); each now gets the page's own answer and changes nothing."""
+"""Values nobody designs a form for, sent the way any client can: a NUL character, a number past
+64 bits, a superscript digit, a name longer than its column. Each of these answered a server
+error (on SQLite, on PostgreSQL, or both) before; each now gets the page's own clear answer and
+changes nothing."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from studyapp.accounts.models import Cohort
 from studyapp.cards.models import Card, CardSchedule
 from studyapp.core.converters import INT64_MAX, INT64_MIN, int64_or_none
 from studyapp.quizzes import quizbuilder
+from studyapp.quizzes.models import Quiz
 from studyapp.sandbox.functions import function_copy
-from studyapp.sandbox.models import Function
+from studyapp.sandbox.models import Function, QueueMessage
 
 PAST_64_BITS = str(INT64_MAX + 1)
 
@@ -64,6 +67,24 @@ class TestLearnerForms:
         sample = Function.objects.samples().get(name="cold-start-vs-warm")
         return function_copy(function=sample, user=learner)
 
+    @pytest.mark.parametrize("body", ["\x00", "before\x00after", "bell \x07"])
+    def test_a_queue_message_sqs_refuses_is_refused_on_the_page(self, client, own, body):
+        response = client.post(
+            f"/sandbox/lambda/{own.name}/queue/send/", {"body": body, "count": "1"}
+        )
+        assert response.status_code == 400
+        assert "Invalid binary character in the message body" in response.content.decode()
+        assert not QueueMessage.objects.exists()
+
+    @pytest.mark.parametrize("qualifier", ["\x00", "live\x00", "\u00b2", "x" * 300])
+    def test_a_qualifier_no_version_or_alias_has_is_named_as_missing(self, client, own, qualifier):
+        response = client.post(
+            f"/sandbox/lambda/{own.name}/invoke/",
+            {"qualifier": qualifier, "count": "1", "event": "{}"},
+        )
+        assert response.status_code == 200
+        assert "has no version or alias" in response.content.decode()
+
     @pytest.mark.parametrize("memory", ["\u00b2", "1769\u00b2", PAST_64_BITS])
     def test_a_try_link_with_a_memory_that_is_no_number_keeps_the_samples(self, client, memory):
         response = client.get("/sandbox/samples/cold-start-vs-warm/", {"memory_mb": memory})
@@ -78,6 +99,38 @@ class TestInstructorForms:
         client = Client()
         client.force_login(instructor)
         return client
+
+    @pytest.mark.parametrize(
+        ("name", "message"),
+        [
+            ("\x00", "contains a control character"),
+            ("Week\x001", "contains a control character"),
+            ("x" * 121, "is 121 characters long; at most 120 fit."),
+        ],
+    )
+    def test_a_cohort_name_its_column_cannot_keep_is_refused(self, client, name, message):
+        response = client.post("/teach/cohorts/", {"name": name})
+        assert response.status_code == 200
+        assert f"The cohort&#x27;s name {message}" in response.content.decode()
+        assert not Cohort.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("title", "message"),
+        [
+            ("\x00", "contains a control character (such as NUL); type it without."),
+            ("x" * 201, "is 201 characters long; at most 200 fit."),
+            ("   ", None),
+        ],
+    )
+    def test_a_quiz_title_its_column_cannot_keep_is_refused(self, client, title, message):
+        response = client.post("/teach/quizzes/", {"title": title}, follow=True)
+        shown = [str(m) for m in response.context["messages"]]
+        assert shown == [f"The quiz's title {message}" if message else "Give the quiz a title."]
+        assert not Quiz.objects.exists()
+
+    def test_a_title_with_spaces_around_it_is_kept_without_them(self, client):
+        client.post("/teach/quizzes/", {"title": "  Week 1  "})
+        assert Quiz.objects.get().title == "Week 1"
 
     @pytest.mark.parametrize("question_id", [PAST_64_BITS, "\u00b2", "-1"])
     def test_the_live_preview_ignores_a_question_id_no_question_has(self, client, question_id):
@@ -94,3 +147,10 @@ class TestInstructorForms:
         response = client.post(f"/teach/quizzes/{quiz.pk}/items/", {"question": question})
         assert response.status_code == 404
         assert not quiz.items.exists()
+
+
+@pytest.mark.django_db
+def test_a_username_longer_than_any_account_is_refused_by_the_login_form(client, learner):
+    response = client.post("/accounts/login/", {"username": "x" * 3000, "password": "secret"})
+    assert response.status_code == 200
+    assert "A username is at most 150 characters." in response.content.decode()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studyapp.accounts import cohorts
 from studyapp.accounts.models import Cohort
 from studyapp.accounts.permissions import instructor_required
+from studyapp.core.errors import Invalid
 
 
 @require_http_methods(["GET", "POST"])
@@ -23,8 +24,8 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
             cohort = cohorts.cohort_create(
                 instructor=request.user, name=request.POST.get("name", "")
             )
-        except cohorts.CohortError as problem:
-            error = str(problem)
+        except Invalid as problem:  # a CohortError, or a name the column cannot keep
+            error = problem.message
         else:
             messages.success(request, f"Cohort “{cohort.name}” created. Share its code.")
             return redirect("cohorts:detail", cohort_id=cohort.id)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from studyapp.accounts.models import Cohort, Membership, User
 from studyapp.core.errors import Invalid, NotFound
+from studyapp.core.text import short_text_checked
 
 # No 0/O, 1/I/L: codes are read aloud and typed from a projector.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -31,7 +32,9 @@ def cohort_code_normalize(code: str) -> str:
 
 
 def cohort_create(*, instructor: User, name: str) -> Cohort:
-    name = name.strip()
+    name = short_text_checked(
+        name, max_length=Cohort._meta.get_field("name").max_length, label="The cohort's name"
+    )
     if not name:
         raise CohortError("Give the cohort a name.")
     if not instructor.is_instructor:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
 from studyapp.accounts.cohorts import cohort_by_code
@@ -13,6 +13,20 @@ USERNAME_UNAVAILABLE = (
     "Choose another username: it must be free, at most 150 characters, and only letters, digits "
     "and @ . + - _."
 )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form, refusing a username longer than any account's before it is tried:
+    Django sets the field's max_length after its validators are built, so it only reaches the
+    page's markup, and the failed attempt's record (axes keeps 255 characters) failed to save
+    on PostgreSQL, a server error instead of the form's answer."""
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        longest = User._meta.get_field(User.USERNAME_FIELD).max_length
+        if len(username) > longest:
+            raise ValidationError(f"A username is at most {longest} characters.", code="max_length")
+        return username
 
 
 class SignUpForm(UserCreationForm):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from studyapp.accounts import access_keys, throttling
 from studyapp.accounts.cohorts import CohortError, cohort_join
-from studyapp.accounts.forms import SignUpForm
+from studyapp.accounts.forms import LoginForm, SignUpForm
 from studyapp.accounts.models import AccessKey, Cohort
 
 
@@ -60,6 +60,7 @@ def client_address(request: HttpRequest) -> str:
 class LoginView(auth_views.LoginView):
     """Django's log-in page, refusing an address that failed too often (axes locks accounts)."""
 
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

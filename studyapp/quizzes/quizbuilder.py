@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 
 from studyapp.accounts.models import Cohort
-from studyapp.core.errors import NotFound
+from studyapp.core.errors import Invalid, NotFound
+from studyapp.core.text import short_text_checked
 from studyapp.quizzes import grading
 from studyapp.quizzes.attempts import AttemptError, NoQuestions, attempt_create
 from studyapp.quizzes.models import (
@@ -36,7 +37,14 @@ class QuizClosed(AttemptError):
 
 
 def quiz_create(*, owner, title: str, now: datetime) -> Quiz:
-    return Quiz.objects.create(owner=owner, title=title.strip(), created_at=now, updated_at=now)
+    """A new, empty quiz of ``owner``'s; ``Invalid`` for a title that is empty or that the
+    column cannot keep."""
+    title = short_text_checked(
+        title, max_length=Quiz._meta.get_field("title").max_length, label="The quiz's title"
+    )
+    if not title:
+        raise Invalid("Give the quiz a title.")
+    return Quiz.objects.create(owner=owner, title=title, created_at=now, updated_at=now)
 
 
 def quiz_for_owner(*, user, quiz_id: int) -> Quiz:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studyapp.accounts import cohorts
 from studyapp.accounts.permissions import instructor_required
 from studyapp.core.converters import int64_or_none
-from studyapp.core.errors import NotAllowed
+from studyapp.core.errors import Invalid, NotAllowed
 from studyapp.quizzes import assignments, authoring, banks, checking, item_analysis, quizbuilder
 from studyapp.quizzes import question_import as question_import_pipeline
 from studyapp.quizzes.formats import OptionData, QuestionData
@@ -216,11 +216,14 @@ def question_history(request: HttpRequest, question_id: int) -> HttpResponse:
 @instructor_required
 def quiz_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        title = request.POST.get("title", "").strip()
-        if title:
-            quiz = quizbuilder.quiz_create(owner=request.user, title=title, now=timezone.now())
+        try:
+            quiz = quizbuilder.quiz_create(
+                owner=request.user, title=request.POST.get("title", ""), now=timezone.now()
+            )
+        except Invalid as problem:
+            messages.error(request, problem.message)
+        else:
             return redirect(quiz)
-        messages.error(request, "Give the quiz a title.")
     quizzes = Quiz.objects.owned_by(request.user)
     return render(request, "quizzes/teach/quiz_list.html", {"quizzes": quizzes})
 

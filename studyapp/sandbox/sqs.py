@@ -204,14 +204,24 @@ def md5_of_attributes(attributes: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+def body_check(body: str) -> None:
+    """A message body SQS takes: not empty, and only the characters it allows."""
+    if not body:
+        raise QueueError("The message body must not be empty.")
+    if NOT_ALLOWED.search(body):
+        raise MessageContentsError(
+            "Invalid binary character in the message body: SQS allows #x9, #xA, #xD, "
+            "#x20 to #xD7FF, #xE000 to #xFFFD and #x10000 to #x10FFFF."
+        )
+
+
 def message_check(*, body: str, attributes: dict[str, Any] | None = None) -> dict[str, Any]:
     """SQS's rules for a message from a learner's code; the attributes as they will be stored.
 
     Attributes are ``{name: {"DataType": "String"|"Number"[.label], "StringValue": ...}}``;
     binary and list values are refused (the simulated queue keeps text only).
     """
-    if not body:
-        raise QueueError("The message body must not be empty.")
+    body_check(body)
     attributes = attributes or {}
     if len(attributes) > MAX_MESSAGE_ATTRIBUTES:
         raise QueueError(f"A message can have at most {MAX_MESSAGE_ATTRIBUTES} attributes.")
@@ -248,11 +258,6 @@ def message_check(*, body: str, attributes: dict[str, Any] | None = None) -> dic
             )
         size += len(name.encode()) + len(data_type.encode()) + len(string_value.encode())
         stored[name] = {"DataType": data_type, "StringValue": string_value}
-    if NOT_ALLOWED.search(body):
-        raise MessageContentsError(
-            "Invalid binary character in the message body: SQS allows #x9, #xA, #xD, "
-            "#x20 to #xD7FF, #xE000 to #xFFFD and #x10000 to #x10FFFF."
-        )
     if size > MAX_MESSAGE_BYTES:
         raise QueueError(
             f"The message (body and attributes) must be at most {MAX_MESSAGE_BYTES} bytes."
@@ -277,8 +282,11 @@ def message_send(
     moved_from: str = "",
     delay_s: int = 0,
 ) -> QueueMessage:
-    """Put a message on the queue; with ``delay_s`` it stays hidden that long (study time)."""
+    """Put a message on the queue; with ``delay_s`` it stays hidden that long (study time).
+    Whoever sends it (the SQS API, the queue page, a destination), the body follows SQS's rules:
+    one with a character SQS refuses (NUL, say) is refused here, never stored."""
     now = now or timezone.now()
+    body_check(body)
     if len(body.encode()) > MAX_MESSAGE_BYTES:
         raise QueueError("A message can be at most 1 MB.")
     if not 0 <= delay_s <= MAX_DELAY_S:

@@ -137,6 +137,8 @@ def alias_shares(alias: FunctionAlias) -> list[tuple[str, float]]:
 
 
 def alias_get(*, function: Function, name: str) -> FunctionAlias:
+    if not ALIAS_NAME.match(name):  # no alias has such a name (NUL included: not a query)
+        raise AliasMissing(name)
     alias = function.aliases.filter(name=name).first()
     if alias is None:
         raise AliasMissing(name)

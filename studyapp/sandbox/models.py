@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from studyapp.core.archiving import ArchivableQuerySet
+from studyapp.core.fields import AnyTextJSONField
 from studyapp.engine.config import DEFAULT_RUNTIME
 from studyapp.engine.runtimes import PROVIDED, node_major, node_runtime_name
 
@@ -147,10 +148,10 @@ class Function(models.Model):
     memory_mb = models.PositiveIntegerField(default=128)
     timeout_s = models.PositiveIntegerField(default=3)
     ephemeral_storage_mb = models.PositiveIntegerField(default=512)
-    environment = models.JSONField(default=dict, blank=True)
+    environment = AnyTextJSONField(default=dict, blank=True)
     log_format = models.CharField(max_length=4, choices=LogFormat.choices, default=LogFormat.TEXT)
     layers = models.JSONField(default=list, blank=True, help_text="Layer names, in order.")
-    code = models.JSONField(default=dict, help_text="Relative path -> source text.")
+    code = AnyTextJSONField(default=dict, help_text="Relative path -> source text.")
     topic = models.ForeignKey(
         "topics.Topic",
         null=True,
@@ -248,9 +249,9 @@ class Invocation(models.Model):
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the batch.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     request_id = models.CharField(max_length=64, blank=True)
-    event = models.JSONField(null=True, blank=True)
+    event = AnyTextJSONField(null=True, blank=True)
     config = models.JSONField(default=dict, help_text="The settings it ran with.")
-    result = models.JSONField(null=True, blank=True, help_text="The engine's result object.")
+    result = AnyTextJSONField(null=True, blank=True, help_text="The engine's result object.")
     message = models.TextField(
         blank=True, help_text="Why the sandbox could not run it (service down, refused...)."
     )
@@ -425,7 +426,7 @@ class AsyncEvent(models.Model):
     qualifier = models.CharField(
         max_length=128, blank=True, help_text="The version or alias invoked; empty: $LATEST."
     )
-    payload = models.JSONField(null=True, blank=True)
+    payload = AnyTextJSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     condition = models.CharField(
         max_length=40,
@@ -439,7 +440,7 @@ class AsyncEvent(models.Model):
     next_run_at = models.DateTimeField()
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    last_result = models.JSONField(null=True, blank=True)
+    last_result = AnyTextJSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -470,7 +471,7 @@ class AsyncAttempt(models.Model):
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
-    result = models.JSONField(null=True, blank=True)
+    result = AnyTextJSONField(null=True, blank=True)
     runner = models.CharField(max_length=120, blank=True)
     next_step = models.CharField(max_length=300, blank=True)
 
@@ -499,8 +500,8 @@ class DestinationRecord(models.Model):
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     target = models.CharField(max_length=300, blank=True)
-    record = models.JSONField()
-    attributes = models.JSONField(default=dict, blank=True)
+    record = AnyTextJSONField()
+    attributes = AnyTextJSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -548,7 +549,7 @@ class QueueMessage(models.Model):
     queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="messages")
     message_id = models.UUIDField(default=uuid.uuid4, unique=True)
     body = models.TextField()
-    attributes = models.JSONField(default=dict, blank=True)
+    attributes = AnyTextJSONField(default=dict, blank=True)
     sent_at = models.DateTimeField()
     visible_at = models.DateTimeField()
     receive_count = models.PositiveIntegerField(default=0)
@@ -575,7 +576,7 @@ class QueueBatch(models.Model):
     failed_ids = models.JSONField(default=list)
     moved_ids = models.JSONField(default=list, help_text="Redriven to the dead-letter queue.")
     outcome = models.CharField(max_length=16)
-    result = models.JSONField(null=True, blank=True)
+    result = AnyTextJSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-delivered_at", "-id"]
@@ -595,9 +596,9 @@ class FunctionVersion(models.Model):
     memory_mb = models.PositiveIntegerField()
     timeout_s = models.PositiveIntegerField()
     ephemeral_storage_mb = models.PositiveIntegerField()
-    environment = models.JSONField(default=dict, blank=True)
+    environment = AnyTextJSONField(default=dict, blank=True)
     log_format = models.CharField(max_length=4)
-    code = models.JSONField(default=dict)
+    code = AnyTextJSONField(default=dict)
     created_at = models.DateTimeField()
 
     class Meta:

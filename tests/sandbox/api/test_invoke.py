@@ -106,6 +106,36 @@ def test_any_json_value_is_an_event(lambda_client, learner, full_isolation, payl
     assert json.loads(response["Payload"].read()) == {"event": json.loads(payload)}
 
 
+def test_text_jsonb_refuses_goes_through_and_comes_back_exactly(
+    lambda_client, learner, full_isolation
+):
+    """A NUL in the event, the answer and the logs, a lone surrogate in the event, and U+E000
+    (what the database's escape uses). PostgreSQL's jsonb refuses NUL and lone surrogates: the
+    call answered a server error, and an answer holding a NUL was never stored (its caller
+    waited 60 s). The handler leaves the surrogate out of its answer: AWS's runtime client
+    cannot encode one (UnicodeEncodeError, Runtime.ExitError), on Lambda as here."""
+    echo = function_copy(
+        function=Function.objects.samples().get(name="cold-start-vs-warm"), user=learner
+    )
+    echo.code = {
+        echo.module_path: (
+            "def handler(event, context):\n"
+            "    print('log\\x00line')\n"
+            "    kept = {key: value for key, value in event.items() if key != 'lone'}\n"
+            "    return {'event': kept, 'own': 'a\\x00b\\ue000c'}\n"
+        )
+    }
+    echo.save()
+    payload = rb'{"nul": "x\u0000y", "lone": "\udfff", "escape": "\ue000\u0000", "\u0000": 1}'
+    response = lambda_client.invoke(FunctionName=echo.name, Payload=payload, LogType="Tail")
+    assert "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {
+        "event": {"nul": "x\x00y", "escape": "\ue000\x00", "\x00": 1},
+        "own": "a\x00b\ue000c",
+    }
+    assert "log\x00line" in base64.b64decode(response["LogResult"]).decode()
+
+
 def test_a_copy_of_a_sample_leaves_the_sample_reachable_by_its_name(lambda_client, learner):
     sample = Function.objects.samples().get(name="cold-start-vs-warm")
     copy = function_copy(function=sample, user=learner)

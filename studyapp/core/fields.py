@@ -45,7 +45,8 @@ def _unescape_one(match: re.Match) -> str:
 
 def json_text_escaped(value: Any) -> Any:
     """``value`` (what json.loads gives: dicts, lists, strings, numbers...) with every string
-    and key escaped for storage; the same objects where nothing needs it."""
+    and key escaped for storage; a string or number that needs nothing is given back as it is,
+    lists and dicts are always rebuilt."""
     if isinstance(value, str):
         return ESCAPED.sub(_escape_one, value) if ESCAPED.search(value) else value
     if isinstance(value, dict):

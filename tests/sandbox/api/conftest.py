@@ -23,14 +23,14 @@ def access_key(learner):
     return access_key_create(user=learner, now=timezone.now())
 
 
-def client_for(live_server, key) -> object:
+def client_for(live_server, key, *, config: Config = NO_RETRIES) -> object:
     return boto3.client(
         "lambda",
         endpoint_url=live_server.url,
         region_name="us-east-1",
         aws_access_key_id=key.key.access_key_id,
         aws_secret_access_key=key.secret_access_key,
-        config=NO_RETRIES,
+        config=config,
     )
 
 

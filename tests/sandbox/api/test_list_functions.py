@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -14,7 +13,7 @@ from botocore.exceptions import ClientError
 from studyapp.sandbox.functions import function_copy
 from studyapp.sandbox.models import Function
 
-from .conftest import NO_RETRIES, aws_cli
+from .conftest import NO_RETRIES, aws_cli, client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,13 +24,8 @@ def listing(live_server, api_samples, access_key, learner):
     API (as it does from any other client); the learner owns two copies of samples."""
     for name in ("cold-start-vs-warm", "environment-config"):
         function_copy(function=Function.objects.samples().get(name=name), user=learner)
-    return boto3.client(
-        "lambda",
-        endpoint_url=live_server.url,
-        region_name="us-east-1",
-        aws_access_key_id=access_key.key.access_key_id,
-        aws_secret_access_key=access_key.secret_access_key,
-        config=NO_RETRIES.merge(Config(parameter_validation=False)),
+    return client_for(
+        live_server, access_key, config=NO_RETRIES.merge(Config(parameter_validation=False))
     )
 
 
